@@ -1,0 +1,16 @@
+"""AstraAPI: a FastAPI-compatible web framework with a native runtime."""
+
+from astraapi import status as status
+from astraapi.applications import AstraAPI as AstraAPI
+from astraapi.applications import FastAPI as FastAPI
+from astraapi.exceptions import HTTPException as HTTPException
+from astraapi.param_functions import Body as Body
+from astraapi.param_functions import Cookie as Cookie
+from astraapi.param_functions import Header as Header
+from astraapi.param_functions import Path as Path
+from astraapi.param_functions import Query as Query
+from astraapi.requests import Request as Request
+from astraapi.responses import Response as Response
+from astraapi.routing import APIRouter as APIRouter
+
+from astraapi._version import __version__ as __version__

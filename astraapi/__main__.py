@@ -1,0 +1,5 @@
+import sys
+
+from astraapi.cli import main
+
+sys.exit(main())

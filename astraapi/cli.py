@@ -1,0 +1,202 @@
+"""The `astraapi` command: dev (dynamic mode, reload), build (compile), run (serve the build),
+inspect (what was compiled and why not)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from astraapi._version import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except KeyboardInterrupt:
+        return 130
+    except _UserError as exc:
+        print(f"astraapi: error: {exc}", file=sys.stderr)
+        return 2
+
+
+class _UserError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="astraapi", description="AstraAPI: FastAPI-compatible, compiled to C++.")
+    parser.add_argument("--version", action="version", version=f"astraapi {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    dev = commands.add_parser("dev", help="serve in dynamic mode (no compiler), reloading on changes")
+    _app_argument(dev)
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--reload", action=argparse.BooleanOptionalAction, default=True,
+                     help="restart when a Python file under the current directory changes (default: on)")
+    dev.set_defaults(command=_dev)
+
+    build = commands.add_parser("build", help="compile the app's routes into a native app module")
+    _app_argument(build)
+    _build_dir_argument(build)
+    build.add_argument("--check", action="store_true",
+                       help="build nothing; exit 1 if the build on disk does not match the app (for CI)")
+    build.add_argument("--jobs", "-j", type=int, default=max(1, os.cpu_count() or 1))
+    build.add_argument("--debug", action="store_true", help="compile without optimisation, with debug info")
+    build.set_defaults(command=_build)
+
+    run = commands.add_parser("run", help="serve the compiled build of the app")
+    _app_argument(run)
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    _build_dir_argument(run)
+    run.set_defaults(command=_run)
+
+    inspect = commands.add_parser("inspect", help="print the IR and what runs compiled or on the fallback path")
+    _app_argument(inspect)
+    _build_dir_argument(inspect)
+    inspect.add_argument("--ir", action="store_true", help="print the whole IR as JSON")
+    inspect.set_defaults(command=_inspect)
+    return parser
+
+
+def _app_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", help="the app as 'package.module:attribute' (attribute defaults to 'app')")
+
+
+def _build_dir_argument(parser: argparse.ArgumentParser) -> None:
+    from astraapi.compiler.build import DEFAULT_BUILD_DIR
+
+    parser.add_argument("--build-dir", "--emit-dir", dest="build_dir", type=Path, default=DEFAULT_BUILD_DIR,
+                        help=f"where the build goes (default: {DEFAULT_BUILD_DIR})")
+
+
+def _load(ref: str):
+    from astraapi.compiler.introspect import build_ir
+    from astraapi.server.app_loader import AppLoadError, canonical_ref, import_app
+
+    try:
+        app = import_app(ref)
+    except AppLoadError as exc:
+        raise _UserError(str(exc)) from None
+    ref = canonical_ref(ref)
+    return app, ref, (lambda: build_ir(app, app_ref=ref))
+
+
+def _dev(args) -> int:
+    if args.reload:
+        try:
+            import watchfiles
+        except ImportError:
+            print("astraapi: watchfiles is not installed; serving without reload", file=sys.stderr)
+        else:
+            return watchfiles.run_process(
+                Path.cwd(), target=_serve_dynamic, args=(args.app, args.host, args.port),
+                watch_filter=watchfiles.PythonFilter(), callback=_announce_reload,
+            ) and 0
+    _serve_dynamic(args.app, args.host, args.port)
+    return 0
+
+
+def _announce_reload(changes) -> None:
+    print(f"astraapi: {len(changes)} file(s) changed, reloading", file=sys.stderr)
+
+
+def _serve_dynamic(ref: str, host: str, port: int) -> None:
+    from astraapi.server.serve import prepare, serve
+
+    app, ref, _ = _load(ref)
+    serve(prepare(app, mode="dynamic", host=host, port=port, app_ref=ref))
+
+
+def _build(args) -> int:
+    from astraapi.compiler.build import BuildError, BuildOptions, StaleBuildError, build, verify_build
+
+    started = time.perf_counter()
+    _stage("introspect", args.app)
+    app, ref, make_ir = _load(args.app)
+    ir = make_ir()
+    if args.check:
+        try:
+            verify_build(ir, args.build_dir)
+        except StaleBuildError as exc:
+            print(f"astraapi build --check: {exc}", file=sys.stderr)
+            return 1
+        print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
+        return 0
+    options = BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug)
+    try:
+        report = build(ir, options, progress=_stage)
+    except BuildError as exc:
+        raise _UserError(str(exc)) from None
+    seconds = time.perf_counter() - started
+    print(
+        f"built {ref} into {report.build_dir}/ in {seconds:.2f}s: "
+        f"{report.route_count} routes ({report.routes_compiled} with a compiled serializer), "
+        f"{report.objects_compiled} files compiled, module {report.module_size / 1024:.0f} KiB, "
+        f"IR hash {report.ir_hash[:12]}"
+    )
+    _print_fallbacks(ir, report.route_fallbacks, report.model_fallbacks)
+    return 0
+
+
+_STAGES = ("introspect", "check", "emit", "compile", "link")
+
+
+def _stage(stage: str, detail: str) -> None:
+    number = _STAGES.index(stage) + 1 if stage in _STAGES else 0
+    print(f"[{number}/{len(_STAGES)}] {stage:<10} {detail}", flush=True)
+
+
+def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
+    routes = {route.index: route for route in ir.routes}
+    for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
+        route = routes[index]
+        print(f"  generic path: {'/'.join(route.methods)} {route.path} ({route.name}): {why}")
+    for key, why in sorted(model_fallbacks.items()):
+        print(f"  generic path: model {key}: {why}")
+
+
+def _run(args) -> int:
+    from astraapi.compiler.build import StaleBuildError
+    from astraapi.server.serve import prepare, serve
+
+    app, ref, _ = _load(args.app)
+    try:
+        target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
+                         build_dir=args.build_dir)
+    except (StaleBuildError, ImportError) as exc:
+        raise _UserError(str(exc)) from None
+    return serve(target, workers=args.workers)
+
+
+def _inspect(args) -> int:
+    from astraapi.compiler.build import read_manifest
+    from astraapi.compiler.codegen.emit import emit_app_module
+
+    app, ref, make_ir = _load(args.app)
+    ir = make_ir()
+    if args.ir:
+        print(ir.to_json())
+        return 0
+    emitted = emit_app_module(ir)
+    manifest = read_manifest(args.build_dir)
+    state = "matches" if manifest.get("ir_hash") == ir.ir_hash() else "missing or stale"
+    print(f"{ref}: IR hash {ir.ir_hash()}, {len(ir.routes)} routes, {len(ir.models)} models; "
+          f"build in {args.build_dir}/ {state}")
+    for route in ir.routes:
+        compiled = route.index in emitted.serializer_routes
+        print(f"  {'compiled' if compiled else 'generic '}  {'/'.join(route.methods):<7} {route.path}  "
+              f"({route.source.file}:{route.source.line} {route.name})")
+    _print_fallbacks(ir, emitted.route_fallbacks, emitted.model_fallbacks)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""What generated code may include and call: the Python side of the runtime's public headers.
+
+Keep in step with runtime_cpp/include/astraapi/: the code generator names nothing else.
+"""
+
+from __future__ import annotations
+
+ABI_VERSION = 1  # ASTRA_ABI_VERSION in abi.h
+MODULE_ENTRY_SYMBOL = "astraapi_app_module_entry"  # ASTRA_MODULE_ENTRY_SYMBOL
+
+RUNTIME_HEADERS = ("astraapi/abi.h", "astraapi/trie.h", "astraapi/gen_support.h")
+
+# TypeRef kind -> inline helper in gen_support.h that serializes one scalar as pydantic does.
+SCALAR_SERIALIZERS = {
+    "int": "astra_ser_int",
+    "float": "astra_ser_float",
+    "str": "astra_ser_str",
+    "bool": "astra_ser_bool",
+    "none": "astra_ser_none",
+    "any": "astra_ser_any",
+}
+# Value kinds astra_ser_any writes exactly as pydantic does (JSON-native values).
+JSON_NATIVE_KINDS = frozenset(SCALAR_SERIALIZERS) - {"any"}

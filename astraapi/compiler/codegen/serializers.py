@@ -1,0 +1,186 @@
+"""Plans for generated response serializers: which C++ function serializes which type.
+
+One dispatch point (`_plan_type`) maps every TypeRef kind to a plan or to an Unsupported
+reason; a route whose response type is unsupported stays on the generic (pydantic) path
+and the build summary says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from astraapi.compiler.codegen import cpp
+from astraapi.compiler.codegen.abi_registry import JSON_NATIVE_KINDS, SCALAR_SERIALIZERS
+from astraapi.compiler.ir import AppIR, ModelIR, RouteIR, TypeRef
+
+
+class Unsupported(Exception):
+    """This type cannot be serialized by generated code (yet); the message says why."""
+
+
+@dataclass(frozen=True)
+class HelperFn:
+    """A generated static function for a composite type; `kind` names its template."""
+
+    name: str
+    kind: str  # "list" | "optional"
+    inner_call: str
+    type_text: str
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    attribute: str  # key in the model instance's __dict__
+    json_key: str  # key written (by_alias=True)
+    call: str  # function serializing the value
+    type_text: str
+
+
+@dataclass
+class ModelPlan:
+    model: ModelIR
+    function: str
+    init_function: str
+    keys_array: str
+    fields: list[FieldPlan] = field(default_factory=list)
+    helpers: list[HelperFn] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    route: RouteIR
+    function: str  # serializer of the whole response value
+    helpers: tuple[HelperFn, ...]
+
+
+def type_text(ref: TypeRef) -> str:
+    return ref.text or ref.kind
+
+
+class SerializerPlanner:
+    def __init__(self, ir: AppIR):
+        self._models = {model.key: model for model in ir.models}
+        self._plans: dict[str, ModelPlan] = {}
+        self._failures: dict[str, str] = {}
+        self._in_progress: set[str] = set()
+
+    # --- models -------------------------------------------------------------------------
+
+    def model_plan(self, key: str) -> ModelPlan:
+        if key in self._failures:
+            raise Unsupported(self._failures[key])
+        if key in self._plans:
+            return self._plans[key]
+        model = self._models.get(key)
+        if model is None:
+            raise Unsupported(f"model {key} is not in the IR")
+        if model.fallback_reasons:
+            reason = f"model {model.name}: " + "; ".join(model.fallback_reasons)
+            self._failures[key] = reason
+            raise Unsupported(reason)
+        ident = cpp.identifier("", key)
+        plan = ModelPlan(
+            model=model,
+            function=f"astra_gen_ser_{ident}",
+            init_function=f"astra_gen_init_{ident}",
+            keys_array=f"keys_{ident}",
+        )
+        self._plans[key] = plan  # registered first so that recursive models refer to themselves
+        self._in_progress.add(key)
+        try:
+            for field_ir in model.fields:
+                if field_ir.exclude:
+                    continue  # Field(exclude=True): pydantic never writes it
+                try:
+                    call = self._plan_type(field_ir.type, plan.helpers)
+                except Unsupported as exc:
+                    raise Unsupported(f"model {model.name}, field {field_ir.name!r}: {exc}") from None
+                plan.fields.append(
+                    FieldPlan(
+                        attribute=field_ir.name,
+                        json_key=field_ir.serialized_name,
+                        call=call,
+                        type_text=type_text(field_ir.type),
+                    )
+                )
+        except Unsupported as exc:
+            del self._plans[key]
+            self._failures[key] = str(exc)
+            raise
+        finally:
+            self._in_progress.discard(key)
+        return plan
+
+    def supported_models(self) -> tuple[list[ModelPlan], dict[str, str]]:
+        """Plans for every model that can be specialized, and the reason for each that cannot."""
+        for key in self._models:
+            try:
+                self.model_plan(key)
+            except Unsupported:
+                pass
+        plans = [self._plans[key] for key in self._models if key in self._plans]
+        return plans, dict(self._failures)
+
+    # --- routes -------------------------------------------------------------------------
+
+    def route_plan(self, route: RouteIR) -> RoutePlan:
+        if route.response_model is None:
+            raise Unsupported("no response model (the response is encoded generically)")
+        if not route.response_class_is_default:
+            raise Unsupported(f"response_class {route.response_class} renders the response itself")
+        options = [
+            name
+            for name, value in (
+                ("response_model_by_alias=False", not route.response_model_by_alias),
+                ("response_model_exclude_unset", route.response_model_exclude_unset),
+                ("response_model_exclude_defaults", route.response_model_exclude_defaults),
+                ("response_model_exclude_none", route.response_model_exclude_none),
+            )
+            if value
+        ]
+        if options:
+            raise Unsupported(f"{', '.join(options)} is not specialized yet")
+        helpers: list[HelperFn] = []
+        function = self._plan_type(route.response_model, helpers)
+        return RoutePlan(route=route, function=function, helpers=tuple(helpers))
+
+    # --- the one dispatch point over TypeRef kinds -----------------------------------------
+
+    def _plan_type(self, ref: TypeRef, helpers: list[HelperFn]) -> str:
+        kind = ref.kind
+        if kind in SCALAR_SERIALIZERS:
+            return SCALAR_SERIALIZERS[kind]
+        if kind == "model":
+            if ref.model is None:
+                raise Unsupported(f"{type_text(ref)}: model reference without a key")
+            if ref.model not in self._in_progress:
+                self.model_plan(ref.model)
+            return self._plans[ref.model].function
+        if kind == "optional":
+            (inner,) = ref.args
+            return self._helper("optional", ref, self._plan_type(inner, helpers), helpers)
+        if kind == "list":
+            if len(ref.args) != 1:
+                raise Unsupported(f"{type_text(ref)}: a list needs its item type")
+            return self._helper("list", ref, self._plan_type(ref.args[0], helpers), helpers)
+        if kind == "dict":
+            if len(ref.args) == 2 and ref.args[0].kind == "str" and _json_native(ref.args[1]):
+                return SCALAR_SERIALIZERS["any"]
+            raise Unsupported(f"{type_text(ref)}: only dict[str, <JSON scalar>] is specialized")
+        raise Unsupported(f"{type_text(ref)}: type kind {kind!r} has no specialized serializer yet")
+
+    @staticmethod
+    def _helper(kind: str, ref: TypeRef, inner_call: str, helpers: list[HelperFn]) -> str:
+        digest = hashlib.sha256(json.dumps([kind, inner_call]).encode()).hexdigest()[:10]
+        name = f"ser_{kind}_{digest}"
+        if all(helper.name != name for helper in helpers):
+            helpers.append(HelperFn(name=name, kind=kind, inner_call=inner_call, type_text=type_text(ref)))
+        return name
+
+
+def _json_native(ref: TypeRef) -> bool:
+    if ref.kind == "optional":
+        return all(_json_native(arg) for arg in ref.args)
+    return ref.kind in JSON_NATIVE_KINDS

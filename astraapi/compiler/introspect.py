@@ -1,0 +1,720 @@
+"""App declarations -> App IR. The only module that inspects user functions and annotations.
+
+`analyze_app(app)` reads every recorded route once: the endpoint's signature and type hints,
+parameter markers, the response model, the pydantic validators each needs. It produces
+`RouteAnalysis` objects that keep the live Python objects (annotations, TypeAdapters) the
+request engine needs, and `build_ir(app)` turns them into the plain IR. Problems in the
+declarations are collected across all routes and raised together as one
+`DeclarationError`, each naming the user's file:line and endpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import decimal
+import functools
+import inspect
+import json
+import os
+import re
+import types
+import typing
+import uuid
+import warnings
+import weakref
+from collections import deque
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, RootModel, TypeAdapter
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from astraapi import params
+from astraapi.compiler.ir import (
+    IR_VERSION,
+    AppIR,
+    FieldIR,
+    ModelIR,
+    ParamIR,
+    RouteIR,
+    SourceLoc,
+    TypeRef,
+)
+from astraapi.encoders import jsonable_encoder
+from astraapi.exceptions import DeclarationError
+from astraapi.requests import Request
+from astraapi.responses import JSONResponse, Response
+from astraapi.routing import APIRoute, Default
+
+_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_SEQUENCE_TYPES: tuple[type, ...] = (list, tuple, set, frozenset, deque, Sequence)
+_UNION_ORIGINS = (Union, types.UnionType)
+
+
+# --------------------------------------------------------------------------- live analysis
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamAnalysis:
+    """One endpoint parameter: the IR's view plus the live objects validation needs."""
+
+    ir: ParamIR
+    annotation: Any  # the annotation as written (Annotated kept)
+    field_info: FieldInfo | None  # merged pydantic FieldInfo; None for a Request parameter
+    adapter: TypeAdapter[Any] | None  # validates one value of this parameter
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteAnalysis:
+    route: APIRoute
+    ir: RouteIR
+    params: tuple[ParamAnalysis, ...]
+    response_annotation: Any  # None when the route has no response model
+    response_adapter: TypeAdapter[Any] | None
+    source_file: str  # absolute path of the endpoint's source, for runtime error messages
+    source_line: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AppAnalysis:
+    routes: tuple[RouteAnalysis, ...]
+    models: tuple[ModelIR, ...]
+
+
+_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], AppAnalysis]] = weakref.WeakKeyDictionary()
+
+
+def analyze_app(app: Any) -> AppAnalysis:
+    """Analyse every route of `app` (cached until the app's route list changes)."""
+    key = tuple(id(route) for route in app.routes)
+    cached = _cache.get(app)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    analysis = _Analyzer().run(app.routes)
+    _cache[app] = (key, analysis)
+    return analysis
+
+
+def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
+    analysis = analyze_app(app)
+    return AppIR(
+        ir_version=IR_VERSION,
+        app_ref=app_ref,
+        title=app.title,
+        version=app.version,
+        redirect_slashes=app.redirect_slashes,
+        routes=tuple(route.ir for route in analysis.routes),
+        models=analysis.models,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def source_path(filename: str) -> str:
+    """`filename` relative to the working directory when it lies inside it."""
+    absolute = os.path.abspath(filename)
+    cwd = os.getcwd()
+    if absolute.startswith(cwd + os.sep):
+        return os.path.relpath(absolute, cwd).replace(os.sep, "/")
+    return absolute
+
+
+def path_param_names(path: str) -> list[tuple[str, str]]:
+    """(name, convertor) for each `{name}` / `{name:convertor}` in `path`, in order."""
+    return [(m.group(1), m.group(2) or "str") for m in _PATH_PARAM.finditer(path)]
+
+
+def _qualified(obj: Any) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+def endpoint_ref(endpoint: Any) -> str:
+    target = endpoint.func if isinstance(endpoint, functools.partial) else endpoint
+    module = getattr(target, "__module__", None) or "?"
+    qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
+    return f"{module}:{qualname}"
+
+
+def _is_async_callable(call: Any) -> bool:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return inspect.iscoroutinefunction(call) or (
+        not inspect.isroutine(call) and inspect.iscoroutinefunction(getattr(call, "__call__", None))
+    )
+
+
+def _is_generator_callable(call: Any) -> bool:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
+
+
+def _json_or_none(value: Any) -> str | None:
+    """Canonical JSON for a default or constraint value (sets sorted), None when not JSON-able."""
+    try:
+        return json.dumps(jsonable_encoder(_sorted_sets(value)), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
+def _sorted_sets(value: Any) -> Any:
+    """Sets as lists in a process-independent order (set iteration order depends on hashing)."""
+    if isinstance(value, (set, frozenset)):
+        items = [_sorted_sets(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(jsonable_encoder(item), sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_sorted_sets(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _sorted_sets(item) for key, item in value.items()}
+    return value
+
+
+def _lenient_issubclass(obj: Any, classes: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, classes)
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+        return _strip_annotated(annotation.__value__)
+    return annotation
+
+
+def _is_complex(annotation: Any) -> bool:
+    """FastAPI's notion of a non-scalar annotation (models, mappings, sequences, dataclasses)."""
+    annotation = _strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if origin in _UNION_ORIGINS:
+        return any(_is_complex(arg) for arg in get_args(annotation))
+    for candidate in (annotation, origin):
+        if _lenient_issubclass(candidate, (str, bytes)):
+            continue
+        if _lenient_issubclass(candidate, (BaseModel, Mapping, *_SEQUENCE_TYPES)):
+            return True
+        if candidate is not None and dataclasses.is_dataclass(candidate):
+            return True
+    return hasattr(origin, "__pydantic_core_schema__") or hasattr(origin, "__get_pydantic_core_schema__")
+
+
+def _is_sequence(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if origin in _UNION_ORIGINS:
+        return any(_is_sequence(arg) for arg in get_args(annotation))
+    for candidate in (annotation, origin):
+        if _lenient_issubclass(candidate, (str, bytes)):
+            continue
+        if _lenient_issubclass(candidate, _SEQUENCE_TYPES):
+            return True
+    return False
+
+
+def _is_scalar_sequence(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    origin = get_origin(annotation)
+    if origin in _UNION_ORIGINS:
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return any(_is_scalar_sequence(a) for a in args) and all(
+            _is_scalar_sequence(a) or not _is_complex(a) for a in args
+        )
+    return _is_sequence(annotation) and all(
+        arg is Ellipsis or not _is_complex(arg) for arg in get_args(annotation)
+    )
+
+
+def _constraints(field_info: FieldInfo) -> tuple[tuple[str, str], ...]:
+    found: dict[str, str] = {}
+    for item in field_info.metadata:
+        values = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else getattr(item, "__dict__", {})
+        for name, value in values.items():
+            if value is None or name.startswith("_"):
+                continue
+            text = _json_or_none(value)
+            if text is not None:
+                found[name] = text
+    return tuple(sorted(found.items()))
+
+
+# --------------------------------------------------------------------------- type references
+
+
+class _TypeMapper:
+    """Annotations -> TypeRef, collecting the pydantic models they reach."""
+
+    _SIMPLE: dict[Any, str] = {
+        int: "int", float: "float", str: "str", bool: "bool", type(None): "none", None: "none",
+        Any: "any", datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
+        uuid.UUID: "uuid", decimal.Decimal: "decimal", bytes: "bytes",
+    }
+    _CONTAINERS: dict[Any, str] = {
+        list: "list", Sequence: "list", deque: "list", set: "set", frozenset: "set", tuple: "tuple",
+        dict: "dict", Mapping: "dict",
+    }
+
+    def __init__(self) -> None:
+        self.models: dict[str, type[BaseModel]] = {}
+
+    def ref(self, annotation: Any) -> TypeRef:
+        annotation = _strip_annotated(annotation)
+        text = type_text(annotation)
+        simple = self._SIMPLE.get(annotation) if _hashable(annotation) else None
+        if simple is not None:
+            return TypeRef(kind=simple, text=text)
+        origin = get_origin(annotation)
+        args = get_args(annotation)
+        if origin in _UNION_ORIGINS:
+            rest = [a for a in args if a not in (type(None), None)]
+            if len(rest) < len(args):
+                inner = self.ref(rest[0]) if len(rest) == 1 else TypeRef(
+                    kind="union", args=tuple(self.ref(a) for a in rest), text=" | ".join(type_text(a) for a in rest)
+                )
+                return TypeRef(kind="optional", args=(inner,), text=text)
+            return TypeRef(kind="union", args=tuple(self.ref(a) for a in args), text=text)
+        container = self._CONTAINERS.get(origin if origin is not None else annotation)
+        if container is not None:
+            if container == "tuple" and len(args) == 2 and args[1] is Ellipsis:
+                args = args[:1]
+            return TypeRef(kind=container, args=tuple(self.ref(a) for a in args), text=text)
+        if _lenient_issubclass(annotation, BaseModel):
+            key = _qualified(annotation)
+            if key not in self.models:
+                self.models[key] = annotation
+                for field in annotation.model_fields.values():
+                    self.ref(field.annotation)
+            return TypeRef(kind="model", model=key, text=text)
+        if _lenient_issubclass(annotation, Enum):
+            return TypeRef(kind="enum", text=text)
+        return TypeRef(kind="other", text=text)
+
+
+def _hashable(obj: Any) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def type_text(annotation: Any) -> str:
+    """A readable, process-independent rendering of an annotation."""
+    if annotation is None or annotation is type(None):
+        return "None"
+    if annotation is Ellipsis:
+        return "..."
+    if annotation is Any:
+        return "Any"
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return type_text(get_args(annotation)[0])
+    if origin is Literal:
+        return "Literal[" + ", ".join(repr(a) for a in get_args(annotation)) + "]"
+    if origin in _UNION_ORIGINS:
+        return " | ".join(type_text(a) for a in get_args(annotation))
+    if origin is not None:
+        name = getattr(origin, "__qualname__", None) or _ADDRESS.sub("", repr(origin))
+        args = get_args(annotation)
+        return f"{name}[{', '.join(type_text(a) for a in args)}]" if args else name
+    if isinstance(annotation, type):
+        return annotation.__qualname__
+    return _ADDRESS.sub("", repr(annotation)).replace("typing.", "")
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
+    reasons: list[str] = []
+    decorators = cls.__pydantic_decorators__
+    for kind, label in (
+        ("validators", "field validators"),
+        ("field_validators", "field validators"),
+        ("root_validators", "model validators"),
+        ("model_validators", "model validators"),
+        ("field_serializers", "field serializers"),
+        ("model_serializers", "a model serializer"),
+    ):
+        if getattr(decorators, kind, None):
+            reason = f"has {label}"
+            if reason not in reasons:
+                reasons.append(reason)
+    if cls.model_computed_fields:
+        reasons.append("has computed fields")
+    config = cls.model_config
+    if config.get("extra") == "allow":
+        reasons.append('extra="allow"')
+    for name in sorted(config):
+        if name.startswith("ser_json_") or name in ("use_enum_values", "serialize_by_alias", "json_encoders"):
+            reasons.append(f"model_config sets {name}")
+    if issubclass(cls, RootModel):
+        reasons.append("is a RootModel")
+    generic = getattr(cls, "__pydantic_generic_metadata__", None) or {}
+    if generic.get("parameters") or generic.get("origin") is not None:
+        reasons.append("is a generic model")
+    if "__get_pydantic_core_schema__" in vars(cls):
+        reasons.append("defines __get_pydantic_core_schema__")
+
+    fields: list[FieldIR] = []
+    for name, info in cls.model_fields.items():
+        ref = mapper.ref(info.annotation)
+        if _contains_kind(ref, "other"):
+            reasons.append(f"field {name!r} has type {ref.text} the serializer does not specialize")
+        if any(type(m).__name__.endswith("Serializer") for m in info.metadata):
+            reasons.append(f"field {name!r} has a serializer annotation")
+        if getattr(info, "exclude_if", None) is not None:
+            reasons.append(f"field {name!r} uses exclude_if")
+        validation_alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+        fields.append(
+            FieldIR(
+                name=name,
+                serialized_name=info.serialization_alias or info.alias or name,
+                type=ref,
+                required=info.is_required(),
+                default_json=None
+                if info.is_required() or info.default_factory is not None
+                else _json_or_none(info.default),
+                validation_alias=validation_alias if validation_alias != name else None,
+                exclude=bool(info.exclude),
+            )
+        )
+    source_file, source_line = "<unknown>", 0
+    try:
+        source_file = source_path(inspect.getsourcefile(cls) or "<unknown>")
+        source_line = inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        pass  # a class built at run time has no source; "<unknown>:0" says so
+    return ModelIR(
+        key=_qualified(cls),
+        name=cls.__name__,
+        source=SourceLoc(source_file, source_line),
+        fields=tuple(fields),
+        fallback_reasons=tuple(reasons),
+    )
+
+
+def _contains_kind(ref: TypeRef, kind: str) -> bool:
+    return ref.kind == kind or any(_contains_kind(a, kind) for a in ref.args)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(annotation)
+
+
+def _param_adapter(field_info: FieldInfo) -> TypeAdapter[Any]:
+    """A TypeAdapter validating one parameter value: its type, metadata (constraints) and Field options."""
+    with warnings.catch_warnings():
+        # Field attributes such as alias do not apply to a bare TypeAdapter; pydantic warns.
+        warnings.simplefilter("ignore")
+        parts = field_info.asdict()
+        attributes = {k: v for k, v in parts["attributes"].items() if k not in ("default", "default_factory")}
+        return TypeAdapter(Annotated[(parts["annotation"], *parts["metadata"], FieldInfo(**attributes))])
+
+
+class _RouteProblems:
+    def __init__(self, route: APIRoute, sink: list[str]) -> None:
+        self.prefix = (
+            f"{source_path(route.decl_file)}:{route.decl_line}: "
+            f"{'/'.join(route.methods)} {route.path} (endpoint {endpoint_ref(route.endpoint)}): "
+        )
+        self.sink = sink
+        self.count = 0
+
+    def add(self, message: str) -> None:
+        self.sink.append(self.prefix + message)
+        self.count += 1
+
+
+class _Analyzer:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.mapper = _TypeMapper()
+
+    def run(self, routes: Sequence[APIRoute]) -> AppAnalysis:
+        analyses = []
+        for index, route in enumerate(routes):
+            result = self._route(index, route)
+            if result is not None:
+                analyses.append(result)
+        if self.problems:
+            raise DeclarationError(self.problems)
+        models = []
+        done: set[str] = set()
+        while len(done) < len(self.mapper.models):  # _model_ir may reach further models
+            for key in sorted(self.mapper.models):
+                if key not in done:
+                    done.add(key)
+                    models.append(_model_ir(self.mapper.models[key], self.mapper))
+        return AppAnalysis(routes=tuple(analyses), models=tuple(sorted(models, key=lambda m: m.key)))
+
+    def _route(self, index: int, route: APIRoute) -> RouteAnalysis | None:
+        problems = _RouteProblems(route, self.problems)
+        endpoint = route.endpoint
+        if not callable(endpoint):
+            problems.add("the endpoint is not callable")
+            return None
+        if _is_generator_callable(endpoint):
+            problems.add("generator (streaming) endpoints are not supported yet")
+        try:
+            signature = inspect.signature(endpoint)
+            hints = typing.get_type_hints(endpoint, include_extras=True)
+        except (NameError, TypeError, ValueError) as error:
+            problems.add(f"cannot read the endpoint's signature or annotations: {error}")
+            return None
+
+        path_params = path_param_names(route.path)
+        path_names = [name for name, _ in path_params]
+        seen_names: set[str] = set()
+        param_analyses: list[ParamAnalysis] = []
+        for name, parameter in signature.parameters.items():
+            if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                problems.add(f"parameter {name!r}: *args and **kwargs parameters are not supported")
+                continue
+            if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+                problems.add(f"parameter {name!r}: positional-only parameters are not supported")
+                continue
+            seen_names.add(name)
+            annotation = hints.get(name, parameter.annotation)
+            result = self._param(name, annotation, parameter.default, set(path_names), problems)
+            if result is not None:
+                param_analyses.append(result)
+        for name in path_names:
+            if name not in seen_names:
+                problems.add(
+                    f"path parameter {{{name}}} has no matching endpoint parameter "
+                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
+                )
+
+        body_params = [p for p in param_analyses if p.ir.location == "body"]
+        body_embedded = len(body_params) > 1 or any(p.ir.embed for p in body_params)
+        if body_embedded:
+            param_analyses = [
+                dataclasses.replace(p, ir=dataclasses.replace(p.ir, embed=True)) if p.ir.location == "body" else p
+                for p in param_analyses
+            ]
+        for p in param_analyses:
+            if p.ir.location == "body":
+                self.mapper.ref(p.annotation)
+
+        response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
+        response_adapter = None
+        response_ref = None
+        if response_annotation is not None:
+            try:
+                response_adapter = _adapter(response_annotation)
+            except Exception as error:  # pydantic reports unsupported types with several classes
+                problems.add(f"response model {type_text(response_annotation)} is not supported by pydantic: {error}")
+            response_ref = self.mapper.ref(response_annotation)
+            if route.status_code is not None and (route.status_code < 200 or route.status_code in (204, 205, 304)):
+                problems.add(f"status code {route.status_code} must not have a response body, but a response model is set")
+
+        try:
+            source_file = inspect.getsourcefile(endpoint) or route.decl_file
+            source_line = inspect.getsourcelines(endpoint)[1]
+        except (OSError, TypeError):
+            source_file, source_line = route.decl_file, route.decl_line
+
+        if problems.count:
+            return None
+        ir = RouteIR(
+            index=index,
+            path=route.path,
+            methods=route.methods,
+            name=route.name,
+            endpoint=endpoint_ref(endpoint),
+            source=SourceLoc(source_path(route.decl_file), route.decl_line),
+            is_async=_is_async_callable(endpoint),
+            params=tuple(p.ir for p in param_analyses),
+            response_model=response_ref,
+            status_code=route.status_code,
+            response_class=response_class.__name__,
+            include_in_schema=route.include_in_schema,
+            tags=route.tags,
+            summary=route.summary,
+            response_class_is_default=response_class_is_default,
+            response_model_by_alias=route.response_model_by_alias,
+            response_model_exclude_unset=route.response_model_exclude_unset,
+            response_model_exclude_defaults=route.response_model_exclude_defaults,
+            response_model_exclude_none=route.response_model_exclude_none,
+            body_embedded=body_embedded,
+        )
+        return RouteAnalysis(
+            route=route,
+            ir=ir,
+            params=tuple(param_analyses),
+            response_annotation=response_annotation,
+            response_adapter=response_adapter,
+            source_file=source_file,
+            source_line=source_line,
+        )
+
+    def _response(
+        self, route: APIRoute, hints: dict[str, Any], problems: _RouteProblems
+    ) -> tuple[Any, type[Response], bool]:
+        response_class = route.response_class
+        is_default = response_class is Default
+        if is_default:
+            response_class = JSONResponse
+        elif not _lenient_issubclass(response_class, Response):
+            problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
+            response_class = JSONResponse
+        annotation = route.response_model
+        if annotation is Default:
+            annotation = hints.get("return")
+            if _lenient_issubclass(_strip_annotated(annotation), Response):
+                annotation = None
+        if annotation is type(None):
+            annotation = None
+        return annotation, response_class, is_default
+
+    def _param(
+        self, name: str, annotation: Any, default: Any, path_names: set[str], problems: _RouteProblems
+    ) -> ParamAnalysis | None:
+        is_path = name in path_names
+        empty = inspect.Parameter.empty
+        if annotation is empty:
+            annotation = Any
+        type_annotation = _strip_annotated(annotation)
+
+        marker: FieldInfo | None = None
+        if get_origin(annotation) is Annotated:
+            markers = [m for m in get_args(annotation)[1:] if isinstance(m, (params.Param, params.Body))]
+            if markers:
+                marker = markers[-1]
+                if marker.default is not PydanticUndefined and marker.default is not ...:
+                    problems.add(
+                        f"parameter {name!r}: `{type(marker).__name__}` default value cannot be set in "
+                        f"`Annotated`; set the default with `=` instead"
+                    )
+                    return None
+                if default is not empty and is_path:
+                    problems.add(f"path parameter {name!r} cannot have a default value")
+                    return None
+        if isinstance(default, FieldInfo):
+            if marker is not None:
+                problems.add(f"parameter {name!r}: a marker in `Annotated` and another as the default value")
+                return None
+            if not isinstance(default, (params.Param, params.Body)):
+                problems.add(f"parameter {name!r}: use Query(), Path(), Header(), Cookie() or Body(), not Field()")
+                return None
+            marker = default
+        elif default is not empty and _looks_like_foreign_marker(default):
+            problems.add(
+                f"parameter {name!r}: {type(default).__module__}.{type(default).__qualname__} is not supported "
+                "(dependencies are not supported yet; markers must come from astraapi)"
+            )
+            return None
+
+        if marker is None and _lenient_issubclass(type_annotation, Request):
+            return ParamAnalysis(
+                ir=ParamIR(name=name, alias=name, location="request", type=TypeRef(kind="other", text="Request"),
+                           required=False, default_json=None, constraints=()),
+                annotation=annotation, field_info=None, adapter=None,
+            )
+        if _lenient_issubclass(type_annotation, Response):
+            problems.add(f"parameter {name!r}: a Response parameter is not supported yet")
+            return None
+
+        # The merged pydantic FieldInfo: annotation, metadata (constraints), alias, default.
+        if default is not empty:
+            field_info = FieldInfo.from_annotated_attribute(annotation, default)
+        else:
+            field_info = FieldInfo.from_annotation(annotation)
+
+        if marker is None:
+            if is_path:
+                location = "path"
+            elif _is_complex(type_annotation):
+                location = "body"
+            else:
+                location = "query"
+        elif isinstance(marker, params.Body):
+            location = "body"
+        else:
+            location = marker.in_.value
+
+        if is_path and location != "path":
+            problems.add(f"parameter {name!r} is in the path, it cannot be a {type(marker).__name__} parameter")
+            return None
+        if location == "path" and not is_path:
+            problems.add(f"parameter {name!r} is declared with Path() but the path has no {{{name}}}")
+            return None
+        if is_path:
+            field_info = copy.copy(field_info)
+            field_info.default = PydanticUndefined  # path parameters are always required
+            field_info.default_factory = None
+
+        if marker is not None and marker.alias:
+            alias = marker.alias
+        elif location == "header" and getattr(marker, "convert_underscores", True):
+            alias = name.replace("_", "-")
+        else:
+            alias = name
+        validation_alias = marker.validation_alias if marker is not None else None
+        if validation_alias is not None:
+            if not isinstance(validation_alias, str):
+                problems.add(f"parameter {name!r}: AliasChoices/AliasPath on parameters are not supported yet")
+                return None
+            alias = validation_alias
+
+        is_sequence = False
+        if location == "path" and _is_complex(type_annotation):
+            problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
+            return None
+        if location in ("query", "header", "cookie") and _is_complex(type_annotation):
+            if location != "cookie" and _is_scalar_sequence(type_annotation):
+                is_sequence = True
+            else:
+                problems.add(
+                    f"{location} parameter {name!r} must be a scalar type or a list of scalars, "
+                    f"not {type_text(type_annotation)}"
+                )
+                return None
+
+        try:
+            adapter = _param_adapter(field_info)
+        except Exception as error:  # pydantic raises several error classes for unsupported types
+            problems.add(f"parameter {name!r}: type {type_text(type_annotation)} is not supported by pydantic: {error}")
+            return None
+
+        required = field_info.is_required()
+        ir = ParamIR(
+            name=name,
+            alias=alias,
+            location=location,
+            type=self.mapper.ref(type_annotation) if location == "body" else _TypeMapper().ref(type_annotation),
+            required=required,
+            default_json=None if required or field_info.default_factory is not None else _json_or_none(field_info.default),
+            constraints=_constraints(field_info),
+            embed=bool(getattr(marker, "embed", False)),
+            is_sequence=is_sequence,
+        )
+        return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter)
+
+
+def _looks_like_foreign_marker(value: Any) -> bool:
+    """A FastAPI marker object (Depends, Security, ...) passed to an AstraAPI app."""
+    module = type(value).__module__ or ""
+    return module.startswith(("fastapi", "starlette"))
+
+
+__all__ = [
+    "AppAnalysis",
+    "ParamAnalysis",
+    "RouteAnalysis",
+    "analyze_app",
+    "build_ir",
+    "endpoint_ref",
+    "path_param_names",
+    "source_path",
+    "type_text",
+]

@@ -1,0 +1,201 @@
+"""The App IR: plain frozen data describing an app's routes and models.
+
+Introspection (`astraapi.compiler.introspect`) is the only producer. The request engine,
+the trie builder, the code generator and OpenAPI generation read it; none of them looks at
+the user's functions again.
+
+The dump is canonical: keys sorted, no whitespace, tuples as lists, nothing that depends
+on the process (no ids, no addresses, no set ordering). `ir_hash()` is the sha256 of that
+dump, so the same app declarations give the same hash in any process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+IR_VERSION = 1
+
+TYPE_KINDS = frozenset(
+    {
+        "int", "float", "str", "bool", "none", "any", "list", "set", "tuple", "dict",
+        "optional", "union", "model", "enum", "datetime", "date", "time", "uuid",
+        "decimal", "bytes", "other",
+    }
+)
+
+PARAM_LOCATIONS = frozenset({"path", "query", "header", "cookie", "body", "request"})
+"""Where a parameter's value comes from. "request" is the endpoint's `Request` object
+itself (a parameter annotated with `Request`), which carries no value to validate."""
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    file: str  # relative to the working directory when inside it
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    kind: str
+    args: tuple[TypeRef, ...] = ()
+    model: str | None = None  # key into AppIR.models when kind == "model"
+    text: str = ""  # a readable rendering of the annotation, for messages and `inspect`
+
+
+@dataclass(frozen=True)
+class FieldIR:
+    name: str
+    serialized_name: str  # the key dump_json(by_alias=True) writes
+    type: TypeRef
+    required: bool
+    default_json: str | None  # JSON text of the default; None when required or not JSON-able
+    validation_alias: str | None = None  # the key validation reads, when it differs from name
+    exclude: bool = False  # Field(exclude=True): never serialized
+
+
+@dataclass(frozen=True)
+class ModelIR:
+    key: str  # "module.QualName"
+    name: str
+    source: SourceLoc
+    fields: tuple[FieldIR, ...]
+    fallback_reasons: tuple[str, ...]  # why a code generator may not specialize it; () = plain
+
+
+@dataclass(frozen=True)
+class ParamIR:
+    name: str  # the endpoint's parameter name
+    alias: str  # the key read from the request (and shown in error locations)
+    location: str  # one of PARAM_LOCATIONS
+    type: TypeRef
+    required: bool
+    default_json: str | None
+    constraints: tuple[tuple[str, str], ...]  # (name, JSON value), sorted by name
+    embed: bool = False  # body parameters: read from the body object under `alias`
+    is_sequence: bool = False  # query/header: collect every occurrence, not the last/first one
+
+
+@dataclass(frozen=True)
+class RouteIR:
+    index: int
+    path: str  # full path including router prefixes
+    methods: tuple[str, ...]  # upper-case, declaration order
+    name: str
+    endpoint: str  # "module:qualname"
+    source: SourceLoc  # where the route was declared (the decorator line)
+    is_async: bool
+    params: tuple[ParamIR, ...]
+    response_model: TypeRef | None
+    status_code: int | None
+    response_class: str  # class name, e.g. "JSONResponse"
+    include_in_schema: bool
+    tags: tuple[str, ...]
+    summary: str | None = None
+    # True when the user did not choose a response class: a response model is then
+    # serialized straight to JSON bytes with pydantic (FastAPI's dump_json path).
+    response_class_is_default: bool = True
+    response_model_by_alias: bool = True
+    response_model_exclude_unset: bool = False
+    response_model_exclude_defaults: bool = False
+    response_model_exclude_none: bool = False
+    body_embedded: bool = False  # more than one body parameter, or Body(embed=True)
+
+
+@dataclass(frozen=True)
+class AppIR:
+    ir_version: int
+    app_ref: str | None
+    title: str
+    version: str
+    redirect_slashes: bool
+    routes: tuple[RouteIR, ...]
+    models: tuple[ModelIR, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            _to_plain(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> AppIR:
+        data = json.loads(text)
+        if data.get("ir_version") != IR_VERSION:
+            raise ValueError(
+                f"IR version {data.get('ir_version')!r} is not supported (this AstraAPI reads {IR_VERSION})"
+            )
+        return _from_plain(cls, data)
+
+    def ir_hash(self) -> str:
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    def model(self, key: str) -> ModelIR:
+        for model in self.models:
+            if model.key == key:
+                return model
+        raise KeyError(key)
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_to_plain(item) for item in value]
+    return value
+
+
+# Field name -> how to rebuild it from plain JSON data, per IR class.
+_NESTED: dict[type, dict[str, Any]] = {}
+
+
+def _from_plain(cls: type, data: dict[str, Any]) -> Any:
+    kwargs = {}
+    nested = _NESTED[cls]
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue  # a field added later with a default
+        raw = data[f.name]
+        rebuild = nested.get(f.name)
+        kwargs[f.name] = rebuild(raw) if rebuild is not None and raw is not None else raw
+    return cls(**kwargs)
+
+
+def _many(cls: type) -> Any:
+    return lambda items: tuple(_from_plain(cls, item) for item in items)
+
+
+def _one(cls: type) -> Any:
+    return lambda item: _from_plain(cls, item)
+
+
+def _pairs(items: list[list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in items)
+
+
+def _strings(items: list[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+_NESTED.update(
+    {
+        SourceLoc: {},
+        TypeRef: {"args": _many(TypeRef)},
+        FieldIR: {"type": _one(TypeRef)},
+        ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings},
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
+        RouteIR: {
+            "methods": _strings,
+            "source": _one(SourceLoc),
+            "params": _many(ParamIR),
+            "response_model": _one(TypeRef),
+            "tags": _strings,
+        },
+        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR)},
+    }
+)

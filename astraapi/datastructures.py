@@ -1,0 +1,129 @@
+"""Small read-only views over request data: query parameters, headers, client address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+from urllib.parse import parse_qsl
+
+
+class Address(NamedTuple):
+    host: str
+    port: int
+
+
+class QueryParams(Mapping[str, str]):
+    """Query parameters parsed as Starlette parses them: `get` returns the last value."""
+
+    __slots__ = ("_items", "_last")
+
+    def __init__(self, query: str | bytes | list[tuple[str, str]] = "") -> None:
+        if isinstance(query, bytes):
+            query = query.decode("latin-1")
+        if isinstance(query, str):
+            query = parse_qsl(query, keep_blank_values=True)
+        self._items: list[tuple[str, str]] = list(query)
+        self._last: dict[str, str] = dict(self._items)
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._items if k == key]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._last[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._last
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._last)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive header view over raw (name, value) byte pairs; `get` returns the first value."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]] | None = None) -> None:
+        self._raw = raw if raw is not None else []
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        return self._raw
+
+    def getlist(self, key: str) -> list[str]:
+        name = key.lower().encode("latin-1")
+        return [v.decode("latin-1") for k, v in self._raw if k == name]
+
+    def __getitem__(self, key: str) -> str:
+        name = key.lower().encode("latin-1")
+        for k, v in self._raw:
+            if k == name:
+                return v.decode("latin-1")
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        name = key.lower().encode("latin-1")
+        return any(k == name for k, _ in self._raw)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k.decode("latin-1") for k, _ in self._raw))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.items()!r})"
+
+
+class MutableHeaders(Headers):
+    """Headers of a response being built; writes go to the shared raw list."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key: str, value: str) -> None:
+        name = key.lower().encode("latin-1")
+        encoded = value.encode("latin-1")
+        found = [i for i, (k, _) in enumerate(self._raw) if k == name]
+        for i in reversed(found[1:]):
+            del self._raw[i]
+        if found:
+            self._raw[found[0]] = (name, encoded)
+        else:
+            self._raw.append((name, encoded))
+
+    def __delitem__(self, key: str) -> None:
+        name = key.lower().encode("latin-1")
+        self._raw[:] = [(k, v) for k, v in self._raw if k != name]
+
+    def append(self, key: str, value: str) -> None:
+        self._raw.append((key.lower().encode("latin-1"), value.encode("latin-1")))
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """The `cookie` header as Starlette reads it: `;`-separated pairs, later names win."""
+    from http.cookies import _unquote  # type: ignore[attr-defined]
+
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        if "=" in chunk:
+            key, value = chunk.split("=", 1)
+        else:
+            key, value = "", chunk
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookies[key] = _unquote(value)
+    return cookies

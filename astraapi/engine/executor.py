@@ -1,0 +1,271 @@
+"""The Executor: the handler the server calls for each matched request.
+
+`Executor(app, ir, compiled_serializers)` prepares one `RoutePlan` per route at
+construction, from the IR (what to read, from where, what is required) and the live
+objects introspection keeps for the same route index (endpoint, TypeAdapters). Per
+request, `handle` validates every parameter, collecting all errors, then calls the
+endpoint:
+
+- `async def` endpoints run as a task on the running loop (started eagerly on Python
+  3.12+, so one that finishes without suspending is answered inline);
+- `def` endpoints run in a thread pool, as FastAPI runs them.
+
+It returns a response tuple, or None when the answer will come through
+`request.respond(...)` (see docs/internals.md, "The handler contract").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from astraapi.compiler.introspect import RouteAnalysis, analyze_app, path_param_names
+from astraapi.compiler.ir import AppIR, RouteIR
+from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.errors import missing_error, validation_error_tuple
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs
+from astraapi.engine.responses import (
+    ResponseTuple,
+    error_logger,
+    http_exception_tuple,
+    internal_error,
+)
+from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
+from astraapi.exceptions import AstraAPIError, HTTPException
+from astraapi.requests import Request
+from astraapi.routing import Default
+
+EAGER_TASKS = sys.version_info >= (3, 12)
+SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
+_LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def sync_pool() -> ThreadPoolExecutor:
+    """The thread pool sync endpoints run in (created on first use, shared by executors)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=SYNC_POOL_SIZE, thread_name_prefix="astraapi-sync")
+        return _pool
+
+
+def _native_dumps() -> Callable[[Any], bytes] | None:
+    try:
+        from astraapi import _runtime  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(_runtime, "dumps", None)
+
+
+class RoutePlan:
+    """Everything one route does per request, prepared once."""
+
+    __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
+                 "body_embedded", "request_param", "path_names", "response", "label")
+
+    def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan) -> None:
+        self.ir = route
+        self.endpoint = live.route.endpoint
+        self.is_async = route.is_async
+        self.response = response
+        self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
+        live_params = {p.ir.name: p for p in live.params}
+        self.path_names = tuple(name for name, _ in path_param_names(route.path))
+        convertors = dict(path_param_names(route.path))
+
+        path_plans: list[tuple[int, Callable[[str], Any], ParamPlan]] = []
+        input_plans: list[tuple[int, ParamPlan]] = []
+        body_plans: list[ParamPlan] = []
+        body_aliases: list[str] = []
+        self.request_param: str | None = None
+        for param in route.params:
+            if param.location == "request":
+                self.request_param = param.name
+                continue
+            current = live_params.get(param.name)
+            if current is None or current.adapter is None or current.field_info is None:
+                raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")
+            if param.location == "path":
+                position = self.path_names.index(param.alias if param.alias in self.path_names else param.name)
+                plan = ParamPlan(param, current.adapter, current.field_info, ("path", param.alias))
+                path_plans.append((position, PATH_CONVERTORS.get(convertors[self.path_names[position]], str), plan))
+            elif param.location == "body":
+                loc = ("body", param.alias) if param.embed else ("body",)
+                body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
+                body_aliases.append(param.alias)
+            else:
+                plan = ParamPlan(param, current.adapter, current.field_info, (param.location, param.alias))
+                input_plans.append((_LOCATION_ORDER[param.location], plan))
+        self.path_plans = tuple(path_plans)
+        # FastAPI validates path, then query, header, cookie, then body parameters.
+        self.input_plans = tuple(plan for _, plan in sorted(input_plans, key=lambda item: item[0]))
+        self.body_plans = tuple(body_plans)
+        self.body_aliases = tuple(body_aliases)
+        self.body_embedded = route.body_embedded
+
+    def solve(self, request: Any, path_params: tuple[str, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Validated endpoint arguments and the errors, all of them. Raises BodyError."""
+        body = MISSING
+        if self.body_plans:
+            body = read_body(request.body, request.headers)  # a JSON error stops everything, as in FastAPI
+        values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for position, convert, plan in self.path_plans:
+            plan.apply(convert(path_params[position]), values, errors)
+        if self.input_plans:
+            inputs = RequestInputs(request)
+            for plan in self.input_plans:
+                plan.apply(plan.read(inputs), values, errors)
+        if self.body_plans:
+            if not self.body_embedded:
+                self.body_plans[0].apply(body, values, errors)
+            else:
+                readable = body is not MISSING and not isinstance(body, bytes)
+                for alias, plan in zip(self.body_aliases, self.body_plans):
+                    raw = MISSING
+                    if readable:
+                        try:
+                            raw = body.get(alias, MISSING)
+                        except AttributeError:  # the body is not an object
+                            errors.append(missing_error(plan.loc))
+                            continue
+                    plan.apply(raw, values, errors)
+        if self.request_param is not None:
+            values[self.request_param] = Request(request, dict(zip(self.path_names, path_params)))
+        return values, errors
+
+
+class Executor:
+    def __init__(
+        self,
+        app: Any,
+        ir: AppIR,
+        compiled_serializers: Mapping[int, CompiledSerializer] | None = None,
+    ) -> None:
+        self.app = app
+        self.ir = ir
+        analysis = analyze_app(app)
+        if len(analysis.routes) != len(ir.routes):
+            raise AstraAPIError(
+                f"the IR has {len(ir.routes)} routes but the app has {len(analysis.routes)}; rebuild the IR"
+            )
+        default_dumps = make_default_dumps(_native_dumps())
+        compiled_serializers = compiled_serializers or {}
+        plans: list[RoutePlan] = []
+        for route in ir.routes:
+            live = analysis.routes[route.index]
+            if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
+                raise AstraAPIError(
+                    f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
+                    f"{route.index} is {live.ir.endpoint} at {live.ir.path}; rebuild the IR"
+                )
+            response_class = None if live.route.response_class is Default else live.route.response_class
+            endpoint_ctx = {"file": live.source_file, "line": live.source_line,
+                            "function": getattr(live.route.endpoint, "__name__", route.name)}
+            response = ResponsePlan(
+                route,
+                live.response_adapter if route.response_model is not None else None,
+                response_class,
+                compiled_serializers.get(route.index),
+                default_dumps,
+                endpoint_ctx,
+            )
+            plans.append(RoutePlan(route, live, response))
+        self._plans = tuple(plans)
+
+    # ------------------------------------------------------------------ the handler contract
+
+    def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
+        plan = self._plans[route_index]
+        try:
+            values, errors = plan.solve(request, path_params)
+            if errors:
+                return validation_error_tuple(errors)
+            if plan.is_async:
+                return self._start_async(plan, values, request)
+            return self._start_sync(plan, values, request)
+        except BodyError as error:
+            if error.error is not None:
+                return validation_error_tuple([error.error])
+            return http_exception_tuple(400, "There was an error parsing the body", None)
+        except Exception as error:
+            return internal_error(f"Exception while handling {plan.label}", error)
+
+    # ------------------------------------------------------------------ async endpoints
+
+    def _start_async(self, plan: RoutePlan, values: dict[str, Any], request: Any) -> ResponseTuple | None:
+        loop = asyncio.get_running_loop()
+        coro = self._run_async(plan, values)
+        if EAGER_TASKS:
+            task = _eager_task(loop, coro)
+            if task.done():
+                return _task_result(task, plan)
+        else:
+            task = loop.create_task(coro)
+        task.add_done_callback(functools.partial(_respond_later, request, plan))
+        return None
+
+    async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
+        try:
+            raw = await plan.endpoint(**values)
+            return plan.response.render(raw)
+        except HTTPException as error:
+            return http_exception_tuple(error.status_code, error.detail, error.headers)
+        except Exception as error:
+            return internal_error(f"Exception in {plan.label}", error)
+
+    # ------------------------------------------------------------------ sync endpoints
+
+    def _start_sync(self, plan: RoutePlan, values: dict[str, Any], request: Any) -> None:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        future = loop.run_in_executor(sync_pool(), context.run, _run_sync, plan, values)
+        future.add_done_callback(functools.partial(_respond_later, request, plan))
+        return None
+
+
+def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[ResponseTuple]:
+    """A task that runs `coro` right now until it first suspends (Python 3.12+).
+
+    `loop.create_task` takes `eager_start` only from Python 3.14; before that the Task
+    constructor does.
+    """
+    if sys.version_info >= (3, 14):
+        return loop.create_task(coro, eager_start=True)  # type: ignore[call-arg]
+    return asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg]
+
+
+def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
+    try:
+        raw = plan.endpoint(**values)
+        return plan.response.render(raw)
+    except HTTPException as error:
+        return http_exception_tuple(error.status_code, error.detail, error.headers)
+    except Exception as error:
+        return internal_error(f"Exception in {plan.label}", error)
+
+
+def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> ResponseTuple:
+    if task.cancelled():
+        return internal_error(f"{plan.label} was cancelled before it answered", asyncio.CancelledError())
+    error = task.exception()
+    if error is not None:  # only BaseExceptions other than Exception get here
+        return internal_error(f"Exception in {plan.label}", error)
+    return task.result()
+
+
+def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseTuple]) -> None:
+    status, headers, body = _task_result(task, plan)
+    try:
+        request.respond(status, headers, body)
+    except Exception as error:
+        error_logger.error("Could not send the response of %s", plan.label, exc_info=error)

@@ -1,0 +1,146 @@
+"""Per-route parameter plans: where each value comes from and how it is validated.
+
+Plans are built once per route from the IR (location, alias, required, default, embed)
+and the live TypeAdapters introspection built. Per request, `RequestInputs` parses only
+what the route reads (query string, cookies) and each plan pulls its raw value and
+validates it, appending FastAPI-shaped errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+
+from astraapi.compiler.ir import ParamIR
+from astraapi.datastructures import parse_cookie_header
+from astraapi.engine.body import MISSING
+from astraapi.engine.errors import located_errors, missing_error
+
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, tuple, frozenset)
+
+PATH_CONVERTORS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "path": str,
+    "int": int,
+    "float": float,
+    "uuid": uuid.UUID,
+}
+
+
+class RequestInputs:
+    """The parts of one request parameters read, parsed on first use."""
+
+    __slots__ = ("native", "_query", "_query_items", "_cookies")
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self._query: dict[str, str] | None = None
+        self._query_items: list[tuple[str, str]] | None = None
+        self._cookies: dict[str, str] | None = None
+
+    def query_items(self) -> list[tuple[str, str]]:
+        if self._query_items is None:
+            raw = self.native.query_string
+            self._query_items = parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
+        return self._query_items
+
+    def query(self) -> dict[str, str]:
+        if self._query is None:
+            self._query = dict(self.query_items())
+        return self._query
+
+    def header(self, name: bytes) -> str | None:
+        for key, value in self.native.headers:
+            if key == name:
+                return value.decode("latin-1")
+        return None
+
+    def header_list(self, name: bytes) -> list[str]:
+        return [value.decode("latin-1") for key, value in self.native.headers if key == name]
+
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            header = self.header(b"cookie")
+            self._cookies = parse_cookie_header(header) if header else {}
+        return self._cookies
+
+
+class ParamPlan:
+    """Validates one parameter; `read` pulls its raw value (or MISSING) from the request."""
+
+    __slots__ = (
+        "name", "loc", "required", "default", "default_factory", "copy_default", "validate_default", "validate", "read"
+    )
+
+    def __init__(self, param: ParamIR, adapter: TypeAdapter[Any], field_info: FieldInfo, loc: tuple[Any, ...]) -> None:
+        self.name = param.name
+        self.loc = loc
+        self.required = param.required
+        self.default_factory = None if param.required else field_info.default_factory
+        self.default = MISSING if param.required or self.default_factory else field_info.default
+        self.copy_default = not isinstance(self.default, _IMMUTABLE)
+        self.validate_default = bool(field_info.validate_default)
+        self.validate = adapter.validate_python
+        self.read: Callable[[RequestInputs], Any] = _reader(param)
+
+    def default_value(self) -> Any:
+        """A fresh default, as FastAPI gives it (a deep copy, or the factory's result)."""
+        if self.default_factory is not None:
+            return copy.deepcopy(self.default_factory())
+        return copy.deepcopy(self.default) if self.copy_default else self.default
+
+    def apply(self, raw: Any, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+        if raw is MISSING:
+            if self.required:
+                errors.append(missing_error(self.loc))
+                return
+            value = self.default_value()
+            if not self.validate_default:
+                values[self.name] = value
+                return
+            raw = value
+        try:
+            values[self.name] = self.validate(raw, from_attributes=True)
+        except ValidationError as error:
+            errors.extend(located_errors(error, self.loc))
+
+
+def _reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
+    alias = param.alias
+    location = param.location
+    if location == "query":
+        if param.is_sequence:
+            def read_query_list(inputs: RequestInputs) -> Any:
+                values = [v for k, v in inputs.query_items() if k == alias]
+                return values if values else MISSING
+            return read_query_list
+
+        def read_query(inputs: RequestInputs) -> Any:
+            return inputs.query().get(alias, MISSING)
+        return read_query
+    if location == "header":
+        name = alias.lower().encode("latin-1")
+        if param.is_sequence:
+            def read_header_list(inputs: RequestInputs) -> Any:
+                values = inputs.header_list(name)
+                return values if values else MISSING
+            return read_header_list
+
+        def read_header(inputs: RequestInputs) -> Any:
+            value = inputs.header(name)
+            return MISSING if value is None else value
+        return read_header
+    if location == "cookie":
+        def read_cookie(inputs: RequestInputs) -> Any:
+            return inputs.cookies().get(alias, MISSING)
+        return read_cookie
+    # path and body values are handed to the plan by the executor
+    def read_nothing(inputs: RequestInputs) -> Any:
+        return MISSING
+    return read_nothing

@@ -1,0 +1,114 @@
+"""Turning an endpoint's return value into a response tuple, as FastAPI 0.165 does.
+
+- A `Response` instance is sent as it is.
+- With a response model and the default response class: validate the value with the
+  model's TypeAdapter (failure: ResponseValidationError, a 500), then write pydantic's
+  `dump_json` bytes, or the route's compiled serializer's bytes when it has one and it
+  accepts the value.
+- With a response model and a chosen response class: validate, `dump_python(mode="json")`,
+  then render with that class.
+- Without a response model: `jsonable_encoder`, then JSONResponse rendering (the native
+  `dumps` when available, byte-identical to it) or the chosen class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from astraapi.compiler.ir import RouteIR
+from astraapi.encoders import jsonable_encoder
+from astraapi.engine.errors import located_errors
+from astraapi.engine.responses import ResponseTuple, body_allowed, from_response, json_tuple, render_json
+from astraapi.exceptions import ResponseValidationError
+from astraapi.responses import Response
+
+Dumps = Callable[[Any], bytes]
+CompiledSerializer = Callable[[object], "bytes | None"]
+
+
+def make_default_dumps(native_dumps: Dumps | None) -> Dumps:
+    """JSONResponse rendering of `jsonable_encoder(value)`, through the native writer when present."""
+    if native_dumps is None:
+        def dumps(value: Any) -> bytes:
+            return render_json(jsonable_encoder(value))
+        return dumps
+
+    def dumps_native(value: Any) -> bytes:
+        try:
+            return native_dumps(value)  # plain JSON data needs no encoding step
+        except TypeError:
+            pass  # a type the writer does not take: encode it first, as FastAPI always does
+        encoded = jsonable_encoder(value)
+        try:
+            return native_dumps(encoded)
+        except TypeError:
+            return render_json(encoded)  # e.g. non-str dict keys, which json.dumps converts
+    return dumps_native
+
+
+class ResponsePlan:
+    """How one route renders its endpoint's return value."""
+
+    __slots__ = ("status_code", "adapter", "response_class", "use_dump_json", "dump_options", "compiled",
+                 "default_dumps", "endpoint_ctx")
+
+    def __init__(
+        self,
+        route: RouteIR,
+        adapter: TypeAdapter[Any] | None,
+        response_class: type[Response] | None,
+        compiled: CompiledSerializer | None,
+        default_dumps: Dumps,
+        endpoint_ctx: dict[str, Any],
+    ) -> None:
+        self.status_code = route.status_code
+        self.adapter = adapter
+        self.response_class = response_class  # None: the default (JSON) class
+        self.use_dump_json = adapter is not None and response_class is None
+        self.dump_options = {
+            "by_alias": route.response_model_by_alias,
+            "exclude_unset": route.response_model_exclude_unset,
+            "exclude_defaults": route.response_model_exclude_defaults,
+            "exclude_none": route.response_model_exclude_none,
+        }
+        self.compiled = compiled
+        self.default_dumps = default_dumps
+        self.endpoint_ctx = endpoint_ctx
+
+    def render(self, raw: Any) -> ResponseTuple:
+        if isinstance(raw, Response):
+            return from_response(raw)
+        adapter = self.adapter
+        if adapter is None:
+            if self.response_class is None:
+                return json_tuple(self.status_code or 200, self.default_dumps(raw))
+            return self._with_class(jsonable_encoder(raw))
+        try:
+            value = adapter.validate_python(raw, from_attributes=True)
+        except ValidationError as error:
+            raise ResponseValidationError(
+                located_errors(error, ("response",)), body=raw, endpoint_ctx=self.endpoint_ctx
+            ) from None
+        if not self.use_dump_json:
+            return self._with_class(adapter.dump_python(value, mode="json", **self.dump_options))
+        body = None
+        if self.compiled is not None:
+            body = self.compiled(value)
+        if body is None:
+            body = adapter.dump_json(value, **self.dump_options)
+        return json_tuple(self.status_code or 200, body)
+
+    def _with_class(self, content: Any) -> ResponseTuple:
+        assert self.response_class is not None
+        if self.status_code is None:
+            response = self.response_class(content)
+        else:
+            response = self.response_class(content, status_code=self.status_code)
+        status, headers, body = from_response(response)
+        if not body_allowed(status):
+            body = b""
+            headers = [(k, b"0") if k == b"content-length" else (k, v) for k, v in headers]
+        return status, headers, body

@@ -1,0 +1,94 @@
+"""Exceptions users raise or catch, under FastAPI's names."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class AstraAPIError(RuntimeError):
+    """A problem in how AstraAPI is used (a declaration it cannot serve, a misconfiguration)."""
+
+
+FastAPIError = AstraAPIError
+
+
+class HTTPException(Exception):
+    """Raise it in an endpoint to answer with `status_code` and `{"detail": detail}`."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if detail is None:
+            detail = http.client.responses.get(status_code, "")
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = headers
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class ValidationException(Exception):
+    """Validation errors (pydantic's error dicts, with FastAPI's locations) for one request."""
+
+    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: Mapping[str, Any] | None = None) -> None:
+        self._errors = errors
+        self.endpoint_ctx = endpoint_ctx
+        ctx = endpoint_ctx or {}
+        self.endpoint_function = ctx.get("function")
+        self.endpoint_path = ctx.get("path")
+        self.endpoint_file = ctx.get("file")
+        self.endpoint_line = ctx.get("line")
+
+    def errors(self) -> Sequence[Any]:
+        return self._errors
+
+    def __str__(self) -> str:
+        count = len(self._errors)
+        lines = [f"{count} validation error{'' if count == 1 else 's'}:"]
+        lines.extend(f"  {error}" for error in self._errors)
+        if self.endpoint_file and self.endpoint_line and self.endpoint_function:
+            lines.append(f'  File "{self.endpoint_file}", line {self.endpoint_line}, in {self.endpoint_function}')
+            if self.endpoint_path:
+                lines.append(f"    {self.endpoint_path}")
+        elif self.endpoint_path:
+            lines.append(f"  Endpoint: {self.endpoint_path}")
+        return "\n".join(lines)
+
+
+class RequestValidationError(ValidationException):
+    """The request did not validate; answered with 422 and the errors."""
+
+    def __init__(
+        self, errors: Sequence[Any], *, body: Any = None, endpoint_ctx: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        self.body = body
+
+
+class ResponseValidationError(ValidationException):
+    """The endpoint's return value did not validate against its response model: a server error (500)."""
+
+    def __init__(
+        self, errors: Sequence[Any], *, body: Any = None, endpoint_ctx: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)
+        self.body = body
+
+
+class DeclarationError(AstraAPIError):
+    """One or more route declarations AstraAPI cannot serve; each line names the user's file:line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        header = f"{count} problem{'' if count == 1 else 's'} in route declarations:"
+        super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))

@@ -1,0 +1,126 @@
+"""Parameter markers: where a value comes from (path, query, header, cookie, body).
+
+Each marker is a pydantic `FieldInfo`, so constraints (`ge`, `max_length`, `pattern`, ...),
+aliases and defaults are pydantic's own and validation applies them unchanged. Markers
+work both as a default value (`q: int = Query(ge=1)`) and inside `Annotated`
+(`q: Annotated[int, Query(ge=1)] = 5`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+_Unset: Any = PydanticUndefined
+
+# pydantic Field keywords a marker passes through to FieldInfo when given.
+_FIELD_KEYWORDS = (
+    "default_factory", "alias", "alias_priority", "validation_alias", "serialization_alias",
+    "title", "description", "gt", "ge", "lt", "le", "min_length", "max_length", "pattern",
+    "discriminator", "strict", "validate_default", "union_mode", "fail_fast", "multiple_of",
+    "allow_inf_nan", "max_digits", "decimal_places", "examples", "deprecated",
+    "json_schema_extra",
+)
+
+
+class ParamTypes(Enum):
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
+
+
+def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
+    regex = options.pop("regex", None)
+    if regex is not None and options.get("pattern") is None:
+        options["pattern"] = regex
+    unknown = set(options) - set(_FIELD_KEYWORDS)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    kwargs = {k: v for k, v in options.items() if v is not _Unset and v is not None}
+    kwargs["default"] = default
+    return kwargs
+
+
+class Param(FieldInfo):
+    """A request parameter read from the path, query string, headers or cookies."""
+
+    in_: ParamTypes
+
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        annotation: Any = None,
+        example: Any = _Unset,
+        openapi_examples: dict[str, Any] | None = None,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> None:
+        self.example = example
+        self.openapi_examples = openapi_examples
+        self.include_in_schema = include_in_schema
+        kwargs = _field_kwargs(default, options)
+        if annotation is not None:
+            kwargs["annotation"] = annotation
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default!r})"
+
+
+class Path(Param):
+    in_ = ParamTypes.path
+
+    def __init__(self, default: Any = ..., **options: Any) -> None:
+        if default is not ...:
+            raise ValueError("Path parameters cannot have a default value")
+        super().__init__(default, **options)
+
+
+class Query(Param):
+    in_ = ParamTypes.query
+
+
+class Header(Param):
+    in_ = ParamTypes.header
+
+    def __init__(self, default: Any = PydanticUndefined, *, convert_underscores: bool = True, **options: Any) -> None:
+        self.convert_underscores = convert_underscores
+        super().__init__(default, **options)
+
+
+class Cookie(Param):
+    in_ = ParamTypes.cookie
+
+
+class Body(FieldInfo):
+    """The request body, or (with `embed=True` or several body parameters) one key of it."""
+
+    def __init__(
+        self,
+        default: Any = PydanticUndefined,
+        *,
+        annotation: Any = None,
+        embed: bool | None = None,
+        media_type: str = "application/json",
+        example: Any = _Unset,
+        openapi_examples: dict[str, Any] | None = None,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> None:
+        self.embed = embed
+        self.media_type = media_type
+        self.example = example
+        self.openapi_examples = openapi_examples
+        self.include_in_schema = include_in_schema
+        kwargs = _field_kwargs(default, options)
+        if annotation is not None:
+            kwargs["annotation"] = annotation
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default!r})"

@@ -1,0 +1,78 @@
+"""`Request`: the endpoint's view of the request, a thin wrapper over the server's request object."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from astraapi.datastructures import Address, Headers, QueryParams, parse_cookie_header
+
+
+class URL:
+    """The parts of the request URL an endpoint usually reads."""
+
+    __slots__ = ("path", "query")
+
+    def __init__(self, path: str, query: str) -> None:
+        self.path = path
+        self.query = query
+
+    def __str__(self) -> str:
+        return self.path + ("?" + self.query if self.query else "")
+
+    def __repr__(self) -> str:
+        return f"URL({str(self)!r})"
+
+
+class Request:
+    """Wraps the native request (see docs/internals.md, `astraapi._runtime.Request`)."""
+
+    __slots__ = ("_native", "path_params", "_query_params", "_headers", "_cookies", "_json")
+
+    def __init__(self, native: Any, path_params: dict[str, Any] | None = None) -> None:
+        self._native = native
+        self.path_params: dict[str, Any] = path_params if path_params is not None else {}
+        self._query_params: QueryParams | None = None
+        self._headers: Headers | None = None
+        self._cookies: dict[str, str] | None = None
+        self._json: Any = None
+
+    @property
+    def method(self) -> str:
+        return self._native.method
+
+    @property
+    def url(self) -> URL:
+        return URL(self._native.path, self._native.query_string.decode("latin-1"))
+
+    @property
+    def query_params(self) -> QueryParams:
+        if self._query_params is None:
+            self._query_params = QueryParams(self._native.query_string)
+        return self._query_params
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(list(self._native.headers))
+        return self._headers
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            header = self.headers.get("cookie")
+            self._cookies = parse_cookie_header(header) if header else {}
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        client = self._native.client
+        return Address(*client) if client else None
+
+    async def body(self) -> bytes:
+        return self._native.body
+
+    async def json(self) -> Any:
+        if self._json is None:
+            self._json = json.loads(self._native.body)
+        return self._json

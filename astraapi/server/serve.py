@@ -1,0 +1,65 @@
+"""Prepare an app for serving in dynamic or compiled mode, then serve it with N workers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from astraapi.server.supervisor import supervise
+from astraapi.server.worker import ServeTarget, serve_worker
+
+logger = logging.getLogger("astraapi.server")
+
+MODES = ("dynamic", "compiled")
+
+
+def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
+            build_dir: Path | None = None) -> ServeTarget:
+    """Introspect the app once; in compiled mode load the build that matches it."""
+    from astraapi.compiler.introspect import build_ir
+    from astraapi.compiler.trie import build_trie_tables
+    from astraapi.engine.executor import Executor
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    ir = build_ir(app, app_ref=app_ref)
+    if mode == "dynamic":
+        executor = Executor(app, ir)
+        tables = build_trie_tables(ir)
+        make_trie = tables.to_runtime
+    else:
+        from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_build
+
+        module, serializers = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
+        executor = Executor(app, ir, compiled_serializers=serializers)
+        make_trie = lambda: module.trie  # noqa: E731 - the module owns its tables
+    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode)
+
+
+def serve(target: ServeTarget, *, workers: int = 1) -> int:
+    _configure_logging()
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if workers == 1:
+        serve_worker(target, reuse_port=False)
+        return 0
+    if target.port == 0:
+        raise ValueError("port 0 cannot be shared by several workers: choose a port")
+    return supervise(workers, lambda: serve_worker(target, reuse_port=True))
+
+
+def run(app, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, mode: str = "dynamic",
+        app_ref: str | None = None, build_dir: Path | None = None) -> int:
+    """`app.run(...)`: serve from Python."""
+    target = prepare(app, mode=mode, host=host, port=port, app_ref=app_ref, build_dir=build_dir)
+    return serve(target, workers=workers)
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger("astraapi")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)

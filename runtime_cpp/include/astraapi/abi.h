@@ -1,0 +1,120 @@
+/* AstraAPI public header: the versioned ABI between the runtime and a generated app module.
+ *
+ * A generated app module is a shared library that includes only the headers in this folder
+ * and exports one C symbol, ASTRA_MODULE_ENTRY_SYMBOL, returning its astra_app_module.
+ * The runtime hands the module its services through astra_services (a table of function
+ * pointers), never through dynamic symbol lookup: the runtime keeps its own symbols hidden.
+ * A module whose abi_version differs from the runtime's is refused by version.
+ *
+ * Adding a member at the end of a struct keeps the version (the `size` fields tell which
+ * members exist); changing or removing one bumps ASTRA_ABI_VERSION.
+ */
+#ifndef ASTRAAPI_ABI_H
+#define ASTRAAPI_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "astraapi/trie.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ASTRA_ABI_VERSION 1u
+#define ASTRA_MODULE_ENTRY_SYMBOL "astraapi_app_module_entry"
+
+/* An opaque, borrowed reference to a Python object. Generated code never owns one. */
+typedef struct astra_object_opaque *astra_obj;
+
+/* An opaque JSON document under construction (a yyjson mutable document inside the
+ * runtime) and a value in it. Values live as long as their document. */
+typedef struct astra_json_doc astra_json_doc;
+typedef struct astra_json_val astra_json_val;
+
+/* What kind of Python object a value is (exact built-in types; subclasses are OTHER,
+ * except that a pydantic BaseModel instance of any class is MODEL). */
+enum astra_obj_kind {
+    ASTRA_KIND_OTHER = 0,
+    ASTRA_KIND_NONE = 1,
+    ASTRA_KIND_BOOL = 2,
+    ASTRA_KIND_INT = 3,
+    ASTRA_KIND_FLOAT = 4,
+    ASTRA_KIND_STR = 5,
+    ASTRA_KIND_LIST = 6,
+    ASTRA_KIND_TUPLE = 7,
+    ASTRA_KIND_DICT = 8,
+    ASTRA_KIND_MODEL = 9
+};
+
+/* How a float is printed. Both are the shortest round-trip digits; they differ in when
+ * they switch to exponent notation and how the exponent is written. */
+enum astra_float_style {
+    ASTRA_FLOAT_PYTHON = 0,  /* json.dumps / repr(): 1e-05, 1e+16, 0.0001, 3.0 */
+    ASTRA_FLOAT_PYDANTIC = 1 /* pydantic-core dump_json: 0.00001, 1e-6, 1e+16, 3.0 */
+};
+
+typedef struct astra_services {
+    uint32_t abi_version; /* ASTRA_ABI_VERSION */
+    uint32_t size;        /* sizeof(astra_services) as the runtime was built */
+
+    /* --- Python objects. NULL/-1 results mean "cannot": the caller gives up and the
+     * runtime falls back to the generic path (any pending Python error is cleared). */
+
+    /* An interned str kept alive by the runtime for the module's lifetime. */
+    astra_obj (*intern)(const char *utf8, size_t len);
+    /* The value of field `name` of a pydantic model instance (its __dict__), borrowed;
+     * NULL if absent. */
+    astra_obj (*model_field)(astra_obj model, astra_obj name);
+    /* enum astra_obj_kind */
+    int (*kind_of)(astra_obj value);
+    /* list or tuple length and borrowed items. */
+    size_t (*seq_len)(astra_obj seq);
+    astra_obj (*seq_item)(astra_obj seq, size_t index);
+
+    /* --- JSON building. Keys passed to json_obj_put must outlive the document (generated
+     * code passes string literals). Every function returns NULL/-1 on failure. */
+    astra_json_val *(*json_obj)(astra_json_doc *doc);
+    astra_json_val *(*json_arr)(astra_json_doc *doc);
+    int (*json_obj_put)(astra_json_doc *doc, astra_json_val *obj, const char *key, size_t key_len,
+                        astra_json_val *value);
+    int (*json_arr_push)(astra_json_doc *doc, astra_json_val *arr, astra_json_val *value);
+    astra_json_val *(*json_null)(astra_json_doc *doc);
+    astra_json_val *(*json_bool)(astra_json_doc *doc, int value);
+    /* A Python int (not bool), any size. */
+    astra_json_val *(*json_int)(astra_json_doc *doc, astra_obj value);
+    /* A Python float, or an int printed as a float; style is enum astra_float_style.
+     * Non-finite values fail (the caller falls back to the generic path). */
+    astra_json_val *(*json_float)(astra_json_doc *doc, astra_obj value, int style);
+    /* A Python str; the bytes stay owned by the str, which outlives the document. */
+    astra_json_val *(*json_str)(astra_json_doc *doc, astra_obj value);
+    /* Any JSON-native value: None, bool, int, float, str, list, tuple, dict with str keys. */
+    astra_json_val *(*json_any)(astra_json_doc *doc, astra_obj value, int float_style);
+} astra_services;
+
+/* A serializer turns one validated value into the root JSON value of `doc`.
+ * NULL means "not this value": the caller serializes it on the generic path instead,
+ * so a serializer never has to be complete, only correct when it answers. */
+typedef astra_json_val *(*astra_serializer_fn)(const astra_services *services, astra_json_doc *doc,
+                                               astra_obj value);
+
+typedef struct astra_app_module {
+    uint32_t abi_version; /* ASTRA_ABI_VERSION the module was generated for */
+    uint32_t size;        /* sizeof(astra_app_module) as the module was built */
+    const char *ir_hash;  /* hex sha256 of the App IR the module was generated from */
+    const char *app_ref;  /* "package.module:attribute" */
+    const astra_trie_table *trie;
+    uint32_t serializer_count;
+    const astra_serializer_fn *serializers; /* indexed by serializer id (see the manifest) */
+    const char *const *serializer_names;
+    /* Called once after loading, before any serializer; returns 0 on success. */
+    int (*init)(const astra_services *services);
+} astra_app_module;
+
+typedef const astra_app_module *(*astra_module_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASTRAAPI_ABI_H */

@@ -1,0 +1,170 @@
+#define PY_SSIZE_T_CLEAN
+#include "app/module_loader.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <cstddef>
+
+#include "app/router.h"
+#include "app/services.h"
+#include "json/writer.h"
+
+namespace astra {
+
+namespace {
+
+std::string build_hint(const std::string& app_ref) {
+    return "run `astraapi build " + (app_ref.empty() ? std::string("<app_ref>") : app_ref) + "`";
+}
+
+// The pending Python error as text ("Type: message"), cleared; "" if none.
+std::string take_python_error() {
+    if (!PyErr_Occurred()) return "";
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    std::string out;
+    if (type) {
+        PyObject* name = PyType_GetName(reinterpret_cast<PyTypeObject*>(type));
+        if (name) {
+            const char* s = PyUnicode_AsUTF8(name);
+            if (s) out = s;
+            Py_DECREF(name);
+        }
+    }
+    if (value) {
+        PyObject* str = PyObject_Str(value);
+        if (str) {
+            const char* s = PyUnicode_AsUTF8(str);
+            if (s && *s) out += std::string(": ") + s;
+            Py_DECREF(str);
+        }
+    }
+    PyErr_Clear();  // errors from the formatting above
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return out;
+}
+
+}  // namespace
+
+std::shared_ptr<AppModule> AppModule::load(const std::string& path, const std::string& expected_ir_hash,
+                                           const std::string& app_ref_hint) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+        throw ModuleLoadError("compiled app module " + path + " does not exist; " + build_hint(app_ref_hint),
+                              path);
+    }
+
+    ::dlerror();
+    void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char* err = ::dlerror();
+        throw ModuleLoadError("cannot load compiled app module " + path + ": " + (err ? err : "dlopen failed") +
+                                  "; " + build_hint(app_ref_hint),
+                              path);
+    }
+    std::shared_ptr<void> handle(h, [](void* p) { ::dlclose(p); });
+
+    ::dlerror();
+    void* sym = ::dlsym(h, ASTRA_MODULE_ENTRY_SYMBOL);
+    if (!sym) {
+        throw ModuleLoadError(path + " is not an AstraAPI app module (it exports no " ASTRA_MODULE_ENTRY_SYMBOL
+                                     "); " +
+                                  build_hint(app_ref_hint),
+                              path);
+    }
+    auto entry = reinterpret_cast<astra_module_entry_fn>(sym);
+    const astra_app_module* mod = entry();
+    if (!mod) {
+        throw ModuleLoadError(path + ": " ASTRA_MODULE_ENTRY_SYMBOL "() returned NULL; " + build_hint(app_ref_hint),
+                              path);
+    }
+
+    const std::string app_ref = mod->abi_version == ASTRA_ABI_VERSION && mod->size >= offsetof(astra_app_module, trie) &&
+                                        mod->app_ref
+                                    ? std::string(mod->app_ref)
+                                    : app_ref_hint;
+    if (mod->abi_version != ASTRA_ABI_VERSION) {
+        throw ModuleLoadError(path + " was generated for AstraAPI ABI version " + std::to_string(mod->abi_version) +
+                                  ", but this runtime has ABI version " + std::to_string(ASTRA_ABI_VERSION) +
+                                  " (another astraapi release built it); " + build_hint(app_ref),
+                              path);
+    }
+    if (mod->size < sizeof(astra_app_module)) {
+        throw ModuleLoadError(path + " has an astra_app_module of " + std::to_string(mod->size) +
+                                  " bytes, this runtime needs " + std::to_string(sizeof(astra_app_module)) + "; " +
+                                  build_hint(app_ref),
+                              path);
+    }
+    const std::string got_hash = mod->ir_hash ? mod->ir_hash : "";
+    if (got_hash != expected_ir_hash) {
+        throw ModuleLoadError(path + " is stale: it was built from IR hash " + (got_hash.empty() ? "(none)" : got_hash) +
+                                  " but the app's IR hash is now " + expected_ir_hash + "; " + build_hint(app_ref),
+                              path);
+    }
+    if (mod->serializer_count > 0 && !mod->serializers) {
+        throw ModuleLoadError(path + ": serializer_count is " + std::to_string(mod->serializer_count) +
+                                  " but serializers is NULL; " + build_hint(app_ref),
+                              path);
+    }
+
+    std::shared_ptr<AppModule> m(new AppModule());
+    m->path_ = path;
+    m->handle_ = handle;
+    m->module_ = mod;
+    m->ir_hash_ = got_hash;
+    m->app_ref_ = mod->app_ref ? mod->app_ref : "";
+    m->serializer_names_.reserve(mod->serializer_count);
+    for (uint32_t i = 0; i < mod->serializer_count; ++i) {
+        const char* name = mod->serializer_names ? mod->serializer_names[i] : nullptr;
+        m->serializer_names_.emplace_back(name ? name : "");
+    }
+    if (mod->trie) {
+        try {
+            m->trie_ = Trie::borrow(mod->trie, handle);
+        } catch (const std::exception& e) {
+            throw ModuleLoadError(path + ": invalid route trie: " + e.what() + "; " + build_hint(app_ref), path);
+        }
+    }
+
+    m->services_ = services();
+    if (!m->services_) {
+        throw ModuleLoadError("cannot prepare the services for " + path + ": " + take_python_error(), path);
+    }
+    if (mod->init) {
+        const int rc = mod->init(m->services_);
+        if (rc != 0) {
+            std::string err = take_python_error();
+            throw ModuleLoadError(path + ": the module's init failed (returned " + std::to_string(rc) + ")" +
+                                      (err.empty() ? "" : ": " + err) + "; " + build_hint(app_ref),
+                                  path);
+        }
+        if (PyErr_Occurred()) {  // succeeded but left an error behind: a module bug
+            std::string err = take_python_error();
+            throw ModuleLoadError(path + ": the module's init left a Python error set: " + err, path);
+        }
+    }
+    return m;
+}
+
+PyObject* AppModule::serialize(uint32_t index, PyObject* value) const {
+    if (index >= serializer_count()) {
+        throw std::out_of_range("serializer index " + std::to_string(index) + " out of range (the module has " +
+                                std::to_string(serializer_count()) + ")");
+    }
+    astra_serializer_fn fn = module_->serializers[index];
+    if (!fn) Py_RETURN_NONE;
+    json::Doc doc;
+    if (!doc) return PyErr_NoMemory();
+    astra_json_val* root = fn(services_, json::as_astra(doc.get()), reinterpret_cast<astra_obj>(value));
+    if (!root || PyErr_Occurred()) {
+        PyErr_Clear();  // the contract: a declined value goes to the generic path
+        Py_RETURN_NONE;
+    }
+    return json::write_bytes(json::as_yy(root));
+}
+
+}  // namespace astra

@@ -1,0 +1,239 @@
+#define PY_SSIZE_T_CLEAN
+#include "app/services.h"
+
+#include <string>
+#include <unordered_map>
+
+#include "json/float_format.h"
+#include "json/writer.h"
+
+namespace astra {
+
+namespace {
+
+using json::as_astra;
+using json::as_yy;
+
+inline PyObject* py(astra_obj o) { return reinterpret_cast<PyObject*>(o); }
+inline astra_obj as_obj(PyObject* o) { return reinterpret_cast<astra_obj>(o); }
+
+PyTypeObject* g_base_model = nullptr;  // pydantic.BaseModel, a strong reference kept forever
+
+void type_error(const char* what, PyObject* value) {
+    PyObject* name = PyType_GetName(Py_TYPE(value));
+    if (name) {
+        PyErr_Format(PyExc_TypeError, "%s: unexpected %U", what, name);
+        Py_DECREF(name);
+    }
+}
+
+// --- Python objects -------------------------------------------------------------------------
+
+astra_obj svc_intern(const char* utf8, size_t len) {
+    // Interned strs live as long as the process: generated code caches them in statics.
+    static auto* table = new std::unordered_map<std::string, PyObject*>();
+    std::string key(utf8, len);
+    auto it = table->find(key);
+    if (it != table->end()) return as_obj(it->second);
+    PyObject* s = PyUnicode_DecodeUTF8(utf8, static_cast<Py_ssize_t>(len), "strict");
+    if (!s) return nullptr;
+    PyUnicode_InternInPlace(&s);
+    table->emplace(std::move(key), s);  // keeps the reference
+    return as_obj(s);
+}
+
+astra_obj svc_model_field(astra_obj model, astra_obj name) {
+    if (!model || !name) return nullptr;
+    // A pydantic model keeps its field values in the instance __dict__.
+    PyObject* d = PyObject_GenericGetDict(py(model), nullptr);
+    if (!d) return nullptr;
+    if (!PyDict_Check(d)) {
+        Py_DECREF(d);
+        PyErr_SetString(PyExc_TypeError, "model_field: __dict__ is not a dict");
+        return nullptr;
+    }
+    PyObject* v = PyDict_GetItemWithError(d, py(name));  // borrowed
+    Py_DECREF(d);  // the instance still holds the dict, hence the value
+    return as_obj(v);
+}
+
+int svc_kind_of(astra_obj value) { return value ? kind_of(py(value)) : ASTRA_KIND_OTHER; }
+
+size_t svc_seq_len(astra_obj seq) {
+    PyObject* o = py(seq);
+    if (o && PyList_Check(o)) return static_cast<size_t>(PyList_GET_SIZE(o));
+    if (o && PyTuple_Check(o)) return static_cast<size_t>(PyTuple_GET_SIZE(o));
+    if (o) type_error("seq_len", o);
+    return static_cast<size_t>(-1);
+}
+
+astra_obj svc_seq_item(astra_obj seq, size_t index) {
+    PyObject* o = py(seq);
+    if (!o) return nullptr;
+    const bool list = PyList_Check(o);
+    if (!list && !PyTuple_Check(o)) {
+        type_error("seq_item", o);
+        return nullptr;
+    }
+    const Py_ssize_t n = list ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+    if (index >= static_cast<size_t>(n)) {
+        PyErr_SetString(PyExc_IndexError, "seq_item: index out of range");
+        return nullptr;
+    }
+    const auto i = static_cast<Py_ssize_t>(index);
+    return as_obj(list ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i));
+}
+
+// --- JSON building --------------------------------------------------------------------------
+
+astra_json_val* no_memory() {
+    PyErr_NoMemory();
+    return nullptr;
+}
+
+astra_json_val* svc_json_obj(astra_json_doc* doc) {
+    if (!doc) return nullptr;
+    yyjson_mut_val* v = yyjson_mut_obj(as_yy(doc));
+    return v ? as_astra(v) : no_memory();
+}
+
+astra_json_val* svc_json_arr(astra_json_doc* doc) {
+    if (!doc) return nullptr;
+    yyjson_mut_val* v = yyjson_mut_arr(as_yy(doc));
+    return v ? as_astra(v) : no_memory();
+}
+
+int svc_json_obj_put(astra_json_doc* doc, astra_json_val* obj, const char* key, size_t key_len,
+                     astra_json_val* value) {
+    if (!doc || !obj || !key || !value || !yyjson_mut_is_obj(as_yy(obj))) return -1;
+    yyjson_mut_val* k = yyjson_mut_strn(as_yy(doc), key, key_len);
+    if (!k || !yyjson_mut_obj_add(as_yy(obj), k, as_yy(value))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+int svc_json_arr_push(astra_json_doc* doc, astra_json_val* arr, astra_json_val* value) {
+    if (!doc || !arr || !value || !yyjson_mut_is_arr(as_yy(arr))) return -1;
+    if (!yyjson_mut_arr_append(as_yy(arr), as_yy(value))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+astra_json_val* svc_json_null(astra_json_doc* doc) {
+    if (!doc) return nullptr;
+    yyjson_mut_val* v = yyjson_mut_null(as_yy(doc));
+    return v ? as_astra(v) : no_memory();
+}
+
+astra_json_val* svc_json_bool(astra_json_doc* doc, int value) {
+    if (!doc) return nullptr;
+    yyjson_mut_val* v = yyjson_mut_bool(as_yy(doc), value != 0);
+    return v ? as_astra(v) : no_memory();
+}
+
+astra_json_val* svc_json_int(astra_json_doc* doc, astra_obj value) {
+    if (!doc || !value) return nullptr;
+    if (!PyLong_CheckExact(py(value))) {
+        type_error("json_int", py(value));
+        return nullptr;
+    }
+    return as_astra(json::int_value(as_yy(doc), py(value)));
+}
+
+astra_json_val* svc_json_float(astra_json_doc* doc, astra_obj value, int style) {
+    if (!doc || !value) return nullptr;
+    if (!json::valid_float_style(style)) {
+        PyErr_Format(PyExc_ValueError, "json_float: unknown float style %d", style);
+        return nullptr;
+    }
+    PyObject* o = py(value);
+    double d;
+    if (PyFloat_CheckExact(o)) {
+        d = PyFloat_AS_DOUBLE(o);
+    } else if (PyLong_CheckExact(o)) {  // printed as a float, as pydantic does: 3 -> 3.0
+        d = PyLong_AsDouble(o);
+        if (d == -1.0 && PyErr_Occurred()) return nullptr;
+    } else {
+        type_error("json_float", o);
+        return nullptr;
+    }
+    return as_astra(json::float_value(as_yy(doc), d, style));
+}
+
+astra_json_val* svc_json_str(astra_json_doc* doc, astra_obj value) {
+    if (!doc || !value) return nullptr;
+    if (!PyUnicode_CheckExact(py(value))) {
+        type_error("json_str", py(value));
+        return nullptr;
+    }
+    return as_astra(json::str_value(as_yy(doc), py(value)));
+}
+
+astra_json_val* svc_json_any(astra_json_doc* doc, astra_obj value, int float_style) {
+    if (!doc || !value) return nullptr;
+    if (!json::valid_float_style(float_style)) {
+        PyErr_Format(PyExc_ValueError, "json_any: unknown float style %d", float_style);
+        return nullptr;
+    }
+    return as_astra(json::from_python(as_yy(doc), py(value), float_style));
+}
+
+const astra_services kServices = {
+    ASTRA_ABI_VERSION,
+    static_cast<uint32_t>(sizeof(astra_services)),
+    svc_intern,
+    svc_model_field,
+    svc_kind_of,
+    svc_seq_len,
+    svc_seq_item,
+    svc_json_obj,
+    svc_json_arr,
+    svc_json_obj_put,
+    svc_json_arr_push,
+    svc_json_null,
+    svc_json_bool,
+    svc_json_int,
+    svc_json_float,
+    svc_json_str,
+    svc_json_any,
+};
+
+}  // namespace
+
+int kind_of(PyObject* v) {
+    PyTypeObject* t = Py_TYPE(v);
+    if (t == &PyUnicode_Type) return ASTRA_KIND_STR;
+    if (t == &PyLong_Type) return ASTRA_KIND_INT;
+    if (t == &PyFloat_Type) return ASTRA_KIND_FLOAT;
+    if (v == Py_None) return ASTRA_KIND_NONE;
+    if (t == &PyBool_Type) return ASTRA_KIND_BOOL;
+    if (t == &PyList_Type) return ASTRA_KIND_LIST;
+    if (t == &PyDict_Type) return ASTRA_KIND_DICT;
+    if (t == &PyTuple_Type) return ASTRA_KIND_TUPLE;
+    // A walk over the type's MRO tuple: a few pointer comparisons.
+    if (g_base_model && PyType_IsSubtype(t, g_base_model)) return ASTRA_KIND_MODEL;
+    return ASTRA_KIND_OTHER;
+}
+
+const astra_services* services() {
+    if (!g_base_model) {
+        PyObject* mod = PyImport_ImportModule("pydantic");
+        if (!mod) return nullptr;
+        PyObject* base = PyObject_GetAttrString(mod, "BaseModel");
+        Py_DECREF(mod);
+        if (!base) return nullptr;
+        if (!PyType_Check(base)) {
+            Py_DECREF(base);
+            PyErr_SetString(PyExc_ImportError, "pydantic.BaseModel is not a class");
+            return nullptr;
+        }
+        g_base_model = reinterpret_cast<PyTypeObject*>(base);  // kept for the process
+    }
+    return &kServices;
+}
+
+}  // namespace astra

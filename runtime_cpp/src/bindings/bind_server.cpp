@@ -1,0 +1,725 @@
+// Server and Request as Python sees them (docs/internals.md), bridging the C++ server core
+// (http/server.h) to the Python handler.
+//
+// Request is a plain CPython type (not a pybind11 class): one is created per request, so it
+// is kept cheap: attributes are built on first access and cached, the parsed bytes stay in
+// the pooled RequestData until the object dies.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pybind11/pybind11.h>
+#include <pythread.h>
+#include <structmember.h>
+
+#include <arpa/inet.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../app/router.h"
+#include "../http/server.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace astra::bindings {
+
+namespace {
+
+using http::ConnId;
+using http::RequestData;
+using http::RespondResult;
+using http::ResponseHeader;
+
+// ---- Request type ----------------------------------------------------------------------------
+
+struct RequestObject {
+    PyObject_HEAD
+    PyObject* dict;
+    PyObject* weakrefs;
+    PyObject* owner;  // the Python Server object (keeps `core` alive)
+    http::Server* core;
+    RequestData* data;  // owned; back to core's pool on dealloc
+    uint32_t slot;
+    uint32_t gen;
+    int responded;
+    PyObject* c_path;
+    PyObject* c_raw_path;
+    PyObject* c_query;
+    PyObject* c_headers;
+    PyObject* c_body;
+    PyObject* c_client;
+};
+
+PyTypeObject RequestType;
+PyObject* g_method_names[64];  // interned method names by llhttp method number
+PyObject* g_version_11;
+PyObject* g_version_10;
+PyObject* g_empty_tuple;
+PyObject* g_empty_bytes;
+
+class PyDispatcher;
+
+PyDispatcher* dispatcher_of(http::Server* core);
+
+PyObject* decode_replace(std::string_view s) {
+    return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+}
+
+PyObject* bytes_of(std::string_view s) {
+    if (s.empty()) {
+        Py_INCREF(g_empty_bytes);
+        return g_empty_bytes;
+    }
+    return PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+}
+
+int request_traverse(RequestObject* self, visitproc visit, void* arg) {
+    Py_VISIT(self->dict);
+    Py_VISIT(self->owner);
+    Py_VISIT(self->c_headers);
+    return 0;
+}
+
+int request_clear(RequestObject* self) {
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->c_path);
+    Py_CLEAR(self->c_raw_path);
+    Py_CLEAR(self->c_query);
+    Py_CLEAR(self->c_headers);
+    Py_CLEAR(self->c_body);
+    Py_CLEAR(self->c_client);
+    return 0;
+}
+
+void request_dealloc(RequestObject* self) {
+    PyObject_GC_UnTrack(self);
+    if (self->weakrefs) PyObject_ClearWeakRefs(reinterpret_cast<PyObject*>(self));
+    request_clear(self);
+    if (self->data) {
+        std::unique_ptr<RequestData> d(self->data);
+        self->data = nullptr;
+        if (self->core) self->core->release_request(std::move(d));
+    }
+    PyObject* owner = self->owner;
+    self->owner = nullptr;
+    Py_TYPE(self)->tp_free(reinterpret_cast<PyObject*>(self));
+    Py_XDECREF(owner);
+}
+
+#define CACHED(field, expr)            \
+    do {                               \
+        if (!self->field) {            \
+            self->field = (expr);      \
+            if (!self->field) return nullptr; \
+        }                              \
+        Py_INCREF(self->field);        \
+        return self->field;            \
+    } while (0)
+
+PyObject* req_get_method(RequestObject* self, void*) {
+    unsigned m = self->data->method;
+    if (m < 64 && g_method_names[m]) {
+        Py_INCREF(g_method_names[m]);
+        return g_method_names[m];
+    }
+    std::string_view name = self->data->method_name();
+    return PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+}
+PyObject* req_get_path(RequestObject* self, void*) { CACHED(c_path, decode_replace(self->data->path())); }
+PyObject* req_get_raw_path(RequestObject* self, void*) { CACHED(c_raw_path, bytes_of(self->data->raw_path())); }
+PyObject* req_get_query(RequestObject* self, void*) { CACHED(c_query, bytes_of(self->data->query())); }
+PyObject* req_get_body(RequestObject* self, void*) { CACHED(c_body, bytes_of(self->data->body())); }
+
+PyObject* build_headers(const RequestData& d) {
+    PyObject* list = PyList_New(static_cast<Py_ssize_t>(d.headers.size()));
+    if (!list) return nullptr;
+    for (size_t i = 0; i < d.headers.size(); ++i) {
+        const http::HeaderSpan& h = d.headers[i];
+        std::string_view n = d.header_name(h), v = d.header_value(h);
+        PyObject* name = bytes_of(n);
+        PyObject* value = name ? bytes_of(v) : nullptr;
+        PyObject* t = value ? PyTuple_New(2) : nullptr;
+        if (!t) {
+            Py_XDECREF(name);
+            Py_XDECREF(value);
+            Py_DECREF(list);
+            return nullptr;
+        }
+        PyTuple_SET_ITEM(t, 0, name);
+        PyTuple_SET_ITEM(t, 1, value);
+        PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), t);
+    }
+    return list;
+}
+PyObject* req_get_headers(RequestObject* self, void*) { CACHED(c_headers, build_headers(*self->data)); }
+
+PyObject* build_client(const RequestData& d) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    int port = 0;
+    const sockaddr* sa = reinterpret_cast<const sockaddr*>(&d.peer);
+    if (d.peer_len && sa->sa_family == AF_INET) {
+        auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+        inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+        port = ntohs(in->sin_port);
+    } else if (d.peer_len && sa->sa_family == AF_INET6) {
+        auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+        inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+        port = ntohs(in6->sin6_port);
+    } else {
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(si)", buf, port);
+}
+PyObject* req_get_client(RequestObject* self, void*) { CACHED(c_client, build_client(*self->data)); }
+
+PyObject* req_get_version(RequestObject* self, void*) {
+    const RequestData& d = *self->data;
+    if (d.http_major == 1 && d.http_minor == 1) {
+        Py_INCREF(g_version_11);
+        return g_version_11;
+    }
+    if (d.http_major == 1 && d.http_minor == 0) {
+        Py_INCREF(g_version_10);
+        return g_version_10;
+    }
+    return PyUnicode_FromFormat("%d.%d", static_cast<int>(d.http_major), static_cast<int>(d.http_minor));
+}
+
+PyObject* req_get_responded(RequestObject* self, void*) { return PyBool_FromLong(self->responded); }
+
+PyObject* req_get_connected(RequestObject* self, void*) {
+    bool alive = self->core && self->core->is_alive(ConnId{self->slot, self->gen});
+    return PyBool_FromLong(alive && !self->responded);
+}
+
+#undef CACHED
+
+PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+
+PyGetSetDef request_getset[] = {
+    {"method", reinterpret_cast<getter>(req_get_method), nullptr, "request method (str)", nullptr},
+    {"path", reinterpret_cast<getter>(req_get_path), nullptr, "percent-decoded path (str)", nullptr},
+    {"raw_path", reinterpret_cast<getter>(req_get_raw_path), nullptr, "path as sent (bytes)", nullptr},
+    {"query_string", reinterpret_cast<getter>(req_get_query), nullptr, "query string (bytes)", nullptr},
+    {"headers", reinterpret_cast<getter>(req_get_headers), nullptr,
+     "list of (name, value) bytes pairs, names lower-cased, in arrival order", nullptr},
+    {"body", reinterpret_cast<getter>(req_get_body), nullptr, "request body (bytes)", nullptr},
+    {"client", reinterpret_cast<getter>(req_get_client), nullptr, "(host, port) of the peer", nullptr},
+    {"http_version", reinterpret_cast<getter>(req_get_version), nullptr, "\"1.1\" or \"1.0\"", nullptr},
+    {"responded", reinterpret_cast<getter>(req_get_responded), nullptr, "whether an answer was given", nullptr},
+    {"connected", reinterpret_cast<getter>(req_get_connected), nullptr,
+     "whether the connection still waits for this answer", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyMethodDef request_methods[] = {
+    {"respond", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_respond)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "respond(status, headers, body) -> bool: answer a deferred request; False if the connection is gone."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyObject* request_repr(RequestObject* self) {
+    std::string_view m = self->data->method_name();
+    std::string_view p = self->data->raw_path();
+    return PyUnicode_FromFormat("<Request %.*s %.*s>", static_cast<int>(m.size()), m.data(),
+                                static_cast<int>(p.size() > 200 ? 200 : p.size()), p.data());
+}
+
+void init_request_type(py::module_& m) {
+    RequestType.tp_name = "astraapi._runtime.Request";
+    RequestType.tp_basicsize = sizeof(RequestObject);
+    RequestType.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    RequestType.tp_doc = "An HTTP request received by Server (created by the server only).";
+    RequestType.tp_dealloc = reinterpret_cast<destructor>(request_dealloc);
+    RequestType.tp_traverse = reinterpret_cast<traverseproc>(request_traverse);
+    RequestType.tp_clear = reinterpret_cast<inquiry>(request_clear);
+    RequestType.tp_getset = request_getset;
+    RequestType.tp_methods = request_methods;
+    RequestType.tp_repr = reinterpret_cast<reprfunc>(request_repr);
+    RequestType.tp_dictoffset = offsetof(RequestObject, dict);
+    RequestType.tp_weaklistoffset = offsetof(RequestObject, weakrefs);
+    RequestType.tp_new = nullptr;
+    if (PyType_Ready(&RequestType) < 0) throw py::error_already_set();
+    Py_INCREF(&RequestType);
+    m.attr("Request") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&RequestType));
+
+    // llhttp_method_name() aborts on numbers it does not know: walk llhttp's own list.
+#define ASTRA_METHOD_NAME(NUM, NAME, STRING) \
+    if ((NUM) < 64 && !g_method_names[(NUM)]) g_method_names[(NUM)] = PyUnicode_InternFromString(#STRING);
+    HTTP_ALL_METHOD_MAP(ASTRA_METHOD_NAME)
+#undef ASTRA_METHOD_NAME
+    g_version_11 = PyUnicode_InternFromString("1.1");
+    g_version_10 = PyUnicode_InternFromString("1.0");
+    g_empty_tuple = PyTuple_New(0);
+    g_empty_bytes = PyBytes_FromStringAndSize("", 0);
+}
+
+// ---- response conversion ---------------------------------------------------------------------
+
+// A Python body, viewed as bytes.
+struct BodyView {
+    Py_buffer view{};
+    bool has_view = false;
+    const char* data = nullptr;
+    size_t len = 0;
+    ~BodyView() {
+        if (has_view) PyBuffer_Release(&view);
+    }
+    bool set(PyObject* body) {
+        if (PyBytes_CheckExact(body)) {
+            data = PyBytes_AS_STRING(body);
+            len = static_cast<size_t>(PyBytes_GET_SIZE(body));
+            return true;
+        }
+        if (PyUnicode_Check(body) || !PyObject_CheckBuffer(body)) {
+            PyErr_Format(PyExc_TypeError, "response body must be bytes, not %.100s", Py_TYPE(body)->tp_name);
+            return false;
+        }
+        if (PyObject_GetBuffer(body, &view, PyBUF_SIMPLE) < 0) return false;
+        has_view = true;
+        data = static_cast<const char*>(view.buf);
+        len = static_cast<size_t>(view.len);
+        return true;
+    }
+};
+
+bool bytes_item(PyObject* o, const char** data, size_t* len) {
+    if (!PyBytes_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "response header names and values must be bytes, not %.100s",
+                     Py_TYPE(o)->tp_name);
+        return false;
+    }
+    *data = PyBytes_AS_STRING(o);
+    *len = static_cast<size_t>(PyBytes_GET_SIZE(o));
+    return true;
+}
+
+// headers: None or a list/tuple of (bytes, bytes). The views stay valid while `headers` lives.
+bool convert_headers(PyObject* headers, std::vector<ResponseHeader>& out, bool& default_json) {
+    out.clear();
+    if (headers == Py_None) {
+        default_json = true;
+        return true;
+    }
+    default_json = false;
+    if (!PyList_Check(headers) && !PyTuple_Check(headers)) {
+        PyErr_Format(PyExc_TypeError, "response headers must be None or a list of (bytes, bytes), not %.100s",
+                     Py_TYPE(headers)->tp_name);
+        return false;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(headers);
+    PyObject** items = PySequence_Fast_ITEMS(headers);
+    out.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* item = items[i];
+        if (!(PyTuple_Check(item) || PyList_Check(item)) || PySequence_Fast_GET_SIZE(item) != 2) {
+            PyErr_SetString(PyExc_TypeError, "each response header must be a (name, value) pair of bytes");
+            return false;
+        }
+        PyObject** kv = PySequence_Fast_ITEMS(item);
+        ResponseHeader h;
+        if (!bytes_item(kv[0], &h.name, &h.name_len) || !bytes_item(kv[1], &h.value, &h.value_len)) return false;
+        out.push_back(h);
+    }
+    return true;
+}
+
+// ---- dispatcher ------------------------------------------------------------------------------
+
+class PyDispatcher final : public http::Dispatcher {
+public:
+    PyDispatcher(py::object handler) : handler_(handler.release().ptr()) {
+        py::object logging = py::module_::import("logging");
+        logger_ = logging.attr("getLogger")("astraapi.error").release().ptr();
+    }
+    ~PyDispatcher() override {
+        Py_CLEAR(handler_);
+        Py_CLEAR(logger_);
+        clear_pending();
+    }
+
+    PyObject* owner = nullptr;  // borrowed: the Python Server object
+    unsigned long loop_thread = 0;
+
+    void drop_handler() { Py_CLEAR(handler_); }
+
+    void on_request(http::Server& s, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
+                    const std::string_view* params, size_t param_count) override {
+        try {
+            call(s, id, req, route, params, param_count);
+        } catch (...) {
+            // Only allocation failures can land here; never let them into the reactor.
+            if (PyErr_Occurred()) PyErr_Clear();
+            s.respond_internal_error(id);
+        }
+    }
+
+    // Re-raise a KeyboardInterrupt/SystemExit a handler raised (after it was answered with 500).
+    bool restore_pending() {
+        if (!pending_type_) return false;
+        PyErr_Restore(pending_type_, pending_value_, pending_tb_);
+        pending_type_ = pending_value_ = pending_tb_ = nullptr;
+        return true;
+    }
+
+    // Log the current Python exception on "astraapi.error" with its traceback; clears it.
+    void log_exception(const char* message) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (!type) return;
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (tb && value) PyException_SetTraceback(value, tb);
+        bool logged = false;
+        if (logger_ && value) {
+            PyObject* error = PyObject_GetAttrString(logger_, "error");
+            if (error) {
+                PyObject* args = Py_BuildValue("(s)", message);
+                PyObject* kwargs = Py_BuildValue("{sO}", "exc_info", value);
+                PyObject* r = (args && kwargs) ? PyObject_Call(error, args, kwargs) : nullptr;
+                logged = r != nullptr;
+                Py_XDECREF(r);
+                Py_XDECREF(args);
+                Py_XDECREF(kwargs);
+                Py_DECREF(error);
+            }
+            if (!logged) PyErr_Clear();
+        }
+        if (!PyErr_GivenExceptionMatches(type, PyExc_Exception) && !pending_type_) {
+            // KeyboardInterrupt / SystemExit: answered with 500 here, re-raised from poll().
+            pending_type_ = type;
+            pending_value_ = value;
+            pending_tb_ = tb;
+            Py_XINCREF(type);
+            Py_XINCREF(value);
+            Py_XINCREF(tb);
+        }
+        if (!logged) {
+            PyErr_Restore(type, value, tb);
+            PyErr_Print();
+        } else {
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+    }
+
+    // Sends a handler's (status, headers, body). On a bad response: sets a Python
+    // exception and returns BadResponse (nothing was written).
+    RespondResult send(http::Server& s, ConnId id, PyObject* status_obj, PyObject* headers, PyObject* body) {
+        long status = PyLong_AsLong(status_obj);
+        if (status == -1 && PyErr_Occurred()) return RespondResult::BadResponse;
+        if (status < 100 || status > 599) {
+            PyErr_Format(PyExc_ValueError, "invalid HTTP status code %ld", status);
+            return RespondResult::BadResponse;
+        }
+        bool default_json = false;
+        if (!convert_headers(headers, scratch_headers_, default_json)) return RespondResult::BadResponse;
+        BodyView bv;
+        if (!bv.set(body)) return RespondResult::BadResponse;
+        std::string error;
+        RespondResult r = s.respond(id, static_cast<int>(status), scratch_headers_.data(), scratch_headers_.size(),
+                                    default_json, bv.data, bv.len, &error);
+        if (r == RespondResult::BadResponse) PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return r;
+    }
+
+private:
+    void call(http::Server& s, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
+              const std::string_view* params, size_t param_count) {
+        if (!handler_ || !owner) {
+            s.respond_internal_error(id);
+            return;
+        }
+        // Convert the parameters first: they view into req->buf and into the matcher's scratch,
+        // which a nested dispatch (through respond) would overwrite.
+        PyObject* ptuple;
+        if (param_count == 0) {
+            Py_INCREF(g_empty_tuple);
+            ptuple = g_empty_tuple;
+        } else {
+            ptuple = PyTuple_New(static_cast<Py_ssize_t>(param_count));
+            if (!ptuple) {
+                log_exception("Exception in request handler");
+                s.respond_internal_error(id);
+                return;
+            }
+            for (size_t i = 0; i < param_count; ++i) {
+                PyObject* v = decode_replace(params[i]);
+                if (!v) {
+                    Py_DECREF(ptuple);
+                    log_exception("Exception in request handler");
+                    s.respond_internal_error(id);
+                    return;
+                }
+                PyTuple_SET_ITEM(ptuple, static_cast<Py_ssize_t>(i), v);
+            }
+        }
+        auto* ro = PyObject_GC_New(RequestObject, &RequestType);
+        if (!ro) {
+            Py_DECREF(ptuple);
+            log_exception("Exception in request handler");
+            s.respond_internal_error(id);
+            return;
+        }
+        ro->dict = ro->weakrefs = nullptr;
+        ro->c_path = ro->c_raw_path = ro->c_query = ro->c_headers = ro->c_body = ro->c_client = nullptr;
+        Py_INCREF(owner);
+        ro->owner = owner;
+        ro->core = &s;
+        ro->data = req.release();
+        ro->slot = id.slot;
+        ro->gen = id.gen;
+        ro->responded = 0;
+        PyObject_GC_Track(ro);
+        req = s.acquire_request();
+
+        PyObject* route_obj = PyLong_FromUnsignedLong(route);
+        PyObject* handler = handler_;
+        Py_INCREF(handler);
+        PyObject* result = nullptr;
+        if (route_obj) {
+            PyObject* args[3] = {reinterpret_cast<PyObject*>(ro), route_obj, ptuple};
+            result = PyObject_Vectorcall(handler, args, 3, nullptr);
+        }
+        Py_DECREF(handler);
+        Py_XDECREF(route_obj);
+        Py_DECREF(ptuple);
+
+        if (!result) {
+            log_exception("Exception in request handler");
+            if (!ro->responded) {
+                ro->responded = 1;
+                s.respond_internal_error(id);
+            }
+        } else if (result == Py_None) {
+            // Deferred (or already answered inline through request.respond).
+        } else if (ro->responded) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "request handler returned a response for a request it already answered");
+            log_exception("Exception in request handler");
+        } else {
+            ro->responded = 1;
+            bool ok = PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 3;
+            if (!ok) {
+                PyErr_Format(PyExc_TypeError,
+                             "request handler must return (status, headers, body) or None, not %.100s",
+                             Py_TYPE(result)->tp_name);
+                log_exception("Exception in request handler");
+                s.respond_internal_error(id);
+            } else {
+                RespondResult r = send(s, id, PyTuple_GET_ITEM(result, 0), PyTuple_GET_ITEM(result, 1),
+                                       PyTuple_GET_ITEM(result, 2));
+                if (r == RespondResult::BadResponse) {
+                    log_exception("Exception in request handler");
+                    s.respond_internal_error(id);
+                }
+            }
+        }
+        Py_XDECREF(result);
+        Py_DECREF(reinterpret_cast<PyObject*>(ro));
+    }
+
+    void clear_pending() {
+        Py_CLEAR(pending_type_);
+        Py_CLEAR(pending_value_);
+        Py_CLEAR(pending_tb_);
+    }
+
+    PyObject* handler_ = nullptr;
+    PyObject* logger_ = nullptr;
+    PyObject* pending_type_ = nullptr;
+    PyObject* pending_value_ = nullptr;
+    PyObject* pending_tb_ = nullptr;
+    std::vector<ResponseHeader> scratch_headers_;
+};
+
+PyDispatcher* dispatcher_of(http::Server* core) {
+    return core ? static_cast<PyDispatcher*>(core->dispatcher()) : nullptr;
+}
+
+PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"status", "headers", "body"};
+    PyObject* vals[3] = {nullptr, nullptr, nullptr};
+    if (nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "respond() takes 3 arguments");
+        return nullptr;
+    }
+    for (Py_ssize_t i = 0; i < nargs; ++i) vals[i] = args[i];
+    if (kwnames) {
+        Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
+        for (Py_ssize_t k = 0; k < nk; ++k) {
+            const char* key = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
+            if (!key) return nullptr;
+            int slot = -1;
+            for (int j = 0; j < 3; ++j)
+                if (std::string_view(key) == names[j]) slot = j;
+            if (slot < 0 || vals[slot]) {
+                PyErr_Format(PyExc_TypeError, "respond() got an unexpected or repeated argument '%s'", key);
+                return nullptr;
+            }
+            vals[slot] = args[nargs + k];
+        }
+    }
+    if (!vals[0] || !vals[1] || !vals[2]) {
+        PyErr_SetString(PyExc_TypeError, "respond() missing arguments: status, headers, body");
+        return nullptr;
+    }
+    if (self->responded) {
+        PyErr_SetString(PyExc_RuntimeError, "this request was already answered");
+        return nullptr;
+    }
+    PyDispatcher* d = dispatcher_of(self->core);
+    if (!d || self->core->closed()) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    if (d->loop_thread && PyThread_get_thread_ident() != d->loop_thread) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Request.respond() must be called on the event loop thread (use loop.call_soon_threadsafe)");
+        return nullptr;
+    }
+    ConnId id{self->slot, self->gen};
+    if (!self->core->is_alive(id)) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    self->responded = 1;
+    RespondResult r;
+    try {
+        r = d->send(*self->core, id, vals[0], vals[1], vals[2]);
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_MemoryError, e.what());
+        self->core->respond_internal_error(id);
+        return nullptr;
+    }
+    switch (r) {
+        case RespondResult::Ok:
+            Py_RETURN_TRUE;
+        case RespondResult::BadResponse: {
+            // Answer 500 and close, then report the error to the caller.
+            PyObject *t, *v, *tb;
+            PyErr_Fetch(&t, &v, &tb);
+            self->core->respond_internal_error(id);
+            PyErr_Restore(t, v, tb);
+            return nullptr;
+        }
+        default:
+            Py_RETURN_FALSE;
+    }
+}
+
+// ---- Server ----------------------------------------------------------------------------------
+
+const std::vector<std::string>& python_reason_phrases() {
+    static std::vector<std::string> phrases = [] {
+        std::vector<std::string> v(600);
+        py::object status_cls = py::module_::import("http").attr("HTTPStatus");
+        for (int code = 100; code < 600; ++code) {
+            PyObject* member = PyObject_CallOneArg(status_cls.ptr(), py::int_(code).ptr());
+            if (!member) {
+                PyErr_Clear();
+                continue;
+            }
+            PyObject* phrase = PyObject_GetAttrString(member, "phrase");
+            Py_DECREF(member);
+            if (!phrase) {
+                PyErr_Clear();
+                continue;
+            }
+            Py_ssize_t n = 0;
+            const char* s = PyUnicode_AsUTF8AndSize(phrase, &n);
+            if (s) v[static_cast<size_t>(code)].assign(s, static_cast<size_t>(n));
+            else PyErr_Clear();
+            Py_DECREF(phrase);
+        }
+        return v;
+    }();
+    return phrases;
+}
+
+class PyServer {
+public:
+    PyServer(py::object handler, std::shared_ptr<Trie> trie, std::string host, int port, bool reuse_port,
+             int backlog, py::bytes server_header, size_t max_header_size, size_t max_body_size,
+             double idle_timeout) {
+        if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
+        if (!trie) throw py::type_error("trie must be a Trie");
+        if (idle_timeout < 0) throw py::value_error("idle_timeout must be >= 0");
+        http::ServerOptions o;
+        o.host = std::move(host);
+        o.port = port;
+        o.reuse_port = reuse_port;
+        o.backlog = backlog;
+        o.server_header = std::string(server_header);
+        for (char ch : o.server_header)
+            if (ch == '\r' || ch == '\n' || ch == '\0') throw py::value_error("invalid server_header");
+        o.max_header_size = max_header_size;
+        o.max_body_size = max_body_size;
+        o.idle_timeout = static_cast<unsigned>(idle_timeout + 0.999);
+        const auto& phrases = python_reason_phrases();
+        auto dispatcher = std::make_unique<PyDispatcher>(handler);
+        dispatcher_ = dispatcher.get();
+        try {
+            core_ = std::make_unique<http::Server>(std::move(trie), std::move(o));
+        } catch (const std::exception& e) {
+            PyErr_SetString(PyExc_OSError, e.what());
+            throw py::error_already_set();
+        }
+        for (int code = 100; code < 600; ++code) core_->set_reason_phrase(code, phrases[static_cast<size_t>(code)]);
+        core_->set_dispatcher(std::move(dispatcher));
+    }
+
+    ~PyServer() { core_.reset(); }
+
+    void poll(py::handle self) {
+        if (!core_) return;
+        dispatcher_->owner = self.ptr();
+        dispatcher_->loop_thread = PyThread_get_thread_ident();
+        core_->poll();
+        if (dispatcher_->restore_pending()) throw py::error_already_set();
+    }
+
+    void close() {
+        if (!core_) return;
+        core_->close();
+        dispatcher_->drop_handler();
+    }
+
+    int fileno() const { return core_ ? core_->fileno() : -1; }
+    int port() const { return core_ ? core_->port() : 0; }
+    std::string host() const { return core_ ? core_->host() : std::string(); }
+    bool closed() const { return !core_ || core_->closed(); }
+    size_t connection_count() const { return core_ ? core_->connection_count() : 0; }
+
+private:
+    std::unique_ptr<http::Server> core_;
+    PyDispatcher* dispatcher_ = nullptr;
+};
+
+}  // namespace
+
+void bind_server(py::module_& m) {
+    init_request_type(m);
+    py::class_<PyServer>(m, "Server", "The native HTTP/1.1 server (see docs/internals.md).")
+        .def(py::init<py::object, std::shared_ptr<Trie>, std::string, int, bool, int, py::bytes, size_t, size_t,
+                      double>(),
+             py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
+             py::arg("reuse_port") = false, py::arg("backlog") = 1024,
+             py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
+             py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0)
+        .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
+        .def(
+            "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },
+            "Process every ready event without blocking.")
+        .def("close", &PyServer::close,
+             "Stop listening and close all connections (remove the fd from the loop first).")
+        .def_property_readonly("port", &PyServer::port)
+        .def_property_readonly("host", &PyServer::host)
+        .def_property_readonly("closed", &PyServer::closed)
+        .def_property_readonly("connection_count", &PyServer::connection_count)
+        .def("__enter__", [](py::object self) { return self; })
+        .def("__exit__", [](PyServer& s, py::args) { s.close(); });
+}
+
+}  // namespace astra::bindings

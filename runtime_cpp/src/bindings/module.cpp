@@ -1,0 +1,23 @@
+// The pybind11 module astraapi._runtime: one registration function per layer, in the order
+// bindings.h gives (a later one may use types bound earlier).
+#include "astraapi/abi.h"
+#include "bindings/bindings.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_runtime, m) {
+    m.doc() = "AstraAPI native runtime";
+    m.attr("ABI_VERSION") = static_cast<unsigned>(ASTRA_ABI_VERSION);
+    // Versions of the bundled libraries, and where libdeflate came from ("system"/"sdist").
+    py::dict deps;
+    deps["llhttp"] = ASTRAAPI_LLHTTP_VERSION;
+    deps["yyjson"] = ASTRAAPI_YYJSON_VERSION;
+    deps["libdeflate"] = ASTRAAPI_LIBDEFLATE_VERSION;
+    deps["libdeflate_origin"] = ASTRAAPI_LIBDEFLATE_ORIGIN;
+    m.attr("NATIVE_DEPS") = deps;
+
+    astra::bindings::bind_json(m);
+    astra::bindings::bind_router(m);
+    astra::bindings::bind_app_module(m);
+    astra::bindings::bind_server(m);
+}

@@ -1,0 +1,983 @@
+#include "server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include "../net/socket.h"
+#include "status.h"
+#include "url.h"
+
+namespace astra::http {
+
+namespace {
+
+constexpr size_t kReadBufSize = 128 * 1024;
+constexpr size_t kOutHighWater = 256 * 1024;     // stop parsing pipelined requests above this
+constexpr size_t kDirectWriteBody = 64 * 1024;   // bodies at least this big are written with writev
+constexpr size_t kKeepBufferCapacity = 256 * 1024;
+constexpr size_t kPoolMax = 128;
+constexpr size_t kPooledBufferMax = 1024 * 1024;
+constexpr unsigned kLingerSeconds = 2;
+constexpr int kEventBatch = 256;
+
+uint64_t monotonic_seconds() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<uint64_t>(ts.tv_sec);
+}
+
+uint32_t method_bit(uint8_t m) {
+    switch (m) {
+        case HTTP_GET: return ASTRA_M_GET;
+        case HTTP_HEAD: return ASTRA_M_HEAD;
+        case HTTP_POST: return ASTRA_M_POST;
+        case HTTP_PUT: return ASTRA_M_PUT;
+        case HTTP_DELETE: return ASTRA_M_DELETE;
+        case HTTP_PATCH: return ASTRA_M_PATCH;
+        case HTTP_OPTIONS: return ASTRA_M_OPTIONS;
+        case HTTP_TRACE: return ASTRA_M_TRACE;
+        case HTTP_CONNECT: return ASTRA_M_CONNECT;
+        default: return 0;
+    }
+}
+
+inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+}
+
+std::string_view trim_ows(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// uvicorn's HEADER_RE: b'[\x00-\x1f\x7f()<>@,;:\[\]={} \t\\"]'
+bool bad_name_char(unsigned char c) {
+    if (c <= 0x1f || c == 0x7f) return true;
+    switch (c) {
+        case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '[': case ']':
+        case '=': case '{': case '}': case ' ': case '\t': case '\\': case '"':
+            return true;
+        default:
+            return false;
+    }
+}
+
+// uvicorn's HEADER_VALUE_RE: b"[\x00-\x08\x0a-\x1f\x7f]"
+inline bool bad_value_char(unsigned char c) { return (c <= 0x08) || (c >= 0x0a && c <= 0x1f) || c == 0x7f; }
+
+void append_uint(std::string& out, uint64_t v) {
+    char buf[24];
+    char* p = buf + sizeof buf;
+    do {
+        *--p = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v);
+    out.append(p, static_cast<size_t>(buf + sizeof buf - p));
+}
+
+void append_hex(std::string& out, uint64_t v) {
+    static const char digits[] = "0123456789abcdef";
+    char buf[24];
+    char* p = buf + sizeof buf;
+    do {
+        *--p = digits[v & 15];
+        v >>= 4;
+    } while (v);
+    out.append(p, static_cast<size_t>(buf + sizeof buf - p));
+}
+
+}  // namespace
+
+std::string_view RequestData::method_name() const {
+    return llhttp_method_name(static_cast<llhttp_method_t>(method));
+}
+
+void RequestData::reset() {
+    buf.clear();
+    headers.clear();
+    target_off = target_len = raw_path_off = raw_path_len = query_off = query_len = path_off = path_len = 0;
+    body_off = body_len = 0;
+    method = 0;
+    http_major = http_minor = 1;
+    keep_alive = true;
+    peer_len = 0;
+}
+
+struct Server::Conn {
+    enum class St : uint8_t { Free, Open, Lingering };
+
+    Server* srv = nullptr;
+    int fd = -1;
+    uint32_t slot = 0;
+    uint32_t gen = 0;
+    St st = St::Free;
+    llhttp_t parser;
+    std::unique_ptr<RequestData> req;
+    // parsing
+    bool headers_done = false;
+    bool message_done = false;
+    bool in_field = false;
+    bool upgrade = false;
+    int error_status = 0;
+    size_t header_bytes = 0;
+    // flow
+    bool readable = false;
+    bool writable = false;
+    bool rdhup = false;
+    bool peer_eof = false;
+    bool awaiting = false;
+    bool in_drive = false;
+    bool close_after_flush = false;
+    // the response in flight
+    bool resp_keep_alive = true;
+    bool resp_head = false;
+    bool resp_http10 = false;
+    std::string in;
+    size_t in_off = 0;
+    std::string out;
+    size_t out_off = 0;
+    uint64_t last_active = 0;
+    sockaddr_storage peer{};
+    socklen_t peer_len = 0;
+
+    size_t out_pending() const { return out.size() - out_off; }
+};
+
+// ---- llhttp callbacks -------------------------------------------------------------------
+
+struct ParserCallbacks {
+    using Conn = Server::Conn;
+    static Conn& C(llhttp_t* p) { return *static_cast<Conn*>(p->data); }
+
+    static int fail(Conn& c, int status) {
+        c.error_status = status;
+        return -1;
+    }
+    static bool over_header_limit(Conn& c, size_t add) {
+        c.header_bytes += add;
+        return c.header_bytes > c.srv->opt_.max_header_size;
+    }
+
+    static int on_message_begin(llhttp_t* p) {
+        Conn& c = C(p);
+        if (!c.req) c.req = c.srv->acquire_request();
+        c.req->reset();
+        c.headers_done = c.message_done = c.in_field = c.upgrade = false;
+        c.header_bytes = 0;
+        return 0;
+    }
+    static int on_url(llhttp_t* p, const char* at, size_t len) {
+        Conn& c = C(p);
+        if (over_header_limit(c, len)) return fail(c, 431);
+        RequestData& r = *c.req;
+        if (r.target_len == 0) r.target_off = static_cast<uint32_t>(r.buf.size());
+        r.buf.append(at, len);
+        r.target_len += static_cast<uint32_t>(len);
+        return 0;
+    }
+    static int on_header_field(llhttp_t* p, const char* at, size_t len) {
+        Conn& c = C(p);
+        if (c.headers_done) return 0;  // trailers are not exposed
+        RequestData& r = *c.req;
+        if (!c.in_field) {
+            if (over_header_limit(c, 4)) return fail(c, 431);
+            r.headers.push_back(HeaderSpan{static_cast<uint32_t>(r.buf.size()), 0, 0, 0});
+            c.in_field = true;
+        }
+        if (over_header_limit(c, len)) return fail(c, 431);
+        r.buf.append(at, len);
+        r.headers.back().name_len += static_cast<uint32_t>(len);
+        return 0;
+    }
+    static int on_header_field_complete(llhttp_t* p) {
+        Conn& c = C(p);
+        if (c.headers_done) return 0;
+        RequestData& r = *c.req;
+        c.in_field = false;
+        if (r.headers.empty()) return 0;
+        HeaderSpan& h = r.headers.back();
+        char* name = r.buf.data() + h.name_off;
+        for (uint32_t i = 0; i < h.name_len; ++i) name[i] = ascii_lower(name[i]);
+        h.value_off = static_cast<uint32_t>(r.buf.size());
+        h.value_len = 0;
+        return 0;
+    }
+    static int on_header_value(llhttp_t* p, const char* at, size_t len) {
+        Conn& c = C(p);
+        if (c.headers_done) return 0;
+        RequestData& r = *c.req;
+        if (r.headers.empty()) return 0;
+        if (over_header_limit(c, len)) return fail(c, 431);
+        r.buf.append(at, len);
+        r.headers.back().value_len += static_cast<uint32_t>(len);
+        return 0;
+    }
+    static int on_headers_complete(llhttp_t* p) {
+        Conn& c = C(p);
+        Server& s = *c.srv;
+        RequestData& r = *c.req;
+        c.headers_done = true;
+        r.method = static_cast<uint8_t>(p->method);
+        r.http_major = p->http_major;
+        r.http_minor = p->http_minor;
+        r.keep_alive = llhttp_should_keep_alive(p) != 0;
+        c.upgrade = p->upgrade != 0;
+
+        TargetParts parts;
+        if (!split_target(r.view(r.target_off, r.target_len), parts)) return fail(c, 400);
+        for (char ch : parts.path)
+            if (static_cast<unsigned char>(ch) >= 0x80) return fail(c, 400);  // uvicorn: ascii only
+        r.raw_path_off = static_cast<uint32_t>(parts.path.data() - r.buf.data());
+        r.raw_path_len = static_cast<uint32_t>(parts.path.size());
+        r.query_off = parts.query.empty() ? 0 : static_cast<uint32_t>(parts.query.data() - r.buf.data());
+        r.query_len = static_cast<uint32_t>(parts.query.size());
+        if (std::memchr(parts.path.data(), '%', parts.path.size())) {
+            r.buf.reserve(r.buf.size() + parts.path.size());  // decoding never grows: the view stays valid
+            size_t off = r.buf.size();
+            percent_decode_append(r.view(r.raw_path_off, r.raw_path_len), r.buf);
+            r.path_off = static_cast<uint32_t>(off);
+            r.path_len = static_cast<uint32_t>(r.buf.size() - off);
+        } else {
+            r.path_off = r.raw_path_off;
+            r.path_len = r.raw_path_len;
+        }
+
+        bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
+        bool chunked = (p->flags & F_CHUNKED) != 0;
+        if (has_length && p->content_length > s.opt_.max_body_size) return fail(c, 413);
+        if ((chunked || (has_length && p->content_length > 0)) && (r.http_major == 1 && r.http_minor >= 1)) {
+            for (const HeaderSpan& h : r.headers) {
+                if (r.header_name(h) == "expect" && iequals(trim_ows(r.header_value(h)), "100-continue")) {
+                    c.out.append("HTTP/1.1 100 Continue\r\n\r\n");
+                    break;
+                }
+            }
+        }
+        if (has_length && p->content_length > 0) r.buf.reserve(r.buf.size() + p->content_length);
+        r.body_off = r.buf.size();
+        r.body_len = 0;
+        return 0;
+    }
+    static int on_body(llhttp_t* p, const char* at, size_t len) {
+        Conn& c = C(p);
+        RequestData& r = *c.req;
+        if (r.body_len + len > c.srv->opt_.max_body_size) return fail(c, 413);
+        r.buf.append(at, len);
+        r.body_len += len;
+        return 0;
+    }
+    static int on_message_complete(llhttp_t* p) {
+        Conn& c = C(p);
+        c.message_done = true;
+        return HPE_PAUSED;  // one request at a time: resumed once it is answered
+    }
+
+    static const llhttp_settings_t* settings() {
+        static const llhttp_settings_t s = [] {
+            llhttp_settings_t x;
+            llhttp_settings_init(&x);
+            x.on_message_begin = on_message_begin;
+            x.on_url = on_url;
+            x.on_header_field = on_header_field;
+            x.on_header_field_complete = on_header_field_complete;
+            x.on_header_value = on_header_value;
+            x.on_headers_complete = on_headers_complete;
+            x.on_body = on_body;
+            x.on_message_complete = on_message_complete;
+            return x;
+        }();
+        return &s;
+    }
+};
+
+// ---- construction ----------------------------------------------------------------------------
+
+Server::Server(std::shared_ptr<Trie> trie, ServerOptions options) : trie_(std::move(trie)), opt_(std::move(options)) {
+    if (!trie_) throw std::invalid_argument("Server needs a Trie");
+    for (int code = 0; code < 600; ++code) {
+        if (code < 100) continue;
+        set_reason_phrase(code, default_reason_phrase(code));
+    }
+    if (!opt_.server_header.empty()) server_line_ = "server: " + opt_.server_header + "\r\n";
+    read_buf_.reset(new char[kReadBufSize]);
+    events_.resize(kEventBatch);
+    std::string err;
+    listen_fd_ = net::listen_tcp(opt_.host, opt_.port, opt_.reuse_port, opt_.backlog, err);
+    if (listen_fd_ < 0) throw std::runtime_error(err);
+    int port = 0;
+    if (!net::local_address(listen_fd_, bound_host_, port)) {
+        ::close(listen_fd_);
+        throw std::runtime_error("getsockname failed on the listening socket");
+    }
+    port_ = port;
+    if (!reactor_.add(listen_fd_, EPOLLIN | EPOLLET, net::Reactor::kListenerToken)) {
+        int e = errno;
+        ::close(listen_fd_);
+        throw std::system_error(e, std::generic_category(), "epoll_ctl(listener)");
+    }
+    now_ = monotonic_seconds();
+}
+
+Server::~Server() {
+    close();
+    reactor_.close();
+}
+
+void Server::set_reason_phrase(int status, std::string_view phrase) {
+    if (status < 100 || status > 599) return;
+    std::string& line = status_lines_[static_cast<size_t>(status)];
+    line = "HTTP/1.1 ";
+    line += std::to_string(status);
+    line += ' ';
+    line.append(phrase.data(), phrase.size());
+    line += "\r\n";
+}
+
+std::unique_ptr<RequestData> Server::acquire_request() {
+    if (!request_pool_.empty()) {
+        std::unique_ptr<RequestData> r = std::move(request_pool_.back());
+        request_pool_.pop_back();
+        return r;
+    }
+    return std::make_unique<RequestData>();
+}
+
+void Server::release_request(std::unique_ptr<RequestData> req) {
+    if (!req || request_pool_.size() >= kPoolMax) return;
+    if (req->buf.capacity() > kPooledBufferMax) std::string().swap(req->buf);
+    if (req->headers.capacity() > 256) std::vector<HeaderSpan>().swap(req->headers);
+    req->reset();
+    request_pool_.push_back(std::move(req));
+}
+
+Server::Conn* Server::lookup(ConnId id) const {
+    if (id.slot >= conns_.size()) return nullptr;
+    Conn* c = conns_[id.slot].get();
+    if (c->gen != id.gen || c->st != Conn::St::Open) return nullptr;
+    return c;
+}
+
+bool Server::is_alive(ConnId id) const { return !closed_ && lookup(id) != nullptr; }
+
+// ---- event loop ----------------------------------------------------------------------------
+
+void Server::poll() {
+    if (closed_ || in_poll_) return;
+    struct Guard {
+        bool& flag;
+        ~Guard() { flag = false; }
+    } guard{in_poll_};
+    in_poll_ = true;
+    now_ = monotonic_seconds();
+    date_.refresh();
+    for (int round = 0; round < 4 && !closed_; ++round) {
+        int n = reactor_.wait(events_.data(), static_cast<int>(events_.size()));
+        for (int i = 0; i < n && !closed_; ++i) {
+            const epoll_event& ev = events_[static_cast<size_t>(i)];
+            uint64_t token = ev.data.u64;
+            try {
+                if (token == net::Reactor::kTimerToken) {
+                    reactor_.drain_timer();
+                    tick();
+                } else if (token == net::Reactor::kListenerToken) {
+                    accept_all();
+                } else {
+                    uint32_t slot = static_cast<uint32_t>(token & 0xffffffffu);
+                    uint32_t gen = static_cast<uint32_t>(token >> 32);
+                    if (slot >= conns_.size()) continue;
+                    Conn& c = *conns_[slot];
+                    if (c.gen != gen) continue;
+                    if (c.st == Conn::St::Open) {
+                        on_conn_event(c, ev.events);
+                    } else if (c.st == Conn::St::Lingering) {
+                        on_lingering_event(c, ev.events);
+                    }
+                }
+            } catch (const std::exception&) {
+                // Out of memory or similar: drop that connection, keep serving the others.
+                if (token != net::Reactor::kTimerToken && token != net::Reactor::kListenerToken) {
+                    uint32_t slot = static_cast<uint32_t>(token & 0xffffffffu);
+                    if (slot < conns_.size() && conns_[slot]->st != Conn::St::Free) close_conn(*conns_[slot]);
+                }
+            }
+        }
+        if (n < static_cast<int>(events_.size())) break;
+    }
+}
+
+void Server::tick() {
+    now_ = monotonic_seconds();
+    date_.refresh();
+    if (accept_paused_) {
+        accept_paused_ = false;
+        accept_all();
+    }
+    for (auto& cp : conns_) {
+        Conn& c = *cp;
+        if (c.st == Conn::St::Open) {
+            if (opt_.idle_timeout && !c.awaiting && !c.in_drive && c.out_pending() == 0 &&
+                now_ - c.last_active >= opt_.idle_timeout)
+                close_conn(c);
+        } else if (c.st == Conn::St::Lingering) {
+            if (now_ - c.last_active >= kLingerSeconds) close_conn(c);
+        }
+    }
+}
+
+void Server::accept_all() {
+    for (;;) {
+        sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            accept_paused_ = true;  // EMFILE, ENFILE, ENOBUFS...: retried on the next tick
+            return;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        uint32_t slot;
+        if (!free_slots_.empty()) {
+            slot = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            slot = static_cast<uint32_t>(conns_.size());
+            conns_.push_back(std::make_unique<Conn>());
+            conns_.back()->slot = slot;
+            conns_.back()->srv = this;
+        }
+        Conn& c = *conns_[slot];
+        c.fd = fd;
+        c.st = Conn::St::Open;
+        llhttp_init(&c.parser, HTTP_REQUEST, ParserCallbacks::settings());
+        c.parser.data = &c;
+        if (!c.req) c.req = acquire_request();
+        c.headers_done = c.message_done = c.in_field = c.upgrade = false;
+        c.error_status = 0;
+        c.header_bytes = 0;
+        c.readable = false;
+        c.writable = true;
+        c.rdhup = c.peer_eof = c.awaiting = c.in_drive = c.close_after_flush = false;
+        c.in.clear();
+        c.in_off = 0;
+        c.out.clear();
+        c.out_off = 0;
+        c.last_active = now_;
+        std::memcpy(&c.peer, &ss, len);
+        c.peer_len = len;
+        ++open_count_;
+        uint64_t token = (static_cast<uint64_t>(c.gen) << 32) | slot;
+        if (!reactor_.add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, token)) close_conn(c);
+    }
+}
+
+void Server::on_conn_event(Conn& c, uint32_t events) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        close_conn(c);
+        return;
+    }
+    if (events & EPOLLIN) c.readable = true;
+    if (events & EPOLLRDHUP) {
+        c.rdhup = true;
+        c.readable = true;
+    }
+    if (events & EPOLLOUT) {
+        c.writable = true;
+        if (c.out_pending() && !c.in_drive) {
+            flush(c);
+            if (c.st != Conn::St::Open) return;
+        }
+    }
+    if (c.in_drive) return;
+    drive(c);
+}
+
+void Server::on_lingering_event(Conn& c, uint32_t events) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        close_conn(c);
+        return;
+    }
+    for (;;) {
+        ssize_t n = ::recv(c.fd, read_buf_.get(), kReadBufSize, 0);
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        close_conn(c);  // EOF or error
+        return;
+    }
+}
+
+// ---- per-connection processing ---------------------------------------------------------------
+
+Server::Feed Server::feed(Conn& c, const char* data, size_t len, size_t& consumed) {
+    c.message_done = false;
+    llhttp_errno_t err = llhttp_execute(&c.parser, data, len);
+    if (err == HPE_OK) {
+        consumed = len;
+        return Feed::NeedMore;
+    }
+    if ((err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && c.message_done) {
+        const char* pos = llhttp_get_error_pos(&c.parser);
+        consumed = (pos && pos >= data && pos <= data + len) ? static_cast<size_t>(pos - data) : len;
+        if (err == HPE_PAUSED_UPGRADE) c.upgrade = true;
+        return Feed::Ready;
+    }
+    consumed = len;
+    if (!c.error_status) c.error_status = 400;
+    return Feed::Error;
+}
+
+void Server::drive(Conn& c) {
+    if (c.in_drive || c.st != Conn::St::Open) return;
+    c.in_drive = true;
+    while (c.st == Conn::St::Open && !closed_) {
+        if (c.awaiting || c.close_after_flush) break;
+        if (c.out_pending() >= kOutHighWater) {
+            if (!flush(c)) break;
+            continue;
+        }
+        Feed r;
+        if (c.in_off < c.in.size()) {
+            size_t consumed = 0;
+            r = feed(c, c.in.data() + c.in_off, c.in.size() - c.in_off, consumed);
+            c.in_off += consumed;
+            if (c.in_off >= c.in.size()) {
+                c.in.clear();
+                c.in_off = 0;
+                if (c.in.capacity() > kKeepBufferCapacity) std::string().swap(c.in);
+            }
+        } else {
+            if (!c.readable || c.peer_eof) break;
+            ssize_t n = ::recv(c.fd, read_buf_.get(), kReadBufSize, 0);
+            if (n == 0) {
+                c.peer_eof = true;
+                c.readable = false;
+                break;
+            }
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    c.readable = false;
+                    break;
+                }
+                close_conn(c);
+                break;
+            }
+            c.last_active = now_;
+            // A short read drained the socket; new data raises a new edge. After RDHUP,
+            // read on until EOF (no further edge will come).
+            if (static_cast<size_t>(n) < kReadBufSize && !c.rdhup) c.readable = false;
+            size_t consumed = 0;
+            r = feed(c, read_buf_.get(), static_cast<size_t>(n), consumed);
+            if (consumed < static_cast<size_t>(n) && r != Feed::Error)
+                c.in.append(read_buf_.get() + consumed, static_cast<size_t>(n) - consumed);
+        }
+        if (r == Feed::Ready) {
+            dispatch(c);
+        } else if (r == Feed::Error) {
+            int status = c.error_status ? c.error_status : 400;
+            if (status == 413)
+                write_error_and_close(c, 413, default_reason_phrase(413));
+            else if (status == 431)
+                write_error_and_close(c, 431, "Request Header Fields Too Large");
+            else
+                write_error_and_close(c, 400, "Invalid HTTP request received.");
+            break;
+        }
+    }
+    c.in_drive = false;
+    if (c.st == Conn::St::Open) {
+        flush(c);
+        after_io(c);
+    }
+}
+
+void Server::after_io(Conn& c) {
+    if (c.st != Conn::St::Open || c.in_drive || c.out_pending()) return;
+    if (c.close_after_flush) {
+        start_lingering(c);
+        return;
+    }
+    if (c.peer_eof && !c.awaiting && c.in_off >= c.in.size()) close_conn(c);
+}
+
+void Server::dispatch(Conn& c) {
+    RequestData& r = *c.req;
+    std::memcpy(&r.peer, &c.peer, c.peer_len);
+    r.peer_len = c.peer_len;
+    c.resp_head = r.method == HTTP_HEAD;
+    c.resp_http10 = !(r.http_major == 1 && r.http_minor >= 1) && r.http_major < 2;
+    c.resp_keep_alive = r.keep_alive && !c.upgrade;
+    c.awaiting = true;
+    MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
+    switch (m.kind) {
+        case MatchKind::Found: {
+            if (!dispatcher_) {
+                respond_internal_error(ConnId{c.slot, c.gen});
+                return;
+            }
+            dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, m.route, m.params, m.param_count);
+            if (!c.req) c.req = acquire_request();
+            return;
+        }
+        case MatchKind::MethodNotAllowed: {
+            std::string extra = "allow: ";
+            extra.append(m.allow.data(), m.allow.size());
+            extra += "\r\n";
+            write_builtin(c, 405, extra, "application/json", R"({"detail":"Method Not Allowed"})");
+            return;
+        }
+        case MatchKind::Redirect:
+            write_redirect(c, m.redirect_path);
+            return;
+        case MatchKind::NotFound:
+        default:
+            write_builtin(c, 404, {}, "application/json", R"({"detail":"Not Found"})");
+            return;
+    }
+}
+
+// ---- response writing ------------------------------------------------------------------------
+
+void Server::begin_head(Conn& c, int status) {
+    c.out.append(status_lines_[static_cast<size_t>(status)]);
+    c.out.append("date: ", 6);
+    std::string_view d = date_.value();
+    c.out.append(d.data(), d.size());
+    c.out.append("\r\n", 2);
+    c.out.append(server_line_);
+}
+
+static void append_connection_header(std::string& out, bool keep_alive, bool http10) {
+    if (!keep_alive)
+        out.append("connection: close\r\n");
+    else if (http10)
+        out.append("connection: keep-alive\r\n");
+}
+
+void Server::write_builtin(Conn& c, int status, std::string_view extra_headers, std::string_view content_type,
+                           std::string_view body) {
+    begin_head(c, status);
+    c.out.append(extra_headers.data(), extra_headers.size());
+    c.out.append("content-length: ");
+    append_uint(c.out, body.size());
+    c.out.append("\r\ncontent-type: ");
+    c.out.append(content_type.data(), content_type.size());
+    c.out.append("\r\n");
+    append_connection_header(c.out, c.resp_keep_alive, c.resp_http10);
+    c.out.append("\r\n");
+    if (!c.resp_head) c.out.append(body.data(), body.size());
+    complete_response(c);
+}
+
+void Server::write_redirect(Conn& c, std::string_view new_path) {
+    // Starlette: URL(scope=redirect_scope) then RedirectResponse quotes it with this safe set.
+    static constexpr std::string_view kSafe = ":/%#?=@[]!$&'()*+,;";
+    const RequestData& r = *c.req;
+    std::string url = "http://";
+    const HeaderSpan* host = nullptr;
+    for (const HeaderSpan& h : r.headers) {
+        if (r.header_name(h) == "host") {
+            host = &h;
+            break;
+        }
+    }
+    if (host) {
+        std::string utf8;
+        latin1_to_utf8_append(r.header_value(*host), utf8);
+        quote_append(utf8, kSafe, url);
+    } else {
+        std::string ip;
+        int port = 0;
+        if (!net::local_address(c.fd, ip, port)) {
+            ip = bound_host_;
+            port = port_;
+        }
+        quote_append(ip, kSafe, url);
+        if (port != 80) {
+            url += ':';
+            url += std::to_string(port);
+        }
+    }
+    quote_append(new_path, kSafe, url);
+    if (r.query_len) {
+        url += '?';
+        quote_append(r.query(), kSafe, url);
+    }
+    begin_head(c, 307);
+    c.out.append("content-length: 0\r\nlocation: ");
+    c.out.append(url);
+    c.out.append("\r\n");
+    append_connection_header(c.out, c.resp_keep_alive, c.resp_http10);
+    c.out.append("\r\n");
+    complete_response(c);
+}
+
+void Server::write_error_and_close(Conn& c, int status, std::string_view message) {
+    // uvicorn's send_400_response layout.
+    begin_head(c, status);
+    c.out.append("content-type: text/plain; charset=utf-8\r\ncontent-length: ");
+    append_uint(c.out, message.size());
+    c.out.append("\r\nconnection: close\r\n\r\n");
+    c.out.append(message.data(), message.size());
+    c.awaiting = false;
+    c.close_after_flush = true;
+    c.last_active = now_;
+}
+
+void Server::append_body(Conn& c, const char* body, size_t len) {
+    if (len < kDirectWriteBody || !c.writable) {
+        c.out.append(body, len);
+        return;
+    }
+    size_t pending = c.out_pending();
+    size_t total = pending + len, written = 0;
+    while (written < total) {
+        struct iovec iov[2];
+        int cnt = 0;
+        if (written < pending) {
+            iov[cnt].iov_base = c.out.data() + c.out_off + written;
+            iov[cnt].iov_len = pending - written;
+            ++cnt;
+            iov[cnt].iov_base = const_cast<char*>(body);
+            iov[cnt].iov_len = len;
+            ++cnt;
+        } else {
+            iov[cnt].iov_base = const_cast<char*>(body) + (written - pending);
+            iov[cnt].iov_len = len - (written - pending);
+            ++cnt;
+        }
+        struct msghdr msg = {};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = static_cast<size_t>(cnt);
+        ssize_t n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+        if (n > 0) {
+            written += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) c.writable = false;
+        break;  // EAGAIN, or an error the next flush reports
+    }
+    if (written < pending) {
+        c.out_off += written;
+        c.out.append(body, len);
+    } else {
+        size_t body_written = written - pending;
+        c.out.clear();
+        c.out_off = 0;
+        c.out.append(body + body_written, len - body_written);
+    }
+}
+
+void Server::complete_response(Conn& c) {
+    c.awaiting = false;
+    c.last_active = now_;
+    if (!c.resp_keep_alive) {
+        c.close_after_flush = true;
+    } else if (llhttp_get_errno(&c.parser) == HPE_PAUSED) {
+        llhttp_resume(&c.parser);
+    }
+}
+
+RespondResult Server::respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
+                              bool default_json, const char* body, size_t body_len, std::string* error) {
+    if (closed_) return RespondResult::Gone;
+    Conn* cp = lookup(id);
+    if (!cp) return RespondResult::Gone;
+    Conn& c = *cp;
+    if (!c.awaiting) return RespondResult::NotAwaiting;
+    auto bad = [&](size_t mark, const char* why) {
+        c.out.resize(mark);
+        if (error) *error = why;
+        return RespondResult::BadResponse;
+    };
+    if (status < 100 || status > 599) return bad(c.out.size(), "invalid HTTP status code");
+    size_t mark = c.out.size();
+    begin_head(c, status);
+    enum { kNone, kLength, kChunked } framing = kNone;
+    uint64_t content_length = 0;
+    bool conn_close = false, has_connection = false;
+    if (default_json) {
+        c.out.append("content-length: ");
+        append_uint(c.out, body_len);
+        c.out.append("\r\ncontent-type: application/json\r\n");
+        framing = kLength;
+        content_length = body_len;
+    } else {
+        for (size_t i = 0; i < header_count; ++i) {
+            const ResponseHeader& h = headers[i];
+            for (size_t k = 0; k < h.name_len; ++k)
+                if (bad_name_char(static_cast<unsigned char>(h.name[k]))) return bad(mark, "Invalid HTTP header name.");
+            for (size_t k = 0; k < h.value_len; ++k)
+                if (bad_value_char(static_cast<unsigned char>(h.value[k])))
+                    return bad(mark, "Invalid HTTP header value.");
+            size_t name_at = c.out.size();
+            c.out.resize(name_at + h.name_len);
+            char* name = c.out.data() + name_at;
+            for (size_t k = 0; k < h.name_len; ++k) name[k] = ascii_lower(h.name[k]);
+            std::string_view lname(name, h.name_len);
+            std::string_view value(h.value, h.value_len);
+            if (lname == "content-length" && framing == kNone) {
+                std::string_view v = trim_ows(value);
+                if (v.empty() || v.size() > 18) return bad(mark, "Invalid content-length header value.");
+                uint64_t x = 0;
+                for (char ch : v) {
+                    if (ch < '0' || ch > '9') return bad(mark, "Invalid content-length header value.");
+                    x = x * 10 + static_cast<uint64_t>(ch - '0');
+                }
+                framing = kLength;
+                content_length = x;
+            } else if (lname == "transfer-encoding" && iequals(value, "chunked")) {
+                framing = kChunked;
+            } else if (lname == "connection") {
+                has_connection = true;
+                size_t start = 0;
+                while (start <= value.size()) {
+                    size_t comma = value.find(',', start);
+                    if (comma == std::string_view::npos) comma = value.size();
+                    if (iequals(trim_ows(value.substr(start, comma - start)), "close")) conn_close = true;
+                    start = comma + 1;
+                }
+            }
+            c.out.append(": ", 2);
+            c.out.append(h.value, h.value_len);
+            c.out.append("\r\n", 2);
+        }
+    }
+    if (conn_close) c.resp_keep_alive = false;
+    if (!c.resp_keep_alive) {
+        if (!conn_close) c.out.append("connection: close\r\n");
+    } else if (c.resp_http10 && !has_connection) {
+        c.out.append("connection: keep-alive\r\n");
+    }
+    if (framing == kNone && !c.resp_head && status != 204 && status != 304) {
+        c.out.append("transfer-encoding: chunked\r\n");
+        framing = kChunked;
+    }
+    if (!c.resp_head) {
+        if (framing == kLength && content_length != body_len)
+            return bad(mark, body_len > content_length ? "Response content longer than Content-Length"
+                                                       : "Response content shorter than Content-Length");
+        if (framing == kNone && body_len) return bad(mark, "Response content longer than Content-Length");
+    }
+    c.out.append("\r\n", 2);
+    if (!c.resp_head) {
+        if (framing == kChunked) {
+            if (body_len) {
+                append_hex(c.out, body_len);
+                c.out.append("\r\n", 2);
+                append_body(c, body, body_len);
+                c.out.append("\r\n", 2);
+            }
+            c.out.append("0\r\n\r\n", 5);
+        } else {
+            append_body(c, body, body_len);
+        }
+    }
+    complete_response(c);
+    if (!c.in_drive && c.st == Conn::St::Open) drive(c);
+    return RespondResult::Ok;
+}
+
+RespondResult Server::respond_internal_error(ConnId id) {
+    if (closed_) return RespondResult::Gone;
+    Conn* cp = lookup(id);
+    if (!cp) return RespondResult::Gone;
+    Conn& c = *cp;
+    if (!c.awaiting) return RespondResult::NotAwaiting;
+    // Starlette's ServerErrorMiddleware response; uvicorn then closes the connection.
+    begin_head(c, 500);
+    c.out.append("content-length: 21\r\ncontent-type: text/plain; charset=utf-8\r\n");
+    if (!c.resp_keep_alive) c.out.append("connection: close\r\n");
+    c.out.append("\r\n");
+    if (!c.resp_head) c.out.append("Internal Server Error");
+    c.resp_keep_alive = false;
+    complete_response(c);
+    if (!c.in_drive && c.st == Conn::St::Open) drive(c);
+    return RespondResult::Ok;
+}
+
+bool Server::flush(Conn& c) {
+    while (c.out_off < c.out.size()) {
+        if (!c.writable) return false;
+        ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c.out_off += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c.writable = false;
+            return false;
+        }
+        close_conn(c);
+        return false;
+    }
+    c.out.clear();
+    c.out_off = 0;
+    if (c.out.capacity() > kKeepBufferCapacity) std::string().swap(c.out);
+    if (!c.in_drive) after_io(c);
+    return true;
+}
+
+void Server::start_lingering(Conn& c) {
+    if (c.peer_eof || closed_) {
+        close_conn(c);
+        return;
+    }
+    // Half-close and discard what the client still sends, so that closing does not reset
+    // the connection before the client has read our answer.
+    ::shutdown(c.fd, SHUT_WR);
+    c.st = Conn::St::Lingering;
+    c.last_active = now_;
+    c.in.clear();
+    c.in_off = 0;
+    on_lingering_event(c, 0);
+}
+
+void Server::close_conn(Conn& c) {
+    if (c.st == Conn::St::Free) return;
+    if (c.fd >= 0) ::close(c.fd);
+    c.fd = -1;
+    c.st = Conn::St::Free;
+    ++c.gen;
+    c.awaiting = false;
+    c.close_after_flush = false;
+    c.in.clear();
+    c.in_off = 0;
+    c.out.clear();
+    c.out_off = 0;
+    if (c.in.capacity() > kKeepBufferCapacity) std::string().swap(c.in);
+    if (c.out.capacity() > kKeepBufferCapacity) std::string().swap(c.out);
+    free_slots_.push_back(c.slot);
+    --open_count_;
+}
+
+void Server::close() {
+    if (closed_) return;
+    closed_ = true;
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    listen_fd_ = -1;
+    for (auto& cp : conns_)
+        if (cp->st != Conn::St::Free) close_conn(*cp);
+    reactor_.close_timer();  // the epoll fd itself lives until destruction (see reactor.h)
+}
+
+}  // namespace astra::http

@@ -1,0 +1,184 @@
+// The HTTP/1.1 server core: connections over the epoll reactor, llhttp parsing, routing,
+// built-in responses (404, 405, 307, 400, 413, 431, 500) and the response writer.
+// It knows nothing about Python: matched requests go to a Dispatcher (the pybind11 bridge).
+//
+// Concurrency: everything runs on one thread (the event loop's). poll() drains ready events;
+// respond() may be called from inside a dispatch (inline answer) or later (deferred answer).
+// A connection is named by ConnId {slot, generation}: a stale id is detected, never followed.
+//
+// Per connection: the parser pauses at each message end (on_message_complete returns
+// HPE_PAUSED), so exactly one request is in flight; the next pipelined request is parsed only
+// after the current one is answered, which keeps answers in order. Unparsed bytes are kept in
+// the connection's `in` buffer while paused; reads go through one shared buffer otherwise.
+#pragma once
+
+#include <llhttp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../app/router.h"
+#include "../net/reactor.h"
+#include "date_cache.h"
+
+namespace astra::http {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8000;
+    bool reuse_port = false;
+    int backlog = 1024;
+    std::string server_header = "astraapi";  // empty: no server header
+    size_t max_header_size = 64 * 1024;      // request line + headers -> 431
+    size_t max_body_size = 16 * 1024 * 1024; // -> 413
+    unsigned idle_timeout = 5;               // seconds, keep-alive idle connections
+};
+
+struct ConnId {
+    uint32_t slot = 0;
+    uint32_t gen = 0;
+};
+
+struct HeaderSpan {
+    uint32_t name_off, name_len, value_off, value_len;
+};
+
+// One parsed request; all bytes live in `buf`. Pooled by the server.
+struct RequestData {
+    std::string buf;
+    std::vector<HeaderSpan> headers;
+    uint32_t target_off = 0, target_len = 0;
+    uint32_t raw_path_off = 0, raw_path_len = 0;
+    uint32_t query_off = 0, query_len = 0;
+    uint32_t path_off = 0, path_len = 0;  // percent-decoded path
+    size_t body_off = 0, body_len = 0;
+    uint8_t method = 0;  // llhttp_method_t
+    uint8_t http_major = 1, http_minor = 1;
+    bool keep_alive = true;
+    sockaddr_storage peer{};
+    socklen_t peer_len = 0;
+
+    std::string_view view(size_t off, size_t len) const { return std::string_view(buf.data() + off, len); }
+    std::string_view raw_path() const { return view(raw_path_off, raw_path_len); }
+    std::string_view query() const { return view(query_off, query_len); }
+    std::string_view path() const { return view(path_off, path_len); }
+    std::string_view body() const { return view(body_off, body_len); }
+    std::string_view header_name(const HeaderSpan& h) const { return view(h.name_off, h.name_len); }
+    std::string_view header_value(const HeaderSpan& h) const { return view(h.value_off, h.value_len); }
+    std::string_view method_name() const;
+    void reset();
+};
+
+struct ResponseHeader {
+    const char* name;
+    size_t name_len;
+    const char* value;
+    size_t value_len;
+};
+
+class Server;
+
+class Dispatcher {
+public:
+    virtual ~Dispatcher() = default;
+    // A request whose route matched. The dispatcher either answers now (Server::respond
+    // before returning) or later. It may take `req` (leaving a fresh one from
+    // Server::acquire_request in its place); params are views into req->buf.
+    virtual void on_request(Server& server, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
+                            const std::string_view* params, size_t param_count) = 0;
+};
+
+enum class RespondResult { Ok, Gone, NotAwaiting, BadResponse };
+
+class Server {
+public:
+    // Binds and listens; throws std::system_error / std::runtime_error.
+    Server(std::shared_ptr<Trie> trie, ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    void set_dispatcher(std::unique_ptr<Dispatcher> d) { dispatcher_ = std::move(d); }
+    Dispatcher* dispatcher() const { return dispatcher_.get(); }
+    // Replace the reason phrase of a status code (100..599).
+    void set_reason_phrase(int status, std::string_view phrase);
+
+    int fileno() const { return reactor_.fd(); }
+    int port() const { return port_; }
+    const std::string& host() const { return bound_host_; }
+    bool closed() const { return closed_; }
+    size_t connection_count() const { return open_count_; }
+
+    // Drain ready events without blocking, processing complete requests.
+    void poll();
+    // Stop listening and close every connection. Safe inside a dispatch.
+    void close();
+
+    // Answer the request in flight on `id`. headers==nullptr with default_json: the
+    // default `content-length` + `content-type: application/json`. On BadResponse nothing
+    // was written and `error` says why (the caller then uses respond_internal_error).
+    RespondResult respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
+                          bool default_json, const char* body, size_t body_len, std::string* error);
+    // 500 "Internal Server Error" (text/plain), then close the connection.
+    RespondResult respond_internal_error(ConnId id);
+    bool is_alive(ConnId id) const;
+
+    std::unique_ptr<RequestData> acquire_request();
+    void release_request(std::unique_ptr<RequestData> req);
+
+    struct Conn;
+
+private:
+    friend struct ParserCallbacks;
+    enum class Feed { NeedMore, Ready, Error };
+
+    Conn* lookup(ConnId id) const;
+    void accept_all();
+    void on_conn_event(Conn& c, uint32_t events);
+    void on_lingering_event(Conn& c, uint32_t events);
+    void drive(Conn& c);
+    Feed feed(Conn& c, const char* data, size_t len, size_t& consumed);
+    void dispatch(Conn& c);
+    void write_builtin(Conn& c, int status, std::string_view extra_headers, std::string_view content_type,
+                       std::string_view body);
+    void write_redirect(Conn& c, std::string_view new_path);
+    void write_error_and_close(Conn& c, int status, std::string_view message);
+    void begin_head(Conn& c, int status);
+    void append_body(Conn& c, const char* body, size_t len);
+    void complete_response(Conn& c);
+    bool flush(Conn& c);
+    void after_io(Conn& c);
+    void close_conn(Conn& c);
+    void start_lingering(Conn& c);
+    void tick();
+
+    std::shared_ptr<Trie> trie_;
+    ServerOptions opt_;
+    net::Reactor reactor_;
+    int listen_fd_ = -1;
+    int port_ = 0;
+    std::string bound_host_;
+    bool closed_ = false;
+    bool in_poll_ = false;
+    bool accept_paused_ = false;
+    uint64_t now_ = 0;  // monotonic seconds
+    DateCache date_;
+    std::unique_ptr<Dispatcher> dispatcher_;
+    std::vector<std::unique_ptr<Conn>> conns_;
+    std::vector<uint32_t> free_slots_;
+    size_t open_count_ = 0;
+    std::vector<std::unique_ptr<RequestData>> request_pool_;
+    std::unique_ptr<char[]> read_buf_;
+    MatchScratch scratch_;
+    std::array<std::string, 600> status_lines_;
+    std::string server_line_;  // "server: astraapi\r\n" or ""
+    std::vector<epoll_event> events_;
+};
+
+}  // namespace astra::http

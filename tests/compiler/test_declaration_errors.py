@@ -1,0 +1,78 @@
+"""Problems in route declarations are reported together, each with the user's file:line."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from astraapi.compiler.introspect import build_ir
+from astraapi.exceptions import DeclarationError
+
+APP = textwrap.dedent(
+    """
+    from typing import Annotated
+    from pydantic import BaseModel
+    from astraapi import FastAPI, Path, Query
+
+    app = FastAPI()
+
+    class Model(BaseModel):
+        x: int
+
+    @app.get("/items/{item_id}")
+    def wrong_name(id: int):
+        return {}
+
+    @app.get("/fine")
+    def fine():
+        return {}
+
+    @app.get("/query-model")
+    def query_model(m: Model = Query()):
+        return {}
+
+    @app.get("/users/{user_id}")
+    def annotated_default(user_id: Annotated[int, Path(gt=0)] = 3):
+        return {}
+
+    class NotSupported:
+        pass
+
+    @app.get("/odd")
+    def odd(thing: NotSupported):
+        return {}
+    """
+)
+
+
+@pytest.fixture
+def broken_app(tmp_path, monkeypatch):
+    (tmp_path / "broken_app.py").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("broken_app", None)
+    import broken_app
+
+    yield broken_app
+    sys.modules.pop("broken_app", None)
+
+
+def test_all_problems_reported_with_location(broken_app):
+    with pytest.raises(DeclarationError) as caught:
+        build_ir(broken_app.app)
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    wrong, query_model, annotated, odd = problems
+    lines = APP.splitlines()
+
+    def at(decorator: str) -> str:
+        return f"broken_app.py:{lines.index(decorator) + 1}: "
+
+    assert wrong.startswith(at('@app.get("/items/{item_id}")') + "GET /items/{item_id} (endpoint broken_app:wrong_name): ")
+    assert "{item_id}" in wrong and "id" in wrong
+    assert query_model.startswith(at('@app.get("/query-model")')) and "query parameter 'm'" in query_model
+    assert annotated.startswith(at('@app.get("/users/{user_id}")')) and "default" in annotated
+    assert odd.startswith(at('@app.get("/odd")')) and "NotSupported" in odd
+    assert str(caught.value).startswith("4 problems in route declarations:")

@@ -1,0 +1,137 @@
+"""Differential harness: one app source, served by FastAPI's TestClient and by our Executor.
+
+An app is written once as source text importing from `FRAMEWORK`; `load_pair` imports it
+twice, once with `fastapi` and once with `astraapi`. `EngineClient` drives
+`Executor.handle` directly with a fake native request (the attributes of
+`astraapi._runtime.Request`), inside an asyncio loop, and matches paths with a small
+regex matcher (the real trie is tested elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from astraapi.compiler.introspect import build_ir
+from astraapi.engine import Executor
+
+Result = tuple[int, list[tuple[bytes, bytes]], bytes]
+_counter = itertools.count()
+
+
+def load_pair(source: str, directory: Path) -> tuple[Any, Any]:
+    """(fastapi module, astraapi module) for one app source."""
+    source = textwrap.dedent(source)
+    modules = []
+    for framework in ("fastapi", "astraapi"):
+        name = f"engine_app_{framework}_{next(_counter)}"
+        path = directory / f"{name}.py"
+        path.write_text(source.replace("FRAMEWORK", framework))
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        modules.append(module)
+    return modules[0], modules[1]
+
+
+class FakeRequest:
+    """The attributes the server's native Request has, plus a future for deferred answers."""
+
+    def __init__(self, method: str, path: str, query_string: bytes, headers: list[tuple[bytes, bytes]],
+                 body: bytes, loop: asyncio.AbstractEventLoop) -> None:
+        self.method = method
+        self.raw_path = path.encode("latin-1")
+        self.path = unquote(path)
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
+        self.client = ("127.0.0.1", 50000)
+        self.http_version = "1.1"
+        self.answer: asyncio.Future[Result] = loop.create_future()
+
+    def respond(self, status: int, headers: list[tuple[bytes, bytes]] | None, body: bytes) -> bool:
+        assert not self.answer.done(), "respond() called twice"
+        self.answer.set_result((status, headers, body))
+        return True
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    pattern = ""
+    for literal, name, convertor in re.findall(r"([^{]*)(?:{([a-zA-Z_]\w*)(?::(\w+))?})?", path):
+        pattern += re.escape(literal)
+        if name:
+            pattern += "(.*)" if convertor == "path" else "([^/]+)"
+    return re.compile(pattern + "$")
+
+
+class EngineClient:
+    def __init__(self, app: Any) -> None:
+        self.ir = build_ir(app)
+        self.executor = Executor(app, self.ir)
+        self.routes = [(_route_pattern(r.path), r) for r in self.ir.routes]
+        self.loop = asyncio.new_event_loop()
+        self.deferred = 0  # how many answers came through respond()
+
+    def close(self) -> None:
+        self.loop.close()
+
+    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                content: bytes | None = None) -> Result:
+        return self.loop.run_until_complete(self._request(method, url, headers or {}, content or b""))
+
+    async def _request(self, method: str, url: str, headers: dict[str, str], content: bytes) -> Result:
+        path, _, query = url.partition("?")
+        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        if content:
+            raw_headers.append((b"content-length", str(len(content)).encode()))
+        request = FakeRequest(method, path, query.encode("latin-1"), raw_headers, content, self.loop)
+        for pattern, route in self.routes:
+            match = pattern.match(request.path)
+            if match and method in route.methods:
+                result = self.executor.handle(request, route.index, match.groups())
+                if result is None:
+                    self.deferred += 1
+                    result = await asyncio.wait_for(request.answer, 10)
+                status, response_headers, body = result
+                if response_headers is None:
+                    response_headers = [(b"content-length", str(len(body)).encode()),
+                                        (b"content-type", b"application/json")]
+                return status, list(response_headers), body
+        raise AssertionError(f"no route for {method} {url} in the test matcher")
+
+
+class FastAPIClient:
+    def __init__(self, app: Any) -> None:
+        from fastapi.testclient import TestClient
+
+        self.client = TestClient(app, raise_server_exceptions=False)
+
+    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                content: bytes | None = None) -> Result:
+        response = self.client.request(method, url, headers=headers, content=content)
+        return response.status_code, list(response.headers.raw), response.content
+
+
+class Pair:
+    """Sends each request to both and checks the answers are identical."""
+
+    def __init__(self, source: str, directory: Path) -> None:
+        reference, ours = load_pair(source, directory)
+        self.reference = FastAPIClient(reference.app)
+        self.ours = EngineClient(ours.app)
+
+    def check(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+              content: bytes | None = None) -> Result:
+        expected = self.reference.request(method, url, headers=headers, content=content)
+        actual = self.ours.request(method, url, headers=headers, content=content)
+        assert actual == expected, f"{method} {url}: ours != FastAPI's"
+        return actual
