@@ -89,11 +89,16 @@ class AstraAPI:
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema)
 
-    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-        """Serve the app in dynamic mode (no compiled module needed)."""
+    def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
+            build_dir: str | None = None) -> None:
+        """Serve the app: in dynamic mode (no compiler needed), or with mode="compiled" from the
+        build that `astraapi build` made (default folder: .astraapi/build)."""
+        from pathlib import Path
+
         from astraapi.server.serve import run
 
-        run(self, host=host, port=port, workers=workers, mode="dynamic")
+        run(self, host=host, port=port, workers=workers, mode=mode,
+            build_dir=Path(build_dir) if build_dir else None)
 
 
 FastAPI = AstraAPI

@@ -133,7 +133,10 @@ class AppIR:
         return _from_plain(cls, data)
 
     def ir_hash(self) -> str:
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        """Identifies the declarations, not the name they were loaded under: the same app
+        imported as `pkg.main:app` or run with `app.run()` has one hash."""
+        unnamed = dataclasses.replace(self, app_ref=None)
+        return hashlib.sha256(unnamed.to_json().encode("utf-8")).hexdigest()
 
     def model(self, key: str) -> ModelIR:
         for model in self.models:

@@ -52,7 +52,7 @@ def starlette_oracle(app, method: str, path: str):
     if decided is not None:
         return decided
     if path != "/":
-        other = path[:-1] if path.endswith("/") else path + "/"
+        other = path.rstrip("/") if path.endswith("/") else path + "/"
         if decide(other) is not None:
             return (2, other)
     return (3,)

@@ -515,3 +515,33 @@ def test_reason_phrases_follow_python(serve, connect):
 def test_server_properties(serve, app):
     s = serve(app.handler, ROUTES)
     assert s.server.port > 0 and s.server.fileno() >= 0 and not s.server.closed
+
+
+def test_garbage_and_abrupt_clients_do_not_hurt(server, connect):
+    import random
+
+    rnd = random.Random(1234)
+    valid = (GET("/items/") + b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             b"3\r\nabc\r\n0\r\n\r\n" + GET("/slow/1"))
+    for i in range(150):
+        c = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        choice = i % 3
+        if choice == 0:
+            data = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300)))
+        elif choice == 1:
+            data = valid[: rnd.randrange(len(valid))]
+        else:
+            data = bytearray(valid)
+            for _ in range(3):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+            data = bytes(data)
+        try:
+            c.sendall(data)
+            if i % 2:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        except OSError:
+            pass
+        c.close()
+    ok = connect(server.port)
+    ok.send(GET("/items/"))
+    assert ok.read_response()[2] == b'{"a":1}'

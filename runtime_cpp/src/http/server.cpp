@@ -592,11 +592,11 @@ void Server::drive(Conn& c) {
             dispatch(c);
         } else if (r == Feed::Error) {
             int status = c.error_status ? c.error_status : 400;
-            if (status == 413)
-                write_error_and_close(c, 413, default_reason_phrase(413));
-            else if (status == 431)
-                write_error_and_close(c, 431, "Request Header Fields Too Large");
-            else
+            if (status == 413 || status == 431) {
+                // Body: the reason phrase of the status line (as sent on this interpreter).
+                std::string_view line = status_lines_[static_cast<size_t>(status)];
+                write_error_and_close(c, status, line.substr(13, line.size() - 15));
+            } else
                 write_error_and_close(c, 400, "Invalid HTTP request received.");
             break;
         }
@@ -789,6 +789,7 @@ void Server::append_body(Conn& c, const char* body, size_t len) {
 void Server::complete_response(Conn& c) {
     c.awaiting = false;
     c.last_active = now_;
+    if (c.req && c.req->buf.capacity() > kPooledBufferMax) std::string().swap(c.req->buf);  // after a big body
     if (!c.resp_keep_alive) {
         c.close_after_flush = true;
     } else if (llhttp_get_errno(&c.parser) == HPE_PAUSED) {
