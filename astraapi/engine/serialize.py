@@ -38,7 +38,7 @@ def make_default_dumps(native_dumps: Dumps | None) -> Dumps:
 
     def dumps_native(value: Any) -> bytes:
         try:
-            return native_dumps(value)  # plain JSON data needs no encoding step
+            return native_dumps(value, jsonable=True)  # plain JSON data needs no encoding step
         except TypeError:
             pass  # a type the writer does not take: encode it first, as FastAPI always does
         encoded = jsonable_encoder(value)

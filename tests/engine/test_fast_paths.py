@@ -32,6 +32,10 @@ class Out(BaseModel):
 async def plain():
     return {"a": [1, 2.5, None, True], "b": "é", "c": (1, 2)}
 
+@app.get("/sqlalchemy-keys")
+async def sqlalchemy_keys():
+    return {"_sa_instance_state": "dropped", "kept": {"_sa": 1, "x": 2}}
+
 @app.get("/encoded")
 async def encoded():
     return {"when": datetime.date(2024, 1, 2), "ids": {1}, "n": {3: "int key"}}
@@ -42,7 +46,7 @@ async def model():
 """
 
 
-def contract_dumps(value):
+def contract_dumps(value, jsonable=False):
     def check(item):
         if item is None or isinstance(item, (bool, int, str)):
             return
@@ -58,6 +62,8 @@ def contract_dumps(value):
             for key, element in item.items():
                 if not isinstance(key, str):
                     raise TypeError("keys must be str")
+                if jsonable and key.startswith("_sa"):
+                    raise TypeError("a '_sa' key: jsonable_encoder drops it")
                 check(element)
             return
         raise TypeError(f"unsupported type {type(item).__name__}")
@@ -77,7 +83,7 @@ def test_native_writer_path_matches_generic(apps, monkeypatch):
     monkeypatch.setattr(executor_module, "_native_dumps", lambda: contract_dumps)
     native = EngineClient(ours.app)
     try:
-        for url in ("/plain", "/encoded", "/model"):
+        for url in ("/plain", "/sqlalchemy-keys", "/encoded", "/model"):
             assert native.request("GET", url) == generic.request("GET", url)
     finally:
         generic.close()
@@ -100,5 +106,16 @@ def test_compiled_serializer_is_used_and_may_decline(apps):
         assert client.request("GET", "/model")[2] == b'{"compiled":true}'
         assert client.request("GET", "/model")[2] == generic  # declined: pydantic's dump_json
         assert type(seen[0]).__name__ == "Out"  # it receives the validated value
+    finally:
+        client.close()
+
+
+def test_real_native_writer_drops_sqlalchemy_keys_like_fastapi(apps):
+    pytest.importorskip("astraapi._runtime")
+    reference, ours = apps
+    client = EngineClient(ours.app)
+    try:
+        status, _, body = client.request("GET", "/sqlalchemy-keys")
+        assert (status, body) == (200, b'{"kept":{"x":2}}')
     finally:
         client.close()

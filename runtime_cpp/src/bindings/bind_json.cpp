@@ -15,15 +15,17 @@ void bind_json(py::module_& m) {
 
     m.def(
         "dumps",
-        [](py::handle obj, int float_style) -> py::bytes {
-            PyObject* r = astra::json::dumps(obj.ptr(), float_style);
+        [](py::handle obj, int float_style, bool jsonable) -> py::bytes {
+            PyObject* r = astra::json::dumps(obj.ptr(), float_style, jsonable);
             if (!r) throw py::error_already_set();
             return py::reinterpret_steal<py::bytes>(r);
         },
-        py::arg("obj"), py::arg("float_style") = static_cast<int>(ASTRA_FLOAT_PYTHON),
+        py::arg("obj"), py::arg("float_style") = static_cast<int>(ASTRA_FLOAT_PYTHON), py::kw_only(),
+        py::arg("jsonable") = false,
         "json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(',', ':')).encode(),\n"
         "byte for byte, for None/bool/int/float/str/list/tuple/dict (exact types).\n"
-        "TypeError for anything else, ValueError for NaN/Infinity, RecursionError when too deep.");
+        "TypeError for anything else, ValueError for NaN/Infinity, RecursionError when too deep.\n"
+        "jsonable=True: also TypeError for a str key starting with '_sa' (jsonable_encoder drops those).");
 
     m.def(
         "format_float",

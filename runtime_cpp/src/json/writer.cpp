@@ -43,9 +43,16 @@ void lowercase_unicode_escapes(char* s, std::size_t n) {
     }
 }
 
+// FastAPI's jsonable_encoder (sqlalchemy_safe=True) drops str keys starting with "_sa".
+bool is_sqlalchemy_key(PyObject* key) {
+    Py_ssize_t len;
+    const char* text = PyUnicode_AsUTF8AndSize(key, &len);
+    return text != nullptr && len >= 3 && text[0] == '_' && text[1] == 's' && text[2] == 'a';
+}
+
 class Builder {
 public:
-    Builder(yyjson_mut_doc* doc, int style) : doc_(doc), style_(style) {}
+    Builder(yyjson_mut_doc* doc, int style, bool jsonable = false) : doc_(doc), style_(style), jsonable_(jsonable) {}
 
     yyjson_mut_val* build(PyObject* obj, int depth) {
         PyTypeObject* t = Py_TYPE(obj);
@@ -110,7 +117,13 @@ private:
 
     yyjson_mut_val* key_value(PyObject* key) {
         PyTypeObject* t = Py_TYPE(key);
-        if (t == &PyUnicode_Type) return str_value(doc_, key);
+        if (t == &PyUnicode_Type) {
+            if (jsonable_ && is_sqlalchemy_key(key)) {
+                PyErr_SetString(PyExc_TypeError, "a '_sa' key: jsonable_encoder drops it");
+                return nullptr;
+            }
+            return str_value(doc_, key);
+        }
         if (style_ == ASTRA_FLOAT_PYTHON) {
             // json.dumps' conversions of non-str keys.
             if (t == &PyFloat_Type) {
@@ -151,6 +164,7 @@ private:
 
     yyjson_mut_doc* doc_;
     int style_;
+    bool jsonable_;  // jsonable_encoder's data: '_sa' keys are not plain data
 };
 
 }  // namespace
@@ -235,13 +249,13 @@ PyObject* write_bytes(yyjson_mut_val* root) {
     return bytes;
 }
 
-PyObject* dumps(PyObject* obj, int float_style) {
+PyObject* dumps(PyObject* obj, int float_style, bool jsonable) {
     if (!valid_float_style(float_style)) {
         return PyErr_Format(PyExc_ValueError, "unknown float style %d", float_style);
     }
     Doc doc;
     if (!doc) return PyErr_NoMemory();
-    yyjson_mut_val* root = from_python(doc.get(), obj, float_style);
+    yyjson_mut_val* root = Builder(doc.get(), float_style, jsonable).build(obj, 0);
     if (!root) return nullptr;
     return write_bytes(root);
 }

@@ -70,7 +70,9 @@ void set_out_of_range_error(double value);
 // Writes the value (minified) into a new bytes object.
 PyObject* write_bytes(yyjson_mut_val* root);
 
-// dumps(obj, float_style) -> bytes; nullptr + exception on failure.
-PyObject* dumps(PyObject* obj, int float_style);
+// dumps(obj, float_style) -> bytes; nullptr + exception on failure. With `jsonable`, a str
+// dict key starting with "_sa" raises TypeError: FastAPI's jsonable_encoder would drop it,
+// so such data must go through jsonable_encoder first.
+PyObject* dumps(PyObject* obj, int float_style, bool jsonable = false);
 
 }  // namespace astra::json
