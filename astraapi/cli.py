@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     _app_argument(inspect)
     _build_dir_argument(inspect)
     inspect.add_argument("--ir", action="store_true", help="print the whole IR as JSON")
+    inspect.add_argument("--route", metavar="PATH", help="show the routes with this path and their generated code")
+    inspect.add_argument("--model", metavar="NAME", help="show the generated serializer of this model (name or key)")
     inspect.set_defaults(command=_inspect)
     return parser
 
@@ -190,11 +192,30 @@ def _inspect(args) -> int:
     state = "matches" if manifest.get("ir_hash") == ir.ir_hash() else "missing or stale"
     print(f"{ref}: IR hash {ir.ir_hash()}, {len(ir.routes)} routes, {len(ir.models)} models; "
           f"build in {args.build_dir}/ {state}")
-    for route in ir.routes:
+    routes = [route for route in ir.routes if args.route in (None, route.path)]
+    if args.route and not routes:
+        raise _UserError(f"no route has the path {args.route!r}")
+    for route in routes:
         compiled = route.index in emitted.serializer_routes
         print(f"  {'compiled' if compiled else 'generic '}  {'/'.join(route.methods):<7} {route.path}  "
               f"({route.source.file}:{route.source.line} {route.name})")
-    _print_fallbacks(ir, emitted.route_fallbacks, emitted.model_fallbacks)
+        if args.route:
+            if compiled:
+                print(f"    response serializer: {emitted.route_functions[route.index]}")
+            else:
+                print(f"    generic path: {emitted.route_fallbacks[route.index]}")
+    if args.model:
+        matches = [m for m in ir.models if args.model in (m.name, m.key)]
+        if not matches:
+            raise _UserError(f"no model is named {args.model!r}")
+        for model in matches:
+            if model.key in emitted.model_files:
+                print(f"\n--- {model.key}: generated/{emitted.model_files[model.key]} ---")
+                print(emitted.files[emitted.model_files[model.key]])
+            else:
+                print(f"\n--- {model.key}: generic path: {emitted.model_fallbacks.get(model.key)}")
+    if not args.route and not args.model:
+        _print_fallbacks(ir, emitted.route_fallbacks, emitted.model_fallbacks)
     return 0
 
 

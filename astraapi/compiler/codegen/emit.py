@@ -33,6 +33,8 @@ class EmitResult:
     route_fallbacks: dict[int, str]  # route index -> why it stays on the generic path
     model_fallbacks: dict[str, str]  # model key -> why it is not specialized
     compiled_models: list[str] = field(default_factory=list)
+    model_files: dict[str, str] = field(default_factory=dict)  # model key -> its generated file
+    route_functions: dict[int, str] = field(default_factory=dict)  # route index -> serializer function
 
 
 def _environment() -> jinja2.Environment:
@@ -59,7 +61,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     planner = SerializerPlanner(ir)
     model_plans, model_fallbacks = planner.supported_models()
 
-    serializers, module_helpers, route_fallbacks, serializer_routes = [], [], {}, {}
+    serializers, module_helpers, route_fallbacks, serializer_routes, route_functions = [], [], {}, {}, {}
     for route in ir.routes:
         try:
             plan = planner.route_plan(route)
@@ -67,6 +69,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             route_fallbacks[route.index] = str(exc)
             continue
         serializer_routes[route.index] = len(serializers)
+        route_functions[route.index] = plan.function
         serializers.append(
             {
                 "function": plan.function,
@@ -92,14 +95,18 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             **_trie_context(build_trie_tables(ir), ir),
         ),
     }
+    model_files = {}
     for plan in model_plans:
-        files[f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"] = _render_model(env, header, plan)
+        model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
+        files[model_files[plan.model.key]] = _render_model(env, header, plan)
     return EmitResult(
         files=files,
         serializer_routes=serializer_routes,
         route_fallbacks=route_fallbacks,
         model_fallbacks=model_fallbacks,
         compiled_models=[plan.model.key for plan in model_plans],
+        model_files=model_files,
+        route_functions=route_functions,
     )
 
 
