@@ -16,6 +16,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -149,6 +150,8 @@ def build(
         "link_key": link_key,
         "serializers": {str(index): sid for index, sid in emitted.serializer_routes.items()},
         "route_fallbacks": {str(index): why for index, why in emitted.route_fallbacks.items()},
+        "decoders": {str(index): did for index, did in emitted.decoder_routes.items()},
+        "decoder_fallbacks": {str(index): why for index, why in emitted.decoder_fallbacks.items()},
         "model_fallbacks": emitted.model_fallbacks,
     }
     _write_if_changed(build_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -190,21 +193,22 @@ def verify_build(ir: AppIR, build_dir: Path) -> dict:
     return manifest
 
 
-def load_build(ir: AppIR, build_dir: Path):
-    """(the loaded app module, route index -> serializer callable) for a build matching `ir`."""
+@dataclass(frozen=True)
+class LoadedBuild:
+    module: object  # _runtime.AppModule
+    serializers: dict  # route index -> callable(validated value) -> bytes | None
+    decoders: dict  # route index -> callable(query_string, path_params) -> dict | None
+
+
+def load_build(ir: AppIR, build_dir: Path) -> LoadedBuild:
+    """The compiled module of a build matching `ir`, with its per-route entry points."""
     from astraapi import _runtime
 
     manifest = verify_build(ir, build_dir)
     module = _runtime.load_app_module(str(Path(build_dir) / manifest["module"]), ir.ir_hash())
-    serializers = {}
-    for index, sid in manifest["serializers"].items():
-        serializers[int(index)] = _bind_serializer(module, sid)
-    return module, serializers
-
-
-def _bind_serializer(module, sid: int):
-    serialize = module.serialize
-    return lambda value: serialize(sid, value)
+    serializers = {int(index): partial(module.serialize, sid) for index, sid in manifest["serializers"].items()}
+    decoders = {int(index): partial(module.decode, did) for index, did in manifest.get("decoders", {}).items()}
+    return LoadedBuild(module=module, serializers=serializers, decoders=decoders)
 
 
 def _compile_flags(options: BuildOptions) -> list[str]:

@@ -45,6 +45,10 @@ EAGER_TASKS = sys.version_info >= (3, 12)
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 
+# A compiled request decoder: (raw query string, path parameters) -> keyword arguments, or
+# None when it declines that request (see runtime_cpp/include/astraapi/abi.h).
+CompiledDecoder = Callable[[bytes, tuple], "dict[str, Any] | None"]
+
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -70,7 +74,7 @@ class RoutePlan:
     """Everything one route does per request, prepared once."""
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
-                 "body_embedded", "request_param", "path_names", "response", "label")
+                 "body_embedded", "request_param", "path_names", "response", "label", "decoder", "decoder_defaults")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan) -> None:
         self.ir = route
@@ -111,9 +115,34 @@ class RoutePlan:
         self.body_plans = tuple(body_plans)
         self.body_aliases = tuple(body_aliases)
         self.body_embedded = route.body_embedded
+        self.decoder: CompiledDecoder | None = None
+        self.decoder_defaults: dict[str, Any] = {}
+
+    def bind_decoder(self, decoder: CompiledDecoder | None) -> None:
+        """Use a compiled decoder for this route's path and query parameters, when the
+        defaults it leaves to the engine are plain values (no copies, factories or validation)."""
+        plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
+        if decoder is None or self.body_plans or any(plan.loc[0] not in ("path", "query") for plan in plans):
+            return
+        defaults = {}
+        for plan in plans:
+            if plan.required:
+                continue
+            if plan.default_factory is not None or plan.copy_default or plan.validate_default:
+                return
+            defaults[plan.name] = plan.default
+        self.decoder = decoder
+        self.decoder_defaults = defaults
 
     def solve(self, request: Any, path_params: tuple[str, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Validated endpoint arguments and the errors, all of them. Raises BodyError."""
+        if self.decoder is not None:
+            decoded = self.decoder(request.query_string, path_params)
+            if decoded is not None:  # None: declined, the generic path below decides
+                values = {**self.decoder_defaults, **decoded}
+                if self.request_param is not None:
+                    values[self.request_param] = Request(request, dict(zip(self.path_names, path_params)))
+                return values, []
         body = MISSING
         if self.body_plans:
             body = read_body(request.body, request.headers)  # a JSON error stops everything, as in FastAPI
@@ -150,6 +179,7 @@ class Executor:
         app: Any,
         ir: AppIR,
         compiled_serializers: Mapping[int, CompiledSerializer] | None = None,
+        compiled_decoders: Mapping[int, CompiledDecoder] | None = None,
     ) -> None:
         self.app = app
         self.ir = ir
@@ -179,7 +209,9 @@ class Executor:
                 default_dumps,
                 endpoint_ctx,
             )
-            plans.append(RoutePlan(route, live, response))
+            plan = RoutePlan(route, live, response)
+            plan.bind_decoder((compiled_decoders or {}).get(route.index))
+            plans.append(plan)
         self._plans = tuple(plans)
 
     # ------------------------------------------------------------------ the handler contract

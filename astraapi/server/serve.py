@@ -31,9 +31,9 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     else:
         from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_build
 
-        module, serializers = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
-        executor = Executor(app, ir, compiled_serializers=serializers)
-        make_trie = lambda: module.trie  # noqa: E731 - the module owns its tables
+        loaded = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
+        executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders)
+        make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode)
 
 

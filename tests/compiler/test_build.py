@@ -78,8 +78,9 @@ def test_unchanged_rebuild_compiles_nothing_and_one_model_change_recompiles_its_
     (app_dir / "widgets.py").write_text(APP_SOURCE.replace("weight: float", "weight: float\n    unit: str = 'kg'"))
     changed = build(app_dir)
     assert changed.returncode == 0, changed.stderr
-    # module.cpp (it names the new IR hash) and Part's serializer; Widget's file is unchanged.
-    assert "2 of 3 files to compile" in changed.stdout
+    # module.cpp (it names the new IR hash) and Part's serializer; Widget's file and the
+    # decoders are unchanged.
+    assert "2 of 4 files to compile" in changed.stdout
 
 
 def test_check_and_run_refuse_a_stale_build(app_dir):

@@ -112,7 +112,7 @@ def compiled_shapes(tmp_path_factory):
         sys.path.remove(str(folder))
     ir = build_ir(module.app, app_ref="shapes_app:app")
     build(ir, BuildOptions(build_dir=folder / "build"))
-    _, serializers = load_build(ir, folder / "build")
+    serializers = load_build(ir, folder / "build").serializers
     by_model = {}
     for route in ir.routes:
         name = route.path.strip("/")

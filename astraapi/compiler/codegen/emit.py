@@ -13,6 +13,7 @@ import jinja2
 from astraapi._version import __version__
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import MODULE_ENTRY_SYMBOL
+from astraapi.compiler.codegen.decoders import DecoderPlan, plan_decoder
 from astraapi.compiler.codegen.serializers import (
     HelperFn,
     ModelPlan,
@@ -33,6 +34,8 @@ class EmitResult:
     route_fallbacks: dict[int, str]  # route index -> why it stays on the generic path
     model_fallbacks: dict[str, str]  # model key -> why it is not specialized
     compiled_models: list[str] = field(default_factory=list)
+    decoder_routes: dict[int, int] = field(default_factory=dict)  # route index -> decoder id
+    decoder_fallbacks: dict[int, str] = field(default_factory=dict)  # route index -> why not decoded natively
     model_files: dict[str, str] = field(default_factory=dict)  # model key -> its generated file
     route_functions: dict[int, str] = field(default_factory=dict)  # route index -> serializer function
 
@@ -82,7 +85,18 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             if helper not in module_helpers:
                 module_helpers.append(helper)
 
+    decoder_plans, decoder_routes, decoder_fallbacks = [], {}, {}
+    for route in ir.routes:
+        try:
+            decoder = plan_decoder(route)
+        except Unsupported as exc:
+            decoder_fallbacks[route.index] = str(exc)
+            continue
+        decoder_routes[route.index] = len(decoder_plans)
+        decoder_plans.append(decoder)
+
     files = {
+        "decoders.cpp": _render_decoders(env, header, decoder_plans),
         "app_module.h": env.get_template("app_module.h.j2").render(do_not_edit=header, models=model_plans),
         "module.cpp": env.get_template("module.cpp.j2").render(
             do_not_edit=header,
@@ -92,6 +106,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             ir_hash_literal=cpp.string_literal(ir.ir_hash()),
             app_ref_literal=cpp.string_literal(ir.app_ref or ""),
             entry_symbol=MODULE_ENTRY_SYMBOL,
+            decoder_count=len(decoder_plans),
             **_trie_context(build_trie_tables(ir), ir),
         ),
     }
@@ -106,7 +121,44 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         model_fallbacks=model_fallbacks,
         compiled_models=[plan.model.key for plan in model_plans],
         model_files=model_files,
+        decoder_routes=decoder_routes,
+        decoder_fallbacks=decoder_fallbacks,
         route_functions=route_functions,
+    )
+
+
+def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPlan]) -> str:
+    names: list[str] = []
+    decoders = []
+    for plan in plans:
+        steps = []
+        for param in plan.params:
+            if param.name not in names:
+                names.append(param.name)
+            convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(
+                param=param, name_index=names.index(param.name)
+            )
+            steps.append(
+                env.get_template(f"decode_{param.location}.cpp.j2").render(
+                    param=param,
+                    convert=convert.rstrip("\n"),
+                    key_literal=cpp.string_literal(param.key),
+                    key_length=cpp.byte_length(param.key),
+                ).rstrip("\n")
+            )
+        route = plan.route
+        decoders.append(
+            {
+                "function": plan.function,
+                "route_index": route.index,
+                "comment": cpp.comment_text(f"{'/'.join(route.methods)} {route.path}"),
+                "steps": steps,
+            }
+        )
+    return env.get_template("decoders.cpp.j2").render(
+        do_not_edit=header,
+        names=[{"literal": cpp.string_literal(name), "length": cpp.byte_length(name)} for name in names],
+        decoders=decoders,
     )
 
 

@@ -32,6 +32,16 @@ typedef struct astra_object_opaque *astra_obj;
 typedef struct astra_json_doc astra_json_doc;
 typedef struct astra_json_val astra_json_val;
 
+/* A view of UTF-8 (or raw) bytes owned by someone else. */
+typedef struct astra_str {
+    const char *data;
+    size_t len;
+} astra_str;
+
+/* An opaque request-decoding context: the request's query string, parsed on first use,
+ * and the endpoint keyword arguments being built. */
+typedef struct astra_decode_ctx astra_decode_ctx;
+
 /* What kind of Python object a value is (exact built-in types; subclasses are OTHER,
  * except that a pydantic BaseModel instance of any class is MODEL). */
 enum astra_obj_kind {
@@ -90,6 +100,23 @@ typedef struct astra_services {
     astra_json_val *(*json_str)(astra_json_doc *doc, astra_obj value);
     /* Any JSON-native value: None, bool, int, float, str, list, tuple, dict with str keys. */
     astra_json_val *(*json_any)(astra_json_doc *doc, astra_obj value, int float_style);
+
+    /* --- Request decoding (generated decoders). Returns: see each entry; -1 always means
+     * "cannot": the decoder declines and the request is decoded on the generic path. */
+
+    /* The LAST value of `key` in the query string, as Starlette reads it (parse_qsl with
+     * blank values kept: '+' is a space, %XX decoded, keys compared after decoding).
+     * 1: found (`value` is valid UTF-8 and lives as long as `ctx`), 0: absent, -1: cannot
+     * (e.g. bytes that are not valid UTF-8). */
+    int (*query_last)(astra_decode_ctx *ctx, const char *key, size_t key_len, astra_str *value);
+    /* Set endpoint keyword argument `name` (an interned str from intern()). 0 or -1. */
+    int (*kw_int)(astra_decode_ctx *ctx, astra_obj name, int64_t value);
+    int (*kw_float)(astra_decode_ctx *ctx, astra_obj name, double value);
+    int (*kw_str)(astra_decode_ctx *ctx, astra_obj name, const char *utf8, size_t len);
+    int (*kw_bool)(astra_decode_ctx *ctx, astra_obj name, int value);
+    /* A decimal number (already checked against the grammar) as the nearest double,
+     * locale-independent; -1 when it is not finite. */
+    int (*parse_float)(const char *text, size_t len, double *out);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.
@@ -97,6 +124,14 @@ typedef struct astra_services {
  * so a serializer never has to be complete, only correct when it answers. */
 typedef astra_json_val *(*astra_serializer_fn)(const astra_services *services, astra_json_doc *doc,
                                                astra_obj value);
+
+/* A decoder extracts and converts one route's path and query parameters into endpoint
+ * keyword arguments. It returns 0 when every parameter it covers was read and valid
+ * (absent optional ones are left unset: the engine supplies their defaults), and -1 to
+ * decline: anything unusual (a missing or invalid value, an unusual spelling) is left to
+ * the generic path, which produces the same values or FastAPI's 422. */
+typedef int (*astra_decoder_fn)(const astra_services *services, astra_decode_ctx *ctx,
+                                const astra_str *path_params, size_t path_param_count);
 
 typedef struct astra_app_module {
     uint32_t abi_version; /* ASTRA_ABI_VERSION the module was generated for */
@@ -109,6 +144,8 @@ typedef struct astra_app_module {
     const char *const *serializer_names;
     /* Called once after loading, before any serializer; returns 0 on success. */
     int (*init)(const astra_services *services);
+    uint32_t decoder_count;
+    const astra_decoder_fn *decoders; /* indexed by decoder id (see the manifest) */
 } astra_app_module;
 
 typedef const astra_app_module *(*astra_module_entry_fn)(void);

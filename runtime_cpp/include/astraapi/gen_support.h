@@ -42,6 +42,75 @@ static inline astra_json_val *astra_ser_any(const astra_services *S, astra_json_
     return S->json_any(d, v, ASTRA_FLOAT_PYDANTIC);
 }
 
+/* ---- request decoding: the canonical spellings only; anything else returns 0 and the
+ * generated decoder declines (pydantic, on the generic path, accepts more and decides). */
+
+/* -?[0-9]{1,18} */
+static inline int astra_parse_int(astra_str s, int64_t *out) {
+    size_t i = 0;
+    int negative = 0;
+    if (s.len > 0 && s.data[0] == '-') {
+        negative = 1;
+        i = 1;
+    }
+    if (s.len == i || s.len - i > 18) return 0;
+    int64_t value = 0;
+    for (; i < s.len; ++i) {
+        char c = s.data[i];
+        if (c < '0' || c > '9') return 0;
+        value = value * 10 + (c - '0');
+    }
+    *out = negative ? -value : value;
+    return 1;
+}
+
+static inline size_t astra_digits(astra_str s, size_t i) {
+    while (i < s.len && s.data[i] >= '0' && s.data[i] <= '9') ++i;
+    return i;
+}
+
+/* -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?, converted with correct rounding, finite only. */
+static inline int astra_parse_float(const astra_services *S, astra_str s, double *out) {
+    size_t i = (s.len > 0 && s.data[0] == '-') ? 1 : 0;
+    size_t j = astra_digits(s, i);
+    if (j == i || s.len > 64) return 0;
+    if (j < s.len && s.data[j] == '.') {
+        size_t k = astra_digits(s, j + 1);
+        if (k == j + 1) return 0;
+        j = k;
+    }
+    if (j < s.len && (s.data[j] == 'e' || s.data[j] == 'E')) {
+        size_t k = j + 1;
+        if (k < s.len && (s.data[k] == '+' || s.data[k] == '-')) ++k;
+        size_t m = astra_digits(s, k);
+        if (m == k) return 0;
+        j = m;
+    }
+    return j == s.len && S->parse_float(s.data, s.len, out) == 0;
+}
+
+/* pydantic's lax bool spellings, lower case only. */
+static inline int astra_parse_bool(astra_str s, int *out) {
+    static const char *const truthy[] = {"true", "1", "yes", "on", "t", "y"};
+    static const char *const falsy[] = {"false", "0", "no", "off", "f", "n"};
+    for (int i = 0; i < 6; ++i) {
+        size_t n = 0;
+        while (truthy[i][n]) ++n;
+        if (n == s.len && __builtin_memcmp(s.data, truthy[i], n) == 0) return *out = 1, 1;
+        n = 0;
+        while (falsy[i][n]) ++n;
+        if (n == s.len && __builtin_memcmp(s.data, falsy[i], n) == 0) return *out = 0, 1;
+    }
+    return 0;
+}
+
+/* Code points in valid UTF-8 (what pydantic's min_length/max_length count). */
+static inline size_t astra_utf8_length(astra_str s) {
+    size_t count = 0;
+    for (size_t i = 0; i < s.len; ++i) count += ((unsigned char)s.data[i] & 0xC0) != 0x80;
+    return count;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,8 @@
 #define PY_SSIZE_T_CLEAN
 #include "app/module_loader.h"
 
+#include "app/decode_context.h"
+
 #include <dlfcn.h>
 #include <sys/stat.h>
 
@@ -105,6 +107,11 @@ std::shared_ptr<AppModule> AppModule::load(const std::string& path, const std::s
                                   " but the app's IR hash is now " + expected_ir_hash + "; " + build_hint(app_ref),
                               path);
     }
+    if (mod->decoder_count > 0 && !mod->decoders) {
+        throw ModuleLoadError(path + ": decoder_count is " + std::to_string(mod->decoder_count) +
+                                  " but decoders is NULL; " + build_hint(app_ref),
+                              path);
+    }
     if (mod->serializer_count > 0 && !mod->serializers) {
         throw ModuleLoadError(path + ": serializer_count is " + std::to_string(mod->serializer_count) +
                                   " but serializers is NULL; " + build_hint(app_ref),
@@ -165,6 +172,44 @@ PyObject* AppModule::serialize(uint32_t index, PyObject* value) const {
         Py_RETURN_NONE;
     }
     return json::write_bytes(json::as_yy(root));
+}
+
+PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* path_params) const {
+    if (index >= decoder_count()) {
+        throw std::out_of_range("decoder index " + std::to_string(index) + " out of range (the module has " +
+                                std::to_string(decoder_count()) + ")");
+    }
+    astra_decoder_fn fn = module_->decoders[index];
+    char* query = nullptr;
+    Py_ssize_t query_len = 0;
+    if (!fn || !PyTuple_Check(path_params) || PyBytes_AsStringAndSize(query_string, &query, &query_len) < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    constexpr Py_ssize_t kMaxParams = 16;
+    const Py_ssize_t count = PyTuple_GET_SIZE(path_params);
+    if (count > kMaxParams) Py_RETURN_NONE;
+    astra_str params[kMaxParams];
+    for (Py_ssize_t i = 0; i < count; ++i) {
+        Py_ssize_t len = 0;
+        const char* text = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(path_params, i), &len);
+        if (!text) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+        params[i] = astra_str{text, static_cast<size_t>(len)};
+    }
+    PyObject* kwargs = PyDict_New();
+    if (!kwargs) return nullptr;
+    astra_decode_ctx ctx;
+    ctx.query = std::string_view(query, static_cast<size_t>(query_len));
+    ctx.kwargs = kwargs;
+    if (fn(services_, &ctx, params, static_cast<size_t>(count)) != 0 || PyErr_Occurred()) {
+        PyErr_Clear();  // the contract: a declined request goes to the generic path
+        Py_DECREF(kwargs);
+        Py_RETURN_NONE;
+    }
+    return kwargs;
 }
 
 }  // namespace astra

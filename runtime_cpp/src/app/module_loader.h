@@ -54,6 +54,13 @@ public:
     // for an index >= serializer_count().
     PyObject* serialize(uint32_t index, PyObject* value) const;
 
+    uint32_t decoder_count() const { return module_->decoder_count; }
+    // Runs decoder `index` (GIL held) over the raw query string (bytes) and the path
+    // parameters (a tuple of str). Returns a new reference: a dict of endpoint keyword
+    // arguments, or Py_None when the decoder declined (errors cleared: the generic path
+    // decodes that request). Throws std::out_of_range for a bad index.
+    PyObject* decode(uint32_t index, PyObject* query_string, PyObject* path_params) const;
+
 private:
     AppModule() = default;
 

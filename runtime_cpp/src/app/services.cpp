@@ -1,6 +1,8 @@
 #define PY_SSIZE_T_CLEAN
 #include "app/services.h"
 
+#include "app/decode_context.h"
+
 #include <string>
 #include <unordered_map>
 
@@ -200,6 +202,12 @@ const astra_services kServices = {
     svc_json_float,
     svc_json_str,
     svc_json_any,
+    decode::query_last,
+    decode::kw_int,
+    decode::kw_float,
+    decode::kw_str,
+    decode::kw_bool,
+    decode::parse_float,
 };
 
 }  // namespace

@@ -59,6 +59,22 @@ void bind_app_module(py::module_& m) {
             py::arg("index"), py::arg("value"),
             "The JSON bytes of `value` by serializer `index`, or None when the serializer does not\n"
             "handle this value (serialize it on the generic path).")
+        .def_property_readonly("decoder_count", &AppModule::decoder_count)
+        .def(
+            "decode",
+            [](const AppModule& self, uint32_t index, py::handle query_string, py::handle path_params) -> py::object {
+                PyObject* r;
+                try {
+                    r = self.decode(index, query_string.ptr(), path_params.ptr());
+                } catch (const std::out_of_range& e) {
+                    throw py::index_error(e.what());
+                }
+                if (!r) throw py::error_already_set();
+                return py::reinterpret_steal<py::object>(r);
+            },
+            py::arg("index"), py::arg("query_string"), py::arg("path_params"),
+            "Endpoint keyword arguments decoded by decoder `index` from the raw query string and the\n"
+            "path parameters, or None when the decoder declines (decode on the generic path).")
         .def("__repr__", [](const AppModule& self) {
             return "<AppModule " + self.app_ref() + " ir_hash=" + self.ir_hash().substr(0, 12) + " path=" +
                    self.path() + ">";

@@ -5,6 +5,10 @@
 #include "astraapi/abi.h"
 #include "astraapi/gen_support.h"
 
+// Request decoders (decoders.cpp): the table ends with NULL.
+extern const astra_decoder_fn astra_gen_decoders[];
+int astra_gen_init_decoders(const astra_services *S);
+
 astra_json_val *astra_gen_ser_Price_71548b86(const astra_services *S, astra_json_doc *d, astra_obj v);
 int astra_gen_init_Price_71548b86(const astra_services *S);
 astra_json_val *astra_gen_ser_Product_0afdf638(const astra_services *S, astra_json_doc *d, astra_obj v);

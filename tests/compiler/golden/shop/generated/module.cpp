@@ -62,6 +62,7 @@ static const char *const serializer_names[] = {
 
 static int module_init(const astra_services *S) {
     if (S->abi_version != ASTRA_ABI_VERSION || S->size < sizeof(astra_services)) return -1;
+    if (astra_gen_init_decoders(S) != 0) return -1;
     if (astra_gen_init_Price_71548b86(S) != 0) return -1;
     if (astra_gen_init_Product_0afdf638(S) != 0) return -1;
     return 0;
@@ -77,6 +78,8 @@ static const astra_app_module app_module = {
     serializers,
     serializer_names,
     module_init,
+    3,
+    astra_gen_decoders,
 };
 
 extern "C" __attribute__((visibility("default"))) const astra_app_module *astraapi_app_module_entry(void) {

@@ -1,0 +1,148 @@
+#include "app/decode_context.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace astra::decode {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool valid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t extra;
+        uint32_t code;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            extra = 1;
+            code = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            extra = 2;
+            code = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            extra = 3;
+            code = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + extra >= s.size()) return false;
+        for (size_t k = 1; k <= extra; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return false;
+            code = (code << 6) | (d & 0x3F);
+        }
+        static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (code < kMin[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+// urllib.parse.unquote(text.replace("+", " ")) for ASCII text; false when the escapes
+// do not decode to valid UTF-8 (Python would substitute U+FFFD: left to the generic path).
+bool unquote_plus(std::string_view text, std::string& out) {
+    out.clear();
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '+') {
+            out.push_back(' ');
+        } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return valid_utf8(out);
+}
+
+}  // namespace
+
+bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& pairs) {
+    for (const char c : query) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;  // Starlette reads raw bytes as latin-1
+    }
+    size_t start = 0;
+    while (start <= query.size()) {
+        size_t end = query.find('&', start);
+        if (end == std::string_view::npos) end = query.size();
+        const std::string_view field = query.substr(start, end - start);
+        if (!field.empty()) {
+            const size_t eq = field.find('=');
+            const std::string_view name = field.substr(0, eq);
+            const std::string_view value = eq == std::string_view::npos ? std::string_view() : field.substr(eq + 1);
+            std::string decoded_name, decoded_value;
+            if (!unquote_plus(name, decoded_name) || !unquote_plus(value, decoded_value)) return false;
+            pairs.emplace_back(std::move(decoded_name), std::move(decoded_value));
+        }
+        start = end + 1;
+    }
+    return true;
+}
+
+int query_last(astra_decode_ctx* ctx, const char* key, size_t key_len, astra_str* value) {
+    if (!ctx->parsed) {
+        ctx->parsed = true;
+        ctx->undecodable = !parse_query(ctx->query, ctx->pairs);
+    }
+    if (ctx->undecodable) return -1;
+    const std::string_view wanted(key, key_len);
+    for (auto it = ctx->pairs.rbegin(); it != ctx->pairs.rend(); ++it) {
+        if (it->first == wanted) {
+            value->data = it->second.data();
+            value->len = it->second.size();
+            return 1;
+        }
+    }
+    return 0;
+}
+
+namespace {
+
+int set_new(astra_decode_ctx* ctx, astra_obj name, PyObject* value) {
+    if (!value) return -1;
+    const int result = PyDict_SetItem(ctx->kwargs, reinterpret_cast<PyObject*>(name), value);
+    Py_DECREF(value);
+    return result;
+}
+
+}  // namespace
+
+int kw_int(astra_decode_ctx* ctx, astra_obj name, int64_t value) {
+    return set_new(ctx, name, PyLong_FromLongLong(value));
+}
+
+int kw_float(astra_decode_ctx* ctx, astra_obj name, double value) {
+    return set_new(ctx, name, PyFloat_FromDouble(value));
+}
+
+int kw_str(astra_decode_ctx* ctx, astra_obj name, const char* utf8, size_t len) {
+    return set_new(ctx, name, PyUnicode_DecodeUTF8(utf8, static_cast<Py_ssize_t>(len), nullptr));
+}
+
+int kw_bool(astra_decode_ctx* ctx, astra_obj name, int value) {
+    PyObject* b = value ? Py_True : Py_False;
+    Py_INCREF(b);
+    return set_new(ctx, name, b);
+}
+
+int parse_float(const char* text, size_t len, double* out) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text, text + len, value);
+    if (error != std::errc() || end != text + len || !std::isfinite(value)) return -1;
+    *out = value;
+    return 0;
+}
+
+}  // namespace astra::decode
