@@ -44,6 +44,7 @@ from astraapi.compiler.ir import (
     SourceLoc,
     TypeRef,
 )
+from astraapi.compiler.source_lines import class_line
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import DeclarationError
 from astraapi.requests import Request
@@ -387,7 +388,7 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
     source_file, source_line = "<unknown>", 0
     try:
         source_file = source_path(inspect.getsourcefile(cls) or "<unknown>")
-        source_line = inspect.getsourcelines(cls)[1]
+        source_line = class_line(cls)
     except (OSError, TypeError):
         pass  # a class built at run time has no source; "<unknown>:0" says so
     return ModelIR(
@@ -519,7 +520,9 @@ class _Analyzer:
 
         try:
             source_file = inspect.getsourcefile(endpoint) or route.decl_file
-            source_line = inspect.getsourcelines(endpoint)[1]
+            code = getattr(inspect.unwrap(endpoint), "__code__", None)
+            # co_firstlineno is what getsourcelines reports, without re-reading the file
+            source_line = code.co_firstlineno if code is not None else inspect.getsourcelines(endpoint)[1]
         except (OSError, TypeError):
             source_file, source_line = route.decl_file, route.decl_line
 
