@@ -107,7 +107,8 @@ def build(
     mark = time.perf_counter()
     flags = [*_compile_flags(options), f"-I{generated_dir.resolve()}"]
     sources = sorted(path for path in emitted.files if path.endswith(".cpp"))
-    header_text = _code_only(emitted.files["app_module.h"])
+    # An object depends on its source, the generated header and the runtime's public headers.
+    header_text = _code_only(emitted.files["app_module.h"]) + _runtime_headers_digest()
     jobs, objects = [], []
     for source in sources:
         key = hashlib.sha256(
@@ -150,6 +151,8 @@ def build(
         "link_key": link_key,
         "serializers": {str(index): sid for index, sid in emitted.serializer_routes.items()},
         "route_fallbacks": {str(index): why for index, why in emitted.route_fallbacks.items()},
+        "encoders": emitted.encoder_routes,
+        "encoder_fallbacks": {str(index): why for index, why in emitted.encoder_fallbacks.items()},
         "decoders": {str(index): did for index, did in emitted.decoder_routes.items()},
         "decoder_fallbacks": {str(index): why for index, why in emitted.decoder_fallbacks.items()},
         "model_fallbacks": emitted.model_fallbacks,
@@ -198,6 +201,7 @@ class LoadedBuild:
     module: object  # _runtime.AppModule
     serializers: dict  # route index -> callable(validated value) -> bytes | None
     decoders: dict  # route index -> callable(query_string, path_params) -> dict | None
+    encoders: dict  # route index -> callable(raw return value) -> bytes | None
 
 
 def load_build(ir: AppIR, build_dir: Path) -> LoadedBuild:
@@ -208,7 +212,9 @@ def load_build(ir: AppIR, build_dir: Path) -> LoadedBuild:
     module = _runtime.load_app_module(str(Path(build_dir) / manifest["module"]), ir.ir_hash())
     serializers = {int(index): partial(module.serialize, sid) for index, sid in manifest["serializers"].items()}
     decoders = {int(index): partial(module.decode, did) for index, did in manifest.get("decoders", {}).items()}
-    return LoadedBuild(module=module, serializers=serializers, decoders=decoders)
+    encoders = {index: partial(module.encode, manifest["serializers"][str(index)])
+                for index in manifest.get("encoders", [])}
+    return LoadedBuild(module=module, serializers=serializers, decoders=decoders, encoders=encoders)
 
 
 def _compile_flags(options: BuildOptions) -> list[str]:
@@ -232,6 +238,13 @@ def _compile(compiler: str, flags: list[str], source: Path, obj: Path) -> str | 
         return f"{source}:\n$ {shlex.join(command)}\n{done.stderr}"
     os.replace(temporary, obj)
     return None
+
+
+def _runtime_headers_digest() -> str:
+    digest = hashlib.sha256()
+    for header in sorted((include_dir() / "astraapi").glob("*.h")):
+        digest.update(header.name.encode() + b"\0" + header.read_bytes())
+    return digest.hexdigest()
 
 
 def _code_only(text: str) -> str:

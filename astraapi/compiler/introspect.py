@@ -363,8 +363,10 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
         reasons.append("defines __get_pydantic_core_schema__")
 
     fields: list[FieldIR] = []
+    validation_reasons = _validation_config_reasons(config)
     for name, info in cls.model_fields.items():
         ref = mapper.ref(info.annotation)
+        validation_reasons += _validation_field_reasons(name, info, ref)
         if _contains_kind(ref, "other"):
             reasons.append(f"field {name!r} has type {ref.text} the serializer does not specialize")
         if any(type(m).__name__.endswith("Serializer") for m in info.metadata):
@@ -383,6 +385,7 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
                 else _json_or_none(info.default),
                 validation_alias=validation_alias if validation_alias != name else None,
                 exclude=bool(info.exclude),
+                default_dump=_default_dump(info),
             )
         )
     source_file, source_line = "<unknown>", 0
@@ -397,7 +400,77 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
         source=SourceLoc(source_file, source_line),
         fields=tuple(fields),
         fallback_reasons=tuple(reasons),
+        validation_fallback_reasons=tuple(reasons) + tuple(validation_reasons),
     )
+
+
+# Model config keys that do not change how plain JSON-like data validates.
+_CONFIG_KEYS_PLAIN_VALIDATION = frozenset({
+    "title", "json_schema_extra", "json_schema_mode_override", "protected_namespaces", "frozen",
+    "validate_assignment", "arbitrary_types_allowed", "from_attributes", "populate_by_name",
+    "use_enum_values", "hide_input_in_errors", "defer_build", "plugin_settings", "regex_engine",
+    "use_attribute_docstrings", "cache_strings", "validate_by_name", "validate_by_alias",
+    "serialize_by_alias", "ser_json_timedelta", "ser_json_bytes", "ser_json_inf_nan", "json_encoders",
+    "loc_by_alias", "alias_generator", "title_generator", "field_title_generator", "allow_inf_nan",
+    "validation_error_cause", "coerce_numbers_to_str", "revalidate_instances", "extra",
+})
+# Field kinds whose plain-data validation generated code reproduces exactly.
+_PLAIN_VALIDATION_KINDS = frozenset({"int", "float", "str", "bool", "none", "any", "optional", "list", "model"})
+
+
+def _validation_config_reasons(config: Mapping[str, Any]) -> list[str]:
+    reasons = [f"model_config sets {key}" for key in sorted(config) if key not in _CONFIG_KEYS_PLAIN_VALIDATION]
+    if config.get("extra") == "forbid":
+        reasons.append('extra="forbid"')
+    if config.get("revalidate_instances", "never") != "never":
+        reasons.append("model_config sets revalidate_instances")
+    if config.get("coerce_numbers_to_str"):
+        reasons.append("model_config sets coerce_numbers_to_str")
+    if config.get("alias_generator") is not None:
+        reasons.append("model_config sets alias_generator")
+    return reasons
+
+
+def _validation_field_reasons(name: str, info: FieldInfo, ref: TypeRef) -> list[str]:
+    reasons = []
+    if info.metadata:
+        reasons.append(f"field {name!r} has constraints or annotations")
+    if info.alias or info.validation_alias or info.serialization_alias:
+        reasons.append(f"field {name!r} has an alias")
+    if info.default_factory is not None or info.validate_default:
+        reasons.append(f"field {name!r} has a default factory or a validated default")
+    if info.exclude:
+        reasons.append(f"field {name!r} is excluded from serialization")
+    if not info.is_required() and _default_dump(info) is None:
+        reasons.append(f"field {name!r} has a default pydantic cannot write")
+    if not _plain_kinds(ref):
+        reasons.append(f"field {name!r} has type {ref.text}, not validated by generated code")
+    return reasons
+
+
+def _stable_plain(value: Any) -> bool:
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if type(value) in (list, tuple):
+        return all(_stable_plain(item) for item in value)
+    if type(value) is dict:
+        return all(type(key) is str and _stable_plain(item) for key, item in value.items())
+    return False
+
+
+def _plain_kinds(ref: TypeRef) -> bool:
+    return ref.kind in _PLAIN_VALIDATION_KINDS and all(_plain_kinds(arg) for arg in ref.args)
+
+
+def _default_dump(info: FieldInfo) -> str | None:
+    """pydantic's own JSON for the field's default value, as dump_json writes it; None for
+    defaults whose JSON could differ between processes (sets, objects) or runs."""
+    if info.is_required() or info.default_factory is not None or not _stable_plain(info.default):
+        return None
+    try:
+        return TypeAdapter(info.annotation).dump_json(info.default).decode()
+    except Exception:  # a default pydantic cannot write: left to pydantic at run time
+        return None
 
 
 def _contains_kind(ref: TypeRef, kind: str) -> bool:

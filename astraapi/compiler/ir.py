@@ -58,6 +58,9 @@ class FieldIR:
     default_json: str | None  # JSON text of the default; None when required or not JSON-able
     validation_alias: str | None = None  # the key validation reads, when it differs from name
     exclude: bool = False  # Field(exclude=True): never serialized
+    # What dump_json writes for this field when it holds its default (pydantic's own bytes);
+    # None when required, or when the default comes from a factory.
+    default_dump: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class ModelIR:
     source: SourceLoc
     fields: tuple[FieldIR, ...]
     fallback_reasons: tuple[str, ...]  # why a code generator may not specialize it; () = plain
+    # Why generated code may not validate plain data (a dict) for this model the way pydantic
+    # does; () = it may: the compiled response path then skips building the model instance.
+    validation_fallback_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,8 @@ _NESTED.update(
         SourceLoc: {},
         TypeRef: {"args": _many(TypeRef)},
         FieldIR: {"type": _one(TypeRef)},
-        ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings},
+        ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
+                  "validation_fallback_reasons": _strings},
         ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
         RouteIR: {
             "methods": _strings,

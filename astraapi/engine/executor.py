@@ -180,6 +180,7 @@ class Executor:
         ir: AppIR,
         compiled_serializers: Mapping[int, CompiledSerializer] | None = None,
         compiled_decoders: Mapping[int, CompiledDecoder] | None = None,
+        compiled_encoders: Mapping[int, CompiledSerializer] | None = None,
     ) -> None:
         self.app = app
         self.ir = ir
@@ -209,6 +210,7 @@ class Executor:
                 default_dumps,
                 endpoint_ctx,
             )
+            response.compiled_encoder = (compiled_encoders or {}).get(route.index)
             plan = RoutePlan(route, live, response)
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)

@@ -53,7 +53,7 @@ class ResponsePlan:
     """How one route renders its endpoint's return value."""
 
     __slots__ = ("status_code", "adapter", "response_class", "use_dump_json", "dump_options", "compiled",
-                 "default_dumps", "endpoint_ctx")
+                 "default_dumps", "endpoint_ctx", "compiled_encoder")
 
     def __init__(
         self,
@@ -77,6 +77,8 @@ class ResponsePlan:
         self.compiled = compiled
         self.default_dumps = default_dumps
         self.endpoint_ctx = endpoint_ctx
+        # Compiled mode: validates plain data and writes it in one pass, or declines (None).
+        self.compiled_encoder: CompiledSerializer | None = None
 
     def render(self, raw: Any) -> ResponseTuple:
         if isinstance(raw, Response):
@@ -86,6 +88,10 @@ class ResponsePlan:
             if self.response_class is None:
                 return json_tuple(self.status_code or 200, self.default_dumps(raw))
             return self._with_class(jsonable_encoder(raw))
+        if self.compiled_encoder is not None and self.use_dump_json:
+            body = self.compiled_encoder(raw)
+            if body is not None:
+                return json_tuple(self.status_code or 200, body)
         try:
             value = adapter.validate_python(raw, from_attributes=True)
         except ValidationError as error:

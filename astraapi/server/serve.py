@@ -32,7 +32,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_build
 
         loaded = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
-        executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders)
+        executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
+                            compiled_encoders=loaded.encoders)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode)
 

@@ -27,22 +27,23 @@ SCALARS = ["int", "float", "str", "bool"]
 SHAPE_COUNT = 12
 
 
-def random_type(rng: random.Random, models: list[str], depth: int) -> str:
+def random_type(rng: random.Random, models: list[str], depth: int, plain: bool = False) -> str:
     roll = rng.random()
     if depth < 2 and roll < 0.15 and models:
         return rng.choice(models)
     if depth < 2 and roll < 0.30:
-        return f"list[{random_type(rng, models, depth + 1)}]"
+        return f"list[{random_type(rng, models, depth + 1, plain)}]"
     if depth < 2 and roll < 0.42:
-        return f"Optional[{random_type(rng, models, depth + 1)}]"
-    if roll < 0.48:
+        return f"Optional[{random_type(rng, models, depth + 1, plain)}]"
+    if roll < 0.48 and not plain:
         return f"dict[str, {rng.choice(SCALARS)}]"
     if roll < 0.52:
         return "Any"
     return rng.choice(SCALARS)
 
 
-def app_source(seed: int) -> tuple[str, list[str]]:
+def app_source(seed: int, plain: bool = False) -> tuple[str, list[str]]:
+    """`plain`: only field types and options whose validation generated code reproduces."""
     rng = random.Random(seed)
     lines = ["from typing import Any, Optional", "from pydantic import BaseModel, Field",
              "from astraapi import FastAPI", "", "app = FastAPI()", ""]
@@ -51,8 +52,8 @@ def app_source(seed: int) -> tuple[str, list[str]]:
         name = f"Shape{number}"
         lines.append(f"class {name}(BaseModel):")
         for field_number in range(rng.randint(1, 6)):
-            annotation = random_type(rng, models, 0)
-            alias = rng.random() < 0.2
+            annotation = random_type(rng, models, 0, plain)
+            alias = not plain and rng.random() < 0.2
             field = f"f{field_number}"
             if alias:
                 lines.append(f"    {field}: {annotation} = Field(serialization_alias='{field}-ä\"')")

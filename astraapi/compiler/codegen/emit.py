@@ -38,6 +38,8 @@ class EmitResult:
     decoder_fallbacks: dict[int, str] = field(default_factory=dict)  # route index -> why not decoded natively
     model_files: dict[str, str] = field(default_factory=dict)  # model key -> its generated file
     route_functions: dict[int, str] = field(default_factory=dict)  # route index -> serializer function
+    encoder_routes: list[int] = field(default_factory=list)  # routes whose raw return values are encoded
+    encoder_fallbacks: dict[int, str] = field(default_factory=dict)  # compiled routes without an encoder
 
 
 def _environment() -> jinja2.Environment:
@@ -63,6 +65,11 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     header = do_not_edit_line(ir)
     planner = SerializerPlanner(ir)
     model_plans, model_fallbacks = planner.supported_models()
+    encoder_planner = SerializerPlanner(ir, encode=True)
+    encoder_plans = {plan.model.key: plan for plan in encoder_planner.supported_models()[0]}
+    # An encoder hands validated instances to its model's serializer, so it needs one.
+    assert set(encoder_plans) <= {plan.model.key for plan in model_plans}, "encoder without a serializer"
+    encoder_routes, encoder_fallbacks = [], {}
 
     serializers, module_helpers, route_fallbacks, serializer_routes, route_functions = [], [], {}, {}, {}
     for route in ir.routes:
@@ -73,8 +80,20 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             continue
         serializer_routes[route.index] = len(serializers)
         route_functions[route.index] = plan.function
+        try:
+            encoder = encoder_planner.route_plan(route)
+        except Unsupported as exc:
+            encoder_fallbacks[route.index] = str(exc)
+            encoder_function = "NULL"
+        else:
+            encoder_routes.append(route.index)
+            encoder_function = encoder.function
+            for helper in encoder.helpers:
+                if all(helper.name != known.name for known in module_helpers):
+                    module_helpers.append(helper)
         serializers.append(
             {
+                "encoder": encoder_function,
                 "function": plan.function,
                 "route_index": route.index,
                 "comment": cpp.comment_text(f"{'/'.join(route.methods)} {route.path}"),
@@ -82,7 +101,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             }
         )
         for helper in plan.helpers:
-            if helper not in module_helpers:
+            if all(helper.name != known.name for known in module_helpers):
                 module_helpers.append(helper)
 
     decoder_plans, decoder_routes, decoder_fallbacks = [], {}, {}
@@ -97,7 +116,9 @@ def emit_app_module(ir: AppIR) -> EmitResult:
 
     files = {
         "decoders.cpp": _render_decoders(env, header, decoder_plans),
-        "app_module.h": env.get_template("app_module.h.j2").render(do_not_edit=header, models=model_plans),
+        "app_module.h": env.get_template("app_module.h.j2").render(
+            do_not_edit=header, models=model_plans, encoders=list(encoder_plans.values())
+        ),
         "module.cpp": env.get_template("module.cpp.j2").render(
             do_not_edit=header,
             models=model_plans,
@@ -113,7 +134,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     model_files = {}
     for plan in model_plans:
         model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
-        files[model_files[plan.model.key]] = _render_model(env, header, plan)
+        files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder_plans.get(plan.model.key))
     return EmitResult(
         files=files,
         serializer_routes=serializer_routes,
@@ -122,6 +143,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         compiled_models=[plan.model.key for plan in model_plans],
         model_files=model_files,
         decoder_routes=decoder_routes,
+        encoder_routes=encoder_routes,
+        encoder_fallbacks=encoder_fallbacks,
         decoder_fallbacks=decoder_fallbacks,
         route_functions=route_functions,
     )
@@ -172,8 +195,27 @@ def _render_helper(env: jinja2.Environment, helper: HelperFn) -> str:
     )
 
 
-def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan) -> str:
+def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder: ModelPlan | None) -> str:
     model = plan.model
+    helpers = list(plan.helpers)
+    encoder_context = None
+    if encoder is not None:
+        helpers += [h for h in encoder.helpers if all(h.name != known.name for known in helpers)]
+        encoder_context = {
+            "function": encoder.function,
+            "class_var": f"class_{encoder.function.removeprefix('astra_gen_enc_')}",
+            "key_literal": cpp.string_literal(model.key),
+            "key_len": cpp.byte_length(model.key),
+            "fields": [
+                {
+                    **_field_context(field_plan),
+                    "when_absent": "NULL" if field_plan.default_dump is None else
+                    f"S->json_raw(d, {cpp.string_literal(field_plan.default_dump)}, "
+                    f"{cpp.byte_length(field_plan.default_dump)})",
+                }
+                for field_plan in encoder.fields
+            ],
+        }
     return env.get_template("model.cpp.j2").render(
         do_not_edit=header,
         model=model,
@@ -181,20 +223,22 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan) -> str:
         keys_array=plan.keys_array,
         init_function=plan.init_function,
         function=plan.function,
-        helpers=[_render_helper(env, helper) for helper in plan.helpers],
-        fields=[
-            {
-                "attribute_literal": cpp.string_literal(field_plan.attribute),
-                "attribute_len": cpp.byte_length(field_plan.attribute),
-                "attribute_comment": cpp.comment_text(field_plan.attribute),
-                "type_comment": cpp.comment_text(field_plan.type_text),
-                "json_key_literal": cpp.string_literal(field_plan.json_key),
-                "json_key_len": cpp.byte_length(field_plan.json_key),
-                "call": field_plan.call,
-            }
-            for field_plan in plan.fields
-        ],
+        helpers=[_render_helper(env, helper) for helper in helpers],
+        fields=[_field_context(field_plan) for field_plan in plan.fields],
+        encoder=encoder_context,
     )
+
+
+def _field_context(field_plan) -> dict:
+    return {
+        "attribute_literal": cpp.string_literal(field_plan.attribute),
+        "attribute_len": cpp.byte_length(field_plan.attribute),
+        "attribute_comment": cpp.comment_text(field_plan.attribute),
+        "type_comment": cpp.comment_text(field_plan.type_text),
+        "json_key_literal": cpp.string_literal(field_plan.json_key),
+        "json_key_len": cpp.byte_length(field_plan.json_key),
+        "call": field_plan.call,
+    }
 
 
 def _trie_context(tables: TrieTables, ir: AppIR) -> dict:

@@ -3,6 +3,11 @@
 One dispatch point (`_plan_type`) maps every TypeRef kind to a plan or to an Unsupported
 reason; a route whose response type is unsupported stays on the generic (pydantic) path
 and the build summary says why.
+
+The same planner, with `encode=True`, plans encoders: functions that take the endpoint's
+raw return value (plain dicts and lists, or validated instances) and write what pydantic
+writes after validating it, without building model instances. They need models whose
+plain-data validation generated code reproduces (ModelIR.validation_fallback_reasons).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class FieldPlan:
     json_key: str  # key written (by_alias=True)
     call: str  # function serializing the value
     type_text: str
+    default_dump: str | None = None  # encoders: pydantic's JSON of the default, for an absent key
 
 
 @dataclass
@@ -46,6 +52,7 @@ class ModelPlan:
     keys_array: str
     fields: list[FieldPlan] = field(default_factory=list)
     helpers: list[HelperFn] = field(default_factory=list)
+    serializer_function: str = ""  # encoders: the serializer used for a validated instance
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def type_text(ref: TypeRef) -> str:
 
 
 class SerializerPlanner:
-    def __init__(self, ir: AppIR):
+    def __init__(self, ir: AppIR, *, encode: bool = False):
+        self._encode = encode
         self._models = {model.key: model for model in ir.models}
         self._plans: dict[str, ModelPlan] = {}
         self._failures: dict[str, str] = {}
@@ -76,16 +84,18 @@ class SerializerPlanner:
         model = self._models.get(key)
         if model is None:
             raise Unsupported(f"model {key} is not in the IR")
-        if model.fallback_reasons:
-            reason = f"model {model.name}: " + "; ".join(model.fallback_reasons)
+        reasons = model.validation_fallback_reasons if self._encode else model.fallback_reasons
+        if reasons:
+            reason = f"model {model.name}: " + "; ".join(reasons)
             self._failures[key] = reason
             raise Unsupported(reason)
         ident = cpp.identifier("", key)
         plan = ModelPlan(
             model=model,
-            function=f"astra_gen_ser_{ident}",
+            function=f"astra_gen_{'enc' if self._encode else 'ser'}_{ident}",
             init_function=f"astra_gen_init_{ident}",
             keys_array=f"keys_{ident}",
+            serializer_function=f"astra_gen_ser_{ident}",
         )
         self._plans[key] = plan  # registered first so that recursive models refer to themselves
         self._in_progress.add(key)
@@ -103,6 +113,7 @@ class SerializerPlanner:
                         json_key=field_ir.serialized_name,
                         call=call,
                         type_text=type_text(field_ir.type),
+                        default_dump=field_ir.default_dump,
                     )
                 )
         except Unsupported as exc:

@@ -117,6 +117,19 @@ typedef struct astra_services {
     /* A decimal number (already checked against the grammar) as the nearest double,
      * locale-independent; -1 when it is not finite. */
     int (*parse_float)(const char *text, size_t len, double *out);
+
+    /* --- Validating plain data (generated encoders, which write what pydantic would write
+     * after validating a dict, without building the model). */
+    /* The object at dotted path `module.QualName` (its module imported), kept alive by the
+     * runtime; NULL when it cannot be found. For init functions. */
+    astra_obj (*resolve)(const char *dotted, size_t len);
+    /* 1 when type(value) is exactly `cls`, else 0. */
+    int (*is_exact_type)(astra_obj value, astra_obj cls);
+    /* dict[key] of an exact dict, borrowed; NULL when absent (no error set). */
+    astra_obj (*dict_get)(astra_obj dict, astra_obj key);
+    /* JSON text written as is; the text must outlive the document (generated code passes
+     * string literals). */
+    astra_json_val *(*json_raw)(astra_json_doc *doc, const char *json, size_t len);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.
@@ -146,6 +159,9 @@ typedef struct astra_app_module {
     int (*init)(const astra_services *services);
     uint32_t decoder_count;
     const astra_decoder_fn *decoders; /* indexed by decoder id (see the manifest) */
+    /* Aligned with `serializers`: for each, an encoder taking the endpoint's raw return
+     * value (validation and serialization in one pass), or NULL when the route has none. */
+    const astra_serializer_fn *encoders;
 } astra_app_module;
 
 typedef const astra_app_module *(*astra_module_entry_fn)(void);

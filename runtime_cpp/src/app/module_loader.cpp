@@ -157,21 +157,36 @@ std::shared_ptr<AppModule> AppModule::load(const std::string& path, const std::s
     return m;
 }
 
-PyObject* AppModule::serialize(uint32_t index, PyObject* value) const {
-    if (index >= serializer_count()) {
-        throw std::out_of_range("serializer index " + std::to_string(index) + " out of range (the module has " +
-                                std::to_string(serializer_count()) + ")");
-    }
-    astra_serializer_fn fn = module_->serializers[index];
+namespace {
+
+PyObject* run_serializer(astra_serializer_fn fn, const astra_services* services, PyObject* value) {
     if (!fn) Py_RETURN_NONE;
     json::Doc doc;
     if (!doc) return PyErr_NoMemory();
-    astra_json_val* root = fn(services_, json::as_astra(doc.get()), reinterpret_cast<astra_obj>(value));
+    astra_json_val* root = fn(services, json::as_astra(doc.get()), reinterpret_cast<astra_obj>(value));
     if (!root || PyErr_Occurred()) {
         PyErr_Clear();  // the contract: a declined value goes to the generic path
         Py_RETURN_NONE;
     }
     return json::write_bytes(json::as_yy(root));
+}
+
+}  // namespace
+
+PyObject* AppModule::serialize(uint32_t index, PyObject* value) const {
+    if (index >= serializer_count()) {
+        throw std::out_of_range("serializer index " + std::to_string(index) + " out of range (the module has " +
+                                std::to_string(serializer_count()) + ")");
+    }
+    return run_serializer(module_->serializers[index], services_, value);
+}
+
+PyObject* AppModule::encode(uint32_t index, PyObject* value) const {
+    if (index >= serializer_count()) {
+        throw std::out_of_range("encoder index " + std::to_string(index) + " out of range (the module has " +
+                                std::to_string(serializer_count()) + ")");
+    }
+    return run_serializer(module_->encoders ? module_->encoders[index] : nullptr, services_, value);
 }
 
 PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* path_params) const {

@@ -53,6 +53,9 @@ public:
     // exception set when writing itself failed (out of memory). Throws std::out_of_range
     // for an index >= serializer_count().
     PyObject* serialize(uint32_t index, PyObject* value) const;
+    // Runs encoder `index` (aligned with the serializers) on an endpoint's raw return value:
+    // the JSON bytes pydantic would write after validating it, or Py_None (declined).
+    PyObject* encode(uint32_t index, PyObject* value) const;
 
     uint32_t decoder_count() const { return module_->decoder_count; }
     // Runs decoder `index` (GIL held) over the raw query string (bytes) and the path

@@ -44,6 +44,51 @@ astra_obj svc_intern(const char* utf8, size_t len) {
     return as_obj(s);
 }
 
+astra_obj svc_resolve(const char* dotted, size_t len) {
+    // "package.module.Outer.Inner": the longest importable module prefix, then attributes.
+    static auto* table = new std::unordered_map<std::string, PyObject*>();
+    const std::string path(dotted, len);
+    auto it = table->find(path);
+    if (it != table->end()) return as_obj(it->second);
+    for (size_t dot = path.rfind('.'); dot != std::string::npos && dot > 0; dot = path.rfind('.', dot - 1)) {
+        PyObject* target = PyImport_ImportModule(path.substr(0, dot).c_str());
+        if (!target) {
+            PyErr_Clear();
+            if (dot == 0) break;
+            continue;
+        }
+        size_t start = dot + 1;
+        while (target && start <= path.size()) {
+            size_t end = path.find('.', start);
+            if (end == std::string::npos) end = path.size();
+            PyObject* next = PyObject_GetAttrString(target, path.substr(start, end - start).c_str());
+            Py_DECREF(target);
+            target = next;
+            start = end + 1;
+        }
+        if (target) {
+            table->emplace(path, target);  // keeps the reference
+            return as_obj(target);
+        }
+        PyErr_Clear();
+    }
+    PyErr_Format(PyExc_LookupError, "cannot resolve %s", path.c_str());
+    return nullptr;
+}
+
+int svc_is_exact_type(astra_obj value, astra_obj cls) {
+    return value && cls && reinterpret_cast<PyObject*>(Py_TYPE(py(value))) == py(cls);
+}
+
+astra_obj svc_dict_get(astra_obj dict, astra_obj key) {
+    if (!dict || !key || !PyDict_CheckExact(py(dict))) return nullptr;
+    return as_obj(PyDict_GetItemWithError(py(dict), py(key)));  // borrowed; NULL when absent
+}
+
+astra_json_val* svc_json_raw(astra_json_doc* doc, const char* json_text, size_t len) {
+    return as_astra(yyjson_mut_rawn(as_yy(doc), json_text, len));
+}
+
 astra_obj svc_model_field(astra_obj model, astra_obj name) {
     if (!model || !name) return nullptr;
     // A pydantic model keeps its field values in the instance __dict__.
@@ -208,6 +253,10 @@ const astra_services kServices = {
     decode::kw_str,
     decode::kw_bool,
     decode::parse_float,
+    svc_resolve,
+    svc_is_exact_type,
+    svc_dict_get,
+    svc_json_raw,
 };
 
 }  // namespace

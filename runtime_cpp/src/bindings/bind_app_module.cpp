@@ -59,6 +59,21 @@ void bind_app_module(py::module_& m) {
             py::arg("index"), py::arg("value"),
             "The JSON bytes of `value` by serializer `index`, or None when the serializer does not\n"
             "handle this value (serialize it on the generic path).")
+        .def(
+            "encode",
+            [](const AppModule& self, uint32_t index, py::handle value) -> py::object {
+                PyObject* r;
+                try {
+                    r = self.encode(index, value.ptr());
+                } catch (const std::out_of_range& e) {
+                    throw py::index_error(e.what());
+                }
+                if (!r) throw py::error_already_set();
+                return py::reinterpret_steal<py::object>(r);
+            },
+            py::arg("index"), py::arg("value"),
+            "The JSON bytes pydantic would write after validating the endpoint's raw return value\n"
+            "`value` with the route's response model, or None when encoder `index` declines it.")
         .def_property_readonly("decoder_count", &AppModule::decoder_count)
         .def(
             "decode",
