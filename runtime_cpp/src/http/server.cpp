@@ -274,7 +274,7 @@ struct ParserCallbacks {
             r.path_len = r.raw_path_len;
         }
 
-        if (r.http_major != 1) return fail(c, 505);
+        if (r.http_major != 1) return fail(c, r.http_major == 0 ? 400 : 505);  // 0.9: not HTTP/1.x at all
         // Framing and Host checks llhttp leaves to us (RFC 9112 sections 3.2, 6.1, 6.3).
         size_t hosts = 0, te_headers = 0, te_chunked = 0, te_other = 0;
         bool te_bad = false;
