@@ -457,15 +457,12 @@ public:
         if (!bv.set(body)) return RespondResult::BadResponse;
         std::string error;
         RespondResult r = s.respond(id, static_cast<int>(status), scratch_headers_.data(), scratch_headers_.size(),
-                                    default_json, bv.data, bv.len, &error);
+                                    default_json, bv.data, bv.len, &error, req);
         if (r == RespondResult::BadResponse) PyErr_SetString(PyExc_RuntimeError, error.c_str());
-        else if (r == RespondResult::Ok) access(req, static_cast<int>(status));
         return r;
     }
 
-    void internal_error(http::Server& s, ConnId id, const RequestData* req) {
-        if (s.respond_internal_error(id) == RespondResult::Ok) access(req, 500);
-    }
+    void internal_error(http::Server& s, ConnId id, const RequestData* req) { s.respond_internal_error(id, req); }
 
 private:
     void call(http::Server& s, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,

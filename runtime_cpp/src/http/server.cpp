@@ -956,7 +956,8 @@ void Server::complete_response(Conn& c) {
 }
 
 RespondResult Server::respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
-                              bool default_json, const char* body, size_t body_len, std::string* error) {
+                              bool default_json, const char* body, size_t body_len, std::string* error,
+                              const RequestData* log_req) {
     if (closed_) return RespondResult::Gone;
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
@@ -968,6 +969,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
         return RespondResult::BadResponse;
     };
     if (status < 100 || status > 599) return bad(c.out.size(), "invalid HTTP status code");
+    if (draining_) c.resp_keep_alive = false;
     size_t mark = c.out.size();
     begin_head(c, status);
     enum { kNone, kLength, kChunked } framing = kNone;
@@ -1050,12 +1052,13 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
             append_body(c, body, body_len);
         }
     }
+    if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, status);
     complete_response(c);
     if (!c.in_drive && c.st == Conn::St::Open) drive(c);
     return RespondResult::Ok;
 }
 
-RespondResult Server::respond_internal_error(ConnId id) {
+RespondResult Server::respond_internal_error(ConnId id, const RequestData* log_req) {
     if (closed_) return RespondResult::Gone;
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
@@ -1068,6 +1071,7 @@ RespondResult Server::respond_internal_error(ConnId id) {
     c.out.append("\r\n");
     if (!c.resp_head) c.out.append("Internal Server Error");
     c.resp_keep_alive = false;
+    if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, 500);
     complete_response(c);
     if (!c.in_drive && c.st == Conn::St::Open) drive(c);
     return RespondResult::Ok;

@@ -179,10 +179,12 @@ public:
     // Answer the request in flight on `id`. headers==nullptr with default_json: the
     // default `content-length` + `content-type: application/json`. On BadResponse nothing
     // was written and `error` says why (the caller then uses respond_internal_error).
+    // `log_req`: the request, for the access log (written before any pipelined request runs).
     RespondResult respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
-                          bool default_json, const char* body, size_t body_len, std::string* error);
+                          bool default_json, const char* body, size_t body_len, std::string* error,
+                          const RequestData* log_req = nullptr);
     // 500 "Internal Server Error" (text/plain), then close the connection.
-    RespondResult respond_internal_error(ConnId id);
+    RespondResult respond_internal_error(ConnId id, const RequestData* log_req = nullptr);
     bool is_alive(ConnId id) const;
 
     std::unique_ptr<RequestData> acquire_request();
