@@ -44,6 +44,7 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     from astraapi import _runtime
 
     config = target.config
+    _raise_open_file_limit(config.max_connections)
     loop = new_event_loop()
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
                              **config.server_kwargs())
@@ -94,3 +95,19 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
             loop.remove_signal_handler(signum)
         loop.close()
     logger.info("Finished worker %d", os.getpid())
+
+
+def _raise_open_file_limit(max_connections: int) -> None:
+    """Lift the soft RLIMIT_NOFILE towards the hard one so that max_connections can be reached
+    (best effort; beyond the limit accept() fails and the server retries once a second)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = max_connections + 256 if max_connections else hard
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, ValueError, OSError):
+        pass
