@@ -1083,6 +1083,7 @@ bool Server::flush(Conn& c) {
         ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
         if (n > 0) {
             c.out_off += static_cast<size_t>(n);
+            c.last_active = now_;  // the client takes our answer: not stalled (body_timeout)
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
