@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-ROUTES = [(("GET", "POST"), "/"), (("GET",), "/slow/{ms:int}"), (("GET",), "/items/"), (("GET",), "/info")]
+ROUTES = [(("GET", "POST"), "/"), (("GET",), "/slow/{ms:int}"), (("GET",), "/items/"), (("GET",), "/info"),
+          (("GET",), "/big")]
+BIG = 8 * 1024 * 1024
 
 
 class App:
@@ -30,6 +32,8 @@ class App:
 
             info = {"client": list(request.client), "scheme": request.scheme}
             return 200, None, json.dumps(info).encode()
+        if route == 4:
+            return 200, [(b"content-length", str(BIG).encode())], b"b" * BIG
         return 200, None, b'"ok"'
 
 
@@ -302,3 +306,43 @@ def test_access_log_off_by_default(serve, app, connect):
     finally:
         log.removeHandler(rec)
     assert rec.records == []
+
+
+def _small_buffer_client(connect, port):
+    c = connect(port, timeout=5)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+    return c
+
+
+def test_client_that_stops_reading_is_closed(serve, app, connect):
+    s = serve(app.handler, ROUTES, body_timeout=1)
+    c = _small_buffer_client(connect, s.port)
+    c.send(GET("/big"))
+    time.sleep(3.2)  # read nothing: the server's send stalls for more than body_timeout
+    got = 0
+    try:
+        while True:
+            data = c.sock.recv(1 << 20)
+            if not data:
+                break
+            got += len(data)
+    except ConnectionResetError:
+        pass
+    assert got < BIG
+
+
+def test_slow_but_steady_reader_gets_everything(serve, app, connect):
+    s = serve(app.handler, ROUTES, body_timeout=1)
+    c = _small_buffer_client(connect, s.port)
+    c.send(GET("/big"))
+    t0 = time.monotonic()
+    head = c._read_until(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    got = len(c.buf)
+    c.buf.clear()
+    while got < BIG:
+        data = c.sock.recv(128 * 1024)
+        assert data, "closed early"
+        got += len(data)
+        time.sleep(0.015)
+    assert time.monotonic() - t0 > 2.2  # over two sweeps past body_timeout, yet not cut off
