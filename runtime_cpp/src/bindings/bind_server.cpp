@@ -688,9 +688,9 @@ public:
              size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips) {
         if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
         if (!trie) throw py::type_error("trie must be a Trie");
-        auto seconds = [](double v, const char* name) {
-            if (!(v >= 0) || v > 86400 * 365) throw py::value_error(std::string(name) + " must be >= 0 (seconds)");
-            return static_cast<unsigned>(v + 0.999);  // whole seconds, rounded up; 0 disables
+        auto millis = [](double v, const char* name) {
+            if (!(v >= 0) || v > 86400.0 * 365) throw py::value_error(std::string(name) + " must be >= 0 (seconds)");
+            return static_cast<uint64_t>(v * 1000 + 0.5);  // 0 disables
         };
         http::ServerOptions o;
         o.host = std::move(host);
@@ -702,10 +702,10 @@ public:
             if (ch == '\r' || ch == '\n' || ch == '\0') throw py::value_error("invalid server_header");
         o.max_header_size = max_header_size;
         o.max_body_size = max_body_size;
-        o.idle_timeout = seconds(idle_timeout, "idle_timeout");
+        o.idle_timeout_ms = millis(idle_timeout, "idle_timeout");
         o.max_header_count = max_header_count;
-        o.header_timeout = seconds(header_timeout, "header_timeout");
-        o.body_timeout = seconds(body_timeout, "body_timeout");
+        o.header_timeout_ms = millis(header_timeout, "header_timeout");
+        o.body_timeout_ms = millis(body_timeout, "body_timeout");
         o.max_connections = max_connections;
         o.access_log = access_log;
         o.proxy_headers = proxy_headers;

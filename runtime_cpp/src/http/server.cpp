@@ -29,13 +29,13 @@ constexpr size_t kDirectWriteBody = 64 * 1024;   // bodies at least this big are
 constexpr size_t kKeepBufferCapacity = 256 * 1024;
 constexpr size_t kPoolMax = 128;
 constexpr size_t kPooledBufferMax = 1024 * 1024;
-constexpr unsigned kLingerSeconds = 2;
+constexpr uint64_t kLingerMs = 2000;
 constexpr int kEventBatch = 256;
 
-uint64_t monotonic_seconds() {
+uint64_t monotonic_ms() {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return static_cast<uint64_t>(ts.tv_sec);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // vDSO, a few ms resolution
+    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 uint32_t method_bit(uint8_t m) {
@@ -375,7 +375,7 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
     if (!opt_.server_header.empty()) server_line_ = "server: " + opt_.server_header + "\r\n";
     read_buf_.reset(new char[kReadBufSize]);
     events_.resize(kEventBatch);
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
     if (!opt_.listen) {
         bound_host_ = opt_.host;
         return;
@@ -394,7 +394,7 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
         ::close(listen_fd_);
         throw std::system_error(e, std::generic_category(), "epoll_ctl(listener)");
     }
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
 }
 
 Server::~Server() {
@@ -447,7 +447,7 @@ void Server::poll() {
         ~Guard() { flag = false; }
     } guard{in_poll_};
     in_poll_ = true;
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
     date_.refresh();
     for (int round = 0; round < 4 && !closed_; ++round) {
         int n = reactor_.wait(events_.data(), static_cast<int>(events_.size()));
@@ -485,7 +485,7 @@ void Server::poll() {
 }
 
 void Server::tick() {
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
     date_.refresh();
     if (accept_paused_) {
         accept_paused_ = false;
@@ -498,22 +498,22 @@ void Server::tick() {
             if (c.in_drive || c.awaiting || c.close_after_flush) {
                 // The server's own work (the handler) is never timed out; a client that
                 // stops reading our final answer is.
-                if (c.close_after_flush && c.out_pending() && opt_.body_timeout &&
-                    now_ - c.last_active >= opt_.body_timeout)
+                if (c.close_after_flush && c.out_pending() && opt_.body_timeout_ms &&
+                    now_ - c.last_active >= opt_.body_timeout_ms)
                     close_conn(c);
                 continue;
             }
             if (c.out_pending()) {
-                if (opt_.body_timeout && now_ - c.last_active >= opt_.body_timeout) close_conn(c);
+                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) close_conn(c);
             } else if (c.in_message && !c.headers_done) {
-                if (opt_.header_timeout && now_ - c.message_begin >= opt_.header_timeout) timeout_conn(c);
+                if (opt_.header_timeout_ms && now_ - c.message_begin >= opt_.header_timeout_ms) timeout_conn(c);
             } else if (c.in_message) {
-                if (opt_.body_timeout && now_ - c.last_active >= opt_.body_timeout) timeout_conn(c);
-            } else if (draining_ || (opt_.idle_timeout && now_ - c.last_active >= opt_.idle_timeout)) {
+                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) timeout_conn(c);
+            } else if (draining_ || (opt_.idle_timeout_ms && now_ - c.last_active >= opt_.idle_timeout_ms)) {
                 close_conn(c);
             }
         } else if (c.st == Conn::St::Lingering) {
-            if (now_ - c.last_active >= kLingerSeconds) close_conn(c);
+            if (now_ - c.last_active >= kLingerMs) close_conn(c);
         }
     }
 }

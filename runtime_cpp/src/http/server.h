@@ -29,8 +29,9 @@
 
 namespace astra::http {
 
-// Limits and timeouts: docs/http-hardening.md. Timeouts are in whole seconds, checked by one
-// sweep per second over all connections (no per-connection timers); 0 disables a timeout.
+// Limits and timeouts: docs/http-hardening.md. Timeouts are checked by one sweep per second over
+// all connections (no per-connection timers), so one fires between its value and a second
+// later, never earlier; 0 disables a timeout.
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8000;
@@ -42,9 +43,9 @@ struct ServerOptions {
     size_t max_header_count = 100;           // header fields per request -> 431
     size_t max_body_size = 16 * 1024 * 1024; // -> 413
     size_t max_chunk_ext_size = 16 * 1024;   // chunk-extension bytes per request -> 400
-    unsigned idle_timeout = 5;               // keep-alive: no request started for this long -> close
-    unsigned header_timeout = 10;            // request line + headers not complete this long after their first byte -> 408
-    unsigned body_timeout = 30;              // no body byte received (or no response byte taken) for this long -> 408 / close
+    uint64_t idle_timeout_ms = 5000;         // keep-alive: no request started for this long -> close
+    uint64_t header_timeout_ms = 10000;      // request line + headers not complete this long after their first byte -> 408
+    uint64_t body_timeout_ms = 30000;        // no body byte received (or no response byte taken) for this long -> 408 / close
     size_t max_connections = 10000;          // beyond: accept, answer 503, close (0: no limit)
     bool access_log = false;                 // Dispatcher::on_access for each answered request
     bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
@@ -233,7 +234,7 @@ private:
     bool accept_paused_ = false;
     bool draining_ = false;
     TrustedHosts trusted_;
-    uint64_t now_ = 0;  // monotonic seconds
+    uint64_t now_ = 0;  // monotonic milliseconds (coarse clock), refreshed by each poll()
     DateCache date_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::vector<std::unique_ptr<Conn>> conns_;
