@@ -341,3 +341,38 @@ def test_slow_but_steady_reader_gets_everything(serve, app, connect):
         got += len(data)
         time.sleep(0.015)
     assert time.monotonic() - t0 > 2.2  # over two sweeps past body_timeout, yet not cut off
+
+
+SPECS = ["127.0.0.1", "*", "127.0.0.1, 10.0.0.0/8", "::1, 127.0.0.0/8", "127.0.0.1,some-literal"]
+XFF = ["1.2.3.4", "1.2.3.4, 10.1.1.1", "  1.2.3.4:80 ,10.0.0.1", "[::1]:443", "unknown, 1.1.1.1", "", ",",
+       "some-literal, 5.5.5.5", "5.5.5.5, some-literal", "1.2.3.4:notaport", "[2001:db8::1]x", "10.0.0.1, 10.0.0.2",
+       "127.0.0.1", "::1", "1.2.3.4:+5"]
+PROTO = ["https", " https ", "HTTPS", "wss", "ftp", ""]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_proxy_headers_match_uvicorn(serve, app, connect, spec):
+    """Client and scheme as uvicorn's ProxyHeadersMiddleware computes them, for the same headers."""
+    import json
+
+    middleware = pytest.importorskip("uvicorn.middleware.proxy_headers")
+
+    def uvicorn_view(xff, proto, peer):
+        scope = {"type": "http", "client": peer, "scheme": "http",
+                 "headers": [(b"x-forwarded-for", xff.encode()), (b"x-forwarded-proto", proto.encode())]}
+        seen = {}
+
+        async def inner(scope, receive, send):
+            seen.update(client=list(scope["client"]), scheme=scope["scheme"])
+
+        asyncio.run(middleware.ProxyHeadersMiddleware(inner, trusted_hosts=spec)(scope, None, None))
+        return seen
+
+    s = serve(app.handler, ROUTES, proxy_headers=True, forwarded_allow_ips=spec)
+    c = connect(s.port)
+    peer = c.sock.getsockname()
+    for i, xff in enumerate(XFF):
+        proto = PROTO[i % len(PROTO)]
+        c.send(GET("/info", b"X-Forwarded-For: %s\r\nX-Forwarded-Proto: %s\r\n" % (xff.encode(), proto.encode())))
+        ours = json.loads(c.read_response()[2])
+        assert ours == uvicorn_view(xff, proto, peer), (spec, xff, proto)
