@@ -90,15 +90,20 @@ class AstraAPI:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
-            build_dir: str | None = None) -> None:
+            build_dir: str | None = None, **options: Any) -> None:
         """Serve the app: in dynamic mode (no compiler needed), or with mode="compiled" from the
-        build that `astraapi build` made (default folder: .astraapi/build)."""
+        build that `astraapi build` made (default folder: .astraapi/build).
+
+        `options` are the server's limits and behaviour (astraapi.server.config.ServerConfig):
+        max_header_size, max_header_count, max_body_size, header_timeout, body_timeout,
+        keep_alive_timeout, max_connections, graceful_timeout, access_log, proxy_headers,
+        forwarded_allow_ips."""
         from pathlib import Path
 
         from astraapi.server.serve import run
 
         run(self, host=host, port=port, workers=workers, mode=mode,
-            build_dir=Path(build_dir) if build_dir else None)
+            build_dir=Path(build_dir) if build_dir else None, **options)
 
 
 FastAPI = AstraAPI

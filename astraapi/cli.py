@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--reload", action=argparse.BooleanOptionalAction, default=True,
                      help="restart when a Python file under the current directory changes (default: on)")
+    dev.add_argument("--workers", type=int, default=1, help="worker processes (needs --no-reload; default: 1)")
+    _server_arguments(dev)
     dev.set_defaults(command=_dev)
 
     build = commands.add_parser("build", help="compile the app's routes into a native app module")
@@ -56,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
     _build_dir_argument(run)
+    _server_arguments(run)
     run.set_defaults(command=_run)
 
     inspect = commands.add_parser("inspect", help="print the IR and what runs compiled or on the fallback path")
@@ -66,6 +69,55 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--model", metavar="NAME", help="show the generated serializer of this model (name or key)")
     inspect.set_defaults(command=_inspect)
     return parser
+
+
+def _server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Limits, timeouts, logging and proxy options (astraapi/server/config.py; uvicorn's names where it has them)."""
+    from astraapi.server.config import ServerConfig
+
+    d = ServerConfig()
+    g = parser.add_argument_group("server limits and behaviour (docs/http-hardening.md)")
+    g.add_argument("--max-header-size", type=int, default=d.max_header_size, metavar="BYTES",
+                   help=f"request line + headers; larger: 431 (default: {d.max_header_size})")
+    g.add_argument("--max-header-count", type=int, default=d.max_header_count, metavar="N",
+                   help=f"header fields per request; more: 431 (default: {d.max_header_count})")
+    g.add_argument("--max-body-size", type=int, default=d.max_body_size, metavar="BYTES",
+                   help=f"request body; larger: 413 (default: {d.max_body_size})")
+    g.add_argument("--header-timeout", type=float, default=d.header_timeout, metavar="SECONDS",
+                   help=f"headers not complete this long after their first byte: 408, close (default: {d.header_timeout:g}; 0: none)")
+    g.add_argument("--body-timeout", type=float, default=d.body_timeout, metavar="SECONDS",
+                   help=f"no body byte for this long: 408, close (default: {d.body_timeout:g}; 0: none)")
+    g.add_argument("--timeout-keep-alive", "--keep-alive-timeout", dest="keep_alive_timeout", type=float,
+                   default=d.keep_alive_timeout, metavar="SECONDS",
+                   help=f"close idle keep-alive connections after this long (default: {d.keep_alive_timeout:g})")
+    g.add_argument("--max-connections", "--limit-concurrency", dest="max_connections", type=int,
+                   default=d.max_connections, metavar="N",
+                   help=f"per worker; beyond: 503 and close (default: {d.max_connections}; 0: no limit)")
+    g.add_argument("--graceful-timeout", "--timeout-graceful-shutdown", dest="graceful_timeout", type=float,
+                   default=d.graceful_timeout, metavar="SECONDS",
+                   help=f"on SIGTERM/SIGINT, how long in-flight requests may take (default: {d.graceful_timeout:g})")
+    g.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=d.access_log,
+                   help="log each request as uvicorn does (default: off)")
+    g.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=d.proxy_headers,
+                   help="take the client address and scheme from X-Forwarded-For/-Proto sent by a trusted "
+                        "peer (default: on, as uvicorn)")
+    g.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                   help="comma-separated IPs/networks trusted for proxy headers, or '*' "
+                        "(default: $FORWARDED_ALLOW_IPS or 127.0.0.1)")
+
+
+_CONFIG_FIELDS = ("max_header_size", "max_header_count", "max_body_size", "header_timeout", "body_timeout",
+                  "keep_alive_timeout", "max_connections", "graceful_timeout", "access_log", "proxy_headers",
+                  "forwarded_allow_ips")
+
+
+def _config(args):
+    from astraapi.server.config import ServerConfig
+
+    try:
+        return ServerConfig(**{name: getattr(args, name) for name in _CONFIG_FIELDS})
+    except ValueError as exc:
+        raise _UserError(str(exc)) from None
 
 
 def _app_argument(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +144,9 @@ def _load(ref: str):
 
 
 def _dev(args) -> int:
+    config = _config(args)
+    if args.workers != 1 and args.reload:
+        raise _UserError("--workers needs --no-reload (reload runs one worker)")
     if args.reload:
         try:
             import watchfiles
@@ -99,22 +154,21 @@ def _dev(args) -> int:
             print("astraapi: watchfiles is not installed; serving without reload", file=sys.stderr)
         else:
             return watchfiles.run_process(
-                Path.cwd(), target=_serve_dynamic, args=(args.app, args.host, args.port),
+                Path.cwd(), target=_serve_dynamic, args=(args.app, args.host, args.port, config),
                 watch_filter=watchfiles.PythonFilter(), callback=_announce_reload,
             ) and 0
-    _serve_dynamic(args.app, args.host, args.port)
-    return 0
+    return _serve_dynamic(args.app, args.host, args.port, config, args.workers)
 
 
 def _announce_reload(changes) -> None:
     print(f"astraapi: {len(changes)} file(s) changed, reloading", file=sys.stderr)
 
 
-def _serve_dynamic(ref: str, host: str, port: int) -> None:
+def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1) -> int:
     from astraapi.server.serve import prepare, serve
 
     app, ref, _ = _load(ref)
-    serve(prepare(app, mode="dynamic", host=host, port=port, app_ref=ref))
+    return serve(prepare(app, mode="dynamic", host=host, port=port, app_ref=ref, config=config), workers=workers)
 
 
 def _build(args) -> int:
@@ -172,7 +226,7 @@ def _run(args) -> int:
     app, ref, _ = _load(args.app)
     try:
         target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
-                         build_dir=args.build_dir)
+                         build_dir=args.build_dir, config=_config(args))
     except (StaleBuildError, ImportError) as exc:
         raise _UserError(str(exc)) from None
     return serve(target, workers=args.workers)

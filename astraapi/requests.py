@@ -11,11 +11,12 @@ from astraapi.datastructures import Address, Headers, QueryParams, parse_cookie_
 class URL:
     """The parts of the request URL an endpoint usually reads."""
 
-    __slots__ = ("path", "query")
+    __slots__ = ("path", "query", "scheme")
 
-    def __init__(self, path: str, query: str) -> None:
+    def __init__(self, path: str, query: str, scheme: str = "http") -> None:
         self.path = path
         self.query = query
+        self.scheme = scheme  # "https" etc. when a trusted proxy says so (--proxy-headers)
 
     def __str__(self) -> str:
         return self.path + ("?" + self.query if self.query else "")
@@ -43,7 +44,8 @@ class Request:
 
     @property
     def url(self) -> URL:
-        return URL(self._native.path, self._native.query_string.decode("latin-1"))
+        return URL(self._native.path, self._native.query_string.decode("latin-1"),
+                   getattr(self._native, "scheme", "http"))
 
     @property
     def query_params(self) -> QueryParams:

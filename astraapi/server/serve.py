@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import http
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
+from astraapi.server.config import ServerConfig
 from astraapi.server.supervisor import supervise
 from astraapi.server.worker import ServeTarget, serve_worker
 
@@ -15,7 +19,7 @@ MODES = ("dynamic", "compiled")
 
 
 def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
-            build_dir: Path | None = None) -> ServeTarget:
+            build_dir: Path | None = None, config: ServerConfig | None = None) -> ServeTarget:
     """Introspect the app once; in compiled mode load the build that matches it."""
     from astraapi.compiler.introspect import build_ir
     from astraapi.compiler.trie import build_trie_tables
@@ -35,11 +39,12 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
                             compiled_encoders=loaded.encoders)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
-    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode)
+    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode,
+                       config=config or ServerConfig())
 
 
 def serve(target: ServeTarget, *, workers: int = 1) -> int:
-    _configure_logging()
+    _configure_logging(target.config)
     if workers < 1:
         raise ValueError("workers must be at least 1")
     if workers == 1:
@@ -47,20 +52,45 @@ def serve(target: ServeTarget, *, workers: int = 1) -> int:
         return 0
     if target.port == 0:
         raise ValueError("port 0 cannot be shared by several workers: choose a port")
-    return supervise(workers, lambda: serve_worker(target, reuse_port=True))
+    return supervise(workers, lambda: serve_worker(target, reuse_port=True),
+                     graceful_timeout=target.config.graceful_timeout)
 
 
 def run(app, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, mode: str = "dynamic",
-        app_ref: str | None = None, build_dir: Path | None = None) -> int:
-    """`app.run(...)`: serve from Python."""
-    target = prepare(app, mode=mode, host=host, port=port, app_ref=app_ref, build_dir=build_dir)
+        app_ref: str | None = None, build_dir: Path | None = None, **options: Any) -> int:
+    """`app.run(...)`: serve from Python. `options`: the fields of ServerConfig."""
+    config = ServerConfig.from_kwargs(options)
+    target = prepare(app, mode=mode, host=host, port=port, app_ref=app_ref, build_dir=build_dir, config=config)
     return serve(target, workers=workers)
 
 
-def _configure_logging() -> None:
+class AccessFormatter(logging.Formatter):
+    """uvicorn's access line: `INFO:     127.0.0.1:54321 - "GET / HTTP/1.1" 200 OK`."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            client, method, path, version, status = args
+            try:
+                phrase = http.HTTPStatus(int(status)).phrase
+            except ValueError:
+                phrase = ""
+            record = copy.copy(record)
+            record.message = f'{client} - "{method} {path} HTTP/{version}" {status} {phrase}'
+        return super().formatMessage(record)
+
+
+def _configure_logging(config: ServerConfig | None = None) -> None:
     root = logging.getLogger("astraapi")
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    access = logging.getLogger("astraapi.access")
+    if config is not None and config.access_log and not access.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(AccessFormatter("%(levelname)s:     %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False

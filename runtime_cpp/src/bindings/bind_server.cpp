@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ PyDispatcher* dispatcher_of(http::Server* core);
 
 PyObject* decode_replace(std::string_view s) {
     return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+}
+
+PyObject* decode_latin1(std::string_view s) {
+    return PyUnicode_DecodeLatin1(s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
 }
 
 PyObject* bytes_of(std::string_view s) {
@@ -156,6 +161,8 @@ PyObject* build_headers(const RequestData& d) {
 PyObject* req_get_headers(RequestObject* self, void*) { CACHED(c_headers, build_headers(*self->data)); }
 
 PyObject* build_client(const RequestData& d) {
+    if (d.forwarded_client)
+        return Py_BuildValue("(Ni)", decode_latin1(d.client_host), d.client_port);
     char buf[INET6_ADDRSTRLEN] = {0};
     int port = 0;
     const sockaddr* sa = reinterpret_cast<const sockaddr*>(&d.peer);
@@ -187,6 +194,11 @@ PyObject* req_get_version(RequestObject* self, void*) {
     return PyUnicode_FromFormat("%d.%d", static_cast<int>(d.http_major), static_cast<int>(d.http_minor));
 }
 
+PyObject* req_get_scheme(RequestObject* self, void*) {
+    std::string_view s = self->data->scheme;
+    return PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+}
+
 PyObject* req_get_responded(RequestObject* self, void*) { return PyBool_FromLong(self->responded); }
 
 PyObject* req_get_connected(RequestObject* self, void*) {
@@ -208,6 +220,8 @@ PyGetSetDef request_getset[] = {
     {"body", reinterpret_cast<getter>(req_get_body), nullptr, "request body (bytes)", nullptr},
     {"client", reinterpret_cast<getter>(req_get_client), nullptr, "(host, port) of the peer", nullptr},
     {"http_version", reinterpret_cast<getter>(req_get_version), nullptr, "\"1.1\" or \"1.0\"", nullptr},
+    {"scheme", reinterpret_cast<getter>(req_get_scheme), nullptr,
+     "\"http\", or what a trusted proxy's X-Forwarded-Proto says (http, https, ws, wss)", nullptr},
     {"responded", reinterpret_cast<getter>(req_get_responded), nullptr, "whether an answer was given", nullptr},
     {"connected", reinterpret_cast<getter>(req_get_connected), nullptr,
      "whether the connection still waits for this answer", nullptr},
@@ -329,13 +343,15 @@ bool convert_headers(PyObject* headers, std::vector<ResponseHeader>& out, bool& 
 
 class PyDispatcher final : public http::Dispatcher {
 public:
-    PyDispatcher(py::object handler) : handler_(handler.release().ptr()) {
+    PyDispatcher(py::object handler, bool access_log) : handler_(handler.release().ptr()), access_log_(access_log) {
         py::object logging = py::module_::import("logging");
         logger_ = logging.attr("getLogger")("astraapi.error").release().ptr();
+        if (access_log_) access_logger_ = logging.attr("getLogger")("astraapi.access").release().ptr();
     }
     ~PyDispatcher() override {
         Py_CLEAR(handler_);
         Py_CLEAR(logger_);
+        Py_CLEAR(access_logger_);
         clear_pending();
     }
 
@@ -353,6 +369,27 @@ public:
             if (PyErr_Occurred()) PyErr_Clear();
             s.respond_internal_error(id);
         }
+    }
+
+    void on_access(const RequestData& req, int status) override { access(&req, status); }
+
+    // uvicorn's access line: logger.info('%s - "%s %s HTTP/%s" %d', client, method, path, version, status).
+    void access(const RequestData* req, int status) {
+        if (!access_log_ || !access_logger_ || !req) return;
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);  // never disturb an error being reported
+        std::string client = http::access_client(*req);
+        std::string path = http::access_path(*req);
+        std::string_view method = req->method_name();
+        char version[16];
+        std::snprintf(version, sizeof version, "%d.%d", static_cast<int>(req->http_major),
+                      static_cast<int>(req->http_minor));
+        PyObject* r = PyObject_CallMethod(access_logger_, "info", "sNs#Nsi", "%s - \"%s %s HTTP/%s\" %d",
+                                          decode_latin1(client), method.data(), static_cast<Py_ssize_t>(method.size()),
+                                          decode_latin1(path), version, status);
+        if (!r) PyErr_Print();
+        Py_XDECREF(r);
+        PyErr_Restore(t, v, tb);
     }
 
     // Re-raise a KeyboardInterrupt/SystemExit a handler raised (after it was answered with 500).
@@ -406,7 +443,8 @@ public:
 
     // Sends a handler's (status, headers, body). On a bad response: sets a Python
     // exception and returns BadResponse (nothing was written).
-    RespondResult send(http::Server& s, ConnId id, PyObject* status_obj, PyObject* headers, PyObject* body) {
+    RespondResult send(http::Server& s, ConnId id, PyObject* status_obj, PyObject* headers, PyObject* body,
+                       const RequestData* req) {
         long status = PyLong_AsLong(status_obj);
         if (status == -1 && PyErr_Occurred()) return RespondResult::BadResponse;
         if (status < 100 || status > 599) {
@@ -419,10 +457,12 @@ public:
         if (!bv.set(body)) return RespondResult::BadResponse;
         std::string error;
         RespondResult r = s.respond(id, static_cast<int>(status), scratch_headers_.data(), scratch_headers_.size(),
-                                    default_json, bv.data, bv.len, &error);
+                                    default_json, bv.data, bv.len, &error, req);
         if (r == RespondResult::BadResponse) PyErr_SetString(PyExc_RuntimeError, error.c_str());
         return r;
     }
+
+    void internal_error(http::Server& s, ConnId id, const RequestData* req) { s.respond_internal_error(id, req); }
 
 private:
     void call(http::Server& s, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
@@ -490,7 +530,7 @@ private:
             log_exception("Exception in request handler");
             if (!ro->responded) {
                 ro->responded = 1;
-                s.respond_internal_error(id);
+                internal_error(s, id, ro->data);
             }
         } else if (result == Py_None) {
             // Deferred (or already answered inline through request.respond).
@@ -506,13 +546,13 @@ private:
                              "request handler must return (status, headers, body) or None, not %.100s",
                              Py_TYPE(result)->tp_name);
                 log_exception("Exception in request handler");
-                s.respond_internal_error(id);
+                internal_error(s, id, ro->data);
             } else {
                 RespondResult r = send(s, id, PyTuple_GET_ITEM(result, 0), PyTuple_GET_ITEM(result, 1),
-                                       PyTuple_GET_ITEM(result, 2));
+                                       PyTuple_GET_ITEM(result, 2), ro->data);
                 if (r == RespondResult::BadResponse) {
                     log_exception("Exception in request handler");
-                    s.respond_internal_error(id);
+                    internal_error(s, id, ro->data);
                 }
             }
         }
@@ -527,6 +567,8 @@ private:
     }
 
     PyObject* handler_ = nullptr;
+    bool access_log_ = false;
+    PyObject* access_logger_ = nullptr;
     PyObject* logger_ = nullptr;
     PyObject* pending_type_ = nullptr;
     PyObject* pending_value_ = nullptr;
@@ -587,10 +629,10 @@ PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t
     self->responded = 1;
     RespondResult r;
     try {
-        r = d->send(*self->core, id, vals[0], vals[1], vals[2]);
+        r = d->send(*self->core, id, vals[0], vals[1], vals[2], self->data);
     } catch (const std::exception& e) {
         PyErr_SetString(PyExc_MemoryError, e.what());
-        self->core->respond_internal_error(id);
+        d->internal_error(*self->core, id, self->data);
         return nullptr;
     }
     switch (r) {
@@ -600,7 +642,7 @@ PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t
             // Answer 500 and close, then report the error to the caller.
             PyObject *t, *v, *tb;
             PyErr_Fetch(&t, &v, &tb);
-            self->core->respond_internal_error(id);
+            d->internal_error(*self->core, id, self->data);
             PyErr_Restore(t, v, tb);
             return nullptr;
         }
@@ -642,10 +684,14 @@ class PyServer {
 public:
     PyServer(py::object handler, std::shared_ptr<Trie> trie, std::string host, int port, bool reuse_port,
              int backlog, py::bytes server_header, size_t max_header_size, size_t max_body_size,
-             double idle_timeout) {
+             double idle_timeout, size_t max_header_count, double header_timeout, double body_timeout,
+             size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips) {
         if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
         if (!trie) throw py::type_error("trie must be a Trie");
-        if (idle_timeout < 0) throw py::value_error("idle_timeout must be >= 0");
+        auto millis = [](double v, const char* name) {
+            if (!(v >= 0) || v > 86400.0 * 365) throw py::value_error(std::string(name) + " must be >= 0 (seconds)");
+            return static_cast<uint64_t>(v * 1000 + 0.5);  // 0 disables
+        };
         http::ServerOptions o;
         o.host = std::move(host);
         o.port = port;
@@ -656,9 +702,25 @@ public:
             if (ch == '\r' || ch == '\n' || ch == '\0') throw py::value_error("invalid server_header");
         o.max_header_size = max_header_size;
         o.max_body_size = max_body_size;
-        o.idle_timeout = static_cast<unsigned>(idle_timeout + 0.999);
+        o.idle_timeout_ms = millis(idle_timeout, "idle_timeout");
+        o.max_header_count = max_header_count;
+        o.header_timeout_ms = millis(header_timeout, "header_timeout");
+        o.body_timeout_ms = millis(body_timeout, "body_timeout");
+        o.max_connections = max_connections;
+        o.access_log = access_log;
+        o.proxy_headers = proxy_headers;
+        if (py::isinstance<py::str>(forwarded_allow_ips)) {
+            o.forwarded_allow_ips = forwarded_allow_ips.cast<std::string>();
+        } else {
+            std::string joined;
+            for (py::handle item : forwarded_allow_ips) {
+                if (!joined.empty()) joined += ',';
+                joined += py::str(item).cast<std::string>();
+            }
+            o.forwarded_allow_ips = joined;
+        }
         const auto& phrases = python_reason_phrases();
-        auto dispatcher = std::make_unique<PyDispatcher>(handler);
+        auto dispatcher = std::make_unique<PyDispatcher>(handler, access_log);
         dispatcher_ = dispatcher.get();
         try {
             core_ = std::make_unique<http::Server>(std::move(trie), std::move(o));
@@ -686,6 +748,11 @@ public:
         dispatcher_->drop_handler();
     }
 
+    void shutdown() {
+        if (core_) core_->shutdown();
+    }
+    bool draining() const { return !core_ || core_->draining(); }
+
     int fileno() const { return core_ ? core_->fileno() : -1; }
     int port() const { return core_ ? core_->port() : 0; }
     std::string host() const { return core_ ? core_->host() : std::string(); }
@@ -703,17 +770,24 @@ void bind_server(py::module_& m) {
     init_request_type(m);
     py::class_<PyServer>(m, "Server", "The native HTTP/1.1 server (see docs/internals.md).")
         .def(py::init<py::object, std::shared_ptr<Trie>, std::string, int, bool, int, py::bytes, size_t, size_t,
-                      double>(),
+                      double, size_t, double, double, size_t, bool, bool, py::object>(),
              py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
              py::arg("reuse_port") = false, py::arg("backlog") = 1024,
              py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
-             py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0)
+             py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0,
+             py::arg("max_header_count") = 100, py::arg("header_timeout") = 10.0, py::arg("body_timeout") = 30.0,
+             py::arg("max_connections") = 10000, py::arg("access_log") = false, py::arg("proxy_headers") = false,
+             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"))
         .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
         .def(
             "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },
             "Process every ready event without blocking.")
         .def("close", &PyServer::close,
              "Stop listening and close all connections (remove the fd from the loop first).")
+        .def("shutdown", &PyServer::shutdown,
+             "Graceful shutdown: stop accepting, close idle connections, let started requests finish "
+             "(answered with connection: close); connection_count reaches 0 when done, then close().")
+        .def_property_readonly("draining", &PyServer::draining)
         .def_property_readonly("port", &PyServer::port)
         .def_property_readonly("host", &PyServer::host)
         .def_property_readonly("closed", &PyServer::closed)

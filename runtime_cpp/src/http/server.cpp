@@ -7,6 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -26,13 +29,13 @@ constexpr size_t kDirectWriteBody = 64 * 1024;   // bodies at least this big are
 constexpr size_t kKeepBufferCapacity = 256 * 1024;
 constexpr size_t kPoolMax = 128;
 constexpr size_t kPooledBufferMax = 1024 * 1024;
-constexpr unsigned kLingerSeconds = 2;
+constexpr uint64_t kLingerMs = 2000;
 constexpr int kEventBatch = 256;
 
-uint64_t monotonic_seconds() {
+uint64_t monotonic_ms() {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return static_cast<uint64_t>(ts.tv_sec);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // vDSO, a few ms resolution
+    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 uint32_t method_bit(uint8_t m) {
@@ -116,6 +119,10 @@ void RequestData::reset() {
     http_major = http_minor = 1;
     keep_alive = true;
     peer_len = 0;
+    forwarded_client = false;
+    client_host.clear();
+    client_port = 0;
+    scheme = "http";
 }
 
 struct Server::Conn {
@@ -133,8 +140,11 @@ struct Server::Conn {
     bool message_done = false;
     bool in_field = false;
     bool upgrade = false;
+    bool in_message = false;  // a request's first byte was parsed, its end not yet
     int error_status = 0;
     size_t header_bytes = 0;
+    size_t chunk_ext_bytes = 0;
+    uint64_t message_begin = 0;  // now_ at the request's first byte (header timeout)
     // flow
     bool readable = false;
     bool writable = false;
@@ -178,7 +188,10 @@ struct ParserCallbacks {
         if (!c.req) c.req = c.srv->acquire_request();
         c.req->reset();
         c.headers_done = c.message_done = c.in_field = c.upgrade = false;
+        c.in_message = true;
+        c.message_begin = c.srv->now_;
         c.header_bytes = 0;
+        c.chunk_ext_bytes = 0;
         return 0;
     }
     static int on_url(llhttp_t* p, const char* at, size_t len) {
@@ -192,10 +205,14 @@ struct ParserCallbacks {
     }
     static int on_header_field(llhttp_t* p, const char* at, size_t len) {
         Conn& c = C(p);
-        if (c.headers_done) return 0;  // trailers are not exposed
+        if (c.headers_done) {  // trailers: not exposed, but bounded like headers
+            if (over_header_limit(c, len + 4)) return fail(c, 431);
+            return 0;
+        }
         RequestData& r = *c.req;
         if (!c.in_field) {
             if (over_header_limit(c, 4)) return fail(c, 431);
+            if (r.headers.size() >= c.srv->opt_.max_header_count) return fail(c, 431);
             r.headers.push_back(HeaderSpan{static_cast<uint32_t>(r.buf.size()), 0, 0, 0});
             c.in_field = true;
         }
@@ -219,7 +236,7 @@ struct ParserCallbacks {
     }
     static int on_header_value(llhttp_t* p, const char* at, size_t len) {
         Conn& c = C(p);
-        if (c.headers_done) return 0;
+        if (c.headers_done) return over_header_limit(c, len) ? fail(c, 431) : 0;
         RequestData& r = *c.req;
         if (r.headers.empty()) return 0;
         if (over_header_limit(c, len)) return fail(c, 431);
@@ -257,6 +274,39 @@ struct ParserCallbacks {
             r.path_len = r.raw_path_len;
         }
 
+        if (r.http_major != 1) return fail(c, r.http_major == 0 ? 400 : 505);  // 0.9: not HTTP/1.x at all
+        // Framing and Host checks llhttp leaves to us (RFC 9112 sections 3.2, 6.1, 6.3).
+        size_t hosts = 0, te_headers = 0, te_chunked = 0, te_other = 0;
+        bool te_bad = false;
+        for (const HeaderSpan& h : r.headers) {
+            std::string_view name = r.header_name(h);
+            if (name == "host") {
+                ++hosts;
+            } else if (name == "transfer-encoding") {
+                ++te_headers;
+                std::string_view v = r.header_value(h);
+                size_t start = 0;
+                for (;;) {
+                    size_t comma = v.find(',', start);
+                    std::string_view tok = trim_ows(v.substr(start, comma == std::string_view::npos ? v.npos : comma - start));
+                    if (tok.empty()) te_bad = true;
+                    else if (iequals(tok, "chunked")) ++te_chunked;
+                    else {
+                        if (te_chunked) te_bad = true;  // chunked must be the final coding
+                        ++te_other;
+                    }
+                    if (comma == std::string_view::npos) break;
+                    start = comma + 1;
+                }
+            }
+        }
+        if (hosts > 1 || (hosts == 0 && r.http_minor >= 1)) return fail(c, 400);
+        if (te_headers) {
+            if (r.http_minor == 0) return fail(c, 400);  // TE in HTTP/1.0: faulty framing
+            if (te_bad || te_chunked != 1) return fail(c, 400);
+            if (te_other) return fail(c, 501);  // e.g. "gzip, chunked": a coding we do not decode
+        }
+
         bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
         bool chunked = (p->flags & F_CHUNKED) != 0;
         if (has_length && p->content_length > s.opt_.max_body_size) return fail(c, 413);
@@ -281,9 +331,15 @@ struct ParserCallbacks {
         r.body_len += len;
         return 0;
     }
+    static int on_chunk_extension(llhttp_t* p, const char*, size_t len) {
+        Conn& c = C(p);
+        c.chunk_ext_bytes += len;
+        return c.chunk_ext_bytes > c.srv->opt_.max_chunk_ext_size ? fail(c, 400) : 0;
+    }
     static int on_message_complete(llhttp_t* p) {
         Conn& c = C(p);
         c.message_done = true;
+        c.in_message = false;
         return HPE_PAUSED;  // one request at a time: resumed once it is answered
     }
 
@@ -298,6 +354,8 @@ struct ParserCallbacks {
             x.on_header_value = on_header_value;
             x.on_headers_complete = on_headers_complete;
             x.on_body = on_body;
+            x.on_chunk_extension_name = on_chunk_extension;
+            x.on_chunk_extension_value = on_chunk_extension;
             x.on_message_complete = on_message_complete;
             return x;
         }();
@@ -307,7 +365,8 @@ struct ParserCallbacks {
 
 // ---- construction ----------------------------------------------------------------------------
 
-Server::Server(std::shared_ptr<Trie> trie, ServerOptions options) : trie_(std::move(trie)), opt_(std::move(options)) {
+Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
+    : trie_(std::move(trie)), opt_(std::move(options)), trusted_(opt_.forwarded_allow_ips) {
     if (!trie_) throw std::invalid_argument("Server needs a Trie");
     for (int code = 0; code < 600; ++code) {
         if (code < 100) continue;
@@ -316,6 +375,11 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options) : trie_(std::m
     if (!opt_.server_header.empty()) server_line_ = "server: " + opt_.server_header + "\r\n";
     read_buf_.reset(new char[kReadBufSize]);
     events_.resize(kEventBatch);
+    now_ = monotonic_ms();
+    if (!opt_.listen) {
+        bound_host_ = opt_.host;
+        return;
+    }
     std::string err;
     listen_fd_ = net::listen_tcp(opt_.host, opt_.port, opt_.reuse_port, opt_.backlog, err);
     if (listen_fd_ < 0) throw std::runtime_error(err);
@@ -330,7 +394,7 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options) : trie_(std::m
         ::close(listen_fd_);
         throw std::system_error(e, std::generic_category(), "epoll_ctl(listener)");
     }
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
 }
 
 Server::~Server() {
@@ -383,7 +447,7 @@ void Server::poll() {
         ~Guard() { flag = false; }
     } guard{in_poll_};
     in_poll_ = true;
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
     date_.refresh();
     for (int round = 0; round < 4 && !closed_; ++round) {
         int n = reactor_.wait(events_.data(), static_cast<int>(events_.size()));
@@ -421,25 +485,66 @@ void Server::poll() {
 }
 
 void Server::tick() {
-    now_ = monotonic_seconds();
+    now_ = monotonic_ms();
     date_.refresh();
     if (accept_paused_) {
         accept_paused_ = false;
         accept_all();
     }
+    // The one batched sweep: every timeout of every connection, once a second.
     for (auto& cp : conns_) {
         Conn& c = *cp;
         if (c.st == Conn::St::Open) {
-            if (opt_.idle_timeout && !c.awaiting && !c.in_drive && c.out_pending() == 0 &&
-                now_ - c.last_active >= opt_.idle_timeout)
+            if (c.in_drive || c.awaiting || c.close_after_flush) {
+                // The server's own work (the handler) is never timed out; a client that
+                // stops reading our final answer is.
+                if (c.close_after_flush && c.out_pending() && opt_.body_timeout_ms &&
+                    now_ - c.last_active >= opt_.body_timeout_ms)
+                    close_conn(c);
+                continue;
+            }
+            if (c.out_pending()) {
+                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) close_conn(c);
+            } else if (c.in_message && !c.headers_done) {
+                if (opt_.header_timeout_ms && now_ - c.message_begin >= opt_.header_timeout_ms) timeout_conn(c);
+            } else if (c.in_message) {
+                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) timeout_conn(c);
+            } else if (draining_ || (opt_.idle_timeout_ms && now_ - c.last_active >= opt_.idle_timeout_ms)) {
                 close_conn(c);
+            }
         } else if (c.st == Conn::St::Lingering) {
-            if (now_ - c.last_active >= kLingerSeconds) close_conn(c);
+            if (now_ - c.last_active >= kLingerMs) close_conn(c);
         }
     }
 }
 
+void Server::timeout_conn(Conn& c) {
+    // RFC 9110 15.5.9: 408 with "connection: close" for a request that did not complete in time.
+    write_status_error(c, 408);
+    flush(c);
+    after_io(c);
+}
+
+bool Server::conn_idle(const Conn& c) const {
+    return c.st == Conn::St::Open && !c.in_message && !c.awaiting && !c.in_drive && !c.close_after_flush &&
+           c.out_pending() == 0 && c.in_off >= c.in.size();
+}
+
+void Server::shutdown() {
+    if (closed_ || draining_) return;
+    draining_ = true;
+    if (listen_fd_ >= 0) {
+        accept_all();  // what the kernel already queued for us is served, not reset
+        reactor_.remove(listen_fd_);
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+    }
+    for (auto& cp : conns_)
+        if (conn_idle(*cp)) close_conn(*cp);
+}
+
 void Server::accept_all() {
+    if (listen_fd_ < 0) return;
     for (;;) {
         sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -450,8 +555,44 @@ void Server::accept_all() {
             accept_paused_ = true;  // EMFILE, ENFILE, ENOBUFS...: retried on the next tick
             return;
         }
+        if (opt_.max_connections && open_count_ >= opt_.max_connections) {
+            reject_busy(fd);
+            continue;
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        open_conn(fd, reinterpret_cast<const sockaddr*>(&ss), len);
+    }
+}
+
+void Server::reject_busy(int fd) {
+    // uvicorn's limit-concurrency answer, sent at once without reading the request; the
+    // connection never takes a slot (so the limit bounds memory and descriptors).
+    std::string msg = status_lines_[503];
+    msg += "date: ";
+    msg.append(date_.value());
+    msg += "\r\n";
+    msg += server_line_;
+    msg += "content-type: text/plain; charset=utf-8\r\ncontent-length: 19\r\nconnection: close\r\n\r\n"
+           "Service Unavailable";
+    ssize_t n = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    (void)n;
+    ::shutdown(fd, SHUT_WR);
+    ::close(fd);
+}
+
+bool Server::adopt(int fd, const sockaddr* peer, socklen_t peer_len) {
+    if (closed_) {
+        ::close(fd);
+        return false;
+    }
+    int flags = fcntl(fd, F_GETFL, 0);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    return open_conn(fd, peer, peer_len) != nullptr;
+}
+
+Server::Conn* Server::open_conn(int fd, const sockaddr* peer, socklen_t len) {
+    {
         uint32_t slot;
         if (!free_slots_.empty()) {
             slot = free_slots_.back();
@@ -468,9 +609,10 @@ void Server::accept_all() {
         llhttp_init(&c.parser, HTTP_REQUEST, ParserCallbacks::settings());
         c.parser.data = &c;
         if (!c.req) c.req = acquire_request();
-        c.headers_done = c.message_done = c.in_field = c.upgrade = false;
+        c.headers_done = c.message_done = c.in_field = c.upgrade = c.in_message = false;
         c.error_status = 0;
         c.header_bytes = 0;
+        c.chunk_ext_bytes = 0;
         c.readable = false;
         c.writable = true;
         c.rdhup = c.peer_eof = c.awaiting = c.in_drive = c.close_after_flush = false;
@@ -479,11 +621,17 @@ void Server::accept_all() {
         c.out.clear();
         c.out_off = 0;
         c.last_active = now_;
-        std::memcpy(&c.peer, &ss, len);
+        if (len > sizeof c.peer) len = sizeof c.peer;
+        if (peer && len) std::memcpy(&c.peer, peer, len);
+        else len = 0;
         c.peer_len = len;
         ++open_count_;
         uint64_t token = (static_cast<uint64_t>(c.gen) << 32) | slot;
-        if (!reactor_.add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, token)) close_conn(c);
+        if (!reactor_.add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, token)) {
+            close_conn(c);
+            return nullptr;
+        }
+        return &c;
     }
 }
 
@@ -591,13 +739,7 @@ void Server::drive(Conn& c) {
         if (r == Feed::Ready) {
             dispatch(c);
         } else if (r == Feed::Error) {
-            int status = c.error_status ? c.error_status : 400;
-            if (status == 413 || status == 431) {
-                // Body: the reason phrase of the status line (as sent on this interpreter).
-                std::string_view line = status_lines_[static_cast<size_t>(status)];
-                write_error_and_close(c, status, line.substr(13, line.size() - 15));
-            } else
-                write_error_and_close(c, 400, "Invalid HTTP request received.");
+            write_status_error(c, c.error_status ? c.error_status : 400);
             break;
         }
     }
@@ -615,6 +757,7 @@ void Server::after_io(Conn& c) {
         return;
     }
     if (c.peer_eof && !c.awaiting && c.in_off >= c.in.size()) close_conn(c);
+    else if (draining_ && conn_idle(c)) close_conn(c);
 }
 
 void Server::dispatch(Conn& c) {
@@ -623,8 +766,9 @@ void Server::dispatch(Conn& c) {
     r.peer_len = c.peer_len;
     c.resp_head = r.method == HTTP_HEAD;
     c.resp_http10 = !(r.http_major == 1 && r.http_minor >= 1) && r.http_major < 2;
-    c.resp_keep_alive = r.keep_alive && !c.upgrade;
+    c.resp_keep_alive = r.keep_alive && !c.upgrade && !draining_;
     c.awaiting = true;
+    if (opt_.proxy_headers) apply_proxy_headers(c);
     MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
     switch (m.kind) {
         case MatchKind::Found: {
@@ -632,6 +776,7 @@ void Server::dispatch(Conn& c) {
                 respond_internal_error(ConnId{c.slot, c.gen});
                 return;
             }
+            if (draining_) c.resp_keep_alive = false;
             dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, m.route, m.params, m.param_count);
             if (!c.req) c.req = acquire_request();
             return;
@@ -683,6 +828,7 @@ void Server::write_builtin(Conn& c, int status, std::string_view extra_headers, 
     append_connection_header(c.out, c.resp_keep_alive, c.resp_http10);
     c.out.append("\r\n");
     if (!c.resp_head) c.out.append(body.data(), body.size());
+    if (opt_.access_log && dispatcher_ && c.req) dispatcher_->on_access(*c.req, status);
     complete_response(c);
 }
 
@@ -690,7 +836,8 @@ void Server::write_redirect(Conn& c, std::string_view new_path) {
     // Starlette: URL(scope=redirect_scope) then RedirectResponse quotes it with this safe set.
     static constexpr std::string_view kSafe = ":/%#?=@[]!$&'()*+,;";
     const RequestData& r = *c.req;
-    std::string url = "http://";
+    std::string url(r.scheme);
+    url += "://";
     const HeaderSpan* host = nullptr;
     for (const HeaderSpan& h : r.headers) {
         if (r.header_name(h) == "host") {
@@ -726,7 +873,18 @@ void Server::write_redirect(Conn& c, std::string_view new_path) {
     c.out.append("\r\n");
     append_connection_header(c.out, c.resp_keep_alive, c.resp_http10);
     c.out.append("\r\n");
+    if (opt_.access_log && dispatcher_) dispatcher_->on_access(r, 307);
     complete_response(c);
+}
+
+void Server::write_status_error(Conn& c, int status) {
+    if (status == 400) {
+        write_error_and_close(c, 400, "Invalid HTTP request received.");  // uvicorn's text
+        return;
+    }
+    // Body: the reason phrase of the status line (as sent on this interpreter).
+    std::string_view line = status_lines_[static_cast<size_t>(status)];
+    write_error_and_close(c, status, line.substr(13, line.size() - 15));
 }
 
 void Server::write_error_and_close(Conn& c, int status, std::string_view message) {
@@ -798,7 +956,8 @@ void Server::complete_response(Conn& c) {
 }
 
 RespondResult Server::respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
-                              bool default_json, const char* body, size_t body_len, std::string* error) {
+                              bool default_json, const char* body, size_t body_len, std::string* error,
+                              const RequestData* log_req) {
     if (closed_) return RespondResult::Gone;
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
@@ -810,6 +969,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
         return RespondResult::BadResponse;
     };
     if (status < 100 || status > 599) return bad(c.out.size(), "invalid HTTP status code");
+    if (draining_) c.resp_keep_alive = false;
     size_t mark = c.out.size();
     begin_head(c, status);
     enum { kNone, kLength, kChunked } framing = kNone;
@@ -892,12 +1052,13 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
             append_body(c, body, body_len);
         }
     }
+    if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, status);
     complete_response(c);
     if (!c.in_drive && c.st == Conn::St::Open) drive(c);
     return RespondResult::Ok;
 }
 
-RespondResult Server::respond_internal_error(ConnId id) {
+RespondResult Server::respond_internal_error(ConnId id, const RequestData* log_req) {
     if (closed_) return RespondResult::Gone;
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
@@ -910,6 +1071,7 @@ RespondResult Server::respond_internal_error(ConnId id) {
     c.out.append("\r\n");
     if (!c.resp_head) c.out.append("Internal Server Error");
     c.resp_keep_alive = false;
+    if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, 500);
     complete_response(c);
     if (!c.in_drive && c.st == Conn::St::Open) drive(c);
     return RespondResult::Ok;
@@ -921,6 +1083,7 @@ bool Server::flush(Conn& c) {
         ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
         if (n > 0) {
             c.out_off += static_cast<size_t>(n);
+            c.last_active = now_;  // the client takes our answer: not stalled (body_timeout)
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -974,11 +1137,238 @@ void Server::close_conn(Conn& c) {
 void Server::close() {
     if (closed_) return;
     closed_ = true;
+    draining_ = true;
     if (listen_fd_ >= 0) ::close(listen_fd_);
     listen_fd_ = -1;
     for (auto& cp : conns_)
         if (cp->st != Conn::St::Free) close_conn(*cp);
     reactor_.close_timer();  // the epoll fd itself lives until destruction (see reactor.h)
+}
+
+// ---- proxy headers, access log ----------------------------------------------------------------
+
+namespace {
+
+bool parse_ip(std::string_view text, int& family, uint8_t* out) {
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return false;
+    char buf[INET6_ADDRSTRLEN];
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = 0;
+    if (inet_pton(AF_INET, buf, out) == 1) {
+        family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, buf, out) == 1) {
+        family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+// uvicorn's _parse_host_port: "[v6]:port", "host:port" (one colon), else the value, port 0.
+void parse_host_port(std::string_view value, std::string& host, int& port) {
+    port = 0;
+    auto to_port = [](std::string_view digits, int& out) {
+        std::string_view d = trim_ows(digits);
+        if (d.empty() || d.size() > 9) return false;
+        size_t i = (d[0] == '+' || d[0] == '-') ? 1 : 0;  // int() accepts a sign
+        if (i == d.size()) return false;
+        long v = 0;
+        for (; i < d.size(); ++i) {
+            if (d[i] < '0' || d[i] > '9') return false;
+            v = v * 10 + (d[i] - '0');
+        }
+        out = static_cast<int>(d[0] == '-' ? -v : v);
+        return true;
+    };
+    if (!value.empty() && value[0] == '[') {
+        size_t end = value.find(']');
+        if (end == std::string_view::npos) {
+            host.assign(value);
+            return;
+        }
+        host.assign(value.substr(1, end - 1));
+        std::string_view rest = value.substr(end + 1);
+        if (rest.empty()) return;
+        if (rest[0] != ':') {
+            host.assign(value);
+            return;
+        }
+        if (!to_port(rest.substr(1), port)) port = 0;
+        return;
+    }
+    size_t colon = value.find(':');
+    if (colon != std::string_view::npos && value.find(':', colon + 1) == std::string_view::npos) {
+        if (to_port(value.substr(colon + 1), port)) {
+            host.assign(value.substr(0, colon));
+            return;
+        }
+        port = 0;
+    }
+    host.assign(value);
+}
+
+std::string_view strip_ws(std::string_view s) {  // str.strip() for the ASCII whitespace that matters here
+    auto ws = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; };
+    while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+    while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+TrustedHosts::TrustedHosts(std::string_view spec) {
+    if (strip_ws(spec) == "*") {
+        always_ = true;
+        return;
+    }
+    size_t start = 0;
+    for (;;) {
+        size_t comma = spec.find(',', start);
+        std::string_view item = strip_ws(spec.substr(start, comma == spec.npos ? spec.npos : comma - start));
+        Net n{};
+        size_t slash = item.find('/');
+        bool ok = false;
+        if (slash != std::string_view::npos) {
+            std::string_view pfx = item.substr(slash + 1);
+            int bits = 0;
+            bool digits = !pfx.empty() && pfx.size() <= 3;
+            for (char ch : pfx) digits = digits && ch >= '0' && ch <= '9';
+            if (digits) {
+                for (char ch : pfx) bits = bits * 10 + (ch - '0');
+                ok = parse_ip(item.substr(0, slash), n.family, n.addr) && bits <= (n.family == AF_INET ? 32 : 128);
+                n.prefix = bits;
+            }
+        } else if (parse_ip(item, n.family, n.addr)) {
+            n.prefix = n.family == AF_INET ? 32 : 128;
+            ok = true;
+        }
+        if (ok) nets_.push_back(n);
+        else literals_.emplace_back(item);
+        if (comma == spec.npos) break;
+        start = comma + 1;
+    }
+}
+
+bool TrustedHosts::contains_ip(int family, const uint8_t* addr) const {
+    for (const Net& n : nets_) {
+        if (n.family != family) continue;
+        int full = n.prefix / 8, rest = n.prefix % 8;
+        if (std::memcmp(n.addr, addr, static_cast<size_t>(full)) != 0) continue;
+        if (rest) {
+            uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+            if ((n.addr[full] & mask) != (addr[full] & mask)) continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+bool TrustedHosts::contains(std::string_view host) const {
+    if (always_) return true;
+    if (host.empty()) return false;
+    int family;
+    uint8_t addr[16];
+    if (parse_ip(host, family, addr)) return contains_ip(family, addr);
+    for (const std::string& l : literals_)
+        if (l == host) return true;
+    return false;
+}
+
+bool TrustedHosts::contains(const sockaddr* sa) const {
+    if (always_) return true;
+    if (sa->sa_family == AF_INET)
+        return contains_ip(AF_INET, reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr));
+    if (sa->sa_family == AF_INET6)
+        return contains_ip(AF_INET6,
+                           reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr));
+    return false;
+}
+
+void TrustedHosts::client_address(std::string_view xff, std::string& host, int& port) const {
+    // Split on ',' and strip each item; with every host trusted (or "*"), the first one.
+    std::vector<std::string_view> items;
+    size_t start = 0;
+    for (;;) {
+        size_t comma = xff.find(',', start);
+        items.push_back(strip_ws(xff.substr(start, comma == xff.npos ? xff.npos : comma - start)));
+        if (comma == xff.npos) break;
+        start = comma + 1;
+    }
+    if (!always_) {
+        for (size_t i = items.size(); i-- > 0;) {
+            parse_host_port(items[i], host, port);
+            if (!contains(host)) return;
+        }
+    }
+    parse_host_port(items[0], host, port);
+}
+
+void Server::apply_proxy_headers(Conn& c) {
+    RequestData& r = *c.req;
+    if (!c.peer_len || !trusted_.contains(reinterpret_cast<const sockaddr*>(&c.peer))) return;
+    const HeaderSpan* proto = nullptr;
+    size_t xff_count = 0;
+    const HeaderSpan* xff_first = nullptr;
+    for (const HeaderSpan& h : r.headers) {
+        std::string_view name = r.header_name(h);
+        if (name.size() < 15 || name[0] != 'x') continue;
+        if (name == "x-forwarded-proto") proto = &h;  // the last one wins, as in uvicorn
+        else if (name == "x-forwarded-for") {
+            if (!xff_count++) xff_first = &h;
+        }
+    }
+    if (proto) {
+        std::string_view v = strip_ws(r.header_value(*proto));
+        if (v == "http") r.scheme = "http";
+        else if (v == "https") r.scheme = "https";
+        else if (v == "ws") r.scheme = "ws";
+        else if (v == "wss") r.scheme = "wss";
+    }
+    if (xff_count) {
+        std::string joined;
+        if (xff_count == 1) {
+            joined.assign(r.header_value(*xff_first));
+        } else {
+            for (const HeaderSpan& h : r.headers) {
+                if (r.header_name(h) != "x-forwarded-for") continue;
+                if (!joined.empty() || &h != xff_first) joined += ", ";
+                joined.append(r.header_value(h));
+            }
+        }
+        std::string host;
+        int port = 0;
+        trusted_.client_address(joined, host, port);
+        if (!host.empty()) {
+            r.forwarded_client = true;
+            r.client_host = std::move(host);
+            r.client_port = port;
+        }
+    }
+}
+
+std::string access_client(const RequestData& r) {
+    std::string host;
+    int port = 0;
+    if (r.forwarded_client) {
+        host = r.client_host;
+        port = r.client_port;
+    } else if (!r.peer_len || !net::format_address(reinterpret_cast<const sockaddr*>(&r.peer), host, port)) {
+        return std::string();
+    }
+    host += ':';
+    host += std::to_string(port);
+    return host;
+}
+
+std::string access_path(const RequestData& r) {
+    std::string out;
+    quote_append(r.path(), "/", out);
+    if (r.query_len) {
+        out += '?';
+        out.append(r.query());
+    }
+    return out;
 }
 
 }  // namespace astra::http

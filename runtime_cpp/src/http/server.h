@@ -29,15 +29,48 @@
 
 namespace astra::http {
 
+// Limits and timeouts: docs/http-hardening.md. Timeouts are checked by one sweep per second over
+// all connections (no per-connection timers), so one fires between its value and a second
+// later, never earlier; 0 disables a timeout.
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8000;
+    bool listen = true;                      // false: no listening socket (connections come through adopt())
     bool reuse_port = false;
     int backlog = 1024;
     std::string server_header = "astraapi";  // empty: no server header
-    size_t max_header_size = 64 * 1024;      // request line + headers -> 431
+    size_t max_header_size = 64 * 1024;      // request line + headers (+ trailers) -> 431
+    size_t max_header_count = 100;           // header fields per request -> 431
     size_t max_body_size = 16 * 1024 * 1024; // -> 413
-    unsigned idle_timeout = 5;               // seconds, keep-alive idle connections
+    size_t max_chunk_ext_size = 16 * 1024;   // chunk-extension bytes per request -> 400
+    uint64_t idle_timeout_ms = 5000;         // keep-alive: no request started for this long -> close
+    uint64_t header_timeout_ms = 10000;      // request line + headers not complete this long after their first byte -> 408
+    uint64_t body_timeout_ms = 30000;        // no body byte received (or no response byte taken) for this long -> 408 / close
+    size_t max_connections = 10000;          // beyond: accept, answer 503, close (0: no limit)
+    bool access_log = false;                 // Dispatcher::on_access for each answered request
+    bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
+    std::string forwarded_allow_ips = "127.0.0.1";  // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
+};
+
+// uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
+class TrustedHosts {
+public:
+    explicit TrustedHosts(std::string_view spec);
+    bool contains(std::string_view host) const;
+    bool contains(const sockaddr* sa) const;
+    // X-Forwarded-For (joined with ", ") -> the first untrusted host from the right.
+    void client_address(std::string_view xff, std::string& host, int& port) const;
+
+private:
+    struct Net {
+        int family;
+        uint8_t addr[16];
+        int prefix;
+    };
+    bool contains_ip(int family, const uint8_t* addr) const;
+    bool always_ = false;
+    std::vector<Net> nets_;  // single addresses are /32 or /128
+    std::vector<std::string> literals_;
 };
 
 struct ConnId {
@@ -63,6 +96,11 @@ struct RequestData {
     bool keep_alive = true;
     sockaddr_storage peer{};
     socklen_t peer_len = 0;
+    // Set from trusted proxy headers at dispatch (ServerOptions::proxy_headers).
+    bool forwarded_client = false;
+    std::string client_host;  // when forwarded_client
+    int client_port = 0;
+    std::string_view scheme = "http";  // static storage: "http", "https", "ws", "wss"
 
     std::string_view view(size_t off, size_t len) const { return std::string_view(buf.data() + off, len); }
     std::string_view raw_path() const { return view(raw_path_off, raw_path_len); }
@@ -92,7 +130,18 @@ public:
     // Server::acquire_request in its place); params are views into req->buf.
     virtual void on_request(Server& server, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
                             const std::string_view* params, size_t param_count) = 0;
+    // With ServerOptions::access_log: a built-in answer (404, 405, 307, 500) was written for `req`.
+    // (Answers through respond() are the dispatcher's to log: it holds the request then.)
+    virtual void on_access(const RequestData& req, int status) {
+        (void)req;
+        (void)status;
+    }
 };
+
+// "127.0.0.1:54321" as uvicorn's access log writes the client; the forwarded client if any.
+std::string access_client(const RequestData& r);
+// The request line's path as uvicorn's access log writes it: quote(path) + "?" + query.
+std::string access_path(const RequestData& r);
 
 enum class RespondResult { Ok, Gone, NotAwaiting, BadResponse };
 
@@ -119,14 +168,24 @@ public:
     void poll();
     // Stop listening and close every connection. Safe inside a dispatch.
     void close();
+    // Graceful shutdown, step 1: accept what is queued, stop listening, close idle keep-alive
+    // connections; requests already started run to completion and are answered with
+    // `connection: close`. connection_count() reaches 0 when all are done; then close().
+    void shutdown();
+    bool draining() const { return draining_; }
+    // Serve an already connected socket (non-blocking is set here). False (fd closed) if
+    // it cannot be registered. Used with options.listen = false (fuzzing, tests).
+    bool adopt(int fd, const sockaddr* peer, socklen_t peer_len);
 
     // Answer the request in flight on `id`. headers==nullptr with default_json: the
     // default `content-length` + `content-type: application/json`. On BadResponse nothing
     // was written and `error` says why (the caller then uses respond_internal_error).
+    // `log_req`: the request, for the access log (written before any pipelined request runs).
     RespondResult respond(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
-                          bool default_json, const char* body, size_t body_len, std::string* error);
+                          bool default_json, const char* body, size_t body_len, std::string* error,
+                          const RequestData* log_req = nullptr);
     // 500 "Internal Server Error" (text/plain), then close the connection.
-    RespondResult respond_internal_error(ConnId id);
+    RespondResult respond_internal_error(ConnId id, const RequestData* log_req = nullptr);
     bool is_alive(ConnId id) const;
 
     std::unique_ptr<RequestData> acquire_request();
@@ -140,6 +199,11 @@ private:
 
     Conn* lookup(ConnId id) const;
     void accept_all();
+    Conn* open_conn(int fd, const sockaddr* peer, socklen_t peer_len);
+    void reject_busy(int fd);
+    void apply_proxy_headers(Conn& c);
+    bool conn_idle(const Conn& c) const;
+    void timeout_conn(Conn& c);
     void on_conn_event(Conn& c, uint32_t events);
     void on_lingering_event(Conn& c, uint32_t events);
     void drive(Conn& c);
@@ -149,6 +213,7 @@ private:
                        std::string_view body);
     void write_redirect(Conn& c, std::string_view new_path);
     void write_error_and_close(Conn& c, int status, std::string_view message);
+    void write_status_error(Conn& c, int status);
     void begin_head(Conn& c, int status);
     void append_body(Conn& c, const char* body, size_t len);
     void complete_response(Conn& c);
@@ -167,7 +232,9 @@ private:
     bool closed_ = false;
     bool in_poll_ = false;
     bool accept_paused_ = false;
-    uint64_t now_ = 0;  // monotonic seconds
+    bool draining_ = false;
+    TrustedHosts trusted_;
+    uint64_t now_ = 0;  // monotonic milliseconds (coarse clock), refreshed by each poll()
     DateCache date_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::vector<std::unique_ptr<Conn>> conns_;

@@ -1,0 +1,67 @@
+"""Server limits, timeouts and options: one frozen value, from `app.run(...)` kwargs or the
+`astraapi run/dev` command line, handed to every worker's native server.
+
+Defaults and what happens at each limit: docs/http-hardening.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    max_header_size: int = 64 * 1024  # request line + header fields (+ trailers), bytes -> 431
+    max_header_count: int = 100  # header fields per request -> 431
+    max_body_size: int = 16 * 1024 * 1024  # bytes -> 413
+    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers -> 408
+    body_timeout: float = 30.0  # seconds without a body byte (or without the client taking our answer) -> 408/close
+    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept (uvicorn: 5)
+    max_connections: int = 10000  # per worker; beyond it: 503 and close (uvicorn's --limit-concurrency answer)
+    access_log: bool = False  # uvicorn's access log line on "astraapi.access" (off: nothing on the hot path)
+    proxy_headers: bool = True  # X-Forwarded-For/-Proto from trusted peers (uvicorn's default: on)
+    forwarded_allow_ips: str | None = None  # None: $FORWARDED_ALLOW_IPS, else "127.0.0.1" (as uvicorn)
+    graceful_timeout: float = 30.0  # SIGTERM/SIGINT: how long in-flight requests may take to finish
+
+    def __post_init__(self) -> None:
+        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
+        for name in ("max_header_size", "max_header_count"):
+            if getattr(self, name) == 0:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "graceful_timeout"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> ServerConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise TypeError(f"unknown server option(s): {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+        return cls(**kwargs)
+
+    def trusted_ips(self) -> str:
+        if self.forwarded_allow_ips is not None:
+            return self.forwarded_allow_ips
+        return os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+    def server_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for astraapi._runtime.Server (0 disables a timeout / the connection limit)."""
+        return {
+            "max_header_size": self.max_header_size,
+            "max_header_count": self.max_header_count,
+            "max_body_size": self.max_body_size,
+            "header_timeout": float(self.header_timeout),
+            "body_timeout": float(self.body_timeout),
+            "idle_timeout": float(self.keep_alive_timeout),
+            "max_connections": self.max_connections,
+            "access_log": self.access_log,
+            "proxy_headers": self.proxy_headers,
+            "forwarded_allow_ips": self.trusted_ips(),
+        }
