@@ -102,15 +102,41 @@ def analyze_app(app: Any) -> AppAnalysis:
 
 def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
     analysis = analyze_app(app)
+    routes, schemas_json = _openapi_routes(app, analysis)
+    from astraapi.compiler.openapi_schema import openapi_settings
+
     return AppIR(
         ir_version=IR_VERSION,
         app_ref=app_ref,
         title=app.title,
         version=app.version,
         redirect_slashes=app.redirect_slashes,
-        routes=tuple(route.ir for route in analysis.routes),
+        routes=routes,
         models=analysis.models,
+        openapi_settings_json=openapi_settings(app),
+        schemas_json=schemas_json,
     )
+
+
+_openapi_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], tuple[tuple[RouteIR, ...], str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _openapi_routes(app: Any, analysis: AppAnalysis) -> tuple[tuple[RouteIR, ...], str]:
+    """The routes' IR with their OpenAPI fields (see astraapi.compiler.openapi_schema), cached."""
+    from astraapi.compiler.openapi_schema import with_openapi
+
+    separate = getattr(app, "separate_input_output_schemas", True)
+    unique_id_function = getattr(app.router, "generate_unique_id_function", Default)
+    key = (id(analysis), separate, unique_id_function)
+    cached = _openapi_cache.get(app)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    result = with_openapi(analysis.routes, separate_input_output_schemas=separate,
+                          generate_unique_id_function=unique_id_function)
+    _openapi_cache[app] = (key, result)
+    return result
 
 
 # --------------------------------------------------------------------------- helpers
