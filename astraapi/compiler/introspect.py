@@ -102,7 +102,7 @@ def analyze_app(app: Any) -> AppAnalysis:
 
 def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
     analysis = analyze_app(app)
-    routes, schemas_json = _openapi_routes(app, analysis)
+    routes, schemas_json, openapi_error = _openapi_routes(app, analysis)
     from astraapi.compiler.openapi_schema import openapi_settings
 
     return AppIR(
@@ -115,16 +115,19 @@ def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
         models=analysis.models,
         openapi_settings_json=openapi_settings(app),
         schemas_json=schemas_json,
+        openapi_error=openapi_error,
     )
 
 
-_openapi_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], tuple[tuple[RouteIR, ...], str]]] = (
-    weakref.WeakKeyDictionary()
-)
+_OpenAPIParts = tuple[tuple[RouteIR, ...], "str | None", "str | None"]
+_openapi_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], _OpenAPIParts]] = weakref.WeakKeyDictionary()
 
 
-def _openapi_routes(app: Any, analysis: AppAnalysis) -> tuple[tuple[RouteIR, ...], str]:
-    """The routes' IR with their OpenAPI fields (see astraapi.compiler.openapi_schema), cached."""
+def _openapi_routes(app: Any, analysis: AppAnalysis) -> _OpenAPIParts:
+    """The routes' IR with their OpenAPI fields (see astraapi.compiler.openapi_schema), cached.
+
+    When they cannot be computed, the routes come without them and the reason is returned:
+    serving does not depend on the document."""
     from astraapi.compiler.openapi_schema import with_openapi
 
     separate = getattr(app, "separate_input_output_schemas", True)
@@ -133,8 +136,12 @@ def _openapi_routes(app: Any, analysis: AppAnalysis) -> tuple[tuple[RouteIR, ...
     cached = _openapi_cache.get(app)
     if cached is not None and cached[0] == key:
         return cached[1]
-    result = with_openapi(analysis.routes, separate_input_output_schemas=separate,
-                          generate_unique_id_function=unique_id_function)
+    try:
+        routes, schemas_json = with_openapi(analysis.routes, separate_input_output_schemas=separate,
+                                            generate_unique_id_function=unique_id_function)
+        result: _OpenAPIParts = (routes, schemas_json, None)
+    except Exception as error:  # pydantic raises several classes for types without a JSON Schema
+        result = (tuple(route.ir for route in analysis.routes), None, f"{type(error).__name__}: {error}")
     _openapi_cache[app] = (key, result)
     return result
 

@@ -154,6 +154,9 @@ class AppIR:
     # schemas of every model the routes reach, as JSON text.
     openapi_settings_json: str | None = None
     schemas_json: str | None = None
+    # Why the OpenAPI pieces could not be computed (e.g. a type pydantic has no JSON Schema for):
+    # the app still serves, and asking for the document raises this (FastAPI fails there too).
+    openapi_error: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(

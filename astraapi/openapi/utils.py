@@ -18,6 +18,7 @@ from typing import Any
 
 from astraapi.compiler.ir import AppIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
+from astraapi.exceptions import AstraAPIError
 from astraapi.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from astraapi.openapi.models import OpenAPI
 
@@ -281,6 +282,8 @@ def openapi_document(
 
 def openapi_from_ir(ir: AppIR) -> dict[str, Any]:
     """The app's OpenAPI document: a function of its IR only."""
+    if ir.openapi_error is not None:
+        raise AstraAPIError(f"cannot generate the OpenAPI document: {ir.openapi_error}")
     settings = _loads(ir.openapi_settings_json) or {}
     return openapi_document(
         title=settings.get("title", ir.title),

@@ -6,6 +6,7 @@ import json
 import warnings
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
 from openapi_apps import APP_NAMES
 
@@ -162,3 +163,39 @@ def test_models_module_names():
         theirs = getattr(reference, name)
         if hasattr(theirs, "model_fields"):
             assert list(getattr(ours, name).model_fields) == list(theirs.model_fields), name
+
+
+class Opaque:
+    pass
+
+
+class Holder(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    thing: Opaque
+
+
+def test_a_type_without_json_schema_fails_the_document_not_the_app():
+    from astraapi import FastAPI
+    from astraapi.exceptions import AstraAPIError
+    from engine.harness import EngineClient
+
+    app = FastAPI()
+
+    @app.post("/holders")
+    def holders(holder: Holder):
+        return {}
+
+    @app.get("/ok")
+    def ok():
+        return {"ok": True}
+
+    ir = build_ir(app)
+    assert ir.openapi_error is not None and "Opaque" in ir.openapi_error
+    with pytest.raises(AstraAPIError, match="cannot generate the OpenAPI document"):
+        app.openapi()
+    client = EngineClient(app)
+    try:
+        assert client.request("GET", "/ok")[0] == 200
+        assert client.request("GET", "/openapi.json")[0] == 500  # FastAPI answers 500 there too
+    finally:
+        client.close()
