@@ -44,6 +44,7 @@ class AstraAPI:
         generate_unique_id_function: Callable[[APIRoute], str] = Default,
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
+        webhooks: APIRouter | None = None,
     ) -> None:
         self.debug = debug
         self.title = title
@@ -64,6 +65,7 @@ class AstraAPI:
         self.servers = servers or []
         self.separate_input_output_schemas = separate_input_output_schemas
         self.openapi_external_docs = openapi_external_docs
+        self.webhooks = webhooks or APIRouter()  # documented in OpenAPI's "webhooks", never served
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_routes_key: tuple[int, ...] | None = None
@@ -88,7 +90,7 @@ class AstraAPI:
     def openapi(self) -> dict[str, Any]:
         """The app's OpenAPI document, made from its IR on first use and kept in `openapi_schema`
         (assign that attribute, or replace this method, to serve another document)."""
-        key = tuple(id(route) for route in self.routes)
+        key = tuple(id(route) for route in [*self.routes, *self.webhooks.routes])
         if not self.openapi_schema or self._openapi_routes_key != key:
             from astraapi.compiler.introspect import build_ir
             from astraapi.openapi.utils import openapi_from_ir

@@ -101,10 +101,10 @@ def analyze_app(app: Any) -> AppAnalysis:
 
 
 def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
-    analysis = analyze_app(app)
-    routes, schemas_json, openapi_error = _openapi_routes(app, analysis)
-    from astraapi.compiler.openapi_schema import openapi_settings
+    from astraapi.compiler.openapi_schema import app_openapi_parts
 
+    analysis = analyze_app(app)
+    routes, openapi_fields = app_openapi_parts(app, analysis)  # the routes with their OpenAPI fields
     return AppIR(
         ir_version=IR_VERSION,
         app_ref=app_ref,
@@ -113,37 +113,8 @@ def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
         redirect_slashes=app.redirect_slashes,
         routes=routes,
         models=analysis.models,
-        openapi_settings_json=openapi_settings(app),
-        schemas_json=schemas_json,
-        openapi_error=openapi_error,
+        **openapi_fields,
     )
-
-
-_OpenAPIParts = tuple[tuple[RouteIR, ...], "str | None", "str | None"]
-_openapi_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], _OpenAPIParts]] = weakref.WeakKeyDictionary()
-
-
-def _openapi_routes(app: Any, analysis: AppAnalysis) -> _OpenAPIParts:
-    """The routes' IR with their OpenAPI fields (see astraapi.compiler.openapi_schema), cached.
-
-    When they cannot be computed, the routes come without them and the reason is returned:
-    serving does not depend on the document."""
-    from astraapi.compiler.openapi_schema import with_openapi
-
-    separate = getattr(app, "separate_input_output_schemas", True)
-    unique_id_function = getattr(app.router, "generate_unique_id_function", Default)
-    key = (id(analysis), separate, unique_id_function)
-    cached = _openapi_cache.get(app)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    try:
-        routes, schemas_json = with_openapi(analysis.routes, separate_input_output_schemas=separate,
-                                            generate_unique_id_function=unique_id_function)
-        result: _OpenAPIParts = (routes, schemas_json, None)
-    except Exception as error:  # pydantic raises several classes for types without a JSON Schema
-        result = (tuple(route.ir for route in analysis.routes), None, f"{type(error).__name__}: {error}")
-    _openapi_cache[app] = (key, result)
-    return result
 
 
 # --------------------------------------------------------------------------- helpers

@@ -157,6 +157,7 @@ class AppIR:
     # Why the OpenAPI pieces could not be computed (e.g. a type pydantic has no JSON Schema for):
     # the app still serves, and asking for the document raises this (FastAPI fails there too).
     openapi_error: str | None = None
+    webhooks: tuple[RouteIR, ...] = ()  # `app.webhooks`: documented, never served
 
     def to_json(self) -> str:
         return json.dumps(
@@ -241,6 +242,6 @@ _NESTED.update(
             "tags": _strings,
             "responses": _many(ResponseIR),
         },
-        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR)},
+        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR)},
     }
 )

@@ -31,6 +31,7 @@ import inspect
 import json
 import re
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Annotated, Any, get_args
@@ -248,9 +249,6 @@ def unique_id_function(route: APIRoute, app_function: Any) -> Callable[[APIRoute
 # --------------------------------------------------------------------------- the IR
 
 
-_LOCATIONS = ("path", "query", "header", "cookie")
-
-
 def _marker(param: Any) -> Any:
     """The parameter's astraapi marker (Query(), Body(), ...), wherever it was written."""
     from astraapi import params
@@ -262,6 +260,34 @@ def _marker(param: Any) -> Any:
         if isinstance(arg, (params.Param, params.Body)):
             return arg
     return None
+
+
+# How each kind of endpoint parameter (IR `ParamIR.location`) enters the document: each function
+# receives the route's plan, the parameter's analysis and the list of body parameters to combine.
+# A new kind (a dependency's own parameters, forms and files, security schemes) adds its entry;
+# a kind without one (e.g. "request", the Request object) is not documented.
+
+
+def _document_parameter(plan: RouteOpenAPI, param: Any, body_params: list[tuple[str, str, FieldInfo]]) -> None:
+    """A path, query, header or cookie parameter: one entry of the operation's `parameters`."""
+    marker = _marker(param)
+    if marker is not None and not getattr(marker, "include_in_schema", True):
+        return
+    plan.param_fields[param.ir.name] = param_field(param.ir.alias, param.field_info)
+
+
+def _document_body(plan: RouteOpenAPI, param: Any, body_params: list[tuple[str, str, FieldInfo]]) -> None:
+    """A body parameter: part of the operation's `requestBody` (combined after all parameters)."""
+    body_params.append((param.ir.name, param.ir.alias, param.field_info))
+
+
+PARAMETER_KINDS: dict[str, Callable[[RouteOpenAPI, Any, list[tuple[str, str, FieldInfo]]], None]] = {
+    "path": _document_parameter,
+    "query": _document_parameter,
+    "header": _document_parameter,
+    "cookie": _document_parameter,
+    "body": _document_body,
+}
 
 
 def _examples(marker: Any) -> tuple[str | None, str | None]:
@@ -314,17 +340,11 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
         if not route.include_in_schema:
             continue
         plan.unique_id = route.operation_id or unique_id_function(route, generate_unique_id_function)(route)
-        body_params = []
+        body_params: list[tuple[str, str, FieldInfo]] = []
         for param in analysis.params:
-            if param.field_info is None:
-                continue
-            if param.ir.location in _LOCATIONS:
-                marker = _marker(param)
-                if marker is not None and not getattr(marker, "include_in_schema", True):
-                    continue
-                plan.param_fields[param.ir.name] = param_field(param.ir.alias, param.field_info)
-            elif param.ir.location == "body":
-                body_params.append((param.ir.name, param.ir.alias, param.field_info))
+            document = PARAMETER_KINDS.get(param.ir.location)
+            if document is not None and param.field_info is not None:
+                document(plan, param, body_params)
         if body_params:
             plan.body, plan.body_required, plan.body_media_type = body_field(
                 plan.unique_id, body_params, analysis.ir.body_embedded)
@@ -401,6 +421,45 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
     return tuple(result), dumps_fragment({name: definitions[name] for name in sorted(definitions)})
 
 
+_app_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """(the app's routes' IR with their OpenAPI fields, the AppIR's OpenAPI fields), cached.
+
+    The app's webhooks (`app.webhooks`, documented but not served) share the schema run with the
+    routes, as in FastAPI. When the pieces cannot be computed (a type pydantic has no JSON
+    Schema for, a failing `generate_unique_id_function`), the routes come without them and
+    `openapi_error` says why: serving never depends on the document.
+    """
+    from astraapi.compiler.introspect import _Analyzer
+
+    separate = getattr(app, "separate_input_output_schemas", True)
+    unique_id = getattr(app.router, "generate_unique_id_function", Default)
+    webhook_router = getattr(app, "webhooks", None)
+    webhook_records = list(getattr(webhook_router, "routes", []) or [])
+    key = (id(analysis), separate, unique_id, tuple(id(r) for r in webhook_records), openapi_settings(app))
+    cached = _app_cache.get(app)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
+    try:
+        webhooks = _Analyzer().run(webhook_records).routes if webhook_records else ()
+        routes, schemas_json = with_openapi((*analysis.routes, *webhooks), separate_input_output_schemas=separate,
+                                            generate_unique_id_function=unique_id)
+        count = len(analysis.routes)
+        fields.update(schemas_json=schemas_json, webhooks=routes[count:])
+        routes = routes[:count]
+    except Exception as error:  # pydantic raises several classes for types without a JSON Schema
+        routes = tuple(route.ir for route in analysis.routes)
+        fields["openapi_error"] = f"{type(error).__name__}: {error}"
+    result = (routes, fields)
+    _app_cache[app] = (key, result)
+    return result
+
+
 def openapi_settings(app: Any) -> str:
     """The app's document settings as JSON (read by astraapi.openapi.utils.openapi_from_ir)."""
     from astraapi.encoders import jsonable_encoder
@@ -422,6 +481,8 @@ def openapi_settings(app: Any) -> str:
 
 
 __all__ = [
+    "PARAMETER_KINDS",
+    "app_openapi_parts",
     "RouteOpenAPI",
     "SchemaField",
     "body_field",

@@ -227,7 +227,6 @@ def openapi_document(
     summary: str | None = None,
     description: str | None = None,
     webhooks: Sequence[RouteIR] = (),
-    webhook_schemas: dict[str, Any] | None = None,
     tags: list[dict[str, Any]] | None = None,
     servers: list[dict[str, Any]] | None = None,
     terms_of_service: str | None = None,
@@ -253,7 +252,6 @@ def openapi_document(
     if servers:
         output["servers"] = servers
     definitions = copy.deepcopy(schemas)
-    definitions.update(copy.deepcopy(webhook_schemas or {}))
     operation_ids: set[str] = set()
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -292,6 +290,7 @@ def openapi_from_ir(ir: AppIR) -> dict[str, Any]:
         summary=settings.get("summary"),
         description=settings.get("description"),
         routes=ir.routes,
+        webhooks=ir.webhooks,
         schemas=_loads(ir.schemas_json) or {},
         tags=settings.get("tags"),
         servers=settings.get("servers"),
@@ -303,7 +302,8 @@ def openapi_from_ir(ir: AppIR) -> dict[str, Any]:
 
 
 def routes_ir(routes: Sequence[Any], *, separate_input_output_schemas: bool = True) -> tuple[tuple[RouteIR, ...], dict[str, Any]]:
-    """Introspect route records (e.g. `app.routes`) into IR routes with their OpenAPI fields."""
+    """Introspect route records (e.g. `app.routes`) into IR routes with their OpenAPI fields,
+    and the component schemas they share."""
     from astraapi.compiler.introspect import _Analyzer
     from astraapi.compiler.openapi_schema import with_openapi
 
@@ -330,15 +330,13 @@ def get_openapi(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """FastAPI's `get_openapi`: the document for `routes` (e.g. `app.routes`), with these settings."""
-    ir_routes, schemas = routes_ir(routes, separate_input_output_schemas=separate_input_output_schemas)
-    webhook_routes: tuple[RouteIR, ...] = ()
-    webhook_schemas: dict[str, Any] = {}
-    if webhooks:
-        webhook_routes, webhook_schemas = routes_ir(
-            webhooks, separate_input_output_schemas=separate_input_output_schemas)
+    routes = list(routes)
+    ir_routes, schemas = routes_ir([*routes, *(webhooks or [])],
+                                   separate_input_output_schemas=separate_input_output_schemas)
     return openapi_document(
-        title=title, version=version, routes=ir_routes, schemas=schemas, openapi_version=openapi_version,
-        summary=summary, description=description, webhooks=webhook_routes, webhook_schemas=webhook_schemas,
+        title=title, version=version, routes=ir_routes[:len(routes)], schemas=schemas,
+        openapi_version=openapi_version, summary=summary, description=description,
+        webhooks=ir_routes[len(routes):],
         tags=tags, servers=servers, terms_of_service=terms_of_service, contact=contact,
         license_info=license_info, external_docs=external_docs,
     )
