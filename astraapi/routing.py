@@ -240,7 +240,7 @@ class APIRouter:
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
-        extra_tags = tuple(_tag_text(t) for t in (tags or []))
+        extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for route in router.routes:
             response_class = route.response_class
             if response_class is Default:

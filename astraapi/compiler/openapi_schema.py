@@ -130,8 +130,10 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
                 info.is_required(), getattr(info, "media_type", "application/json"))
     definitions: dict[str, Any] = {}
     for name, alias, info in body_params:
-        copied = dataclasses.replace(info) if dataclasses.is_dataclass(info) else _copy_field_info(info)
+        copied = _copy_field_info(info)
         copied.alias = alias
+        if alias != name:  # a declared alias is also the key validation reads (as FastAPI's Body sets it)
+            copied.validation_alias = copied.serialization_alias = alias
         definitions[name] = (info.annotation, copied)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

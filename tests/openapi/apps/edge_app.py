@@ -74,3 +74,22 @@ def upload_bytes(data: bytes = Body(...)):
 @app.get("/no-params", status_code=202, response_description="Accepted for later")
 async def no_params():
     return None
+
+
+class Pet(BaseModel):
+    name: str
+
+
+@app.post("/aliased")
+def aliased(pet: Pet = Body(alias="animal", title="The pet"), owner: str = Body(alias="ownerName", max_length=9)):
+    return {}
+
+
+@app.post("/single-titled")
+def single_titled(pet: Annotated[Pet, Body(title="Only pet", description="A pet", examples=[{"name": "Rex"}])]):
+    return {}
+
+
+@app.post("/single-example")
+def single_example(pet: Pet = Body(openapi_examples={"rex": {"summary": "A dog", "value": {"name": "Rex"}}})):
+    return {}

@@ -4,7 +4,7 @@ from enum import Enum
 from typing import Annotated, Optional, Union
 from uuid import UUID
 
-from FRAMEWORK import Cookie, FastAPI, Header, Path, Query
+from FRAMEWORK import Body, Cookie, FastAPI, Header, Path, Query
 
 app = FastAPI(title="Params", version="2.0")
 
@@ -61,4 +61,23 @@ def search(
     weight: Annotated[float, Query(ge=0.0, le=1.0)] = 0.5,
     sort: str = Query("asc", openapi_examples={"up": {"summary": "Ascending", "value": "asc"}, "down": {"value": "desc"}}),
 ):
+    return {}
+
+
+from decimal import Decimal
+
+
+@app.get("/numbers/{level}")
+def numbers(
+    level: Level,
+    amount: Annotated[Decimal, Query(max_digits=5, decimal_places=2)] = Decimal("1.50"),
+    ratio: Annotated[float, Query(ge=-1, le=1)] = 0,
+    picks: list[int] = Query(default_factory=lambda: [1, 2]),
+    x_ids: Annotated[list[int], Header()] = [],
+):
+    return {}
+
+
+@app.post("/optional-parts")
+def optional_parts(a: Annotated[Optional[int], Body()] = None, b: Annotated[Optional[str], Body()] = None):
     return {}

@@ -43,3 +43,21 @@ def home():
 app.include_router(pets)
 app.include_router(admin, prefix="/admin", tags=["admin"], deprecated=True, responses={403: {"description": "No"}})
 app.include_router(pets, prefix="/v2")
+
+
+outer = APIRouter(prefix="/outer", tags=["outer"])
+inner = APIRouter(tags=["inner"])
+
+
+@inner.get("/leaf")
+def leaf():
+    return {}
+
+
+@outer.get("/own")
+def own():
+    return {}
+
+
+outer.include_router(inner, prefix="/in", tags=["via"])
+app.include_router(outer, tags=["top"])
