@@ -80,7 +80,12 @@ def endpoint_description(route: APIRoute) -> str:
 
 
 class _SchemaGenerator(GenerateJsonSchema):
-    """pydantic's generator, with bytes described as binary content (as FastAPI does)."""
+    """pydantic's generator, with bytes described as binary content (as FastAPI does), and set
+    defaults listed in a fixed order (Python's set order changes from process to process; the IR,
+    and so the build's hash, must not)."""
+
+    def encode_default(self, dft: Any) -> Any:
+        return super().encode_default(_ordered_sets(dft))
 
     def bytes_schema(self, schema: core_schema.BytesSchema) -> dict[str, Any]:
         result: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
@@ -89,6 +94,19 @@ class _SchemaGenerator(GenerateJsonSchema):
             result["contentEncoding"] = "base64"
         self.update_with_validations(result, schema, self.ValidationsMapping.bytes)
         return result
+
+
+def _ordered_sets(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        from pydantic_core import to_jsonable_python
+
+        return sorted(value, key=lambda item: json.dumps(to_jsonable_python(item), sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_ordered_sets(item) for item in value) if isinstance(value, list) else tuple(
+            _ordered_sets(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _ordered_sets(item) for key, item in value.items()}
+    return value
 
 
 @dataclasses.dataclass(eq=False)

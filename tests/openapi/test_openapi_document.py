@@ -199,3 +199,33 @@ def test_a_type_without_json_schema_fails_the_document_not_the_app():
         assert client.request("GET", "/openapi.json")[0] == 500  # FastAPI answers 500 there too
     finally:
         client.close()
+
+
+SET_DEFAULTS_APP = '''
+from pydantic import BaseModel
+from astraapi import FastAPI, Query
+app = FastAPI()
+class Tagged(BaseModel):
+    tags: set[str] = {"delta", "alpha", "charlie", "bravo"}
+@app.post("/tagged")
+def tagged(x: Tagged, q: set[str] = Query({"zz", "aa", "mm"})) -> Tagged:
+    return x
+'''
+
+
+def test_ir_with_set_defaults_is_the_same_in_every_process(tmp_path):
+    """Set defaults appear in the document in a fixed order, so a build's IR hash does not depend
+    on the process's string hashing (FastAPI's order there is the set's iteration order)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "set_defaults.py").write_text(SET_DEFAULTS_APP)
+    script = ("import set_defaults; from astraapi.compiler.introspect import build_ir; "
+              "print(build_ir(set_defaults.app).ir_hash())")
+    hashes = {
+        subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(hashes) == 1
