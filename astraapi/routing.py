@@ -78,6 +78,9 @@ class APIRoute:
     responses: dict[Any, Any] = field(default_factory=dict)
     openapi_extra: dict[str, Any] | None = None
     generate_unique_id_function: Any = Default  # Default: the app's (FastAPI's generate_unique_id)
+    # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
+    # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
+    enum_tags: frozenset[str] = frozenset()
 
     @property
     def path_format(self) -> str:
@@ -86,6 +89,10 @@ class APIRoute:
 
 
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
+    return frozenset(_tag_text(t) for t in tags if isinstance(t, Enum) and not isinstance(t, str))
 
 
 def _tag_text(tag: str | Enum) -> str:
@@ -170,6 +177,7 @@ class APIRouter:
                 response_model=response_model,
                 status_code=status_code,
                 tags=tuple(_tag_text(t) for t in [*self.tags, *(tags or [])]),
+                enum_tags=_enum_tags([*self.tags, *(tags or [])]),
                 summary=summary,
                 description=description,
                 response_description=response_description,
@@ -250,6 +258,7 @@ class APIRouter:
                     route,
                     path=self.prefix + prefix + route.path,
                     tags=extra_tags + route.tags,
+                    enum_tags=route.enum_tags | _enum_tags([*self.tags, *(tags or [])]),
                     response_class=response_class,
                     include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
                     responses={**self.responses, **(responses or {}), **route.responses},

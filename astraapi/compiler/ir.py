@@ -139,6 +139,7 @@ class RouteIR:
     body_media_type: str = "application/json"
     body_example_json: str | None = None
     body_openapi_examples_json: str | None = None
+    enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ _NESTED.update(
             "response_model": _one(TypeRef),
             "tags": _strings,
             "responses": _many(ResponseIR),
+            "enum_tags": _strings,
         },
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR)},
     }

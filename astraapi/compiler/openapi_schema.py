@@ -437,6 +437,7 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             body_media_type=plan.body_media_type,
             body_example_json=body_example,
             body_openapi_examples_json=body_examples,
+            enum_tags=tuple(sorted(getattr(route, "enum_tags", ()))),
         ))
     return tuple(result), dumps_fragment({name: definitions[name] for name in sorted(definitions)})
 

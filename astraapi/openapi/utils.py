@@ -14,6 +14,7 @@ import http.client
 import json
 import warnings
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from astraapi.compiler.ir import AppIR, ParamIR, RouteIR
@@ -84,6 +85,21 @@ def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
     return not (code < 200 or code in {204, 205, 304})
 
 
+_ENUM_TAGS: dict[str, Enum] = {}
+
+
+def _enum_tag(value: str) -> Enum:
+    """A tag that was declared as a member of a non-str Enum. FastAPI keeps such members in the
+    operation, where the OpenAPI model's `tags: list[str]` rejects them: that path's item is then
+    written as built instead of through the model (another key order). An Enum member here
+    reproduces that; `jsonable_encoder` writes its value."""
+    member = _ENUM_TAGS.get(value)
+    if member is None:
+        member = _ENUM_TAGS[value] = Enum("Tag", [("tag", value)]).tag  # type: ignore[attr-defined]
+    return member
+
+
+
 def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
@@ -147,7 +163,7 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
                      definitions: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {}
     if route.tags:
-        operation["tags"] = list(route.tags)
+        operation["tags"] = [_enum_tag(tag) if tag in route.enum_tags else tag for tag in route.tags]
     operation["summary"] = route.summary or route.name.replace("_", " ").title()
     if route.description:
         operation["description"] = route.description
