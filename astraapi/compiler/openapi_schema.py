@@ -26,6 +26,7 @@ a new kind of declaration (dependencies, forms, security) adds its function and 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import json
@@ -101,9 +102,10 @@ def _ordered_sets(value: Any) -> Any:
         from pydantic_core import to_jsonable_python
 
         return sorted(value, key=lambda item: json.dumps(to_jsonable_python(item), sort_keys=True))
-    if isinstance(value, (list, tuple)):
-        return type(value)(_ordered_sets(item) for item in value) if isinstance(value, list) else tuple(
-            _ordered_sets(item) for item in value)
+    if isinstance(value, list):
+        return [_ordered_sets(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_ordered_sets(item) for item in value)
     if isinstance(value, dict):
         return {key: _ordered_sets(item) for key, item in value.items()}
     return value
@@ -143,12 +145,12 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
                embedded: bool) -> tuple[SchemaField, bool, str]:
     """The request body: (field, required, media type). `body_params`: (name, alias, FieldInfo)."""
     if not embedded:
-        name, alias, info = body_params[0]
+        _, alias, info = body_params[0]
         return (SchemaField(alias, info.annotation, info.title, "validation", _field_adapter(info.annotation, info)),
                 info.is_required(), getattr(info, "media_type", "application/json"))
     definitions: dict[str, Any] = {}
     for name, alias, info in body_params:
-        copied = _copy_field_info(info)
+        copied = copy.copy(info)
         copied.alias = alias
         if alias != name:  # a declared alias is also the key validation reads (as FastAPI's Body sets it)
             copied.validation_alias = copied.serialization_alias = alias
@@ -162,12 +164,6 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
     wrapper = FieldInfo(annotation=model, alias="body") if required else FieldInfo(
         annotation=model, alias="body", default=None)
     return SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required, media_type
-
-
-def _copy_field_info(info: FieldInfo) -> FieldInfo:
-    import copy
-
-    return copy.copy(info)
 
 
 def response_field(name: str, annotation: Any) -> SchemaField:

@@ -15,7 +15,7 @@ from support.paths import MODES
 warnings.filterwarnings("ignore", message=".*deprecated.*")
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 
-DEFAULT_PAGES = ["/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"]
+DEFAULT_PAGES = ["/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect", "/docs/", "/openapi.json/"]
 PAGES = {
     "settings_app": ["/api/schema.json", "/api/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"],
 }
