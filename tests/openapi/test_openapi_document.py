@@ -229,3 +229,14 @@ def test_ir_with_set_defaults_is_the_same_in_every_process(tmp_path):
         for seed in (1, 2, 3, 4)
     }
     assert len(hashes) == 1
+
+
+def test_generate_unique_id_matches_fastapi(load_pair):
+    from fastapi.routing import APIRoute as FastAPIRoute
+    from fastapi.utils import generate_unique_id as reference
+
+    from astraapi.utils import generate_unique_id
+
+    theirs, ours = load_pair("params_app")
+    expected = [reference(r) for r in theirs.routes if isinstance(r, FastAPIRoute)]
+    assert [generate_unique_id(r) for r in ours.routes if r.include_in_schema] == expected

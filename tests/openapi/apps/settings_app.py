@@ -12,7 +12,9 @@ def custom_id(route) -> str:
 
 
 app = FastAPI(separate_input_output_schemas=False, generate_unique_id_function=custom_id,
-              openapi_url="/api/schema.json", docs_url="/api/docs", redoc_url=None)
+              openapi_url="/api/schema.json", docs_url="/api/docs", redoc_url=None, title="Réglages ✓",
+              swagger_ui_parameters={"syntaxHighlight": False, "docExpansion": "none"},
+              swagger_ui_init_oauth={"clientId": "client<id>", "usePkceWithAuthorizationCodeGrant": True})
 
 
 class Item(BaseModel):
