@@ -66,3 +66,21 @@ def enum_tagged():
 
 
 app.include_router(router)
+
+
+from datetime import timedelta
+
+from pydantic import HttpUrl
+
+
+class Link(BaseModel):
+    url: HttpUrl
+    ttl: timedelta = timedelta(hours=1)
+    weights: dict[int, float] = {}
+    parts: tuple[int, str] = (1, "a")
+    rest: tuple[int, ...] = ()
+
+
+@app.post("/links")
+def links(weights: dict[int, float], link: Link) -> dict[str, Link]:
+    return {}
