@@ -40,7 +40,7 @@ def test_items_example_matches_fastapi(tmp_path):
     assert dumps(ours.app.openapi()) == dumps(reference.openapi())
 
 
-@pytest.mark.parametrize("name", APP_NAMES)
+@pytest.mark.parametrize("name", [name for name in APP_NAMES if name != "custom_app"])  # custom: its own document
 def test_document_is_a_function_of_the_ir(load_pair, name):
     """The document made from the IR's JSON dump (as a compiled build stores it) is the same."""
     _, ours = load_pair(name)
