@@ -6,6 +6,9 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
+from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from astraapi.requests import Request
+from astraapi.responses import HTMLResponse, JSONResponse
 from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
 
 
@@ -26,17 +29,126 @@ class AstraAPI:
         default_response_class: Any = Default,
         redirect_slashes: bool = True,
         root_path: str = "",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        root_path_in_servers: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
+        webhooks: APIRouter | None = None,
     ) -> None:
         self.debug = debug
         self.title = title
         self.summary = summary
         self.description = description
         self.version = version
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
         self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.root_path_in_servers = root_path_in_servers
         self.docs_url = docs_url
         self.redoc_url = redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.servers = servers or []
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
+        self.webhooks = webhooks or APIRouter()  # documented in OpenAPI's "webhooks", never served
+        self.openapi_version = "3.1.0"
+        self.openapi_schema: dict[str, Any] | None = None
+        self._openapi_routes_key: tuple[int, ...] | None = None
+        if self.openapi_url:
+            if not self.title:
+                raise AssertionError("A title must be provided for OpenAPI, e.g.: 'My API'")
+            if not self.version:
+                raise AssertionError("A version must be provided for OpenAPI, e.g.: '2.1.0'")
         self.root_path = root_path
-        self.router = APIRouter(default_response_class=default_response_class, redirect_slashes=redirect_slashes)
+        self.router = APIRouter(
+            default_response_class=default_response_class,
+            redirect_slashes=redirect_slashes,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+        )
+        self.setup()
+
+    # ------------------------------------------------------------------ OpenAPI and the docs pages
+
+    def openapi(self) -> dict[str, Any]:
+        """The app's OpenAPI document, made from its IR on first use and kept in `openapi_schema`
+        (assign that attribute, or replace this method, to serve another document)."""
+        key = tuple(id(route) for route in [*self.routes, *self.webhooks.routes])
+        if not self.openapi_schema or self._openapi_routes_key != key:
+            from astraapi.compiler.introspect import build_ir
+            from astraapi.openapi.utils import openapi_from_ir
+
+            self.openapi_schema = openapi_from_ir(build_ir(self))
+            self._openapi_routes_key = key
+        return self.openapi_schema
+
+    def setup(self) -> None:
+        """Declare the OpenAPI document and docs routes (first in `routes`, not in the schema, as
+        FastAPI does). They are ordinary routes: both serving modes run them."""
+        site = declaration_site()
+
+        def add(path: str, endpoint: Callable[..., Any]) -> None:
+            self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
+
+        if self.openapi_url:
+
+            async def openapi(req: Request) -> JSONResponse:
+                root_path = self.root_path.rstrip("/")
+                schema = self.openapi()
+                if root_path and self.root_path_in_servers:
+                    server_urls = {s.get("url") for s in schema.get("servers", [])}
+                    if root_path not in server_urls:
+                        schema = dict(schema)
+                        schema["servers"] = [{"url": root_path}] + schema.get("servers", [])
+                return JSONResponse(schema)
+
+            add(self.openapi_url, openapi)
+        if self.openapi_url and self.docs_url:
+
+            async def swagger_ui_html(req: Request) -> HTMLResponse:
+                root_path = self.root_path.rstrip("/")
+                oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
+                if oauth2_redirect_url:
+                    oauth2_redirect_url = root_path + oauth2_redirect_url
+                return get_swagger_ui_html(
+                    openapi_url=root_path + (self.openapi_url or ""),
+                    title=f"{self.title} - Swagger UI",
+                    oauth2_redirect_url=oauth2_redirect_url,
+                    init_oauth=self.swagger_ui_init_oauth,
+                    swagger_ui_parameters=self.swagger_ui_parameters,
+                )
+
+            add(self.docs_url, swagger_ui_html)
+            if self.swagger_ui_oauth2_redirect_url:
+
+                async def swagger_ui_redirect(req: Request) -> HTMLResponse:
+                    return get_swagger_ui_oauth2_redirect_html()
+
+                add(self.swagger_ui_oauth2_redirect_url, swagger_ui_redirect)
+        if self.openapi_url and self.redoc_url:
+
+            async def redoc_html(req: Request) -> HTMLResponse:
+                root_path = self.root_path.rstrip("/")
+                return get_redoc_html(openapi_url=root_path + (self.openapi_url or ""), title=f"{self.title} - ReDoc")
+
+            add(self.redoc_url, redoc_html)
 
     @property
     def routes(self) -> list[APIRoute]:
@@ -86,8 +198,13 @@ class AstraAPI:
         prefix: str = "",
         tags: list[str | Enum] | None = None,
         include_in_schema: bool = True,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default,
     ) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema)
+        self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
+                                   responses=responses, deprecated=deprecated,
+                                   generate_unique_id_function=generate_unique_id_function)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
             build_dir: str | None = None, **options: Any) -> None:

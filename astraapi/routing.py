@@ -8,6 +8,7 @@ problem together.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,23 @@ class APIRoute:
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
     responses: dict[Any, Any] = field(default_factory=dict)
+    openapi_extra: dict[str, Any] | None = None
+    generate_unique_id_function: Any = Default  # Default: the app's (FastAPI's generate_unique_id)
+    # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
+    # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
+    enum_tags: frozenset[str] = frozenset()
+
+    @property
+    def path_format(self) -> str:
+        """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
+        return _CONVERTOR.sub(r"{\1}", self.path)
+
+
+_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
+    return frozenset(_tag_text(t) for t in tags if isinstance(t, Enum) and not isinstance(t, str))
 
 
 def _tag_text(tag: str | Enum) -> str:
@@ -98,6 +116,9 @@ class APIRouter:
         default_response_class: Any = Default,
         include_in_schema: bool = True,
         redirect_slashes: bool = True,
+        responses: dict[Any, Any] | None = None,
+        deprecated: bool | None = None,
+        generate_unique_id_function: Any = Default,
     ) -> None:
         if prefix:
             if not prefix.startswith("/"):
@@ -109,6 +130,9 @@ class APIRouter:
         self.default_response_class = default_response_class
         self.include_in_schema = include_in_schema
         self.redirect_slashes = redirect_slashes
+        self.responses: dict[Any, Any] = dict(responses or {})
+        self.deprecated = deprecated
+        self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[APIRoute] = []
 
     def add_api_route(
@@ -133,6 +157,8 @@ class APIRouter:
         include_in_schema: bool = True,
         response_class: Any = Default,
         name: str | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+        generate_unique_id_function: Any = Default,
         _site: tuple[str, int] | None = None,
     ) -> None:
         decl_file, decl_line = _site or declaration_site()
@@ -151,10 +177,11 @@ class APIRouter:
                 response_model=response_model,
                 status_code=status_code,
                 tags=tuple(_tag_text(t) for t in [*self.tags, *(tags or [])]),
+                enum_tags=_enum_tags([*self.tags, *(tags or [])]),
                 summary=summary,
                 description=description,
                 response_description=response_description,
-                deprecated=deprecated,
+                deprecated=deprecated or self.deprecated,
                 operation_id=operation_id,
                 response_class=response_class,
                 include_in_schema=include_in_schema and self.include_in_schema,
@@ -162,7 +189,11 @@ class APIRouter:
                 response_model_exclude_unset=response_model_exclude_unset,
                 response_model_exclude_defaults=response_model_exclude_defaults,
                 response_model_exclude_none=response_model_exclude_none,
-                responses=dict(responses or {}),
+                responses={**self.responses, **(responses or {})},
+                openapi_extra=openapi_extra,
+                generate_unique_id_function=generate_unique_id_function
+                if generate_unique_id_function is not Default
+                else self.generate_unique_id_function,
             )
         )
 
@@ -208,13 +239,16 @@ class APIRouter:
         prefix: str = "",
         tags: list[str | Enum] | None = None,
         include_in_schema: bool = True,
+        responses: dict[Any, Any] | None = None,
+        deprecated: bool | None = None,
+        generate_unique_id_function: Any = Default,
     ) -> None:
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
-        extra_tags = tuple(_tag_text(t) for t in (tags or []))
+        extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for route in router.routes:
             response_class = route.response_class
             if response_class is Default:
@@ -224,7 +258,21 @@ class APIRouter:
                     route,
                     path=self.prefix + prefix + route.path,
                     tags=extra_tags + route.tags,
+                    enum_tags=route.enum_tags | _enum_tags([*self.tags, *(tags or [])]),
                     response_class=response_class,
                     include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
+                    responses={**self.responses, **(responses or {}), **route.responses},
+                    deprecated=route.deprecated or deprecated or self.deprecated,
+                    generate_unique_id_function=_first_given(
+                        route.generate_unique_id_function, generate_unique_id_function,
+                        self.generate_unique_id_function,
+                    ),
                 )
             )
+
+
+def _first_given(*choices: Any) -> Any:
+    for choice in choices:
+        if choice is not Default:
+            return choice
+    return Default

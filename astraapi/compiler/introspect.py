@@ -102,15 +102,19 @@ def analyze_app(app: Any) -> AppAnalysis:
 
 
 def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
+    from astraapi.compiler.openapi_schema import app_openapi_parts
+
     analysis = analyze_app(app)
+    routes, openapi_fields = app_openapi_parts(app, analysis)  # the routes with their OpenAPI fields
     return AppIR(
         ir_version=IR_VERSION,
         app_ref=app_ref,
         title=app.title,
         version=app.version,
         redirect_slashes=app.redirect_slashes,
-        routes=tuple(route.ir for route in analysis.routes),
+        routes=routes,
         models=analysis.models,
+        **openapi_fields,
     )
 
 

@@ -86,6 +86,22 @@ class ParamIR:
     constraints: tuple[tuple[str, str], ...]  # (name, JSON value), sorted by name
     embed: bool = False  # body parameters: read from the body object under `alias`
     is_sequence: bool = False  # query/header: collect every occurrence, not the last/first one
+    # OpenAPI (computed in introspection; JSON text keeps the document's key order)
+    schema_json: str | None = None  # the parameter's JSON Schema, titled (path/query/header/cookie)
+    description: str | None = None
+    deprecated: bool = False
+    example_json: str | None = None  # the deprecated `example=`, when given
+    openapi_examples_json: str | None = None  # `openapi_examples=`, when given
+    include_in_schema: bool = True
+
+
+@dataclass(frozen=True)
+class ResponseIR:
+    """One entry of a route's `responses=`: the declared object and the schema of its `model`."""
+
+    status: str  # str() of the declared key: "404", "4XX", "default", ...
+    spec_json: str  # the declared object without "model", as JSON
+    schema_json: str | None = None  # the model's JSON Schema (serialization mode)
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,24 @@ class RouteIR:
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
     body_embedded: bool = False  # more than one body parameter, or Body(embed=True)
+    # OpenAPI (computed in introspection; *_json fields are JSON text in the document's key order)
+    description: str = ""  # the declared description, else the endpoint's docstring
+    response_description: str = "Successful Response"
+    operation_id: str | None = None  # as declared
+    unique_id: str = ""  # operation_id, else generate_unique_id_function(route)
+    deprecated: bool | None = None
+    openapi_extra_json: str | None = None
+    responses: tuple[ResponseIR, ...] = ()
+    response_media_type: str | None = "application/json"  # the response class's media_type
+    response_class_is_json: bool = True  # a JSONResponse subclass: the body schema is documented
+    openapi_status_code: str = "200"  # status_code, else the response class's default
+    response_schema_json: str | None = None  # the response model's JSON Schema
+    body_schema_json: str | None = None  # the request body's JSON Schema (Body_... when embedded)
+    body_required: bool = False
+    body_media_type: str = "application/json"
+    body_example_json: str | None = None
+    body_openapi_examples_json: str | None = None
+    enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
 
 
 @dataclass(frozen=True)
@@ -123,6 +157,14 @@ class AppIR:
     redirect_slashes: bool
     routes: tuple[RouteIR, ...]
     models: tuple[ModelIR, ...]
+    # OpenAPI: the app's document settings (info, servers, tags, ...) and the shared component
+    # schemas of every model the routes reach, as JSON text.
+    openapi_settings_json: str | None = None
+    schemas_json: str | None = None
+    # Why the OpenAPI pieces could not be computed (e.g. a type pydantic has no JSON Schema for):
+    # the app still serves, and asking for the document raises this (FastAPI fails there too).
+    openapi_error: str | None = None
+    webhooks: tuple[RouteIR, ...] = ()  # `app.webhooks`: documented, never served
 
     def to_json(self) -> str:
         return json.dumps(
@@ -199,13 +241,16 @@ _NESTED.update(
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings},
         ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
+        ResponseIR: {},
         RouteIR: {
             "methods": _strings,
             "source": _one(SourceLoc),
             "params": _many(ParamIR),
             "response_model": _one(TypeRef),
             "tags": _strings,
+            "responses": _many(ResponseIR),
+            "enum_tags": _strings,
         },
-        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR)},
+        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR)},
     }
 )

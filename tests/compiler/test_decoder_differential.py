@@ -75,6 +75,7 @@ INT_SEGMENTS = st.from_regex(r"\A[0-9]{1,22}\Z")
 FLOAT_SEGMENTS = st.from_regex(r"\A[0-9]{1,20}(\.[0-9]{1,20})?\Z")
 WORDS = st.one_of(st.sampled_from(["ab", "abc", "héllo", "a b"]), SEGMENTS)
 ROUTE_SEGMENTS = {0: [SEGMENTS], 1: [WORDS, INT_SEGMENTS], 2: [FLOAT_SEGMENTS]}
+ROUTES = ["/numbers/{n}", "/words/{word}/{code:int}", "/scaled/{value:float}"]
 
 
 class FakeRequest:
@@ -99,10 +100,14 @@ def executors(tmp_path_factory):
     ir = build_ir(module.app, app_ref="decoder_app:app")
     build(ir, BuildOptions(build_dir=folder / "build"))
     loaded = load_build(ir, folder / "build")
-    assert set(loaded.decoders) == {0, 1, 2}
+    index = {route.path: route.index for route in ir.routes}
+    ours = [index[path] for path in ROUTES]
+    assert set(loaded.decoders) == set(ours)
     compiled = Executor(module.app, ir, compiled_decoders=loaded.decoders)
-    assert all(plan.decoder is not None for plan in compiled._plans)
-    return Executor(module.app, ir), compiled, loaded.decoders
+    assert all(compiled._plans[i].decoder is not None for i in ours)
+    # Decoders and plans by the position of their route in ROUTES.
+    return ([Executor(module.app, ir)._plans[i] for i in ours], [compiled._plans[i] for i in ours],
+            [loaded.decoders[i] for i in ours])
 
 
 def typed(values: dict) -> dict:
@@ -112,8 +117,8 @@ def typed(values: dict) -> dict:
 @pytest.mark.parametrize("route_index", [0, 1, 2])
 def test_decoder_agrees_with_generic_path(executors, route_index):
     generic, compiled, decoders = executors
-    plan = generic._plans[route_index]
-    defaults = compiled._plans[route_index].decoder_defaults
+    plan = generic[route_index]
+    defaults = compiled[route_index].decoder_defaults
     decoder = decoders[route_index]
     outcomes = {"answered": 0, "declined": 0}
 

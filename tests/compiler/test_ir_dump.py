@@ -88,8 +88,8 @@ def test_round_trip(app_module):
 
 def test_contents(app_module):
     ir = build_ir(app_module.app, app_ref="ir_app:app")
-    read, update, both = ir.routes
-    assert (read.index, read.path, read.methods, read.endpoint) == (0, "/items/{item_id}", ("GET",), "ir_app:read_item")
+    read, update, both = [route for route in ir.routes if route.include_in_schema]  # after the docs routes
+    assert (read.index, read.path, read.methods, read.endpoint) == (4, "/items/{item_id}", ("GET",), "ir_app:read_item")
     decorator_line = APP.splitlines().index('@app.get("/items/{item_id}", tags=["items"], summary="Read")') + 1
     assert read.source.file == "ir_app.py" and read.source.line == decorator_line
     assert [(p.name, p.location, p.alias, p.required) for p in read.params] == [

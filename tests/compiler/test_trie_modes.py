@@ -33,9 +33,10 @@ def starlette_oracle(app, method: str, path: str):
     """What Starlette's router decides, in the runtime's result shape."""
     from starlette.routing import Match
 
-    from fastapi.routing import APIRoute
+    from starlette.routing import Route
 
-    routes = [route for route in app.router.routes if isinstance(route, APIRoute)]
+    # The OpenAPI and docs routes (Starlette routes) come first, as AstraAPI declares them too.
+    routes = [route for route in app.router.routes if isinstance(route, Route)]
 
     def decide(candidate):
         scope = {"type": "http", "path": candidate, "method": method, "root_path": ""}
@@ -93,10 +94,14 @@ def test_dynamic_compiled_and_starlette_agree(tries):
     assert checked > 1000
 
 
+DOCS_ROUTES = 4  # /openapi.json, /docs, /docs/oauth2-redirect, /redoc come first
+
+
 def test_precedence_examples(tries):
     dynamic, _, _ = tries
-    assert dynamic.match("GET", "/items/special")[:2] == (0, 3)  # /items/{item_id} was declared first
-    assert dynamic.match("DELETE", "/items/special")[:2] == (0, 5)
-    assert dynamic.match("POST", "/items/1") == (1, 3)  # 405 from the first partial match
+    first = DOCS_ROUTES
+    assert dynamic.match("GET", "/items/special")[:2] == (0, first + 3)  # /items/{item_id} was declared first
+    assert dynamic.match("DELETE", "/items/special")[:2] == (0, first + 5)
+    assert dynamic.match("POST", "/items/1") == (1, first + 3)  # 405 from the first partial match
     assert dynamic.match("GET", "/slash") == (2, "/slash/")
-    assert dynamic.match("GET", "/files/a/b.txt") == (0, 8, ("a/b.txt",))
+    assert dynamic.match("GET", "/files/a/b.txt") == (0, first + 8, ("a/b.txt",))

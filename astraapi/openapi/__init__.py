@@ -1,0 +1,1 @@
+"""OpenAPI document generation and the interactive docs pages (FastAPI's `fastapi.openapi`)."""
