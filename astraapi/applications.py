@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
+from astraapi.datastructures import State
 from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
 
 
@@ -26,6 +27,11 @@ class AstraAPI:
         default_response_class: Any = Default,
         redirect_slashes: bool = True,
         root_path: str = "",
+        dependencies: Sequence[Any] | None = None,
+        exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         self.debug = debug
         self.title = title
@@ -36,7 +42,18 @@ class AstraAPI:
         self.docs_url = docs_url
         self.redoc_url = redoc_url
         self.root_path = root_path
-        self.router = APIRouter(default_response_class=default_response_class, redirect_slashes=redirect_slashes)
+        self.router = APIRouter(default_response_class=default_response_class, redirect_slashes=redirect_slashes,
+                                dependencies=dependencies, on_startup=on_startup, on_shutdown=on_shutdown,
+                                lifespan=lifespan)
+        self.router._app = self
+        self.state = State()
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
+        from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+        from astraapi.exceptions import RequestValidationError, StarletteHTTPException
+
+        self.exception_handlers.setdefault(StarletteHTTPException, http_exception_handler)
+        self.exception_handlers.setdefault(RequestValidationError, request_validation_exception_handler)
 
     @property
     def routes(self) -> list[APIRoute]:
@@ -86,8 +103,29 @@ class AstraAPI:
         prefix: str = "",
         tags: list[str | Enum] | None = None,
         include_in_schema: bool = True,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema)
+        self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
+                                   dependencies=dependencies)
+
+    # ------------------------------------------------------------------ exception handlers, events
+
+    def add_exception_handler(self, exc_class_or_status_code: int | type[Exception],
+                              handler: Callable[..., Any]) -> None:
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def exception_handler(self, exc_class_or_status_code: int | type[Exception]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, func)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI in favour of `lifespan`, still supported."""
+        return self.router.on_event(event_type)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
             build_dir: str | None = None) -> None:

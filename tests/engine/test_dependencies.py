@@ -1,0 +1,249 @@
+"""Depends: functions, async functions, classes, callables, sub-dependencies, caching,
+yield (sync and async) with exceptions, scopes, route/router/app dependencies, overrides,
+Security scopes, max_concurrency — each answer compared with FastAPI's."""
+
+from __future__ import annotations
+
+import pytest
+
+APP = """
+from typing import Annotated, Optional
+from FRAMEWORK import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Security, Body
+from FRAMEWORK.security import SecurityScopes
+
+EVENTS = []
+
+def common(q: Optional[str] = None, skip: int = 0, limit: int = 100):
+    return {"q": q, "skip": skip, "limit": limit}
+
+async def async_common(q: str = "x", n: Annotated[int, Query(ge=0)] = 1):
+    return {"q": q, "n": n}
+
+class Pager:
+    def __init__(self, page: int = 1, size: int = Query(10, le=50)):
+        self.page = page
+        self.size = size
+
+class Checker:
+    def __init__(self, word: str):
+        self.word = word
+    def __call__(self, text: str = ""):
+        return self.word in text
+
+class AsyncChecker:
+    async def __call__(self, token: Annotated[str, Header()]):
+        return token.upper()
+
+contains_foo = Checker("foo")
+
+def counter():
+    EVENTS.append("counter called")
+    return len(EVENTS)
+
+def uses_counter(a: int = Depends(counter), b: int = Depends(counter)):
+    return [a, b]
+
+def uncached(a: int = Depends(counter), b: int = Depends(counter, use_cache=False)):
+    return [a, b]
+
+def query_extractor(q: Optional[str] = None):
+    return q
+
+def query_or_cookie(q: str = Depends(query_extractor), last: Optional[str] = None):
+    return q or last
+
+def verify_token(x_token: Annotated[str, Header()]):
+    if x_token != "secret":
+        raise HTTPException(status_code=400, detail="X-Token header invalid")
+
+def verify_key(x_key: str = Header()):
+    EVENTS.append("verify_key")
+    return x_key
+
+app = FastAPI(dependencies=[Depends(verify_key)])
+
+@app.get("/items")
+async def items(commons: dict = Depends(common)):
+    return commons
+
+@app.get("/async-items")
+def async_items(commons: Annotated[dict, Depends(async_common)]):
+    return commons
+
+@app.get("/pager")
+async def pager(p: Annotated[Pager, Depends()]):
+    return {"page": p.page, "size": p.size}
+
+@app.get("/pager2")
+async def pager2(p: Pager = Depends(Pager)):
+    return {"page": p.page, "size": p.size}
+
+@app.get("/callable")
+def callable_dep(found: bool = Depends(contains_foo), upper: str = Depends(AsyncChecker())):
+    return {"found": found, "upper": upper}
+
+@app.get("/sub")
+async def sub(value: str = Depends(query_or_cookie)):
+    return {"value": value}
+
+@app.get("/cached")
+async def cached(values: list = Depends(uses_counter), again: int = Depends(counter)):
+    return {"values": values, "again": again}
+
+@app.get("/uncached")
+async def uncached_route(values: list = Depends(uncached)):
+    return {"values": values}
+
+@app.get("/route-deps", dependencies=[Depends(verify_token)])
+async def route_deps():
+    return {"ok": True}
+
+@app.get("/errors")
+async def errors(a: dict = Depends(common), b: dict = Depends(common), n: int = Query()):
+    return {"n": n}
+
+def body_dep(item: dict = Body()):
+    return item
+
+@app.post("/body-dep")
+async def body_in_dep(item: dict = Depends(body_dep)):
+    return item
+
+@app.post("/body-dep-and-own")
+async def body_dep_and_own(item: dict = Depends(body_dep), other: int = Body()):
+    return {"item": item, "other": other}
+
+def router_dep():
+    EVENTS.append("router_dep")
+
+def include_dep():
+    EVENTS.append("include_dep")
+
+router = APIRouter(prefix="/r", dependencies=[Depends(router_dep)])
+
+@router.get("/x", dependencies=[Depends(verify_token)])
+async def router_route(request: Request):
+    EVENTS.append("endpoint")
+    return {"path": request.url.path}
+
+app.include_router(router, dependencies=[Depends(include_dep)])
+
+def scoped(security_scopes: SecurityScopes, x_key: str = Header()):
+    EVENTS.append(("scoped", security_scopes.scopes, security_scopes.scope_str))
+    return security_scopes.scopes
+
+def middle(s: list = Security(scoped, scopes=["items"])):
+    return s
+
+@app.get("/scopes")
+async def scopes(a: list = Security(middle, scopes=["me"]), b: list = Security(scoped, scopes=["admin", "me"]),
+                 c: list = Depends(scoped)):
+    return {"a": a, "b": b, "c": c}
+
+def original():
+    return "original"
+
+def replacement(q: str = "default"):
+    return "replaced:" + q
+
+@app.get("/override")
+async def override(v: str = Depends(original)):
+    return {"v": v}
+
+def limited_sync():
+    return "sync"
+
+async def limited_async():
+    return "async"
+
+@app.get("/limited")
+async def limited(a: str = Depends(limited_sync, max_concurrency=1), b: str = Depends(limited_async, max_concurrency=2)):
+    return {"a": a, "b": b}
+"""
+
+
+@pytest.fixture
+def pair(make_pair):
+    return make_pair(APP)
+
+
+KEY = {"x-key": "k"}
+
+
+@pytest.mark.parametrize("url", ["/items", "/items?q=a&skip=1&limit=5", "/items?skip=x", "/async-items",
+                                 "/async-items?n=-1&q=z", "/pager", "/pager?page=3&size=51", "/pager2?size=2",
+                                 "/sub", "/sub?q=1", "/sub?last=2", "/errors", "/errors?skip=a&limit=b&n=c",
+                                 "/errors?n=1"])
+def test_parameters_through_dependencies(pair, url):
+    pair.check("GET", url, headers=KEY)
+    pair.check_events()
+
+
+def test_callable_instances(pair):
+    pair.check("GET", "/callable?text=afoob", headers={**KEY, "token": "abc"})
+    pair.check("GET", "/callable", headers=KEY)
+
+
+def test_app_dependency_missing_header(pair):
+    pair.check("GET", "/items")
+    pair.check_events()
+
+
+def test_cache_and_use_cache_false(pair):
+    pair.check("GET", "/cached", headers=KEY)
+    assert pair.check_events().count("counter called") == 1
+    pair.check("GET", "/uncached", headers=KEY)
+    assert pair.check_events().count("counter called") == 2
+
+
+@pytest.mark.parametrize("token", [None, "bad", "secret"])
+def test_route_router_include_dependencies(pair, token):
+    headers = dict(KEY)
+    if token:
+        headers["x-token"] = token
+    pair.check("GET", "/route-deps", headers=headers)
+    pair.check("GET", "/r/x", headers=headers)
+    pair.check_events()
+
+
+@pytest.mark.parametrize("content", [b'{"a": 1}', b"[1]", b"", b"{", b'{"item": {"b": 2}, "other": 3}'])
+def test_body_in_dependencies(pair, content):
+    headers = {**KEY, "content-type": "application/json"}
+    pair.check("POST", "/body-dep", headers=headers, content=content)
+    pair.check("POST", "/body-dep-and-own", headers=headers, content=content)
+
+
+def test_security_scopes(pair):
+    pair.check("GET", "/scopes", headers=KEY)
+    pair.check_events()
+
+
+def test_dependency_overrides(pair):
+    pair.check("GET", "/override", headers=KEY)
+    pair.reference_module.app.dependency_overrides[pair.reference_module.original] = pair.reference_module.replacement
+    pair.our_module.app.dependency_overrides[pair.our_module.original] = pair.our_module.replacement
+    pair.check("GET", "/override?q=zz", headers=KEY)
+    pair.check("GET", "/override", headers=KEY)
+    pair.reference_module.app.dependency_overrides.clear()
+    pair.our_module.app.dependency_overrides.clear()
+    pair.check("GET", "/override", headers=KEY)
+
+
+def test_max_concurrency(pair):
+    pair.check("GET", "/limited", headers=KEY)
+
+
+def test_ir_tree(pair):
+    routes = {r.path: r for r in pair.ours.ir.routes}
+    sub = routes["/sub"]
+    assert [d.name for d in sub.dependencies] == [None, "value"]
+    value = sub.dependencies[1]
+    assert value.call.endswith(":query_or_cookie")
+    assert [p.name for p in value.params] == ["last"]
+    assert value.dependencies[0].call.endswith(":query_extractor")
+    assert [p.name for p in value.dependencies[0].params] == ["q"]
+    scopes = routes["/scopes"].dependencies
+    assert scopes[1].is_security and scopes[1].scopes == ("me",)
+    assert scopes[1].dependencies[0].effective_scopes == ("me", "items")
+    assert routes["/limited"].dependencies[1].max_concurrency == 1
+    assert routes["/r/x"].dependencies[1].call.endswith(":include_dep")
