@@ -97,7 +97,7 @@ class RoutePlan:
         dependant = live.dependant
         assert dependant is not None
         self.root = NodePlan(dependant, route.path, route.body_embedded)
-        self.simple = not dependant.dependencies and all(
+        self.simple = not dependant.dependencies and not route.body_is_form and all(
             p.location in ("path", "query", "header", "cookie", "body", "request") for p in route.params)
         self.has_body = any(p.ir.location == "body" for n in dependant.walk() for p in n.params)
         self.body_is_form = route.body_is_form
@@ -114,6 +114,8 @@ class RoutePlan:
             if param.location == "request":
                 self.request_param = param.name
                 continue
+            if param.location in ("response", "background_tasks", "security_scopes"):
+                continue  # only the general path (NodePlan) fills these
             current = live_params.get(param.name)
             if current is None or current.adapter is None or current.field_info is None:
                 raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")

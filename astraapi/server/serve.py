@@ -34,7 +34,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         module, serializers = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
         executor = Executor(app, ir, compiled_serializers=serializers)
         make_trie = lambda: module.trie  # noqa: E731 - the module owns its tables
-    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode)
+    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode,
+                       lifespan=app.router)
 
 
 def serve(target: ServeTarget, *, workers: int = 1) -> int:

@@ -26,6 +26,7 @@ class ServeTarget:
     host: str
     port: int
     mode: str  # "dynamic" | "compiled"
+    lifespan: object | None = None  # has async startup()/shutdown() (the app's router), run per worker
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -33,6 +34,13 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     from astraapi import _runtime
 
     loop = new_event_loop()
+    if target.lifespan is not None:
+        try:
+            loop.run_until_complete(target.lifespan.startup())
+        except BaseException:
+            logger.exception("Application startup failed. Exiting.")
+            loop.close()
+            raise SystemExit(3) from None
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port)
     stopped = False
 
@@ -55,4 +63,9 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     finally:
         loop.remove_reader(server.fileno())
         server.close()
+        if target.lifespan is not None:
+            try:
+                loop.run_until_complete(target.lifespan.shutdown())
+            except Exception:
+                logger.exception("Application shutdown failed.")
         loop.close()

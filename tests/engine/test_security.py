@@ -1,0 +1,167 @@
+"""Security utilities: status codes, WWW-Authenticate headers, bodies and auto_error, and
+the OAuth2 password form (application/x-www-form-urlencoded), compared with FastAPI's."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+APP = """
+from typing import Annotated, Optional
+from FRAMEWORK import Depends, FastAPI, Form, Security
+from FRAMEWORK.security import (
+    APIKeyCookie, APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials,
+    HTTPBearer, HTTPDigest, OAuth2AuthorizationCodeBearer, OAuth2PasswordBearer, OAuth2PasswordRequestForm,
+    OAuth2PasswordRequestFormStrict, OpenIdConnect, SecurityScopes,
+)
+
+app = FastAPI()
+oauth2 = OAuth2PasswordBearer(tokenUrl="token", scopes={"me": "Read me", "items": "Read items"})
+oauth2_optional = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+code_flow = OAuth2AuthorizationCodeBearer(authorizationUrl="auth", tokenUrl="token")
+basic = HTTPBasic()
+basic_realm = HTTPBasic(realm="simple", auto_error=False)
+bearer = HTTPBearer()
+bearer_optional = HTTPBearer(auto_error=False)
+digest = HTTPDigest()
+key_header = APIKeyHeader(name="x-api-key")
+key_query = APIKeyQuery(name="api_key", auto_error=False)
+key_cookie = APIKeyCookie(name="session")
+oidc = OpenIdConnect(openIdConnectUrl="/openid")
+
+@app.get("/oauth2")
+async def read_oauth2(token: Annotated[str, Depends(oauth2)]):
+    return {"token": token}
+
+@app.get("/oauth2-optional")
+async def read_oauth2_optional(token: Optional[str] = Depends(oauth2_optional)):
+    return {"token": token}
+
+def current_user(security_scopes: SecurityScopes, token: str = Depends(oauth2)):
+    return {"token": token, "scopes": security_scopes.scopes}
+
+@app.get("/me")
+async def me(user: dict = Security(current_user, scopes=["me"])):
+    return user
+
+@app.get("/code")
+def read_code(token: str = Depends(code_flow)):
+    return {"token": token}
+
+@app.get("/basic")
+def read_basic(credentials: HTTPBasicCredentials = Depends(basic)):
+    return {"username": credentials.username, "password": credentials.password}
+
+@app.get("/basic-realm")
+def read_basic_realm(credentials: Optional[HTTPBasicCredentials] = Depends(basic_realm)):
+    return {"credentials": credentials and credentials.username}
+
+@app.get("/bearer")
+def read_bearer(credentials: HTTPAuthorizationCredentials = Depends(bearer)):
+    return {"scheme": credentials.scheme, "credentials": credentials.credentials}
+
+@app.get("/bearer-optional")
+def read_bearer_optional(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer_optional)):
+    return {"credentials": credentials and credentials.credentials}
+
+@app.get("/digest")
+def read_digest(credentials: HTTPAuthorizationCredentials = Security(digest)):
+    return {"credentials": credentials.credentials}
+
+@app.get("/keys")
+def read_keys(h: str = Depends(key_header), q: Optional[str] = Depends(key_query), c: str = Depends(key_cookie)):
+    return {"h": h, "q": q, "c": c}
+
+@app.get("/oidc")
+def read_oidc(authorization: str = Depends(oidc)):
+    return {"authorization": authorization}
+
+@app.post("/token")
+async def login(form_data: Annotated[OAuth2PasswordRequestForm, Depends()]):
+    return {"username": form_data.username, "password": form_data.password, "scopes": form_data.scopes,
+            "grant_type": form_data.grant_type, "client_id": form_data.client_id,
+            "client_secret": form_data.client_secret}
+
+@app.post("/token-strict")
+async def login_strict(form_data: OAuth2PasswordRequestFormStrict = Depends()):
+    return {"username": form_data.username, "grant_type": form_data.grant_type}
+
+@app.post("/form")
+async def form(name: str = Form(), tags: list[str] = Form([]), age: int = Form(0), nick: Optional[str] = Form(None)):
+    return {"name": name, "tags": tags, "age": age, "nick": nick}
+"""
+
+
+@pytest.fixture
+def pair(make_pair):
+    return make_pair(APP)
+
+
+def _basic(text: str) -> str:
+    return "Basic " + base64.b64encode(text.encode()).decode()
+
+
+AUTHS = [None, "Bearer abc", "bearer  spaced ", "Token abc", "Bearer", "Basic", _basic("ann:pw"), _basic("nocolon"),
+         "Basic !!!notbase64", _basic("a:b:c"), "Digest xyz", "Digest"]
+
+
+@pytest.mark.parametrize("authorization", AUTHS)
+@pytest.mark.parametrize("url", ["/oauth2", "/oauth2-optional", "/me", "/code", "/basic", "/basic-realm", "/bearer",
+                                 "/bearer-optional", "/digest", "/oidc"])
+def test_authorization_schemes(pair, url, authorization):
+    pair.check("GET", url, headers={"authorization": authorization} if authorization else {})
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-api-key": "k"}, {"x-api-key": "k", "cookie": "session=s"},
+                                     {"x-api-key": "", "cookie": "session=s"}])
+@pytest.mark.parametrize("query", ["", "?api_key=q", "?api_key="])
+def test_api_keys(pair, headers, query):
+    pair.check("GET", "/keys" + query, headers=headers)
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize("content", [
+    b"username=johndoe&password=secret",
+    b"username=johndoe&password=secret&scope=me+items&grant_type=password&client_id=c&client_secret=s",
+    b"username=johndoe&password=secret&grant_type=other",
+    b"password=secret",
+    b"",
+    b"username=&password=x",
+    b"username=j%C3%B6rg&password=a%26b",
+])
+def test_password_form(pair, content):
+    pair.check("POST", "/token", headers=FORM, content=content)
+    pair.check("POST", "/token-strict", headers=FORM, content=content)
+
+
+@pytest.mark.parametrize("content,headers", [
+    (b"name=n&tags=a&tags=b&age=3", FORM),
+    (b"name=n&age=x", FORM),
+    (b"name=n&nick=", FORM),
+    (b"name=n", {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}),
+    (b'{"name": "n"}', {"content-type": "application/json"}),
+    (b"name=n", {}),
+])
+def test_form_fields(pair, content, headers):
+    pair.check("POST", "/form", headers=headers, content=content)
+
+
+def test_security_schemes_in_ir(pair):
+    routes = {r.path: r for r in pair.ours.ir.routes}
+    import json
+
+    me = routes["/me"].dependencies[0]
+    scheme = me.dependencies[0]
+    assert scheme.security_scheme_name == "OAuth2PasswordBearer"
+    reference = pair.reference_module.oauth2.model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    assert json.loads(scheme.security_scheme_json) == reference
+    assert scheme.effective_scopes == ("me",)
+    token = routes["/token"]
+    assert token.body_is_form and token.body_embedded
+    form_params = token.dependencies[0].params
+    assert [p.alias for p in form_params] == ["grant_type", "username", "password", "scope", "client_id",
+                                               "client_secret"]
+    assert all(p.is_form and p.media_type == "application/x-www-form-urlencoded" for p in form_params)
