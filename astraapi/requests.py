@@ -91,6 +91,14 @@ class Request(HTTPConnection):
     async def body(self) -> bytes:
         return self._native.body
 
+    async def form(self) -> Any:
+        """The body as a form (application/x-www-form-urlencoded; other types give an empty form)."""
+        if self._form is None:
+            from astraapi.engine.form import read_form
+
+            self._form = read_form(self._native.body, list(self._native.headers))
+        return self._form
+
     async def json(self) -> Any:
         if self._json is None:
             self._json = json.loads(self._native.body)

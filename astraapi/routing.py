@@ -313,6 +313,11 @@ class APIRouter:
 
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Deprecated in FastAPI in favour of `lifespan`, still supported."""
+        import warnings
+
+        warnings.warn("on_event is deprecated, use lifespan event handlers instead.", DeprecationWarning,
+                      stacklevel=3)
+
         def decorator(func: DecoratedCallable) -> DecoratedCallable:
             self.add_event_handler(event_type, func)
             return func

@@ -239,6 +239,21 @@ class Executor:
     # ------------------------------------------------------------------ the general path
 
     async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+        answered = [False]
+
+        def on_send() -> None:
+            answered[0] = True
+
+        try:
+            await self._run_request(plan, native, path_params, on_send)
+        except BaseException as error:  # a bug here must still answer the client, then surface
+            if not answered[0]:
+                _send(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
+            if not isinstance(error, Exception):
+                raise
+
+    async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
+                           on_send: Callable[[], None]) -> None:
         """One request, as FastAPI's request_response + get_request_handler run it.
 
         The request exit stack encloses the function exit stack, which encloses solving the
@@ -262,6 +277,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
+                on_send()
                 _send(native, response, plan)
                 sent = True
                 if background is not None:
@@ -272,6 +288,7 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
+            on_send()
             _send(native, response, plan)
             if background is not None:
                 try:
@@ -283,6 +300,7 @@ class Executor:
             error_logger.error(
                 "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
                 "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
+            on_send()
             _send(native, INTERNAL_SERVER_ERROR, plan)
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:

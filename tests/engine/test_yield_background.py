@@ -159,6 +159,32 @@ def dep_sets_header(response: Response):
 async def response_from_dep():
     return None
 
+def one_task(func, *args):
+    tasks = BackgroundTasks()
+    tasks.add_task(func, *args)
+    return tasks
+
+@app.get("/simple-with-task")
+async def simple_with_task():
+    return PlainTextResponse("ok", background=one_task(log, "simple"))
+
+@app.get("/simple-with-task-sync")
+def simple_with_task_sync():
+    return PlainTextResponse("ok", background=one_task(async_log, "simple sync"))
+
+def sync_function_scoped():
+    EVENTS.append("sync function enter")
+    try:
+        yield "f"
+    finally:
+        EVENTS.append("sync function exit")
+
+@app.get("/sync-function-scope")
+def sync_function_scope(f: Annotated[str, Depends(sync_function_scoped, scope="function")],
+                        r: str = Depends(sync_resource), tasks: BackgroundTasks = None):
+    tasks.add_task(log, "after")
+    return {"f": f, "r": r}
+
 @app.get("/response-returned")
 async def response_returned(response: Response):
     response.headers["x-ignored"] = "1"
@@ -218,6 +244,20 @@ def test_background_tasks_with_model_and_response(pair, url):
                                  "/response-from-dep", "/response-returned"])
 def test_response_parameter(pair, url):
     pair.check("GET", url)
+
+
+@pytest.mark.parametrize("url", ["/simple-with-task", "/simple-with-task-sync"])
+def test_response_background_on_the_fast_path(pair, url):
+    pair.check("GET", url)
+    events = pair.check_events()
+    assert events[0] == "<response sent>" and len(events) == 2
+
+
+def test_function_scope_sync_generator(pair):
+    pair.check("GET", "/sync-function-scope")
+    events = pair.check_events()
+    assert _before_sent(events, "sync function exit") and not _before_sent(events, "sync exit")
+    assert events.index(("task", "after")) < events.index("sync exit")
 
 
 def test_delete_cookie_format():
