@@ -150,6 +150,20 @@ def replacement(q: str = "default"):
 async def override(v: str = Depends(original)):
     return {"v": v}
 
+async def yield_original():
+    EVENTS.append("original enter")
+    yield "original"
+    EVENTS.append("original exit")
+
+async def yield_replacement(x_key: str = Header()):
+    EVENTS.append("replacement enter")
+    yield "replacement " + x_key
+    EVENTS.append("replacement exit")
+
+@app.get("/override-yield")
+async def override_yield(v: str = Depends(yield_original)):
+    return {"v": v}
+
 def limited_sync():
     return "sync"
 
@@ -229,6 +243,20 @@ def test_dependency_overrides(pair):
     pair.check("GET", "/override", headers=KEY)
 
 
+def _override(pair, name, replacement):
+    for module in (pair.reference_module, pair.our_module):
+        module.app.dependency_overrides[getattr(module, name)] = getattr(module, replacement)
+
+
+def test_overriding_app_dependencies_and_yield(pair):
+    _override(pair, "verify_key", "original")
+    _override(pair, "yield_original", "yield_replacement")
+    pair.check("GET", "/override-yield")  # the app dependency no longer needs x-key; the replacement does
+    pair.check("GET", "/override-yield", headers=KEY)
+    pair.check("GET", "/items")
+    pair.check_events()
+
+
 def test_max_concurrency(pair):
     pair.check("GET", "/limited", headers=KEY)
 
@@ -247,3 +275,58 @@ def test_ir_tree(pair):
     assert scopes[1].dependencies[0].effective_scopes == ("me", "items")
     assert routes["/limited"].dependencies[1].max_concurrency == 1
     assert routes["/r/x"].dependencies[1].call.endswith(":include_dep")
+
+
+LIMIT_APP = """
+import asyncio
+from FRAMEWORK import Depends, FastAPI
+
+STATE = {"running": 0, "peak": 0}
+
+async def slow():
+    STATE["running"] += 1
+    STATE["peak"] = max(STATE["peak"], STATE["running"])
+    await asyncio.sleep(0.05)
+    STATE["running"] -= 1
+    return "done"
+
+async def slow_yield():
+    STATE["running"] += 1
+    STATE["peak"] = max(STATE["peak"], STATE["running"])
+    yield "y"
+    await asyncio.sleep(0.02)
+    STATE["running"] -= 1
+
+app = FastAPI()
+
+@app.get("/one")
+async def one(v: str = Depends(slow, max_concurrency=1)):
+    return v
+
+@app.get("/two")
+async def two(v: str = Depends(slow, max_concurrency=2)):
+    return v
+
+@app.get("/yield-one")
+async def yield_one(v: str = Depends(slow_yield, max_concurrency=1)):
+    await asyncio.sleep(0.02)
+    return v
+"""
+
+
+@pytest.mark.parametrize("url,peak", [("/one", 1), ("/two", 2), ("/yield-one", 1)])
+def test_max_concurrency_limits_concurrent_calls(tmp_path, url, peak):
+    import asyncio
+
+    from harness import EngineClient, load_pair
+
+    _, ours = load_pair(LIMIT_APP, tmp_path)
+    client = EngineClient(ours.app)
+    try:
+        async def burst():
+            return await asyncio.gather(*(client._request("GET", url, {}, b"") for _ in range(4)))
+        results = client.loop.run_until_complete(burst())
+    finally:
+        client.close()
+    assert all(r[0] == 200 for r in results)
+    assert ours.STATE["peak"] == peak
