@@ -522,12 +522,6 @@ class _Analyzer:
                 continue
             seen_names.add(name)
             entries.append((name, hints.get(name, parameter.annotation), parameter.default))
-        for name in path_names:
-            if name not in seen_names:
-                problems.add(
-                    f"path parameter {{{name}}} has no matching endpoint parameter "
-                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
-                )
         route_deps: list[DependantAnalysis] = []
         for depends in getattr(route, "dependencies", ()):
             if not isinstance(depends, params.Depends) or not callable(depends.dependency):
@@ -540,6 +534,13 @@ class _Analyzer:
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
                                       kind="coroutine" if _is_async_callable(endpoint) else "function")
+        read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
+        for name in path_names:
+            if name not in seen_names and name not in read_anywhere:
+                problems.add(
+                    f"path parameter {{{name}}} has no matching endpoint or dependency parameter "
+                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
+                )
 
         body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
         body_embedded = _should_embed(body_params)

@@ -164,6 +164,15 @@ async def yield_replacement(x_key: str = Header()):
 async def override_yield(v: str = Depends(yield_original)):
     return {"v": v}
 
+def get_item(item_id: int, verbose: bool = False):
+    if item_id == 0:
+        raise HTTPException(status_code=404, detail="Item not found")
+    return {"item_id": item_id, "verbose": verbose}
+
+@app.get("/things/{item_id}")
+async def thing_from_dependency(item: dict = Depends(get_item)):
+    return item
+
 def limited_sync():
     return "sync"
 
@@ -191,6 +200,11 @@ KEY = {"x-key": "k"}
 def test_parameters_through_dependencies(pair, url):
     pair.check("GET", url, headers=KEY)
     pair.check_events()
+
+
+@pytest.mark.parametrize("url", ["/things/3", "/things/0", "/things/x?verbose=1", "/things/5?verbose=yes"])
+def test_path_parameter_read_by_a_dependency(pair, url):
+    pair.check("GET", url, headers=KEY)
 
 
 def test_callable_instances(pair):

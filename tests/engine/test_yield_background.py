@@ -185,6 +185,16 @@ def sync_function_scope(f: Annotated[str, Depends(sync_function_scoped, scope="f
     tasks.add_task(log, "after")
     return {"f": f, "r": r}
 
+def failing_task():
+    EVENTS.append("failing task")
+    raise ValueError("task failed")
+
+@app.get("/failing-task")
+async def failing_task_route(tasks: BackgroundTasks, r: str = Depends(sync_resource)):
+    tasks.add_task(failing_task)
+    tasks.add_task(log, "never runs")
+    return {"r": r}
+
 @app.get("/response-returned")
 async def response_returned(response: Response):
     response.headers["x-ignored"] = "1"
@@ -258,6 +268,12 @@ def test_function_scope_sync_generator(pair):
     events = pair.check_events()
     assert _before_sent(events, "sync function exit") and not _before_sent(events, "sync exit")
     assert events.index(("task", "after")) < events.index("sync exit")
+
+
+def test_failing_background_task(pair):
+    pair.check("GET", "/failing-task")
+    events = pair.check_events()
+    assert ("sync saw", "ValueError") in events and ("task", "never runs") not in events
 
 
 def test_delete_cookie_format():
