@@ -43,3 +43,13 @@ def test_dependencies_on_a_real_server(start_server, app_dir, tmp_path, fastapi_
     assert wait_until(lambda: log.read_text().count("exit") == 1)
     server.stop()
     assert log.read_text().splitlines() == ["startup", "enter", "background", "exit", "shutdown"]
+
+
+def test_lifespan_runs_in_every_worker(start_server, app_dir, tmp_path):
+    log = tmp_path / "events.log"
+    server = start_server("deps_app:app", "compiled", cwd=app_dir, env={"DEPS_LOG": str(log)}, workers=2)
+    assert wait_until(lambda: log.exists() and log.read_text().count("startup") == 2)
+    with httpx.Client(base_url=server.base_url) as client:
+        assert client.get("/me", headers={"authorization": "Bearer good"}).json()["greeting"] == "hello"
+    server.stop()
+    assert wait_until(lambda: log.read_text().count("shutdown") == 2)
