@@ -125,7 +125,7 @@ class AstraAPI:
 
     def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Deprecated in FastAPI in favour of `lifespan`, still supported."""
-        return self.router.on_event(event_type)
+        return self.router.on_event(event_type, _stacklevel=3)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
             build_dir: str | None = None) -> None:

@@ -311,12 +311,12 @@ class APIRouter:
             raise ValueError(f'event_type must be "startup" or "shutdown", not {event_type!r}')
         (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
 
-    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    def on_event(self, event_type: str, *, _stacklevel: int = 2) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Deprecated in FastAPI in favour of `lifespan`, still supported."""
         import warnings
 
         warnings.warn("on_event is deprecated, use lifespan event handlers instead.", DeprecationWarning,
-                      stacklevel=3)
+                      stacklevel=_stacklevel)
 
         def decorator(func: DecoratedCallable) -> DecoratedCallable:
             self.add_event_handler(event_type, func)

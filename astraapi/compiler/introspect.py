@@ -48,7 +48,7 @@ from astraapi.compiler.ir import (
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import DeclarationError
 from astraapi.background import BackgroundTasks
-from astraapi.requests import HTTPConnection, Request
+from astraapi.requests import HTTPConnection
 from astraapi.responses import JSONResponse, Response
 from astraapi.routing import APIRoute, Default
 

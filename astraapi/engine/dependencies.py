@@ -207,7 +207,7 @@ async def _limited(manager: Any, semaphore: Any) -> Any:
 class Solver:
     """Solves dependency trees for one app (keeps the analyses of overriding callables)."""
 
-    def __init__(self, app: Any, route_path: Callable[[NodePlan], str] | None = None) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
         self._override_plans: dict[tuple[int, int], tuple[NodePlan, Any, Any]] = {}
 

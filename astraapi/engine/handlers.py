@@ -1,8 +1,8 @@
 """Exception handlers: which one answers an exception, and how, as Starlette's two layers do.
 
 - HTTPException (looked up by status code first), RequestValidationError and any class the
-  app registered, by the exception's MRO: FastAPI's ExceptionMiddleware. The defaults are
-  answered inline, without a coroutine.
+  app registered, by the exception's MRO: FastAPI's ExceptionMiddleware. The default
+  handlers are answered with the engine's own tuples (byte-identical, no Response object).
 - Everything else, and the `500`/`Exception` handler: ServerErrorMiddleware. The traceback is
   logged, then the handler's response (or the plain 500) is sent.
 """
@@ -68,14 +68,6 @@ class ExceptionDispatcher:
                     break
         return handler
 
-    def default_outcome(self, error: BaseException, label: str) -> ResponseTuple:
-        """The answer when only the default handlers are registered (no coroutine needed)."""
-        if isinstance(error, StarletteHTTPException):
-            return http_exception_tuple(error.status_code, error.detail, error.headers)
-        if isinstance(error, RequestValidationError):
-            return validation_error_tuple(list(error.errors()))
-        return _server_error(label, error)
-
     async def outcome(self, error: BaseException, request: Any, label: str) -> Outcome:
         handler = self.lookup(error)
         if handler is not None:
@@ -101,8 +93,3 @@ class ExceptionDispatcher:
         else:
             response = await run_in_threadpool(handler, request, error)
         return from_response(response), getattr(response, "background", None)
-
-
-def _server_error(label: str, error: BaseException) -> ResponseTuple:
-    error_logger.error("Exception in %s", label, exc_info=error)
-    return INTERNAL_SERVER_ERROR
