@@ -713,6 +713,7 @@ class _Analyzer:
             max_concurrency=concurrency.max_concurrency if concurrency is not None else None,
             security_scheme_name=scheme.scheme_name if is_scheme else None,
             security_scheme_json=_scheme_json(scheme) if is_scheme else None,
+            cache_scopes=tuple(sorted(set(effective))) if uses_scopes else (),
         )
         return DependantAnalysis(
             call=call, name=name, params=tuple(found), dependencies=tuple(deps), kind=kind, use_cache=use_cache,

@@ -120,6 +120,15 @@ class DependencyIR:
     # canonical JSON of its scheme object (`securitySchemes` entry, aliases, no nulls).
     security_scheme_name: str | None = None
     security_scheme_json: str | None = None
+    # FastAPI identifies a dependency (for the per-request cache, and when it flattens the tree
+    # for OpenAPI, visiting each once) by (call, cache_scopes, computed scope): cache_scopes is
+    # the sorted set of effective_scopes when the dependency or one below it uses scopes, else ().
+    cache_scopes: tuple[str, ...] = ()
+
+    @property
+    def computed_scope(self) -> str | None:
+        """The declared scope, or "request" for a `yield` dependency declared without one."""
+        return self.scope or ("request" if self.kind in ("generator", "async_generator") else None)
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,7 @@ _NESTED.update(
             "source": _one(SourceLoc),
             "scopes": _strings,
             "effective_scopes": _strings,
+            "cache_scopes": _strings,
         },
         RouteIR: {
             "methods": _strings,

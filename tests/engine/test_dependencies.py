@@ -287,6 +287,9 @@ def test_ir_tree(pair):
     scopes = routes["/scopes"].dependencies
     assert scopes[1].is_security and scopes[1].scopes == ("me",)
     assert scopes[1].dependencies[0].effective_scopes == ("me", "items")
+    assert scopes[1].cache_scopes == ("me",) and scopes[1].dependencies[0].cache_scopes == ("items", "me")
+    assert routes["/items"].dependencies[1].cache_scopes == ()
+    assert routes["/items"].dependencies[1].computed_scope is None
     assert routes["/limited"].dependencies[1].max_concurrency == 1
     assert routes["/r/x"].dependencies[1].call.endswith(":include_dep")
 
