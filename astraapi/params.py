@@ -127,7 +127,7 @@ class Body(FieldInfo):
 
 
 class Form(Body):
-    """A field of an `application/x-www-form-urlencoded` body (multipart bodies: not yet)."""
+    """A field of a form body (`application/x-www-form-urlencoded`, or `multipart/form-data` text fields)."""
 
     def __init__(self, default: Any = PydanticUndefined, *, media_type: str = "application/x-www-form-urlencoded",
                  **options: Any) -> None:

@@ -92,7 +92,7 @@ class Request(HTTPConnection):
         return self._native.body
 
     async def form(self) -> Any:
-        """The body as a form (application/x-www-form-urlencoded; other types give an empty form)."""
+        """The body as a form (urlencoded or multipart text fields; other types give an empty form)."""
         if self._form is None:
             from astraapi.engine.form import read_form
 
