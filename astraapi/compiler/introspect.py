@@ -835,9 +835,10 @@ class _Analyzer:
         is_sequence = False
         is_form = isinstance(marker, params.Form)
         if is_form:
-            if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation):
-                problems.add(f"form parameter {name!r}: only scalar values and lists of scalars are supported "
-                             f"(not {type_text(type_annotation)}); Form() models come later")
+            if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
+                    and form_model_type(type_annotation) is None:
+                problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
+                             f"(or an optional one) are supported, not {type_text(type_annotation)}")
                 return None
             is_sequence = _is_scalar_sequence(type_annotation)
         if location == "path" and _is_complex(type_annotation):
@@ -994,6 +995,16 @@ def _scheme_json(scheme: Any) -> str | None:
     return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def form_model_type(annotation: Any) -> type[BaseModel] | None:
+    """The model of a `Form()` parameter annotated with a model or an optional model."""
+    annotation = _strip_annotated(annotation)
+    if get_origin(annotation) in _UNION_ORIGINS:
+        args = get_args(annotation)
+        if len(args) == 2 and type(None) in args:
+            annotation = next(arg for arg in args if arg is not type(None))
+    return annotation if _lenient_issubclass(annotation, BaseModel) else None
+
+
 def _should_embed(body_params: list[ParamAnalysis]) -> bool:
     """FastAPI's rule over the flattened body parameters of the whole tree (counted by name)."""
     if not body_params:
@@ -1003,7 +1014,7 @@ def _should_embed(body_params: list[ParamAnalysis]) -> bool:
     first = body_params[0]
     if any(p.ir.embed for p in body_params):
         return True
-    return first.ir.is_form and not _lenient_issubclass(_strip_annotated(first.annotation), BaseModel)
+    return first.ir.is_form and form_model_type(first.annotation) is None
 
 
 def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:

@@ -26,7 +26,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from astraapi.background import BackgroundTasks, run_in_threadpool
-from astraapi.compiler.introspect import DependantAnalysis
+from astraapi.compiler.introspect import DependantAnalysis, form_model_type
 from astraapi.engine.body import MISSING
 from astraapi.engine.errors import missing_error
 from astraapi.engine.form import form_value
@@ -43,7 +43,7 @@ class NodePlan:
 
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
-                 "effective_scopes", "dependencies", "label")
+                 "effective_scopes", "dependencies", "label", "form_models")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.compiler.introspect import endpoint_ref, path_param_names
@@ -65,6 +65,7 @@ class NodePlan:
         input_plans: list[tuple[int, ParamPlan]] = []
         body_plans: list[ParamPlan] = []
         body_aliases: list[str] = []
+        form_models: list[Any] = []
         specials: list[tuple[str, str]] = []
         for live in node.params:
             param = live.ir
@@ -76,9 +77,11 @@ class NodePlan:
                 plan = ParamPlan(param, live.adapter, live.field_info, ("path", param.alias))
                 path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
             elif param.location == "body":
-                loc = ("body", param.alias) if param.embed else ("body",)
+                model = form_model_type(live.annotation) if param.is_form else None
+                loc = ("body", param.alias) if param.embed and model is None else ("body",)
                 body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
                 body_aliases.append(param.alias)
+                form_models.append(None if model is None else _FormModel(model, live.annotation))
             else:
                 plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias))
                 input_plans.append((_LOCATION_ORDER[param.location], plan))
@@ -86,6 +89,7 @@ class NodePlan:
         self.input_plans = tuple(plan for _, plan in sorted(input_plans, key=lambda item: item[0]))
         self.body_plans = tuple(body_plans)
         self.body_aliases = tuple(body_aliases)
+        self.form_models = tuple(form_models)
         self.specials = tuple(specials)
         self.dependencies = tuple(NodePlan(sub, path, body_embedded) for sub in node.dependencies)
 
@@ -103,8 +107,9 @@ class NodePlan:
 
     def _solve_body(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         if ctx.form is not None:
-            for alias, plan in zip(self.body_aliases, self.body_plans):
-                plan.apply(form_value(ctx.form, alias, plan.is_sequence), values, errors)
+            for alias, plan, model in zip(self.body_aliases, self.body_plans, self.form_models):
+                raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
+                plan.apply(raw, values, errors)
             return
         body = ctx.body
         if not self.body_embedded:
@@ -120,6 +125,46 @@ class NodePlan:
                     errors.append(missing_error(plan.loc))
                     continue
             plan.apply(raw, values, errors)
+
+
+class _FormModel:
+    """A `Form()` parameter whose type is a pydantic model: its fields are read from the whole form."""
+
+    __slots__ = ("fields", "names", "optional", "open_extra")
+
+    def __init__(self, model: Any, annotation: Any) -> None:
+        from typing import get_args
+
+        from astraapi.compiler.introspect import _is_sequence, _strip_annotated
+
+        fields = []
+        names = set()
+        for name, info in model.model_fields.items():
+            alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+            fields.append((alias, _is_sequence(info.annotation)))
+            names.add(alias)
+        self.fields = tuple(fields)
+        self.names = frozenset(names)
+        self.optional = type(None) in get_args(_strip_annotated(annotation))
+        self.open_extra = model.model_config.get("extra") in ("allow", "forbid")
+
+    def extract(self, form: Any) -> Any:
+        """FastAPI's value for the model: its fields' non-empty values, then every other key."""
+        keys = [key for key, _ in form.multi_items()]
+        if self.optional and not (self.names.intersection(keys) or (self.open_extra and keys)):
+            return MISSING
+        value: dict[str, Any] = {}
+        for alias, is_sequence in self.fields:
+            raw = form_value(form, alias, is_sequence)
+            if raw is not MISSING:
+                value[alias] = raw
+        grouped: dict[str, list[Any]] = {}
+        for key, item in form.multi_items():
+            if key not in self.names:
+                grouped.setdefault(key, []).append(item)
+        for key, items in grouped.items():
+            value[key] = items[0] if len(items) == 1 else items
+        return value
 
 
 class RequestContext:

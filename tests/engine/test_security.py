@@ -217,3 +217,53 @@ def test_multipart_file_parts_are_refused_for_now(pair):
     status, _, body = pair.ours.request("POST", "/form", headers={"content-type": MULTIPART}, content=content)
     assert (status, body) == (400, b'{"detail":"multipart/form-data file parts (UploadFile) are not supported by '
                                    b'AstraAPI yet"}')
+
+
+FORM_MODELS = """
+from typing import Annotated, Optional
+from pydantic import BaseModel, ConfigDict, Field
+from FRAMEWORK import FastAPI, Form
+
+class Login(BaseModel):
+    username: str
+    password: str = Field(min_length=2)
+    tags: list[str] = []
+    remember: bool = False
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+class Filters(BaseModel):
+    q: Optional[str] = None
+    size: int = 10
+
+app = FastAPI()
+
+@app.post("/login")
+async def login(data: Annotated[Login, Form()]):
+    return data
+
+@app.post("/strict")
+def strict(data: Annotated[Strict, Form()]):
+    return data
+
+@app.post("/optional")
+def optional(data: Annotated[Optional[Filters], Form()] = None):
+    return {"data": data}
+"""
+
+
+@pytest.mark.parametrize("url", ["/login", "/strict", "/optional"])
+@pytest.mark.parametrize("content", [
+    b"username=ann&password=pw&tags=a&tags=b&remember=true",
+    b"username=ann&password=p",
+    b"username=&password=",
+    b"name=n&other=1&other=2",
+    b"name=n",
+    b"q=x&size=3",
+    b"size=x",
+    b"",
+])
+def test_form_models(make_pair, url, content):
+    make_pair(FORM_MODELS).check("POST", url, headers=FORM, content=content)
