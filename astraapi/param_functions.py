@@ -47,9 +47,6 @@ def Depends(  # noqa: N802
     return params.Depends(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
 
 
-def Security(  # noqa: N802
-    dependency: Any = None, *, scopes: Any = None, use_cache: bool = True, scope: str | None = None,
-    max_concurrency: int | None = None,
-) -> Any:
-    return params.Security(dependency, scopes=scopes, use_cache=use_cache, scope=scope,
-                           max_concurrency=max_concurrency)
+def Security(dependency: Any = None, *, scopes: Any = None, use_cache: bool = True) -> Any:  # noqa: N802
+    # As in FastAPI, the function takes no scope= or max_concurrency= (params.Security does).
+    return params.Security(dependency, scopes=scopes, use_cache=use_cache)
