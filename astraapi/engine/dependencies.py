@@ -20,7 +20,11 @@ introspected tree. Per request, `solve(node, ctx)` mirrors FastAPI's `solve_depe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+import functools
+import threading
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -228,9 +232,26 @@ class RequestContext:
         raise AstraAPIError(f"unknown special parameter location {location!r}")
 
 
+_exit_pool: Any = None
+_exit_pool_lock = threading.Lock()
+
+
+def _exit_threads() -> Any:
+    """Threads for the exit code of `def` dependencies with `yield`, apart from the pool endpoints
+    and entries use: an exit that releases what a blocked endpoint waits for (a connection from
+    a pool, say) must not queue behind it. FastAPI runs these exits without a capacity limit."""
+    global _exit_pool
+    with _exit_pool_lock:
+        if _exit_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _exit_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="astraapi-exit")
+        return _exit_pool
+
+
 class _ThreadedContext:
-    """A sync context manager entered and exited in the thread pool, as FastAPI does for
-    `def` dependencies with `yield`."""
+    """A sync context manager entered and exited in threads, as FastAPI does for `def`
+    dependencies with `yield`."""
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager
@@ -239,7 +260,10 @@ class _ThreadedContext:
         return await run_in_threadpool(self._manager.__enter__)
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        return bool(await run_in_threadpool(self._manager.__exit__, exc_type, exc, tb))
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, self._manager.__exit__, exc_type, exc, tb)
+        return bool(await loop.run_in_executor(_exit_threads(), call))
 
 
 @contextlib.asynccontextmanager
