@@ -173,6 +173,35 @@ def get_item(item_id: int, verbose: bool = False):
 async def thing_from_dependency(item: dict = Depends(get_item)):
     return item
 
+from dataclasses import dataclass
+from pydantic import BaseModel, Field
+
+class ModelParams(BaseModel):
+    name: str = "n"
+    size: int = Field(5, ge=1)
+
+@dataclass
+class DataParams:
+    flag: bool = False
+    level: int = 1
+
+import functools
+
+def decorated(func):
+    @functools.wraps(func)
+    async def wrapper(*args, **kwargs):
+        return {"wrapped": await func(*args, **kwargs)}
+    return wrapper
+
+@decorated
+async def wrapped_dep(w: int = 1):
+    return w
+
+@app.get("/model-dep")
+async def model_dep(m: Annotated[ModelParams, Depends()], d: DataParams = Depends(),
+                    w: dict = Depends(wrapped_dep), p: int = Depends(functools.partial(get_item, verbose=True))):
+    return {"m": m, "d": d, "w": w, "p": p}
+
 def limited_sync():
     return "sync"
 
@@ -204,6 +233,12 @@ def test_parameters_through_dependencies(pair, url):
 
 @pytest.mark.parametrize("url", ["/things/3", "/things/0", "/things/x?verbose=1", "/things/5?verbose=yes"])
 def test_path_parameter_read_by_a_dependency(pair, url):
+    pair.check("GET", url, headers=KEY)
+
+
+@pytest.mark.parametrize("url", ["/model-dep?item_id=1", "/model-dep?item_id=2&name=x&size=0&flag=yes&level=q&w=3",
+                                 "/model-dep"])
+def test_models_dataclasses_partials_and_wrappers_as_dependencies(pair, url):
     pair.check("GET", url, headers=KEY)
 
 

@@ -92,6 +92,12 @@ async def swallowed(s: str = Depends(swallowing)):
 async def converted(c: str = Depends(converting)):
     raise Boom()
 
+@app.get("/function-scope-failure")
+async def function_scope_failure(x: Annotated[str, Depends(fails_after_yield, scope="function")],
+                                 a: str = Depends(async_resource)):
+    EVENTS.append("endpoint")
+    return {"x": x}
+
 @app.get("/late-failure")
 async def late_failure(x: str = Depends(fails_after_yield), bg: BackgroundTasks = None):
     return {"x": x}
@@ -221,6 +227,7 @@ def test_yield_exit_after_response(pair):
 
 
 @pytest.mark.parametrize("url", ["/yield-http-error", "/yield-crash", "/swallowed", "/converted",
+                                 "/function-scope-failure",
                                  "/early-failure", "/validation?n=x"])
 def test_exceptions_and_yield(pair, url):
     pair.check("GET", url)
