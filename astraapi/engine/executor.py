@@ -296,12 +296,13 @@ class Executor:
                 except Exception as bg_error:
                     error_logger.error("Exception in a background task of %s", plan.label, exc_info=bg_error)
             return
-        if swallowed and not sent:
+        if swallowed:  # an exception vanished in a yield dependency's exit code (FastAPI's FastAPIError)
             error_logger.error(
                 "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
                 "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
-            on_send()
-            _send(native, INTERNAL_SERVER_ERROR, plan)
+            if not sent:
+                on_send()
+                _send(native, INTERNAL_SERVER_ERROR, plan)
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
