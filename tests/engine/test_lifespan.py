@@ -11,6 +11,8 @@ import pytest
 
 from harness import load_pair
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*on_event is deprecated.*:DeprecationWarning")
+
 EVENTS_APP = """
 from contextlib import asynccontextmanager
 from FRAMEWORK import APIRouter, FastAPI, Request
