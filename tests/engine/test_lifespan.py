@@ -11,7 +11,7 @@ import pytest
 
 from harness import load_pair
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*on_event is deprecated.*:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # on_event, by design
 
 EVENTS_APP = """
 from contextlib import asynccontextmanager
