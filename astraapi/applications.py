@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from enum import Enum
 from typing import Any
 
+from astraapi.datastructures import State
 from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse
@@ -45,6 +47,11 @@ class AstraAPI:
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
         webhooks: APIRouter | None = None,
+        dependencies: Sequence[Any] | None = None,
+        exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         self.debug = debug
         self.title = title
@@ -82,7 +89,20 @@ class AstraAPI:
             deprecated=deprecated,
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
+            dependencies=dependencies,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
         )
+        self.router._app = self
+        self.state = State()
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
+        from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+        from astraapi.exceptions import RequestValidationError, StarletteHTTPException
+
+        self.exception_handlers.setdefault(StarletteHTTPException, http_exception_handler)
+        self.exception_handlers.setdefault(RequestValidationError, request_validation_exception_handler)
         self.setup()
 
     # ------------------------------------------------------------------ OpenAPI and the docs pages
@@ -106,6 +126,8 @@ class AstraAPI:
 
         def add(path: str, endpoint: Callable[..., Any]) -> None:
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
+            # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
+            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=())
 
         if self.openapi_url:
 
@@ -201,10 +223,31 @@ class AstraAPI:
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
-                                   generate_unique_id_function=generate_unique_id_function)
+                                   generate_unique_id_function=generate_unique_id_function,
+                                   dependencies=dependencies)
+
+    # ------------------------------------------------------------------ exception handlers, events
+
+    def add_exception_handler(self, exc_class_or_status_code: int | type[Exception],
+                              handler: Callable[..., Any]) -> None:
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def exception_handler(self, exc_class_or_status_code: int | type[Exception]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_exception_handler(exc_class_or_status_code, func)
+            return func
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, func)
+
+    def on_event(self, event_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI in favour of `lifespan`, still supported."""
+        return self.router.on_event(event_type, _stacklevel=3)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, mode: str = "dynamic",
             build_dir: str | None = None, **options: Any) -> None:

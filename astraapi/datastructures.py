@@ -127,3 +127,54 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         if key or value:
             cookies[key] = _unquote(value)
     return cookies
+
+
+class State:
+    """An object to hang arbitrary attributes on: `app.state`, `request.state`."""
+
+    def __init__(self, state: dict | None = None) -> None:
+        if state is None:
+            state = {}
+        super().__setattr__("_state", state)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        self._state[key] = value
+
+    def __getattr__(self, key: str) -> object:
+        try:
+            return self._state[key]
+        except KeyError:
+            raise AttributeError(f"'{self.__class__.__name__}' object has no attribute '{key}'") from None
+
+    def __delattr__(self, key: str) -> None:
+        del self._state[key]
+
+    def __getitem__(self, key: str) -> object:
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._state[key]
+
+    def __iter__(self):
+        return iter(self._state)
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._state
+
+
+class FormData(QueryParams):
+    """A parsed form body: `get` returns the last value of a field, `getlist` every value."""
+
+    __slots__ = ()
+
+    def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(list(items or []))
+
+    async def close(self) -> None:
+        return None

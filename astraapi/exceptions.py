@@ -14,8 +14,10 @@ class AstraAPIError(RuntimeError):
 FastAPIError = AstraAPIError
 
 
-class HTTPException(Exception):
-    """Raise it in an endpoint to answer with `status_code` and `{"detail": detail}`."""
+class StarletteHTTPException(Exception):
+    """The base of HTTPException, standing where Starlette's HTTPException stands in FastAPI: a
+    handler registered for it also catches HTTPException, and the security utilities that
+    raise Starlette's class in FastAPI (API keys, OpenID Connect) raise this one."""
 
     def __init__(
         self,
@@ -34,6 +36,14 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class HTTPException(StarletteHTTPException):
+    """Raise it in an endpoint to answer with `status_code` and `{"detail": detail}`."""
+
+
+class DependencyScopeError(AstraAPIError):
+    """A dependency declared with scope "request" depends on one with scope "function"."""
 
 
 class ValidationException(Exception):

@@ -33,3 +33,20 @@ def Body(  # noqa: N802
     default: Any = PydanticUndefined, *, embed: bool | None = None, media_type: str = "application/json", **options: Any
 ) -> Any:
     return params.Body(default, embed=embed, media_type=media_type, **options)
+
+
+def Form(  # noqa: N802
+    default: Any = PydanticUndefined, *, media_type: str = "application/x-www-form-urlencoded", **options: Any
+) -> Any:
+    return params.Form(default, media_type=media_type, **options)
+
+
+def Depends(  # noqa: N802
+    dependency: Any = None, *, use_cache: bool = True, scope: str | None = None, max_concurrency: int | None = None
+) -> Any:
+    return params.Depends(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
+
+
+def Security(dependency: Any = None, *, scopes: Any = None, use_cache: bool = True) -> Any:  # noqa: N802
+    # As in FastAPI, the function takes no scope= or max_concurrency= (params.Security does).
+    return params.Security(dependency, scopes=scopes, use_cache=use_cache)

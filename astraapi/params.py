@@ -124,3 +124,79 @@ class Body(FieldInfo):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.default!r})"
+
+
+class Form(Body):
+    """A field of a form body (`application/x-www-form-urlencoded`, or `multipart/form-data` text fields)."""
+
+    def __init__(self, default: Any = PydanticUndefined, *, media_type: str = "application/x-www-form-urlencoded",
+                 **options: Any) -> None:
+        super().__init__(default, media_type=media_type, **options)
+
+
+class _Concurrency:
+    """The limit one `Depends(..., max_concurrency=N)` declaration puts on its calls, per event loop."""
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+        self._semaphores: dict[int, Any] = {}
+
+    def semaphore(self) -> Any:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        entry = self._semaphores.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            entry = (loop, asyncio.Semaphore(self.max_concurrency))
+            self._semaphores = {k: v for k, v in self._semaphores.items() if not v[0].is_closed()}
+            self._semaphores[id(loop)] = entry
+        return entry[1]
+
+
+class Depends:
+    """A dependency: `dependency` is called per request (once, unless `use_cache=False`) and its
+    result is passed in. `scope` ("function" or "request") says when a `yield` dependency's exit
+    code runs: before the response is sent, or after (the default)."""
+
+    __slots__ = ("dependency", "use_cache", "scope", "max_concurrency", "_concurrency")
+
+    def __init__(self, dependency: Any = None, use_cache: bool = True, scope: str | None = None, *,
+                 max_concurrency: int | None = None, _concurrency: _Concurrency | None = None) -> None:
+        if scope not in (None, "function", "request"):
+            raise ValueError('scope must be "function", "request" or None')
+        if max_concurrency is not None and (type(max_concurrency) is not int or max_concurrency < 1):
+            raise ValueError("max_concurrency must be a positive integer or None")
+        self.dependency = dependency
+        self.use_cache = use_cache
+        self.scope = scope
+        self.max_concurrency = max_concurrency
+        if max_concurrency is None:
+            _concurrency = None
+        elif _concurrency is None or _concurrency.max_concurrency != max_concurrency:
+            _concurrency = _Concurrency(max_concurrency)
+        self._concurrency = _concurrency
+
+    def _with_dependency(self, dependency: Any) -> Depends:
+        clone = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                if hasattr(self, slot):
+                    object.__setattr__(clone, slot, getattr(self, slot))
+        clone.dependency = dependency
+        return clone
+
+    def __repr__(self) -> str:
+        attr = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{type(self).__name__}({attr}{cache})"
+
+
+class Security(Depends):
+    """A dependency that is also a security requirement, with the OAuth2 `scopes` it needs."""
+
+    __slots__ = ("scopes",)
+
+    def __init__(self, dependency: Any = None, scopes: Any = None, use_cache: bool = True, scope: str | None = None,
+                 *, max_concurrency: int | None = None, _concurrency: _Concurrency | None = None) -> None:
+        super().__init__(dependency, use_cache, scope, max_concurrency=max_concurrency, _concurrency=_concurrency)
+        self.scopes = scopes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from astraapi.datastructures import Address, Headers, QueryParams, parse_cookie_header
+from astraapi.datastructures import Address, Headers, QueryParams, State, parse_cookie_header
 
 
 class URL:
@@ -25,18 +25,32 @@ class URL:
         return f"URL({str(self)!r})"
 
 
-class Request:
-    """Wraps the native request (see docs/internals.md, `astraapi._runtime.Request`)."""
+class HTTPConnection:
+    """Wraps the native request (see docs/internals.md, `astraapi._runtime.Request`).
 
-    __slots__ = ("_native", "path_params", "_query_params", "_headers", "_cookies", "_json")
+    `state` is per request (a copy of what the app's lifespan yielded, when it yielded a
+    mapping); `app` is the application serving the request, when the engine knows it."""
 
-    def __init__(self, native: Any, path_params: dict[str, Any] | None = None) -> None:
+    __slots__ = ("_native", "path_params", "_query_params", "_headers", "_cookies", "_json", "_state", "app",
+                 "_form", "__weakref__")
+
+    def __init__(self, native: Any, path_params: dict[str, Any] | None = None, *, app: Any = None,
+                 state: dict[str, Any] | None = None) -> None:
         self._native = native
         self.path_params: dict[str, Any] = path_params if path_params is not None else {}
         self._query_params: QueryParams | None = None
         self._headers: Headers | None = None
         self._cookies: dict[str, str] | None = None
         self._json: Any = None
+        self._state: Any = state
+        self._form: Any = None
+        self.app = app
+
+    @property
+    def state(self) -> State:
+        if not isinstance(self._state, State):
+            self._state = State(dict(self._state) if self._state else {})
+        return self._state
 
     @property
     def method(self) -> str:
@@ -71,8 +85,21 @@ class Request:
         client = self._native.client
         return Address(*client) if client else None
 
+
+
+class Request(HTTPConnection):
+    __slots__ = ()
+
     async def body(self) -> bytes:
         return self._native.body
+
+    async def form(self) -> Any:
+        """The body as a form (urlencoded or multipart text fields; other types give an empty form)."""
+        if self._form is None:
+            from astraapi.engine.form import read_form
+
+            self._form = read_form(self._native.body, list(self._native.headers))
+        return self._form
 
     async def json(self) -> Any:
         if self._json is None:

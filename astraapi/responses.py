@@ -7,9 +7,12 @@ Headers are built once, at construction: the user's headers (names lower-cased),
 
 from __future__ import annotations
 
+import http.cookies
 import json
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any, Literal
 from urllib.parse import quote
 
 from astraapi.datastructures import MutableHeaders
@@ -61,6 +64,58 @@ class Response:
         if not hasattr(self, "_headers"):
             self._headers = MutableHeaders(self.raw_headers)
         return self._headers
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Append a `set-cookie` header, formatted by http.cookies as Starlette formats it."""
+        cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
+            morsel["samesite"] = samesite
+        if partitioned:
+            if "partitioned" not in http.cookies.Morsel._reserved:  # type: ignore[attr-defined]
+                raise ValueError("Partitioned cookies are only supported in Python 3.14 and above.")
+            morsel["partitioned"] = True
+        self.raw_headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        self.set_cookie(key, max_age=0, expires=0, path=path, domain=domain, secure=secure, httponly=httponly,
+                        samesite=samesite, partitioned=partitioned)
 
 
 class JSONResponse(Response):

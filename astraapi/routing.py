@@ -7,6 +7,8 @@ problem together.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 import re
 import sys
@@ -81,6 +83,9 @@ class APIRoute:
     # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
     # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
     enum_tags: frozenset[str] = frozenset()
+    # Depends()/Security() markers whose values are discarded: app, router, include and
+    # path-operation `dependencies=[...]`, outermost first.
+    dependencies: tuple[Any, ...] = ()
 
     @property
     def path_format(self) -> str:
@@ -107,6 +112,57 @@ def _methods(methods: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.upper() for m in methods))
 
 
+class _DefaultLifespan:
+    """Without a `lifespan`, the router's on_startup/on_shutdown handlers are the lifespan."""
+
+    def __init__(self, router: APIRouter) -> None:
+        self._router = router
+
+    def __call__(self, app: Any) -> _DefaultLifespan:
+        return self
+
+    async def __aenter__(self) -> None:
+        await self._router._startup()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._router._shutdown()
+
+
+class _SyncLifespan:
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    async def __aenter__(self) -> Any:
+        return self._manager.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        return self._manager.__exit__(*exc_info)
+
+
+def _lifespan_context(router: APIRouter, lifespan: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if lifespan is None:
+        return _DefaultLifespan(router)
+    if inspect.isasyncgenfunction(lifespan):
+        return contextlib.asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        manager = contextlib.contextmanager(lifespan)
+        return lambda app: _SyncLifespan(manager(app))
+    return lifespan
+
+
+def _merge_lifespans(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An included router's lifespan runs inside its parent's; their states are merged."""
+    @contextlib.asynccontextmanager
+    async def merged(app: Any) -> Any:
+        async with outer(app) as outer_state:
+            async with inner(app) as inner_state:
+                if outer_state is None and inner_state is None:
+                    yield None
+                else:
+                    yield {**(inner_state or {}), **(outer_state or {})}
+    return merged
+
+
 class APIRouter:
     def __init__(
         self,
@@ -119,6 +175,10 @@ class APIRouter:
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
         generate_unique_id_function: Any = Default,
+        dependencies: Sequence[Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         if prefix:
             if not prefix.startswith("/"):
@@ -134,6 +194,13 @@ class APIRouter:
         self.deprecated = deprecated
         self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[APIRoute] = []
+        self.dependencies: list[Any] = list(dependencies or [])
+        self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
+        self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
+        self.lifespan_context: Callable[[Any], Any] = _lifespan_context(self, lifespan)
+        self.lifespan_state: dict[str, Any] | None = None  # what the lifespan yielded, per worker
+        self._app: Any = None  # the application that owns this router, passed to the lifespan
+        self._running: Any = None
 
     def add_api_route(
         self,
@@ -159,6 +226,7 @@ class APIRouter:
         name: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Any = Default,
+        dependencies: Sequence[Any] | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
         decl_file, decl_line = _site or declaration_site()
@@ -194,6 +262,7 @@ class APIRouter:
                 generate_unique_id_function=generate_unique_id_function
                 if generate_unique_id_function is not Default
                 else self.generate_unique_id_function,
+                dependencies=(*self.dependencies, *(dependencies or ())),
             )
         )
 
@@ -242,12 +311,14 @@ class APIRouter:
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
         generate_unique_id_function: Any = Default,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
+        extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for route in router.routes:
             response_class = route.response_class
@@ -267,8 +338,58 @@ class APIRouter:
                         route.generate_unique_id_function, generate_unique_id_function,
                         self.generate_unique_id_function,
                     ),
+                    dependencies=(*extra_dependencies, *route.dependencies),
                 )
             )
+        self.on_startup.extend(router.on_startup)
+        self.on_shutdown.extend(router.on_shutdown)
+        self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    # ------------------------------------------------------------------ lifespan
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        if event_type not in ("startup", "shutdown"):
+            raise ValueError(f'event_type must be "startup" or "shutdown", not {event_type!r}')
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str, *, _stacklevel: int = 2) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Deprecated in FastAPI in favour of `lifespan`, still supported."""
+        import warnings
+
+        warnings.warn("on_event is deprecated, use lifespan event handlers instead.", DeprecationWarning,
+                      stacklevel=_stacklevel)
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_event_handler(event_type, func)
+            return func
+        return decorator
+
+    async def _startup(self) -> None:
+        for handler in self.on_startup:
+            result = handler()
+            if inspect.isawaitable(result):
+                await result
+
+    async def _shutdown(self) -> None:
+        for handler in self.on_shutdown:
+            result = handler()
+            if inspect.isawaitable(result):
+                await result
+
+    async def startup(self) -> None:
+        """Enter the lifespan (or run the startup handlers) on the running loop; each worker
+        calls it before serving. A mapping the lifespan yields becomes every request's
+        initial `request.state`."""
+        context = self.lifespan_context(self._app)
+        state = await context.__aenter__()
+        self._running = context
+        self.lifespan_state = dict(state) if state is not None else None
+
+    async def shutdown(self) -> None:
+        """Leave the lifespan (or run the shutdown handlers); each worker calls it after serving."""
+        context, self._running = self._running, None
+        if context is not None:
+            await context.__aexit__(None, None, None)
 
 
 def _first_given(*choices: Any) -> Any:

@@ -37,6 +37,7 @@ from astraapi import params
 from astraapi.compiler.ir import (
     IR_VERSION,
     AppIR,
+    DependencyIR,
     FieldIR,
     ModelIR,
     ParamIR,
@@ -47,7 +48,8 @@ from astraapi.compiler.ir import (
 from astraapi.compiler.source_lines import class_line
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import DeclarationError
-from astraapi.requests import Request
+from astraapi.background import BackgroundTasks
+from astraapi.requests import HTTPConnection
 from astraapi.responses import JSONResponse, Response
 from astraapi.routing import APIRoute, Default
 
@@ -70,6 +72,41 @@ class ParamAnalysis:
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
 
 
+SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DependantAnalysis:
+    """The endpoint or one dependency: its own parameters and its sub-dependencies, with the
+    live objects the engine calls. For a dependency, `ir` is its DependencyIR node."""
+
+    call: Any
+    name: str | None  # the parameter it fills in its parent; None for the endpoint and dependencies=[...]
+    params: tuple[ParamAnalysis, ...]  # request parameters and special parameters, declaration order
+    dependencies: tuple[DependantAnalysis, ...]
+    kind: str = "coroutine"  # ir.DEPENDENCY_KINDS
+    use_cache: bool = True
+    scope: str | None = None  # as declared
+    computed_scope: str | None = None  # "request" for a yield dependency without a declared scope
+    own_scopes: tuple[str, ...] = ()
+    parent_scopes: tuple[str, ...] = ()  # the chain's scopes as FastAPI concatenates them (may repeat)
+    effective_scopes: tuple[str, ...] = ()
+    uses_scopes: bool = False
+    concurrency: Any = None
+    ir: DependencyIR | None = None
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        scopes = tuple(sorted(set(self.effective_scopes))) if self.uses_scopes else ()
+        return (self.call, scopes, self.computed_scope or "")
+
+    def walk(self) -> Any:
+        """Every node in FastAPI's flattening order (this one, then each dependency's subtree)."""
+        yield self
+        for sub in self.dependencies:
+            yield from sub.walk()
+
+
 @dataclasses.dataclass(frozen=True)
 class RouteAnalysis:
     route: APIRoute
@@ -79,6 +116,7 @@ class RouteAnalysis:
     response_adapter: TypeAdapter[Any] | None
     source_file: str  # absolute path of the endpoint's source, for runtime error messages
     source_line: int
+    dependant: DependantAnalysis | None = None  # the endpoint with its dependency tree
 
 
 @dataclasses.dataclass(frozen=True)
@@ -552,7 +590,7 @@ class _Analyzer:
         path_params = path_param_names(route.path)
         path_names = [name for name, _ in path_params]
         seen_names: set[str] = set()
-        param_analyses: list[ParamAnalysis] = []
+        entries: list[tuple[str, Any, Any]] = []
         for name, parameter in signature.parameters.items():
             if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
                 problems.add(f"parameter {name!r}: *args and **kwargs parameters are not supported")
@@ -561,27 +599,37 @@ class _Analyzer:
                 problems.add(f"parameter {name!r}: positional-only parameters are not supported")
                 continue
             seen_names.add(name)
-            annotation = hints.get(name, parameter.annotation)
-            result = self._param(name, annotation, parameter.default, set(path_names), problems)
-            if result is not None:
-                param_analyses.append(result)
+            entries.append((name, hints.get(name, parameter.annotation), parameter.default))
+        route_deps: list[DependantAnalysis] = []
+        for depends in getattr(route, "dependencies", ()):
+            if not isinstance(depends, params.Depends) or not callable(depends.dependency):
+                problems.add(f"dependencies=[...] entry {depends!r} is not a Depends()/Security() with a callable")
+                continue
+            sub = self._dependency(depends, None, set(path_names), problems, (), 0)
+            if sub is not None:
+                route_deps.append(sub)
+        param_analyses, own_deps = self._dependant_params(entries, set(path_names), problems, (), 0)
+        dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
+                                      dependencies=tuple(route_deps + own_deps),
+                                      kind="coroutine" if _is_async_callable(endpoint) else "function")
+        read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
         for name in path_names:
-            if name not in seen_names:
+            if name not in seen_names and name not in read_anywhere:
                 problems.add(
-                    f"path parameter {{{name}}} has no matching endpoint parameter "
+                    f"path parameter {{{name}}} has no matching endpoint or dependency parameter "
                     f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
                 )
 
-        body_params = [p for p in param_analyses if p.ir.location == "body"]
-        body_embedded = len(body_params) > 1 or any(p.ir.embed for p in body_params)
+        body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
+        body_embedded = _should_embed(body_params)
+        body_is_form = _body_is_form(body_params, body_embedded)
         if body_embedded:
-            param_analyses = [
-                dataclasses.replace(p, ir=dataclasses.replace(p.ir, embed=True)) if p.ir.location == "body" else p
-                for p in param_analyses
-            ]
-        for p in param_analyses:
-            if p.ir.location == "body":
-                self.mapper.ref(p.annotation)
+            dependant = _embed_body(dependant)
+            param_analyses = list(dependant.params)
+        for node in dependant.walk():
+            for p in node.params:
+                if p.ir.location == "body":
+                    self.mapper.ref(p.annotation)
 
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
         response_adapter = None
@@ -626,6 +674,8 @@ class _Analyzer:
             response_model_exclude_defaults=route.response_model_exclude_defaults,
             response_model_exclude_none=route.response_model_exclude_none,
             body_embedded=body_embedded,
+            dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
+            body_is_form=body_is_form,
         )
         return RouteAnalysis(
             route=route,
@@ -635,6 +685,120 @@ class _Analyzer:
             response_adapter=response_adapter,
             source_file=source_file,
             source_line=source_line,
+            dependant=dependant,
+        )
+
+    # ------------------------------------------------------------------ dependencies
+
+    def _dependant_params(
+        self, entries: list[tuple[str, Any, Any]], path_names: set[str], problems: _RouteProblems,
+        parent_scopes: tuple[str, ...], depth: int, owner: Any = None,
+    ) -> tuple[list[ParamAnalysis], list[DependantAnalysis]]:
+        """Analyse one callable's parameters: request parameters, special ones, `Depends`."""
+        found: list[ParamAnalysis] = []
+        deps: list[DependantAnalysis] = []
+        for name, annotation, default in entries:
+            depends = _depends_marker(annotation, default)
+            if depends is not None:
+                if depends.dependency is None:
+                    depends = depends._with_dependency(_strip_annotated(annotation))
+                if owner is not None and owner.computed_scope == "request" and depends.scope == "function" \
+                        and owner.kind in ("generator", "async_generator"):
+                    problems.add(
+                        f'the dependency "{getattr(owner.call, "__name__", "<unnamed_callable>")}" has a scope of '
+                        f'"request", it cannot depend on dependencies with scope "function"'
+                    )
+                    continue
+                sub = self._dependency(depends, name, path_names, problems, parent_scopes, depth + 1)
+                if sub is not None:
+                    deps.append(sub)
+                continue
+            result = self._param(name, annotation, default, path_names, problems)
+            if result is not None:
+                found.append(result)
+        return found, deps
+
+    def _dependency(
+        self, depends: params.Depends, name: str | None, path_names: set[str], problems: _RouteProblems,
+        parent_scopes: tuple[str, ...], depth: int,
+    ) -> DependantAnalysis | None:
+        call = depends.dependency
+        label = endpoint_ref(call) if not _is_instance_call(call) else f"{_qualified(type(call))} instance"
+        if depth > 64:
+            problems.add(f"dependency {label}: the dependency chain is deeper than 64 (a cycle?)")
+            return None
+        if not callable(call):
+            problems.add(f"parameter {name!r}: Depends() needs a callable, got {call!r}")
+            return None
+        own_scopes = tuple(depends.scopes or ()) if isinstance(depends, params.Security) else ()
+        return self.dependant_for(call, name=name, path_names=path_names, problems=problems,
+                                  own_scopes=own_scopes, parent_scopes=parent_scopes, use_cache=depends.use_cache,
+                                  scope=depends.scope, concurrency=depends._concurrency,
+                                  is_security=isinstance(depends, params.Security), depth=depth)
+
+    def dependant_for(
+        self, call: Any, *, name: str | None, path_names: set[str], problems: _RouteProblems,
+        own_scopes: tuple[str, ...] = (), parent_scopes: tuple[str, ...] = (), use_cache: bool = True,
+        scope: str | None = None, concurrency: Any = None, is_security: bool = False, depth: int = 0,
+    ) -> DependantAnalysis | None:
+        label = endpoint_ref(call) if not _is_instance_call(call) else f"{_qualified(type(call))} instance"
+        before = problems.count
+        try:
+            entries = _signature_entries(call)
+        except (NameError, TypeError, ValueError) as error:
+            problems.add(f"dependency {label}: cannot read its signature or annotations: {error}")
+            return None
+        kind = _dependency_kind(call)
+        computed_scope = scope or ("request" if kind in ("generator", "async_generator") else None)
+        current_scopes = parent_scopes + own_scopes
+        effective = list(parent_scopes)
+        for item in own_scopes:
+            if item not in effective:
+                effective.append(item)
+        shell = DependantAnalysis(call=call, name=name, params=(), dependencies=(), kind=kind,
+                                  computed_scope=computed_scope)
+        sub_problems = _PrefixedProblems(problems, f"dependency {label}: ")
+        for entry_name, _, entry_default in entries:
+            if entry_default is _VAR_PARAM:
+                sub_problems.add(f"parameter {entry_name!r}: *args and **kwargs parameters are not supported")
+        entries = [e for e in entries if e[2] is not _VAR_PARAM]
+        found, deps = self._dependant_params(entries, path_names, sub_problems, current_scopes, depth, owner=shell)
+        if problems.count != before:
+            return None
+        from astraapi.security.base import SecurityBase
+
+        scheme = _unwrap_call(call)
+        is_scheme = isinstance(scheme, SecurityBase)
+        uses_scopes = bool(own_scopes) or is_scheme or any(p.ir.location == "security_scopes" for p in found) or any(
+            d.uses_scopes for d in deps)
+        source_file, source_line = "<unknown>", 0
+        try:
+            target = type(call) if _is_instance_call(call) else _unwrap_call(call)
+            source_file = source_path(inspect.getsourcefile(target) or "<unknown>")
+            source_line = inspect.getsourcelines(target)[1]
+        except (OSError, TypeError):
+            pass
+        ir = DependencyIR(
+            name=name,
+            call=endpoint_ref(type(call)) if _is_instance_call(call) else endpoint_ref(call),
+            kind=kind,
+            use_cache=use_cache,
+            scope=scope,
+            params=tuple(p.ir for p in found),
+            dependencies=tuple(d.ir for d in deps if d.ir is not None),
+            source=SourceLoc(source_file, source_line),
+            is_security=is_security,
+            scopes=own_scopes,
+            effective_scopes=tuple(effective),
+            max_concurrency=concurrency.max_concurrency if concurrency is not None else None,
+            security_scheme_name=scheme.scheme_name if is_scheme else None,
+            security_scheme_json=_scheme_json(scheme) if is_scheme else None,
+            cache_scopes=tuple(sorted(set(effective))) if uses_scopes else (),
+        )
+        return DependantAnalysis(
+            call=call, name=name, params=tuple(found), dependencies=tuple(deps), kind=kind, use_cache=use_cache,
+            scope=scope, computed_scope=computed_scope, own_scopes=own_scopes, parent_scopes=parent_scopes,
+            effective_scopes=tuple(effective), uses_scopes=uses_scopes, concurrency=concurrency, ir=ir,
         )
 
     def _response(
@@ -690,19 +854,21 @@ class _Analyzer:
         elif default is not empty and _looks_like_foreign_marker(default):
             problems.add(
                 f"parameter {name!r}: {type(default).__module__}.{type(default).__qualname__} is not supported "
-                "(dependencies are not supported yet; markers must come from astraapi)"
+                "(markers must come from astraapi, not fastapi)"
             )
             return None
 
-        if marker is None and _lenient_issubclass(type_annotation, Request):
+        special = _special_location(type_annotation)
+        if special is not None:
+            if marker is not None:
+                problems.add(f"parameter {name!r}: a {type_text(type_annotation)} parameter cannot have a marker")
+                return None
             return ParamAnalysis(
-                ir=ParamIR(name=name, alias=name, location="request", type=TypeRef(kind="other", text="Request"),
+                ir=ParamIR(name=name, alias=name, location=special,
+                           type=TypeRef(kind="other", text=getattr(type_annotation, "__name__", special)),
                            required=False, default_json=None, constraints=()),
                 annotation=annotation, field_info=None, adapter=None,
             )
-        if _lenient_issubclass(type_annotation, Response):
-            problems.add(f"parameter {name!r}: a Response parameter is not supported yet")
-            return None
 
         # The merged pydantic FieldInfo: annotation, metadata (constraints), alias, default.
         if default is not empty:
@@ -747,6 +913,14 @@ class _Analyzer:
             alias = validation_alias
 
         is_sequence = False
+        is_form = isinstance(marker, params.Form)
+        if is_form:
+            if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
+                    and form_model_type(type_annotation) is None:
+                problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
+                             f"(or an optional one) are supported, not {type_text(type_annotation)}")
+                return None
+            is_sequence = _is_scalar_sequence(type_annotation)
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
@@ -777,8 +951,172 @@ class _Analyzer:
             constraints=_constraints(field_info),
             embed=bool(getattr(marker, "embed", False)),
             is_sequence=is_sequence,
+            is_form=is_form,
+            media_type=marker.media_type if isinstance(marker, params.Body) else None,
         )
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter)
+
+
+_VAR_PARAM: Any = object()
+
+
+class _PrefixedProblems:
+    """Problems found inside a dependency, reported under the route with the dependency named."""
+
+    def __init__(self, parent: Any, prefix: str) -> None:
+        self.parent = parent
+        self.prefix = prefix
+
+    @property
+    def count(self) -> int:
+        return self.parent.count
+
+    def add(self, message: str) -> None:
+        self.parent.add(self.prefix + message)
+
+
+def _special_location(annotation: Any) -> str | None:
+    from astraapi.security.oauth2 import SecurityScopes
+
+    if _lenient_issubclass(annotation, HTTPConnection):
+        return "request"
+    if _lenient_issubclass(annotation, Response):
+        return "response"
+    if _lenient_issubclass(annotation, BackgroundTasks):
+        return "background_tasks"
+    if _lenient_issubclass(annotation, SecurityScopes):
+        return "security_scopes"
+    return None
+
+
+def _depends_marker(annotation: Any, default: Any) -> params.Depends | None:
+    found = None
+    if get_origin(annotation) is Annotated:
+        markers = [m for m in get_args(annotation)[1:] if isinstance(m, (params.Param, params.Body, params.Depends))]
+        if markers and isinstance(markers[-1], params.Depends):
+            found = markers[-1]
+    if isinstance(default, params.Depends):
+        found = default
+    return found
+
+
+def _unwrap_call(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return inspect.unwrap(call)
+
+
+def _is_instance_call(call: Any) -> bool:
+    target = _unwrap_call(call)
+    return not inspect.isroutine(target) and not inspect.isclass(target) and callable(target)
+
+
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _forms(call: Any) -> list[Any]:
+    """`call` as FastAPI classifies it: through partials, then through `__wrapped__` as well."""
+    return [_impartial(call), inspect.unwrap(_impartial(call))]
+
+
+def _dependency_kind(call: Any) -> str:
+    """How FastAPI calls `call`: generator and coroutine functions found through partials,
+    `functools.wraps` wrappers and an instance's `__call__`; a class is a plain call."""
+    import asyncio
+
+    def dunders() -> list[Any]:
+        if inspect.isclass(inspect.unwrap(_impartial(call))):
+            return []
+        found = []
+        for form in _forms(call):
+            dunder = getattr(form, "__call__", None)
+            if dunder is not None:
+                found.extend(_forms(dunder))
+        return found
+
+    candidates = _forms(call) + dunders()
+    if any(inspect.isasyncgenfunction(c) for c in candidates):
+        return "async_generator"
+    if any(inspect.isgeneratorfunction(c) for c in candidates):
+        return "generator"
+    if any(inspect.isroutine(c) and asyncio.iscoroutinefunction(c) for c in _forms(call)):
+        return "coroutine"
+    if any(asyncio.iscoroutinefunction(c) for c in dunders()):
+        return "coroutine"
+    return "function"
+
+
+def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
+    """(name, annotation, default) for each parameter, string annotations evaluated."""
+    try:
+        signature = inspect.signature(call, eval_str=True)
+    except NameError:
+        signature = inspect.signature(call)
+    entries = []
+    for name, parameter in signature.parameters.items():
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            entries.append((name, None, _VAR_PARAM))
+            continue
+        annotation = parameter.annotation
+        if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+            annotation = annotation.__value__
+        entries.append((name, annotation, parameter.default))
+    return entries
+
+
+def _scheme_json(scheme: Any) -> str | None:
+    try:
+        plain = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
+    except Exception:  # a user subclass with a model jsonable_encoder cannot encode: no schema entry
+        return None
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def form_model_type(annotation: Any) -> type[BaseModel] | None:
+    """The model of a `Form()` parameter annotated with a model or an optional model."""
+    annotation = _strip_annotated(annotation)
+    if get_origin(annotation) in _UNION_ORIGINS:
+        args = get_args(annotation)
+        if len(args) == 2 and type(None) in args:
+            annotation = next(arg for arg in args if arg is not type(None))
+    return annotation if _lenient_issubclass(annotation, BaseModel) else None
+
+
+def _should_embed(body_params: list[ParamAnalysis]) -> bool:
+    """FastAPI's rule over the flattened body parameters of the whole tree (counted by name)."""
+    if not body_params:
+        return False
+    if len({p.ir.name for p in body_params}) > 1:
+        return True
+    first = body_params[0]
+    if any(p.ir.embed for p in body_params):
+        return True
+    return first.ir.is_form and form_model_type(first.annotation) is None
+
+
+def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:
+    if not body_params:
+        return False
+    if not embedded:
+        return body_params[0].ir.is_form
+    return any(p.ir.is_form for p in body_params)
+
+
+def _embed_body(node: DependantAnalysis) -> DependantAnalysis:
+    """The same tree with every body parameter marked embedded (IR included)."""
+    new_params = tuple(
+        dataclasses.replace(p, ir=dataclasses.replace(p.ir, embed=True)) if p.ir.location == "body" else p
+        for p in node.params
+    )
+    new_deps = tuple(_embed_body(d) for d in node.dependencies)
+    ir = node.ir
+    if ir is not None:
+        ir = dataclasses.replace(ir, params=tuple(p.ir for p in new_params),
+                                 dependencies=tuple(d.ir for d in new_deps if d.ir is not None))
+    return dataclasses.replace(node, params=new_params, dependencies=new_deps, ir=ir)
 
 
 def _looks_like_foreign_marker(value: Any) -> bool:
@@ -789,6 +1127,7 @@ def _looks_like_foreign_marker(value: Any) -> bool:
 
 __all__ = [
     "AppAnalysis",
+    "DependantAnalysis",
     "ParamAnalysis",
     "RouteAnalysis",
     "analyze_app",

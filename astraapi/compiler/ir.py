@@ -27,9 +27,18 @@ TYPE_KINDS = frozenset(
     }
 )
 
-PARAM_LOCATIONS = frozenset({"path", "query", "header", "cookie", "body", "request"})
-"""Where a parameter's value comes from. "request" is the endpoint's `Request` object
-itself (a parameter annotated with `Request`), which carries no value to validate."""
+PARAM_LOCATIONS = frozenset(
+    {"path", "query", "header", "cookie", "body", "request", "response", "background_tasks", "security_scopes"}
+)
+"""Where a parameter's value comes from. The last four carry no value to validate:
+"request" is the `Request` object itself (a parameter annotated with `Request` or
+`HTTPConnection`), "response" the temporary `Response` whose headers, cookies and status
+are merged into the answer, "background_tasks" the request's `BackgroundTasks`,
+"security_scopes" the `SecurityScopes` (the OAuth2 scopes required along the dependency chain)."""
+
+DEPENDENCY_KINDS = frozenset({"function", "coroutine", "generator", "async_generator"})
+"""How a dependency is called: a plain call (in the thread pool), awaited, or entered as a
+context manager (sync `yield`, in the thread pool; async `yield`, on the loop)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,9 @@ class ParamIR:
     example_json: str | None = None  # the deprecated `example=`, when given
     openapi_examples_json: str | None = None  # `openapi_examples=`, when given
     include_in_schema: bool = True
+    # body parameters: Form() fields come from an application/x-www-form-urlencoded body
+    is_form: bool = False
+    media_type: str | None = None  # body parameters: the marker's media type
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,43 @@ class ResponseIR:
     status: str  # str() of the declared key: "404", "4XX", "default", ...
     spec_json: str  # the declared object without "model", as JSON
     schema_json: str | None = None  # the model's JSON Schema (serialization mode)
+
+
+@dataclass(frozen=True)
+class DependencyIR:
+    """One `Depends()`/`Security()` in a route's dependency tree.
+
+    `name` is the parameter it fills in its parent (None for a `dependencies=[...]` entry,
+    whose value is discarded); `params` are its own request parameters and `dependencies`
+    its sub-dependencies, in declaration order. A route's own dependencies come first in
+    `RouteIR.dependencies`: app, router, include and path-operation `dependencies=[...]`
+    in that order, then the endpoint's `Depends` parameters."""
+
+    name: str | None
+    call: str  # "module:qualname" of the callable (for an instance: its class)
+    kind: str  # one of DEPENDENCY_KINDS
+    use_cache: bool
+    scope: str | None  # "function" | "request" as declared; None: the default
+    params: tuple[ParamIR, ...]
+    dependencies: tuple[DependencyIR, ...]
+    source: SourceLoc  # where the callable is defined (or the declaring route when unknown)
+    is_security: bool = False  # declared with Security()
+    scopes: tuple[str, ...] = ()  # Security(scopes=...) on this node
+    effective_scopes: tuple[str, ...] = ()  # the parents' scopes plus these, de-duplicated in order
+    max_concurrency: int | None = None
+    # When the callable is a security scheme (astraapi.security): its OpenAPI name and the
+    # canonical JSON of its scheme object (`securitySchemes` entry, aliases, no nulls).
+    security_scheme_name: str | None = None
+    security_scheme_json: str | None = None
+    # FastAPI identifies a dependency (for the per-request cache, and when it flattens the tree
+    # for OpenAPI, visiting each once) by (call, cache_scopes, computed scope): cache_scopes is
+    # the sorted set of effective_scopes when the dependency or one below it uses scopes, else ().
+    cache_scopes: tuple[str, ...] = ()
+
+    @property
+    def computed_scope(self) -> str | None:
+        """The declared scope, or "request" for a `yield` dependency declared without one."""
+        return self.scope or ("request" if self.kind in ("generator", "async_generator") else None)
 
 
 @dataclass(frozen=True)
@@ -146,6 +195,8 @@ class RouteIR:
     body_example_json: str | None = None
     body_openapi_examples_json: str | None = None
     enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
+    dependencies: tuple[DependencyIR, ...] = ()  # the dependency tree (see DependencyIR)
+    body_is_form: bool = False  # some body parameter in the tree is a Form(): the body is form-parsed
 
 
 @dataclass(frozen=True)
@@ -242,6 +293,14 @@ _NESTED.update(
                   "validation_fallback_reasons": _strings},
         ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
         ResponseIR: {},
+        DependencyIR: {
+            "params": _many(ParamIR),
+            "dependencies": lambda items: tuple(_from_plain(DependencyIR, item) for item in items),
+            "source": _one(SourceLoc),
+            "scopes": _strings,
+            "effective_scopes": _strings,
+            "cache_scopes": _strings,
+        },
         RouteIR: {
             "methods": _strings,
             "source": _one(SourceLoc),
@@ -250,6 +309,7 @@ _NESTED.update(
             "tags": _strings,
             "responses": _many(ResponseIR),
             "enum_tags": _strings,
+            "dependencies": _many(DependencyIR),
         },
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR)},
     }

@@ -12,6 +12,12 @@ endpoint:
 
 It returns a response tuple, or None when the answer will come through
 `request.respond(...)` (see docs/internals.md, "The handler contract").
+
+Routes with dependencies or special parameters (Response, BackgroundTasks,
+SecurityScopes), and every route of an app with its own exception handlers, take the
+general path instead: one task per request that solves the dependency tree, calls the
+endpoint, answers through `request.respond`, then runs the background tasks and the exit
+code of `yield` dependencies (see `_run_full`).
 """
 
 from __future__ import annotations
@@ -23,22 +29,29 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from typing import Any
 
 from astraapi.compiler.introspect import RouteAnalysis, analyze_app, path_param_names
 from astraapi.compiler.ir import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import missing_error, validation_error_tuple
+from astraapi.engine.form import read_form
+from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs
 from astraapi.engine.responses import (
+    INTERNAL_SERVER_ERROR,
     ResponseTuple,
     error_logger,
+    from_response,
     http_exception_tuple,
     internal_error,
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
-from astraapi.exceptions import AstraAPIError, HTTPException
+from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
 from astraapi.requests import Request
+from astraapi.responses import Response
 from astraapi.routing import Default
 
 EAGER_TASKS = sys.version_info >= (3, 12)
@@ -74,14 +87,24 @@ class RoutePlan:
     """Everything one route does per request, prepared once."""
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
-                 "body_embedded", "request_param", "path_names", "response", "label", "decoder", "decoder_defaults")
+                 "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
+                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults")
 
-    def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan) -> None:
+    def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
+        self.app = app
         self.endpoint = live.route.endpoint
         self.is_async = route.is_async
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
+        self.endpoint_ctx = dict(response.endpoint_ctx, path=f"{'/'.join(route.methods)} {route.path}")
+        dependant = live.dependant
+        assert dependant is not None
+        self.root = NodePlan(dependant, route.path, route.body_embedded)
+        self.simple = not dependant.dependencies and not route.body_is_form and all(
+            p.location in ("path", "query", "header", "cookie", "body", "request") for p in route.params)
+        self.has_body = any(p.ir.location == "body" for n in dependant.walk() for p in n.params)
+        self.body_is_form = route.body_is_form
         live_params = {p.ir.name: p for p in live.params}
         self.path_names = tuple(name for name, _ in path_param_names(route.path))
         convertors = dict(path_param_names(route.path))
@@ -95,6 +118,8 @@ class RoutePlan:
             if param.location == "request":
                 self.request_param = param.name
                 continue
+            if param.location in ("response", "background_tasks", "security_scopes"):
+                continue  # only the general path (NodePlan) fills these
             current = live_params.get(param.name)
             if current is None or current.adapter is None or current.field_info is None:
                 raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")
@@ -122,7 +147,8 @@ class RoutePlan:
         """Use a compiled decoder for this route's path and query parameters, when the
         defaults it leaves to the engine are plain values (no copies, factories or validation)."""
         plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
-        if decoder is None or self.body_plans or any(plan.loc[0] not in ("path", "query") for plan in plans):
+        if (decoder is None or not self.simple or self.body_plans
+                or any(plan.loc[0] not in ("path", "query") for plan in plans)):
             return
         defaults = {}
         for plan in plans:
@@ -134,6 +160,9 @@ class RoutePlan:
         self.decoder = decoder
         self.decoder_defaults = defaults
 
+    def root_path_names(self) -> tuple[str, ...]:
+        return self.path_names
+
     def solve(self, request: Any, path_params: tuple[str, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Validated endpoint arguments and the errors, all of them. Raises BodyError."""
         if self.decoder is not None:
@@ -141,7 +170,7 @@ class RoutePlan:
             if decoded is not None:  # None: declined, the generic path below decides
                 values = {**self.decoder_defaults, **decoded}
                 if self.request_param is not None:
-                    values[self.request_param] = Request(request, dict(zip(self.path_names, path_params)))
+                    values[self.request_param] = self._request_object(request, path_params)
                 return values, []
         body = MISSING
         if self.body_plans:
@@ -169,8 +198,13 @@ class RoutePlan:
                             continue
                     plan.apply(raw, values, errors)
         if self.request_param is not None:
-            values[self.request_param] = Request(request, dict(zip(self.path_names, path_params)))
+            values[self.request_param] = self._request_object(request, path_params)
         return values, errors
+
+    def _request_object(self, request: Any, path_params: tuple[str, ...]) -> Request:
+        router = getattr(self.app, "router", None)
+        return Request(request, dict(zip(self.path_names, path_params)), app=self.app,
+                       state=getattr(router, "lifespan_state", None))
 
 
 class Executor:
@@ -211,15 +245,21 @@ class Executor:
                 endpoint_ctx,
             )
             response.compiled_encoder = (compiled_encoders or {}).get(route.index)
-            plan = RoutePlan(route, live, response)
+            plan = RoutePlan(route, live, response, app)
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)
         self._plans = tuple(plans)
+        self.dispatcher = ExceptionDispatcher(app)
+        self.solver = Solver(app)
 
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
+        if not (plan.simple and self.dispatcher.only_defaults):
+            task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
+            task.add_done_callback(functools.partial(_report_crash, plan))
+            return None
         try:
             values, errors = plan.solve(request, path_params)
             if errors:
@@ -234,6 +274,116 @@ class Executor:
         except Exception as error:
             return internal_error(f"Exception while handling {plan.label}", error)
 
+    # ------------------------------------------------------------------ the general path
+
+    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+        answered = [False]
+
+        def on_send() -> None:
+            answered[0] = True
+
+        try:
+            await self._run_request(plan, native, path_params, on_send)
+        except BaseException as error:  # a bug here must still answer the client, then surface
+            if not answered[0]:
+                _send(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
+            if not isinstance(error, Exception):
+                raise
+
+    async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
+                           on_send: Callable[[], None]) -> None:
+        """One request, as FastAPI's request_response + get_request_handler run it.
+
+        The request exit stack encloses the function exit stack, which encloses solving the
+        dependencies, the endpoint call and serialization. Without an exception: function-scoped
+        `yield` dependencies exit, the response is sent, background tasks run, then
+        request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
+        their `yield`), then the exception handlers answer. An exception raised after the
+        response was sent is only logged."""
+        ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
+        sent = False
+        swallowed = True
+        try:
+            async with AsyncExitStack() as request_stack:
+                ctx.request_stack = request_stack
+                produced = None
+                async with AsyncExitStack() as function_stack:
+                    ctx.function_stack = function_stack
+                    produced = await self._produce(plan, ctx)
+                if produced is None:
+                    raise AstraAPIError(
+                        f"{plan.label}: no response was produced (a dependency with yield and scope "
+                        f'"function" caught the exception and did not raise it again)')
+                response, background = produced
+                on_send()
+                _send(native, response, plan)
+                sent = True
+                if background is not None:
+                    await background()
+                swallowed = False
+        except Exception as error:
+            if sent:
+                error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
+                return
+            (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
+            on_send()
+            _send(native, response, plan)
+            if background is not None:
+                try:
+                    await background()
+                except Exception as bg_error:
+                    error_logger.error("Exception in a background task of %s", plan.label, exc_info=bg_error)
+            return
+        if swallowed:  # an exception vanished in a yield dependency's exit code (FastAPI's FastAPIError)
+            error_logger.error(
+                "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
+                "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
+            if not sent:
+                on_send()
+                _send(native, INTERNAL_SERVER_ERROR, plan)
+
+    async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
+        native = ctx.native
+        if plan.has_body:
+            if plan.body_is_form:
+                ctx.form = read_form(native.body, native.headers)
+            else:
+                try:
+                    ctx.body = read_body(native.body, native.headers)
+                except BodyError as error:
+                    if error.error is not None:
+                        raise RequestValidationError([error.error], body=native.body,
+                                                     endpoint_ctx=plan.endpoint_ctx) from error
+                    raise HTTPException(400, "There was an error parsing the body") from error
+        values, errors = await self.solver.solve(plan.root, ctx)
+        if errors:
+            body = ctx.form if ctx.form is not None else (None if ctx.body is MISSING else ctx.body)
+            raise RequestValidationError(errors, body=body, endpoint_ctx=plan.endpoint_ctx)
+        if plan.is_async:
+            raw = await plan.endpoint(**values)
+        else:
+            from astraapi.background import run_in_threadpool
+
+            raw = await run_in_threadpool(plan.endpoint, **values)
+        if isinstance(raw, Response):
+            if raw.background is None:
+                raw.background = ctx.background
+            return from_response(raw), raw.background
+        temporary = ctx.response
+        status = temporary.status_code if temporary is not None and temporary.status_code else None
+        if plan.is_async:
+            response = plan.response.render(raw, status)
+        else:
+            from astraapi.background import run_in_threadpool
+
+            response = await run_in_threadpool(plan.response.render, raw, status)
+        if temporary is not None and temporary.raw_headers:
+            code, headers, body = response
+            if headers is None:
+                headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", b"application/json")]
+            response = (code, [*headers, *temporary.raw_headers], body)
+        return response, ctx.background
+
     # ------------------------------------------------------------------ async endpoints
 
     def _start_async(self, plan: RoutePlan, values: dict[str, Any], request: Any) -> ResponseTuple | None:
@@ -242,7 +392,7 @@ class Executor:
         if EAGER_TASKS:
             task = _eager_task(loop, coro)
             if task.done():
-                return _task_result(task, plan)
+                return _sent_now(_task_result(task, plan), plan)
         else:
             task = loop.create_task(coro)
         task.add_done_callback(functools.partial(_respond_later, request, plan))
@@ -251,6 +401,8 @@ class Executor:
     async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         try:
             raw = await plan.endpoint(**values)
+            if isinstance(raw, Response) and raw.background is not None:
+                return _After(from_response(raw), raw.background)
             return plan.response.render(raw)
         except HTTPException as error:
             return http_exception_tuple(error.status_code, error.detail, error.headers)
@@ -281,6 +433,8 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Resp
 def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
     try:
         raw = plan.endpoint(**values)
+        if isinstance(raw, Response) and raw.background is not None:
+            return _After(from_response(raw), raw.background)
         return plan.response.render(raw)
     except HTTPException as error:
         return http_exception_tuple(error.status_code, error.detail, error.headers)
@@ -298,8 +452,52 @@ def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> Respon
 
 
 def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseTuple]) -> None:
-    status, headers, body = _task_result(task, plan)
+    result = _task_result(task, plan)
+    status, headers, body = result.response if isinstance(result, _After) else result
     try:
         request.respond(status, headers, body)
+    except Exception as error:
+        error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
+    if isinstance(result, _After):
+        _start_background(result.background, plan)
+
+
+class _After:
+    """A response whose Response object carries background work to run once it is sent."""
+
+    __slots__ = ("response", "background")
+
+    def __init__(self, response: ResponseTuple, background: Any) -> None:
+        self.response = response
+        self.background = background
+
+
+def _sent_now(result: Any, plan: RoutePlan) -> ResponseTuple:
+    if isinstance(result, _After):
+        # The server writes the returned response before the loop runs this task.
+        _start_background(result.background, plan)
+        return result.response
+    return result
+
+
+def _start_background(background: Any, plan: RoutePlan) -> None:
+    async def run() -> None:
+        try:
+            await background()
+        except Exception as error:
+            error_logger.error("Exception in a background task of %s", plan.label, exc_info=error)
+
+    asyncio.get_running_loop().create_task(run())
+
+
+def _report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
+
+
+def _send(native: Any, response: ResponseTuple, plan: RoutePlan) -> None:
+    status, headers, body = response
+    try:
+        native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)

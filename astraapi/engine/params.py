@@ -75,7 +75,8 @@ class ParamPlan:
     """Validates one parameter; `read` pulls its raw value (or MISSING) from the request."""
 
     __slots__ = (
-        "name", "loc", "required", "default", "default_factory", "copy_default", "validate_default", "validate", "read"
+        "name", "loc", "required", "default", "default_factory", "copy_default", "validate_default", "validate", "read",
+        "is_sequence",
     )
 
     def __init__(self, param: ParamIR, adapter: TypeAdapter[Any], field_info: FieldInfo, loc: tuple[Any, ...]) -> None:
@@ -88,6 +89,7 @@ class ParamPlan:
         self.validate_default = bool(field_info.validate_default)
         self.validate = adapter.validate_python
         self.read: Callable[[RequestInputs], Any] = _reader(param)
+        self.is_sequence = param.is_sequence
 
     def default_value(self) -> Any:
         """A fresh default, as FastAPI gives it (a deep copy, or the factory's result)."""

@@ -80,18 +80,20 @@ class ResponsePlan:
         # Compiled mode: validates plain data and writes it in one pass, or declines (None).
         self.compiled_encoder: CompiledSerializer | None = None
 
-    def render(self, raw: Any) -> ResponseTuple:
+    def render(self, raw: Any, status: int | None = None) -> ResponseTuple:
+        """`status`: the status a `response: Response` parameter set, which overrides the route's."""
         if isinstance(raw, Response):
             return from_response(raw)
+        status = status or self.status_code
         adapter = self.adapter
         if adapter is None:
             if self.response_class is None:
-                return json_tuple(self.status_code or 200, self.default_dumps(raw))
-            return self._with_class(jsonable_encoder(raw))
+                return json_tuple(status or 200, self.default_dumps(raw))
+            return self._with_class(jsonable_encoder(raw), status)
         if self.compiled_encoder is not None and self.use_dump_json:
             body = self.compiled_encoder(raw)
             if body is not None:
-                return json_tuple(self.status_code or 200, body)
+                return json_tuple(status or 200, body)
         try:
             value = adapter.validate_python(raw, from_attributes=True)
         except ValidationError as error:
@@ -99,20 +101,20 @@ class ResponsePlan:
                 located_errors(error, ("response",)), body=raw, endpoint_ctx=self.endpoint_ctx
             ) from None
         if not self.use_dump_json:
-            return self._with_class(adapter.dump_python(value, mode="json", **self.dump_options))
+            return self._with_class(adapter.dump_python(value, mode="json", **self.dump_options), status)
         body = None
         if self.compiled is not None:
             body = self.compiled(value)
         if body is None:
             body = adapter.dump_json(value, **self.dump_options)
-        return json_tuple(self.status_code or 200, body)
+        return json_tuple(status or 200, body)
 
-    def _with_class(self, content: Any) -> ResponseTuple:
+    def _with_class(self, content: Any, status: int | None) -> ResponseTuple:
         assert self.response_class is not None
-        if self.status_code is None:
+        if status is None:
             response = self.response_class(content)
         else:
-            response = self.response_class(content, status_code=self.status_code)
+            response = self.response_class(content, status_code=status)
         status, headers, body = from_response(response)
         if not body_allowed(status):
             body = b""

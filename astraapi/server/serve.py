@@ -40,7 +40,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
                             compiled_encoders=loaded.encoders)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode,
-                       config=config or ServerConfig())
+                       config=config or ServerConfig(), lifespan=app.router)
 
 
 def serve(target: ServeTarget, *, workers: int = 1) -> int:

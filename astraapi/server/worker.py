@@ -37,6 +37,7 @@ class ServeTarget:
     port: int
     mode: str  # "dynamic" | "compiled"
     config: ServerConfig = field(default_factory=ServerConfig)
+    lifespan: object | None = None  # has async startup()/shutdown() (the app's router), run per worker
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -46,6 +47,13 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     config = target.config
     _raise_open_file_limit(config.max_connections)
     loop = new_event_loop()
+    if target.lifespan is not None:
+        try:
+            loop.run_until_complete(target.lifespan.startup())
+        except BaseException:
+            logger.exception("Application startup failed. Exiting.")
+            loop.close()
+            raise SystemExit(3) from None
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
                              **config.server_kwargs())
     draining = False
@@ -93,6 +101,11 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
         server.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        if target.lifespan is not None:
+            try:
+                loop.run_until_complete(target.lifespan.shutdown())
+            except Exception:
+                logger.exception("Application shutdown failed.")
         loop.close()
     logger.info("Finished worker %d", os.getpid())
 

@@ -58,9 +58,13 @@ class FakeRequest:
         self.http_version = "1.1"
         self.answer: asyncio.Future[Result] = loop.create_future()
 
+    on_respond: Any = None  # called when the answer is given (to observe what runs after it)
+
     def respond(self, status: int, headers: list[tuple[bytes, bytes]] | None, body: bytes) -> bool:
         assert not self.answer.done(), "respond() called twice"
         self.answer.set_result((status, headers, body))
+        if self.on_respond is not None:
+            self.on_respond()
         return True
 
 
@@ -73,6 +77,12 @@ def _route_pattern(path: str) -> re.Pattern[str]:
     return re.compile(pattern + "$")
 
 
+def _is_client_task(task: asyncio.Task[Any]) -> bool:
+    """A request the test itself is making (concurrent requests must not wait for each other)."""
+    name = getattr(task.get_coro(), "__qualname__", "")
+    return name.startswith(("EngineClient.", "_GatheringFuture")) or "burst" in name
+
+
 class EngineClient:
     def __init__(self, app: Any) -> None:
         self.ir = build_ir(app)
@@ -80,6 +90,7 @@ class EngineClient:
         self.routes = [(_route_pattern(r.path), r) for r in self.ir.routes]
         self.loop = asyncio.new_event_loop()
         self.deferred = 0  # how many answers came through respond()
+        self.on_respond: Any = None
 
     def close(self) -> None:
         self.loop.close()
@@ -94,6 +105,7 @@ class EngineClient:
         if content:
             raw_headers.append((b"content-length", str(len(content)).encode()))
         request = FakeRequest(method, path, query.encode("latin-1"), raw_headers, content, self.loop)
+        request.on_respond = self.on_respond
         for pattern, route in self.routes:
             match = pattern.match(request.path)
             if match and method in route.methods:
@@ -101,6 +113,14 @@ class EngineClient:
                 if result is None:
                     self.deferred += 1
                     result = await asyncio.wait_for(request.answer, 10)
+                elif self.on_respond is not None:
+                    self.on_respond()
+                # Let what runs after the answer (background tasks, dependency exit code) finish.
+                current = asyncio.current_task()
+                pending = [t for t in asyncio.all_tasks(self.loop)
+                           if t is not current and not _is_client_task(t)]
+                if pending:
+                    await asyncio.wait(pending, timeout=10)
                 status, response_headers, body = result
                 if response_headers is None:
                     response_headers = [(b"content-length", str(len(body)).encode()),
@@ -126,8 +146,26 @@ class Pair:
 
     def __init__(self, source: str, directory: Path) -> None:
         reference, ours = load_pair(source, directory)
+        self.reference_module, self.our_module = reference, ours
         self.reference = FastAPIClient(reference.app)
         self.ours = EngineClient(ours.app)
+        if isinstance(getattr(ours, "EVENTS", None), list):
+            self.ours.on_respond = lambda: ours.EVENTS.append("<response sent>")
+
+    def events(self) -> tuple[list[Any], list[Any]]:
+        """(FastAPI's, ours) side-effect logs of apps that keep an `EVENTS` list, then cleared;
+        ours has "<response sent>" where the answer was given, removed from the comparison copy."""
+        reference = list(self.reference_module.EVENTS)
+        ours = list(self.our_module.EVENTS)
+        self.reference_module.EVENTS.clear()
+        self.our_module.EVENTS.clear()
+        return reference, ours
+
+    def check_events(self) -> list[Any]:
+        """Asserts both apps logged the same events in the same order; returns ours (with the marker)."""
+        reference, ours = self.events()
+        assert [e for e in ours if e != "<response sent>"] == reference
+        return ours
 
     def check(self, method: str, url: str, *, headers: dict[str, str] | None = None,
               content: bytes | None = None) -> Result:

@@ -1,0 +1,60 @@
+"""Background work that runs after the response has been sent, in the order it was added.
+
+`BackgroundTasks` is what an endpoint or dependency receives when it declares a parameter
+of that type; `BackgroundTask` (one call) can also be given to a Response as `background=`.
+Async functions are awaited on the worker's loop; plain functions run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec
+
+P = ParamSpec("P")
+
+
+def is_async_callable(func: Any) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return asyncio.iscoroutinefunction(func) or (
+        callable(func) and asyncio.iscoroutinefunction(getattr(func, "__call__", None))
+    )
+
+
+async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
+    from astraapi.engine.executor import sync_pool
+
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    call = functools.partial(func, *args, **kwargs)
+    return await loop.run_in_executor(sync_pool(), context.run, call)
+
+
+class BackgroundTask:
+    def __init__(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.is_async = is_async_callable(func)
+
+    async def __call__(self) -> None:
+        if self.is_async:
+            await self.func(*self.args, **self.kwargs)
+        else:
+            await run_in_threadpool(self.func, *self.args, **self.kwargs)
+
+
+class BackgroundTasks(BackgroundTask):
+    def __init__(self, tasks: Sequence[BackgroundTask] | None = None) -> None:
+        self.tasks = list(tasks) if tasks else []
+
+    def add_task(self, func: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+        self.tasks.append(BackgroundTask(func, *args, **kwargs))
+
+    async def __call__(self) -> None:
+        for task in self.tasks:
+            await task()

@@ -1,0 +1,364 @@
+"""Solving a route's dependency tree per request, as FastAPI 0.165 does.
+
+Each node (the endpoint, or one `Depends`) is a `NodePlan` prepared once from the
+introspected tree. Per request, `solve(node, ctx)` mirrors FastAPI's `solve_dependencies`:
+
+- sub-dependencies first, in declaration order, each solved recursively (its parameters
+  are validated every time it appears, so errors repeat as in FastAPI); one with errors is
+  not called, the others still are;
+- a value already computed in this request is reused (the cache key is the callable, the
+  scopes when the dependency uses them, and its computed scope), unless `use_cache=False`;
+- `yield` dependencies are entered on the request's exit stack (or the function's, with
+  `scope="function"`): sync ones in the thread pool, async ones on the loop;
+- plain `def` dependencies (and classes) run in the thread pool, `async def` ones are awaited;
+  `max_concurrency` holds a per-loop semaphore around the call (until exit for `yield`);
+- then the node's own path, query, header, cookie and body parameters, then the special
+  ones (Request, Response, BackgroundTasks, SecurityScopes);
+- `app.dependency_overrides` is read per request: an overridden callable is analysed once
+  (per original node and replacement) and solved in the original's place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import threading
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+from astraapi.background import BackgroundTasks, run_in_threadpool
+from astraapi.compiler.introspect import DependantAnalysis, form_model_type
+from astraapi.engine.body import MISSING
+from astraapi.engine.errors import missing_error
+from astraapi.engine.form import form_value
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs
+from astraapi.exceptions import AstraAPIError
+from astraapi.requests import Request
+from astraapi.responses import Response
+
+_LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
+
+
+class NodePlan:
+    """How to fill one dependant's own parameters, and its sub-dependencies' plans."""
+
+    __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
+                 "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
+                 "effective_scopes", "dependencies", "label", "form_models")
+
+    def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
+        from astraapi.compiler.introspect import endpoint_ref, path_param_names
+
+        self.node = node
+        self.call = node.call
+        self.name = node.name
+        self.kind = node.kind
+        self.use_cache = node.use_cache
+        self.scope = node.scope
+        self.cache_key = node.cache_key
+        self.concurrency = node.concurrency
+        self.effective_scopes = list(node.effective_scopes)
+        self.label = node.ir.call if node.ir is not None else endpoint_ref(node.call)
+        self.body_embedded = body_embedded
+        path_names = tuple(name for name, _ in path_param_names(path))
+        convertors = dict(path_param_names(path))
+        path_plans: list[tuple[int, Callable[[str], Any], ParamPlan]] = []
+        input_plans: list[tuple[int, ParamPlan]] = []
+        body_plans: list[ParamPlan] = []
+        body_aliases: list[str] = []
+        form_models: list[Any] = []
+        specials: list[tuple[str, str]] = []
+        for live in node.params:
+            param = live.ir
+            if live.adapter is None or live.field_info is None:
+                specials.append((param.location, param.name))
+                continue
+            if param.location == "path":
+                position = path_names.index(param.alias if param.alias in path_names else param.name)
+                plan = ParamPlan(param, live.adapter, live.field_info, ("path", param.alias))
+                path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
+            elif param.location == "body":
+                model = form_model_type(live.annotation) if param.is_form else None
+                loc = ("body", param.alias) if param.embed and model is None else ("body",)
+                body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
+                body_aliases.append(param.alias)
+                form_models.append(None if model is None else _FormModel(model, live.annotation))
+            else:
+                plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias))
+                input_plans.append((_LOCATION_ORDER[param.location], plan))
+        self.path_plans = tuple(path_plans)
+        self.input_plans = tuple(plan for _, plan in sorted(input_plans, key=lambda item: item[0]))
+        self.body_plans = tuple(body_plans)
+        self.body_aliases = tuple(body_aliases)
+        self.form_models = tuple(form_models)
+        self.specials = tuple(specials)
+        self.dependencies = tuple(NodePlan(sub, path, body_embedded) for sub in node.dependencies)
+
+    def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+        for position, convert, plan in self.path_plans:
+            plan.apply(convert(ctx.path_params[position]), values, errors)
+        if self.input_plans:
+            inputs = ctx.inputs()
+            for plan in self.input_plans:
+                plan.apply(plan.read(inputs), values, errors)
+        if self.body_plans:
+            self._solve_body(ctx, values, errors)
+        for location, name in self.specials:
+            values[name] = ctx.special(location, self)
+
+    def _solve_body(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+        if ctx.form is not None:
+            for alias, plan, model in zip(self.body_aliases, self.body_plans, self.form_models):
+                raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
+                plan.apply(raw, values, errors)
+            return
+        body = ctx.body
+        if not self.body_embedded:
+            self.body_plans[0].apply(body, values, errors)
+            return
+        readable = body is not MISSING and not isinstance(body, bytes)
+        for alias, plan in zip(self.body_aliases, self.body_plans):
+            raw = MISSING
+            if readable:
+                try:
+                    raw = body.get(alias, MISSING)
+                except AttributeError:  # the body is not an object
+                    errors.append(missing_error(plan.loc))
+                    continue
+            plan.apply(raw, values, errors)
+
+
+class _FormModel:
+    """A `Form()` parameter whose type is a pydantic model: its fields are read from the whole form."""
+
+    __slots__ = ("fields", "names", "optional", "open_extra")
+
+    def __init__(self, model: Any, annotation: Any) -> None:
+        from typing import get_args
+
+        from astraapi.compiler.introspect import _is_sequence, _strip_annotated
+
+        fields = []
+        names = set()
+        for name, info in model.model_fields.items():
+            alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
+            fields.append((alias, _is_sequence(info.annotation)))
+            names.add(alias)
+        self.fields = tuple(fields)
+        self.names = frozenset(names)
+        self.optional = type(None) in get_args(_strip_annotated(annotation))
+        self.open_extra = model.model_config.get("extra") in ("allow", "forbid")
+
+    def extract(self, form: Any) -> Any:
+        """FastAPI's value for the model: its fields' non-empty values, then every other key."""
+        keys = [key for key, _ in form.multi_items()]
+        if self.optional and not (self.names.intersection(keys) or (self.open_extra and keys)):
+            return MISSING
+        value: dict[str, Any] = {}
+        for alias, is_sequence in self.fields:
+            raw = form_value(form, alias, is_sequence)
+            if raw is not MISSING:
+                value[alias] = raw
+        grouped: dict[str, list[Any]] = {}
+        for key, item in form.multi_items():
+            if key not in self.names:
+                grouped.setdefault(key, []).append(item)
+        for key, items in grouped.items():
+            value[key] = items[0] if len(items) == 1 else items
+        return value
+
+
+class RequestContext:
+    """Per-request state shared by every node: parsed inputs, the body, the dependency cache,
+    the exit stacks, the temporary Response, the BackgroundTasks, the Request object."""
+
+    __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
+                 "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path")
+
+    def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
+                 route_path: str) -> None:
+        self.native = native
+        self.path_params = path_params
+        self.path_names = path_names
+        self.app = app
+        self.route_path = route_path
+        self.body: Any = MISSING
+        self.form: Any = None
+        self.cache: dict[Any, Any] = {}
+        self.request_stack: AsyncExitStack | None = None
+        self.function_stack: AsyncExitStack | None = None
+        self.response: Response | None = None
+        self.background: BackgroundTasks | None = None
+        self._inputs: RequestInputs | None = None
+        self._request: Request | None = None
+        self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+
+    def inputs(self) -> RequestInputs:
+        if self._inputs is None:
+            self._inputs = RequestInputs(self.native)
+        return self._inputs
+
+    def request(self) -> Request:
+        if self._request is None:
+            router = getattr(self.app, "router", None)
+            self._request = Request(self.native, dict(zip(self.path_names, self.path_params)), app=self.app,
+                                    state=getattr(router, "lifespan_state", None))
+        return self._request
+
+    def temporary_response(self) -> Response:
+        if self.response is None:
+            response = Response()
+            del response.headers["content-length"]
+            response.status_code = None  # type: ignore[assignment]  # "not set", as FastAPI marks it
+            self.response = response
+        return self.response
+
+    def special(self, location: str, node: NodePlan) -> Any:
+        if location == "request":
+            return self.request()
+        if location == "response":
+            return self.temporary_response()
+        if location == "background_tasks":
+            if self.background is None:
+                self.background = BackgroundTasks()
+            return self.background
+        if location == "security_scopes":
+            from astraapi.security.oauth2 import SecurityScopes
+
+            return SecurityScopes(scopes=list(node.effective_scopes))
+        raise AstraAPIError(f"unknown special parameter location {location!r}")
+
+
+_exit_pool: Any = None
+_exit_pool_lock = threading.Lock()
+
+
+def _exit_threads() -> Any:
+    """Threads for the exit code of `def` dependencies with `yield`, apart from the pool endpoints
+    and entries use: an exit that releases what a blocked endpoint waits for (a connection from
+    a pool, say) must not queue behind it. FastAPI runs these exits without a capacity limit."""
+    global _exit_pool
+    with _exit_pool_lock:
+        if _exit_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _exit_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="astraapi-exit")
+        return _exit_pool
+
+
+class _ThreadedContext:
+    """A sync context manager entered and exited in threads, as FastAPI does for `def`
+    dependencies with `yield`."""
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+
+    async def __aenter__(self) -> Any:
+        return await run_in_threadpool(self._manager.__enter__)
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, self._manager.__exit__, exc_type, exc, tb)
+        return bool(await loop.run_in_executor(_exit_threads(), call))
+
+
+@contextlib.asynccontextmanager
+async def _limited(manager: Any, semaphore: Any) -> Any:
+    async with semaphore:
+        async with manager as value:
+            yield value
+
+
+class Solver:
+    """Solves dependency trees for one app (keeps the analyses of overriding callables)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._override_plans: dict[tuple[int, int], tuple[NodePlan, Any, Any]] = {}
+
+    def _override(self, sub: NodePlan, replacement: Any, path: str) -> NodePlan:
+        key = (id(sub), id(replacement))
+        cached = self._override_plans.get(key)
+        if cached is not None and cached[1] is replacement and cached[2] is sub:
+            return cached[0]
+        from astraapi.compiler.introspect import _Analyzer, _embed_body, path_param_names
+        from astraapi.exceptions import DeclarationError
+
+        analyzer = _Analyzer()
+        problems = _Problems(f"dependency override {replacement!r} for {sub.label}: ")
+        node = analyzer.dependant_for(
+            replacement, name=sub.name, path_names={name for name, _ in path_param_names(path)}, problems=problems,
+            parent_scopes=tuple(sub.effective_scopes), scope=sub.scope, concurrency=sub.concurrency,
+        )
+        if node is None:
+            raise DeclarationError(problems.messages)
+        if sub.body_embedded:
+            node = _embed_body(node)
+        plan = NodePlan(node, path, sub.body_embedded)
+        self._override_plans[key] = (plan, replacement, sub)
+        return plan
+
+    async def solve(self, node: NodePlan, ctx: RequestContext) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        overrides = ctx.overrides
+        for sub in node.dependencies:
+            use = sub
+            if overrides:
+                replacement = overrides.get(sub.call, sub.call)
+                if replacement is not sub.call:
+                    use = self._override(sub, replacement, ctx.route_path)
+            sub_values, sub_errors = await self.solve(use, ctx)
+            if sub_errors:
+                errors.extend(sub_errors)
+                continue
+            key = sub.cache_key
+            if sub.use_cache and key in ctx.cache:
+                solved = ctx.cache[key]
+            else:
+                solved = await self._call(use, sub, sub_values, ctx)
+            if sub.name is not None:
+                values[sub.name] = solved
+            if key not in ctx.cache:
+                ctx.cache[key] = solved
+        node.solve_own(ctx, values, errors)
+        return values, errors
+
+    async def _call(self, use: NodePlan, declared: NodePlan, arguments: dict[str, Any], ctx: RequestContext) -> Any:
+        call = use.call
+        kind = use.kind
+        if kind in ("generator", "async_generator"):
+            if kind == "async_generator":
+                manager: Any = contextlib.asynccontextmanager(call)(**arguments)
+            else:
+                manager = _ThreadedContext(contextlib.contextmanager(call)(**arguments))
+            if use.concurrency is not None:
+                manager = _limited(manager, use.concurrency.semaphore())
+            stack = ctx.function_stack if declared.scope == "function" else ctx.request_stack
+            assert stack is not None
+            return await stack.enter_async_context(manager)
+        if use.concurrency is None:
+            if kind == "coroutine":
+                return await call(**arguments)
+            return await run_in_threadpool(call, **arguments)
+        async with use.concurrency.semaphore():
+            if kind == "coroutine":
+                return await call(**arguments)
+            return await run_in_threadpool(call, **arguments)
+
+
+class _Problems:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.messages: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.messages)
+
+    def add(self, message: str) -> None:
+        self.messages.append(self.prefix + message)

@@ -1,0 +1,177 @@
+"""Form bodies, read as FastAPI (Starlette with python-multipart) reads them.
+
+`application/x-www-form-urlencoded`: fields split on `&` (empty chunks skipped), name and
+value split on the first `=`, each `+`/percent-decoded from Latin-1 (Starlette's choice).
+
+`multipart/form-data`: text fields (parts without a filename), values decoded with the
+charset of the content type (UTF-8 by default), Starlette's limits and error messages. The
+parser takes well-formed bodies (CRLF line ends, `--boundary` first): anything else is
+answered 400 "Invalid multipart data." as Starlette answers data python-multipart rejects,
+so a body python-multipart would still accept is the one place we differ. File parts
+(UploadFile) are not supported yet: 400, saying so.
+
+Any other content type gives an empty form, as Starlette does for a type it does not parse.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any
+from urllib.parse import unquote_plus
+
+from astraapi.datastructures import FormData
+from astraapi.exceptions import HTTPException
+
+MAX_FIELDS = 1000  # Starlette's default limit
+MAX_PART_SIZE = 1024 * 1024
+
+
+def _content_type(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"content-type":
+            return value.decode("latin-1")
+    return ""
+
+
+def _split_params(value: str) -> list[str]:
+    """`;`-separated parts of a header value, a `;` inside double quotes not splitting."""
+    parts: list[str] = []
+    rest = ";" + value
+    while rest[:1] == ";":
+        rest = rest[1:]
+        end = rest.find(";")
+        while end > 0 and (rest.count('"', 0, end) - rest.count('\\"', 0, end)) % 2:
+            end = rest.find(";", end + 1)
+        if end < 0:
+            end = len(rest)
+        part = rest[:end]
+        if "=" in part:
+            key, _, val = part.partition("=")
+            part = key.rstrip(" \t").lower() + "=" + val.lstrip(" \t")
+        parts.append(part.strip(" \t"))
+        rest = rest[end:]
+    return parts
+
+
+def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
+    """("form-data", {"name": ...}) from `form-data; name="..."`, as python-multipart reads it."""
+    if not value:
+        return "", {}
+    if ";" not in value:
+        return value.lower().strip(" \t"), {}
+    kind, *segments = _split_params(value)
+    options: dict[str, str] = {}
+    for segment in segments:
+        key, _, val = segment.partition("=")
+        if "*" in key:  # RFC 7578 forbids the extended syntax in form-data: ignored
+            continue
+        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
+            val = val[1:-1].replace("\\\\", "\\").replace('\\"', '"')
+        options[key] = val
+    return kind.lower(), options
+
+
+def _decode(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("latin-1")
+
+
+def _invalid() -> HTTPException:
+    return HTTPException(400, "Invalid multipart data.")
+
+
+def parse_multipart(body: bytes, content_type: str) -> FormData:
+    _, params = parse_options_header(content_type)
+    charset = params.get("charset", "utf-8")
+    try:
+        charset = codecs.lookup(charset).name
+    except LookupError:
+        charset = "latin-1"
+    boundary = params.get("boundary")
+    if boundary is None:
+        raise HTTPException(400, "Missing boundary in multipart.")
+    delimiter = b"--" + boundary.encode("latin-1")
+    body = body.lstrip(b"\r\n")  # python-multipart skips line breaks before the first delimiter
+    if not body:
+        return FormData()
+    if not body.startswith(delimiter):
+        raise _invalid()
+    items: list[tuple[str, str]] = []
+    position = len(delimiter)
+    separator = b"\r\n" + delimiter
+    while True:
+        if body.startswith(b"--", position):
+            return FormData(items)  # the closing delimiter; what follows is the epilogue
+        if body.startswith(b"\r\n", position):
+            position += 2
+        elif len(body) - position >= 2:
+            raise _invalid()
+        end = body.find(separator, position)
+        after = end + len(separator)
+        if end < 0 or len(body) - after < 2:
+            return FormData(items)  # a truncated body: the unfinished part is dropped, as python-multipart does
+        if body.startswith(b"\r\n", position):
+            head_end, headers = position - 2, b""
+        else:
+            head_end = body.find(b"\r\n\r\n", position, end)
+            if head_end < 0:
+                raise _invalid()
+            headers = body[position:head_end]
+        disposition = None
+        for line in headers.split(b"\r\n") if headers else ():
+            name, colon, value = line.partition(b":")
+            if not colon or not name:
+                raise _invalid()
+            if name.strip().lower() == b"content-disposition":
+                disposition = value.lstrip(b" \t").decode("latin-1")
+        data = body[head_end + 4:end]
+        _, options = parse_options_header(disposition or "")
+        if "name" not in options:
+            raise HTTPException(400, 'The Content-Disposition header field "name" must be provided.')
+        if "filename" in options:
+            raise HTTPException(400, "multipart/form-data file parts (UploadFile) are not supported by AstraAPI yet")
+        if len(data) > MAX_PART_SIZE:
+            raise HTTPException(400, f"Part exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
+        items.append((_decode(options["name"].encode("latin-1"), charset), _decode(data, charset)))
+        if len(items) > MAX_FIELDS:
+            raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+        position = after
+
+
+def parse_urlencoded(body: bytes) -> FormData:
+    items: list[tuple[str, str]] = []
+    for chunk in body.split(b"&"):
+        if not chunk:
+            continue
+        name, _, value = chunk.partition(b"=")
+        if len(chunk) > MAX_PART_SIZE:
+            raise HTTPException(400, f"Field exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
+        items.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
+        if len(items) > MAX_FIELDS:
+            raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+    return FormData(items)
+
+
+def read_form(body: bytes, headers: list[tuple[bytes, bytes]]) -> FormData:
+    content_type = _content_type(headers)
+    media_type = parse_options_header(content_type)[0]
+    if media_type == "application/x-www-form-urlencoded":
+        return parse_urlencoded(body)
+    if media_type == "multipart/form-data":
+        return parse_multipart(body, content_type)
+    return FormData()
+
+
+def form_value(form: FormData, alias: str, is_sequence: bool) -> Any:
+    """The raw value of one form field, or MISSING: empty strings and empty lists count as absent."""
+    from astraapi.engine.body import MISSING
+
+    if is_sequence:
+        values = [v for v in form.getlist(alias)]
+        return values if values else MISSING
+    value = form.get(alias)
+    if value is None or value == "":
+        return MISSING
+    return value

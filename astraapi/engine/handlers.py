@@ -1,0 +1,95 @@
+"""Exception handlers: which one answers an exception, and how, as Starlette's two layers do.
+
+- HTTPException (looked up by status code first), RequestValidationError and any class the
+  app registered, by the exception's MRO: FastAPI's ExceptionMiddleware. The default
+  handlers are answered with the engine's own tuples (byte-identical, no Response object).
+- Everything else, and the `500`/`Exception` handler: ServerErrorMiddleware. The traceback is
+  logged, then the handler's response (or the plain 500) is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from astraapi.background import is_async_callable, run_in_threadpool
+from astraapi.engine.errors import validation_error_tuple
+from astraapi.engine.responses import (
+    INTERNAL_SERVER_ERROR,
+    ResponseTuple,
+    error_logger,
+    from_response,
+    http_exception_tuple,
+)
+from astraapi.exceptions import RequestValidationError, StarletteHTTPException
+
+Outcome = tuple[ResponseTuple, Any]  # (response, background to run after sending it, or None)
+
+
+def _defaults() -> tuple[Any, Any]:
+    from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+
+    return http_exception_handler, request_validation_exception_handler
+
+
+class ExceptionDispatcher:
+    def __init__(self, app: Any) -> None:
+        registered = dict(getattr(app, "exception_handlers", None) or {})
+        http_default, validation_default = _defaults()
+        self.status_handlers: dict[int, Any] = {}
+        self.class_handlers: dict[type, Any] = {}
+        self.error_handler: Any = None
+        for key, handler in registered.items():
+            if key in (500, Exception):
+                self.error_handler = handler
+            elif isinstance(key, int):
+                self.status_handlers[key] = handler
+            else:
+                self.class_handlers[key] = handler
+        self.class_handlers.setdefault(StarletteHTTPException, http_default)
+        self.class_handlers.setdefault(RequestValidationError, validation_default)
+        self._http_default = http_default
+        self._validation_default = validation_default
+        self.only_defaults = (
+            not self.status_handlers
+            and self.error_handler is None
+            and set(self.class_handlers) == {StarletteHTTPException, RequestValidationError}
+            and self.class_handlers[StarletteHTTPException] is http_default
+            and self.class_handlers[RequestValidationError] is validation_default
+        )
+
+    def lookup(self, error: BaseException) -> Any:
+        handler = None
+        if isinstance(error, StarletteHTTPException):
+            handler = self.status_handlers.get(error.status_code)
+        if handler is None:
+            for cls in type(error).__mro__:
+                handler = self.class_handlers.get(cls)
+                if handler is not None:
+                    break
+        return handler
+
+    async def outcome(self, error: BaseException, request: Any, label: str) -> Outcome:
+        handler = self.lookup(error)
+        if handler is not None:
+            try:
+                if handler is self._http_default:
+                    return http_exception_tuple(error.status_code, error.detail, error.headers), None  # type: ignore[attr-defined]
+                if handler is self._validation_default:
+                    return validation_error_tuple(list(error.errors())), None  # type: ignore[attr-defined]
+                return await self._call(handler, request, error)
+            except Exception as raised:  # the handler failed: the server error layer answers
+                error = raised
+        error_logger.error("Exception in %s", label, exc_info=error)
+        if self.error_handler is not None:
+            try:
+                return await self._call(self.error_handler, request, error)
+            except Exception as raised:
+                error_logger.error("Exception in the error handler of %s", label, exc_info=raised)
+        return INTERNAL_SERVER_ERROR, None
+
+    async def _call(self, handler: Any, request: Any, error: BaseException) -> Outcome:
+        if is_async_callable(handler):
+            response = await handler(request, error)
+        else:
+            response = await run_in_threadpool(handler, request, error)
+        return from_response(response), getattr(response, "background", None)
