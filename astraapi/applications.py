@@ -30,6 +30,7 @@ class AstraAPI:
         redoc_url: str | None = "/redoc",
         default_response_class: Any = Default,
         redirect_slashes: bool = True,
+        sync_endpoints: str = "threadpool",
         root_path: str = "",
         openapi_tags: list[dict[str, Any]] | None = None,
         servers: list[dict[str, Any]] | None = None,
@@ -54,6 +55,11 @@ class AstraAPI:
         lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         self.debug = debug
+        if sync_endpoints not in ("threadpool", "inline"):
+            raise ValueError(f'sync_endpoints must be "threadpool" or "inline", not {sync_endpoints!r}')
+        # An AstraAPI option: "inline" runs `def` endpoints on the event loop instead of a thread
+        # pool (faster; a blocking endpoint then stalls every request on its worker).
+        self.sync_endpoints = sync_endpoints
         self.title = title
         self.summary = summary
         self.description = description

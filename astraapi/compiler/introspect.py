@@ -153,6 +153,7 @@ def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
         routes=routes,
         models=analysis.models,
         **openapi_fields,
+        sync_endpoints=getattr(app, "sync_endpoints", "threadpool"),
     )
 
 

@@ -216,6 +216,8 @@ class AppIR:
     # the app still serves, and asking for the document raises this (FastAPI fails there too).
     openapi_error: str | None = None
     webhooks: tuple[RouteIR, ...] = ()  # `app.webhooks`: documented, never served
+    # "threadpool" (FastAPI's semantics) or "inline": where `def` endpoints run
+    sync_endpoints: str = "threadpool"
 
     def to_json(self) -> str:
         return json.dumps(

@@ -251,6 +251,9 @@ class Executor:
         self._plans = tuple(plans)
         self.dispatcher = ExceptionDispatcher(app)
         self.solver = Solver(app)
+        # AstraAPI(sync_endpoints="inline"): `def` endpoints run on the event loop, without the
+        # thread pool hop (faster; a blocking endpoint then blocks its worker).
+        self.inline_sync = ir.sync_endpoints == "inline"
 
     # ------------------------------------------------------------------ the handler contract
 
@@ -266,6 +269,8 @@ class Executor:
                 return validation_error_tuple(errors)
             if plan.is_async:
                 return self._start_async(plan, values, request)
+            if self.inline_sync:
+                return _sent_now(_run_sync(plan, values), plan)
             return self._start_sync(plan, values, request)
         except BodyError as error:
             if error.error is not None:
@@ -361,6 +366,8 @@ class Executor:
             raise RequestValidationError(errors, body=body, endpoint_ctx=plan.endpoint_ctx)
         if plan.is_async:
             raw = await plan.endpoint(**values)
+        elif self.inline_sync:
+            raw = plan.endpoint(**values)
         else:
             from astraapi.background import run_in_threadpool
 
@@ -371,7 +378,7 @@ class Executor:
             return from_response(raw), raw.background
         temporary = ctx.response
         status = temporary.status_code if temporary is not None and temporary.status_code else None
-        if plan.is_async:
+        if plan.is_async or self.inline_sync:
             response = plan.response.render(raw, status)
         else:
             from astraapi.background import run_in_threadpool
