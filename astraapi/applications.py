@@ -53,6 +53,7 @@ class AstraAPI:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         self.debug = debug
         if sync_endpoints not in ("threadpool", "inline"):
@@ -60,6 +61,10 @@ class AstraAPI:
         # An AstraAPI option: "inline" runs `def` endpoints on the event loop instead of a thread
         # pool (faster; a blocking endpoint then stalls every request on its worker).
         self.sync_endpoints = sync_endpoints
+        self.user_middleware: list[Any] = []
+        for entry in middleware or ():
+            cls, args, kwargs = entry
+            self.add_middleware(cls, *args, **kwargs)
         self.title = title
         self.summary = summary
         self.description = description
@@ -218,6 +223,20 @@ class AstraAPI:
 
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
+
+    def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
+        """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
+        it knows natively (GZipMiddleware); any other class is refused here, at declaration."""
+        from astraapi.middleware import Middleware
+        from astraapi.middleware.gzip import GZipMiddleware
+
+        if middleware_class is not GZipMiddleware:
+            raise NotImplementedError(
+                f"{getattr(middleware_class, '__name__', middleware_class)}: AstraAPI has no ASGI layer and runs "
+                "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware)"
+            )
+        GZipMiddleware(None, *args, **kwargs)  # the same argument checks, now
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 
     def include_router(
         self,

@@ -35,6 +35,7 @@ from pydantic_core import PydanticUndefined
 
 from astraapi import params
 from astraapi.compiler.ir import (
+    GzipIR,
     IR_VERSION,
     AppIR,
     DependencyIR,
@@ -154,7 +155,18 @@ def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
         models=analysis.models,
         **openapi_fields,
         sync_endpoints=getattr(app, "sync_endpoints", "threadpool"),
+        gzip=_gzip_ir(app),
     )
+
+
+def _gzip_ir(app: Any) -> GzipIR | None:
+    from astraapi.middleware.gzip import GZipMiddleware
+
+    for entry in getattr(app, "user_middleware", ()):
+        if entry.cls is GZipMiddleware:
+            settings = GZipMiddleware(None, *entry.args, **entry.kwargs)
+            return GzipIR(settings.minimum_size, settings.compresslevel, settings.exclude_content_types)
+    return None
 
 
 # --------------------------------------------------------------------------- helpers

@@ -200,6 +200,15 @@ class RouteIR:
 
 
 @dataclass(frozen=True)
+class GzipIR:
+    """GZipMiddleware's settings (Starlette's names)."""
+
+    minimum_size: int
+    compresslevel: int
+    exclude_content_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AppIR:
     ir_version: int
     app_ref: str | None
@@ -218,6 +227,8 @@ class AppIR:
     webhooks: tuple[RouteIR, ...] = ()  # `app.webhooks`: documented, never served
     # "threadpool" (FastAPI's semantics) or "inline": where `def` endpoints run
     sync_endpoints: str = "threadpool"
+    # GZipMiddleware, when added: its settings (None: no compression)
+    gzip: GzipIR | None = None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -313,6 +324,8 @@ _NESTED.update(
             "enum_tags": _strings,
             "dependencies": _many(DependencyIR),
         },
-        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR)},
+        GzipIR: {"exclude_content_types": _strings},
+        AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),
+                "gzip": _one(GzipIR)},
     }
 )

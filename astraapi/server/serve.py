@@ -39,7 +39,12 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
                             compiled_encoders=loaded.encoders)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
-    return ServeTarget(handler=executor.handle, make_trie=make_trie, host=host, port=port, mode=mode,
+    handler = executor.handle
+    if ir.gzip is not None:
+        from astraapi.server.compression import gzip_handler
+
+        handler = gzip_handler(handler, ir.gzip)
+    return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router)
 
 

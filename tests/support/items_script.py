@@ -62,7 +62,8 @@ def replay(client, steps=STEPS) -> list[tuple]:
 
 def load_with_fastapi(module_path: Path, db_path: Path):
     """Import an AstraAPI app's source with only the import changed to fastapi."""
-    source = module_path.read_text().replace("from astraapi import", "from fastapi import")
+    source = (module_path.read_text().replace("from astraapi import", "from fastapi import")
+              .replace("from astraapi.", "from fastapi."))
     os.environ["ITEMS_DB"] = str(db_path)
     name = f"fastapi_twin_{module_path.stem}"
     spec = importlib.util.spec_from_loader(name, loader=None)

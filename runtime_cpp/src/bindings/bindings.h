@@ -10,5 +10,6 @@ void bind_json(pybind11::module_& m);        // dumps, format_float, FLOAT_* (js
 void bind_router(pybind11::module_& m);      // Trie (app/router)
 void bind_app_module(pybind11::module_& m);  // AppModule, load_app_module (app/module_loader)
 void bind_server(pybind11::module_& m);      // Server, Request (net/, http/)
+void bind_codec(pybind11::module_& m);       // gzip_compress (codec/)
 
 }  // namespace astra::bindings

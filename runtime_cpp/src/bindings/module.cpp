@@ -20,4 +20,5 @@ PYBIND11_MODULE(_runtime, m) {
     astra::bindings::bind_router(m);
     astra::bindings::bind_app_module(m);
     astra::bindings::bind_server(m);
+    astra::bindings::bind_codec(m);
 }

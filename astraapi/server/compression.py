@@ -1,0 +1,118 @@
+"""GZipMiddleware's decisions applied to the engine's responses, with libdeflate compressing.
+
+Starlette's rules, for a response with a complete body:
+- the request's Accept-Encoding contains "gzip" (a substring test, as Starlette's);
+- a response that already has a content-encoding, a 206, or an excluded media type passes as is;
+- a body shorter than `minimum_size` passes as is;
+- otherwise `vary: Accept-Encoding` is added (even when the client did not accept gzip), and
+  for a gzip client the body is compressed, `content-encoding: gzip` added and
+  `content-length` updated in place.
+The compressed bytes differ from zlib's (another deflate implementation); they decompress to
+the same body.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from astraapi.compiler.ir import GzipIR
+
+JSON_HEADERS = (b"content-type", b"application/json")
+
+Handler = Callable[[Any, int, tuple], Any]
+
+
+def gzip_handler(handler: Handler, settings: GzipIR) -> Handler:
+    from astraapi import _runtime
+
+    compressor = Compressor(settings, _runtime.gzip_compress)
+
+    def handle(request: Any, route_index: int, path_params: tuple) -> Any:
+        accepts = b"gzip" in _accept_encoding(request)
+        result = handler(_Compressing(request, compressor, accepts), route_index, path_params)
+        if result is None:
+            return None
+        return compressor.apply(*result, accepts)
+
+    return handle
+
+
+class Compressor:
+    def __init__(self, settings: GzipIR, compress: Callable[[bytes, int], bytes]) -> None:
+        self.minimum_size = settings.minimum_size
+        self.level = settings.compresslevel
+        self.excluded = frozenset(settings.exclude_content_types)
+        self.compress = compress
+
+    def apply(self, status: int, headers: list | None, body: bytes, accepts: bool) -> tuple:
+        if len(body) < self.minimum_size:
+            return status, headers, body
+        if headers is None:
+            headers = [(b"content-length", str(len(body)).encode()), JSON_HEADERS]
+        if status == 206 or self._passes(headers):
+            return status, headers, body
+        headers = _with_vary(list(headers))
+        if accepts:
+            body = self.compress(body, self.level)
+            headers.append((b"content-encoding", b"gzip"))
+            headers = _set_header(headers, b"content-length", str(len(body)).encode())
+        return status, headers, body
+
+    def _passes(self, headers: list) -> bool:
+        for name, value in headers:
+            lower = name.lower()
+            if lower == b"content-encoding":
+                return True
+            if lower == b"content-type":
+                media = value.decode("latin-1").partition(";")[0].strip().lower()
+                types = {media, media.partition("/")[0] + "/*"}
+                if media.startswith("application/grpc+"):
+                    types.add("application/grpc")
+                if not types.isdisjoint(self.excluded):
+                    return True
+        return False
+
+
+class _Compressing:
+    """The native request, with deferred answers going through the compressor."""
+
+    __slots__ = ("_native", "_compressor", "_accepts")
+
+    def __init__(self, native: Any, compressor: Compressor, accepts: bool) -> None:
+        self._native = native
+        self._compressor = compressor
+        self._accepts = accepts
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._native, name)
+
+    def respond(self, status: int, headers: list | None, body: bytes) -> bool:
+        return self._native.respond(*self._compressor.apply(status, headers, body, self._accepts))
+
+
+def _accept_encoding(request: Any) -> bytes:
+    for name, value in request.headers:
+        if name == b"accept-encoding":
+            return value
+    return b""
+
+
+def _with_vary(headers: list) -> list:
+    """Starlette's add_vary_header: the values joined, set in place of the first `vary`."""
+    values = [value for name, value in headers if name.lower() == b"vary"]
+    return _set_header(headers, b"vary", b", ".join([*values, b"Accept-Encoding"]))
+
+
+def _set_header(headers: list, name: bytes, value: bytes) -> list:
+    """MutableHeaders.__setitem__: replace the first `name` in place, drop the others, else append."""
+    out, placed = [], False
+    for key, current in headers:
+        if key.lower() == name:
+            if not placed:
+                out.append((name, value))
+                placed = True
+            continue
+        out.append((key, current))
+    if not placed:
+        out.append((name, value))
+    return out
