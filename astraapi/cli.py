@@ -140,7 +140,7 @@ def _load(ref: str):
     except AppLoadError as exc:
         raise _UserError(str(exc)) from None
     ref = canonical_ref(ref)
-    return app, ref, (lambda: build_ir(app, app_ref=ref))
+    return app, ref, (lambda: build_ir(app, app_ref=ref, openapi=False))
 
 
 def _dev(args) -> int:

@@ -140,11 +140,17 @@ def analyze_app(app: Any) -> AppAnalysis:
     return analysis
 
 
-def build_ir(app: Any, app_ref: str | None = None) -> AppIR:
+def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> AppIR:
+    """The app's IR. `openapi=False` leaves out what only the OpenAPI document needs (JSON
+    schemas, descriptions): the serving IR, which builds, compiled modules and start-up use;
+    the document itself is made on first request, as FastAPI does."""
     from astraapi.compiler.openapi_schema import app_openapi_parts
 
     analysis = analyze_app(app)
-    routes, openapi_fields = app_openapi_parts(app, analysis)  # the routes with their OpenAPI fields
+    if openapi:
+        routes, openapi_fields = app_openapi_parts(app, analysis)  # the routes with their OpenAPI fields
+    else:
+        routes, openapi_fields = tuple(route.ir for route in analysis.routes), {}
     return AppIR(
         ir_version=IR_VERSION,
         app_ref=app_ref,

@@ -27,7 +27,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    ir = build_ir(app, app_ref=app_ref)
+    ir = build_ir(app, app_ref=app_ref, openapi=False)
     if mode == "dynamic":
         executor = Executor(app, ir)
         tables = build_trie_tables(ir)
