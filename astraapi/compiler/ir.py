@@ -247,8 +247,12 @@ class AppIR:
     def ir_hash(self) -> str:
         """Identifies the declarations, not the name they were loaded under: the same app
         imported as `pkg.main:app` or run with `app.run()` has one hash."""
-        unnamed = dataclasses.replace(self, app_ref=None)
-        return hashlib.sha256(unnamed.to_json().encode("utf-8")).hexdigest()
+        cached = self.__dict__.get("_ir_hash")
+        if cached is None:  # the IR is frozen: compute once (a large app's dump takes a while)
+            unnamed = dataclasses.replace(self, app_ref=None)
+            cached = hashlib.sha256(unnamed.to_json().encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_ir_hash", cached)
+        return cached
 
     def model(self, key: str) -> ModelIR:
         for model in self.models:
