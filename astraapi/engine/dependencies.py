@@ -32,9 +32,8 @@ from typing import Any
 from astraapi.background import BackgroundTasks, run_in_threadpool
 from astraapi.compiler.introspect import DependantAnalysis, form_model_type
 from astraapi.engine.body import MISSING
-from astraapi.engine.errors import missing_error
 from astraapi.engine.form import form_value
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -115,20 +114,7 @@ class NodePlan:
                 raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
                 plan.apply(raw, values, errors)
             return
-        body = ctx.body
-        if not self.body_embedded:
-            self.body_plans[0].apply(body, values, errors)
-            return
-        readable = body is not MISSING and not isinstance(body, bytes)
-        for alias, plan in zip(self.body_aliases, self.body_plans):
-            raw = MISSING
-            if readable:
-                try:
-                    raw = body.get(alias, MISSING)
-                except AttributeError:  # the body is not an object
-                    errors.append(missing_error(plan.loc))
-                    continue
-            plan.apply(raw, values, errors)
+        apply_json_body(ctx.body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
 
 
 class _FormModel:

@@ -36,10 +36,10 @@ from astraapi.compiler.introspect import RouteAnalysis, analyze_app, path_param_
 from astraapi.compiler.ir import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
-from astraapi.engine.errors import missing_error, validation_error_tuple
+from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.handlers import ExceptionDispatcher
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
     ResponseTuple,
@@ -184,19 +184,7 @@ class RoutePlan:
             for plan in self.input_plans:
                 plan.apply(plan.read(inputs), values, errors)
         if self.body_plans:
-            if not self.body_embedded:
-                self.body_plans[0].apply(body, values, errors)
-            else:
-                readable = body is not MISSING and not isinstance(body, bytes)
-                for alias, plan in zip(self.body_aliases, self.body_plans):
-                    raw = MISSING
-                    if readable:
-                        try:
-                            raw = body.get(alias, MISSING)
-                        except AttributeError:  # the body is not an object
-                            errors.append(missing_error(plan.loc))
-                            continue
-                    plan.apply(raw, values, errors)
+            apply_json_body(body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
         if self.request_param is not None:
             values[self.request_param] = self._request_object(request, path_params)
         return values, errors

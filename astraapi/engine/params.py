@@ -146,3 +146,22 @@ def _reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
     def read_nothing(inputs: RequestInputs) -> Any:
         return MISSING
     return read_nothing
+
+
+def apply_json_body(body: Any, plans: tuple[ParamPlan, ...], aliases: tuple[str, ...], embedded: bool,
+                    values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+    """Validate the body parameters against the parsed JSON body (MISSING when absent), as
+    FastAPI does: the whole body for a single parameter, else each under its alias."""
+    if not embedded:
+        plans[0].apply(body, values, errors)
+        return
+    readable = body is not MISSING and not isinstance(body, bytes)
+    for alias, plan in zip(aliases, plans):
+        raw = MISSING
+        if readable:
+            try:
+                raw = body.get(alias, MISSING)
+            except AttributeError:  # the body is not an object
+                errors.append(missing_error(plan.loc))
+                continue
+        plan.apply(raw, values, errors)
