@@ -63,91 +63,124 @@ def do_not_edit_line(ir: AppIR) -> str:
 def emit_app_module(ir: AppIR) -> EmitResult:
     env = _environment()
     header = do_not_edit_line(ir)
-    planner = SerializerPlanner(ir)
-    model_plans, model_fallbacks = planner.supported_models()
+    responses = _plan_responses(ir)
+    decoders = _plan_decoders(ir)
+    files = {
+        "decoders.cpp": _render_decoders(env, header, decoders.plans),
+        "app_module.h": env.get_template("app_module.h.j2").render(
+            do_not_edit=header, models=responses.model_plans, encoders=list(responses.encoder_plans.values())
+        ),
+        "module.cpp": env.get_template("module.cpp.j2").render(
+            do_not_edit=header,
+            models=responses.model_plans,
+            helpers=[_render_helper(env, helper) for helper in responses.module_helpers],
+            serializers=responses.table,
+            ir_hash_literal=cpp.string_literal(ir.ir_hash()),
+            app_ref_literal=cpp.string_literal(ir.app_ref or ""),
+            entry_symbol=MODULE_ENTRY_SYMBOL,
+            decoder_count=len(decoders.plans),
+            **_trie_context(build_trie_tables(ir), ir),
+        ),
+    }
+    model_files = {}
+    for plan in responses.model_plans:
+        model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
+        encoder = responses.encoder_plans.get(plan.model.key)
+        files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder)
+    return EmitResult(
+        files=files,
+        serializer_routes=responses.serializer_routes,
+        route_fallbacks=responses.route_fallbacks,
+        model_fallbacks=responses.model_fallbacks,
+        compiled_models=[plan.model.key for plan in responses.model_plans],
+        model_files=model_files,
+        decoder_routes=decoders.routes,
+        encoder_routes=responses.encoder_routes,
+        encoder_fallbacks=responses.encoder_fallbacks,
+        decoder_fallbacks=decoders.fallbacks,
+        route_functions=responses.route_functions,
+    )
+
+
+@dataclass
+class _ResponsePlans:
+    """Serializers (validated values) and encoders (raw return values) for every route."""
+
+    model_plans: list[ModelPlan]
+    model_fallbacks: dict[str, str]
+    encoder_plans: dict[str, ModelPlan]
+    table: list[dict] = field(default_factory=list)  # one entry per compiled route, in id order
+    module_helpers: list[HelperFn] = field(default_factory=list)
+    serializer_routes: dict[int, int] = field(default_factory=dict)
+    route_functions: dict[int, str] = field(default_factory=dict)
+    route_fallbacks: dict[int, str] = field(default_factory=dict)
+    encoder_routes: list[int] = field(default_factory=list)
+    encoder_fallbacks: dict[int, str] = field(default_factory=dict)
+
+
+def _plan_responses(ir: AppIR) -> _ResponsePlans:
+    serializer_planner = SerializerPlanner(ir)
     encoder_planner = SerializerPlanner(ir, encode=True)
+    model_plans, model_fallbacks = serializer_planner.supported_models()
     encoder_plans = {plan.model.key: plan for plan in encoder_planner.supported_models()[0]}
     # An encoder hands validated instances to its model's serializer, so it needs one.
     assert set(encoder_plans) <= {plan.model.key for plan in model_plans}, "encoder without a serializer"
-    encoder_routes, encoder_fallbacks = [], {}
-
-    serializers, module_helpers, route_fallbacks, serializer_routes, route_functions = [], [], {}, {}, {}
+    plans = _ResponsePlans(model_plans, model_fallbacks, encoder_plans)
     for route in ir.routes:
         try:
-            plan = planner.route_plan(route)
+            serializer = serializer_planner.route_plan(route)
         except Unsupported as exc:
-            route_fallbacks[route.index] = str(exc)
+            plans.route_fallbacks[route.index] = str(exc)
             continue
-        serializer_routes[route.index] = len(serializers)
-        route_functions[route.index] = plan.function
+        plans.serializer_routes[route.index] = len(plans.table)
+        plans.route_functions[route.index] = serializer.function
+        _add_helpers(plans.module_helpers, serializer.helpers)
         try:
             encoder = encoder_planner.route_plan(route)
         except Unsupported as exc:
-            encoder_fallbacks[route.index] = str(exc)
+            plans.encoder_fallbacks[route.index] = str(exc)
             encoder_function = "NULL"
         else:
-            encoder_routes.append(route.index)
+            plans.encoder_routes.append(route.index)
             encoder_function = encoder.function
-            for helper in encoder.helpers:
-                if all(helper.name != known.name for known in module_helpers):
-                    module_helpers.append(helper)
-        serializers.append(
+            _add_helpers(plans.module_helpers, encoder.helpers)
+        plans.table.append(
             {
                 "encoder": encoder_function,
-                "function": plan.function,
+                "function": serializer.function,
                 "route_index": route.index,
                 "comment": cpp.comment_text(f"{'/'.join(route.methods)} {route.path}"),
                 "name_literal": cpp.string_literal(route.name),
             }
         )
-        for helper in plan.helpers:
-            if all(helper.name != known.name for known in module_helpers):
-                module_helpers.append(helper)
+    return plans
 
-    decoder_plans, decoder_routes, decoder_fallbacks = [], {}, {}
+
+def _add_helpers(target: list[HelperFn], helpers) -> None:
+    """Helpers are named after what they do: one of each name per file."""
+    for helper in helpers:
+        if all(helper.name != known.name for known in target):
+            target.append(helper)
+
+
+@dataclass
+class _DecoderPlans:
+    plans: list[DecoderPlan] = field(default_factory=list)
+    routes: dict[int, int] = field(default_factory=dict)  # route index -> decoder id
+    fallbacks: dict[int, str] = field(default_factory=dict)
+
+
+def _plan_decoders(ir: AppIR) -> _DecoderPlans:
+    decoders = _DecoderPlans()
     for route in ir.routes:
         try:
-            decoder = plan_decoder(route)
+            plan = plan_decoder(route)
         except Unsupported as exc:
-            decoder_fallbacks[route.index] = str(exc)
+            decoders.fallbacks[route.index] = str(exc)
             continue
-        decoder_routes[route.index] = len(decoder_plans)
-        decoder_plans.append(decoder)
-
-    files = {
-        "decoders.cpp": _render_decoders(env, header, decoder_plans),
-        "app_module.h": env.get_template("app_module.h.j2").render(
-            do_not_edit=header, models=model_plans, encoders=list(encoder_plans.values())
-        ),
-        "module.cpp": env.get_template("module.cpp.j2").render(
-            do_not_edit=header,
-            models=model_plans,
-            helpers=[_render_helper(env, helper) for helper in module_helpers],
-            serializers=serializers,
-            ir_hash_literal=cpp.string_literal(ir.ir_hash()),
-            app_ref_literal=cpp.string_literal(ir.app_ref or ""),
-            entry_symbol=MODULE_ENTRY_SYMBOL,
-            decoder_count=len(decoder_plans),
-            **_trie_context(build_trie_tables(ir), ir),
-        ),
-    }
-    model_files = {}
-    for plan in model_plans:
-        model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
-        files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder_plans.get(plan.model.key))
-    return EmitResult(
-        files=files,
-        serializer_routes=serializer_routes,
-        route_fallbacks=route_fallbacks,
-        model_fallbacks=model_fallbacks,
-        compiled_models=[plan.model.key for plan in model_plans],
-        model_files=model_files,
-        decoder_routes=decoder_routes,
-        encoder_routes=encoder_routes,
-        encoder_fallbacks=encoder_fallbacks,
-        decoder_fallbacks=decoder_fallbacks,
-        route_functions=route_functions,
-    )
+        decoders.routes[route.index] = len(decoders.plans)
+        decoders.plans.append(plan)
+    return decoders
 
 
 def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPlan]) -> str:
@@ -200,7 +233,7 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
     helpers = list(plan.helpers)
     encoder_context = None
     if encoder is not None:
-        helpers += [h for h in encoder.helpers if all(h.name != known.name for known in helpers)]
+        _add_helpers(helpers, encoder.helpers)
         encoder_context = {
             "function": encoder.function,
             "class_var": f"class_{encoder.function.removeprefix('astra_gen_enc_')}",
