@@ -19,7 +19,7 @@ from typing import Any
 
 from astraapi.compiler.ir import AppIR, DependencyIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
-from astraapi.exceptions import AstraAPIError
+from astraapi.exceptions import AstraAPIError, FastAPIDeprecationWarning
 from astraapi.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from astraapi.openapi.models import OpenAPI
 
@@ -412,7 +412,45 @@ def get_openapi(
     )
 
 
+def generate_operation_summary(*, route: Any, method: str) -> str:
+    """The operation's summary: the declared one, else the route name in title case."""
+    return route.summary or route.name.replace("_", " ").title()
+
+
+def generate_operation_id_for_path(*, name: str, path: str, method: str) -> str:
+    """FastAPI's deprecated helper: `name + path`, non-word characters as `_`, then the method."""
+    import re
+
+    warnings.warn("generate_operation_id_for_path() is deprecated: operation ids come from generate_unique_id",
+                  DeprecationWarning, stacklevel=2)
+    return f"{re.sub(r'[^0-9a-zA-Z_]', '_', name + path)}_{method.lower()}"
+
+
+def generate_operation_id(*, route: Any, method: str) -> str:
+    """FastAPI's deprecated helper: the declared operation id, else one from the name, path and method."""
+    from astraapi.compiler.openapi_schema import path_format
+
+    if route.operation_id:
+        return route.operation_id  # type: ignore[no-any-return]
+    return generate_operation_id_for_path(name=route.name, path=path_format(route.path), method=method)
+
+
+def _reexports() -> None:
+    """FastAPI's module also exposes these names."""
+    from astraapi import params, responses
+    from astraapi.dependencies.utils import lenient_issubclass
+
+    globals().update(Body=params.Body, ParamTypes=params.ParamTypes, JSONResponse=responses.JSONResponse,
+                     Response=responses.Response, lenient_issubclass=lenient_issubclass,
+                     FastAPIDeprecationWarning=FastAPIDeprecationWarning)
+
+
+_reexports()
+
 __all__ = [
+    "generate_operation_id",
+    "generate_operation_id_for_path",
+    "generate_operation_summary",
     "get_openapi",
     "openapi_document",
     "openapi_from_ir",

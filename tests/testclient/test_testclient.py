@@ -51,7 +51,7 @@ REQUESTS = [
     ("POST", "/items/", {"json": {"name": "a", "price": 1.5}}),
     ("POST", "/items/", {"json": {"name": "a"}}),
     ("POST", "/items/", {"content": b"{bad", "headers": {"content-type": "application/json"}}),
-    ("GET", "/headers", {"headers": {"x-token": "t"}, "cookies": {"session": "s1"}}),
+    ("GET", "/headers", {"headers": {"x-token": "t", "cookie": "session=s1"}}),
     ("GET", "/headers", {"headers": {"host": "example.com"}}),
     ("GET", "/set-cookie", {}),
     ("GET", "/redirect", {}),
