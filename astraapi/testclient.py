@@ -206,6 +206,11 @@ class TestClient(httpx.Client):
             self._server = _acquire(self.app)
         return self._server
 
+    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> Any:
+        from astraapi.websockets import WEBSOCKETS_NOT_SUPPORTED
+
+        raise NotImplementedError(WEBSOCKETS_NOT_SUPPORTED)
+
     def __enter__(self) -> TestClient:
         server = self._server_for_request()
         server.lifespan_users += 1

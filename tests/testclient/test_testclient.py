@@ -131,3 +131,40 @@ def test_defaults_match_fastapi(tmp_path):
         body = client.get("/headers").json()
         assert body["host"] == "testserver" and body["ua"] == "testclient" and body["x_token"] == "h"
         assert body["path"] == "/headers"
+
+
+def test_one_server_per_app_stopped_by_the_last_close():
+    from astraapi import FastAPI, testclient
+
+    app = FastAPI()
+
+    @app.get("/")
+    def root():
+        return {}
+
+    first, second = testclient.TestClient(app), testclient.TestClient(app)
+    assert first.get("/").status_code == second.get("/").status_code == 200
+    server = first._server
+    assert server is second._server and server._thread.is_alive()
+    first.close()
+    assert server._thread.is_alive() and second.get("/").status_code == 200
+    second.close()
+    assert not server._thread.is_alive()
+    with pytest.raises(NotImplementedError, match="WebSocket"):
+        testclient.TestClient(app).websocket_connect("/ws")
+
+
+def test_routes_added_later_are_served(tmp_path):
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    app = FastAPI()
+    client = TestClient(app)
+    assert client.get("/late").status_code == 404
+
+    @app.get("/late")
+    def late():
+        return {"late": True}
+
+    assert client.get("/late").json() == {"late": True}
+    client.close()
