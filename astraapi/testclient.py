@@ -15,7 +15,9 @@ is raised again in the test, after the response arrived.
 Known differences: `request.client` is the real peer (`127.0.0.1`, an ephemeral port), not
 `("testclient", 50000)`; the `date` and `server` headers the server writes are removed from the
 responses the client returns (FastAPI's in-process client has neither); an exception raised in
-a background task, after the response was sent, is logged but not raised in the test.
+a background task, after the response was sent, is logged but not raised in the test;
+`root_path=` is stored but not applied to requests; `websocket_connect` raises NotImplementedError
+(WebSocket routes are not served yet). Needs httpx (an optional dependency, as in FastAPI).
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as error:  # httpx is an optional dependency, as with FastAPI
+    raise ModuleNotFoundError(
+        "astraapi.testclient needs httpx: pip install httpx (or astraapi[testclient])", name="httpx"
+    ) from error
 
 from astraapi.engine.responses import server_error_sink
 

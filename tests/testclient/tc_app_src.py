@@ -49,7 +49,7 @@ async def create_item(item: Item):
 def headers(x_token: Annotated[Union[str, None], Header()] = None, user_agent: Annotated[str, Header()] = "",
             session: Annotated[Union[str, None], Cookie()] = None, request: Request = None):
     return {"x_token": x_token, "ua": user_agent, "session": session, "host": request.headers.get("host"),
-            "path": request.url.path}
+            "path": request.url.path, "url": str(request.url)}
 
 
 @app.get("/set-cookie")

@@ -53,6 +53,7 @@ REQUESTS = [
     ("POST", "/items/", {"content": b"{bad", "headers": {"content-type": "application/json"}}),
     ("GET", "/headers", {"headers": {"x-token": "t", "cookie": "session=s1"}}),
     ("GET", "/headers", {"headers": {"host": "example.com"}}),
+    ("GET", "/headers?a=1&b=%20x", {}),
     ("GET", "/set-cookie", {}),
     ("GET", "/redirect", {}),
     ("GET", "/redirect", {"follow_redirects": False}),
