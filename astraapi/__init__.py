@@ -5,6 +5,7 @@ from astraapi.applications import AstraAPI as AstraAPI
 from astraapi.applications import FastAPI as FastAPI
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.exceptions import HTTPException as HTTPException
+from astraapi.exceptions import WebSocketException as WebSocketException
 from astraapi.param_functions import Body as Body
 from astraapi.param_functions import Cookie as Cookie
 from astraapi.param_functions import Depends as Depends
@@ -16,5 +17,7 @@ from astraapi.param_functions import Security as Security
 from astraapi.requests import Request as Request
 from astraapi.responses import Response as Response
 from astraapi.routing import APIRouter as APIRouter
+from astraapi.websockets import WebSocket as WebSocket
+from astraapi.websockets import WebSocketDisconnect as WebSocketDisconnect
 
 from astraapi._version import __version__ as __version__

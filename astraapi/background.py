@@ -58,3 +58,6 @@ class BackgroundTasks(BackgroundTask):
     async def __call__(self) -> None:
         for task in self.tasks:
             await task()
+
+
+StarletteBackgroundTasks = BackgroundTasks  # FastAPI's name for the base class it extends

@@ -178,3 +178,15 @@ class FormData(QueryParams):
 
     async def close(self) -> None:
         return None
+
+
+def __getattr__(name: str) -> object:
+    if name == "URL":  # defined with the request classes
+        from astraapi.requests import URL
+
+        return URL
+    raise AttributeError(f"module 'astraapi.datastructures' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "URL"])

@@ -169,3 +169,36 @@ def jsonable_encoder(
         except Exception as vars_error:
             raise ValueError([dict_error, vars_error]) from vars_error
     return jsonable_encoder(data, include=include, exclude=exclude, **nested)
+
+
+# FastAPI's names for the encoder tables and helpers.
+decimal_encoder = _decimal_to_number
+isoformat = _iso
+ENCODERS_BY_TYPE: dict[type, Callable[[Any], Any]] = _BY_EXACT_TYPE
+
+
+def generate_encoders_by_class_tuples(
+    type_encoder_map: dict[Any, Callable[[Any], Any]],
+) -> dict[Callable[[Any], Any], tuple[Any, ...]]:
+    """{encoder: the classes it encodes}, from {class: encoder}."""
+    from collections import defaultdict
+
+    by_encoder: dict[Callable[[Any], Any], tuple[Any, ...]] = defaultdict(tuple)
+    for type_, encoder in type_encoder_map.items():
+        by_encoder[encoder] += (type_,)
+    return dict(by_encoder)
+
+
+encoders_by_class_tuples = generate_encoders_by_class_tuples(ENCODERS_BY_TYPE)
+
+
+def is_pydantic_v1_model_instance(obj: Any) -> bool:
+    """True for an instance of a `pydantic.v1` model (which AstraAPI does not support)."""
+    try:
+        from pydantic import v1
+    except ImportError:  # pydantic without the v1 compatibility package
+        return False
+    return isinstance(obj, v1.BaseModel)
+
+
+from astraapi.exceptions import PydanticV1NotSupportedError as PydanticV1NotSupportedError  # noqa: E402

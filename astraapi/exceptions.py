@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
+
+from pydantic import BaseModel, create_model
 
 
 class AstraAPIError(RuntimeError):
@@ -12,6 +14,27 @@ class AstraAPIError(RuntimeError):
 
 
 FastAPIError = AstraAPIError
+
+
+class EndpointContext(TypedDict, total=False):
+    """Where an endpoint is declared, as validation errors report it."""
+
+    function: str
+    path: str
+    file: str
+    line: int
+
+
+class PydanticV1NotSupportedError(AstraAPIError):
+    """A `pydantic.v1` model was used; only pydantic 2 models are supported."""
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """A deprecated FastAPI feature was used (a UserWarning, so that it is shown by default)."""
+
+
+RequestErrorModel: type[BaseModel] = create_model("Request")
+WebSocketErrorModel: type[BaseModel] = create_model("WebSocket")
 
 
 class StarletteHTTPException(Exception):
@@ -102,3 +125,28 @@ class DeclarationError(AstraAPIError):
         count = len(self.problems)
         header = f"{count} problem{'' if count == 1 else 's'} in route declarations:"
         super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))
+
+
+class WebSocketException(Exception):
+    """Raised in WebSocket code to close the connection with a code and reason (Starlette's
+    WebSocketException). WebSocket endpoints are not served yet: see astraapi.websockets."""
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+StarletteWebSocketException = WebSocketException
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket endpoint's parameters did not validate."""
+
+    def __init__(self, errors: Sequence[Any], *, endpoint_ctx: Mapping[str, Any] | None = None) -> None:
+        super().__init__(errors, endpoint_ctx=endpoint_ctx)

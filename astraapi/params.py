@@ -14,6 +14,9 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from astraapi.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
+from astraapi.openapi.models import Example as Example
+
 _Unset: Any = PydanticUndefined
 
 # pydantic Field keywords a marker passes through to FieldInfo when given.

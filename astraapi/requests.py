@@ -9,17 +9,41 @@ from astraapi.datastructures import Address, Headers, QueryParams, State, parse_
 
 
 class URL:
-    """The parts of the request URL an endpoint usually reads."""
+    """The request URL as Starlette builds it: `scheme://host/path?query`, the host taken from the
+    Host header (`netloc` is empty when the request had none: the URL is then relative)."""
 
-    __slots__ = ("path", "query", "scheme")
+    __slots__ = ("path", "query", "scheme", "netloc")
 
-    def __init__(self, path: str, query: str, scheme: str = "http") -> None:
+    def __init__(self, path: str, query: str, scheme: str = "http", netloc: str = "") -> None:
         self.path = path
         self.query = query
         self.scheme = scheme  # "https" etc. when a trusted proxy says so (--proxy-headers)
+        self.netloc = netloc
+
+    @property
+    def hostname(self) -> str | None:
+        host = self.netloc.rpartition("@")[2]
+        if host.startswith("["):
+            return host[1:].partition("]")[0] or None
+        return host.partition(":")[0] or None
+
+    @property
+    def port(self) -> int | None:
+        host = self.netloc.rpartition("@")[2]
+        if host.startswith("["):
+            host = host.partition("]")[2]
+        text = host.rpartition(":")[2] if ":" in host else ""
+        return int(text) if text.isdigit() else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (str, URL)) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
     def __str__(self) -> str:
-        return self.path + ("?" + self.query if self.query else "")
+        relative = self.path + ("?" + self.query if self.query else "")
+        return f"{self.scheme}://{self.netloc}{relative}" if self.netloc else relative
 
     def __repr__(self) -> str:
         return f"URL({str(self)!r})"
@@ -59,7 +83,7 @@ class HTTPConnection:
     @property
     def url(self) -> URL:
         return URL(self._native.path, self._native.query_string.decode("latin-1"),
-                   getattr(self._native, "scheme", "http"))
+                   getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
 
     @property
     def query_params(self) -> QueryParams:

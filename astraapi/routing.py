@@ -397,3 +397,43 @@ def _first_given(*choices: Any) -> Any:
         if choice is not Default:
             return choice
     return Default
+
+
+# FastAPI's `fastapi.routing` also exposes these names (imported last: this module is imported
+# by the others, not the other way round).
+from astraapi.background import is_async_callable as is_async_callable  # noqa: E402
+from astraapi.background import run_in_threadpool as run_in_threadpool  # noqa: E402
+from astraapi.concurrency import iterate_in_threadpool as iterate_in_threadpool  # noqa: E402
+from astraapi.dependencies.utils import get_typed_return_annotation as get_typed_return_annotation  # noqa: E402
+from astraapi.dependencies.utils import lenient_issubclass as lenient_issubclass  # noqa: E402
+from astraapi.encoders import jsonable_encoder as jsonable_encoder  # noqa: E402
+from astraapi.exceptions import FastAPIError as FastAPIError  # noqa: E402
+from astraapi.exceptions import HTTPException as HTTPException  # noqa: E402
+from astraapi.exceptions import RequestValidationError as RequestValidationError  # noqa: E402
+from astraapi.exceptions import ResponseValidationError as ResponseValidationError  # noqa: E402
+from astraapi.exceptions import WebSocketRequestValidationError as WebSocketRequestValidationError  # noqa: E402
+from astraapi.requests import URL as URL  # noqa: E402
+from astraapi.requests import Request as Request  # noqa: E402
+from astraapi.responses import JSONResponse as JSONResponse  # noqa: E402
+from astraapi.responses import PlainTextResponse as PlainTextResponse  # noqa: E402
+from astraapi.responses import RedirectResponse as RedirectResponse  # noqa: E402
+from astraapi.responses import Response as Response  # noqa: E402
+from astraapi.websockets import WebSocket as WebSocket  # noqa: E402
+
+
+def generate_unique_id(route: APIRoute) -> str:
+    """FastAPI's default operation id for a route (its name, path and first method)."""
+    from astraapi.compiler.openapi_schema import generate_unique_id as generate
+
+    return generate(route)
+
+
+def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
+    from astraapi.openapi.utils import is_body_allowed_for_status_code as allowed
+
+    return allowed(status_code)
+
+
+def get_name(endpoint: Callable[..., Any]) -> str:
+    """The endpoint's `__name__`, or its class name for an instance (a route's default name)."""
+    return getattr(endpoint, "__name__", None) or endpoint.__class__.__name__

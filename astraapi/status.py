@@ -82,3 +82,25 @@ WS_1014_BAD_GATEWAY = 1014
 WS_1015_TLS_HANDSHAKE = 1015
 
 __all__ = [name for name in dir() if name.startswith(("HTTP_", "WS_"))]
+
+_DEPRECATED_NAMES = {
+    "HTTP_413_REQUEST_ENTITY_TOO_LARGE": ("HTTP_413_CONTENT_TOO_LARGE", 413),
+    "HTTP_414_REQUEST_URI_TOO_LONG": ("HTTP_414_URI_TOO_LONG", 414),
+    "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE": ("HTTP_416_RANGE_NOT_SATISFIABLE", 416),
+    "HTTP_422_UNPROCESSABLE_ENTITY": ("HTTP_422_UNPROCESSABLE_CONTENT", 422),
+}
+
+
+def __getattr__(name: str) -> int:
+    """The old names of 413, 414, 416 and 422: still there, with a DeprecationWarning (as in FastAPI)."""
+    import warnings
+
+    entry = _DEPRECATED_NAMES.get(name)
+    if entry is None:
+        raise AttributeError(f"module 'astraapi.status' has no attribute '{name}'")
+    warnings.warn(f"'{name}' is deprecated. Use '{entry[0]}' instead.", category=DeprecationWarning, stacklevel=2)
+    return entry[1]
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_DEPRECATED_NAMES])

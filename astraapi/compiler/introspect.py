@@ -1091,7 +1091,8 @@ def _scheme_json(scheme: Any) -> str | None:
         plain = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
     except Exception:  # a user subclass with a model jsonable_encoder cannot encode: no schema entry
         return None
-    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # key order kept: it is the document's (an OAuth2 flow's scopes are listed as declared)
+    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
 
 
 def form_model_type(annotation: Any) -> type[BaseModel] | None:

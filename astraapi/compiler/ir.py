@@ -146,6 +146,9 @@ class DependencyIR:
     # for OpenAPI, visiting each once) by (call, cache_scopes, computed scope): cache_scopes is
     # the sorted set of effective_scopes when the dependency or one below it uses scopes, else ().
     cache_scopes: tuple[str, ...] = ()
+    # Which callable object this is, within its route (1, 2, ... in order of first appearance): two
+    # instances of one class (two API key schemes) are different dependencies. 0: not computed.
+    call_id: int = 0
 
     @property
     def computed_scope(self) -> str | None:

@@ -142,12 +142,16 @@ def param_field(name: str, field_info: FieldInfo) -> SchemaField:
 
 
 def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, FieldInfo]],
-               embedded: bool) -> tuple[SchemaField, bool, str]:
-    """The request body: (field, required, media type). `body_params`: (name, alias, FieldInfo)."""
+               embedded: bool, markers: Sequence[tuple[bool, str | None]] | None = None,
+               ) -> tuple[SchemaField, bool, str]:
+    """The request body: (field, required, media type). `body_params`: (name, alias, FieldInfo);
+    `markers`: for each, (declared with Form(), the marker's media type)."""
+    if markers is None:
+        markers = [(False, getattr(info, "media_type", None)) for _, _, info in body_params]
     if not embedded:
         _, alias, info = body_params[0]
         return (SchemaField(alias, info.annotation, info.title, "validation", _field_adapter(info.annotation, info)),
-                info.is_required(), getattr(info, "media_type", "application/json"))
+                info.is_required(), markers[0][1] or "application/json")
     definitions: dict[str, Any] = {}
     for name, alias, info in body_params:
         copied = copy.copy(info)
@@ -159,11 +163,24 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
         warnings.simplefilter("ignore")
         model = create_model("Body_" + route_unique_id, **definitions)
     required = any(info.is_required() for _, _, info in body_params)
-    media_types = {getattr(info, "media_type", "application/json") for _, _, info in body_params}
-    media_type = media_types.pop() if len(media_types) == 1 else "application/json"
+    media_type = embedded_media_type(markers)
     wrapper = FieldInfo(annotation=model, alias="body") if required else FieldInfo(
         annotation=model, alias="body", default=None)
     return SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required, media_type
+
+
+def embedded_media_type(markers: Sequence[tuple[bool, str | None]]) -> str:
+    """The media type of a combined body, as FastAPI picks it: a form when any part is a Form()
+    (multipart when one of them is), else the parts' common media type, else the class default.
+    `markers`: (declared with Form(), the marker's media type) for each part."""
+    is_form = any(form for form, _ in markers)
+    media_types = [media_type or ("application/x-www-form-urlencoded" if form else "application/json")
+                   for form, media_type in markers if form or not is_form]
+    if is_form and "multipart/form-data" in media_types:
+        return "multipart/form-data"
+    if len(set(media_types)) == 1:
+        return media_types[0]
+    return "application/x-www-form-urlencoded" if is_form else "application/json"
 
 
 def response_field(name: str, annotation: Any) -> SchemaField:
@@ -247,12 +264,14 @@ class RouteOpenAPI:
 
     unique_id: str = ""
     description: str = ""
-    param_fields: dict[str, SchemaField] = dataclasses.field(default_factory=dict)  # param name -> field
+    # id(ParamAnalysis) -> field, for the parameters of the endpoint and of every dependency
+    param_fields: dict[int, SchemaField] = dataclasses.field(default_factory=dict)
     body: SchemaField | None = None
     body_required: bool = False
     body_media_type: str = "application/json"
     response: SchemaField | None = None
     response_models: dict[str, SchemaField] = dataclasses.field(default_factory=dict)  # str(code) -> field
+    schemas: dict[SchemaField, str] = dataclasses.field(default_factory=dict)  # param field -> schema JSON
 
 
 def unique_id_function(route: APIRoute, app_function: Any) -> Callable[[APIRoute], str]:
@@ -289,7 +308,7 @@ def _document_parameter(plan: RouteOpenAPI, param: Any, body_params: list[tuple[
     marker = _marker(param)
     if marker is not None and not getattr(marker, "include_in_schema", True):
         return
-    plan.param_fields[param.ir.name] = param_field(param.ir.alias, param.field_info)
+    plan.param_fields[id(param)] = param_field(param.ir.alias, param.field_info)
 
 
 def _document_body(plan: RouteOpenAPI, param: Any, body_params: list[tuple[str, str, FieldInfo]]) -> None:
@@ -336,6 +355,49 @@ def _class_status_code(cls: Any) -> str:
     return "200"
 
 
+def _tree_params(analysis: Any) -> list[Any]:
+    """The parameters of the endpoint and of every node of its dependency tree, in FastAPI's
+    flattening order (each occurrence: body parameters count every one, as FastAPI does)."""
+    if analysis.dependant is None:
+        return list(analysis.params)
+    return [param for node in analysis.dependant.walk() for param in node.params]
+
+
+def _documented_param(plan: RouteOpenAPI, param: Any) -> Any:
+    """The parameter's IR with its OpenAPI fields."""
+    param_ir = param.ir
+    if param.field_info is None or param_ir.location not in _VALUE_LOCATIONS:
+        return param_ir
+    marker = _marker(param)
+    example, openapi_examples = _examples(marker)
+    info = param.field_info
+    field = plan.param_fields.get(id(param))
+    return dataclasses.replace(
+        param_ir,
+        schema_json=None if field is None else plan.schemas[field],
+        description=info.description or None,
+        deprecated=bool(getattr(info, "deprecated", None)),
+        example_json=example,
+        openapi_examples_json=openapi_examples,
+        include_in_schema=bool(getattr(marker, "include_in_schema", True)),
+    )
+
+
+def _documented_dependency(plan: RouteOpenAPI, node: Any, call_ids: dict[int, int]) -> Any:
+    """A dependency's IR node with its parameters' OpenAPI fields and its call identity."""
+    call_id = call_ids.setdefault(id(node.call), len(call_ids) + 1)
+    return dataclasses.replace(
+        node.ir,
+        params=tuple(_documented_param(plan, param) for param in node.params),
+        dependencies=tuple(_documented_dependency(plan, sub, call_ids) for sub in node.dependencies
+                           if sub.ir is not None),
+        call_id=call_id,
+    )
+
+
+_VALUE_LOCATIONS = ("path", "query", "header", "cookie", "body")
+
+
 def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool = True,
                  generate_unique_id_function: Any = Default) -> tuple[tuple[Any, ...], str]:
     """The routes' IR with the OpenAPI fields filled in, and the component schemas as JSON.
@@ -357,13 +419,15 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             continue
         plan.unique_id = route.operation_id or unique_id_function(route, generate_unique_id_function)(route)
         body_params: list[tuple[str, str, FieldInfo]] = []
-        for param in analysis.params:
+        for param in _tree_params(analysis):
             document = PARAMETER_KINDS.get(param.ir.location)
             if document is not None and param.field_info is not None:
                 document(plan, param, body_params)
         if body_params:
+            markers = [(p.ir.is_form, p.ir.media_type) for p in _tree_params(analysis)
+                       if p.ir.location == "body" and p.field_info is not None]
             plan.body, plan.body_required, plan.body_media_type = body_field(
-                plan.unique_id, body_params, analysis.ir.body_embedded)
+                plan.unique_id, body_params, analysis.ir.body_embedded, markers)
             body_fields.append(plan.body)
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
@@ -381,29 +445,21 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
     def schema_text(field: SchemaField | None) -> str | None:
         return None if field is None else dumps_fragment(schemas[field])
 
+    for _, plan in plans:
+        plan.schemas = {field: dumps_fragment(schemas[field]) for field in plan.param_fields.values()}
+
     result = []
     for analysis, plan in plans:
         route = analysis.route
         ir = analysis.ir
-        new_params = []
-        for param in analysis.params:
-            param_ir = param.ir
-            marker = _marker(param) if param.field_info is not None else None
-            if param.field_info is not None and param_ir.location != "request":
-                example, openapi_examples = _examples(marker)
-                info = param.field_info
-                param_ir = dataclasses.replace(
-                    param_ir,
-                    schema_json=schema_text(plan.param_fields.get(param_ir.name)),
-                    description=info.description or None,
-                    deprecated=bool(getattr(info, "deprecated", None)),
-                    example_json=example,
-                    openapi_examples_json=openapi_examples,
-                    include_in_schema=bool(getattr(marker, "include_in_schema", True)),
-                )
-            new_params.append(param_ir)
+        new_params = [_documented_param(plan, param) for param in analysis.params]
+        dependencies = ir.dependencies
+        if analysis.dependant is not None:
+            call_ids: dict[int, int] = {}
+            dependencies = tuple(_documented_dependency(plan, node, call_ids)
+                                 for node in analysis.dependant.dependencies if node.ir is not None)
         body_example = body_examples = None
-        body = [p for p in analysis.params if p.ir.location == "body"]
+        body = [p for p in _tree_params(analysis) if p.ir.location == "body"]
         if body and not ir.body_embedded:
             body_example, body_examples = _examples(_marker(body[0]))
         response_class = _response_class(route)
@@ -415,6 +471,7 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
         result.append(dataclasses.replace(
             ir,
             params=tuple(new_params),
+            dependencies=dependencies,
             description=plan.description,
             response_description=route.response_description,
             operation_id=route.operation_id,

@@ -19,6 +19,7 @@ from astraapi.engine.responses import (
     error_logger,
     from_response,
     http_exception_tuple,
+    report_server_error,
 )
 from astraapi.exceptions import RequestValidationError, StarletteHTTPException
 
@@ -80,6 +81,7 @@ class ExceptionDispatcher:
             except Exception as raised:  # the handler failed: the server error layer answers
                 error = raised
         error_logger.error("Exception in %s", label, exc_info=error)
+        report_server_error(error)
         if self.error_handler is not None:
             try:
                 return await self._call(self.error_handler, request, error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from astraapi.responses import Response
@@ -17,6 +18,17 @@ from astraapi.responses import Response
 ResponseTuple = tuple[int, "list[tuple[bytes, bytes]] | None", bytes]
 
 error_logger = logging.getLogger("astraapi.error")
+
+server_error_sink: ContextVar[list[BaseException] | None] = ContextVar("astraapi_server_error_sink", default=None)
+"""Where exceptions that became a 500 are also reported, when set in the serving thread's context
+(the TestClient's server does, to re-raise them in the test: `raise_server_exceptions`). Read on
+the error path only."""
+
+
+def report_server_error(error: BaseException) -> None:
+    sink = server_error_sink.get()
+    if sink is not None:
+        sink.append(error)
 
 INTERNAL_SERVER_ERROR: ResponseTuple = (
     500,
@@ -66,4 +78,5 @@ def http_exception_tuple(status: int, detail: Any, headers: Mapping[str, str] | 
 def internal_error(message: str, error: BaseException) -> ResponseTuple:
     """Log `error` with its traceback and answer as Starlette's ServerErrorMiddleware does."""
     error_logger.error(message, exc_info=error)
+    report_server_error(error)
     return INTERNAL_SERVER_ERROR

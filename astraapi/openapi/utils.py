@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from astraapi.compiler.ir import AppIR, ParamIR, RouteIR
+from astraapi.compiler.ir import AppIR, DependencyIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
-from astraapi.exceptions import AstraAPIError
+from astraapi.exceptions import AstraAPIError, FastAPIDeprecationWarning
 from astraapi.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from astraapi.openapi.models import OpenAPI
 
@@ -126,13 +126,56 @@ def parameter_object(param: ParamIR) -> dict[str, Any]:
     return parameter
 
 
-def operation_parameters(route: RouteIR) -> list[dict[str, Any]]:
-    """Path, then query, header and cookie parameters; a (location, name) pair appears once,
-    a required declaration winning over an optional one."""
+def flat_dependency_data(route: RouteIR) -> tuple[list[ParamIR], list[tuple[DependencyIR, tuple[str, ...]]]]:
+    """FastAPI's flattening of a route's dependency tree for the document: (the request
+    parameters of the endpoint and of each dependency, visited once by its identity — call,
+    cache scopes, computed scope — in depth-first order; the security scheme dependencies met
+    on the way, each with the OAuth2 scopes required along its chain)."""
+    params: list[ParamIR] = list(route.params)
+    security: list[tuple[DependencyIR, tuple[str, ...]]] = []
+    visited: set[tuple[Any, ...]] = set()
+    stack: list[tuple[DependencyIR, tuple[str, ...]]] = [(dep, ()) for dep in reversed(route.dependencies)]
+    while stack:
+        node, parent_scopes = stack.pop()
+        key = (node.call, node.call_id, node.cache_scopes, node.computed_scope or "")
+        if key in visited:
+            continue
+        visited.add(key)
+        params.extend(node.params)
+        scopes = list(parent_scopes)
+        for scope in node.effective_scopes:
+            if scope not in scopes:
+                scopes.append(scope)
+        if node.security_scheme_json is not None and node.security_scheme_name is not None:
+            security.append((node, tuple(scopes)))
+        stack.extend((sub, tuple(scopes)) for sub in reversed(node.dependencies))
+    return params, security
+
+
+def operation_security(security: list[tuple[DependencyIR, tuple[str, ...]]]) -> tuple[
+        dict[str, Any], list[dict[str, list[str]]]]:
+    """(securitySchemes entries, the operation's `security`): one requirement per scheme name,
+    its scopes merged in order."""
+    definitions: dict[str, Any] = {}
+    requirements: dict[str, list[str]] = {}
+    for node, scopes in security:
+        name = node.security_scheme_name
+        assert name is not None
+        definitions[name] = _loads(node.security_scheme_json)
+        merged = requirements.setdefault(name, [])
+        merged.extend(scope for scope in scopes if scope not in merged)
+    return definitions, [{name: scopes} for name, scopes in requirements.items()]
+
+
+def operation_parameters(route: RouteIR, flat_params: Sequence[ParamIR] | None = None) -> list[dict[str, Any]]:
+    """Path, then query, header and cookie parameters (of the endpoint and its dependencies);
+    a (location, name) pair appears once, a required declaration winning over an optional one."""
+    if flat_params is None:
+        flat_params = flat_dependency_data(route)[0]
     parameters = [
         parameter_object(param)
         for location in _PARAMETER_LOCATIONS
-        for param in route.params
+        for param in flat_params
         if param.location == location and param.include_in_schema and param.schema_json is not None
     ]
     unique = {(p["in"], p["name"]): p for p in parameters}
@@ -155,12 +198,12 @@ def request_body_object(route: RouteIR) -> dict[str, Any] | None:
     return body
 
 
-def _has_request_fields(route: RouteIR) -> bool:
-    return any(p.location in _PARAMETER_LOCATIONS for p in route.params) or route.body_schema_json is not None
+def _has_request_fields(route: RouteIR, flat_params: Sequence[ParamIR]) -> bool:
+    return any(p.location in _PARAMETER_LOCATIONS for p in flat_params) or route.body_schema_json is not None
 
 
 def operation_object(route: RouteIR, method: str, operation_ids: set[str],
-                     definitions: dict[str, Any]) -> dict[str, Any]:
+                     definitions: dict[str, Any], security_schemes: dict[str, Any] | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {}
     if route.tags:
         operation["tags"] = [_enum_tag(tag) if tag in route.enum_tags else tag for tag in route.tags]
@@ -178,7 +221,13 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
     operation["operationId"] = operation_id
     if route.deprecated:
         operation["deprecated"] = route.deprecated
-    parameters = operation_parameters(route)
+    flat_params, security = flat_dependency_data(route)
+    scheme_definitions, requirements = operation_security(security)
+    if requirements:
+        operation.setdefault("security", []).extend(requirements)
+    if scheme_definitions and security_schemes is not None:
+        security_schemes.update(scheme_definitions)
+    parameters = operation_parameters(route, flat_params)
     if parameters:
         operation["parameters"] = parameters
     if method in METHODS_WITH_BODY:
@@ -210,7 +259,7 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
             "Additional Response")
         deep_dict_update(response, declared)
         response["description"] = description
-    if _has_request_fields(route) and not any(s in responses for s in ("422", "4XX", "default")):
+    if _has_request_fields(route, flat_params) and not any(s in responses for s in ("422", "4XX", "default")):
         responses["422"] = {
             "description": "Validation Error",
             "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "HTTPValidationError"}}},
@@ -223,11 +272,13 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
     return operation
 
 
-def path_item(route: RouteIR, operation_ids: set[str], definitions: dict[str, Any]) -> dict[str, Any]:
+def path_item(route: RouteIR, operation_ids: set[str], definitions: dict[str, Any],
+              security_schemes: dict[str, Any] | None = None) -> dict[str, Any]:
     """{method: operation} for one route ({} when it is not in the schema)."""
     if not route.include_in_schema:
         return {}
-    return {method.lower(): operation_object(route, method, operation_ids, definitions) for method in route.methods}
+    return {method.lower(): operation_object(route, method, operation_ids, definitions, security_schemes)
+            for method in route.methods}
 
 
 # --------------------------------------------------------------------------- documents
@@ -270,18 +321,21 @@ def openapi_document(
     definitions = copy.deepcopy(schemas)
     operation_ids: set[str] = set()
     paths: dict[str, dict[str, Any]] = {}
+    security_schemes: dict[str, Any] = {}
     for route in routes:
-        item = path_item(route, operation_ids, definitions)
+        item = path_item(route, operation_ids, definitions, security_schemes)
         if item:
             paths.setdefault(path_format(route.path), {}).update(item)
     webhook_paths: dict[str, dict[str, Any]] = {}
     for route in webhooks:
-        item = path_item(route, operation_ids, definitions)
+        item = path_item(route, operation_ids, definitions, security_schemes)
         if item:
             webhook_paths.setdefault(path_format(route.path), {}).update(item)
     components: dict[str, Any] = {}
     if definitions:
         components["schemas"] = {name: definitions[name] for name in sorted(definitions)}
+    if security_schemes:
+        components["securitySchemes"] = security_schemes
     if components:
         output["components"] = components
     output["paths"] = paths
@@ -358,7 +412,45 @@ def get_openapi(
     )
 
 
+def generate_operation_summary(*, route: Any, method: str) -> str:
+    """The operation's summary: the declared one, else the route name in title case."""
+    return route.summary or route.name.replace("_", " ").title()
+
+
+def generate_operation_id_for_path(*, name: str, path: str, method: str) -> str:
+    """FastAPI's deprecated helper: `name + path`, non-word characters as `_`, then the method."""
+    import re
+
+    warnings.warn("generate_operation_id_for_path() is deprecated: operation ids come from generate_unique_id",
+                  DeprecationWarning, stacklevel=2)
+    return f"{re.sub(r'[^0-9a-zA-Z_]', '_', name + path)}_{method.lower()}"
+
+
+def generate_operation_id(*, route: Any, method: str) -> str:
+    """FastAPI's deprecated helper: the declared operation id, else one from the name, path and method."""
+    from astraapi.compiler.openapi_schema import path_format
+
+    if route.operation_id:
+        return route.operation_id  # type: ignore[no-any-return]
+    return generate_operation_id_for_path(name=route.name, path=path_format(route.path), method=method)
+
+
+def _reexports() -> None:
+    """FastAPI's module also exposes these names."""
+    from astraapi import params, responses
+    from astraapi.dependencies.utils import lenient_issubclass
+
+    globals().update(Body=params.Body, ParamTypes=params.ParamTypes, JSONResponse=responses.JSONResponse,
+                     Response=responses.Response, lenient_issubclass=lenient_issubclass,
+                     FastAPIDeprecationWarning=FastAPIDeprecationWarning)
+
+
+_reexports()
+
 __all__ = [
+    "generate_operation_id",
+    "generate_operation_id_for_path",
+    "generate_operation_summary",
     "get_openapi",
     "openapi_document",
     "openapi_from_ir",

@@ -81,7 +81,7 @@ def test_dependency_tree_round_trips(tmp_path):
     route = next(r for r in again.routes if r.include_in_schema)  # after the four docs routes
     security, dependency = route.dependencies
     assert security.security_scheme_name == "HTTPBearer" and security.scopes == ("a",)
-    assert security.security_scheme_json == '{"description":"tokens","scheme":"bearer","type":"http"}'
+    assert security.security_scheme_json == '{"type":"http","description":"tokens","scheme":"bearer"}'
     assert (dependency.name, dependency.kind, dependency.max_concurrency) == ("v", "async_generator", 3)
     assert dependency.dependencies[0].use_cache is False
     assert dependency.dependencies[0].params[0].location == "header"

@@ -48,7 +48,8 @@ def test_document_is_a_function_of_the_ir(load_pair, name):
     assert openapi_from_ir(AppIR.from_json(ir.to_json())) == ours.openapi()
 
 
-@pytest.mark.parametrize("name", ["metadata_app", "router_app", "models_app"])
+@pytest.mark.parametrize("name", ["metadata_app", "router_app", "models_app", "security_scopes_app", "deps_edge_app",
+                                  "form_login_app"])
 def test_get_openapi_matches_fastapi(load_pair, name):
     from fastapi.openapi.utils import get_openapi as fastapi_get_openapi
 

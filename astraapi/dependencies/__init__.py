@@ -1,0 +1,1 @@
+"""Dependency helpers under FastAPI's module path (`fastapi.dependencies`)."""
