@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--routes", default="all", help="comma list of " + ", ".join(BY_KEY) + " (default all)")
     p.add_argument("--runs", type=int, help="measured runs per route (default 5; quick 1)")
     p.add_argument("--duration", type=float, help="seconds per run (default 5; quick 1)")
-    p.add_argument("--warmup", type=float, help="warm-up seconds per route (default 2; quick 1)")
+    p.add_argument("--warmup", type=float, help="warm-up seconds per route (default 2; quick 0)")
     p.add_argument("--no-scaling", action="store_true", help="skip the workers=2 measurement")
     p.add_argument("--no-install", action="store_true", help="do not install peers; use what bench/.venv-peers has")
     p.add_argument("--load-threshold", type=float, default=10.0,
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         runs=args.runs or (1 if quick else 5),
         duration=args.duration or (1.0 if quick else 5.0),
-        warmup=args.warmup if args.warmup is not None else (1.0 if quick else 2.0),
+        warmup=args.warmup if args.warmup is not None else (0.0 if quick else 2.0),
         load_threshold=args.load_threshold,
         retries=0 if quick else 1,
         quiet_wait=0.0 if quick else 10.0,
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.server_cpus = settings.wrk_cpus = None
 
     # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, through the finally blocks that stop servers.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     log = lambda message: print(message, flush=True)  # noqa: E731
     started = time.monotonic()
     generate_fastapi_twin()
@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             log("bench: a full run: bench/RESULTS.md updated (commit it)")
         log(f"bench: wrote {out / 'results.md'} (raw wrk output in {raw_dir}) in {time.monotonic() - started:.0f}s")
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _peer_status(no_install: bool, log) -> dict[str, str]:
