@@ -40,6 +40,15 @@ class Run:
     def cpu_us_per_request(self) -> float:
         return 1e6 * self.server_cpu / max(1, self.wrk.requests)
 
+    @property
+    def server_pct(self) -> float:
+        """The server's CPU use during the run, in % of one core."""
+        return 100 * self.server_cpu / max(self.wrk.seconds, 1e-6)
+
+    @property
+    def wrk_pct(self) -> float:
+        return 100 * self.wrk.wrk_cpu / max(self.wrk.seconds, 1e-6)
+
 
 @dataclass
 class RouteResult:
@@ -73,6 +82,19 @@ class RouteResult:
     @property
     def cpu_us(self) -> float:
         return self._median([r.cpu_us_per_request for r in self.runs])
+
+    @property
+    def server_pct(self) -> float:
+        return self._median([r.server_pct for r in self.runs])
+
+    @property
+    def wrk_pct(self) -> float:
+        return self._median([r.wrk_pct for r in self.runs])
+
+    @property
+    def wrk_bound(self) -> bool:
+        """wrk's thread, not the server, was the limit (it used its core, the server did not)."""
+        return self.wrk_pct >= 90 and self.server_pct < 90
 
     @property
     def errors(self) -> int:
@@ -131,7 +153,7 @@ def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log) 
         result.runs.append(run)
         mark = " [loaded]" if load.loaded(settings.load_threshold) else ""
         log(f"    run {number}: {wrk.rps:,.0f} req/s, p50 {wrk.p50_ms:.2f} ms, p99 {wrk.p99_ms:.2f} ms, "
-            f"{run.cpu_us_per_request:.1f} us CPU/req, others {load.other_pct:.0f}%{mark}")
+            f"{run.cpu_us_per_request:.1f} us CPU/req, server {run.server_pct:.0f}% wrk {run.wrk_pct:.0f}% of a core, others {load.other_pct:.0f}%{mark}")
     return result
 
 

@@ -48,6 +48,8 @@ def _mark(result: RouteResult) -> str:
     marks = []
     if result.loaded_runs:
         marks.append(f"⚠{result.loaded_runs}/{len(result.runs)}")
+    if result.wrk_bound:
+        marks.append("wrk-bound")
     if result.errors:
         marks.append(f"errors {result.errors}")
     return " ".join(marks)
@@ -62,7 +64,9 @@ def render(report: Report) -> str:
         f"pinned to CPU {s.wrk_cpus}; {_num(s.warmup)} s warm-up, then {s.runs} run(s) of {_num(s.duration)} s "
         f"per route. Figures are medians over the runs; spread = (max − min) / median of requests/s.",
         f"- CPU/req is the server's own CPU time (user + system, all its processes and threads, from /proc) "
-        f"divided by the requests served: it stays meaningful when wrk, not the server, is the bottleneck.",
+        f"divided by the requests served: it stays meaningful when wrk, not the server, is the bottleneck. "
+        f"Server CPU / wrk CPU: their use of a core during the runs; *wrk-bound* marks a route where wrk's "
+        f"thread, not the server, was the limit (compare CPU µs/req there, not req/s).",
         f"- ⚠n/m: n of the m runs had other processes using more than {s.load_threshold:.0f}% of a core "
         f"(a loaded run is retried {s.retries}× after waiting for quiet, then kept and marked).",
         "",
@@ -103,16 +107,16 @@ def render(report: Report) -> str:
             continue
         base = report.results.get(("fastapi", route.key))
         out += [f"### {route.title} — `{route.request.method} {route.request.path}`", "",
-                "| target | req/s | spread | p50 ms | p99 ms | CPU µs/req | × FastAPI | × nginx | notes |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+                "| target | req/s | spread | p50 ms | p99 ms | CPU µs/req | server CPU | wrk CPU | × FastAPI | × nginx | notes |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for key, result in rows:
             label = report.labels[key]
             if not _measured(result):
-                out.append(f"| {label} | n/a | | | | | | | {result.unavailable or 'not measured'} |")
+                out.append(f"| {label} | n/a | | | | | | | | | {result.unavailable or 'not measured'} |")
                 continue
             out.append(
                 f"| {label} | {_num(result.rps)} | {result.spread_pct:.0f}% | {_num(result.p50_ms, 2)} | "
-                f"{_num(result.p99_ms, 2)} | {_num(result.cpu_us, 1)} | "
+                f"{_num(result.p99_ms, 2)} | {_num(result.cpu_us, 1)} | {result.server_pct:.0f}% | {result.wrk_pct:.0f}% | "
                 f"{_ratio(result.rps, base.rps) if _measured(base) else '—'} | {_ratio(result.rps, nginx_rps)} | "
                 f"{_mark(result)} |")
         out.append("")
