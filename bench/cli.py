@@ -18,7 +18,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import peers, procstat
+from bench import peers, procstat, store
 from bench.apps import generate_fastapi_twin
 from bench.measure import RouteResult, Settings, build_time, measure_route, python_import_time
 from bench.report import Report, render
@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--load-threshold", type=float, default=10.0,
                    help="%% of a core used by other processes that marks a run as loaded (default 10)")
     p.add_argument("--out", type=Path, help="results folder (default bench/results/<UTC timestamp>)")
+    p.add_argument("--render", type=Path, metavar="DIR",
+                   help="measure nothing: render DIR/results.md again from DIR/results.json and print it")
     return p
 
 
@@ -63,6 +65,12 @@ def _select(spec: str, universe: list[str], groups: dict[str, list[str]]) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.render:
+        labels = {t.key: t.label for t in all_targets(sys.executable, None, {})}
+        text = render(store.load(args.render / "results.json", labels))
+        (args.render / "results.md").write_text(text)
+        print(text)
+        return 0
     quick = args.quick
     settings = Settings(
         runs=args.runs or (1 if quick else 5),
@@ -111,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             log("bench: interrupted; servers stopped")
         text = render(report)
         (out / "results.md").write_text(text)
-        (out / "results.json").write_text(json.dumps(_as_json(report), indent=1))
+        (out / "results.json").write_text(json.dumps(store.dump(report), indent=1))
         print("\n" + text)
         if not quick and args.targets == "all" and args.routes == "all" and not report.notes:
             (REPO / "bench" / "RESULTS.md").write_text(text)
@@ -273,23 +281,3 @@ def _machine() -> list[str]:
     idle = procstat.sample_load(set(), 1.0)
     lines.append(f"Load when the bench started: {idle.describe()}")
     return lines
-
-
-def _as_json(report: Report) -> dict:
-    def route(result: RouteResult) -> dict:
-        return {
-            "target": result.target, "route": result.route, "workers": result.workers,
-            "unavailable": result.unavailable,
-            "runs": [{"rps": r.wrk.rps, "requests": r.wrk.requests, "p50_ms": r.wrk.p50_ms, "p99_ms": r.wrk.p99_ms,
-                      "errors": r.wrk.errors, "server_cpu_s": r.server_cpu, "wrk_cpu_s": r.wrk.wrk_cpu,
-                      "cpu_us_per_request": r.cpu_us_per_request, "other_load_pct": r.load.other_pct,
-                      "steal_pct": r.load.steal_pct, "load": r.load.describe()} for r in result.runs],
-        }
-
-    return {
-        "title": report.title, "settings": asdict(report.settings), "machine": report.machine,
-        "unavailable": report.unavailable, "results": [route(r) for r in report.results.values()],
-        "scaling": [route(r) for r in report.scaling.values()],
-        "startup_s": report.startup, "memory_mib": report.memory, "imports_ms": report.imports,
-        "builds": report.builds, "notes": report.notes,
-    }

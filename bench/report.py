@@ -55,6 +55,29 @@ def _mark(result: RouteResult) -> str:
     return " ".join(marks)
 
 
+def _summary(report: Report, title: str, value, digits: int) -> list[str]:
+    out = [f"## {title}", ""]
+    header = ["target"] + [r.title for r in ROUTES]
+    out += ["| " + " | ".join(header) + " |", "|---|" + "---:|" * len(ROUTES)]
+    for key, label in report.labels.items():
+        if key in report.unavailable:
+            continue
+        cells = [label]
+        for route in ROUTES:
+            result = report.results.get((key, route.key))
+            if not _measured(result):
+                cells.append("n/a" if result is not None else "—")
+                continue
+            base = report.results.get(("fastapi", route.key))
+            ratio = _ratio(value(result), value(base)) if _measured(base) and key != "fastapi" else ""
+            cell = _num(value(result), digits) + (f" ({ratio})" if ratio and ratio != "—" else "")
+            if result.loaded_runs:
+                cell += " ⚠"
+            cells.append(cell)
+        out.append("| " + " | ".join(cells) + " |")
+    return out + [""]
+
+
 def render(report: Report) -> str:
     s = report.settings
     out = [f"# {report.title}", ""]
@@ -71,30 +94,24 @@ def render(report: Report) -> str:
         f"(a loaded run is retried {s.retries}× after waiting for quiet, then kept and marked).",
         "",
     ]
-    hello_fastapi = report.results.get(("fastapi", "hello"))
     nginx = report.results.get(("nginx", "hello"))
     nginx_rps = nginx.rps if _measured(nginx) else None
 
-    out += ["## Requests/s (× FastAPI + uvicorn on the same route)", ""]
-    header = ["target"] + [r.title for r in ROUTES]
-    out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for key, label in report.labels.items():
-        if key in report.unavailable:
-            continue
-        cells = [label]
-        for route in ROUTES:
-            result = report.results.get((key, route.key))
-            if not _measured(result):
-                cells.append("n/a" if result is not None else "")
-                continue
-            base = report.results.get(("fastapi", route.key))
-            ratio = _ratio(result.rps, base.rps) if _measured(base) and key != "fastapi" else ""
-            cell = _num(result.rps) + (f" ({ratio})" if ratio and ratio != "—" else "")
-            if result.loaded_runs:
-                cell += " ⚠"
-            cells.append(cell)
-        out.append("| " + " | ".join(cells) + " |")
-    out.append("")
+    measured = [r for r in list(report.results.values()) + list(report.scaling.values()) if _measured(r)]
+    total = sum(len(r.runs) for r in measured)
+    loaded = sum(r.loaded_runs for r in measured)
+    if loaded:
+        worst = max(r.max_other_pct for r in measured)
+        out += [f"**⚠ {loaded} of {total} runs were taken while other processes used more than "
+                f"{s.load_threshold:.0f}% of a core (up to {worst:.0f}%): their requests/s and latencies are "
+                f"provisional; CPU µs per request is the steadier figure.**", ""]
+    out += _summary(report, "Requests/s (× FastAPI + uvicorn on the same route)", lambda r: r.rps, 0)
+    out += _summary(report, "Server CPU µs per request (× FastAPI + uvicorn; lower is better, and it holds "
+                    "up better than requests/s when other load shares the machine)", lambda r: r.cpu_us, 1)
+    missing = [(report.labels[k], route.title, r.unavailable) for k in report.labels if k not in report.unavailable
+               for route in ROUTES if (r := report.results.get((k, route.key))) is not None and r.unavailable]
+    if missing:
+        out += ["n/a, and why:", ""] + [f"- {label}, {title}: {why}" for label, title, why in missing] + [""]
     if nginx_rps:
         out.append(f"nginx returning the fixed hello body: {_num(nginx_rps)} req/s — the ceiling of one core "
                    f"here; the detail tables give each figure as a share of it.")
