@@ -216,16 +216,18 @@ def _measure_target(report: Report, target: Target, variant: str, env: dict, rou
                 continue
             log(f"  {route.title}")
             try:
-                report.results[(key, route.key)] = measure_route(server, route, settings, raw_dir, log)
+                result = measure_route(server, route, settings, raw_dir, log)
+                why = None
             except (RuntimeError, ValueError) as exc:
-                if server.process.poll() is not None:
-                    why = f"server died under load (exit {server.process.returncode}): {_tail(server.log)}"
-                    server.stop()
-                    server = None
-                else:
-                    why = f"measurement failed: {str(exc).strip().splitlines()[-1][:200]}"
+                why = f"measurement failed: {str(exc).strip().splitlines()[-1][:200]}"
+            if server.process.poll() is not None:  # it died under load: report it, start it again
+                why = f"server died under load (exit {server.process.returncode}): {_tail(server.log)}"
+                server.stop()
+                server = None
+            if why:
                 log(f"    n/a: {why}")
-                report.results[(key, route.key)] = RouteResult(key, route.key, unavailable=why)
+                result = RouteResult(key, route.key, unavailable=why)
+            report.results[(key, route.key)] = result
         if variant == "main" and server is not None:
             report.memory[key] = server.rss()
     finally:

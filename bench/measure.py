@@ -131,7 +131,8 @@ def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log) 
                     connections=settings.connections)
     if settings.warmup > 0:
         run_wrk(url, route.request, settings.warmup, **wrk_args)
-    wait_for_quiet(settings, ours, log)
+    if settings.quiet_wait > 0:
+        wait_for_quiet(settings, ours, log)
     retries = settings.retries
     while len(result.runs) < settings.runs:
         watch = procstat.LoadWatch(ours)

@@ -3,7 +3,7 @@
 # Debian's packages when missing, installs the peer frameworks into bench/.venv-peers (never into
 # AstraAPI's .venv), then measures and prints the table. Arguments go to `python -m bench`:
 #   bash bench/run.sh                      # full run (about 20-30 minutes), all targets
-#   bash bench/run.sh --quick              # smoke check, under a minute per target group
+#   bash bench/run.sh --quick              # smoke check (1 s per route), under a minute
 #   bash bench/run.sh --targets astraapi,fastapi,nginx
 # Results: bench/results/<UTC timestamp>/results.md (+ results.json, raw/ wrk output).
 set -euo pipefail

@@ -29,6 +29,7 @@ class Target:
     routes: tuple[str, ...] | None = None   # None: every route
     max_workers: int = 1
     unavailable: str | None = None  # why the target cannot run here
+    stop_signal: int = signal.SIGTERM
 
     def command(self, port: int, workers: int, build_dir: Path | None, work: Path) -> list[str]:
         host, p = "127.0.0.1", str(port)
@@ -66,7 +67,7 @@ def all_targets(astra_python: str, peers_python: str | None, peer_status: dict[s
         peer("fastapi", "FastAPI + uvicorn", "fastapi", max_workers=2),
         peer("blacksheep", "BlackSheep + uvicorn", "blacksheep"),
         peer("socketify", "socketify", "socketify"),
-        peer("robyn", "Robyn", "robyn"),
+        peer("robyn", "Robyn", "robyn", stop_signal=signal.SIGINT),  # it takes SIGTERM as no reason to stop
         Target("nginx", "nginx (fixed body)", "reference", routes=("hello",), unavailable=nginx_missing),
     ]
 
@@ -143,7 +144,7 @@ class Server:
         return sum(sizes.get(p, 0) for p in workers) / 1024 / len(workers), total, len(workers)
 
     def stop(self) -> None:
-        stop_session(self.process)
+        stop_session(self.process, self.target.stop_signal)
 
 
 def start(target: Target, *, workers: int, cpus: str | None, build_dir: Path | None, work: Path,
@@ -198,12 +199,13 @@ def _tail(log: Path, lines: int = 8) -> str:
         return "(no output)"
 
 
-def stop_session(process: subprocess.Popen) -> None:
-    """SIGTERM the process group, SIGKILL it after STOP_TIMEOUT, and reap the leader."""
+def stop_session(process: subprocess.Popen, stop_signal: int = signal.SIGTERM) -> None:
+    """Signal the process group (SIGTERM unless the target wants another), SIGKILL it after
+    STOP_TIMEOUT, and reap the leader."""
     pgid = process.pid
     if process.poll() is None:
         try:
-            os.killpg(pgid, signal.SIGTERM)
+            os.killpg(pgid, stop_signal)
         except ProcessLookupError:
             pass
         try:
