@@ -257,12 +257,15 @@ def _scaling(report: Report, targets: dict[str, Target], settings: Settings, bui
                 continue
             try:
                 time.sleep(0.5)  # several workers: let every one of them come up
-                result = measure_route(server, hello, scaling, raw_dir, log)
+                result = measure_route(server, hello, scaling, raw_dir, log, tag="scaling-")
                 result.workers = workers
-                report.scaling[(key, workers)] = result
                 report.scaling_memory[(key, workers)] = server.rss()
+            except (RuntimeError, ValueError) as exc:
+                result = RouteResult(key, "hello", workers=workers,
+                                     unavailable=f"measurement failed: {str(exc).strip().splitlines()[-1][:200]}")
             finally:
                 server.stop()
+            report.scaling[(key, workers)] = result
 
 
 def _machine() -> list[str]:

@@ -123,7 +123,9 @@ def wait_for_quiet(settings: Settings, our_sids: set[int], log) -> procstat.Load
         time.sleep(1.0)
 
 
-def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log) -> RouteResult:
+def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log, tag: str = "") -> RouteResult:
+    """Warm up, wait for quiet, then settings.runs wrk runs (a loaded one retried); the raw
+    output of each goes to raw_dir/<tag><target>-w<workers>-<route>-run<n>.txt."""
     url = f"http://127.0.0.1:{server.port}"
     result = RouteResult(server.target.key, route.key, threshold=settings.load_threshold)
     ours = {server.sid, os.getsid(0)}
@@ -142,7 +144,7 @@ def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log) 
         load = watch.finish(extra_ours_seconds=wrk.wrk_cpu)
         run = Run(wrk, server_cpu, load)
         number = len(result.runs) + 1
-        name = f"{server.target.key}-w{server.workers}-{route.key}-run{number}"
+        name = f"{tag}{server.target.key}-w{server.workers}-{route.key}-run{number}"
         (raw_dir / f"{name}.txt").write_text(
             wrk.raw + f"\n# server CPU {server_cpu:.3f}s, wrk CPU {wrk.wrk_cpu:.3f}s\n# {load.describe()}\n")
         if load.loaded(settings.load_threshold) and retries > 0:
