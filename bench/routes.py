@@ -1,0 +1,67 @@
+"""The routes every target serves, the request wrk sends for each, and the check that a
+target's answer is the right one (a target that answers otherwise is marked, not measured)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+
+from bench.apps.models import CATALOG, REPORT
+from bench.loadgen import Request
+
+ITEM_BODY = {"name": "Widget", "price": 9.5, "tags": ["a", "b"], "description": None}
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    title: str
+    request: Request
+    expected: object
+    gzip: bool = False  # served by the BENCH_GZIP=1 variant, must answer content-encoding: gzip
+
+
+ROUTES = (
+    Route("hello", "GET /", Request("GET", "/"), {"message": "Hello World"}),
+    Route("item", "GET /items/{id}?q=", Request("GET", "/items/42?q=hello"),
+          {"item_id": 42, "q": "hello", "price": 9.5, "tags": ["a", "b"]}),
+    Route("post", "POST /items", Request("POST", "/items", (("Content-Type", "application/json"),),
+                                         json.dumps(ITEM_BODY, separators=(",", ":")).encode()), ITEM_BODY),
+    Route("catalog", "GET /catalog (50 nested)", Request("GET", "/catalog"), CATALOG),
+    Route("gzip", "GET /report (gzip 10 KB)", Request("GET", "/report", (("Accept-Encoding", "gzip"),)),
+          REPORT, gzip=True),
+)
+BY_KEY = {route.key: route for route in ROUTES}
+
+
+def check(route: Route, host: str, port: int, timeout: float = 5.0) -> str | None:
+    """None when the target answers the route correctly, else why not (for the report)."""
+    import http.client
+
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        request = route.request
+        connection.request(request.method, request.path, body=request.body or None, headers=dict(request.headers))
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            return f"answers {response.status}: {body[:120]!r}"
+        encoding = (response.getheader("content-encoding") or "").lower()
+        if route.gzip:
+            if encoding != "gzip":
+                return "answers uncompressed (no gzip response compression)"
+            body = gzip.decompress(body)
+        elif encoding:
+            return f"unexpected content-encoding {encoding}"
+        try:
+            value = json.loads(body)
+        except ValueError:
+            return f"answers non-JSON: {body[:120]!r}"
+        if value != route.expected:
+            return f"answers a different body: {body[:160]!r}"
+        return None
+    except OSError as exc:
+        return f"request failed: {exc}"
+    finally:
+        connection.close()
