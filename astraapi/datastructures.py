@@ -112,6 +112,19 @@ class MutableHeaders(Headers):
     def append(self, key: str, value: str) -> None:
         self._raw.append((key.lower().encode("latin-1"), value.encode("latin-1")))
 
+    def setdefault(self, key: str, value: str) -> str:  # type: ignore[override]
+        """The header's value; `value` is appended first when the header is absent."""
+        name = key.lower().encode("latin-1")
+        for k, v in self._raw:
+            if k == name:
+                return v.decode("latin-1")
+        self._raw.append((name, value.encode("latin-1")))
+        return value
+
+    def update(self, other: Mapping[str, str]) -> None:  # type: ignore[override]
+        for key, value in other.items():
+            self[key] = value
+
 
 def parse_cookie_header(header: str) -> dict[str, str]:
     """The `cookie` header as Starlette reads it: `;`-separated pairs, later names win."""

@@ -102,3 +102,7 @@ class DeclarationError(AstraAPIError):
         count = len(self.problems)
         header = f"{count} problem{'' if count == 1 else 's'} in route declarations:"
         super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """A deprecation FastAPI reports as a UserWarning (DeprecationWarning is hidden by default)."""

@@ -49,6 +49,7 @@ from astraapi.engine.responses import (
     internal_error,
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
+from astraapi.engine.streaming import Stream, is_streamed, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -316,7 +317,14 @@ class Executor:
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
                 on_send()
-                _send(native, response, plan)
+                if isinstance(response, Stream):
+                    try:
+                        await send_streamed(native, response.response, plan.label)
+                    except Exception:
+                        sent = bool(native.responded)  # after the head: only logged
+                        raise
+                else:
+                    _send(native, response, plan)
                 sent = True
                 if background is not None:
                     await background()
@@ -327,7 +335,19 @@ class Executor:
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
             on_send()
-            _send(native, response, plan)
+            if isinstance(response, Stream):
+                try:
+                    await send_streamed(native, response.response, plan.label)
+                except Exception as stream_error:
+                    if not native.responded:
+                        _send(native, internal_error(f"Exception in the error response of {plan.label}",
+                                                     stream_error), plan)
+                    else:
+                        error_logger.error("Exception while streaming the error response of %s", plan.label,
+                                           exc_info=stream_error)
+                    return
+            else:
+                _send(native, response, plan)
             if background is not None:
                 try:
                     await background()
@@ -368,6 +388,8 @@ class Executor:
         if isinstance(raw, Response):
             if raw.background is None:
                 raw.background = ctx.background
+            if is_streamed(raw):
+                return Stream(raw, raw.background), raw.background
             return from_response(raw), raw.background
         temporary = ctx.response
         status = temporary.status_code if temporary is not None and temporary.status_code else None
@@ -377,6 +399,10 @@ class Executor:
             from astraapi.background import run_in_threadpool
 
             response = await run_in_threadpool(plan.response.render, raw, status)
+        if isinstance(response, Stream):
+            if temporary is not None and temporary.raw_headers:
+                response.response.raw_headers.extend(temporary.raw_headers)
+            return response, ctx.background
         if temporary is not None and temporary.raw_headers:
             code, headers, body = response
             if headers is None:
@@ -392,7 +418,11 @@ class Executor:
         if EAGER_TASKS:
             task = _eager_task(loop, coro)
             if task.done():
-                return _sent_now(_task_result(task, plan), plan)
+                result = _task_result(task, plan)
+                if isinstance(result, Stream):
+                    _start_stream(request, result, plan)
+                    return None
+                return _sent_now(result, plan)
         else:
             task = loop.create_task(coro)
         task.add_done_callback(functools.partial(_respond_later, request, plan))
@@ -401,6 +431,8 @@ class Executor:
     async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         try:
             raw = await plan.endpoint(**values)
+            if is_streamed(raw):
+                return Stream(raw, raw.background)
             if isinstance(raw, Response) and raw.background is not None:
                 return _After(from_response(raw), raw.background)
             return plan.response.render(raw)
@@ -433,6 +465,8 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Resp
 def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
     try:
         raw = plan.endpoint(**values)
+        if is_streamed(raw):
+            return Stream(raw, raw.background)
         if isinstance(raw, Response) and raw.background is not None:
             return _After(from_response(raw), raw.background)
         return plan.response.render(raw)
@@ -453,6 +487,9 @@ def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> Respon
 
 def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseTuple]) -> None:
     result = _task_result(task, plan)
+    if isinstance(result, Stream):
+        _start_stream(request, result, plan)
+        return
     status, headers, body = result.response if isinstance(result, _After) else result
     try:
         request.respond(status, headers, body)
@@ -460,6 +497,27 @@ def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseT
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
     if isinstance(result, _After):
         _start_background(result.background, plan)
+
+
+def _start_stream(native: Any, stream: Stream, plan: RoutePlan) -> None:
+    async def run() -> None:
+        try:
+            complete = await send_streamed(native, stream.response, plan.label)
+        except Exception as error:
+            if not native.responded:
+                _send(native, internal_error(f"Exception in {plan.label}", error), plan)
+            else:
+                error_logger.error("Exception while streaming the response of %s", plan.label, exc_info=error)
+            return
+        del complete  # a client that went away still gets the background work run, as in Starlette
+        if stream.background is not None:
+            try:
+                await stream.background()
+            except Exception as error:
+                error_logger.error("Exception in a background task of %s", plan.label, exc_info=error)
+
+    task = asyncio.get_running_loop().create_task(run())
+    task.add_done_callback(functools.partial(_report_crash, plan))
 
 
 class _After:
