@@ -70,6 +70,7 @@ class ParamAnalysis:
     annotation: Any  # the annotation as written (Annotated kept)
     field_info: FieldInfo | None  # merged pydantic FieldInfo; None for a Request parameter
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
+    reads_file_bytes: bool = False  # a File() parameter typed bytes (or a list of bytes): the upload's content
 
 
 SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
@@ -876,6 +877,8 @@ class _Analyzer:
         else:
             field_info = FieldInfo.from_annotation(annotation)
 
+        if marker is None and not is_path and _is_upload_file_annotation(type_annotation):
+            marker = params.File()  # FastAPI reads an UploadFile parameter from the form without a marker
         if marker is None:
             if is_path:
                 location = "path"
@@ -954,10 +957,40 @@ class _Analyzer:
             is_form=is_form,
             media_type=marker.media_type if isinstance(marker, params.Body) else None,
         )
-        return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter)
+        return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
+                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation))
 
 
 _VAR_PARAM: Any = object()
+
+
+def _non_none_args(annotation: Any) -> list[Any]:
+    annotation = _strip_annotated(annotation)
+    if get_origin(annotation) in _UNION_ORIGINS:
+        return [_strip_annotated(a) for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def _is_upload_file_annotation(annotation: Any) -> bool:
+    """UploadFile, an optional one, or a sequence of them (FastAPI makes these File() parameters)."""
+    from astraapi.datastructures import UploadFile
+
+    for arg in _non_none_args(annotation):
+        if _lenient_issubclass(arg, UploadFile):
+            return True
+        if _is_sequence(arg) and any(_lenient_issubclass(_strip_annotated(a), UploadFile) for a in get_args(arg)):
+            return True
+    return False
+
+
+def _is_bytes_annotation(annotation: Any) -> bool:
+    """bytes, optional bytes, or a sequence of bytes."""
+    for arg in _non_none_args(annotation):
+        if arg is bytes:
+            return True
+        if _is_sequence(arg) and any(_strip_annotated(a) is bytes for a in get_args(arg)):
+            return True
+    return False
 
 
 class _PrefixedProblems:

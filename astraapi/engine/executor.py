@@ -367,6 +367,8 @@ class Executor:
         if plan.has_body:
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers)
+                if ctx.request_stack is not None:
+                    ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
                     ctx.body = read_body(native.body, native.headers)
