@@ -175,7 +175,8 @@ class RoutePlan:
                 return values, []
         body = MISSING
         if self.body_plans:
-            body = read_body(request.body, request.headers)  # a JSON error stops everything, as in FastAPI
+            # a JSON error stops everything, as in FastAPI
+            body = read_body(request.body, request.headers, getattr(self.app, "strict_content_type", True))
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
@@ -252,12 +253,14 @@ class Executor:
         self._plans = tuple(plans)
         self.dispatcher = ExceptionDispatcher(app)
         self.solver = Solver(app)
+        self.strict_content_type = bool(getattr(app, "strict_content_type", True))
+        self.max_body_size: int | None = getattr(app, "max_body_size", None)
 
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
-        if not (plan.simple and self.dispatcher.only_defaults):
+        if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
@@ -316,6 +319,11 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
+                if self._over_declared_limit(native):
+                    # Starlette's limiter replaces any answer once it starts when the declared length is over.
+                    if isinstance(response, Stream):
+                        await _close_stream(response)
+                    response, background = CONTENT_TOO_LARGE, None
                 on_send()
                 if isinstance(response, Stream):
                     try:
@@ -334,6 +342,10 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
+            if self._over_declared_limit(native):
+                if isinstance(response, Stream):
+                    await _close_stream(response)
+                response, background = CONTENT_TOO_LARGE, None
             on_send()
             if isinstance(response, Stream):
                 try:
@@ -362,8 +374,14 @@ class Executor:
                 on_send()
                 _send(native, INTERNAL_SERVER_ERROR, plan)
 
+    def _over_declared_limit(self, native: Any) -> bool:
+        return self.max_body_size is not None and _declared_length(native) > self.max_body_size
+
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
+        limit = self.max_body_size
+        if plan.has_body and limit is not None and len(native.body) > limit:
+            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
         if plan.has_body:
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers)
@@ -371,7 +389,7 @@ class Executor:
                     ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
-                    ctx.body = read_body(native.body, native.headers)
+                    ctx.body = read_body(native.body, native.headers, self.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
                         raise RequestValidationError([error.error], body=native.body,
@@ -451,6 +469,27 @@ class Executor:
         future = loop.run_in_executor(sync_pool(), context.run, _run_sync, plan, values)
         future.add_done_callback(functools.partial(_respond_later, request, plan))
         return None
+
+
+CONTENT_TOO_LARGE: ResponseTuple = (
+    413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
+
+
+def _declared_length(native: Any) -> int:
+    for name, value in native.headers:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return -1
+    return -1
+
+
+async def _close_stream(stream: Stream) -> None:
+    iterator = getattr(stream.response, "body_iterator", None)
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[ResponseTuple]:
