@@ -118,6 +118,11 @@ class RouteAnalysis:
     source_file: str  # absolute path of the endpoint's source, for runtime error messages
     source_line: int
     dependant: DependantAnalysis | None = None  # the endpoint with its dependency tree
+    # Generator endpoints: "jsonl" (the default response class: JSON Lines, as FastAPI 0.165
+    # streams them) or "raw" (the chosen response class gets the generator); the item adapter
+    # validates and dumps each item when the return annotation names an item type.
+    stream: str | None = None
+    stream_item_adapter: TypeAdapter[Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,6 +202,18 @@ def _is_generator_callable(call: Any) -> bool:
     while isinstance(call, functools.partial):
         call = call.func
     return inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
+
+
+def _stream_item_type(annotation: Any) -> Any:
+    """The item type of an (async) iterable/iterator/generator annotation, as FastAPI reads it."""
+    import collections.abc as abc
+
+    origin = get_origin(annotation)
+    if origin in (abc.AsyncIterable, abc.AsyncIterator, abc.AsyncGenerator, abc.Iterable, abc.Iterator,
+                  abc.Generator):
+        args = get_args(annotation)
+        return args[0] if args else Any
+    return None
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -579,8 +596,7 @@ class _Analyzer:
         if not callable(endpoint):
             problems.add("the endpoint is not callable")
             return None
-        if _is_generator_callable(endpoint):
-            problems.add("generator (streaming) endpoints are not supported yet")
+        is_generator = _is_generator_callable(endpoint)
         try:
             signature = inspect.signature(endpoint)
             hints = typing.get_type_hints(endpoint, include_extras=True)
@@ -633,6 +649,20 @@ class _Analyzer:
                     self.mapper.ref(p.annotation)
 
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
+        stream = None
+        stream_item_adapter = None
+        if is_generator:
+            stream = "jsonl" if response_class_is_default else "raw"
+            if route.response_model is Default:
+                item_type = _stream_item_type(hints.get("return"))
+                if item_type is not None:
+                    response_annotation = None
+                    if stream == "jsonl" and item_type is not Any:
+                        try:
+                            stream_item_adapter = _adapter(item_type)
+                        except Exception as error:
+                            problems.add(f"stream item type {type_text(item_type)} is not supported by pydantic: "
+                                         f"{error}")
         response_adapter = None
         response_ref = None
         if response_annotation is not None:
@@ -687,6 +717,8 @@ class _Analyzer:
             source_file=source_file,
             source_line=source_line,
             dependant=dependant,
+            stream=stream,
+            stream_item_adapter=stream_item_adapter,
         )
 
     # ------------------------------------------------------------------ dependencies

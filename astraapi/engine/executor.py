@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -49,7 +50,7 @@ from astraapi.engine.responses import (
     internal_error,
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
-from astraapi.engine.streaming import Stream, is_streamed, send_streamed
+from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -89,7 +90,8 @@ class RoutePlan:
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
-                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults")
+                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
+                 "stream_item_adapter", "response_class")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -105,6 +107,11 @@ class RoutePlan:
         self.simple = not dependant.dependencies and not route.body_is_form and all(
             p.location in ("path", "query", "header", "cookie", "body", "request") for p in route.params)
         self.has_body = any(p.ir.location == "body" for n in dependant.walk() for p in n.params)
+        self.stream = live.stream  # a generator endpoint: "jsonl" or "raw" (engine/streaming.py)
+        self.stream_item_adapter = live.stream_item_adapter
+        self.response_class = live.route.response_class
+        if self.stream is not None:
+            self.simple = False
         self.body_is_form = route.body_is_form
         live_params = {p.ir.name: p for p in live.params}
         self.path_names = tuple(name for name, _ in path_param_names(route.path))
@@ -399,6 +406,16 @@ class Executor:
         if errors:
             body = ctx.form if ctx.form is not None else (None if ctx.body is MISSING else ctx.body)
             raise RequestValidationError(errors, body=body, endpoint_ctx=plan.endpoint_ctx)
+        if plan.stream is not None:
+            temporary = ctx.response
+            status = temporary.status_code if temporary is not None and temporary.status_code else None
+            streamed = generator_response(
+                plan.endpoint(**values), mode=plan.stream, is_async=inspect.isasyncgenfunction(plan.endpoint),
+                item_adapter=plan.stream_item_adapter, dump_options=plan.response.dump_options,
+                endpoint_ctx=plan.endpoint_ctx, response_class=plan.response_class,
+                status=status or plan.response.status_code, background=ctx.background,
+                extra_headers=list(temporary.raw_headers) if temporary is not None else [])
+            return Stream(streamed, streamed.background), streamed.background
         if plan.is_async:
             raw = await plan.endpoint(**values)
         else:

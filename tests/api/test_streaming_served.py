@@ -157,3 +157,12 @@ def test_file_unicode_name(server):
 def test_missing_file_is_500(server):
     response = httpx.get(server.base_url + "/file-missing")
     assert (response.status_code, response.text) == (500, "Internal Server Error")
+
+
+def test_json_lines_generator_endpoint(server):
+    data = get(server, "/points?n=2")
+    line0, line1 = b'{"x":0,"label":"p"}\n', b'{"x":1,"label":"p"}\n'
+    assert data == (b"HTTP/1.1 200 OK\r\nserver: astraapi\r\ncontent-type: application/jsonl\r\n"
+                    b"connection: close\r\ntransfer-encoding: chunked\r\n\r\n"
+                    + f"{len(line0):x}\r\n".encode() + line0 + b"\r\n"
+                    + f"{len(line1):x}\r\n".encode() + line1 + b"\r\n0\r\n\r\n")

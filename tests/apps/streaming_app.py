@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterable
+
+from pydantic import BaseModel
 
 from astraapi import FastAPI
 from astraapi.responses import FileResponse, StreamingResponse
@@ -94,3 +97,14 @@ async def file(name: str):
 @app.get("/file-missing")
 async def file_missing():
     return FileResponse(os.path.join(FILES, "no-such-file"))
+
+
+class Point(BaseModel):
+    x: int
+    label: str = "p"
+
+
+@app.get("/points")
+async def points(n: int = 3) -> AsyncIterable[Point]:
+    for i in range(n):
+        yield Point(x=i)
