@@ -8,7 +8,9 @@ from astraapi.exceptions import HTTPException as HTTPException
 from astraapi.exceptions import WebSocketException as WebSocketException
 from astraapi.param_functions import Body as Body
 from astraapi.param_functions import Cookie as Cookie
+from astraapi.datastructures import UploadFile as UploadFile
 from astraapi.param_functions import Depends as Depends
+from astraapi.param_functions import File as File
 from astraapi.param_functions import Form as Form
 from astraapi.param_functions import Header as Header
 from astraapi.param_functions import Path as Path

@@ -54,7 +54,16 @@ class AstraAPI:
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
         middleware: Sequence[Any] | None = None,
+        strict_content_type: bool = True,
+        max_body_size: int | None = None,
     ) -> None:
+        if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
+                                          or max_body_size < 0):
+            raise ValueError("max_body_size must be a non-negative integer or None")
+        # A body without content-type is parsed as JSON only with strict_content_type=False.
+        self.strict_content_type = strict_content_type
+        # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.
+        self.max_body_size = max_body_size
         self.debug = debug
         if sync_endpoints not in ("threadpool", "inline"):
             raise ValueError(f'sync_endpoints must be "threadpool" or "inline", not {sync_endpoints!r}')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 
@@ -112,6 +112,19 @@ class MutableHeaders(Headers):
     def append(self, key: str, value: str) -> None:
         self._raw.append((key.lower().encode("latin-1"), value.encode("latin-1")))
 
+    def setdefault(self, key: str, value: str) -> str:  # type: ignore[override]
+        """The header's value; `value` is appended first when the header is absent."""
+        name = key.lower().encode("latin-1")
+        for k, v in self._raw:
+            if k == name:
+                return v.decode("latin-1")
+        self._raw.append((name, value.encode("latin-1")))
+        return value
+
+    def update(self, other: Mapping[str, str]) -> None:  # type: ignore[override]
+        for key, value in other.items():
+            self[key] = value
+
 
 def parse_cookie_header(header: str) -> dict[str, str]:
     """The `cookie` header as Starlette reads it: `;`-separated pairs, later names win."""
@@ -177,7 +190,91 @@ class FormData(QueryParams):
         super().__init__(list(items or []))
 
     async def close(self) -> None:
-        return None
+        """Close every uploaded file of the form (after the response, as FastAPI does)."""
+        for _, value in self._items:
+            if isinstance(value, UploadFile):
+                await value.close()
+
+
+class UploadFile:
+    """A file part of a multipart/form-data body: Starlette's and FastAPI's UploadFile API.
+
+    `file` is a SpooledTemporaryFile (in memory up to 1 MiB, then on disk); the async
+    methods run in the thread pool once it is on disk."""
+
+    def __init__(self, file: Any, *, size: int | None = None, filename: str | None = None,
+                 headers: Headers | None = None) -> None:
+        self.filename = filename
+        self.file = file
+        self.size = size
+        self.headers = headers or Headers()
+        self._max_mem_size = getattr(self.file, "_max_size", 0)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type", None)
+
+    @property
+    def _in_memory(self) -> bool:
+        return not getattr(self.file, "_rolled", True)
+
+    def _will_roll(self, size_to_add: int) -> bool:
+        if not self._in_memory:
+            return True
+        future_size = self.file.tell() + size_to_add
+        return bool(future_size > self._max_mem_size) if self._max_mem_size else False
+
+    async def write(self, data: bytes) -> None:
+        from astraapi.background import run_in_threadpool
+
+        if self.size is not None:
+            self.size += len(data)
+        if self._will_roll(len(data)):
+            await run_in_threadpool(self.file.write, data)
+        else:
+            self.file.write(data)
+
+    async def read(self, size: int = -1) -> bytes:
+        from astraapi.background import run_in_threadpool
+
+        if self._in_memory:
+            return self.file.read(size)
+        return await run_in_threadpool(self.file.read, size)
+
+    async def seek(self, offset: int) -> None:
+        from astraapi.background import run_in_threadpool
+
+        if self._in_memory:
+            self.file.seek(offset)
+        else:
+            await run_in_threadpool(self.file.seek, offset)
+
+    async def close(self) -> None:
+        from astraapi.background import run_in_threadpool
+
+        if self._in_memory:
+            self.file.close()
+        else:
+            await run_in_threadpool(self.file.close)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+
+    @classmethod
+    def _validate(cls, value: Any, _: Any) -> "UploadFile":
+        if not isinstance(value, UploadFile):
+            raise ValueError(f"Expected UploadFile, received: {type(value)}")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "contentMediaType": "application/octet-stream"}
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core.core_schema import with_info_plain_validator_function
+
+        return with_info_plain_validator_function(cls._validate)
 
 
 def __getattr__(name: str) -> object:

@@ -41,6 +41,12 @@ def Form(  # noqa: N802
     return params.Form(default, media_type=media_type, **options)
 
 
+def File(  # noqa: N802
+    default: Any = PydanticUndefined, *, media_type: str = "multipart/form-data", **options: Any
+) -> Any:
+    return params.File(default, media_type=media_type, **options)
+
+
 def Depends(  # noqa: N802
     dependency: Any = None, *, use_cache: bool = True, scope: str | None = None, max_concurrency: int | None = None
 ) -> Any:

@@ -137,6 +137,14 @@ class Form(Body):
         super().__init__(default, media_type=media_type, **options)
 
 
+class File(Form):
+    """A file part of a `multipart/form-data` body (UploadFile, or its content as bytes)."""
+
+    def __init__(self, default: Any = PydanticUndefined, *, media_type: str = "multipart/form-data",
+                 **options: Any) -> None:
+        super().__init__(default, media_type=media_type, **options)
+
+
 class _Concurrency:
     """The limit one `Depends(..., max_concurrency=N)` declaration puts on its calls, per event loop."""
 

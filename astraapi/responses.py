@@ -7,9 +7,16 @@ Headers are built once, at construction: the user's headers (names lower-cased),
 
 from __future__ import annotations
 
+import hashlib
 import http.cookies
+import importlib
 import json
-from collections.abc import Mapping
+import os
+import stat
+import warnings
+from collections.abc import AsyncIterable, Iterable, Mapping
+from email.utils import formatdate
+from mimetypes import guess_type
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, Literal
@@ -50,8 +57,9 @@ class Response:
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         names = {name for name, _ in raw}
         status = self.status_code
-        if b"content-length" not in names and not (status < 200 or status in (204, 304)):
-            raw.append((b"content-length", str(len(self.body)).encode("latin-1")))
+        body = getattr(self, "body", None)  # streamed responses have none: no content-length
+        if body is not None and b"content-length" not in names and not (status < 200 or status in (204, 304)):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
         content_type = self.media_type
         if content_type is not None and b"content-type" not in names:
             if content_type.startswith("text/") and "charset=" not in content_type.lower():
@@ -145,3 +153,179 @@ class RedirectResponse(Response):
     ) -> None:
         super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
         self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+
+
+def _deprecated_class_warning(name: str) -> None:
+    from astraapi.exceptions import FastAPIDeprecationWarning
+
+    warnings.warn(
+        f"{name} is deprecated, FastAPI now serializes data directly to JSON "
+        "bytes via Pydantic when a return type or response model is set, which is "
+        "faster and doesn't need a custom response class. Read more in the FastAPI "
+        "docs: https://fastapi.tiangolo.com/advanced/custom-response/#orjson-or-response-model "
+        "and https://fastapi.tiangolo.com/tutorial/response-model/",
+        FastAPIDeprecationWarning,
+        stacklevel=3,
+    )
+
+
+try:
+    ujson: Any = importlib.import_module("ujson")
+except ModuleNotFoundError:  # pragma: nocover
+    ujson = None
+
+try:
+    orjson: Any = importlib.import_module("orjson")
+except ModuleNotFoundError:  # pragma: nocover
+    orjson = None
+
+
+class UJSONResponse(JSONResponse):
+    """JSON rendered by ujson (deprecated in FastAPI, which warns when one is created)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _deprecated_class_warning("UJSONResponse")
+        super().__init__(*args, **kwargs)
+
+    def render(self, content: Any) -> bytes:
+        assert ujson is not None, "ujson must be installed to use UJSONResponse"
+        return ujson.dumps(content, ensure_ascii=False).encode("utf-8")
+
+
+class ORJSONResponse(JSONResponse):
+    """JSON rendered by orjson (deprecated in FastAPI, which warns when one is created)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _deprecated_class_warning("ORJSONResponse")
+        super().__init__(*args, **kwargs)
+
+    def render(self, content: Any) -> bytes:
+        assert orjson is not None, "orjson must be installed to use ORJSONResponse"
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+Content = str | bytes | memoryview
+
+
+async def _iterate_in_threadpool(iterator: Iterable[Content]) -> Any:
+    """A sync iterator's items, each `next()` run in the thread pool (as Starlette does)."""
+    from astraapi.background import run_in_threadpool
+
+    it = iter(iterator)
+    done = object()
+    try:
+        while True:
+            item = await run_in_threadpool(next, it, done)
+            if item is done:
+                return
+            yield item
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:  # stopped early (the client went away): close the generator too
+            await run_in_threadpool(close)
+
+
+class StreamingResponse(Response):
+    """A body produced by a sync or async iterator of str/bytes chunks, sent as it comes
+    (chunked transfer-encoding unless a content-length header is given)."""
+
+    body_iterator: AsyncIterable[Content]
+
+    def __init__(
+        self,
+        content: AsyncIterable[Content] | Iterable[Content],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: Any = None,
+    ) -> None:
+        if isinstance(content, AsyncIterable):
+            self.body_iterator = content
+        else:
+            self.body_iterator = _iterate_in_threadpool(content)
+        self.status_code = status_code
+        self.media_type = self.media_type if media_type is None else media_type
+        self.background = background
+        self.init_headers(headers)
+
+    async def chunks(self) -> Any:
+        """The body as bytes chunks (the engine sends them)."""
+        async for chunk in self.body_iterator:
+            if not isinstance(chunk, (bytes, memoryview)):
+                chunk = chunk.encode(self.charset)
+            yield bytes(chunk)
+
+
+class FileResponse(Response):
+    """A file's content, with Starlette's content-type guess, content-disposition, and the
+    content-length, last-modified and etag headers from the file's stat."""
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: Any = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        if media_type is None:
+            media_type = guess_type(filename or path)[0] or "application/octet-stream"
+        self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+        self.headers.setdefault("accept-ranges", "bytes")
+        if self.filename is not None:
+            quoted = quote(self.filename)
+            if quoted != self.filename:
+                disposition = f"{content_disposition_type}; filename*=utf-8''{quoted}"
+            else:
+                disposition = f'{content_disposition_type}; filename="{self.filename}"'
+            self.headers.setdefault("content-disposition", disposition)
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self.set_stat_headers(stat_result)
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        etag_base = str(stat_result.st_mtime) + "-" + str(stat_result.st_size)
+        etag = '"' + hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest() + '"'
+        self.headers.setdefault("content-length", str(stat_result.st_size))
+        self.headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        self.headers.setdefault("etag", etag)
+
+    def prepare(self) -> None:
+        """Stat the file (unless a stat_result was given) and set the headers from it.
+        RuntimeError, as Starlette raises it, when the path is missing or not a file."""
+        if self.stat_result is not None:
+            return
+        try:
+            stat_result = os.stat(self.path)
+        except FileNotFoundError:
+            raise RuntimeError(f"File at path {self.path} does not exist.") from None
+        self.set_stat_headers(stat_result)
+        if not stat.S_ISREG(stat_result.st_mode):
+            raise RuntimeError(f"File at path {self.path} is not a file.")
+        self.stat_result = stat_result
+
+    async def chunks(self) -> Any:
+        """The file's content in chunk_size pieces (read in the thread pool)."""
+        from astraapi.background import run_in_threadpool
+
+        file = await run_in_threadpool(open, self.path, "rb")
+        try:
+            while True:
+                chunk = await run_in_threadpool(file.read, self.chunk_size)
+                if not chunk:
+                    return
+                yield chunk
+                if len(chunk) < self.chunk_size:
+                    return
+        finally:
+            file.close()

@@ -71,6 +71,7 @@ class ParamAnalysis:
     annotation: Any  # the annotation as written (Annotated kept)
     field_info: FieldInfo | None  # merged pydantic FieldInfo; None for a Request parameter
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
+    reads_file_bytes: bool = False  # a File() parameter typed bytes (or a list of bytes): the upload's content
 
 
 SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
@@ -118,6 +119,11 @@ class RouteAnalysis:
     source_file: str  # absolute path of the endpoint's source, for runtime error messages
     source_line: int
     dependant: DependantAnalysis | None = None  # the endpoint with its dependency tree
+    # Generator endpoints: "jsonl" (the default response class: JSON Lines, as FastAPI 0.165
+    # streams them) or "raw" (the chosen response class gets the generator); the item adapter
+    # validates and dumps each item when the return annotation names an item type.
+    stream: str | None = None
+    stream_item_adapter: TypeAdapter[Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,6 +221,18 @@ def _is_generator_callable(call: Any) -> bool:
     while isinstance(call, functools.partial):
         call = call.func
     return inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
+
+
+def _stream_item_type(annotation: Any) -> Any:
+    """The item type of an (async) iterable/iterator/generator annotation, as FastAPI reads it."""
+    import collections.abc as abc
+
+    origin = get_origin(annotation)
+    if origin in (abc.AsyncIterable, abc.AsyncIterator, abc.AsyncGenerator, abc.Iterable, abc.Iterator,
+                  abc.Generator):
+        args = get_args(annotation)
+        return args[0] if args else Any
+    return None
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -597,8 +615,7 @@ class _Analyzer:
         if not callable(endpoint):
             problems.add("the endpoint is not callable")
             return None
-        if _is_generator_callable(endpoint):
-            problems.add("generator (streaming) endpoints are not supported yet")
+        is_generator = _is_generator_callable(endpoint)
         try:
             signature = inspect.signature(endpoint)
             hints = typing.get_type_hints(endpoint, include_extras=True)
@@ -651,6 +668,20 @@ class _Analyzer:
                     self.mapper.ref(p.annotation)
 
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
+        stream = None
+        stream_item_adapter = None
+        if is_generator:
+            stream = "jsonl" if response_class_is_default else "raw"
+            if route.response_model is Default:
+                item_type = _stream_item_type(hints.get("return"))
+                if item_type is not None:
+                    response_annotation = None
+                    if stream == "jsonl" and item_type is not Any:
+                        try:
+                            stream_item_adapter = _adapter(item_type)
+                        except Exception as error:
+                            problems.add(f"stream item type {type_text(item_type)} is not supported by pydantic: "
+                                         f"{error}")
         response_adapter = None
         response_ref = None
         if response_annotation is not None:
@@ -705,6 +736,8 @@ class _Analyzer:
             source_file=source_file,
             source_line=source_line,
             dependant=dependant,
+            stream=stream,
+            stream_item_adapter=stream_item_adapter,
         )
 
     # ------------------------------------------------------------------ dependencies
@@ -895,6 +928,8 @@ class _Analyzer:
         else:
             field_info = FieldInfo.from_annotation(annotation)
 
+        if marker is None and not is_path and _is_upload_file_annotation(type_annotation):
+            marker = params.File()  # FastAPI reads an UploadFile parameter from the form without a marker
         if marker is None:
             if is_path:
                 location = "path"
@@ -973,10 +1008,40 @@ class _Analyzer:
             is_form=is_form,
             media_type=marker.media_type if isinstance(marker, params.Body) else None,
         )
-        return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter)
+        return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
+                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation))
 
 
 _VAR_PARAM: Any = object()
+
+
+def _non_none_args(annotation: Any) -> list[Any]:
+    annotation = _strip_annotated(annotation)
+    if get_origin(annotation) in _UNION_ORIGINS:
+        return [_strip_annotated(a) for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def _is_upload_file_annotation(annotation: Any) -> bool:
+    """UploadFile, an optional one, or a sequence of them (FastAPI makes these File() parameters)."""
+    from astraapi.datastructures import UploadFile
+
+    for arg in _non_none_args(annotation):
+        if _lenient_issubclass(arg, UploadFile):
+            return True
+        if _is_sequence(arg) and any(_lenient_issubclass(_strip_annotated(a), UploadFile) for a in get_args(arg)):
+            return True
+    return False
+
+
+def _is_bytes_annotation(annotation: Any) -> bool:
+    """bytes, optional bytes, or a sequence of bytes."""
+    for arg in _non_none_args(annotation):
+        if arg is bytes:
+            return True
+        if _is_sequence(arg) and any(_strip_annotated(a) is bytes for a in get_args(arg)):
+            return True
+    return False
 
 
 class _PrefixedProblems:

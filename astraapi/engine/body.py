@@ -32,8 +32,9 @@ def is_json_content_type(value: str) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-def read_body(body: bytes, headers: list[tuple[bytes, bytes]]) -> Any:
-    """The body value validation sees: parsed JSON, raw bytes, or MISSING. Raises BodyError."""
+def read_body(body: bytes, headers: list[tuple[bytes, bytes]], strict_content_type: bool = True) -> Any:
+    """The body value validation sees: parsed JSON, raw bytes, or MISSING. Raises BodyError.
+    With strict_content_type=False, a body without a content-type is parsed as JSON too."""
     if not body:
         return MISSING
     content_type = None
@@ -41,7 +42,10 @@ def read_body(body: bytes, headers: list[tuple[bytes, bytes]]) -> Any:
         if name == b"content-type":
             content_type = value.decode("latin-1")
             break
-    if not content_type or not is_json_content_type(content_type):
+    if not content_type:
+        if strict_content_type:
+            return body
+    elif not is_json_content_type(content_type):
         return body
     try:
         return json.loads(body)

@@ -46,7 +46,7 @@ class NodePlan:
 
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
-                 "effective_scopes", "dependencies", "label", "form_models")
+                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.compiler.introspect import endpoint_ref, path_param_names
@@ -69,6 +69,7 @@ class NodePlan:
         body_plans: list[ParamPlan] = []
         body_aliases: list[str] = []
         form_models: list[Any] = []
+        file_bytes: list[bool] = []
         specials: list[tuple[str, str]] = []
         for live in node.params:
             param = live.ir
@@ -85,6 +86,7 @@ class NodePlan:
                 body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
                 body_aliases.append(param.alias)
                 form_models.append(None if model is None else _FormModel(model, live.annotation))
+                file_bytes.append(live.reads_file_bytes)
             else:
                 plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias))
                 input_plans.append((_LOCATION_ORDER[param.location], plan))
@@ -93,6 +95,7 @@ class NodePlan:
         self.body_plans = tuple(body_plans)
         self.body_aliases = tuple(body_aliases)
         self.form_models = tuple(form_models)
+        self.file_bytes = tuple(file_bytes)
         self.specials = tuple(specials)
         self.dependencies = tuple(NodePlan(sub, path, body_embedded) for sub in node.dependencies)
 
@@ -110,8 +113,11 @@ class NodePlan:
 
     def _solve_body(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         if ctx.form is not None:
-            for alias, plan, model in zip(self.body_aliases, self.body_plans, self.form_models):
+            for alias, plan, model, as_bytes in zip(self.body_aliases, self.body_plans, self.form_models,
+                                                    self.file_bytes):
                 raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
+                if as_bytes and raw is not MISSING:
+                    raw = ctx.file_contents(raw)
                 plan.apply(raw, values, errors)
             return
         apply_json_body(ctx.body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
@@ -181,6 +187,24 @@ class RequestContext:
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
         self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+
+    @staticmethod
+    def file_contents(raw: Any) -> Any:
+        """A File() bytes parameter: each upload's content (its position kept, as FastAPI reads it)."""
+        from astraapi.datastructures import UploadFile
+
+        def content(item: Any) -> Any:
+            if not isinstance(item, UploadFile):
+                return item
+            position = item.file.tell()
+            try:
+                return item.file.read()
+            finally:
+                item.file.seek(position)
+
+        if isinstance(raw, list):
+            return [content(item) for item in raw]
+        return content(raw)
 
     def inputs(self) -> RequestInputs:
         if self._inputs is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ from astraapi.engine.responses import (
     internal_error,
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
+from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -88,7 +90,8 @@ class RoutePlan:
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
-                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults")
+                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
+                 "stream_item_adapter", "response_class")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -104,6 +107,11 @@ class RoutePlan:
         self.simple = not dependant.dependencies and not route.body_is_form and all(
             p.location in ("path", "query", "header", "cookie", "body", "request") for p in route.params)
         self.has_body = any(p.ir.location == "body" for n in dependant.walk() for p in n.params)
+        self.stream = live.stream  # a generator endpoint: "jsonl" or "raw" (engine/streaming.py)
+        self.stream_item_adapter = live.stream_item_adapter
+        self.response_class = live.route.response_class
+        if self.stream is not None:
+            self.simple = False
         self.body_is_form = route.body_is_form
         live_params = {p.ir.name: p for p in live.params}
         self.path_names = tuple(name for name, _ in path_param_names(route.path))
@@ -174,7 +182,8 @@ class RoutePlan:
                 return values, []
         body = MISSING
         if self.body_plans:
-            body = read_body(request.body, request.headers)  # a JSON error stops everything, as in FastAPI
+            # a JSON error stops everything, as in FastAPI
+            body = read_body(request.body, request.headers, getattr(self.app, "strict_content_type", True))
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
@@ -242,12 +251,14 @@ class Executor:
         # AstraAPI(sync_endpoints="inline"): `def` endpoints run on the event loop, without the
         # thread pool hop (faster; a blocking endpoint then blocks its worker).
         self.inline_sync = ir.sync_endpoints == "inline"
+        self.strict_content_type = bool(getattr(app, "strict_content_type", True))
+        self.max_body_size: int | None = getattr(app, "max_body_size", None)
 
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
-        if not (plan.simple and self.dispatcher.only_defaults):
+        if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
@@ -308,8 +319,20 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
+                if self._over_declared_limit(native):
+                    # Starlette's limiter replaces any answer once it starts when the declared length is over.
+                    if isinstance(response, Stream):
+                        await _close_stream(response)
+                    response, background = CONTENT_TOO_LARGE, None
                 on_send()
-                _send(native, response, plan)
+                if isinstance(response, Stream):
+                    try:
+                        await send_streamed(native, response.response, plan.label)
+                    except Exception:
+                        sent = bool(native.responded)  # after the head: only logged
+                        raise
+                else:
+                    _send(native, response, plan)
                 sent = True
                 if background is not None:
                     await background()
@@ -319,8 +342,24 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
+            if self._over_declared_limit(native):
+                if isinstance(response, Stream):
+                    await _close_stream(response)
+                response, background = CONTENT_TOO_LARGE, None
             on_send()
-            _send(native, response, plan)
+            if isinstance(response, Stream):
+                try:
+                    await send_streamed(native, response.response, plan.label)
+                except Exception as stream_error:
+                    if not native.responded:
+                        _send(native, internal_error(f"Exception in the error response of {plan.label}",
+                                                     stream_error), plan)
+                    else:
+                        error_logger.error("Exception while streaming the error response of %s", plan.label,
+                                           exc_info=stream_error)
+                    return
+            else:
+                _send(native, response, plan)
             if background is not None:
                 try:
                     await background()
@@ -335,14 +374,22 @@ class Executor:
                 on_send()
                 _send(native, INTERNAL_SERVER_ERROR, plan)
 
+    def _over_declared_limit(self, native: Any) -> bool:
+        return self.max_body_size is not None and _declared_length(native) > self.max_body_size
+
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
+        limit = self.max_body_size
+        if plan.has_body and limit is not None and len(native.body) > limit:
+            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
         if plan.has_body:
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers)
+                if ctx.request_stack is not None:
+                    ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
-                    ctx.body = read_body(native.body, native.headers)
+                    ctx.body = read_body(native.body, native.headers, self.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
                         raise RequestValidationError([error.error], body=native.body,
@@ -352,6 +399,16 @@ class Executor:
         if errors:
             body = ctx.form if ctx.form is not None else (None if ctx.body is MISSING else ctx.body)
             raise RequestValidationError(errors, body=body, endpoint_ctx=plan.endpoint_ctx)
+        if plan.stream is not None:
+            temporary = ctx.response
+            status = temporary.status_code if temporary is not None and temporary.status_code else None
+            streamed = generator_response(
+                plan.endpoint(**values), mode=plan.stream, is_async=inspect.isasyncgenfunction(plan.endpoint),
+                item_adapter=plan.stream_item_adapter, dump_options=plan.response.dump_options,
+                endpoint_ctx=plan.endpoint_ctx, response_class=plan.response_class,
+                status=status or plan.response.status_code, background=ctx.background,
+                extra_headers=list(temporary.raw_headers) if temporary is not None else [])
+            return Stream(streamed, streamed.background), streamed.background
         if plan.is_async:
             raw = await plan.endpoint(**values)
         elif self.inline_sync:
@@ -363,6 +420,8 @@ class Executor:
         if isinstance(raw, Response):
             if raw.background is None:
                 raw.background = ctx.background
+            if is_streamed(raw):
+                return Stream(raw, raw.background), raw.background
             return from_response(raw), raw.background
         temporary = ctx.response
         status = temporary.status_code if temporary is not None and temporary.status_code else None
@@ -372,6 +431,10 @@ class Executor:
             from astraapi.background import run_in_threadpool
 
             response = await run_in_threadpool(plan.response.render, raw, status)
+        if isinstance(response, Stream):
+            if temporary is not None and temporary.raw_headers:
+                response.response.raw_headers.extend(temporary.raw_headers)
+            return response, ctx.background
         if temporary is not None and temporary.raw_headers:
             code, headers, body = response
             if headers is None:
@@ -387,7 +450,11 @@ class Executor:
         if EAGER_TASKS:
             task = _eager_task(loop, coro)
             if task.done():
-                return _sent_now(_task_result(task, plan), plan)
+                result = _task_result(task, plan)
+                if isinstance(result, Stream):
+                    _start_stream(request, result, plan)
+                    return None
+                return _sent_now(result, plan)
         else:
             task = loop.create_task(coro)
         task.add_done_callback(functools.partial(_respond_later, request, plan))
@@ -396,6 +463,8 @@ class Executor:
     async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         try:
             raw = await plan.endpoint(**values)
+            if is_streamed(raw):
+                return Stream(raw, raw.background)
             if isinstance(raw, Response) and raw.background is not None:
                 return _After(from_response(raw), raw.background)
             return plan.response.render(raw)
@@ -414,6 +483,27 @@ class Executor:
         return None
 
 
+CONTENT_TOO_LARGE: ResponseTuple = (
+    413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
+
+
+def _declared_length(native: Any) -> int:
+    for name, value in native.headers:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return -1
+    return -1
+
+
+async def _close_stream(stream: Stream) -> None:
+    iterator = getattr(stream.response, "body_iterator", None)
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
+
+
 def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[ResponseTuple]:
     """A task that runs `coro` right now until it first suspends (Python 3.12+).
 
@@ -428,6 +518,8 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Resp
 def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
     try:
         raw = plan.endpoint(**values)
+        if is_streamed(raw):
+            return Stream(raw, raw.background)
         if isinstance(raw, Response) and raw.background is not None:
             return _After(from_response(raw), raw.background)
         return plan.response.render(raw)
@@ -448,6 +540,9 @@ def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> Respon
 
 def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseTuple]) -> None:
     result = _task_result(task, plan)
+    if isinstance(result, Stream):
+        _start_stream(request, result, plan)
+        return
     status, headers, body = result.response if isinstance(result, _After) else result
     try:
         request.respond(status, headers, body)
@@ -455,6 +550,27 @@ def _respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseT
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
     if isinstance(result, _After):
         _start_background(result.background, plan)
+
+
+def _start_stream(native: Any, stream: Stream, plan: RoutePlan) -> None:
+    async def run() -> None:
+        try:
+            complete = await send_streamed(native, stream.response, plan.label)
+        except Exception as error:
+            if not native.responded:
+                _send(native, internal_error(f"Exception in {plan.label}", error), plan)
+            else:
+                error_logger.error("Exception while streaming the response of %s", plan.label, exc_info=error)
+            return
+        del complete  # a client that went away still gets the background work run, as in Starlette
+        if stream.background is not None:
+            try:
+                await stream.background()
+            except Exception as error:
+                error_logger.error("Exception in a background task of %s", plan.label, exc_info=error)
+
+    task = asyncio.get_running_loop().create_task(run())
+    task.add_done_callback(functools.partial(_report_crash, plan))
 
 
 class _After:

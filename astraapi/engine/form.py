@@ -7,8 +7,9 @@ value split on the first `=`, each `+`/percent-decoded from Latin-1 (Starlette's
 charset of the content type (UTF-8 by default), Starlette's limits and error messages. The
 parser takes well-formed bodies (CRLF line ends, `--boundary` first): anything else is
 answered 400 "Invalid multipart data." as Starlette answers data python-multipart rejects,
-so a body python-multipart would still accept is the one place we differ. File parts
-(UploadFile) are not supported yet: 400, saying so.
+so a body python-multipart would still accept is the one place we differ. File parts (a
+filename in the part's Content-Disposition) become UploadFile objects over a
+SpooledTemporaryFile (1 MiB in memory), with the part's headers, as Starlette makes them.
 
 Any other content type gives an empty form, as Starlette does for a type it does not parse.
 """
@@ -19,11 +20,15 @@ import codecs
 from typing import Any
 from urllib.parse import unquote_plus
 
-from astraapi.datastructures import FormData
+from tempfile import SpooledTemporaryFile
+
+from astraapi.datastructures import FormData, Headers, UploadFile
 from astraapi.exceptions import HTTPException
 
-MAX_FIELDS = 1000  # Starlette's default limit
+MAX_FIELDS = 1000  # Starlette's default limits
+MAX_FILES = 1000
 MAX_PART_SIZE = 1024 * 1024
+SPOOL_MAX_SIZE = 1024 * 1024
 
 
 def _content_type(headers: list[tuple[bytes, bytes]]) -> str:
@@ -98,7 +103,19 @@ def parse_multipart(body: bytes, content_type: str) -> FormData:
         return FormData()
     if not body.startswith(delimiter):
         raise _invalid()
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, Any]] = []
+    files: list[Any] = []
+    try:
+        return _parse_parts(body, delimiter, charset, items, files)
+    except BaseException:
+        for file in files:
+            file.close()
+        raise
+
+
+def _parse_parts(body: bytes, delimiter: bytes, charset: str, items: list[tuple[str, Any]],
+                 files: list[Any]) -> FormData:
+    field_count = 0
     position = len(delimiter)
     separator = b"\r\n" + delimiter
     while True:
@@ -120,23 +137,41 @@ def parse_multipart(body: bytes, content_type: str) -> FormData:
                 raise _invalid()
             headers = body[position:head_end]
         disposition = None
+        part_headers: list[tuple[bytes, bytes]] = []
         for line in headers.split(b"\r\n") if headers else ():
             name, colon, value = line.partition(b":")
             if not colon or not name:
                 raise _invalid()
-            if name.strip().lower() == b"content-disposition":
-                disposition = value.lstrip(b" \t").decode("latin-1")
+            name = name.strip().lower()
+            value = value.lstrip(b" \t")
+            if name == b"content-disposition":
+                disposition = value.decode("latin-1")
+            part_headers.append((name, value))
         data = body[head_end + 4:end]
         _, options = parse_options_header(disposition or "")
         if "name" not in options:
             raise HTTPException(400, 'The Content-Disposition header field "name" must be provided.')
+        field_name = _decode(options["name"].encode("latin-1"), charset)
         if "filename" in options:
-            raise HTTPException(400, "multipart/form-data file parts (UploadFile) are not supported by AstraAPI yet")
-        if len(data) > MAX_PART_SIZE:
-            raise HTTPException(400, f"Part exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
-        items.append((_decode(options["name"].encode("latin-1"), charset), _decode(data, charset)))
-        if len(items) > MAX_FIELDS:
-            raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+            if len(files) + 1 > MAX_FILES:
+                raise HTTPException(400, f"Too many files. Maximum number of files is {MAX_FILES}.")
+            filename = options["filename"]
+            if filename[1:3] == ":\\" or filename[:2] == "\\\\":  # python-multipart: IE's full path
+                filename = filename.split("\\")[-1]
+            temporary = SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)
+            files.append(temporary)
+            temporary.write(data)
+            temporary.seek(0)
+            upload = UploadFile(temporary, size=len(data), filename=_decode(filename.encode("latin-1"), charset),
+                                headers=Headers(part_headers))
+            items.append((field_name, upload))
+        else:
+            field_count += 1
+            if field_count > MAX_FIELDS:
+                raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+            if len(data) > MAX_PART_SIZE:
+                raise HTTPException(400, f"Part exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
+            items.append((field_name, _decode(data, charset)))
         position = after
 
 
@@ -169,9 +204,23 @@ def form_value(form: FormData, alias: str, is_sequence: bool) -> Any:
     from astraapi.engine.body import MISSING
 
     if is_sequence:
-        values = [v for v in form.getlist(alias)]
+        values = [v for v in form.getlist(alias) if not _empty_file(v)]
         return values if values else MISSING
     value = form.get(alias)
-    if value is None or value == "":
+    if value is None or value == "" or _empty_file(value):
         return MISSING
     return value
+
+
+def _empty_file(value: Any) -> bool:
+    """What a browser sends for a file input left empty: no filename, no content."""
+    return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
+
+
+async def read_file_bytes(file: UploadFile) -> bytes:
+    """A File() bytes parameter's content, the file's position kept (it may be shared)."""
+    position = file.file.tell()
+    try:
+        return await file.read()
+    finally:
+        await file.seek(position)

@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from astraapi.compiler.ir import RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.engine.errors import located_errors
+from astraapi.engine.streaming import Stream, is_streamed
 from astraapi.engine.responses import ResponseTuple, body_allowed, from_response, json_tuple, render_json
 from astraapi.exceptions import ResponseValidationError
 from astraapi.responses import Response
@@ -115,6 +116,8 @@ class ResponsePlan:
             response = self.response_class(content)
         else:
             response = self.response_class(content, status_code=status)
+        if is_streamed(response):
+            return Stream(response, response.background)  # type: ignore[return-value]
         status, headers, body = from_response(response)
         if not body_allowed(status):
             body = b""

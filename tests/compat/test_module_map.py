@@ -21,8 +21,9 @@ MODULES = [
     ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets",
 ]
 
-_FILES = "file uploads (File(), UploadFile, multipart files) are not supported yet"
-_STREAMING = "streaming, file and server-sent-event responses: the responses2 branch (another engineer)"
+_FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (astraapi.engine.form)"
+_STREAMING = "FastAPI's streaming internals: AstraAPI streams through the runtime (astraapi.engine)"
+_SSE = "server-sent events (EventSourceResponse) are not served yet"
 _ASGI = "Starlette/ASGI machinery (mounts, middleware, scopes, ASGI apps) that AstraAPI's native runtime replaces"
 _SOLVER = ("FastAPI's dependency solver and its Dependant/ModelField models: AstraAPI analyses dependencies "
            "into the App IR (astraapi.compiler.introspect) and solves them in astraapi.engine.dependencies")
@@ -34,17 +35,13 @@ _TELEMETRY = "FastAPI's telemetry and body-size-limit hooks"
 
 # module -> {name: why astraapi does not have it}. A module mapped to a string is missing as a whole.
 DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
-    "": {"File": _FILES, "UploadFile": _FILES},
     ".responses": {
-        "EventSourceResponse": _STREAMING, "FileResponse": _STREAMING, "StreamingResponse": _STREAMING,
-        "ORJSONResponse": _STREAMING, "UJSONResponse": _STREAMING,
-        "FastAPIDeprecationWarning": "astraapi/responses.py belongs to the responses2 branch; "
-                                     "the class is astraapi.exceptions.FastAPIDeprecationWarning",
+        "EventSourceResponse": _SSE,
+        "FastAPIDeprecationWarning": "the class is astraapi.exceptions.FastAPIDeprecationWarning",
     },
     ".encoders": {"PyExtraColor": "pydantic-extra-types' Color, only when that package is installed"},
-    ".params": {"File": _FILES},
     ".datastructures": {
-        "UploadFile": _FILES, "StarletteUploadFile": _FILES,
+        "StarletteUploadFile": "Starlette's UploadFile class: AstraAPI has one UploadFile (astraapi.datastructures)",
         "Default": _DEFAULT, "DefaultPlaceholder": _DEFAULT, "DefaultType": _DEFAULT,
     },
     ".routing": {

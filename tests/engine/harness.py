@@ -60,8 +60,47 @@ class FakeRequest:
 
     on_respond: Any = None  # called when the answer is given (to observe what runs after it)
 
+    responded = False
+    chunks: list[bytes] | None = None
+    stream_head: tuple[int, list[tuple[bytes, bytes]]] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return not self.answer.done()
+
+    # The streamed answer of the handler contract: the pieces are joined into one body.
+    def start_response(self, status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+        assert not self.responded and self.stream_head is None, "start_response() after an answer"
+        self.responded = True
+        self.stream_head = (status, list(headers))
+        self.chunks = []
+        return True
+
+    def send(self, chunk: bytes) -> bool:
+        assert self.chunks is not None and not self.answer.done()
+        assert isinstance(chunk, bytes)
+        if self.method != "HEAD":
+            self.chunks.append(chunk)
+        return True
+
+    def end(self) -> bool:
+        assert self.stream_head is not None and self.chunks is not None
+        self.answer.set_result((*self.stream_head, b"".join(self.chunks)))
+        if self.on_respond is not None:
+            self.on_respond()
+        return True
+
+    def abort(self) -> None:
+        assert self.stream_head is not None
+        if not self.answer.done():
+            self.answer.set_exception(ConnectionAbortedError("stream aborted"))
+
+    def on_drain(self, callback: Any) -> None:
+        callback()
+
     def respond(self, status: int, headers: list[tuple[bytes, bytes]] | None, body: bytes) -> bool:
         assert not self.answer.done(), "respond() called twice"
+        self.responded = True
         self.answer.set_result((status, headers, body))
         if self.on_respond is not None:
             self.on_respond()
@@ -137,7 +176,7 @@ class FastAPIClient:
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
                 content: bytes | None = None) -> Result:
-        response = self.client.request(method, url, headers=headers, content=content)
+        response = self.client.request(method, url, headers=headers, content=content, follow_redirects=False)
         return response.status_code, list(response.headers.raw), response.content
 
 
@@ -171,5 +210,5 @@ class Pair:
               content: bytes | None = None) -> Result:
         expected = self.reference.request(method, url, headers=headers, content=content)
         actual = self.ours.request(method, url, headers=headers, content=content)
-        assert actual == expected, f"{method} {url}: ours != FastAPI's"
+        assert actual == expected, f"{method} {url}: ours != FastAPI's\n{actual!r}\n{expected!r}"
         return actual

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "../app/router.h"
@@ -63,6 +64,7 @@ PyObject* g_empty_bytes;
 class PyDispatcher;
 
 PyDispatcher* dispatcher_of(http::Server* core);
+unsigned long dispatcher_of_loop_thread(http::Server* core);
 
 PyObject* decode_replace(std::string_view s) {
     return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
@@ -102,6 +104,9 @@ void request_dealloc(RequestObject* self) {
     PyObject_GC_UnTrack(self);
     if (self->weakrefs) PyObject_ClearWeakRefs(reinterpret_cast<PyObject*>(self));
     request_clear(self);
+    if (self->responded == 2 && self->core && dispatcher_of(self->core) &&
+        PyThread_get_thread_ident() == dispatcher_of_loop_thread(self->core))
+        self->core->abort_stream(ConnId{self->slot, self->gen});  // dropped unfinished: close, never hang
     if (self->data) {
         std::unique_ptr<RequestData> d(self->data);
         self->data = nullptr;
@@ -203,12 +208,18 @@ PyObject* req_get_responded(RequestObject* self, void*) { return PyBool_FromLong
 
 PyObject* req_get_connected(RequestObject* self, void*) {
     bool alive = self->core && self->core->is_alive(ConnId{self->slot, self->gen});
+    if (self->responded == 2) return PyBool_FromLong(self->core->stream_state(ConnId{self->slot, self->gen}) >= 0);
     return PyBool_FromLong(alive && !self->responded);
 }
 
 #undef CACHED
 
 PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+PyObject* request_start_response(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* request_send(RequestObject* self, PyObject* arg);
+PyObject* request_end(RequestObject* self, PyObject*);
+PyObject* request_on_drain(RequestObject* self, PyObject* arg);
+PyObject* request_abort(RequestObject* self, PyObject*);
 
 PyGetSetDef request_getset[] = {
     {"method", reinterpret_cast<getter>(req_get_method), nullptr, "request method (str)", nullptr},
@@ -231,6 +242,20 @@ PyMethodDef request_methods[] = {
     {"respond", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_respond)),
      METH_FASTCALL | METH_KEYWORDS,
      "respond(status, headers, body) -> bool: answer a deferred request; False if the connection is gone."},
+    {"start_response", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_start_response)),
+     METH_FASTCALL,
+     "start_response(status, headers) -> bool: begin a streamed answer (the head is written now); "
+     "False if the connection is gone."},
+    {"send", reinterpret_cast<PyCFunction>(request_send), METH_O,
+     "send(chunk: bytes) -> bool: one piece of a streamed body; False when the producer should wait "
+     "(on_drain) or stop (connected is False)."},
+    {"end", reinterpret_cast<PyCFunction>(request_end), METH_NOARGS,
+     "end() -> bool: finish a streamed answer; False if the connection is gone."},
+    {"on_drain", reinterpret_cast<PyCFunction>(request_on_drain), METH_O,
+     "on_drain(callback): call callback() once the output buffer drained or the connection closed "
+     "(at once if that is already so)."},
+    {"abort", reinterpret_cast<PyCFunction>(request_abort), METH_NOARGS,
+     "abort(): close the connection of an unfinished streamed answer (its producer failed)."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyObject* request_repr(RequestObject* self) {
@@ -372,6 +397,46 @@ public:
     }
 
     void on_access(const RequestData& req, int status) override { access(&req, status); }
+
+    // ---- streamed answers: drain waiters, woken after poll() (never from inside the I/O)
+    static uint64_t key(ConnId id) { return (static_cast<uint64_t>(id.gen) << 32) | id.slot; }
+    void on_stream_event(ConnId id) override { stream_events_.push_back(key(id)); }
+    void add_waiter(ConnId id, PyObject* callback) {
+        Py_INCREF(callback);
+        auto [it, inserted] = waiters_.try_emplace(key(id), callback);
+        if (!inserted) {
+            Py_DECREF(it->second);
+            it->second = callback;
+        }
+    }
+    void call_waiter(PyObject* callback) {
+        PyObject* r = PyObject_CallNoArgs(callback);
+        if (!r) log_exception("Exception in a stream drain callback");
+        Py_XDECREF(r);
+        Py_DECREF(callback);
+    }
+    void fire_stream_events() {
+        while (!stream_events_.empty()) {
+            std::vector<uint64_t> events;
+            events.swap(stream_events_);
+            for (uint64_t k : events) {
+                auto it = waiters_.find(k);
+                if (it == waiters_.end()) continue;
+                PyObject* callback = it->second;
+                waiters_.erase(it);
+                call_waiter(callback);
+            }
+        }
+    }
+    void fire_all_waiters() {
+        stream_events_.clear();
+        while (!waiters_.empty()) {
+            auto it = waiters_.begin();
+            PyObject* callback = it->second;
+            waiters_.erase(it);
+            call_waiter(callback);
+        }
+    }
 
     // uvicorn's access line: logger.info('%s - "%s %s HTTP/%s" %d', client, method, path, version, status).
     void access(const RequestData* req, int status) {
@@ -574,10 +639,137 @@ private:
     PyObject* pending_value_ = nullptr;
     PyObject* pending_tb_ = nullptr;
     std::vector<ResponseHeader> scratch_headers_;
+    std::vector<uint64_t> stream_events_;
+    std::unordered_map<uint64_t, PyObject*> waiters_;
 };
 
 PyDispatcher* dispatcher_of(http::Server* core) {
     return core ? static_cast<PyDispatcher*>(core->dispatcher()) : nullptr;
+}
+
+unsigned long dispatcher_of_loop_thread(http::Server* core) {
+    PyDispatcher* d = dispatcher_of(core);
+    return d ? d->loop_thread : 0;
+}
+
+// ---- streamed answers (docs/internals.md, "Streamed answers") ---------------------------------
+
+namespace {
+bool stream_preamble(RequestObject* self, PyDispatcher*& d, const char* what) {
+    d = dispatcher_of(self->core);
+    if (d && d->loop_thread && PyThread_get_thread_ident() != d->loop_thread) {
+        PyErr_Format(PyExc_RuntimeError, "Request.%s() must be called on the event loop thread", what);
+        return false;
+    }
+    return true;
+}
+}  // namespace
+
+PyObject* request_start_response(RequestObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "start_response() takes 2 arguments (status, headers)");
+        return nullptr;
+    }
+    if (self->responded) {
+        PyErr_SetString(PyExc_RuntimeError, "this request was already answered");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "start_response")) return nullptr;
+    ConnId id{self->slot, self->gen};
+    if (!d || self->core->closed() || !self->core->is_alive(id)) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    long status = PyLong_AsLong(args[0]);
+    if (status == -1 && PyErr_Occurred()) return nullptr;
+    std::vector<ResponseHeader> headers;
+    bool default_json = false;
+    if (args[1] == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "start_response() needs the list of headers");
+        return nullptr;
+    }
+    if (!convert_headers(args[1], headers, default_json)) return nullptr;
+    std::string error;
+    RespondResult r = self->core->start_stream(id, static_cast<int>(status), headers.data(), headers.size(), &error,
+                                               self->data);
+    if (r == RespondResult::BadResponse) {
+        self->responded = 1;
+        d->internal_error(*self->core, id, self->data);
+        PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return nullptr;
+    }
+    if (r != RespondResult::Ok) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    self->responded = 2;  // streaming
+    Py_RETURN_TRUE;
+}
+
+PyObject* request_send(RequestObject* self, PyObject* chunk) {
+    if (self->responded != 2) {
+        if (self->responded == 3) Py_RETURN_FALSE;  // ended, or the stream is gone
+        PyErr_SetString(PyExc_RuntimeError, "send() before start_response()");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "send")) return nullptr;
+    BodyView bv;
+    if (!bv.set(chunk)) return nullptr;
+    std::string error;
+    int r = self->core->stream_send(ConnId{self->slot, self->gen}, bv.data, bv.len, &error);
+    if (r == -2) {
+        PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return nullptr;
+    }
+    return PyBool_FromLong(r == 1);
+}
+
+PyObject* request_end(RequestObject* self, PyObject*) {
+    if (self->responded != 2) {
+        if (self->responded == 3) Py_RETURN_FALSE;
+        PyErr_SetString(PyExc_RuntimeError, "end() before start_response()");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "end")) return nullptr;
+    self->responded = 3;
+    std::string error;
+    RespondResult r = self->core->end_stream(ConnId{self->slot, self->gen}, &error);
+    if (r == RespondResult::BadResponse) {
+        PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return nullptr;
+    }
+    return PyBool_FromLong(r == RespondResult::Ok);
+}
+
+PyObject* request_abort(RequestObject* self, PyObject*) {
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "abort")) return nullptr;
+    if (self->responded == 2) {
+        self->responded = 3;
+        self->core->abort_stream(ConnId{self->slot, self->gen});
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject* request_on_drain(RequestObject* self, PyObject* callback) {
+    if (!PyCallable_Check(callback)) {
+        PyErr_SetString(PyExc_TypeError, "on_drain() takes a callable");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "on_drain")) return nullptr;
+    ConnId id{self->slot, self->gen};
+    if (!d || self->responded != 2 || self->core->stream_state(id) != 0) {
+        PyObject* r = PyObject_CallNoArgs(callback);  // drained already, or gone
+        if (!r) return nullptr;
+        Py_DECREF(r);
+        Py_RETURN_NONE;
+    }
+    d->add_waiter(id, callback);
+    Py_RETURN_NONE;
 }
 
 PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -739,12 +931,14 @@ public:
         dispatcher_->owner = self.ptr();
         dispatcher_->loop_thread = PyThread_get_thread_ident();
         core_->poll();
+        dispatcher_->fire_stream_events();
         if (dispatcher_->restore_pending()) throw py::error_already_set();
     }
 
     void close() {
         if (!core_) return;
         core_->close();
+        dispatcher_->fire_all_waiters();
         dispatcher_->drop_handler();
     }
 

@@ -31,6 +31,8 @@ constexpr size_t kPoolMax = 128;
 constexpr size_t kPooledBufferMax = 1024 * 1024;
 constexpr uint64_t kLingerMs = 2000;
 constexpr int kEventBatch = 256;
+constexpr size_t kStreamHighWater = 256 * 1024;  // stream_send asks the producer to wait above this
+constexpr size_t kStreamLowWater = 64 * 1024;    // ... and wakes it once the buffer drained below this
 
 uint64_t monotonic_ms() {
     struct timespec ts;
@@ -157,6 +159,13 @@ struct Server::Conn {
     bool resp_keep_alive = true;
     bool resp_head = false;
     bool resp_http10 = false;
+    // a streamed answer in flight (start_stream .. end_stream)
+    bool streaming = false;
+    bool stream_chunked = false;
+    bool stream_length = false;
+    bool stream_body = false;  // false for HEAD, 204, 304: pieces are dropped
+    bool stream_wait = false;  // stream_send returned 0: notify once drained
+    uint64_t stream_remaining = 0;
     std::string in;
     size_t in_off = 0;
     std::string out;
@@ -498,7 +507,7 @@ void Server::tick() {
             if (c.in_drive || c.awaiting || c.close_after_flush) {
                 // The server's own work (the handler) is never timed out; a client that
                 // stops reading our final answer is.
-                if (c.close_after_flush && c.out_pending() && opt_.body_timeout_ms &&
+                if ((c.close_after_flush || c.streaming) && c.out_pending() && opt_.body_timeout_ms &&
                     now_ - c.last_active >= opt_.body_timeout_ms)
                     close_conn(c);
                 continue;
@@ -641,6 +650,10 @@ void Server::on_conn_event(Conn& c, uint32_t events) {
         return;
     }
     if (events & EPOLLIN) c.readable = true;
+    if ((events & EPOLLRDHUP) && c.streaming) {  // the client went away mid-stream (as uvicorn sees EOF)
+        close_conn(c);
+        return;
+    }
     if (events & EPOLLRDHUP) {
         c.rdhup = true;
         c.readable = true;
@@ -962,7 +975,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
     Conn& c = *cp;
-    if (!c.awaiting) return RespondResult::NotAwaiting;
+    if (!c.awaiting || c.streaming) return RespondResult::NotAwaiting;
     auto bad = [&](size_t mark, const char* why) {
         c.out.resize(mark);
         if (error) *error = why;
@@ -1063,7 +1076,7 @@ RespondResult Server::respond_internal_error(ConnId id, const RequestData* log_r
     Conn* cp = lookup(id);
     if (!cp) return RespondResult::Gone;
     Conn& c = *cp;
-    if (!c.awaiting) return RespondResult::NotAwaiting;
+    if (!c.awaiting || c.streaming) return RespondResult::NotAwaiting;
     // Starlette's ServerErrorMiddleware response; uvicorn then closes the connection.
     begin_head(c, 500);
     c.out.append("content-length: 21\r\ncontent-type: text/plain; charset=utf-8\r\n");
@@ -1084,6 +1097,7 @@ bool Server::flush(Conn& c) {
         if (n > 0) {
             c.out_off += static_cast<size_t>(n);
             c.last_active = now_;  // the client takes our answer: not stalled (body_timeout)
+            if (c.stream_wait && c.out_pending() < kStreamLowWater) stream_drained(c);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -1097,6 +1111,7 @@ bool Server::flush(Conn& c) {
     c.out.clear();
     c.out_off = 0;
     if (c.out.capacity() > kKeepBufferCapacity) std::string().swap(c.out);
+    if (c.stream_wait) stream_drained(c);
     if (!c.in_drive) after_io(c);
     return true;
 }
@@ -1118,6 +1133,9 @@ void Server::start_lingering(Conn& c) {
 
 void Server::close_conn(Conn& c) {
     if (c.st == Conn::St::Free) return;
+    bool was_streaming = c.streaming;
+    ConnId old_id{c.slot, c.gen};
+    c.streaming = c.stream_wait = false;
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.st = Conn::St::Free;
@@ -1132,6 +1150,7 @@ void Server::close_conn(Conn& c) {
     if (c.out.capacity() > kKeepBufferCapacity) std::string().swap(c.out);
     free_slots_.push_back(c.slot);
     --open_count_;
+    if (was_streaming && dispatcher_) dispatcher_->on_stream_event(old_id);
 }
 
 void Server::close() {
@@ -1369,6 +1388,157 @@ std::string access_path(const RequestData& r) {
         out.append(r.query());
     }
     return out;
+}
+
+// ---- streamed answers --------------------------------------------------------------------------
+// start_stream writes the head as respond() does; the body follows in pieces. The connection
+// stays `awaiting` (no pipelined request is parsed) until end_stream. Backpressure: above
+// kStreamHighWater bytes queued, stream_send returns 0 and the dispatcher hears
+// on_stream_event once the client has taken enough (or the connection closed).
+
+void Server::stream_drained(Conn& c) {
+    c.stream_wait = false;
+    if (dispatcher_) dispatcher_->on_stream_event(ConnId{c.slot, c.gen});
+}
+
+RespondResult Server::start_stream(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
+                                   std::string* error, const RequestData* log_req) {
+    if (closed_) return RespondResult::Gone;
+    Conn* cp = lookup(id);
+    if (!cp) return RespondResult::Gone;
+    Conn& c = *cp;
+    if (!c.awaiting || c.streaming) return RespondResult::NotAwaiting;
+    size_t mark = c.out.size();
+    auto bad = [&](const char* why) {
+        c.out.resize(mark);
+        if (error) *error = why;
+        return RespondResult::BadResponse;
+    };
+    if (status < 100 || status > 599) return bad("invalid HTTP status code");
+    if (draining_) c.resp_keep_alive = false;
+    begin_head(c, status);
+    bool has_length = false, chunked = false, conn_close = false, has_connection = false;
+    uint64_t content_length = 0;
+    for (size_t i = 0; i < header_count; ++i) {
+        const ResponseHeader& h = headers[i];
+        for (size_t k = 0; k < h.name_len; ++k)
+            if (bad_name_char(static_cast<unsigned char>(h.name[k]))) return bad("Invalid HTTP header name.");
+        for (size_t k = 0; k < h.value_len; ++k)
+            if (bad_value_char(static_cast<unsigned char>(h.value[k]))) return bad("Invalid HTTP header value.");
+        size_t name_at = c.out.size();
+        c.out.resize(name_at + h.name_len);
+        char* name = c.out.data() + name_at;
+        for (size_t k = 0; k < h.name_len; ++k) name[k] = ascii_lower(h.name[k]);
+        std::string_view lname(name, h.name_len);
+        std::string_view value(h.value, h.value_len);
+        if (lname == "content-length" && !has_length && !chunked) {
+            std::string_view v = trim_ows(value);
+            if (v.empty() || v.size() > 18) return bad("Invalid content-length header value.");
+            uint64_t x = 0;
+            for (char ch : v) {
+                if (ch < '0' || ch > '9') return bad("Invalid content-length header value.");
+                x = x * 10 + static_cast<uint64_t>(ch - '0');
+            }
+            has_length = true;
+            content_length = x;
+        } else if (lname == "transfer-encoding" && iequals(value, "chunked")) {
+            chunked = true;
+            has_length = false;
+        } else if (lname == "connection") {
+            has_connection = true;
+            size_t start = 0;
+            while (start <= value.size()) {
+                size_t comma = value.find(',', start);
+                if (comma == std::string_view::npos) comma = value.size();
+                if (iequals(trim_ows(value.substr(start, comma - start)), "close")) conn_close = true;
+                start = comma + 1;
+            }
+        }
+        c.out.append(": ", 2);
+        c.out.append(h.value, h.value_len);
+        c.out.append("\r\n", 2);
+    }
+    if (conn_close) c.resp_keep_alive = false;
+    if (!c.resp_keep_alive) {
+        if (!conn_close) c.out.append("connection: close\r\n");
+    } else if (c.resp_http10 && !has_connection) {
+        c.out.append("connection: keep-alive\r\n");
+    }
+    bool body_allowed = !c.resp_head && status != 204 && status != 304;
+    if (!has_length && !chunked && body_allowed) {
+        c.out.append("transfer-encoding: chunked\r\n");
+        chunked = true;
+    }
+    c.out.append("\r\n", 2);
+    c.streaming = true;
+    c.stream_wait = false;
+    c.stream_body = body_allowed;
+    c.stream_chunked = chunked && body_allowed;
+    c.stream_length = has_length && !chunked && body_allowed;
+    c.stream_remaining = content_length;
+    if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, status);
+    flush(c);
+    return lookup(id) ? RespondResult::Ok : RespondResult::Gone;
+}
+
+int Server::stream_send(ConnId id, const char* data, size_t len, std::string* error) {
+    if (closed_) return -1;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->streaming) return -1;
+    Conn& c = *cp;
+    if (c.stream_body && len) {
+        if (c.stream_length) {
+            if (len > c.stream_remaining) {
+                if (error) *error = "Response content longer than Content-Length";
+                return -2;
+            }
+            c.stream_remaining -= len;
+            append_body(c, data, len);
+        } else if (c.stream_chunked) {
+            append_hex(c.out, len);
+            c.out.append("\r\n", 2);
+            append_body(c, data, len);
+            c.out.append("\r\n", 2);
+        } else {
+            append_body(c, data, len);
+        }
+        flush(c);
+        if (!lookup(id)) return -1;
+    }
+    if (c.out_pending() >= kStreamHighWater) {
+        c.stream_wait = true;
+        return 0;
+    }
+    return 1;
+}
+
+RespondResult Server::end_stream(ConnId id, std::string* error) {
+    if (closed_) return RespondResult::Gone;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->streaming) return RespondResult::Gone;
+    Conn& c = *cp;
+    c.streaming = c.stream_wait = false;
+    if (c.stream_length && c.stream_remaining) {
+        if (error) *error = "Response content shorter than Content-Length";
+        close_conn(c);
+        return RespondResult::BadResponse;
+    }
+    if (c.stream_chunked) c.out.append("0\r\n\r\n", 5);
+    complete_response(c);
+    if (!c.in_drive && c.st == Conn::St::Open) drive(c);
+    return RespondResult::Ok;
+}
+
+void Server::abort_stream(ConnId id) {
+    Conn* cp = lookup(id);
+    if (cp && cp->streaming) close_conn(*cp);
+}
+
+int Server::stream_state(ConnId id) const {
+    if (closed_) return -1;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->streaming) return -1;
+    return cp->stream_wait ? 0 : 1;
 }
 
 }  // namespace astra::http

@@ -136,6 +136,10 @@ public:
         (void)req;
         (void)status;
     }
+    // A streamed answer's connection drained below the low-water mark after stream_send
+    // returned 0, or closed (then is_alive(id) is false). Called from inside the server's
+    // I/O: the dispatcher must only note it, and act after poll() returns.
+    virtual void on_stream_event(ConnId id) { (void)id; }
 };
 
 // "127.0.0.1:54321" as uvicorn's access log writes the client; the forwarded client if any.
@@ -188,6 +192,21 @@ public:
     RespondResult respond_internal_error(ConnId id, const RequestData* log_req = nullptr);
     bool is_alive(ConnId id) const;
 
+    // ---- streamed answers (docs/internals.md, "Streamed answers") ----
+    // The head now; the body in pieces through stream_send; then end_stream. Framing: the
+    // handler's content-length when it gives one, else chunked (none for HEAD, 204, 304).
+    RespondResult start_stream(ConnId id, int status, const ResponseHeader* headers, size_t header_count,
+                               std::string* error, const RequestData* log_req = nullptr);
+    // 1: more may be sent now; 0: the output buffer is above the high-water mark (wait for
+    // Dispatcher::on_stream_event); -1: the connection is gone; -2: more than content-length (error set).
+    int stream_send(ConnId id, const char* data, size_t len, std::string* error);
+    // Ok, Gone, or BadResponse when fewer bytes than content-length were sent (then closed).
+    RespondResult end_stream(ConnId id, std::string* error);
+    // Close the connection of an unfinished stream (the body's producer failed).
+    void abort_stream(ConnId id);
+    // -1: gone or not streaming; 0: waiting for the buffer to drain; 1: writable.
+    int stream_state(ConnId id) const;
+
     std::unique_ptr<RequestData> acquire_request();
     void release_request(std::unique_ptr<RequestData> req);
 
@@ -221,6 +240,7 @@ private:
     void after_io(Conn& c);
     void close_conn(Conn& c);
     void start_lingering(Conn& c);
+    void stream_drained(Conn& c);
     void tick();
 
     std::shared_ptr<Trie> trie_;

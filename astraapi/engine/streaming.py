@@ -1,0 +1,158 @@
+"""Sending a streamed Response (StreamingResponse, FileResponse) through the runtime.
+
+The handler contract's streamed answer (docs/internals.md, "Streamed answers"):
+`request.start_response(status, headers)` writes the head, `request.send(chunk)` one piece
+of the body, `request.end()` finishes it. `send` returns False when the producer must not
+go on yet: either the connection's output buffer is above its high-water mark (then
+`request.on_drain(callback)` wakes us once the client has taken enough) or the client is
+gone (`request.connected` is False): then iteration stops and the iterator is closed, as
+Starlette stops a stream whose client disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from astraapi.engine.responses import error_logger
+from astraapi.responses import FileResponse, Response, StreamingResponse
+
+
+class Stream:
+    """A response the engine sends in pieces, and the background work to run after it."""
+
+    __slots__ = ("response", "background")
+
+    def __init__(self, response: Response, background: Any = None) -> None:
+        self.response = response
+        self.background = background
+
+
+def is_streamed(response: Any) -> bool:
+    return isinstance(response, (StreamingResponse, FileResponse))
+
+
+async def _drained(native: Any) -> None:
+    future = asyncio.get_running_loop().create_future()
+
+    def wake() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    native.on_drain(wake)
+    await future
+
+
+async def _close(iterator: Any) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        try:
+            await close()
+        except Exception as error:
+            error_logger.error("Exception while closing a response's body iterator", exc_info=error)
+
+
+async def send_streamed(native: Any, response: Response, label: str) -> bool:
+    """Send `response` in pieces. True when all of it was sent, False when the client went
+    away first. Raises what the body's producer raised (the connection is then closed: the
+    head is already out, so no error response can follow)."""
+    if isinstance(response, FileResponse):
+        from astraapi.background import run_in_threadpool
+
+        await run_in_threadpool(response.prepare)  # RuntimeError before the head: a 500
+    if not native.start_response(response.status_code, response.raw_headers):
+        if isinstance(response, StreamingResponse):
+            await _close(response.body_iterator)
+        return False
+    head_only = isinstance(response, FileResponse) and native.method == "HEAD"
+    chunks = None if head_only else response.chunks()  # type: ignore[attr-defined]
+    complete = True
+    try:
+        if chunks is not None:
+            async for chunk in chunks:
+                if native.send(chunk):
+                    continue
+                if native.connected:
+                    await _drained(native)
+                if not native.connected:
+                    complete = False
+                    break
+    except BaseException:
+        native.abort()
+        raise
+    finally:
+        if chunks is not None:
+            await _close(chunks)
+        if isinstance(response, StreamingResponse):
+            await _close(response.body_iterator)
+    if not complete:
+        return False
+    return bool(native.end())
+
+
+def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_adapter: Any,
+                       dump_options: dict[str, Any], endpoint_ctx: dict[str, Any], response_class: Any,
+                       status: int | None, background: Any, extra_headers: list[tuple[bytes, bytes]]) -> Response:
+    """The response of a generator endpoint, as FastAPI 0.165 builds it: JSON Lines
+    (application/jsonl, one item per line) with the default response class, otherwise the
+    chosen class given the generator."""
+    import json
+
+    from pydantic import ValidationError
+
+    from astraapi.encoders import jsonable_encoder
+    from astraapi.engine.errors import located_errors
+    from astraapi.exceptions import ResponseValidationError
+
+    args: dict[str, Any] = {"background": background}
+    if status:
+        args["status_code"] = status
+    if mode == "raw":
+        content = endpoint_result
+        if is_async:
+            async def passthrough() -> Any:
+                async for chunk in endpoint_result:
+                    yield chunk
+                    await asyncio.sleep(0)
+            content = passthrough()
+        response = response_class(content=content, **args)
+        response.raw_headers.extend(extra_headers)
+        return response
+
+    def serialize(item: Any) -> bytes:
+        if item_adapter is not None:
+            try:
+                value = item_adapter.validate_python(item, from_attributes=True)
+            except ValidationError as error:
+                raise ResponseValidationError(located_errors(error, ("response",)), body=item,
+                                              endpoint_ctx=endpoint_ctx) from None
+            return item_adapter.dump_json(value, **dump_options) + b"\n"
+        return json.dumps(_finite(jsonable_encoder(item))).encode("utf-8") + b"\n"
+
+    if is_async:
+        async def lines() -> Any:
+            async for item in endpoint_result:
+                yield serialize(item)
+                await asyncio.sleep(0)
+        body: Any = lines()
+    else:
+        def sync_lines() -> Any:
+            for item in endpoint_result:
+                yield serialize(item)
+        body = sync_lines()
+    response = StreamingResponse(body, media_type="application/jsonl", **args)
+    response.raw_headers.extend(extra_headers)
+    return response
+
+
+def _finite(data: Any) -> Any:
+    """FastAPI's JSON Lines items: NaN and infinities become null."""
+    import math
+
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
