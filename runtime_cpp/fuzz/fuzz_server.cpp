@@ -89,10 +89,15 @@ void check_output(const std::string& out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static std::shared_ptr<Trie> trie = make_trie();
-    if (size == 0) return 0;
+    if (size < 2) return 0;
+    // Byte 0: write size (0: everything at once). Byte 1: bit 0, graceful shutdown once half the
+    // input is written; bits 1-3, advance the server's clock by that many x 4 s after each round
+    // (timeouts: 408, idle and lingering closes); bit 4, answer deferred requests only every other round.
     size_t piece = data[0] == 0 ? size : data[0];
-    ++data;
-    --size;
+    const uint8_t control = data[1];
+    data += 2;
+    size -= 2;
+    const uint64_t advance_ms = ((control >> 1) & 7u) * 4000u;
 
     http::ServerOptions o;
     o.listen = false;
@@ -132,8 +137,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             shutdown(sv[1], SHUT_WR);
             shut = true;
         }
+        if ((control & 1) && off >= size / 2 && !server.draining()) server.shutdown();
         server.poll();
-        st->answer_deferred(server);
+        if (!(control & 16) || (round & 1)) st->answer_deferred(server);
+        if (advance_ms) server.advance_clock(advance_ms);
         bool progress = false;
         for (;;) {
             ssize_t r = recv(sv[1], buf, sizeof buf, 0);

@@ -207,3 +207,27 @@ def test_workers_die_with_a_killed_master(served):
     os.kill(master, signal.SIGKILL)
     s.proc.wait(10)
     assert wait_until(lambda: not any(alive(pid) for pid in workers), timeout=10)
+
+
+def test_master_kills_a_worker_that_does_not_stop(served):
+    s = served(2, "--graceful-timeout", "1")
+    master = s.proc.pid
+    workers = children_of(master)
+
+    def client():
+        try:
+            get(s.port, "/hang/30000", timeout=20)
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(4)]  # reach both workers
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(20) == 0
+    took = time.monotonic() - t0
+    assert 5.5 < took < 12  # graceful timeout (1 s) + the master's margin (5 s), then SIGKILL
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), timeout=5)
+    assert any("killing them" in line for line in s.output)

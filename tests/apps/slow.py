@@ -24,3 +24,9 @@ async def sleep_async(ms: int):
 def sleep_sync(ms: int):
     time.sleep(ms / 1000)
     return {"blocked": ms, "pid": os.getpid()}
+
+
+@app.get("/hang/{ms}")
+async def hang(ms: int):
+    time.sleep(ms / 1000)  # blocks the worker's event loop: it cannot even see SIGTERM
+    return {"hung": ms}

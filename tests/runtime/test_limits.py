@@ -376,3 +376,16 @@ def test_proxy_headers_match_uvicorn(serve, app, connect, spec):
         c.send(GET("/info", b"X-Forwarded-For: %s\r\nX-Forwarded-Proto: %s\r\n" % (xff.encode(), proto.encode())))
         ours = json.loads(c.read_response()[2])
         assert ours == uvicorn_view(xff, proto, peer), (spec, xff, proto)
+
+
+def test_shutdown_is_idempotent_and_close_follows(serve, app, connect):
+    s = serve(app.handler, ROUTES)
+    c = connect(s.port)
+    c.send(GET("/"))
+    assert c.read_response()[0] == 200
+    s.call(s.server.shutdown)
+    s.call(s.server.shutdown)
+    assert c.is_closed_by_peer(timeout=2)
+    assert s.call(lambda: s.server.connection_count) == 0
+    s.call(s.server.close)
+    assert s.call(lambda: s.server.closed)

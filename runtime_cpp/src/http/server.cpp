@@ -384,7 +384,7 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
     if (!opt_.server_header.empty()) server_line_ = "server: " + opt_.server_header + "\r\n";
     read_buf_.reset(new char[kReadBufSize]);
     events_.resize(kEventBatch);
-    now_ = monotonic_ms();
+    now_ = clock();
     if (!opt_.listen) {
         bound_host_ = opt_.host;
         return;
@@ -403,7 +403,7 @@ Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
         ::close(listen_fd_);
         throw std::system_error(e, std::generic_category(), "epoll_ctl(listener)");
     }
-    now_ = monotonic_ms();
+    now_ = clock();
 }
 
 Server::~Server() {
@@ -456,7 +456,7 @@ void Server::poll() {
         ~Guard() { flag = false; }
     } guard{in_poll_};
     in_poll_ = true;
-    now_ = monotonic_ms();
+    now_ = clock();
     date_.refresh();
     for (int round = 0; round < 4 && !closed_; ++round) {
         int n = reactor_.wait(events_.data(), static_cast<int>(events_.size()));
@@ -494,7 +494,7 @@ void Server::poll() {
 }
 
 void Server::tick() {
-    now_ = monotonic_ms();
+    now_ = clock();
     date_.refresh();
     if (accept_paused_) {
         accept_paused_ = false;
@@ -525,6 +525,14 @@ void Server::tick() {
             if (now_ - c.last_active >= kLingerMs) close_conn(c);
         }
     }
+}
+
+uint64_t Server::clock() const { return monotonic_ms() + clock_offset_; }
+
+void Server::advance_clock(uint64_t ms) {
+    if (closed_ || in_poll_) return;
+    clock_offset_ += ms;
+    tick();
 }
 
 void Server::timeout_conn(Conn& c) {

@@ -180,6 +180,8 @@ public:
     // Serve an already connected socket (non-blocking is set here). False (fd closed) if
     // it cannot be registered. Used with options.listen = false (fuzzing, tests).
     bool adopt(int fd, const sockaddr* peer, socklen_t peer_len);
+    // Tests and fuzzing: let `ms` more pass on the server's clock, then run the timeout sweep.
+    void advance_clock(uint64_t ms);
 
     // Answer the request in flight on `id`. headers==nullptr with default_json: the
     // default `content-length` + `content-type: application/json`. On BadResponse nothing
@@ -255,6 +257,8 @@ private:
     bool draining_ = false;
     TrustedHosts trusted_;
     uint64_t now_ = 0;  // monotonic milliseconds (coarse clock), refreshed by each poll()
+    uint64_t clock_offset_ = 0;  // advance_clock()
+    uint64_t clock() const;
     DateCache date_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::vector<std::unique_ptr<Conn>> conns_;
