@@ -168,6 +168,8 @@ def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> A
         **openapi_fields,
         sync_endpoints=getattr(app, "sync_endpoints", "threadpool"),
         gzip=_gzip_ir(app),
+        strict_content_type=bool(getattr(app, "strict_content_type", True)),
+        max_body_size=getattr(app, "max_body_size", None),
     )
 
 

@@ -232,6 +232,10 @@ class AppIR:
     sync_endpoints: str = "threadpool"
     # GZipMiddleware, when added: its settings (None: no compression)
     gzip: GzipIR | None = None
+    # FastAPI(strict_content_type=...): only a JSON content-type makes a body JSON
+    strict_content_type: bool = True
+    # FastAPI(max_body_size=...): the app's request body limit in bytes (None: none)
+    max_body_size: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(

@@ -91,7 +91,7 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class")
+                 "stream_item_adapter", "response_class", "strict_content_type")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -150,6 +150,7 @@ class RoutePlan:
         self.body_embedded = route.body_embedded
         self.decoder: CompiledDecoder | None = None
         self.decoder_defaults: dict[str, Any] = {}
+        self.strict_content_type = True  # the app's setting, from the AppIR (Executor sets it)
 
     def bind_decoder(self, decoder: CompiledDecoder | None) -> None:
         """Use a compiled decoder for this route's path and query parameters, when the
@@ -183,7 +184,7 @@ class RoutePlan:
         body = MISSING
         if self.body_plans:
             # a JSON error stops everything, as in FastAPI
-            body = read_body(request.body, request.headers, getattr(self.app, "strict_content_type", True))
+            body = read_body(request.body, request.headers, self.strict_content_type)
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
@@ -243,6 +244,7 @@ class Executor:
             )
             response.compiled_encoder = (compiled_encoders or {}).get(route.index)
             plan = RoutePlan(route, live, response, app)
+            plan.strict_content_type = ir.strict_content_type
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)
         self._plans = tuple(plans)
@@ -251,8 +253,8 @@ class Executor:
         # AstraAPI(sync_endpoints="inline"): `def` endpoints run on the event loop, without the
         # thread pool hop (faster; a blocking endpoint then blocks its worker).
         self.inline_sync = ir.sync_endpoints == "inline"
-        self.strict_content_type = bool(getattr(app, "strict_content_type", True))
-        self.max_body_size: int | None = getattr(app, "max_body_size", None)
+        self.strict_content_type = ir.strict_content_type
+        self.max_body_size: int | None = ir.max_body_size
 
     # ------------------------------------------------------------------ the handler contract
 
