@@ -70,6 +70,18 @@ std::string_view trim_ows(std::string_view s) {
     return s;
 }
 
+// A Connection header value that lists the "close" option (comma-separated, any case).
+bool lists_close(std::string_view value) {
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string_view::npos) comma = value.size();
+        if (iequals(trim_ows(value.substr(start, comma - start)), "close")) return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
 // uvicorn's HEADER_RE: b'[\x00-\x1f\x7f()<>@,;:\[\]={} \t\\"]'
 bool bad_name_char(unsigned char c) {
     if (c <= 0x1f || c == 0x7f) return true;
@@ -1030,13 +1042,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
                 framing = kChunked;
             } else if (lname == "connection") {
                 has_connection = true;
-                size_t start = 0;
-                while (start <= value.size()) {
-                    size_t comma = value.find(',', start);
-                    if (comma == std::string_view::npos) comma = value.size();
-                    if (iequals(trim_ows(value.substr(start, comma - start)), "close")) conn_close = true;
-                    start = comma + 1;
-                }
+                if (lists_close(value)) conn_close = true;
             }
             c.out.append(": ", 2);
             c.out.append(h.value, h.value_len);
@@ -1454,13 +1460,7 @@ RespondResult Server::start_stream(ConnId id, int status, const ResponseHeader* 
             has_length = false;
         } else if (lname == "connection") {
             has_connection = true;
-            size_t start = 0;
-            while (start <= value.size()) {
-                size_t comma = value.find(',', start);
-                if (comma == std::string_view::npos) comma = value.size();
-                if (iequals(trim_ows(value.substr(start, comma - start)), "close")) conn_close = true;
-                start = comma + 1;
-            }
+            if (lists_close(value)) conn_close = true;
         }
         c.out.append(": ", 2);
         c.out.append(h.value, h.value_len);
