@@ -9,8 +9,9 @@ from typing import Any
 
 from astraapi.datastructures import State
 from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from astraapi.openapi.offline import asset_response, redoc_asset_urls, swagger_asset_urls
 from astraapi.requests import Request
-from astraapi.responses import HTMLResponse, JSONResponse
+from astraapi.responses import HTMLResponse, JSONResponse, Response
 from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
 
 
@@ -56,6 +57,7 @@ class AstraAPI:
         middleware: Sequence[Any] | None = None,
         strict_content_type: bool = True,
         max_body_size: int | None = None,
+        docs_offline: bool = False,
     ) -> None:
         if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
                                           or max_body_size < 0):
@@ -89,6 +91,15 @@ class AstraAPI:
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
         self.swagger_ui_init_oauth = swagger_ui_init_oauth
         self.swagger_ui_parameters = swagger_ui_parameters
+        # An AstraAPI option: /docs loads Swagger UI from this app (package swagger-ui-bundle), not a CDN.
+        self.docs_offline = docs_offline
+        if docs_offline and openapi_url:
+            from astraapi.openapi.offline import asset_directory
+
+            # A missing package is reported here, at declaration, not on the first page load.
+            for page, url in (("swagger_ui", docs_url), ("redoc", redoc_url)):
+                if url:
+                    asset_directory(page)
         self.servers = servers or []
         self.separate_input_output_schemas = separate_input_output_schemas
         self.openapi_external_docs = openapi_external_docs
@@ -164,20 +175,33 @@ class AstraAPI:
             add(self.openapi_url, openapi)
         if self.openapi_url and self.docs_url:
 
+            assets_path = self.docs_url.rstrip("/") + "/assets"
+
             async def swagger_ui_html(req: Request) -> HTMLResponse:
                 root_path = self.root_path.rstrip("/")
                 oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
                 if oauth2_redirect_url:
                     oauth2_redirect_url = root_path + oauth2_redirect_url
+                assets: dict[str, str] = {}
+                if self.docs_offline:
+                    urls = swagger_asset_urls(root_path + assets_path)
+                    assets = {"swagger_js_url": urls.js, "swagger_css_url": urls.css, "swagger_favicon_url": urls.favicon}
                 return get_swagger_ui_html(
                     openapi_url=root_path + (self.openapi_url or ""),
                     title=f"{self.title} - Swagger UI",
                     oauth2_redirect_url=oauth2_redirect_url,
                     init_oauth=self.swagger_ui_init_oauth,
                     swagger_ui_parameters=self.swagger_ui_parameters,
+                    **assets,
                 )
 
             add(self.docs_url, swagger_ui_html)
+            if self.docs_offline:
+
+                async def swagger_ui_asset(asset_name: str) -> Response:
+                    return asset_response("swagger_ui", asset_name)
+
+                add(assets_path + "/{asset_name}", swagger_ui_asset)
             if self.swagger_ui_oauth2_redirect_url:
 
                 async def swagger_ui_redirect(req: Request) -> HTMLResponse:
@@ -186,11 +210,24 @@ class AstraAPI:
                 add(self.swagger_ui_oauth2_redirect_url, swagger_ui_redirect)
         if self.openapi_url and self.redoc_url:
 
+            redoc_assets_path = self.redoc_url.rstrip("/") + "/assets"
+
             async def redoc_html(req: Request) -> HTMLResponse:
                 root_path = self.root_path.rstrip("/")
-                return get_redoc_html(openapi_url=root_path + (self.openapi_url or ""), title=f"{self.title} - ReDoc")
+                offline: dict[str, Any] = {}
+                if self.docs_offline:
+                    urls = redoc_asset_urls(root_path + redoc_assets_path)
+                    offline = {"redoc_js_url": urls.js, "redoc_favicon_url": urls.favicon, "with_google_fonts": False}
+                return get_redoc_html(openapi_url=root_path + (self.openapi_url or ""), title=f"{self.title} - ReDoc",
+                                      **offline)
 
             add(self.redoc_url, redoc_html)
+            if self.docs_offline:
+
+                async def redoc_asset(asset_name: str) -> Response:
+                    return asset_response("redoc", asset_name)
+
+                add(redoc_assets_path + "/{asset_name}", redoc_asset)
 
     @property
     def routes(self) -> list[APIRoute]:

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+bash scripts/test-deps.sh
 set +e
 .venv/bin/python -m pytest tests "$@"
 status=$?
