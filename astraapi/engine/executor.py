@@ -6,8 +6,9 @@ objects introspection keeps for the same route index (endpoint, TypeAdapters). P
 request, `handle` validates every parameter, collecting all errors, then calls the
 endpoint:
 
-- `async def` endpoints run as a task on the running loop (started eagerly on Python
-  3.12+, so one that finishes without suspending is answered inline);
+- `async def` endpoints whose code cannot suspend run inline (engine/inline.py); the
+  others run as a task on the running loop (started eagerly on Python 3.12+, so one that
+  finishes without suspending is answered inline);
 - `def` endpoints run in a thread pool, as FastAPI runs them.
 
 It returns a response tuple, or None when the answer will come through
@@ -40,6 +41,7 @@ from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.handlers import ExceptionDispatcher
+from astraapi.engine.inline import continue_in_task, never_suspends
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
@@ -91,13 +93,15 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class", "strict_content_type")
+                 "stream_item_adapter", "response_class", "strict_content_type", "inline_async")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
         self.app = app
         self.endpoint = live.route.endpoint
         self.is_async = route.is_async
+        # Its first step is its whole run: no task needed (engine/inline.py).
+        self.inline_async = self.is_async and never_suspends(self.endpoint)
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
         self.endpoint_ctx = dict(response.endpoint_ctx, path=f"{'/'.join(route.methods)} {route.path}")
@@ -449,7 +453,20 @@ class Executor:
     def _start_async(self, plan: RoutePlan, values: dict[str, Any], request: Any) -> ResponseTuple | None:
         loop = asyncio.get_running_loop()
         coro = self._run_async(plan, values)
-        if EAGER_TASKS:
+        if plan.inline_async:
+            context = contextvars.copy_context()
+            try:
+                pending = context.run(coro.send, None)
+            except StopIteration as stop:
+                result = stop.value
+                if isinstance(result, Stream):
+                    _start_stream(request, result, plan)
+                    return None
+                return _sent_now(result, plan)
+            except asyncio.CancelledError as error:  # what a task would report for it
+                return internal_error(f"{plan.label} was cancelled before it answered", error)
+            task = continue_in_task(loop, coro, pending, context)  # a safeguard: it suspended after all
+        elif EAGER_TASKS:
             task = _eager_task(loop, coro)
             if task.done():
                 result = _task_result(task, plan)

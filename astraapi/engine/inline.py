@@ -1,0 +1,79 @@
+"""Running an `async def` endpoint that cannot suspend without a task.
+
+A FastAPI app serves each request in a task. A coroutine whose code has no suspension point
+(no `await`, `async with`, `async for`, `yield`) finishes in its first step, so AstraAPI runs
+that step inline, in a copy of the context as a task would (so context variables set by the
+endpoint do not leak into later requests), and answers at once: no task object, no trip
+through the event loop. Every other coroutine gets a task (eager on Python 3.12+).
+
+The one thing that differs: inside such an endpoint `asyncio.current_task()` is None. Code that
+needs a task (asyncio.timeout, anyio, httpx's async client) has to `await` something, so its
+endpoint is never run inline.
+
+Should a first step suspend all the same (the analysis is a check of the bytecode, so this
+is a safeguard), `continue_in_task` hands the started coroutine to a task without losing the
+future it is waiting on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dis
+import inspect
+import types
+from collections.abc import Coroutine, Generator
+from typing import Any
+
+# Opcodes that can give control back to the event loop (Python 3.11 to 3.13 spellings).
+_SUSPENDING = frozenset(
+    name for name in ("GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH", "END_ASYNC_FOR",
+                      "YIELD_VALUE", "SEND", "ASYNC_GEN_WRAP", "CLEANUP_THROW")
+    if name in dis.opmap
+)
+
+
+def _code_can_suspend(code: types.CodeType) -> bool:
+    if any(instruction.opname in _SUSPENDING for instruction in dis.get_instructions(code)):
+        return True
+    # Nested code (comprehensions, inner functions) counts too: conservative, never wrong.
+    return any(isinstance(const, types.CodeType) and _code_can_suspend(const) for const in code.co_consts)
+
+
+def never_suspends(endpoint: Any) -> bool:
+    """True when `endpoint` is a plain `async def` function whose body has no suspension point.
+
+    A decorated endpoint is judged by the wrapper's own code, the code that runs (a wrapper that
+    awaits the function it wraps can suspend)."""
+    if not isinstance(endpoint, types.FunctionType) or not inspect.iscoroutinefunction(endpoint):
+        return False
+    return not _code_can_suspend(endpoint.__code__)
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
+    """Drive `coro`, already started and waiting on `pending`, to its end inside a task."""
+    while True:
+        try:
+            value = yield pending
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # cancellation and the like go on to the coroutine
+            try:
+                pending = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                pending = coro.send(value)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _continued(coro: Coroutine[Any, Any, Any], pending: Any) -> Any:
+    return await _resume(coro, pending)
+
+
+def continue_in_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], pending: Any,
+                     context: Any) -> asyncio.Task[Any]:
+    return loop.create_task(_continued(coro, pending), context=context)
