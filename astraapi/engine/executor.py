@@ -51,12 +51,17 @@ from astraapi.engine.responses import (
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
-from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
+from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError, StarletteHTTPException
 from astraapi.requests import Request
 from astraapi.responses import Response
 from astraapi.routing import Default
 
 EAGER_TASKS = sys.version_info >= (3, 12)
+
+# The route indexes the server hands over for requests no route answers, when `route_unmatched` is
+# on (the app has an exception handler for the router's 404 or 405): see Executor.routes_unmatched.
+NOT_FOUND_ROUTE = 0xFFFFFFFF
+METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 
@@ -255,11 +260,24 @@ class Executor:
         self.inline_sync = ir.sync_endpoints == "inline"
         self.strict_content_type = ir.strict_content_type
         self.max_body_size: int | None = ir.max_body_size
+        # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
+        # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
+        # without, it answers them natively with the default handler's bytes.
+        self.routes_unmatched = any(
+            self.dispatcher.lookup(StarletteHTTPException(code)) is not self.dispatcher._http_default
+            for code in (404, 405))
 
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
-        plan = self._plans[route_index]
+        try:
+            plan = self._plans[route_index]
+        except IndexError:
+            if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
+                raise
+            task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))
+            task.add_done_callback(_report_unmatched_crash)
+            return None
         if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
@@ -375,6 +393,32 @@ class Executor:
             if not sent:
                 on_send()
                 _send(native, INTERNAL_SERVER_ERROR, plan)
+
+    async def _run_unmatched(self, native: Any, route_index: int, path_params: tuple[str, ...]) -> None:
+        """The router's 404, or its 405 (path_params: the allow value), through the app's exception
+        handlers, as Starlette's router raises them."""
+        if route_index == METHOD_NOT_ALLOWED_ROUTE:
+            error = StarletteHTTPException(405, headers={"Allow": path_params[0]})
+        else:
+            error = StarletteHTTPException(404)
+        router = getattr(self.app, "router", None)
+        request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
+        label = f"{native.method} {native.path}"
+        response, background = await self.dispatcher.outcome(error, request, label)
+        if self._over_declared_limit(native):
+            if isinstance(response, Stream):
+                await _close_stream(response)
+            response, background = CONTENT_TOO_LARGE, None
+        if isinstance(response, Stream):
+            await send_streamed(native, response.response, label)
+        else:
+            status, headers, body = response
+            native.respond(status, headers, body)
+        if background is not None:
+            try:
+                await background()
+            except Exception as bg_error:
+                error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
 
     def _over_declared_limit(self, native: Any) -> bool:
         return self.max_body_size is not None and _declared_length(native) > self.max_body_size
@@ -606,6 +650,11 @@ def _start_background(background: Any, plan: RoutePlan) -> None:
 def _report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
+
+
+def _report_unmatched_crash(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error_logger.error("Unexpected error while answering an unmatched request", exc_info=task.exception())
 
 
 def _send(native: Any, response: ResponseTuple, plan: RoutePlan) -> None:

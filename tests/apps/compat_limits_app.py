@@ -1,0 +1,57 @@
+"""max_body_size on the app, a router, an include and a path operation, for the example-app set."""
+
+from astraapi import APIRouter, FastAPI
+
+app = FastAPI(max_body_size=64)
+small = APIRouter(max_body_size=16)
+big = APIRouter()
+
+
+@app.post("/app")
+async def app_limit(payload: dict):
+    return payload
+
+
+@app.post("/route", max_body_size=8)
+async def route_limit(payload: dict):
+    return payload
+
+
+@app.post("/route-bigger", max_body_size=128)
+async def route_bigger(payload: dict):
+    return payload
+
+
+@small.post("/router")
+async def router_limit(payload: dict):
+    return payload
+
+
+@big.post("/include")
+async def include_limit(payload: dict):
+    return payload
+
+
+@app.get("/nobody")
+def no_body():
+    return {"ok": True}
+
+
+app.include_router(small, prefix="/small")
+app.include_router(big, prefix="/big", max_body_size=4)
+
+PAYLOAD_10 = {"json": {"a": "1234"}}  # {"a":"1234"} is 12 bytes
+PAYLOAD_100 = {"json": {"a": "x" * 90}}
+
+REQUESTS = [
+    ("POST", "/app", PAYLOAD_10),
+    ("POST", "/app", PAYLOAD_100),
+    ("POST", "/route", PAYLOAD_10),
+    ("POST", "/route", {"json": {}}),
+    ("POST", "/route-bigger", PAYLOAD_100),
+    ("POST", "/small/router", PAYLOAD_10),
+    ("POST", "/small/router", {"json": {"a": "x" * 20}}),
+    ("POST", "/big/include", PAYLOAD_10),
+    ("GET", "/nobody", {"content": b"x" * 100}),
+    ("GET", "/openapi.json", {}),
+]

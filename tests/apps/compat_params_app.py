@@ -1,0 +1,105 @@
+"""Parameter models (query / header / cookie groups) and Ellipsis as "required", for the example-app set
+(tests/compat/test_example_apps.py)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from astraapi import Body, Cookie, FastAPI, Header, Path, Query
+
+app = FastAPI()
+
+
+class FilterParams(BaseModel):
+    limit: int = Field(100, gt=0, le=100)
+    offset: int = Field(0, ge=0)
+    order_by: Literal["created_at", "updated_at"] = "created_at"
+    tags: list[str] = []
+
+
+class StrictFilter(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    q: str | None = None
+    page: int = 1
+
+
+class CommonHeaders(BaseModel):
+    host: str
+    save_data: bool
+    if_modified_since: str | None = None
+    traceparent: str | None = None
+    x_tag: list[str] = []
+
+
+class Cookies(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    session_id: str
+    fatebook_tracker: str | None = None
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+@app.get("/items/")
+async def read_items(filter_query: Annotated[FilterParams, Query()]):
+    return filter_query
+
+
+@app.get("/strict/")
+async def read_strict(filter_query: Annotated[StrictFilter, Query()]):
+    return filter_query
+
+
+@app.get("/headers/")
+async def read_headers(headers: Annotated[CommonHeaders, Header()]):
+    return headers
+
+
+@app.get("/cookies/")
+async def read_cookies(cookies: Annotated[Cookies, Cookie()]):
+    return cookies
+
+
+@app.get("/required/{item_id}")
+async def read_required(
+    item_id: Annotated[int, Path(...)],
+    q: Annotated[str, Query()] = ...,
+    n: int = Query(default=...),
+    token: str = Header(...),
+    session: str = Cookie(...),
+):
+    return {"item_id": item_id, "q": q, "n": n, "token": token, "session": session}
+
+
+@app.post("/body/")
+async def create(item: Item = Body(...), note: Annotated[str, Body()] = ...):
+    return {"item": item, "note": note}
+
+
+REQUESTS = [
+    ("GET", "/items/", {}),
+    ("GET", "/items/?limit=5&offset=2&order_by=updated_at&tags=a&tags=b", {}),
+    ("GET", "/items/?limit=0&order_by=x&offset=-1", {}),
+    ("GET", "/items/?unknown=1&limit=3", {}),
+    ("GET", "/strict/?q=x&page=2", {}),
+    ("GET", "/strict/?q=x&tool=plumbus", {}),
+    ("GET", "/strict/", {}),
+    ("GET", "/headers/", {"headers": {"save-data": "true", "if-modified-since": "now", "x-tag": "a"}}),
+    ("GET", "/headers/", {"headers": {"save_data": "true"}}),
+    ("GET", "/headers/", {}),
+    ("GET", "/headers/", {"headers": {"save-data": "maybe", "traceparent": "t"}}),
+    ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
+    ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
+    ("GET", "/cookies/", {}),
+    ("GET", "/required/3?q=a&n=2", {"headers": {"token": "t"}, "cookies": {"session": "s"}}),
+    ("GET", "/required/3", {}),
+    ("GET", "/required/x?n=y", {}),
+    ("POST", "/body/", {"json": {"item": {"name": "a", "price": 1.5}, "note": "n"}}),
+    ("POST", "/body/", {"json": {"item": {"name": "a"}}}),
+    ("POST", "/body/", {}),
+    ("GET", "/openapi.json", {}),
+]
