@@ -72,6 +72,29 @@ class ParamAnalysis:
     field_info: FieldInfo | None  # merged pydantic FieldInfo; None for a Request parameter
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
     reads_file_bytes: bool = False  # a File() parameter typed bytes (or a list of bytes): the upload's content
+    group: ParamGroup | None = None  # a parameter model (Query/Header/Cookie typed with a pydantic model)
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupField:
+    """One field of a parameter model: where its value is read, as FastAPI reads it."""
+
+    name: str
+    aliases: tuple[tuple[str, str], ...]  # (key in the validated dict, key in the request), preferred first
+    is_sequence: bool  # every occurrence (query, header), not one
+    field_info: FieldInfo
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamGroup:
+    """A parameter model: its fields are read from one location into a dict (plus the request's other
+    keys there, for the model's `extra` policy) that the model validates as a whole."""
+
+    model: type[BaseModel]
+    optional: bool  # declared `Model | None`: absent unless one of its keys (or, for extra allow/forbid, any) is there
+    fields: tuple[GroupField, ...]
+    extra_policy: bool  # model_config extra is "allow" or "forbid"
+    loc_by_alias: bool
 
 
 SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
@@ -968,6 +991,14 @@ class _Analyzer:
                 return None
             alias = validation_alias
 
+        group: ParamGroup | None = None
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+            model = _param_model_type(type_annotation)
+            if model is not None:
+                group = _param_group(name, model, model is not type_annotation, location, marker, problems)
+                if group is None:
+                    return None
+
         is_sequence = False
         is_form = isinstance(marker, params.Form)
         if is_form:
@@ -980,7 +1011,7 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and _is_complex(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
             if location != "cookie" and _is_scalar_sequence(type_annotation):
                 is_sequence = True
             else:
@@ -1009,12 +1040,67 @@ class _Analyzer:
             is_sequence=is_sequence,
             is_form=is_form,
             media_type=marker.media_type if isinstance(marker, params.Body) else None,
+            fields=() if group is None else tuple(_group_field_ir(f, location, group.optional and not required)
+                                                  for f in group.fields),
         )
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
-                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation))
+                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
+                             group=group)
 
 
 _VAR_PARAM: Any = object()
+
+
+def _param_model_type(annotation: Any) -> type[BaseModel] | None:
+    """The model of a parameter model declaration: `Model` or `Model | None` (FastAPI's rule)."""
+    if get_origin(annotation) in _UNION_ORIGINS:
+        args = get_args(annotation)
+        if len(args) == 2 and type(None) in args:
+            annotation = next(arg for arg in args if arg is not type(None))
+    return annotation if _lenient_issubclass(annotation, BaseModel) else None
+
+
+def _param_group(name: str, model: type[BaseModel], optional: bool, location: str, marker: Any,
+                 problems: Any) -> ParamGroup | None:
+    config = model.model_config
+    default_convert = getattr(marker, "convert_underscores", True)
+    by_name = config.get("validate_by_name", config.get("populate_by_name", False))
+    fields = []
+    for field_name, info in model.model_fields.items():
+        validation_alias = info.validation_alias
+        if validation_alias is not None and not isinstance(validation_alias, str):
+            problems.add(f"parameter {name!r}: field {field_name!r} of {model.__name__} uses AliasChoices/AliasPath, "
+                         "not supported in parameter models yet")
+            return None
+        alias = validation_alias or info.alias or field_name
+        convert = location == "header" and getattr(info, "convert_underscores", default_convert)
+        request_key = alias.replace("_", "-") if convert and alias == field_name else alias
+        aliases = [(alias, request_key)]
+        if config.get("validate_by_alias") is False or by_name:
+            request_name = field_name.replace("_", "-") if convert else field_name
+            if config.get("validate_by_alias") is False:
+                aliases = [(field_name, request_name)]
+            elif field_name not in [a for a, _ in aliases]:
+                aliases.append((field_name, request_name))
+        fields.append(GroupField(field_name, tuple(aliases), _is_sequence(info.annotation), info))
+    return ParamGroup(model=model, optional=optional, fields=tuple(fields),
+                      extra_policy=config.get("extra") in ("allow", "forbid"),
+                      loc_by_alias=config.get("loc_by_alias", True))
+
+
+def _group_field_ir(group_field: GroupField, location: str, optional: bool) -> ParamIR:
+    info = group_field.field_info
+    required = info.is_required()
+    return ParamIR(
+        name=group_field.name,
+        alias=group_field.aliases[0][1],
+        location=location,
+        type=_TypeMapper().ref(info.annotation),
+        required=required and not optional,
+        default_json=None if required or info.default_factory is not None else _json_or_none(info.default),
+        constraints=_constraints(info),
+        is_sequence=group_field.is_sequence,
+    )
 
 
 def _non_none_args(annotation: Any) -> list[Any]:

@@ -105,6 +105,10 @@ class ParamIR:
     # body parameters: Form() fields come from an application/x-www-form-urlencoded body
     is_form: bool = False
     media_type: str | None = None  # body parameters: the marker's media type
+    # A parameter model (`Annotated[Model, Query()]`, Header(), Cookie()): one entry per model field,
+    # `alias` the key read from the request, `name` the field's name; the model validates them together.
+    # Left out of the dump when empty, so IRs without parameter models keep their hash.
+    fields: tuple[ParamIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,8 @@ class AppIR:
 
 def _to_plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)}
     if isinstance(value, (tuple, list)):
         return [_to_plain(item) for item in value]
     return value
@@ -315,7 +320,8 @@ _NESTED.update(
         FieldIR: {"type": _one(TypeRef)},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings},
-        ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs,
+                  "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},
         DependencyIR: {
             "params": _many(ParamIR),

@@ -308,6 +308,10 @@ def _document_parameter(plan: RouteOpenAPI, param: Any, body_params: list[tuple[
     marker = _marker(param)
     if marker is not None and not getattr(marker, "include_in_schema", True):
         return
+    if param.group is not None:  # a parameter model: one operation parameter per field, as FastAPI expands it
+        for index, group_field in enumerate(param.group.fields):
+            plan.param_fields[(id(param), index)] = param_field(group_field.aliases[0][0], group_field.field_info)
+        return
     plan.param_fields[id(param)] = param_field(param.ir.alias, param.field_info)
 
 
@@ -372,6 +376,10 @@ def _documented_param(plan: RouteOpenAPI, param: Any) -> Any:
     example, openapi_examples = _examples(marker)
     info = param.field_info
     field = plan.param_fields.get(id(param))
+    if param.group is not None:
+        param_ir = dataclasses.replace(param_ir, fields=tuple(
+            _documented_group_field(plan, field_ir, group_field, plan.param_fields.get((id(param), index)))
+            for index, (field_ir, group_field) in enumerate(zip(param_ir.fields, param.group.fields))))
     return dataclasses.replace(
         param_ir,
         schema_json=None if field is None else plan.schemas[field],
@@ -380,6 +388,23 @@ def _documented_param(plan: RouteOpenAPI, param: Any) -> Any:
         example_json=example,
         openapi_examples_json=openapi_examples,
         include_in_schema=bool(getattr(marker, "include_in_schema", True)),
+    )
+
+
+def _documented_group_field(plan: RouteOpenAPI, field_ir: Any, group_field: Any, field: Any) -> Any:
+    info = group_field.field_info
+    openapi_examples = getattr(info, "openapi_examples", None)
+    example = getattr(info, "example", PydanticUndefined)
+    from astraapi.encoders import jsonable_encoder
+
+    return dataclasses.replace(
+        field_ir,
+        schema_json=None if field is None else plan.schemas[field],
+        description=info.description or None,
+        deprecated=bool(getattr(info, "deprecated", None)),
+        example_json=None if example is PydanticUndefined or openapi_examples
+        else dumps_fragment(jsonable_encoder(example)),
+        openapi_examples_json=dumps_fragment(jsonable_encoder(openapi_examples)) if openapi_examples else None,
     )
 
 

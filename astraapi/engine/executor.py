@@ -145,7 +145,8 @@ class RoutePlan:
                 body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
                 body_aliases.append(param.alias)
             else:
-                plan = ParamPlan(param, current.adapter, current.field_info, (param.location, param.alias))
+                plan = ParamPlan(param, current.adapter, current.field_info, (param.location, param.alias),
+                                 current.group)
                 input_plans.append((_LOCATION_ORDER[param.location], plan))
         self.path_plans = tuple(path_plans)
         # FastAPI validates path, then query, header, cookie, then body parameters.

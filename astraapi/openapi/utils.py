@@ -173,10 +173,12 @@ def operation_parameters(route: RouteIR, flat_params: Sequence[ParamIR] | None =
     if flat_params is None:
         flat_params = flat_dependency_data(route)[0]
     parameters = [
-        parameter_object(param)
+        parameter_object(entry)
         for location in _PARAMETER_LOCATIONS
         for param in flat_params
-        if param.location == location and param.include_in_schema and param.schema_json is not None
+        if param.location == location and param.include_in_schema
+        for entry in (param.fields or (param,))  # a parameter model: each of its fields
+        if entry.schema_json is not None
     ]
     unique = {(p["in"], p["name"]): p for p in parameters}
     unique.update({(p["in"], p["name"]): p for p in parameters if p.get("required")})

@@ -64,19 +64,37 @@ async def read_cookies(cookies: Annotated[Cookies, Cookie()]):
     return cookies
 
 
+class Aliased(BaseModel):
+    model_config = {"populate_by_name": True}
+
+    user_agent: str = Field(alias="x-agent")
+    x_trace_id: int = 0
+
+
+@app.get("/optional/")
+async def read_optional(filters: Annotated[StrictFilter | None, Query()] = None):
+    return {"filters": filters}
+
+
+@app.get("/raw-headers/")
+async def read_raw_headers(headers: Annotated[Aliased, Header(convert_underscores=False)]):
+    return headers
+
+
 @app.get("/required/{item_id}")
 async def read_required(
     item_id: Annotated[int, Path(...)],
-    q: Annotated[str, Query()] = ...,
+    q: Annotated[str, Query(...)],
     n: int = Query(default=...),
+    plain: str = ...,
     token: str = Header(...),
     session: str = Cookie(...),
 ):
-    return {"item_id": item_id, "q": q, "n": n, "token": token, "session": session}
+    return {"item_id": item_id, "q": q, "n": n, "plain": plain, "token": token, "session": session}
 
 
 @app.post("/body/")
-async def create(item: Item = Body(...), note: Annotated[str, Body()] = ...):
+async def create(item: Item = Body(...), note: str = Body(default=...)):
     return {"item": item, "note": note}
 
 
@@ -92,10 +110,17 @@ REQUESTS = [
     ("GET", "/headers/", {"headers": {"save_data": "true"}}),
     ("GET", "/headers/", {}),
     ("GET", "/headers/", {"headers": {"save-data": "maybe", "traceparent": "t"}}),
+    ("GET", "/optional/", {}),
+    ("GET", "/optional/?page=3", {}),
+    ("GET", "/optional/?other=3", {}),
+    ("GET", "/optional/?page=x", {}),
+    ("GET", "/raw-headers/", {"headers": {"x-agent": "a", "x_trace_id": "5"}}),
+    ("GET", "/raw-headers/", {"headers": {"user_agent": "a", "x-trace-id": "5"}}),
+    ("GET", "/raw-headers/", {"headers": {"x_trace_id": "z"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
     ("GET", "/cookies/", {}),
-    ("GET", "/required/3?q=a&n=2", {"headers": {"token": "t"}, "cookies": {"session": "s"}}),
+    ("GET", "/required/3?q=a&n=2&plain=p", {"headers": {"token": "t"}, "cookies": {"session": "s"}}),
     ("GET", "/required/3", {}),
     ("GET", "/required/x?n=y", {}),
     ("POST", "/body/", {"json": {"item": {"name": "a", "price": 1.5}, "note": "n"}}),
