@@ -11,7 +11,14 @@ from astraapi.datastructures import State
 from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse
-from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
+from astraapi.routing import (
+    APIRoute,
+    APIRouter,
+    DecoratedCallable,
+    Default,
+    declaration_site,
+    validate_max_body_size,
+)
 
 
 class AstraAPI:
@@ -57,9 +64,7 @@ class AstraAPI:
         strict_content_type: bool = True,
         max_body_size: int | None = None,
     ) -> None:
-        if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
-                                          or max_body_size < 0):
-            raise ValueError("max_body_size must be a non-negative integer or None")
+        validate_max_body_size(max_body_size)
         # A body without content-type is parsed as JSON only with strict_content_type=False.
         self.strict_content_type = strict_content_type
         # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.
@@ -258,11 +263,13 @@ class AstraAPI:
         deprecated: bool | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
                                    generate_unique_id_function=generate_unique_id_function,
-                                   dependencies=dependencies)
+                                   dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size)
 
     # ------------------------------------------------------------------ exception handlers, events
 

@@ -86,6 +86,11 @@ class APIRoute:
     # Depends()/Security() markers whose values are discarded: app, router, include and
     # path-operation `dependencies=[...]`, outermost first.
     dependencies: tuple[Any, ...] = ()
+    # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
+    callbacks: tuple[Any, ...] = ()
+    # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
+    # None: the app's `max_body_size` applies.
+    max_body_size: int | None = None
 
     @property
     def path_format(self) -> str:
@@ -179,7 +184,10 @@ class APIRouter:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
@@ -194,6 +202,8 @@ class APIRouter:
         self.deprecated = deprecated
         self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[APIRoute] = []
+        self.callbacks: list[Any] = list(callbacks or [])
+        self.max_body_size = max_body_size
         self.dependencies: list[Any] = list(dependencies or [])
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
@@ -227,8 +237,11 @@ class APIRouter:
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Any = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
         decl_file, decl_line = _site or declaration_site()
         if response_class is Default:
             response_class = self.default_response_class
@@ -263,6 +276,8 @@ class APIRouter:
                 if generate_unique_id_function is not Default
                 else self.generate_unique_id_function,
                 dependencies=(*self.dependencies, *(dependencies or ())),
+                callbacks=(*self.callbacks, *(callbacks or ())),
+                max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
             )
         )
 
@@ -312,12 +327,18 @@ class APIRouter:
         deprecated: bool | None = None,
         generate_unique_id_function: Any = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
+        # FastAPI's include context: the included router's limit, else the include's, else this router's.
+        include_limit = _first_limit(router.max_body_size, max_body_size, self.max_body_size)
+        extra_callbacks = (*self.callbacks, *(callbacks or ()))
         extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for route in router.routes:
@@ -339,6 +360,8 @@ class APIRouter:
                         self.generate_unique_id_function,
                     ),
                     dependencies=(*extra_dependencies, *route.dependencies),
+                    callbacks=(*extra_callbacks, *route.callbacks),
+                    max_body_size=_first_limit(route.max_body_size, include_limit),
                 )
             )
         self.on_startup.extend(router.on_startup)
@@ -390,6 +413,16 @@ class APIRouter:
         context, self._running = self._running, None
         if context is not None:
             await context.__aexit__(None, None, None)
+
+
+def validate_max_body_size(max_body_size: int | None) -> None:
+    if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
+                                      or max_body_size < 0):
+        raise ValueError("max_body_size must be a non-negative integer or None")
+
+
+def _first_limit(*limits: int | None) -> int | None:
+    return next((limit for limit in limits if limit is not None), None)
 
 
 def _first_given(*choices: Any) -> Any:

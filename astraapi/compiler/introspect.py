@@ -751,6 +751,7 @@ class _Analyzer:
             body_embedded=body_embedded,
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
+            max_body_size=route.max_body_size,
         )
         return RouteAnalysis(
             route=route,

@@ -204,6 +204,11 @@ class RouteIR:
     enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
     dependencies: tuple[DependencyIR, ...] = ()  # the dependency tree (see DependencyIR)
     body_is_form: bool = False  # some body parameter in the tree is a Form(): the body is form-parsed
+    # The route's own request body limit (max_body_size= on the route, its router or its include); None:
+    # the app's. Left out of the dump when None.
+    max_body_size: int | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    # OpenAPI `callbacks=`: the callback routes, documented under the operation, never served.
+    callbacks: tuple[RouteIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -340,6 +345,7 @@ _NESTED.update(
             "responses": _many(ResponseIR),
             "enum_tags": _strings,
             "dependencies": _many(DependencyIR),
+            "callbacks": lambda items: tuple(_from_plain(RouteIR, item) for item in items),
         },
         GzipIR: {"exclude_content_types": _strings},
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),

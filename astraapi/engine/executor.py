@@ -96,7 +96,7 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class", "strict_content_type")
+                 "stream_item_adapter", "response_class", "strict_content_type", "max_body_size")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -251,6 +251,8 @@ class Executor:
             response.compiled_encoder = (compiled_encoders or {}).get(route.index)
             plan = RoutePlan(route, live, response, app)
             plan.strict_content_type = ir.strict_content_type
+            # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
+            plan.max_body_size = route.max_body_size if route.max_body_size is not None else ir.max_body_size
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)
         self._plans = tuple(plans)
@@ -279,7 +281,7 @@ class Executor:
             task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))
             task.add_done_callback(_report_unmatched_crash)
             return None
-        if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
+        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
@@ -340,7 +342,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if self._over_declared_limit(native):
+                if _over_declared_limit(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await _close_stream(response)
@@ -363,7 +365,7 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if self._over_declared_limit(native):
+            if _over_declared_limit(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await _close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -406,7 +408,7 @@ class Executor:
         request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
         label = f"{native.method} {native.path}"
         response, background = await self.dispatcher.outcome(error, request, label)
-        if self._over_declared_limit(native):
+        if _over_declared_limit(native, self.max_body_size):
             if isinstance(response, Stream):
                 await _close_stream(response)
             response, background = CONTENT_TOO_LARGE, None
@@ -421,12 +423,10 @@ class Executor:
             except Exception as bg_error:
                 error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
 
-    def _over_declared_limit(self, native: Any) -> bool:
-        return self.max_body_size is not None and _declared_length(native) > self.max_body_size
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
-        limit = self.max_body_size
+        limit = plan.max_body_size
         if plan.has_body and limit is not None and len(native.body) > limit:
             raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
         if plan.has_body:
@@ -651,6 +651,10 @@ def _start_background(background: Any, plan: RoutePlan) -> None:
 def _report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
+
+
+def _over_declared_limit(native: Any, limit: int | None) -> bool:
+    return limit is not None and _declared_length(native) > limit
 
 
 def _report_unmatched_crash(task: asyncio.Future[None]) -> None:

@@ -236,6 +236,11 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
         body = request_body_object(route)
         if body:
             operation["requestBody"] = body
+    if route.callbacks:
+        # FastAPI documents each callback route under its name and (raw) path; what a callback's
+        # operation would add to the components or security schemes is not kept.
+        operation["callbacks"] = {callback.name: {callback.path: path_item(callback, operation_ids, {}, None)}
+                                  for callback in route.callbacks}
 
     responses = operation.setdefault("responses", {})
     status_code = route.openapi_status_code
