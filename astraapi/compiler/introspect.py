@@ -147,6 +147,7 @@ class RouteAnalysis:
     # validates and dumps each item when the return annotation names an item type.
     stream: str | None = None
     stream_item_adapter: TypeAdapter[Any] | None = None
+    stream_item_type: Any = None  # a JSON Lines stream's declared item type (OpenAPI `itemSchema`)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -695,12 +696,15 @@ class _Analyzer:
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
         stream = None
         stream_item_adapter = None
+        stream_item_type = None
         if is_generator:
             stream = "jsonl" if response_class_is_default else "raw"
             if route.response_model is Default:
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
+                    if stream == "jsonl":
+                        stream_item_type = item_type
                     if stream == "jsonl" and item_type is not Any:
                         try:
                             stream_item_adapter = _adapter(item_type)
@@ -764,6 +768,7 @@ class _Analyzer:
             dependant=dependant,
             stream=stream,
             stream_item_adapter=stream_item_adapter,
+            stream_item_type=stream_item_type,
         )
 
     # ------------------------------------------------------------------ dependencies

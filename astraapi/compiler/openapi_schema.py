@@ -265,11 +265,13 @@ class RouteOpenAPI:
     unique_id: str = ""
     description: str = ""
     # id(ParamAnalysis) -> field, for the parameters of the endpoint and of every dependency
-    param_fields: dict[int, SchemaField] = dataclasses.field(default_factory=dict)
+    # ((id, index) for each field of a parameter model)
+    param_fields: dict[Any, SchemaField] = dataclasses.field(default_factory=dict)
     body: SchemaField | None = None
     body_required: bool = False
     body_media_type: str = "application/json"
     response: SchemaField | None = None
+    stream_item: SchemaField | None = None  # a JSON Lines stream's item type
     response_models: dict[str, SchemaField] = dataclasses.field(default_factory=dict)  # str(code) -> field
     schemas: dict[SchemaField, str] = dataclasses.field(default_factory=dict)  # param field -> schema JSON
 
@@ -457,6 +459,9 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
             response_fields.append(plan.response)
+        if analysis.stream_item_type is not None:
+            plan.stream_item = response_field("StreamItem_" + plan.unique_id, analysis.stream_item_type)
+            response_fields.append(plan.stream_item)
         for status, spec in route.responses.items():
             model = spec.get("model") if isinstance(spec, dict) else None
             if model:
@@ -510,6 +515,8 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             openapi_status_code=str(route.status_code) if route.status_code is not None
             else _class_status_code(response_class),
             response_schema_json=schema_text(plan.response),
+            json_stream=analysis.stream == "jsonl",
+            stream_item_schema_json=schema_text(plan.stream_item),
             body_schema_json=schema_text(plan.body),
             body_required=plan.body_required,
             body_media_type=plan.body_media_type,

@@ -245,7 +245,11 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
     responses = operation.setdefault("responses", {})
     status_code = route.openapi_status_code
     responses.setdefault(status_code, {})["description"] = route.response_description
-    if is_body_allowed_for_status_code(route.status_code) and route.response_media_type:
+    if is_body_allowed_for_status_code(route.status_code) and route.json_stream:
+        item_schema = _loads(route.stream_item_schema_json) if route.stream_item_schema_json is not None else {}
+        responses.setdefault(status_code, {}).setdefault("content", {})["application/jsonl"] = {
+            "itemSchema": item_schema}
+    elif is_body_allowed_for_status_code(route.status_code) and route.response_media_type:
         schema: Any = {"type": "string"}
         if route.response_class_is_json:
             schema = _loads(route.response_schema_json) if route.response_schema_json is not None else {}
