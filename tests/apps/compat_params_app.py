@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from astraapi import Body, Cookie, FastAPI, Header, Path, Query
+from astraapi import Body, Cookie, FastAPI, File, Form, Header, Path, Query
 
 app = FastAPI()
 
@@ -98,6 +98,11 @@ async def create(item: Item = Body(...), note: str = Body(default=...)):
     return {"item": item, "note": note}
 
 
+@app.post("/form/")
+async def create_form(name: str = Form(...), upload: bytes = File(default=...)):
+    return {"name": name, "size": len(upload)}
+
+
 REQUESTS = [
     ("GET", "/items/", {}),
     ("GET", "/items/?limit=5&offset=2&order_by=updated_at&tags=a&tags=b", {}),
@@ -126,5 +131,7 @@ REQUESTS = [
     ("POST", "/body/", {"json": {"item": {"name": "a", "price": 1.5}, "note": "n"}}),
     ("POST", "/body/", {"json": {"item": {"name": "a"}}}),
     ("POST", "/body/", {}),
+    ("POST", "/form/", {"data": {"name": "n"}, "files": {"upload": ("u.bin", b"abc")}}),
+    ("POST", "/form/", {"data": {"name": "n"}}),
     ("GET", "/openapi.json", {}),
 ]

@@ -154,3 +154,38 @@ def test_app_matches_fastapi(start_server, reference, name, mode):
     assert len(ours) == len(expected)
     for want, got in zip(normalise(name, expected), normalise(name, ours)):
         assert got == want, f"{name} ({mode}) differs from FastAPI at {want[0]}"
+
+
+ELLIPSIS_EXPECTED = [
+    (("GET", "/query"), 422, b'{"detail":[{"type":"missing","loc":["query","q"],"msg":"Field required","input":null}]}'),
+    (("GET", "/query?q=3"), 200, b'{"q":3}'),
+    (("GET", "/header"), 422,
+     b'{"detail":[{"type":"missing","loc":["header","x-token"],"msg":"Field required","input":null}]}'),
+    (("POST", "/body"), 422, b'{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}'),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_annotated_ellipsis_is_required(start_server, tmp_path, mode):
+    """`Annotated[T, Query()] = ...` (and Header, Body): required, as `Query(...)` is, both when serving and in
+    OpenAPI. FastAPI 0.165 instead passes the Ellipsis object to the endpoint (here: a 500) and documents the
+    parameter as optional: a difference on purpose (docs/compat-differences.md)."""
+    server = start_server("compat_ellipsis_app:app", mode, cwd=APPS_DIR)
+    with httpx.Client(base_url=server.base_url) as client:
+        for (method, path), status, body in ELLIPSIS_EXPECTED:
+            response = client.request(method, path)
+            assert (response.status_code, response.content) == (status, body), (method, path)
+        document = client.get("/openapi.json").json()
+    assert document["paths"]["/query"]["get"]["parameters"][0]["required"] is True
+    assert document["paths"]["/header"]["get"]["parameters"][0]["required"] is True
+    assert document["paths"]["/body"]["post"]["requestBody"]["required"] is True
+    reference = _load_fastapi("compat_ellipsis_app", tmp_path)
+    with fastapi_testclient.TestClient(reference.app, raise_server_exceptions=False) as client:
+        assert client.get("/query").status_code == 500  # FastAPI's endpoint got `...` and could not serialize it
+        assert client.get("/openapi.json").json()["paths"]["/query"]["get"]["parameters"][0]["required"] is False
+
+
+def _load_fastapi(name: str, folder: Path):
+    path = folder / f"fa_{name}.py"
+    path.write_text(_fastapi_source(name))
+    return _load(path, f"fa_{name}")
