@@ -20,7 +20,14 @@ async def read_item(item_id: int):
     return {"item_id": item_id}
 
 
+@app.get("/crash")
+def crash():
+    raise RuntimeError("not shown: debug is off")
+
+
 REQUESTS = [
+    ("GET", "/crash", {}),
+    ("GET", "/crash", {"headers": {"accept": "text/html"}}),
     ("GET", "/items/5", {}),
     ("GET", "/items/0", {}),
     ("GET", "/nowhere", {}),
