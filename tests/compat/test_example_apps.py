@@ -40,6 +40,7 @@ APPS = {
     "uploads_app": UPLOADS_REQUESTS,
     "compat_shop_app": None,
     "compat_blog_app": None,
+    "compat_types_app": None,
     "compat_params_app": None,
     "compat_errors_app": None,
     "compat_errors_class_app": None,
