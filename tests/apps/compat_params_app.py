@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from astraapi import Body, Cookie, FastAPI, File, Form, Header, Path, Query
+from astraapi import Body, Cookie, Depends, FastAPI, File, Form, Header, Path, Query
 
 app = FastAPI()
 
@@ -81,6 +81,20 @@ async def read_raw_headers(headers: Annotated[Aliased, Header(convert_underscore
     return headers
 
 
+class Paging(BaseModel):
+    page_size: int = Field(10, alias="pageSize", le=100)
+    cursor: str | None = None
+
+
+def paging(paging: Annotated[Paging, Query()]) -> Paging:
+    return paging
+
+
+@app.get("/dep-model/")
+async def read_dep_model(page: Annotated[Paging, Depends(paging)], q: str | None = None):
+    return {"page": page, "q": q}
+
+
 @app.get("/required/{item_id}")
 async def read_required(
     item_id: Annotated[int, Path(...)],
@@ -122,6 +136,9 @@ REQUESTS = [
     ("GET", "/raw-headers/", {"headers": {"x-agent": "a", "x_trace_id": "5"}}),
     ("GET", "/raw-headers/", {"headers": {"user_agent": "a", "x-trace-id": "5"}}),
     ("GET", "/raw-headers/", {"headers": {"x_trace_id": "z"}}),
+    ("GET", "/dep-model/?pageSize=5&q=x", {}),
+    ("GET", "/dep-model/?page_size=5&cursor=c", {}),
+    ("GET", "/dep-model/?pageSize=500", {}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
     ("GET", "/cookies/", {}),
