@@ -266,9 +266,7 @@ class Executor:
         # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
-        self.routes_unmatched = any(
-            self.dispatcher.lookup(StarletteHTTPException(code)) is not self.dispatcher._http_default
-            for code in (404, 405))
+        self.routes_unmatched = self.dispatcher.answers_router_errors()
 
     # ------------------------------------------------------------------ the handler contract
 

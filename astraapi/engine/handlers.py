@@ -62,6 +62,11 @@ class ExceptionDispatcher:
             and self.class_handlers[RequestValidationError] is validation_default
         )
 
+    def answers_router_errors(self) -> bool:
+        """An exception handler of the app's answers the router's own 404 or 405 (Starlette's router
+        raises them as HTTPException inside the exception layer)."""
+        return any(self.lookup(StarletteHTTPException(code)) is not self._http_default for code in (404, 405))
+
     def lookup(self, error: BaseException) -> Any:
         handler = None
         if isinstance(error, StarletteHTTPException):
