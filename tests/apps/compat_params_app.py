@@ -95,6 +95,30 @@ async def read_dep_model(page: Annotated[Paging, Depends(paging)], q: str | None
     return {"page": page, "q": q}
 
 
+class Loose(BaseModel):
+    model_config = {"extra": "allow"}
+
+    ids: list[int] = Field(default_factory=list, description="Item ids", examples=[[1, 2]])
+    mode: str = Field("fast", deprecated=True)
+
+
+class OptionalCookies(BaseModel):
+    tracker: str | None = None
+    visits: int = 0
+
+
+@app.get("/loose/")
+async def read_loose(loose: Annotated[Loose, Query()], mode: str = "slow"):
+    return {"loose": loose.model_dump(), "mode": mode}
+
+
+@app.get("/hidden/")
+async def read_hidden(loose: Annotated[Loose, Query(include_in_schema=False)],
+                      cookies: Annotated[OptionalCookies | None, Cookie()] = None,
+                      dup: Annotated[CommonHeaders | None, Header()] = None):
+    return {"ids": loose.ids, "cookies": cookies, "dup": dup}
+
+
 @app.get("/required/{item_id}")
 async def read_required(
     item_id: Annotated[int, Path(...)],
@@ -139,6 +163,11 @@ REQUESTS = [
     ("GET", "/dep-model/?pageSize=5&q=x", {}),
     ("GET", "/dep-model/?page_size=5&cursor=c", {}),
     ("GET", "/dep-model/?pageSize=500", {}),
+    ("GET", "/loose/?ids=1&ids=2&other=x&other=y&mode=m", {}),
+    ("GET", "/loose/?ids=a", {}),
+    ("GET", "/hidden/?ids=3", {"cookies": {"visits": "2"}, "headers": {"x-tag": "t"}}),
+    ("GET", "/hidden/", {"cookies": {"other": "1"}, "headers": {"save-data": "no", "host": "h"}}),
+    ("GET", "/hidden/", {"cookies": {"visits": "many"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
     ("GET", "/cookies/", {}),
