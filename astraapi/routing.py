@@ -91,6 +91,8 @@ class APIRoute:
     # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
     # None: the app's `max_body_size` applies.
     max_body_size: int | None = None
+    # strict_content_type= on the route, else its router's, else the including routers'; None: the app's.
+    strict_content_type: bool | None = None
 
     @property
     def path_format(self) -> str:
@@ -186,6 +188,7 @@ class APIRouter:
         lifespan: Callable[[Any], Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
+        strict_content_type: bool | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         if prefix:
@@ -194,6 +197,7 @@ class APIRouter:
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
         self.prefix = prefix
+        self.strict_content_type = strict_content_type  # None: not given (the including router's, else the app's)
         self.tags: list[str | Enum] = list(tags or [])
         self.default_response_class = default_response_class
         self.include_in_schema = include_in_schema
@@ -239,6 +243,7 @@ class APIRouter:
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
+        strict_content_type: bool | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
@@ -278,6 +283,8 @@ class APIRouter:
                 dependencies=(*self.dependencies, *(dependencies or ())),
                 callbacks=(*self.callbacks, *(callbacks or ())),
                 max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
+                strict_content_type=strict_content_type if strict_content_type is not None
+                else self.strict_content_type,
             )
         )
 
@@ -362,6 +369,8 @@ class APIRouter:
                     dependencies=(*extra_dependencies, *route.dependencies),
                     callbacks=(*extra_callbacks, *route.callbacks),
                     max_body_size=_first_limit(route.max_body_size, include_limit),
+                    strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
+                                                     self.strict_content_type),
                 )
             )
         self.on_startup.extend(router.on_startup)

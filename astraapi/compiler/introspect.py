@@ -756,6 +756,7 @@ class _Analyzer:
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
             max_body_size=route.max_body_size,
+            strict_content_type=route.strict_content_type,
         )
         return RouteAnalysis(
             route=route,

@@ -209,6 +209,8 @@ class RouteIR:
     max_body_size: int | None = dataclasses.field(default=None, metadata={"omit_default": True})
     # OpenAPI `callbacks=`: the callback routes, documented under the operation, never served.
     callbacks: tuple[RouteIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # strict_content_type= on the route, its router or an including router; None: the app's.
+    strict_content_type: bool | None = dataclasses.field(default=None, metadata={"omit_default": True})
     # A generator endpoint with the default response class streams JSON Lines: documented as
     # `application/jsonl` with the item type's schema as `itemSchema` ("{}" without an item type).
     json_stream: bool = dataclasses.field(default=False, metadata={"omit_default": True})

@@ -250,7 +250,8 @@ class Executor:
             )
             response.compiled_encoder = (compiled_encoders or {}).get(route.index)
             plan = RoutePlan(route, live, response, app)
-            plan.strict_content_type = ir.strict_content_type
+            plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
+                                        else ir.strict_content_type)
             # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
             plan.max_body_size = route.max_body_size if route.max_body_size is not None else ir.max_body_size
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
@@ -434,7 +435,7 @@ class Executor:
                     ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
-                    ctx.body = read_body(native.body, native.headers, self.strict_content_type)
+                    ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
                         raise RequestValidationError([error.error], body=native.body,

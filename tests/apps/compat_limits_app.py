@@ -1,10 +1,12 @@
-"""max_body_size on the app, a router, an include and a path operation, for the example-app set."""
+"""max_body_size and strict_content_type on the app, a router, an include and a path operation, for the
+example-app set."""
 
 from astraapi import APIRouter, FastAPI
 
 app = FastAPI(max_body_size=64)
 small = APIRouter(max_body_size=16)
 big = APIRouter()
+lax = APIRouter(strict_content_type=False)
 
 
 @app.post("/app")
@@ -37,7 +39,26 @@ def no_body():
     return {"ok": True}
 
 
+@lax.post("/router")
+async def lax_router(payload: dict):
+    return payload
+
+
+async def lax_route_strict(payload: dict):
+    return payload
+
+
+async def route_lax(payload: dict):
+    return payload
+
+
+# FastAPI takes a route's strict_content_type in add_api_route only (not in the decorators).
+lax.add_api_route("/route-strict", lax_route_strict, methods=["POST"], strict_content_type=True)
+app.router.add_api_route("/route-lax", route_lax, methods=["POST"], strict_content_type=False)
+
+
 app.include_router(small, prefix="/small")
+app.include_router(lax, prefix="/lax")
 app.include_router(big, prefix="/big", max_body_size=4)
 
 PAYLOAD_10 = {"json": {"a": "1234"}}  # {"a":"1234"} is 12 bytes
@@ -53,5 +74,10 @@ REQUESTS = [
     ("POST", "/small/router", {"json": {"a": "x" * 20}}),
     ("POST", "/big/include", PAYLOAD_10),
     ("GET", "/nobody", {"content": b"x" * 100}),
+    ("POST", "/lax/router", {"content": b'{"a":1}'}),
+    ("POST", "/lax/route-strict", {"content": b'{"a":1}'}),
+    ("POST", "/route-lax", {"content": b'{"a":2}'}),
+    ("POST", "/app", {"content": b'{"a":3}'}),
+    ("POST", "/route-lax", {"content": b'{"a":2}', "headers": {"content-type": "text/plain"}}),
     ("GET", "/openapi.json", {}),
 ]
