@@ -86,6 +86,13 @@ class HTTPConnection:
                    getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
 
     @property
+    def base_url(self) -> URL:
+        """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
+        root = getattr(self.app, "root_path", "") or ""
+        return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
+                   self.headers.get("host", ""))
+
+    @property
     def query_params(self) -> QueryParams:
         if self._query_params is None:
             self._query_params = QueryParams(self._native.query_string)
