@@ -201,6 +201,9 @@ class AstraAPI:
     def routes(self) -> list[APIRoute]:
         return self.router.routes
 
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        return self.router.url_path_for(name, **path_params)
+
     @property
     def redirect_slashes(self) -> bool:
         return self.router.redirect_slashes

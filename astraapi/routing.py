@@ -101,6 +101,35 @@ class APIRoute:
 
 
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+_CONVERTOR_FULL = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+
+
+class NoMatchFound(Exception):
+    """`url_path_for` / `url_for` found no route with that name and those parameters (Starlette's)."""
+
+    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
+        params = ", ".join(list(path_params.keys()))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+def _param_text(convertor: str, value: Any) -> str:
+    """A path parameter written back into a path, as Starlette's convertors' `to_string` do."""
+    if convertor == "int":
+        value = int(value)
+        if value < 0:
+            raise ValueError("Negative integers are not supported")
+        return str(value)
+    if convertor == "float":
+        value = float(value)
+        if value < 0.0 or value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("Negative floats, NaN and infinity are not supported")
+        return ("%0.20f" % value).rstrip("0").rstrip(".")
+    text = str(value)
+    if convertor == "str" and "/" in text:
+        raise ValueError("May not contain path separators")
+    if convertor == "str" and not text:
+        raise ValueError("Must not be empty")
+    return text
 
 
 def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
@@ -376,6 +405,19 @@ class APIRouter:
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """The path of the route named `name` with `path_params` filled in, as Starlette's router
+        builds it (the first route whose name and parameter names match); NoMatchFound otherwise."""
+        for route in self.routes:
+            if route.name != name:
+                continue
+            found = _CONVERTOR.findall(route.path)
+            if {param for param in found} != set(path_params):
+                continue
+            return _CONVERTOR_FULL.sub(lambda m: _param_text(m.group(2) or "str", path_params[m.group(1)]),
+                                       route.path)
+        raise NoMatchFound(name, path_params)
 
     # ------------------------------------------------------------------ lifespan
 

@@ -66,7 +66,9 @@ async def request_info(name: str, request: Request):
     return {"method": request.method, "path": request.url.path, "query": str(request.query_params),
             "q": request.query_params.getlist("q"), "path_params": request.path_params,
             "host": request.headers["host"], "url": str(request.url), "base": str(request.base_url),
-            "body": body.decode(), "cookies": request.cookies, "greeting": request.state.greeting}
+            "body": body.decode(), "cookies": request.cookies, "greeting": request.state.greeting,
+            "url_for": str(request.url_for("request_info", name="a b")), "stats": app.url_path_for("stats"),
+            "pieces": [piece async for piece in request.stream()].__len__()}
 
 
 @app.get("/cached")

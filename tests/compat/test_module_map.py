@@ -46,7 +46,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     },
     ".routing": {
         **{name: _ASGI for name in (
-            "AppType", "BaseRoute", "Match", "Middleware", "Mount", "NoMatchFound", "URLPath", "compile_path",
+            "AppType", "BaseRoute", "Match", "Middleware", "Mount", "URLPath", "compile_path",
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
             "iter_route_contexts", "get_value_or_default", "StaticFiles")},
         **{name: _SOLVER for name in (
