@@ -42,6 +42,7 @@ APPS = {
     "compat_blog_app": None,
     "compat_types_app": None,
     "compat_lifespan_app": None,
+    "compat_deps_app": None,
     "compat_params_app": None,
     "compat_errors_app": None,
     "compat_errors_class_app": None,
