@@ -1075,14 +1075,19 @@ def _param_group(name: str, model: type[BaseModel], optional: bool, location: st
     fields = []
     for field_name, info in model.model_fields.items():
         validation_alias = info.validation_alias
-        if validation_alias is not None and not isinstance(validation_alias, str):
-            problems.add(f"parameter {name!r}: field {field_name!r} of {model.__name__} uses AliasChoices/AliasPath, "
+        choices = getattr(validation_alias, "choices", None)
+        if validation_alias is not None and not isinstance(validation_alias, str) and not (
+                choices is not None and all(isinstance(choice, str) for choice in choices)):
+            problems.add(f"parameter {name!r}: field {field_name!r} of {model.__name__} uses AliasPath, "
                          "not supported in parameter models yet")
             return None
-        alias = validation_alias or info.alias or field_name
         convert = location == "header" and getattr(info, "convert_underscores", default_convert)
-        request_key = alias.replace("_", "-") if convert and alias == field_name else alias
-        aliases = [(alias, request_key)]
+        if choices is not None:  # AliasChoices: literal names (headers too), the first present wins
+            aliases = [(choice, choice) for choice in choices]
+        else:
+            alias = validation_alias or info.alias or field_name
+            request_key = alias.replace("_", "-") if convert and alias == field_name else alias
+            aliases = [(alias, request_key)]
         if config.get("validate_by_alias") is False or by_name:
             request_name = field_name.replace("_", "-") if convert else field_name
             if config.get("validate_by_alias") is False:

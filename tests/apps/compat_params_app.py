@@ -3,7 +3,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from astraapi import Body, Cookie, Depends, FastAPI, File, Form, Header, Path, Query
 
@@ -102,6 +102,16 @@ class Loose(BaseModel):
     mode: str = Field("fast", deprecated=True)
 
 
+class Choices(BaseModel):
+    item_query: str = Field(validation_alias=AliasChoices("item-query", "itemQuery"))
+    x_level: int = Field(0, validation_alias=AliasChoices("x_level", "level"))
+
+
+@app.get("/choices/")
+async def read_choices(choices: Annotated[Choices, Query()], hdr: Annotated[Choices, Header()]):
+    return {"query": choices, "header": hdr}
+
+
 class OptionalCookies(BaseModel):
     tracker: str | None = None
     visits: int = 0
@@ -168,6 +178,9 @@ REQUESTS = [
     ("GET", "/hidden/?ids=3", {"cookies": {"visits": "2"}, "headers": {"x-tag": "t"}}),
     ("GET", "/hidden/", {"cookies": {"other": "1"}, "headers": {"save-data": "no", "host": "h"}}),
     ("GET", "/hidden/", {"cookies": {"visits": "many"}}),
+    ("GET", "/choices/?itemQuery=a&level=2", {"headers": {"item-query": "h", "x_level": "3"}}),
+    ("GET", "/choices/?item-query=a&itemQuery=b", {"headers": {"itemquery": "h", "level": "x"}}),
+    ("GET", "/choices/", {}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
     ("GET", "/cookies/", {}),
