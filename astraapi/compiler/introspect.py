@@ -992,11 +992,18 @@ class _Analyzer:
         else:
             alias = name
         validation_alias = marker.validation_alias if marker is not None else None
+        alias_choices: tuple[str, ...] = ()
         if validation_alias is not None:
-            if not isinstance(validation_alias, str):
-                problems.add(f"parameter {name!r}: AliasChoices/AliasPath on parameters are not supported yet")
+            choices = getattr(validation_alias, "choices", None)
+            if choices is not None and all(isinstance(c, str) for c in choices) and location != "body":
+                alias_choices = tuple(choices)  # AliasChoices: literal names, the first present wins
+                alias = alias_choices[0]
+            elif not isinstance(validation_alias, str):
+                problems.add(f"parameter {name!r}: AliasPath (and AliasChoices on body parameters) are not "
+                             "supported yet")
                 return None
-            alias = validation_alias
+            else:
+                alias = validation_alias
 
         group: ParamGroup | None = None
         if isinstance(marker, (params.Query, params.Header, params.Cookie)):
@@ -1047,6 +1054,7 @@ class _Analyzer:
             is_sequence=is_sequence,
             is_form=is_form,
             media_type=marker.media_type if isinstance(marker, params.Body) else None,
+            alias_choices=alias_choices,
             fields=() if group is None else tuple(_group_field_ir(f, location, group.optional and not required)
                                                   for f in group.fields),
         )

@@ -109,6 +109,8 @@ class ParamIR:
     # `alias` the key read from the request, `name` the field's name; the model validates them together.
     # Left out of the dump when empty, so IRs without parameter models keep their hash.
     fields: tuple[ParamIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # `validation_alias=AliasChoices(...)`: the request keys to try in order (`alias` is the first).
+    alias_choices: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -331,7 +333,7 @@ _NESTED.update(
         FieldIR: {"type": _one(TypeRef)},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings},
-        ParamIR: {"type": _one(TypeRef), "constraints": _pairs,
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings,
                   "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},
         DependencyIR: {

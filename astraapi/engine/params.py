@@ -9,6 +9,7 @@ validates it, appending FastAPI-shaped errors.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -91,6 +92,8 @@ class ParamPlan:
         self.validate = adapter.validate_python
         self.read: Callable[[RequestInputs], Any] = _reader(param)
         self.is_sequence = param.is_sequence
+        if param.alias_choices:  # AliasChoices: the first key present (errors name it), else the first
+            self.read = _choices_reader(param)
         if group is not None:  # a parameter model: errors are located under the location alone
             self.loc = (param.location,)
             self.read = _group_reader(param.location, group)
@@ -111,10 +114,13 @@ class ParamPlan:
                 values[self.name] = value
                 return
             raw = value
+        loc = self.loc
+        if isinstance(raw, ChosenValue):
+            raw, loc = raw.value, (loc[0], raw.key)
         try:
             values[self.name] = self.validate(raw, from_attributes=True)
         except ValidationError as error:
-            located = located_errors(error, self.loc)
+            located = located_errors(error, loc)
             if isinstance(raw, GroupValues) and raw.renamed:
                 _rename_locations(located, raw.renamed)
             errors.extend(located)
@@ -153,6 +159,29 @@ def _reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
     def read_nothing(inputs: RequestInputs) -> Any:
         return MISSING
     return read_nothing
+
+
+class ChosenValue:
+    """A value read under one of a parameter's AliasChoices: errors are located under that key."""
+
+    __slots__ = ("value", "key")
+
+    def __init__(self, value: Any, key: str) -> None:
+        self.value, self.key = value, key
+
+
+def _choices_reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
+    readers = [(choice, _reader(dataclasses.replace(param, alias=choice, alias_choices=())))
+               for choice in param.alias_choices]
+
+    def read_choices(inputs: RequestInputs) -> Any:
+        for choice, read in readers:
+            value = read(inputs)
+            if value is not MISSING:
+                return ChosenValue(value, choice)
+        return MISSING
+
+    return read_choices
 
 
 class GroupValues(dict):

@@ -112,6 +112,15 @@ async def read_choices(choices: Annotated[Choices, Query()], hdr: Annotated[Choi
     return {"query": choices, "header": hdr}
 
 
+@app.get("/plain-choices/")
+async def read_plain_choices(
+    item: Annotated[int, Query(validation_alias=AliasChoices("item", "itemId"))],
+    token: Annotated[str | None, Header(validation_alias=AliasChoices("X-Token", "x_auth"))] = None,
+    page: Annotated[int, Query(validation_alias=AliasChoices("p", "page"), ge=1)] = 1,
+):
+    return {"item": item, "token": token, "page": page}
+
+
 class OptionalCookies(BaseModel):
     tracker: str | None = None
     visits: int = 0
@@ -181,6 +190,9 @@ REQUESTS = [
     ("GET", "/choices/?itemQuery=a&level=2", {"headers": {"item-query": "h", "x_level": "3"}}),
     ("GET", "/choices/?item-query=a&itemQuery=b", {"headers": {"itemquery": "h", "level": "x"}}),
     ("GET", "/choices/", {}),
+    ("GET", "/plain-choices/?itemId=3&page=0", {"headers": {"x_auth": "t"}}),
+    ("GET", "/plain-choices/?item=x&itemId=4&p=2", {"headers": {"x-token": "u"}}),
+    ("GET", "/plain-choices/", {}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc"}}),
     ("GET", "/cookies/", {"cookies": {"session_id": "abc", "santa_tracker": "x"}}),
     ("GET", "/cookies/", {}),

@@ -14,7 +14,7 @@ from astraapi import APIRouter, FastAPI, Header, Query
 from astraapi.compiler.introspect import build_ir
 from astraapi.compiler.ir import AppIR
 
-OPTIONAL = ("fields", "callbacks", "json_stream", "stream_item_schema_json", "max_body_size")
+OPTIONAL = ("fields", "alias_choices", "callbacks", "json_stream", "stream_item_schema_json", "max_body_size")
 
 
 def _keys(value, found: set[str]) -> set[str]:
