@@ -43,6 +43,7 @@ APPS = {
     "compat_types_app": None,
     "compat_lifespan_app": None,
     "compat_deps_app": None,
+    "compat_routers_app": None,
     "compat_params_app": None,
     "compat_errors_app": None,
     "compat_errors_class_app": None,
