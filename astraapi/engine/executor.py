@@ -406,6 +406,18 @@ class Executor:
         router = getattr(self.app, "router", None)
         request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
         label = f"{native.method} {native.path}"
+        try:
+            await self._answer_unmatched(native, error, request, label)
+        except BaseException as crash:  # a bug here must still answer the client, then surface
+            if not native.responded:
+                status, headers, body = internal_error(f"Unexpected error while answering {label}", crash)
+                native.respond(status, headers, body)
+            else:
+                error_logger.error("Exception while answering %s", label, exc_info=crash)
+            if not isinstance(crash, Exception):
+                raise
+
+    async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
         response, background = await self.dispatcher.outcome(error, request, label)
         if _over_declared_limit(native, self.max_body_size):
             if isinstance(response, Stream):

@@ -59,3 +59,13 @@ def test_without_handler_the_builtin_answers_stay():
         response = client.post("/items")
         assert (response.status_code, response.content, response.headers["allow"]) == (
             405, b'{"detail":"Method Not Allowed"}', "GET")
+
+
+def test_a_failing_handler_still_answers():
+    def broken(request, exc):
+        raise RuntimeError("handler bug")
+
+    app = app_with({404: broken})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/nowhere")
+        assert (response.status_code, response.content) == (500, b"Internal Server Error")
