@@ -10,6 +10,7 @@ import importlib.util
 import re
 import sys
 import warnings
+from http import HTTPStatus
 from pathlib import Path
 
 import httpx
@@ -79,7 +80,9 @@ def _requests(name: str, module) -> list:
     return listed if listed is not None else module.REQUESTS
 
 
-def exchange(client, requests: list) -> list:
+def exchange(client, requests: list, *, check_reason: bool = False) -> list:
+    """Each request's (request, status, headers, body); `check_reason`: the status line's reason phrase
+    must be the standard one (uvicorn's), which the in-process reference cannot show."""
     results = []
     for method, path, kwargs in requests:
         kwargs = dict(kwargs)
@@ -89,6 +92,8 @@ def exchange(client, requests: list) -> list:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
         status, headers, body = response_triple(response, ignore=IGNORED)
+        if check_reason:
+            assert response.reason_phrase == HTTPStatus(status).phrase, (method, path, response.reason_phrase)
         if ("content-encoding", "gzip") in headers:
             # libdeflate's compressed bytes differ from zlib's: compared decompressed (httpx decodes the body).
             headers = [(k, v) for k, v in headers if k != "content-length"]
@@ -164,7 +169,7 @@ def test_app_matches_fastapi(start_server, reference, name, mode):
     expected = reference(name)
     server = start_server(f"{name}:app", mode, cwd=APPS_DIR)
     with httpx.Client(base_url=server.base_url) as client:
-        ours = exchange(client, _requests(name, _load(APPS_DIR / f"{name}.py", f"ours_{name}")))
+        ours = exchange(client, _requests(name, _load(APPS_DIR / f"{name}.py", f"ours_{name}")), check_reason=True)
     assert len(ours) == len(expected)
     for want, got in zip(normalise(name, expected), normalise(name, ours)):
         assert got == want, f"{name} ({mode}) differs from FastAPI at {want[0]}"
