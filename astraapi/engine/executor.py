@@ -62,6 +62,7 @@ EAGER_TASKS = sys.version_info >= (3, 12)
 # on (the app has an exception handler for the router's 404 or 405): see Executor.routes_unmatched.
 NOT_FOUND_ROUTE = 0xFFFFFFFF
 METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
+
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 
@@ -433,7 +434,6 @@ class Executor:
                 await background()
             except Exception as bg_error:
                 error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
-
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
