@@ -74,6 +74,8 @@ REQUESTS = [
     ("POST", "/small/router", {"json": {"a": "x" * 20}}),
     ("POST", "/big/include", PAYLOAD_10),
     ("GET", "/nobody", {"content": b"x" * 100}),
+    ("POST", "/route", {"content": [b'{"a":', b'"123456789"}'], "headers": {"content-type": "application/json"}}),
+    ("POST", "/route-bigger", {"content": [b'{"a":', b'"1"}'], "headers": {"content-type": "application/json"}}),
     ("POST", "/lax/router", {"content": b'{"a":1}'}),
     ("POST", "/lax/route-strict", {"content": b'{"a":1}'}),
     ("POST", "/route-lax", {"content": b'{"a":2}'}),
