@@ -1,8 +1,10 @@
 """The example-app differential set: each app under tests/apps/ listed in APPS is served by AstraAPI (a real
 server, dynamic and compiled mode) and by FastAPI 0.165's TestClient (the same source with `astraapi` imports
 changed to `fastapi`); every request of the app's request list, and /openapi.json, must give the same status,
-headers (except the server-only `date` and `server`) and body bytes. Differences on purpose are listed in
-docs/compat-differences.md and handled by name here (`KNOWN`)."""
+headers and body bytes, and our status lines the standard reason phrase. Not compared: what only a real server
+sends (`date`, `server`, a stream's `transfer-encoding`), a gzip answer's compressed length (compared
+decompressed) and a cookie's `expires` time. Differences on purpose are listed in docs/compat-differences.md
+and handled by name here (`KNOWN`)."""
 
 from __future__ import annotations
 
