@@ -63,6 +63,7 @@ class AstraAPI:
         middleware: Sequence[Any] | None = None,
         strict_content_type: bool = True,
         max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         # A body without content-type is parsed as JSON only with strict_content_type=False.
@@ -118,6 +119,7 @@ class AstraAPI:
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             lifespan=lifespan,
+            form_limits=form_limits,
         )
         self.router._app = self
         self.state = State()
@@ -268,11 +270,13 @@ class AstraAPI:
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
                                    generate_unique_id_function=generate_unique_id_function,
-                                   dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size)
+                                   dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size,
+                                   form_limits=form_limits)
 
     # ------------------------------------------------------------------ exception handlers, events
 

@@ -93,6 +93,9 @@ class APIRoute:
     max_body_size: int | None = None
     # strict_content_type= on the route, else its router's, else the including routers'; None: the app's.
     strict_content_type: bool | None = None
+    # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
+    # first, then the route's own; the app's come before them.
+    form_limits: dict[str, int] = field(default_factory=dict)
 
     @property
     def path_format(self) -> str:
@@ -218,8 +221,10 @@ class APIRouter:
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         strict_content_type: bool | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
@@ -273,9 +278,11 @@ class APIRouter:
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         strict_content_type: bool | None = None,
+        form_limits: dict[str, int] | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
         if response_class is Default:
             response_class = self.default_response_class
@@ -314,6 +321,7 @@ class APIRouter:
                 max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
                 strict_content_type=strict_content_type if strict_content_type is not None
                 else self.strict_content_type,
+                form_limits=own_form_limits,
             )
         )
 
@@ -365,8 +373,11 @@ class APIRouter:
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        # The include's limits, overridden by the included router's own (FastAPI's include context).
+        include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
@@ -400,6 +411,7 @@ class APIRouter:
                     max_body_size=_first_limit(route.max_body_size, include_limit),
                     strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
                                                      self.strict_content_type),
+                    form_limits={**include_form_limits, **route.form_limits},
                 )
             )
         self.on_startup.extend(router.on_startup)
@@ -470,6 +482,23 @@ def validate_max_body_size(max_body_size: int | None) -> None:
     if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
                                       or max_body_size < 0):
         raise ValueError("max_body_size must be a non-negative integer or None")
+
+
+FORM_LIMIT_NAMES = ("max_fields", "max_files", "max_part_size")
+
+
+def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
+    """FastAPI 0.165's form_limits: max_fields, max_files and max_part_size, each a non-negative integer."""
+    if limits is None:
+        return {}
+    checked = {}
+    for name, value in dict(limits).items():
+        if name not in FORM_LIMIT_NAMES:
+            continue  # FastAPI's TypedDict validation ignores other keys
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"form_limits[{name!r}] must be a non-negative integer")
+        checked[name] = value
+    return checked
 
 
 def _first_limit(*limits: int | None) -> int | None:

@@ -165,7 +165,7 @@ def analyze_app(app: Any) -> AppAnalysis:
     cached = _cache.get(app)
     if cached is not None and cached[0] == key:
         return cached[1]
-    analysis = _Analyzer().run(app.routes)
+    analysis = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None)).run(app.routes)
     _cache[app] = (key, analysis)
     return analysis
 
@@ -614,9 +614,15 @@ class _RouteProblems:
 
 
 class _Analyzer:
-    def __init__(self) -> None:
+    def __init__(self, app_form_limits: Mapping[str, int] | None = None) -> None:
         self.problems: list[str] = []
         self.mapper = _TypeMapper()
+        self.app_form_limits = dict(app_form_limits or {})
+
+    def form_limits(self, route: APIRoute) -> tuple[tuple[str, int], ...]:
+        """The form limits in effect for `route` (the app's, then its includes', then its own), sorted."""
+        merged = {**self.app_form_limits, **getattr(route, "form_limits", {})}
+        return tuple(sorted(merged.items()))
 
     def run(self, routes: Sequence[APIRoute]) -> AppAnalysis:
         analyses = []
@@ -757,6 +763,7 @@ class _Analyzer:
             body_is_form=body_is_form,
             max_body_size=route.max_body_size,
             strict_content_type=route.strict_content_type,
+            form_limits=self.form_limits(route),
         )
         return RouteAnalysis(
             route=route,

@@ -213,6 +213,8 @@ class RouteIR:
     callbacks: tuple[RouteIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
     # strict_content_type= on the route, its router or an including router; None: the app's.
     strict_content_type: bool | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    # form_limits (max_fields, max_files, max_part_size) in effect: the app router's, the includes', the route's.
+    form_limits: tuple[tuple[str, int], ...] = dataclasses.field(default=(), metadata={"omit_default": True})
     # A generator endpoint with the default response class streams JSON Lines: documented as
     # `application/jsonl` with the item type's schema as `itemSchema` ("{}" without an item type).
     json_stream: bool = dataclasses.field(default=False, metadata={"omit_default": True})
@@ -354,6 +356,7 @@ _NESTED.update(
             "enum_tags": _strings,
             "dependencies": _many(DependencyIR),
             "callbacks": lambda items: tuple(_from_plain(RouteIR, item) for item in items),
+            "form_limits": lambda items: tuple((k, v) for k, v in items),
         },
         GzipIR: {"exclude_content_types": _strings},
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),

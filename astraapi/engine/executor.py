@@ -97,7 +97,8 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class", "strict_content_type", "max_body_size")
+                 "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
+                 "form_limits")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -255,6 +256,7 @@ class Executor:
                                         else ir.strict_content_type)
             # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
             plan.max_body_size = route.max_body_size if route.max_body_size is not None else ir.max_body_size
+            plan.form_limits = dict(route.form_limits)
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)
         self._plans = tuple(plans)
@@ -442,7 +444,7 @@ class Executor:
             raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
         if plan.has_body:
             if plan.body_is_form:
-                ctx.form = read_form(native.body, native.headers)
+                ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:
                     ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:

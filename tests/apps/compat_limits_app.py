@@ -1,12 +1,15 @@
 """max_body_size and strict_content_type on the app, a router, an include and a path operation, for the
 example-app set."""
 
-from astraapi import APIRouter, FastAPI
+from typing import Annotated
 
-app = FastAPI(max_body_size=64)
+from astraapi import APIRouter, FastAPI, File, Form
+
+app = FastAPI(max_body_size=64, form_limits={"max_fields": 3})
 small = APIRouter(max_body_size=16)
 big = APIRouter()
 lax = APIRouter(strict_content_type=False)
+forms = APIRouter(form_limits={"max_files": 1}, max_body_size=100_000)
 
 
 @app.post("/app")
@@ -57,7 +60,23 @@ lax.add_api_route("/route-strict", lax_route_strict, methods=["POST"], strict_co
 app.router.add_api_route("/route-lax", route_lax, methods=["POST"], strict_content_type=False)
 
 
+@app.post("/form")
+async def app_form(a: Annotated[str, Form()] = "", b: Annotated[str, Form()] = ""):
+    return {"a": a, "b": b}
+
+
+@forms.post("/files")
+async def router_files(files: Annotated[list[bytes], File()] = [], note: Annotated[str, Form()] = ""):
+    return {"files": len(files), "note": note}
+
+
+@forms.post("/route-parts", form_limits={"max_part_size": 2048})
+async def route_parts(note: Annotated[str, Form()] = ""):
+    return {"note": len(note)}
+
+
 app.include_router(small, prefix="/small")
+app.include_router(forms, prefix="/forms", form_limits={"max_files": 5, "max_fields": 1})
 app.include_router(lax, prefix="/lax")
 app.include_router(big, prefix="/big", max_body_size=4)
 
@@ -76,6 +95,13 @@ REQUESTS = [
     ("GET", "/nobody", {"content": b"x" * 100}),
     ("POST", "/route", {"content": [b'{"a":', b'"123456789"}'], "headers": {"content-type": "application/json"}}),
     ("POST", "/route-bigger", {"content": [b'{"a":', b'"1"}'], "headers": {"content-type": "application/json"}}),
+    ("POST", "/form", {"data": {"a": "1", "b": "2"}}),
+    ("POST", "/form", {"data": {"a": "1", "b": "2", "c": "3", "d": "4"}}),
+    ("POST", "/forms/files", {"files": [("files", ("a", b"1"))], "data": {"note": "n"}}),
+    ("POST", "/forms/files", {"files": [("files", ("a", b"1")), ("files", ("b", b"2"))]}),
+    ("POST", "/forms/files", {"data": {"note": "n", "x": "y"}}),
+    ("POST", "/forms/route-parts", {"data": {"note": "x" * 3000}}),
+    ("POST", "/forms/route-parts", {"data": {"note": "x" * 1000}}),
     ("POST", "/lax/router", {"content": b'{"a":1}'}),
     ("POST", "/lax/route-strict", {"content": b'{"a":1}'}),
     ("POST", "/route-lax", {"content": b'{"a":2}'}),

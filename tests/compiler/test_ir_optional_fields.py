@@ -14,7 +14,8 @@ from astraapi import APIRouter, FastAPI, Header, Query
 from astraapi.compiler.introspect import build_ir
 from astraapi.compiler.ir import AppIR
 
-OPTIONAL = ("fields", "alias_choices", "callbacks", "json_stream", "stream_item_schema_json", "max_body_size")
+OPTIONAL = ("fields", "alias_choices", "form_limits", "strict_content_type", "callbacks", "json_stream",
+            "stream_item_schema_json", "max_body_size")
 
 
 def _keys(value, found: set[str]) -> set[str]:
