@@ -12,7 +12,14 @@ from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagg
 from astraapi.openapi.offline import asset_response, redoc_asset_urls, swagger_asset_urls
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse, Response
-from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
+from astraapi.routing import (
+    APIRoute,
+    APIRouter,
+    DecoratedCallable,
+    Default,
+    declaration_site,
+    validate_max_body_size,
+)
 
 
 class AstraAPI:
@@ -57,11 +64,10 @@ class AstraAPI:
         middleware: Sequence[Any] | None = None,
         strict_content_type: bool = True,
         max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
         docs_offline: bool = False,
     ) -> None:
-        if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
-                                          or max_body_size < 0):
-            raise ValueError("max_body_size must be a non-negative integer or None")
+        validate_max_body_size(max_body_size)
         # A body without content-type is parsed as JSON only with strict_content_type=False.
         self.strict_content_type = strict_content_type
         # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.
@@ -124,6 +130,7 @@ class AstraAPI:
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             lifespan=lifespan,
+            form_limits=form_limits,
         )
         self.router._app = self
         self.state = State()
@@ -233,6 +240,9 @@ class AstraAPI:
     def routes(self) -> list[APIRoute]:
         return self.router.routes
 
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        return self.router.url_path_for(name, **path_params)
+
     @property
     def redirect_slashes(self) -> bool:
         return self.router.redirect_slashes
@@ -295,11 +305,15 @@ class AstraAPI:
         deprecated: bool | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
                                    generate_unique_id_function=generate_unique_id_function,
-                                   dependencies=dependencies)
+                                   dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size,
+                                   form_limits=form_limits)
 
     # ------------------------------------------------------------------ exception handlers, events
 

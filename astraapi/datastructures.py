@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 
 class Address(NamedTuple):
@@ -43,8 +43,11 @@ class QueryParams(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._last)
 
+    def __str__(self) -> str:
+        return urlencode(self._items)  # as Starlette prints query parameters
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._items!r})"
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class Headers(Mapping[str, str]):

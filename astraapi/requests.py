@@ -86,6 +86,19 @@ class HTTPConnection:
                    getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
 
     @property
+    def base_url(self) -> URL:
+        """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
+        root = getattr(self.app, "root_path", "") or ""
+        return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
+                   self.headers.get("host", ""))
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route named `name` (Starlette's `request.url_for`)."""
+        path = self.app.url_path_for(name, **path_params)
+        base = self.base_url
+        return URL(base.path.rstrip("/") + path, "", base.scheme, base.netloc)
+
+    @property
     def query_params(self) -> QueryParams:
         if self._query_params is None:
             self._query_params = QueryParams(self._native.query_string)
@@ -112,10 +125,22 @@ class HTTPConnection:
 
 
 class Request(HTTPConnection):
-    __slots__ = ()
+    __slots__ = ("_body_read",)
 
     async def body(self) -> bytes:
+        self._body_read = True
         return self._native.body
+
+    async def stream(self) -> Any:
+        """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
+        body: after `body()`, the body then b""; before, the body when not empty, then b"")."""
+        body = self._native.body
+        if body or getattr(self, "_body_read", False):
+            yield body
+        yield b""
+
+    async def is_disconnected(self) -> bool:
+        return not getattr(self._native, "connected", True)
 
     async def form(self) -> Any:
         """The body as a form (urlencoded or multipart text fields; other types give an empty form)."""

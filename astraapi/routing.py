@@ -86,6 +86,16 @@ class APIRoute:
     # Depends()/Security() markers whose values are discarded: app, router, include and
     # path-operation `dependencies=[...]`, outermost first.
     dependencies: tuple[Any, ...] = ()
+    # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
+    callbacks: tuple[Any, ...] = ()
+    # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
+    # None: the app's `max_body_size` applies.
+    max_body_size: int | None = None
+    # strict_content_type= on the route, else its router's, else the including routers'; None: the app's.
+    strict_content_type: bool | None = None
+    # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
+    # first, then the route's own; the app's come before them.
+    form_limits: dict[str, int] = field(default_factory=dict)
 
     @property
     def path_format(self) -> str:
@@ -94,6 +104,35 @@ class APIRoute:
 
 
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
+_CONVERTOR_FULL = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+
+
+class NoMatchFound(Exception):
+    """`url_path_for` / `url_for` found no route with that name and those parameters (Starlette's)."""
+
+    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
+        params = ", ".join(list(path_params.keys()))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+def _param_text(convertor: str, value: Any) -> str:
+    """A path parameter written back into a path, as Starlette's convertors' `to_string` do."""
+    if convertor == "int":
+        value = int(value)
+        if value < 0:
+            raise ValueError("Negative integers are not supported")
+        return str(value)
+    if convertor == "float":
+        value = float(value)
+        if value < 0.0 or value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("Negative floats, NaN and infinity are not supported")
+        return ("%0.20f" % value).rstrip("0").rstrip(".")
+    text = str(value)
+    if convertor == "str" and "/" in text:
+        raise ValueError("May not contain path separators")
+    if convertor == "str" and not text:
+        raise ValueError("Must not be empty")
+    return text
 
 
 def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
@@ -179,13 +218,20 @@ class APIRouter:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
+        strict_content_type: bool | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
         self.prefix = prefix
+        self.strict_content_type = strict_content_type  # None: not given (the including router's, else the app's)
         self.tags: list[str | Enum] = list(tags or [])
         self.default_response_class = default_response_class
         self.include_in_schema = include_in_schema
@@ -194,6 +240,8 @@ class APIRouter:
         self.deprecated = deprecated
         self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[APIRoute] = []
+        self.callbacks: list[Any] = list(callbacks or [])
+        self.max_body_size = max_body_size
         self.dependencies: list[Any] = list(dependencies or [])
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
@@ -227,8 +275,14 @@ class APIRouter:
         openapi_extra: dict[str, Any] | None = None,
         generate_unique_id_function: Any = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
+        strict_content_type: bool | None = None,
+        form_limits: dict[str, int] | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
+        own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
         if response_class is Default:
             response_class = self.default_response_class
@@ -263,6 +317,11 @@ class APIRouter:
                 if generate_unique_id_function is not Default
                 else self.generate_unique_id_function,
                 dependencies=(*self.dependencies, *(dependencies or ())),
+                callbacks=(*self.callbacks, *(callbacks or ())),
+                max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
+                strict_content_type=strict_content_type if strict_content_type is not None
+                else self.strict_content_type,
+                form_limits=own_form_limits,
             )
         )
 
@@ -312,12 +371,21 @@ class APIRouter:
         deprecated: bool | None = None,
         generate_unique_id_function: Any = Default,
         dependencies: Sequence[Any] | None = None,
+        callbacks: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
+        validate_max_body_size(max_body_size)
+        # The include's limits, overridden by the included router's own (FastAPI's include context).
+        include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
+        # FastAPI's include context: the included router's limit, else the include's, else this router's.
+        include_limit = _first_limit(router.max_body_size, max_body_size, self.max_body_size)
+        extra_callbacks = (*self.callbacks, *(callbacks or ()))
         extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for route in router.routes:
@@ -339,11 +407,29 @@ class APIRouter:
                         self.generate_unique_id_function,
                     ),
                     dependencies=(*extra_dependencies, *route.dependencies),
+                    callbacks=(*extra_callbacks, *route.callbacks),
+                    max_body_size=_first_limit(route.max_body_size, include_limit),
+                    strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
+                                                     self.strict_content_type),
+                    form_limits={**include_form_limits, **route.form_limits},
                 )
             )
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """The path of the route named `name` with `path_params` filled in, as Starlette's router
+        builds it (the first route whose name and parameter names match); NoMatchFound otherwise."""
+        for route in self.routes:
+            if route.name != name:
+                continue
+            found = _CONVERTOR.findall(route.path)
+            if {param for param in found} != set(path_params):
+                continue
+            return _CONVERTOR_FULL.sub(lambda m: _param_text(m.group(2) or "str", path_params[m.group(1)]),
+                                       route.path)
+        raise NoMatchFound(name, path_params)
 
     # ------------------------------------------------------------------ lifespan
 
@@ -390,6 +476,33 @@ class APIRouter:
         context, self._running = self._running, None
         if context is not None:
             await context.__aexit__(None, None, None)
+
+
+def validate_max_body_size(max_body_size: int | None) -> None:
+    if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
+                                      or max_body_size < 0):
+        raise ValueError("max_body_size must be a non-negative integer or None")
+
+
+FORM_LIMIT_NAMES = ("max_fields", "max_files", "max_part_size")
+
+
+def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
+    """FastAPI 0.165's form_limits: max_fields, max_files and max_part_size, each a non-negative integer."""
+    if limits is None:
+        return {}
+    checked = {}
+    for name, value in dict(limits).items():
+        if name not in FORM_LIMIT_NAMES:
+            continue  # FastAPI's TypedDict validation ignores other keys
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"form_limits[{name!r}] must be a non-negative integer")
+        checked[name] = value
+    return checked
+
+
+def _first_limit(*limits: int | None) -> int | None:
+    return next((limit for limit in limits if limit is not None), None)
 
 
 def _first_given(*choices: Any) -> Any:

@@ -75,6 +75,7 @@ class _AppServer:
             asyncio.set_event_loop(loop)
             server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port,
                                      **target.config.server_kwargs())
+            server.route_unmatched = target.route_unmatched
         except BaseException as error:  # reported to the thread that waits for the server
             self._startup_error = error
             self._ready.set()

@@ -72,6 +72,29 @@ class ParamAnalysis:
     field_info: FieldInfo | None  # merged pydantic FieldInfo; None for a Request parameter
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
     reads_file_bytes: bool = False  # a File() parameter typed bytes (or a list of bytes): the upload's content
+    group: ParamGroup | None = None  # a parameter model (Query/Header/Cookie typed with a pydantic model)
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupField:
+    """One field of a parameter model: where its value is read, as FastAPI reads it."""
+
+    name: str
+    aliases: tuple[tuple[str, str], ...]  # (key in the validated dict, key in the request), preferred first
+    is_sequence: bool  # every occurrence (query, header), not one
+    field_info: FieldInfo
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamGroup:
+    """A parameter model: its fields are read from one location into a dict (plus the request's other
+    keys there, for the model's `extra` policy) that the model validates as a whole."""
+
+    model: type[BaseModel]
+    optional: bool  # declared `Model | None`: absent unless one of its keys (or, for extra allow/forbid, any) is there
+    fields: tuple[GroupField, ...]
+    extra_policy: bool  # model_config extra is "allow" or "forbid"
+    loc_by_alias: bool
 
 
 SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
@@ -124,6 +147,7 @@ class RouteAnalysis:
     # validates and dumps each item when the return annotation names an item type.
     stream: str | None = None
     stream_item_adapter: TypeAdapter[Any] | None = None
+    stream_item_type: Any = None  # a JSON Lines stream's declared item type (OpenAPI `itemSchema`)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +165,7 @@ def analyze_app(app: Any) -> AppAnalysis:
     cached = _cache.get(app)
     if cached is not None and cached[0] == key:
         return cached[1]
-    analysis = _Analyzer().run(app.routes)
+    analysis = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None)).run(app.routes)
     _cache[app] = (key, analysis)
     return analysis
 
@@ -590,9 +614,15 @@ class _RouteProblems:
 
 
 class _Analyzer:
-    def __init__(self) -> None:
+    def __init__(self, app_form_limits: Mapping[str, int] | None = None) -> None:
         self.problems: list[str] = []
         self.mapper = _TypeMapper()
+        self.app_form_limits = dict(app_form_limits or {})
+
+    def form_limits(self, route: APIRoute) -> tuple[tuple[str, int], ...]:
+        """The form limits in effect for `route` (the app's, then its includes', then its own), sorted."""
+        merged = {**self.app_form_limits, **getattr(route, "form_limits", {})}
+        return tuple(sorted(merged.items()))
 
     def run(self, routes: Sequence[APIRoute]) -> AppAnalysis:
         analyses = []
@@ -672,12 +702,15 @@ class _Analyzer:
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
         stream = None
         stream_item_adapter = None
+        stream_item_type = None
         if is_generator:
             stream = "jsonl" if response_class_is_default else "raw"
             if route.response_model is Default:
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
+                    if stream == "jsonl":
+                        stream_item_type = item_type
                     if stream == "jsonl" and item_type is not Any:
                         try:
                             stream_item_adapter = _adapter(item_type)
@@ -728,6 +761,9 @@ class _Analyzer:
             body_embedded=body_embedded,
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
+            max_body_size=route.max_body_size,
+            strict_content_type=route.strict_content_type,
+            form_limits=self.form_limits(route),
         )
         return RouteAnalysis(
             route=route,
@@ -740,6 +776,7 @@ class _Analyzer:
             dependant=dependant,
             stream=stream,
             stream_item_adapter=stream_item_adapter,
+            stream_item_type=stream_item_type,
         )
 
     # ------------------------------------------------------------------ dependencies
@@ -962,11 +999,26 @@ class _Analyzer:
         else:
             alias = name
         validation_alias = marker.validation_alias if marker is not None else None
+        alias_choices: tuple[str, ...] = ()
         if validation_alias is not None:
-            if not isinstance(validation_alias, str):
-                problems.add(f"parameter {name!r}: AliasChoices/AliasPath on parameters are not supported yet")
+            choices = getattr(validation_alias, "choices", None)
+            if choices is not None and all(isinstance(c, str) for c in choices) and location != "body":
+                alias_choices = tuple(choices)  # AliasChoices: literal names, the first present wins
+                alias = alias_choices[0]
+            elif not isinstance(validation_alias, str):
+                problems.add(f"parameter {name!r}: AliasPath (and AliasChoices on body parameters) are not "
+                             "supported yet")
                 return None
-            alias = validation_alias
+            else:
+                alias = validation_alias
+
+        group: ParamGroup | None = None
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+            model = _param_model_type(type_annotation)
+            if model is not None:
+                group = _param_group(name, model, model is not type_annotation, location, marker, problems)
+                if group is None:
+                    return None
 
         is_sequence = False
         is_form = isinstance(marker, params.Form)
@@ -980,7 +1032,7 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and _is_complex(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
             if location != "cookie" and _is_scalar_sequence(type_annotation):
                 is_sequence = True
             else:
@@ -1009,12 +1061,73 @@ class _Analyzer:
             is_sequence=is_sequence,
             is_form=is_form,
             media_type=marker.media_type if isinstance(marker, params.Body) else None,
+            alias_choices=alias_choices,
+            fields=() if group is None else tuple(_group_field_ir(f, location, group.optional and not required)
+                                                  for f in group.fields),
         )
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
-                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation))
+                             reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
+                             group=group)
 
 
 _VAR_PARAM: Any = object()
+
+
+def _param_model_type(annotation: Any) -> type[BaseModel] | None:
+    """The model of a parameter model declaration: `Model` or `Model | None` (FastAPI's rule)."""
+    if get_origin(annotation) in _UNION_ORIGINS:
+        args = get_args(annotation)
+        if len(args) == 2 and type(None) in args:
+            annotation = next(arg for arg in args if arg is not type(None))
+    return annotation if _lenient_issubclass(annotation, BaseModel) else None
+
+
+def _param_group(name: str, model: type[BaseModel], optional: bool, location: str, marker: Any,
+                 problems: Any) -> ParamGroup | None:
+    config = model.model_config
+    default_convert = getattr(marker, "convert_underscores", True)
+    by_name = config.get("validate_by_name", config.get("populate_by_name", False))
+    fields = []
+    for field_name, info in model.model_fields.items():
+        validation_alias = info.validation_alias
+        choices = getattr(validation_alias, "choices", None)
+        if validation_alias is not None and not isinstance(validation_alias, str) and not (
+                choices is not None and all(isinstance(choice, str) for choice in choices)):
+            problems.add(f"parameter {name!r}: field {field_name!r} of {model.__name__} uses AliasPath, "
+                         "not supported in parameter models yet")
+            return None
+        convert = location == "header" and getattr(info, "convert_underscores", default_convert)
+        if choices is not None:  # AliasChoices: literal names (headers too), the first present wins
+            aliases = [(choice, choice) for choice in choices]
+        else:
+            alias = validation_alias or info.alias or field_name
+            request_key = alias.replace("_", "-") if convert and alias == field_name else alias
+            aliases = [(alias, request_key)]
+        if config.get("validate_by_alias") is False or by_name:
+            request_name = field_name.replace("_", "-") if convert else field_name
+            if config.get("validate_by_alias") is False:
+                aliases = [(field_name, request_name)]
+            elif field_name not in [a for a, _ in aliases]:
+                aliases.append((field_name, request_name))
+        fields.append(GroupField(field_name, tuple(aliases), _is_sequence(info.annotation), info))
+    return ParamGroup(model=model, optional=optional, fields=tuple(fields),
+                      extra_policy=config.get("extra") in ("allow", "forbid"),
+                      loc_by_alias=config.get("loc_by_alias", True))
+
+
+def _group_field_ir(group_field: GroupField, location: str, optional: bool) -> ParamIR:
+    info = group_field.field_info
+    required = info.is_required()
+    return ParamIR(
+        name=group_field.name,
+        alias=group_field.aliases[0][1],
+        location=location,
+        type=_TypeMapper().ref(info.annotation),
+        required=required and not optional,
+        default_json=None if required or info.default_factory is not None else _json_or_none(info.default),
+        constraints=_constraints(info),
+        is_sequence=group_field.is_sequence,
+    )
 
 
 def _non_none_args(annotation: Any) -> list[Any]:

@@ -105,6 +105,12 @@ class ParamIR:
     # body parameters: Form() fields come from an application/x-www-form-urlencoded body
     is_form: bool = False
     media_type: str | None = None  # body parameters: the marker's media type
+    # A parameter model (`Annotated[Model, Query()]`, Header(), Cookie()): one entry per model field,
+    # `alias` the key read from the request, `name` the field's name; the model validates them together.
+    # Left out of the dump when empty, so IRs without parameter models keep their hash.
+    fields: tuple[ParamIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # `validation_alias=AliasChoices(...)`: the request keys to try in order (`alias` is the first).
+    alias_choices: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,19 @@ class RouteIR:
     enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
     dependencies: tuple[DependencyIR, ...] = ()  # the dependency tree (see DependencyIR)
     body_is_form: bool = False  # some body parameter in the tree is a Form(): the body is form-parsed
+    # The route's own request body limit (max_body_size= on the route, its router or its include); None:
+    # the app's. Left out of the dump when None.
+    max_body_size: int | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    # OpenAPI `callbacks=`: the callback routes, documented under the operation, never served.
+    callbacks: tuple[RouteIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # strict_content_type= on the route, its router or an including router; None: the app's.
+    strict_content_type: bool | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    # form_limits (max_fields, max_files, max_part_size) in effect: the app router's, the includes', the route's.
+    form_limits: tuple[tuple[str, int], ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # A generator endpoint with the default response class streams JSON Lines: documented as
+    # `application/jsonl` with the item type's schema as `itemSchema` ("{}" without an item type).
+    json_stream: bool = dataclasses.field(default=False, metadata={"omit_default": True})
+    stream_item_schema_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -270,7 +289,8 @@ class AppIR:
 
 def _to_plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)}
     if isinstance(value, (tuple, list)):
         return [_to_plain(item) for item in value]
     return value
@@ -315,7 +335,8 @@ _NESTED.update(
         FieldIR: {"type": _one(TypeRef)},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings},
-        ParamIR: {"type": _one(TypeRef), "constraints": _pairs},
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings,
+                  "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},
         DependencyIR: {
             "params": _many(ParamIR),
@@ -334,6 +355,8 @@ _NESTED.update(
             "responses": _many(ResponseIR),
             "enum_tags": _strings,
             "dependencies": _many(DependencyIR),
+            "callbacks": lambda items: tuple(_from_plain(RouteIR, item) for item in items),
+            "form_limits": lambda items: tuple((k, v) for k, v in items),
         },
         GzipIR: {"exclude_content_types": _strings},
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),

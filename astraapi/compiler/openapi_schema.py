@@ -265,11 +265,13 @@ class RouteOpenAPI:
     unique_id: str = ""
     description: str = ""
     # id(ParamAnalysis) -> field, for the parameters of the endpoint and of every dependency
-    param_fields: dict[int, SchemaField] = dataclasses.field(default_factory=dict)
+    # ((id, index) for each field of a parameter model)
+    param_fields: dict[Any, SchemaField] = dataclasses.field(default_factory=dict)
     body: SchemaField | None = None
     body_required: bool = False
     body_media_type: str = "application/json"
     response: SchemaField | None = None
+    stream_item: SchemaField | None = None  # a JSON Lines stream's item type
     response_models: dict[str, SchemaField] = dataclasses.field(default_factory=dict)  # str(code) -> field
     schemas: dict[SchemaField, str] = dataclasses.field(default_factory=dict)  # param field -> schema JSON
 
@@ -307,6 +309,10 @@ def _document_parameter(plan: RouteOpenAPI, param: Any, body_params: list[tuple[
     """A path, query, header or cookie parameter: one entry of the operation's `parameters`."""
     marker = _marker(param)
     if marker is not None and not getattr(marker, "include_in_schema", True):
+        return
+    if param.group is not None:  # a parameter model: one operation parameter per field, as FastAPI expands it
+        for index, group_field in enumerate(param.group.fields):
+            plan.param_fields[(id(param), index)] = param_field(group_field.aliases[0][0], group_field.field_info)
         return
     plan.param_fields[id(param)] = param_field(param.ir.alias, param.field_info)
 
@@ -372,6 +378,10 @@ def _documented_param(plan: RouteOpenAPI, param: Any) -> Any:
     example, openapi_examples = _examples(marker)
     info = param.field_info
     field = plan.param_fields.get(id(param))
+    if param.group is not None:
+        param_ir = dataclasses.replace(param_ir, fields=tuple(
+            _documented_group_field(plan, field_ir, group_field, plan.param_fields.get((id(param), index)))
+            for index, (field_ir, group_field) in enumerate(zip(param_ir.fields, param.group.fields))))
     return dataclasses.replace(
         param_ir,
         schema_json=None if field is None else plan.schemas[field],
@@ -380,6 +390,23 @@ def _documented_param(plan: RouteOpenAPI, param: Any) -> Any:
         example_json=example,
         openapi_examples_json=openapi_examples,
         include_in_schema=bool(getattr(marker, "include_in_schema", True)),
+    )
+
+
+def _documented_group_field(plan: RouteOpenAPI, field_ir: Any, group_field: Any, field: Any) -> Any:
+    info = group_field.field_info
+    openapi_examples = getattr(info, "openapi_examples", None)
+    example = getattr(info, "example", PydanticUndefined)
+    from astraapi.encoders import jsonable_encoder
+
+    return dataclasses.replace(
+        field_ir,
+        schema_json=None if field is None else plan.schemas[field],
+        description=info.description or None,
+        deprecated=bool(getattr(info, "deprecated", None)),
+        example_json=None if example is PydanticUndefined or openapi_examples
+        else dumps_fragment(jsonable_encoder(example)),
+        openapi_examples_json=dumps_fragment(jsonable_encoder(openapi_examples)) if openapi_examples else None,
     )
 
 
@@ -432,6 +459,9 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
             response_fields.append(plan.response)
+        if analysis.stream_item_type is not None:
+            plan.stream_item = response_field("StreamItem_" + plan.unique_id, analysis.stream_item_type)
+            response_fields.append(plan.stream_item)
         for status, spec in route.responses.items():
             model = spec.get("model") if isinstance(spec, dict) else None
             if model:
@@ -485,6 +515,8 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             openapi_status_code=str(route.status_code) if route.status_code is not None
             else _class_status_code(response_class),
             response_schema_json=schema_text(plan.response),
+            json_stream=analysis.stream == "jsonl",
+            stream_item_schema_json=schema_text(plan.stream_item),
             body_schema_json=schema_text(plan.body),
             body_required=plan.body_required,
             body_media_type=plan.body_media_type,
@@ -521,11 +553,20 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
     try:
         webhooks = _Analyzer().run(webhook_records).routes if webhook_records else ()
-        routes, schemas_json = with_openapi((*analysis.routes, *webhooks), separate_input_output_schemas=separate,
+        # `callbacks=` routes (APIRoute records of a router, documented under their operation).
+        callback_owners = [(index, record) for index, route in enumerate(analysis.routes)
+                           for record in route.route.callbacks if isinstance(record, APIRoute)]
+        callbacks = _Analyzer().run([record for _, record in callback_owners]).routes if callback_owners else ()
+        routes, schemas_json = with_openapi((*analysis.routes, *webhooks, *callbacks),
+                                            separate_input_output_schemas=separate,
                                             generate_unique_id_function=unique_id)
         count = len(analysis.routes)
-        fields.update(schemas_json=schemas_json, webhooks=routes[count:])
-        routes = routes[:count]
+        fields.update(schemas_json=schemas_json, webhooks=routes[count:count + len(webhooks)])
+        callback_irs = routes[count + len(webhooks):]
+        routes = list(routes[:count])
+        for (owner, _), callback_ir in zip(callback_owners, callback_irs):
+            routes[owner] = dataclasses.replace(routes[owner], callbacks=(*routes[owner].callbacks, callback_ir))
+        routes = tuple(routes)
     except Exception as error:  # pydantic raises several classes for types without a JSON Schema
         routes = tuple(route.ir for route in analysis.routes)
         fields["openapi_error"] = f"{type(error).__name__}: {error}"

@@ -88,7 +88,7 @@ class NodePlan:
                 form_models.append(None if model is None else _FormModel(model, live.annotation))
                 file_bytes.append(live.reads_file_bytes)
             else:
-                plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias))
+                plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias), live.group)
                 input_plans.append((_LOCATION_ORDER[param.location], plan))
         self.path_plans = tuple(path_plans)
         self.input_plans = tuple(plan for _, plan in sorted(input_plans, key=lambda item: item[0]))

@@ -53,12 +53,18 @@ from astraapi.engine.responses import (
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
-from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
+from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError, StarletteHTTPException
 from astraapi.requests import Request
 from astraapi.responses import Response
 from astraapi.routing import Default
 
 EAGER_TASKS = sys.version_info >= (3, 12)
+
+# The route indexes the server hands over for requests no route answers, when `route_unmatched` is
+# on (the app has an exception handler for the router's 404 or 405): see Executor.routes_unmatched.
+NOT_FOUND_ROUTE = 0xFFFFFFFF
+METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
+
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 
@@ -93,7 +99,8 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class", "strict_content_type", "inline_async")
+                 "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
+                 "form_limits", "inline_async")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -144,7 +151,8 @@ class RoutePlan:
                 body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
                 body_aliases.append(param.alias)
             else:
-                plan = ParamPlan(param, current.adapter, current.field_info, (param.location, param.alias))
+                plan = ParamPlan(param, current.adapter, current.field_info, (param.location, param.alias),
+                                 current.group)
                 input_plans.append((_LOCATION_ORDER[param.location], plan))
         self.path_plans = tuple(path_plans)
         # FastAPI validates path, then query, header, cookie, then body parameters.
@@ -248,7 +256,11 @@ class Executor:
             )
             response.compiled_encoder = (compiled_encoders or {}).get(route.index)
             plan = RoutePlan(route, live, response, app)
-            plan.strict_content_type = ir.strict_content_type
+            plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
+                                        else ir.strict_content_type)
+            # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
+            plan.max_body_size = route.max_body_size if route.max_body_size is not None else ir.max_body_size
+            plan.form_limits = dict(route.form_limits)
             plan.bind_decoder((compiled_decoders or {}).get(route.index))
             plans.append(plan)
         self._plans = tuple(plans)
@@ -259,12 +271,23 @@ class Executor:
         self.inline_sync = ir.sync_endpoints == "inline"
         self.strict_content_type = ir.strict_content_type
         self.max_body_size: int | None = ir.max_body_size
+        # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
+        # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
+        # without, it answers them natively with the default handler's bytes.
+        self.routes_unmatched = self.dispatcher.answers_router_errors()
 
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
-        plan = self._plans[route_index]
-        if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
+        try:
+            plan = self._plans[route_index]
+        except IndexError:
+            if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
+                raise
+            task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))
+            task.add_done_callback(_report_unmatched_crash)
+            return None
+        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
@@ -325,7 +348,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if self._over_declared_limit(native):
+                if _over_declared_limit(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await _close_stream(response)
@@ -348,7 +371,7 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if self._over_declared_limit(native):
+            if _over_declared_limit(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await _close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -380,22 +403,57 @@ class Executor:
                 on_send()
                 _send(native, INTERNAL_SERVER_ERROR, plan)
 
-    def _over_declared_limit(self, native: Any) -> bool:
-        return self.max_body_size is not None and _declared_length(native) > self.max_body_size
+    async def _run_unmatched(self, native: Any, route_index: int, path_params: tuple[str, ...]) -> None:
+        """The router's 404, or its 405 (path_params: the allow value), through the app's exception
+        handlers, as Starlette's router raises them."""
+        if route_index == METHOD_NOT_ALLOWED_ROUTE:
+            error = StarletteHTTPException(405, headers={"Allow": path_params[0]})
+        else:
+            error = StarletteHTTPException(404)
+        router = getattr(self.app, "router", None)
+        request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
+        label = f"{native.method} {native.path}"
+        try:
+            await self._answer_unmatched(native, error, request, label)
+        except BaseException as crash:  # a bug here must still answer the client, then surface
+            if not native.responded:
+                status, headers, body = internal_error(f"Unexpected error while answering {label}", crash)
+                native.respond(status, headers, body)
+            else:
+                error_logger.error("Exception while answering %s", label, exc_info=crash)
+            if not isinstance(crash, Exception):
+                raise
+
+    async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
+        response, background = await self.dispatcher.outcome(error, request, label)
+        if _over_declared_limit(native, self.max_body_size):
+            if isinstance(response, Stream):
+                await _close_stream(response)
+            response, background = CONTENT_TOO_LARGE, None
+        if isinstance(response, Stream):
+            await send_streamed(native, response.response, label)
+        else:
+            status, headers, body = response
+            native.respond(status, headers, body)
+        if background is not None:
+            try:
+                await background()
+            except Exception as bg_error:
+                error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
-        limit = self.max_body_size
+        limit = plan.max_body_size
         if plan.has_body and limit is not None and len(native.body) > limit:
             raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
         if plan.has_body:
             if plan.body_is_form:
-                ctx.form = read_form(native.body, native.headers)
+                ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:
                     ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
-                    ctx.body = read_body(native.body, native.headers, self.strict_content_type)
+                    ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
                         raise RequestValidationError([error.error], body=native.body,
@@ -623,6 +681,15 @@ def _start_background(background: Any, plan: RoutePlan) -> None:
 def _report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
+
+
+def _over_declared_limit(native: Any, limit: int | None) -> bool:
+    return limit is not None and _declared_length(native) > limit
+
+
+def _report_unmatched_crash(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error_logger.error("Unexpected error while answering an unmatched request", exc_info=task.exception())
 
 
 def _send(native: Any, response: ResponseTuple, plan: RoutePlan) -> None:

@@ -87,7 +87,8 @@ def _invalid() -> HTTPException:
     return HTTPException(400, "Invalid multipart data.")
 
 
-def parse_multipart(body: bytes, content_type: str) -> FormData:
+def parse_multipart(body: bytes, content_type: str, *, max_files: int = MAX_FILES, max_fields: int = MAX_FIELDS,
+                    max_part_size: int = MAX_PART_SIZE) -> FormData:
     _, params = parse_options_header(content_type)
     charset = params.get("charset", "utf-8")
     try:
@@ -106,7 +107,8 @@ def parse_multipart(body: bytes, content_type: str) -> FormData:
     items: list[tuple[str, Any]] = []
     files: list[Any] = []
     try:
-        return _parse_parts(body, delimiter, charset, items, files)
+        return _parse_parts(body, delimiter, charset, items, files, max_files=max_files, max_fields=max_fields,
+                            max_part_size=max_part_size)
     except BaseException:
         for file in files:
             file.close()
@@ -114,7 +116,8 @@ def parse_multipart(body: bytes, content_type: str) -> FormData:
 
 
 def _parse_parts(body: bytes, delimiter: bytes, charset: str, items: list[tuple[str, Any]],
-                 files: list[Any]) -> FormData:
+                 files: list[Any], *, max_files: int = MAX_FILES, max_fields: int = MAX_FIELDS,
+                 max_part_size: int = MAX_PART_SIZE) -> FormData:
     field_count = 0
     position = len(delimiter)
     separator = b"\r\n" + delimiter
@@ -153,8 +156,8 @@ def _parse_parts(body: bytes, delimiter: bytes, charset: str, items: list[tuple[
             raise HTTPException(400, 'The Content-Disposition header field "name" must be provided.')
         field_name = _decode(options["name"].encode("latin-1"), charset)
         if "filename" in options:
-            if len(files) + 1 > MAX_FILES:
-                raise HTTPException(400, f"Too many files. Maximum number of files is {MAX_FILES}.")
+            if len(files) + 1 > max_files:
+                raise HTTPException(400, f"Too many files. Maximum number of files is {max_files}.")
             filename = options["filename"]
             if filename[1:3] == ":\\" or filename[:2] == "\\\\":  # python-multipart: IE's full path
                 filename = filename.split("\\")[-1]
@@ -167,35 +170,41 @@ def _parse_parts(body: bytes, delimiter: bytes, charset: str, items: list[tuple[
             items.append((field_name, upload))
         else:
             field_count += 1
-            if field_count > MAX_FIELDS:
-                raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
-            if len(data) > MAX_PART_SIZE:
-                raise HTTPException(400, f"Part exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
+            if field_count > max_fields:
+                raise HTTPException(400, f"Too many fields. Maximum number of fields is {max_fields}.")
+            if len(data) > max_part_size:
+                raise HTTPException(400, f"Part exceeded maximum size of {max_part_size // 1024}KB.")
             items.append((field_name, _decode(data, charset)))
         position = after
 
 
-def parse_urlencoded(body: bytes) -> FormData:
+def parse_urlencoded(body: bytes, *, max_fields: int = MAX_FIELDS, max_part_size: int = MAX_PART_SIZE) -> FormData:
     items: list[tuple[str, str]] = []
     for chunk in body.split(b"&"):
         if not chunk:
             continue
         name, _, value = chunk.partition(b"=")
-        if len(chunk) > MAX_PART_SIZE:
-            raise HTTPException(400, f"Field exceeded maximum size of {MAX_PART_SIZE // 1024}KB.")
+        if len(chunk) > max_part_size:
+            raise HTTPException(400, f"Field exceeded maximum size of {max_part_size // 1024}KB.")
         items.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
-        if len(items) > MAX_FIELDS:
-            raise HTTPException(400, f"Too many fields. Maximum number of fields is {MAX_FIELDS}.")
+        if len(items) > max_fields:
+            raise HTTPException(400, f"Too many fields. Maximum number of fields is {max_fields}.")
     return FormData(items)
 
 
-def read_form(body: bytes, headers: list[tuple[bytes, bytes]]) -> FormData:
+def read_form(body: bytes, headers: list[tuple[bytes, bytes]], limits: Any = None) -> FormData:
+    """The body as a form; `limits`: FastAPI 0.165's form_limits (max_fields, max_files, max_part_size),
+    Starlette's defaults for the ones not given."""
     content_type = _content_type(headers)
     media_type = parse_options_header(content_type)[0]
+    limits = limits or {}
+    max_fields = limits.get("max_fields", MAX_FIELDS)
+    max_part_size = limits.get("max_part_size", MAX_PART_SIZE)
     if media_type == "application/x-www-form-urlencoded":
-        return parse_urlencoded(body)
+        return parse_urlencoded(body, max_fields=max_fields, max_part_size=max_part_size)
     if media_type == "multipart/form-data":
-        return parse_multipart(body, content_type)
+        return parse_multipart(body, content_type, max_files=limits.get("max_files", MAX_FILES),
+                               max_fields=max_fields, max_part_size=max_part_size)
     return FormData()
 
 

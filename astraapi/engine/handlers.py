@@ -49,14 +49,23 @@ class ExceptionDispatcher:
         self.class_handlers.setdefault(StarletteHTTPException, http_default)
         self.class_handlers.setdefault(RequestValidationError, validation_default)
         self._http_default = http_default
+        # FastAPI(debug=True): an unhandled exception answers with the traceback (Starlette's
+        # ServerErrorMiddleware in debug mode), before any `500`/`Exception` handler.
+        self.debug = bool(getattr(app, "debug", False))
         self._validation_default = validation_default
         self.only_defaults = (
-            not self.status_handlers
+            not self.debug
+            and not self.status_handlers
             and self.error_handler is None
             and set(self.class_handlers) == {StarletteHTTPException, RequestValidationError}
             and self.class_handlers[StarletteHTTPException] is http_default
             and self.class_handlers[RequestValidationError] is validation_default
         )
+
+    def answers_router_errors(self) -> bool:
+        """An exception handler of the app's answers the router's own 404 or 405 (Starlette's router
+        raises them as HTTPException inside the exception layer)."""
+        return any(self.lookup(StarletteHTTPException(code)) is not self._http_default for code in (404, 405))
 
     def lookup(self, error: BaseException) -> Any:
         handler = None
@@ -82,6 +91,14 @@ class ExceptionDispatcher:
                 error = raised
         error_logger.error("Exception in %s", label, exc_info=error)
         report_server_error(error)
+        if self.debug:
+            from astraapi.engine.debug import debug_response
+
+            try:
+                return from_response(await run_in_threadpool(debug_response, request, error)), None
+            except Exception as raised:
+                error_logger.error("Exception while rendering the debug page of %s", label, exc_info=raised)
+                return INTERNAL_SERVER_ERROR, None
         if self.error_handler is not None:
             try:
                 return await self._call(self.error_handler, request, error)

@@ -9,6 +9,7 @@ validates it, appending FastAPI-shaped errors.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -79,7 +80,8 @@ class ParamPlan:
         "is_sequence",
     )
 
-    def __init__(self, param: ParamIR, adapter: TypeAdapter[Any], field_info: FieldInfo, loc: tuple[Any, ...]) -> None:
+    def __init__(self, param: ParamIR, adapter: TypeAdapter[Any], field_info: FieldInfo, loc: tuple[Any, ...],
+                 group: Any = None) -> None:
         self.name = param.name
         self.loc = loc
         self.required = param.required
@@ -90,6 +92,11 @@ class ParamPlan:
         self.validate = adapter.validate_python
         self.read: Callable[[RequestInputs], Any] = _reader(param)
         self.is_sequence = param.is_sequence
+        if param.alias_choices:  # AliasChoices: the first key present (errors name it), else the first
+            self.read = _choices_reader(param)
+        if group is not None:  # a parameter model: errors are located under the location alone
+            self.loc = (param.location,)
+            self.read = _group_reader(param.location, group)
 
     def default_value(self) -> Any:
         """A fresh default, as FastAPI gives it (a deep copy, or the factory's result)."""
@@ -107,10 +114,16 @@ class ParamPlan:
                 values[self.name] = value
                 return
             raw = value
+        loc = self.loc
+        if isinstance(raw, ChosenValue):
+            raw, loc = raw.value, (loc[0], raw.key)
         try:
             values[self.name] = self.validate(raw, from_attributes=True)
         except ValidationError as error:
-            errors.extend(located_errors(error, self.loc))
+            located = located_errors(error, loc)
+            if isinstance(raw, GroupValues) and raw.renamed:
+                _rename_locations(located, raw.renamed)
+            errors.extend(located)
 
 
 def _reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
@@ -146,6 +159,110 @@ def _reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
     def read_nothing(inputs: RequestInputs) -> Any:
         return MISSING
     return read_nothing
+
+
+class ChosenValue:
+    """A value read under one of a parameter's AliasChoices: errors are located under that key."""
+
+    __slots__ = ("value", "key")
+
+    def __init__(self, value: Any, key: str) -> None:
+        self.value, self.key = value, key
+
+
+def _choices_reader(param: ParamIR) -> Callable[[RequestInputs], Any]:
+    readers = [(choice, _reader(dataclasses.replace(param, alias=choice, alias_choices=())))
+               for choice in param.alias_choices]
+
+    def read_choices(inputs: RequestInputs) -> Any:
+        for choice, read in readers:
+            value = read(inputs)
+            if value is not MISSING:
+                return ChosenValue(value, choice)
+        return MISSING
+
+    return read_choices
+
+
+class GroupValues(dict):
+    """What a parameter model validates: its fields' values under their keys, plus the location's other
+    keys; `renamed` maps a field's name to the header it was read from (for error locations)."""
+
+    renamed: dict[str, str] | None = None
+
+
+def _rename_locations(errors: list[dict[str, Any]], renamed: dict[str, str]) -> None:
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) > 1 and loc[1] in renamed:
+            error["loc"] = (loc[0], renamed[loc[1]], *loc[2:])
+
+
+def _group_reader(location: str, group: Any) -> Callable[[RequestInputs], Any]:
+    """FastAPI's reading of a parameter model: each field from its first alias present (every
+    occurrence for a sequence field), then the location's remaining keys for the model's `extra`
+    policy. A `Model | None` parameter is absent unless one of its keys is there (or, with extra
+    allow/forbid, any key)."""
+    fields = group.fields
+    is_header = location == "header"
+    rename = is_header and group.loc_by_alias
+
+    def read_group(inputs: RequestInputs) -> Any:
+        if location == "query":
+            items = inputs.query_items()
+            present: Any = inputs.query()
+        elif is_header:
+            items = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in inputs.native.headers]
+            present = {k for k, _ in items}
+        else:
+            present = inputs.cookies()
+            items = list(present.items())
+        values = GroupValues()
+        processed: set[str] = set()
+        own: set[str] = set()
+        renamed: dict[str, str] = {}
+        for field in fields:
+            aliases = field.aliases
+            if is_header:
+                own.update(request_key.lower() for _, request_key in aliases)
+                alias, key = next((pair for pair in aliases if pair[1].lower() in present), aliases[0])
+                lookup = key.lower()
+            else:
+                own.update(request_key for _, request_key in aliases)
+                alias, key = next((pair for pair in aliases if pair[1] in present), aliases[0])
+                lookup = key
+            if field.is_sequence and location != "cookie":
+                value: Any = [v for k, v in items if k == lookup]
+                if value:
+                    values[alias] = value
+            elif is_header:
+                value = next((v for k, v in items if k == lookup), None)
+                if value is not None:
+                    values[alias] = value
+            else:
+                value = present.get(lookup)
+                if value is not None:
+                    values[alias] = value
+            processed.add(lookup)
+            if is_header:
+                for validation_alias, request_key in aliases:
+                    if validation_alias != request_key:
+                        processed.add(validation_alias.lower())  # an unconverted name is no extra header
+                if alias != key:
+                    renamed[field.name] = key
+        grouped: dict[str, list[str]] = {}
+        for k, v in items:
+            if k not in processed:
+                grouped.setdefault(k, []).append(v)
+        for k, vs in grouped.items():
+            values[k] = vs[0] if len(vs) == 1 else vs
+        if group.optional and not (own.intersection(present) or (group.extra_policy and values)):
+            return MISSING
+        if rename and renamed:
+            values.renamed = renamed
+        return values
+
+    return read_group
 
 
 def apply_json_body(body: Any, plans: tuple[ParamPlan, ...], aliases: tuple[str, ...], embedded: bool,

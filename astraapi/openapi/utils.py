@@ -173,10 +173,12 @@ def operation_parameters(route: RouteIR, flat_params: Sequence[ParamIR] | None =
     if flat_params is None:
         flat_params = flat_dependency_data(route)[0]
     parameters = [
-        parameter_object(param)
+        parameter_object(entry)
         for location in _PARAMETER_LOCATIONS
         for param in flat_params
-        if param.location == location and param.include_in_schema and param.schema_json is not None
+        if param.location == location and param.include_in_schema
+        for entry in (param.fields or (param,))  # a parameter model: each of its fields
+        if entry.schema_json is not None
     ]
     unique = {(p["in"], p["name"]): p for p in parameters}
     unique.update({(p["in"], p["name"]): p for p in parameters if p.get("required")})
@@ -234,11 +236,20 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
         body = request_body_object(route)
         if body:
             operation["requestBody"] = body
+    if route.callbacks:
+        # FastAPI documents each callback route under its name and (raw) path; what a callback's
+        # operation would add to the components or security schemes is not kept.
+        operation["callbacks"] = {callback.name: {callback.path: path_item(callback, operation_ids, {}, None)}
+                                  for callback in route.callbacks}
 
     responses = operation.setdefault("responses", {})
     status_code = route.openapi_status_code
     responses.setdefault(status_code, {})["description"] = route.response_description
-    if is_body_allowed_for_status_code(route.status_code) and route.response_media_type:
+    if is_body_allowed_for_status_code(route.status_code) and route.json_stream:
+        item_schema = _loads(route.stream_item_schema_json) if route.stream_item_schema_json is not None else {}
+        responses.setdefault(status_code, {}).setdefault("content", {})["application/jsonl"] = {
+            "itemSchema": item_schema}
+    elif is_body_allowed_for_status_code(route.status_code) and route.response_media_type:
         schema: Any = {"type": "string"}
         if route.response_class_is_json:
             schema = _loads(route.response_schema_json) if route.response_schema_json is not None else {}

@@ -45,7 +45,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
 
         handler = gzip_handler(handler, ir.gzip)
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
-                       config=config or ServerConfig(), lifespan=app.router)
+                       config=config or ServerConfig(), lifespan=app.router,
+                       route_unmatched=executor.routes_unmatched)
 
 
 def serve(target: ServeTarget, *, workers: int = 1) -> int:

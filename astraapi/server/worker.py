@@ -38,6 +38,7 @@ class ServeTarget:
     mode: str  # "dynamic" | "compiled"
     config: ServerConfig = field(default_factory=ServerConfig)
     lifespan: object | None = None  # has async startup()/shutdown() (the app's router), run per worker
+    route_unmatched: bool = False  # the handler answers unmatched requests (Server.route_unmatched)
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -56,6 +57,7 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
             raise SystemExit(3) from None
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
                              **config.server_kwargs())
+    server.route_unmatched = target.route_unmatched
     draining = False
     deadline = 0.0
 

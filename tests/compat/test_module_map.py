@@ -46,7 +46,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     },
     ".routing": {
         **{name: _ASGI for name in (
-            "AppType", "BaseRoute", "Match", "Middleware", "Mount", "NoMatchFound", "URLPath", "compile_path",
+            "AppType", "BaseRoute", "Match", "Middleware", "Mount", "URLPath", "compile_path",
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
             "iter_route_contexts", "get_value_or_default", "StaticFiles")},
         **{name: _SOLVER for name in (
@@ -60,7 +60,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
         "DefaultPlaceholder": _DEFAULT,
         **{name: _TELEMETRY for name in (
             "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "get_telemetry_data",
-            "validate_max_body_size", "wrap_app_with_body_limit")},
+            "wrap_app_with_body_limit")},
     },
     ".openapi.utils": {
         **{name: _OPENAPI for name in (

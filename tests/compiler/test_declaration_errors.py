@@ -30,7 +30,7 @@ APP = textwrap.dedent(
         return {}
 
     @app.get("/query-model")
-    def query_model(m: Model = Query()):
+    def query_model(m: list[Model] = Query()):  # a parameter model is one model, not a list of them
         return {}
 
     @app.get("/users/{user_id}")

@@ -64,6 +64,8 @@ def _plan_param(param: ParamIR, path_names: list[str]) -> ParamDecode:
         raise Unsupported(f"{label}: {param.location} parameters are decoded on the generic path")
     if param.is_sequence:
         raise Unsupported(f"{label}: list parameters are decoded on the generic path")
+    if param.alias_choices:
+        raise Unsupported(f"{label}: AliasChoices parameters are decoded on the generic path")
     kind = _scalar_kind(param.type)
     if kind is None:
         raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")

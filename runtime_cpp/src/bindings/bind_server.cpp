@@ -946,6 +946,10 @@ public:
         if (core_) core_->shutdown();
     }
     bool draining() const { return !core_ || core_->draining(); }
+    bool route_unmatched() const { return core_ && core_->route_unmatched(); }
+    void set_route_unmatched(bool on) {
+        if (core_) core_->set_route_unmatched(on);
+    }
 
     int fileno() const { return core_ ? core_->fileno() : -1; }
     int port() const { return core_ ? core_->port() : 0; }
@@ -982,6 +986,10 @@ void bind_server(py::module_& m) {
              "Graceful shutdown: stop accepting, close idle connections, let started requests finish "
              "(answered with connection: close); connection_count reaches 0 when done, then close().")
         .def_property_readonly("draining", &PyServer::draining)
+        .def_property("route_unmatched", &PyServer::route_unmatched, &PyServer::set_route_unmatched,
+                      "True: requests no route matches (404) or whose method is not allowed (405) go to the "
+                      "handler as route 0xFFFFFFFF / 0xFFFFFFFE (405: path_params is (allow,)), for an app "
+                      "with an exception handler for them; False (default): the built-in answers.")
         .def_property_readonly("port", &PyServer::port)
         .def_property_readonly("host", &PyServer::host)
         .def_property_readonly("closed", &PyServer::closed)

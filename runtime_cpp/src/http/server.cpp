@@ -815,6 +815,12 @@ void Server::dispatch(Conn& c) {
             return;
         }
         case MatchKind::MethodNotAllowed: {
+            if (route_unmatched_ && dispatcher_) {
+                std::string_view allow(m.allow.data(), m.allow.size());
+                dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, kRouteMethodNotAllowed, &allow, 1);
+                if (!c.req) c.req = acquire_request();
+                return;
+            }
             std::string extra = "allow: ";
             extra.append(m.allow.data(), m.allow.size());
             extra += "\r\n";
@@ -826,6 +832,11 @@ void Server::dispatch(Conn& c) {
             return;
         case MatchKind::NotFound:
         default:
+            if (route_unmatched_ && dispatcher_) {
+                dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, kRouteNotFound, nullptr, 0);
+                if (!c.req) c.req = acquire_request();
+                return;
+            }
             write_builtin(c, 404, {}, "application/json", R"({"detail":"Not Found"})");
             return;
     }

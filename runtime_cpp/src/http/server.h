@@ -158,6 +158,13 @@ public:
     Server& operator=(const Server&) = delete;
 
     void set_dispatcher(std::unique_ptr<Dispatcher> d) { dispatcher_ = std::move(d); }
+    // The app has an exception handler for the router's 404/405: hand unmatched requests to the
+    // dispatcher as route kRouteNotFound / kRouteMethodNotAllowed (405: one parameter, the allow
+    // value) instead of writing the built-in answers.
+    static constexpr uint32_t kRouteNotFound = 0xFFFFFFFFu;
+    static constexpr uint32_t kRouteMethodNotAllowed = 0xFFFFFFFEu;
+    void set_route_unmatched(bool on) { route_unmatched_ = on; }
+    bool route_unmatched() const { return route_unmatched_; }
     Dispatcher* dispatcher() const { return dispatcher_.get(); }
     // Replace the reason phrase of a status code (100..599).
     void set_reason_phrase(int status, std::string_view phrase);
@@ -255,6 +262,7 @@ private:
     bool in_poll_ = false;
     bool accept_paused_ = false;
     bool draining_ = false;
+    bool route_unmatched_ = false;
     TrustedHosts trusted_;
     uint64_t now_ = 0;  // monotonic milliseconds (coarse clock), refreshed by each poll()
     uint64_t clock_offset_ = 0;  // advance_clock()
