@@ -12,6 +12,7 @@ Starlette stops a stream whose client disconnected.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from astraapi.engine.responses import error_logger
@@ -57,15 +58,12 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
     away first. Raises what the body's producer raised (the connection is then closed: the
     head is already out, so no error response can follow)."""
     if isinstance(response, FileResponse):
-        from astraapi.background import run_in_threadpool
-
-        await run_in_threadpool(response.prepare)  # RuntimeError before the head: a 500
+        return await send_file(native, response)
     if not native.start_response(response.status_code, response.raw_headers):
         if isinstance(response, StreamingResponse):
             await _close(response.body_iterator)
         return False
-    head_only = isinstance(response, FileResponse) and native.method == "HEAD"
-    chunks = None if head_only else response.chunks()  # type: ignore[attr-defined]
+    chunks = response.chunks()  # type: ignore[attr-defined]
     complete = True
     try:
         if chunks is not None:
@@ -86,6 +84,37 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
         if isinstance(response, StreamingResponse):
             await _close(response.body_iterator)
     if not complete:
+        return False
+    return bool(native.end())
+
+
+async def send_file(native: Any, response: FileResponse) -> bool:
+    """Send a FileResponse: stat (and open) in the thread pool, then the head, then the file's
+    bytes through the server's sendfile(2) body (`Request.send_file`): the file is never read
+    into Python. Range / If-Range as Starlette's FileResponse (206, multipart/byteranges, 400,
+    416); HEAD gets the head only. True when all of it was sent."""
+    from astraapi.background import run_in_threadpool
+
+    await run_in_threadpool(response.prepare)  # RuntimeError before the head: a 500
+    plan = response.plan(native.method, native.headers)
+    if isinstance(plan, Response):  # Starlette's 400 / 416 answer
+        return bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+    fd = None
+    if plan.segments and native.method != "HEAD":
+        fd = await run_in_threadpool(os.open, response.path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if not native.start_response(plan.status_code, plan.raw_headers):
+            return False
+        if fd is not None:
+            state = native.send_file(fd, plan.segments, plan.tail)
+            if state == 0:
+                await _drained(native)
+            elif state < 0:
+                return False
+    finally:
+        if fd is not None:
+            os.close(fd)  # the server sends from its own duplicate
+    if not native.connected:
         return False
     return bool(native.end())
 
