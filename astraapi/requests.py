@@ -86,6 +86,21 @@ class HTTPConnection:
                    getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
 
     @property
+    def base_url(self) -> URL:
+        url = self.url
+        return URL("/", "", url.scheme, url.netloc)
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route or mount called `name` (Starlette's url_for)."""
+        router = getattr(self.app, "router", None)
+        if router is None:
+            raise RuntimeError("url_for() needs the application (request.app)")
+        path = router.url_path_for(name, **path_params)
+        url = self.url
+        root_path = getattr(self.app, "root_path", "") or ""
+        return URL(root_path.rstrip("/") + path, "", url.scheme, url.netloc)
+
+    @property
     def query_params(self) -> QueryParams:
         if self._query_params is None:
             self._query_params = QueryParams(self._native.query_string)

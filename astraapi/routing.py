@@ -93,6 +93,53 @@ class APIRoute:
         return _CONVERTOR.sub(r"{\1}", self.path)
 
 
+@dataclass(frozen=True)
+class Mount:
+    """`app.mount(path, app, name=...)`: every request whose path is `path` + "/..." goes to
+    `app` (a StaticFiles), whatever its method, in declaration order with the routes (as
+    Starlette's Mount). A path without the trailing part is redirected to `path + "/"`."""
+
+    path: str  # without a trailing "/"; router and include prefixes applied
+    app: Any
+    name: str | None
+    decl_file: str
+    decl_line: int
+    include_in_schema: bool = False
+
+    @property
+    def route_path(self) -> str:
+        """The path the router matches: the mount path, then the rest of the request path."""
+        return self.path + "/{path:path}"
+
+    @property
+    def path_format(self) -> str:
+        return _CONVERTOR.sub(r"{\1}", self.path + "/{path}")
+
+
+@dataclass(frozen=True)
+class FrontendRoute:
+    """`app.frontend(path, directory=...)`: a built single-page app, served at low priority
+    (FastAPI 0.165): consulted only when no route, mount or trailing-slash redirect matched.
+    `path` is the prefix ("/" or "/app"); `app` its frontend StaticFiles."""
+
+    path: str
+    app: Any
+    decl_file: str
+    decl_line: int
+    name: str | None = None
+    include_in_schema: bool = False
+
+    @property
+    def specificity(self) -> int:
+        return 0 if self.path == "/" else len(self.path)
+
+    def route_paths(self) -> tuple[str, ...]:
+        """The paths the router matches: the prefix itself (unless "/") and what is below it."""
+        if self.path == "/":
+            return ("/{path:path}",)
+        return (self.path, self.path + "/{path:path}")
+
+
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 
@@ -193,7 +240,8 @@ class APIRouter:
         self.responses: dict[Any, Any] = dict(responses or {})
         self.deprecated = deprecated
         self.generate_unique_id_function = generate_unique_id_function
-        self.routes: list[APIRoute] = []
+        self.routes: list[Any] = []  # APIRoute and Mount records, in declaration order
+        self.frontends: list[FrontendRoute] = []  # app.frontend(...): low priority, after every route
         self.dependencies: list[Any] = list(dependencies or [])
         self.on_startup: list[Callable[[], Any]] = list(on_startup or [])
         self.on_shutdown: list[Callable[[], Any]] = list(on_shutdown or [])
@@ -301,6 +349,41 @@ class APIRouter:
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["TRACE"], **options)
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve `app` (a StaticFiles) under `path`, as Starlette's Mount: requests for
+        `path` + "/..." in declaration order with the routes; `name` for url_path_for."""
+        from astraapi.staticfiles import StaticFiles
+
+        decl_file, decl_line = declaration_site()
+        if path != "" and not path.startswith("/"):
+            raise AssertionError("Routed paths must start with '/'")
+        if not isinstance(app, StaticFiles):
+            raise NotImplementedError(
+                f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): AstraAPI has no ASGI "
+                "layer; it mounts astraapi.staticfiles.StaticFiles (include an APIRouter for sub-routes)"
+            )
+        self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
+                                 decl_file=decl_file, decl_line=decl_line))
+
+    def frontend(self, path: str, *, directory: str | os.PathLike[str],
+                 fallback: str | None = "auto", check_dir: bool | str = "auto") -> None:
+        """Serve a built single-page app (FastAPI 0.165's `frontend`): its files under `path`,
+        checked only when no route matched; a miss gets 404.html when there is one, else
+        index.html for a browser navigation (an Accept of text/html), else 404."""
+        from astraapi.frontend import FrontendStaticFiles, resolve_frontend_check_dir
+
+        decl_file, decl_line = declaration_site()
+        checked = resolve_frontend_check_dir(directory=directory, check_dir=check_dir)
+        normalized = _normalize_frontend_path(path)
+        app = FrontendStaticFiles(directory=directory, fallback=fallback, check_dir=checked)
+        self.frontends.append(FrontendRoute(path=_join_frontend_paths(self.prefix, normalized), app=app,
+                                            decl_file=decl_file, decl_line=decl_line))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """The path of the route or mount called `name` with these path parameters (Starlette's
+        url_path_for; a mount takes `path`). NoMatchFound when none fits."""
+        return url_path_for(self.routes, name, path_params)
+
     def include_router(
         self,
         router: APIRouter,
@@ -320,7 +403,12 @@ class APIRouter:
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
         extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
+        for frontend in router.frontends:
+            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path)))
         for route in router.routes:
+            if isinstance(route, Mount):
+                self.routes.append(replace(route, path=self.prefix + prefix + route.path))
+                continue
             response_class = route.response_class
             if response_class is Default:
                 response_class = self.default_response_class
@@ -390,6 +478,47 @@ class APIRouter:
         context, self._running = self._running, None
         if context is not None:
             await context.__aexit__(None, None, None)
+
+
+def _normalize_frontend_path(path: str) -> str:
+    if not path:
+        raise AssertionError("A frontend path cannot be empty")
+    if not path.startswith("/"):
+        raise AssertionError("A frontend path must start with '/'")
+    return path if path == "/" else path.rstrip("/")
+
+
+def _join_frontend_paths(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return prefix if path == "/" else prefix + path
+
+
+class NoMatchFound(Exception):
+    """url_path_for found no route or mount with that name and those parameters."""
+
+    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
+        params = ", ".join(list(path_params.keys()))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
+    for route in routes:
+        if route.name != name:
+            continue
+        params = dict(path_params)
+        if isinstance(route, Mount):
+            if "path" not in params:
+                continue
+            params["path"] = str(params["path"]).lstrip("/")
+            template = route.path_format
+        else:
+            template = route.path_format
+        names = [m.group(1) for m in _CONVERTOR.finditer(template)]
+        if set(names) != set(params):
+            continue
+        return _CONVERTOR.sub(lambda m: str(params[m.group(1)]), template)
+    raise NoMatchFound(name, path_params)
 
 
 def _first_given(*choices: Any) -> Any:

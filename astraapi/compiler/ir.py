@@ -200,6 +200,10 @@ class RouteIR:
     enum_tags: tuple[str, ...] = ()  # tags declared as members of a non-str Enum (sorted)
     dependencies: tuple[DependencyIR, ...] = ()  # the dependency tree (see DependencyIR)
     body_is_form: bool = False  # some body parameter in the tree is a Form(): the body is form-parsed
+    # Not an endpoint: "static" (app.mount of a StaticFiles: every method, declaration order, the
+    # last path parameter is the path below the mount) or "frontend" (app.frontend: every method,
+    # matched only when nothing else did, redirects included). None: an ordinary route.
+    mount: str | None = None
 
 
 @dataclass(frozen=True)

@@ -521,11 +521,13 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
     try:
         webhooks = _Analyzer().run(webhook_records).routes if webhook_records else ()
-        routes, schemas_json = with_openapi((*analysis.routes, *webhooks), separate_input_output_schemas=separate,
-                                            generate_unique_id_function=unique_id)
-        count = len(analysis.routes)
-        fields.update(schemas_json=schemas_json, webhooks=routes[count:])
-        routes = routes[:count]
+        endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts: nothing to document
+        documented, schemas_json = with_openapi((*endpoints, *webhooks), separate_input_output_schemas=separate,
+                                                generate_unique_id_function=unique_id)
+        count = len(endpoints)
+        fields.update(schemas_json=schemas_json, webhooks=documented[count:])
+        by_index = {route.index: route for route in documented[:count]}
+        routes = tuple(by_index.get(route.ir.index, route.ir) for route in analysis.routes)
     except Exception as error:  # pydantic raises several classes for types without a JSON Schema
         routes = tuple(route.ir for route in analysis.routes)
         fields["openapi_error"] = f"{type(error).__name__}: {error}"

@@ -40,6 +40,7 @@ from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.handlers import ExceptionDispatcher
+from astraapi.engine.mounts import MountPlan
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
@@ -226,6 +227,12 @@ class Executor:
         plans: list[RoutePlan] = []
         for route in ir.routes:
             live = analysis.routes[route.index]
+            if route.mount is not None:
+                if live.ir.mount != route.mount or live.ir.path != route.path:
+                    raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
+                                        f"app's route {route.index} is not; rebuild the IR")
+                plans.append(MountPlan(route, live.route, app))  # type: ignore[arg-type]
+                continue
             if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
                 raise AstraAPIError(
                     f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -260,6 +267,10 @@ class Executor:
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
+        if plan.__class__ is MountPlan:
+            task = asyncio.get_running_loop().create_task(plan.serve(request, path_params, self.dispatcher))
+            task.add_done_callback(functools.partial(_report_crash, plan))
+            return None
         if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
