@@ -96,8 +96,9 @@ class APIRoute:
 @dataclass(frozen=True)
 class Mount:
     """`app.mount(path, app, name=...)`: every request whose path is `path` + "/..." goes to
-    `app` (a StaticFiles), whatever its method, in declaration order with the routes (as
-    Starlette's Mount). A path without the trailing part is redirected to `path + "/"`."""
+    `app` (a StaticFiles or an AstraAPI application), whatever its method, in declaration order
+    with the routes (as Starlette's Mount). A path without the trailing part is redirected to
+    `path + "/"`."""
 
     path: str  # without a trailing "/"; router and include prefixes applied
     app: Any
@@ -352,16 +353,21 @@ class APIRouter:
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
         """Serve `app` (a StaticFiles) under `path`, as Starlette's Mount: requests for
         `path` + "/..." in declaration order with the routes; `name` for url_path_for."""
+        from astraapi.applications import AstraAPI
         from astraapi.staticfiles import StaticFiles
 
         decl_file, decl_line = declaration_site()
         if path != "" and not path.startswith("/"):
             raise AssertionError("Routed paths must start with '/'")
-        if not isinstance(app, StaticFiles):
+        if not isinstance(app, (StaticFiles, AstraAPI)):
             raise NotImplementedError(
                 f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): AstraAPI has no ASGI "
-                "layer; it mounts astraapi.staticfiles.StaticFiles (include an APIRouter for sub-routes)"
+                "layer; it mounts astraapi.staticfiles.StaticFiles and AstraAPI applications"
             )
+        if isinstance(app, AstraAPI) and not app.root_path:
+            # Starlette gives a mounted app the mount path as its scope's root_path: its OpenAPI
+            # document lists it in `servers` and its docs pages load prefix + openapi_url.
+            app.root_path = (self.prefix + path).rstrip("/")
         self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
                                  decl_file=decl_file, decl_line=decl_line))
 

@@ -624,7 +624,12 @@ class _Analyzer:
 
     def _mount(self, index: int, record: Mount | FrontendRoute) -> list[RouteAnalysis]:
         """A mount or frontend: IR routes that take every method, no endpoint to analyse."""
-        kind = "frontend" if isinstance(record, FrontendRoute) else "static"
+        from astraapi.staticfiles import StaticFiles
+
+        if isinstance(record, FrontendRoute):
+            kind = "frontend"
+        else:
+            kind = "static" if isinstance(record.app, StaticFiles) else "app"
         paths = record.route_paths() if isinstance(record, FrontendRoute) else (record.route_path,)
         app = record.app
         out = []
@@ -640,7 +645,7 @@ class _Analyzer:
                 params=(),
                 response_model=None,
                 status_code=None,
-                response_class="FileResponse",
+                response_class=type(app).__name__,
                 include_in_schema=False,
                 tags=(),
                 mount=kind,

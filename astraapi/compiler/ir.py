@@ -201,7 +201,8 @@ class RouteIR:
     dependencies: tuple[DependencyIR, ...] = ()  # the dependency tree (see DependencyIR)
     body_is_form: bool = False  # some body parameter in the tree is a Form(): the body is form-parsed
     # Not an endpoint: "static" (app.mount of a StaticFiles: every method, declaration order, the
-    # last path parameter is the path below the mount) or "frontend" (app.frontend: every method,
+    # last path parameter is the path below the mount), "app" (app.mount of an AstraAPI app: the
+    # same, then its own IR and trie route the rest) or "frontend" (app.frontend: every method,
     # matched only when nothing else did, redirects included). None: an ordinary route.
     mount: str | None = None
 

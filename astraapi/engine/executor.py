@@ -268,9 +268,7 @@ class Executor:
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
         if plan.__class__ is MountPlan:
-            task = asyncio.get_running_loop().create_task(plan.serve(request, path_params, self.dispatcher))
-            task.add_done_callback(functools.partial(_report_crash, plan))
-            return None
+            return plan.handle(request, path_params, self.dispatcher)
         if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))

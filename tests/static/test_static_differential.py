@@ -117,6 +117,27 @@ FRONTEND_REQUESTS = [
 ]
 
 
+SUBAPP_REQUESTS = [
+    ("GET", "/app", {}),
+    ("GET", "/subapi/sub", {}),
+    ("GET", "/subapi/items/3", {}),
+    ("GET", "/subapi/items/x", {}),
+    ("POST", "/subapi/items/", {}),
+    ("POST", "/subapi/items", {}),
+    ("GET", "/subapi/items/3/", {}),
+    ("GET", "/subapi/items/3/?q=1", {}),
+    ("DELETE", "/subapi/sub", {}),
+    ("GET", "/subapi/nothing", {}),
+    ("GET", "/subapi", {}),
+    ("GET", "/subapi/", {}),
+    ("GET", "/subapi/openapi.json", {}),
+    ("GET", "/subapi/docs", {}),
+    ("GET", "/openapi.json", {}),
+    ("GET", "/static/a.css", {}),
+    ("HEAD", "/subapi/sub", {}),
+]
+
+
 def _normalized(triple):
     """A multipart/byteranges boundary is random (26 hex digits): replaced by a fixed one."""
     status, headers, body = triple
@@ -163,4 +184,13 @@ def test_frontend_matches_fastapi(start_server, static_env, mode):
     server = start_server("frontend_app:app", mode, cwd=APPS_DIR, env=static_env)
     actual = _our_answers(server, FRONTEND_REQUESTS)
     for request, want, got in zip(FRONTEND_REQUESTS, expected, actual):
+        assert got == want, request
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sub_application_matches_fastapi(start_server, static_env, mode):
+    expected = _fastapi_answers("subapp_app.py", static_env, SUBAPP_REQUESTS)
+    server = start_server("subapp_app:app", mode, cwd=APPS_DIR, env=static_env)
+    actual = _our_answers(server, SUBAPP_REQUESTS)
+    for request, want, got in zip(SUBAPP_REQUESTS, expected, actual):
         assert got == want, request

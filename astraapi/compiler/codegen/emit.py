@@ -128,7 +128,9 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
     plans = _ResponsePlans(model_plans, model_fallbacks, encoder_plans)
     for route in ir.routes:
         if route.mount is not None:
-            plans.route_fallbacks[route.index] = f"a {route.mount} mount: its files are sent with sendfile(2)"
+            plans.route_fallbacks[route.index] = (f"a {route.mount} mount: "
+                                                  + ("served by its own routes" if route.mount == "app"
+                                                     else "its files are sent with sendfile(2)"))
             continue
         try:
             serializer = serializer_planner.route_plan(route)
