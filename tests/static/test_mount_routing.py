@@ -105,3 +105,19 @@ def test_missing_directories_are_refused(tmp_path):
     (tmp_path / "d").mkdir()
     with pytest.raises(RuntimeError, match="fallback file 'index.html'"):
         app.frontend("/", directory=tmp_path / "d", fallback="index.html", check_dir=True)
+
+
+def test_packages_directories(tmp_path, monkeypatch):
+    package = tmp_path / "mypkg"
+    (package / "statics").mkdir(parents=True)
+    (package / "assets").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "statics" / "a.txt").write_text("from statics")
+    (package / "assets" / "b.txt").write_text("from assets")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = StaticFiles(packages=["mypkg", ("mypkg", "assets")])
+    assert files.lookup_path("a.txt")[0] == str((package / "statics" / "a.txt").resolve())
+    assert files.lookup_path("b.txt")[0] == str((package / "assets" / "b.txt").resolve())
+    assert files.lookup_path("../__init__.py") == ("", None)
+    with pytest.raises(AssertionError, match="could not be found"):
+        StaticFiles(packages=["no_such_package_here"])
