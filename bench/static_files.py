@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def _start(command: list[str], cwd: Path, env: dict, pattern: str) -> tuple[subp
         line = process.stdout.readline()
         match = re.search(pattern, line)
         if match:
+            # keep reading its output, or a full pipe would block the server's logging
+            threading.Thread(target=process.stdout.read, daemon=True).start()
             return process, int(match.group(1))
     process.kill()
     raise RuntimeError(f"{command[0]} did not start")
@@ -90,7 +93,7 @@ def main() -> None:
             ("astraapi dynamic", [sys.executable, "-m", "astraapi", "dev", "astraapi_app:app", "--no-reload",
                                   "--host", "127.0.0.1", "--port", "0"], r"serving on http://[0-9.]+:(\d+)"),
             ("fastapi+uvicorn", [sys.executable, "-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1",
-                                 "--port", "0", "--log-level", "info"], r"running on http://[0-9.]+:(\d+)"),
+                                 "--port", "0", "--no-access-log"], r"running on http://[0-9.]+:(\d+)"),
         ]
         for name, command, pattern in runs:
             try:
