@@ -364,10 +364,6 @@ class APIRouter:
                 f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): AstraAPI has no ASGI "
                 "layer; it mounts astraapi.staticfiles.StaticFiles and AstraAPI applications"
             )
-        if isinstance(app, AstraAPI) and not app.root_path:
-            # Starlette gives a mounted app the mount path as its scope's root_path: its OpenAPI
-            # document lists it in `servers` and its docs pages load prefix + openapi_url.
-            app.root_path = (self.prefix + path).rstrip("/")
         self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
                                  decl_file=decl_file, decl_line=decl_line))
 

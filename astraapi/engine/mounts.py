@@ -45,6 +45,10 @@ class MountPlan:
             from astraapi.compiler.trie import build_trie_tables
             from astraapi.engine.executor import Executor
 
+            if not record.app.root_path:
+                # Starlette gives a mounted app the mount path as its scope's root_path: its
+                # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
+                record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
             self.sub = Executor(record.app, sub_ir)
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]

@@ -106,17 +106,55 @@ async def send_file(native: Any, response: FileResponse) -> bool:
         if not native.start_response(plan.status_code, plan.raw_headers):
             return False
         if fd is not None:
-            state = native.send_file(fd, plan.segments, plan.tail)
-            if state == 0:
-                await _drained(native)
-            elif state < 0:
-                return False
+            if _through_python(native):
+                if not await _send_pieces(native, fd, plan.segments, plan.tail):
+                    return False
+            else:
+                state = native.send_file(fd, plan.segments, plan.tail)
+                if state == 0:
+                    await _drained(native)
+                elif state < 0:
+                    return False
     finally:
         if fd is not None:
             os.close(fd)  # the server sends from its own duplicate
     if not native.connected:
         return False
     return bool(native.end())
+
+
+def _through_python(native: Any) -> bool:
+    """GZipMiddleware wraps the request (astraapi.server.compression): the body must then pass
+    through its `send`, so the file is read in pieces instead of sent with sendfile(2)."""
+    from astraapi.server.compression import _Compressing
+
+    return isinstance(native, _Compressing)
+
+
+async def _send_pieces(native: Any, fd: int, segments: list[tuple[bytes, int, int]], tail: bytes) -> bool:
+    """The file body through `send`, read in the thread pool in FileResponse.chunk_size pieces."""
+    from astraapi.background import run_in_threadpool
+
+    async def send(piece: bytes) -> bool:
+        if not native.send(piece):
+            if native.connected:
+                await _drained(native)
+            if not native.connected:
+                return False
+        return True
+
+    for before, offset, length in segments:
+        if before and not await send(before):
+            return False
+        end = offset + length
+        while offset < end:
+            piece = await run_in_threadpool(os.pread, fd, min(FileResponse.chunk_size, end - offset), offset)
+            if not piece:
+                raise RuntimeError("the file is shorter than its size when the response started")
+            offset += len(piece)
+            if not await send(piece):
+                return False
+    return not tail or await send(tail)
 
 
 def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_adapter: Any,

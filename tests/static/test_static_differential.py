@@ -4,6 +4,7 @@ status, headers (minus date and server) and body must be the same bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from email.utils import formatdate
 
@@ -17,6 +18,8 @@ from support.paths import APPS_DIR, MODES
 fastapi_testclient = pytest.importorskip("fastapi.testclient")
 
 LAST_MODIFIED = formatdate(MTIME, usegmt=True)
+DIGITS_ETAG = '"' + hashlib.md5(f"{float(MTIME)}-100".encode(), usedforsecurity=False).hexdigest() + '"'
+
 BOUNDARY = re.compile(r"boundary=([0-9a-f]{26})")
 
 STATIC_REQUESTS = [
@@ -69,6 +72,11 @@ STATIC_REQUESTS = [
     ("GET", "/static/digits.txt", {"range": "bytes=0-9", "if-range": "Mon, 01 Jan 2001 00:00:00 GMT"}),
     ("GET", "/static/digits.txt", {"range": "bytes=0-9", "if-range": LAST_MODIFIED}),
     ("GET", "/static/digits.txt", {"range": "bytes=0-9", "if-range": 'W/"x"'}),
+    ("GET", "/static/digits.txt", {"range": "bytes=0-9", "if-range": DIGITS_ETAG}),
+    ("GET", "/static/digits.txt", {"range": "bytes=0-9,20-29", "if-range": DIGITS_ETAG}),
+    ("GET", "/static/digits.txt", {"if-none-match": f'W/{DIGITS_ETAG}, "other"'}),
+    ("GET", "/static/digits.txt", {"if-none-match": DIGITS_ETAG, "if-modified-since": "Mon, 01 Jan 2001 00:00:00 GMT"}),
+    ("GET", "/static/digits.txt", {"if-none-match": '"x"', "if-modified-since": LAST_MODIFIED}),
     ("GET", "/static/empty.txt", {"range": "bytes=0-1"}),
     # html=True
     ("GET", "/site/", {}),
