@@ -506,6 +506,15 @@ class NoMatchFound(Exception):
 
 def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
     for route in routes:
+        if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
+            # a sub-application's routes: "mount_name:route_name", or the route's own name when
+            # the mount has none (Starlette's Mount.url_path_for)
+            if route.name is None or name.startswith(route.name + ":"):
+                child = name if route.name is None else name[len(route.name) + 1:]
+                try:
+                    return route.path + route.app.router.url_path_for(child, **path_params)
+                except NoMatchFound:
+                    pass
         if route.name != name:
             continue
         params = dict(path_params)

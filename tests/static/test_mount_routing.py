@@ -121,3 +121,19 @@ def test_packages_directories(tmp_path, monkeypatch):
     assert files.lookup_path("../__init__.py") == ("", None)
     with pytest.raises(AssertionError, match="could not be found"):
         StaticFiles(packages=["no_such_package_here"])
+
+
+def test_url_path_for_reaches_into_sub_applications():
+    sub = FastAPI(openapi_url=None)
+
+    @sub.get("/items/{item_id}")
+    def read_item(item_id: int):
+        return item_id
+
+    app = FastAPI(openapi_url=None)
+    app.mount("/named", sub, name="api")
+    app.mount("/anon", sub)
+    assert app.url_path_for("api:read_item", item_id=3) == "/named/items/3"
+    assert app.url_path_for("read_item", item_id=4) == "/anon/items/4"
+    with pytest.raises(NoMatchFound):
+        app.url_path_for("api:nothing")
