@@ -95,13 +95,18 @@ async def send_file(native: Any, response: FileResponse) -> bool:
     416); HEAD gets the head only. True when all of it was sent."""
     from astraapi.background import run_in_threadpool
 
-    await run_in_threadpool(response.prepare)  # RuntimeError before the head: a 500
-    plan = response.plan(native.method, native.headers)
+    method, headers = native.method, native.headers
+
+    def stat_and_open() -> tuple[Any, int | None]:  # one trip to the thread pool
+        response.prepare()  # RuntimeError before the head: a 500
+        plan = response.plan(method, headers)
+        if isinstance(plan, Response) or not plan.segments or method == "HEAD":
+            return plan, None
+        return plan, os.open(response.path, os.O_RDONLY | os.O_CLOEXEC)
+
+    plan, fd = await run_in_threadpool(stat_and_open)
     if isinstance(plan, Response):  # Starlette's 400 / 416 answer
         return bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
-    fd = None
-    if plan.segments and native.method != "HEAD":
-        fd = await run_in_threadpool(os.open, response.path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         if not native.start_response(plan.status_code, plan.raw_headers):
             return False
