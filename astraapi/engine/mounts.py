@@ -51,6 +51,11 @@ class MountPlan:
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
             self.sub = Executor(record.app, sub_ir)
+            self.sub_handle = self.sub.handle
+            if sub_ir.gzip is not None:  # the sub-app's own GZipMiddleware wraps its routes
+                from astraapi.server.compression import gzip_handler
+
+                self.sub_handle = gzip_handler(self.sub.handle, sub_ir.gzip)
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
             self.sub_trie = build_trie_tables(sub_ir).to_runtime()
 
@@ -63,7 +68,7 @@ class MountPlan:
         sub_path = "/" + (path_params[-1] if path_params else "")
         match = self.sub_trie.match(native.method, sub_path)
         if match[0] == 0:
-            return self.sub.handle(native, match[1], match[2])
+            return self.sub_handle(native, match[1], match[2])
         if match[0] == 2:
             request = Request(native, app=self.record.app)
             url = request.url

@@ -4,6 +4,7 @@ main app's routes and a StaticFiles mount."""
 import os
 
 from astraapi import FastAPI, HTTPException, Request
+from astraapi.middleware.gzip import GZipMiddleware
 from astraapi.responses import JSONResponse
 from astraapi.staticfiles import StaticFiles
 
@@ -16,6 +17,7 @@ def read_main():
 
 
 subapi = FastAPI(title="Sub")
+subapi.add_middleware(GZipMiddleware, minimum_size=1000)
 
 
 @subapi.exception_handler(HTTPException)
@@ -31,6 +33,11 @@ def read_sub():
 @subapi.get("/items/{item_id}")
 def read_item(item_id: int, request: Request):
     return {"item_id": item_id, "path": request.url.path}
+
+
+@subapi.get("/big")
+def big():
+    return {"data": "x" * 2000}
 
 
 @subapi.post("/items/")

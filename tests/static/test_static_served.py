@@ -207,3 +207,20 @@ def test_client_leaving_mid_file_does_not_disturb_the_server(server):
         assert sock.recv(1024).startswith(b"HTTP/1.1 200 OK")
     response = exchange("127.0.0.1", server.port, b"GET /api/items HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
     assert response.endswith(b'{"items":[1,2]}')
+
+
+@pytest.fixture(scope="module", params=MODES)
+def subapp_server(request, start_server, static_env):
+    return start_server("subapp_app:app", request.param, cwd=APPS_DIR, env=static_env)
+
+
+def test_a_sub_application_keeps_its_own_gzip_middleware(subapp_server):
+    import gzip
+
+    request = b"GET /subapi/big HTTP/1.1\r\nhost: t\r\naccept-encoding: gzip\r\nconnection: close\r\n\r\n"
+    status, headers, body = _split(exchange("127.0.0.1", subapp_server.port, request))
+    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding")
+    assert gzip.decompress(body) == b'{"data":"' + b"x" * 2000 + b'"}'
+    request = b"GET /app HTTP/1.1\r\nhost: t\r\naccept-encoding: gzip\r\nconnection: close\r\n\r\n"
+    status, headers, body = _split(exchange("127.0.0.1", subapp_server.port, request))
+    assert "content-encoding" not in headers  # the main app has no GZipMiddleware
