@@ -18,7 +18,9 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from astraapi.background import run_in_threadpool
 from astraapi.exceptions import StarletteHTTPException as HTTPException
+from astraapi.requests import Request
 from astraapi.responses import RedirectResponse, Response
 from astraapi.staticfiles import StaticFiles, directory_url
 
@@ -122,3 +124,23 @@ def is_navigation_request(accept: str) -> bool:
     """A browser navigation: the Accept header takes HTML (text/html or application/xhtml+xml, q != 0)."""
     return any(media in ("text/html", "application/xhtml+xml") and quality != 0
                for media, quality in _accept_media_types(accept))
+
+
+def guarded_endpoint(files: FrontendStaticFiles, with_path: bool) -> Any:
+    """The endpoint of a frontend's GET/HEAD route when its router has dependencies: the engine
+    solves them (exception handlers, background tasks and all) before the files answer.
+    `with_path`: the route's path ends in {path:path} (the path below the frontend's prefix)."""
+
+    async def serve(request: Request, rest: str) -> Response:
+        return await run_in_threadpool(files.get_response, files.get_path("/" + rest), request)
+
+    if with_path:
+        async def serve_frontend_path(request: Request, path: str) -> Response:
+            return await serve(request, path)
+
+        return serve_frontend_path
+
+    async def serve_frontend(request: Request) -> Response:
+        return await serve(request, "")
+
+    return serve_frontend

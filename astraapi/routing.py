@@ -129,6 +129,9 @@ class FrontendRoute:
     decl_line: int
     name: str | None = None
     include_in_schema: bool = False
+    # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
+    # serving a frontend file (GET and HEAD; other methods go straight to the files).
+    dependencies: tuple[Any, ...] = ()
 
     @property
     def specificity(self) -> int:
@@ -379,7 +382,8 @@ class APIRouter:
         normalized = _normalize_frontend_path(path)
         app = FrontendStaticFiles(directory=directory, fallback=fallback, check_dir=checked)
         self.frontends.append(FrontendRoute(path=_join_frontend_paths(self.prefix, normalized), app=app,
-                                            decl_file=decl_file, decl_line=decl_line))
+                                            decl_file=decl_file, decl_line=decl_line,
+                                            dependencies=tuple(self.dependencies)))
 
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route or mount called `name` with these path parameters (Starlette's
@@ -406,7 +410,8 @@ class APIRouter:
         extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for frontend in router.frontends:
-            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path)))
+            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
+                                          dependencies=(*extra_dependencies, *frontend.dependencies)))
         for route in router.routes:
             if isinstance(route, Mount):
                 self.routes.append(replace(route, path=self.prefix + prefix + route.path))

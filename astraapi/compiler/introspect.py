@@ -632,10 +632,24 @@ class _Analyzer:
             kind = "static" if isinstance(record.app, StaticFiles) else "app"
         paths = record.route_paths() if isinstance(record, FrontendRoute) else (record.route_path,)
         app = record.app
-        out = []
-        for offset, path in enumerate(paths):
+        out: list[RouteAnalysis] = []
+        for path in paths:
+            if kind == "frontend" and record.dependencies:
+                # FastAPI runs the router's dependencies before a frontend's GET/HEAD answer: an
+                # ordinary route (low priority) whose endpoint asks the files; other methods
+                # fall through to the mount route below.
+                from astraapi.frontend import guarded_endpoint
+
+                guarded = APIRoute(path=path, endpoint=guarded_endpoint(app, path.endswith("{path:path}")),
+                                   methods=("GET", "HEAD"),
+                                   name=record.name or "", decl_file=record.decl_file, decl_line=record.decl_line,
+                                   include_in_schema=False, dependencies=record.dependencies)
+                analysis = self._route(index + len(out), guarded)
+                if analysis is not None:
+                    out.append(dataclasses.replace(analysis, ir=dataclasses.replace(analysis.ir,
+                                                                                    mount="frontend-guarded")))
             ir = RouteIR(
-                index=index + offset,
+                index=index + len(out),
                 path=path,
                 methods=("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"),
                 name=record.name or "",

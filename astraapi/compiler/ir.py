@@ -203,7 +203,9 @@ class RouteIR:
     # Not an endpoint: "static" (app.mount of a StaticFiles: every method, declaration order, the
     # last path parameter is the path below the mount), "app" (app.mount of an AstraAPI app: the
     # same, then its own IR and trie route the rest) or "frontend" (app.frontend: every method,
-    # matched only when nothing else did, redirects included). None: an ordinary route.
+    # matched only when nothing else did, redirects included), or "frontend-guarded" (a frontend's
+    # GET/HEAD route when its router has dependencies: an ordinary endpoint route, low priority).
+    # None: an ordinary route.
     mount: str | None = None
 
 

@@ -147,8 +147,10 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
         build_nodes[node].routes.append(route.index)
         param_count = sum(1 for segment in segments if segment.literal is None)
         bits = method_bits(route.methods)
-        if route.mount is not None:
-            bits |= ANY_METHOD | (LOW_PRIORITY if route.mount == "frontend" else 0)
+        if route.mount in ("frontend", "frontend-guarded"):
+            bits |= LOW_PRIORITY
+        if route.mount in ("static", "app", "frontend"):
+            bits |= ANY_METHOD
         routes.append((bits, ", ".join(route.methods), param_count))
 
     # Number nodes breadth-first so that the tables read top-down.

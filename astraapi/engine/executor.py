@@ -227,7 +227,7 @@ class Executor:
         plans: list[RoutePlan] = []
         for route in ir.routes:
             live = analysis.routes[route.index]
-            if route.mount is not None:
+            if route.mount is not None and route.mount != "frontend-guarded":
                 if live.ir.mount != route.mount or live.ir.path != route.path:
                     raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                         f"app's route {route.index} is not; rebuild the IR")

@@ -125,6 +125,26 @@ FRONTEND_REQUESTS = [
 ]
 
 
+TOKEN = {"x-token": "secret"}
+FRONTEND_DEPS_REQUESTS = [
+    ("GET", "/", {}),
+    ("GET", "/", TOKEN),
+    ("HEAD", "/", {}),
+    ("GET", "/assets/app.js", {"x-token": "wrong"}),
+    ("GET", "/assets/app.js", TOKEN),
+    ("POST", "/assets/app.js", {}),
+    ("POST", "/nothing", {}),
+    ("GET", "/client/route", {"accept": "text/html"}),
+    ("GET", "/client/route", {"accept": "text/html", **TOKEN}),
+    ("GET", "/guide", TOKEN),
+    ("GET", "/api/items", {}),
+    ("GET", "/api/items", TOKEN),
+    ("GET", "/admin", TOKEN),
+    ("GET", "/admin/", {}),
+    ("GET", "/admin/admin.js", TOKEN),
+    ("DELETE", "/admin/admin.js", {}),
+]
+
 SUBAPP_REQUESTS = [
     ("GET", "/app", {}),
     ("GET", "/subapi/sub", {}),
@@ -205,4 +225,13 @@ def test_sub_application_matches_fastapi(start_server, static_env, mode):
     server = start_server("subapp_app:app", mode, cwd=APPS_DIR, env=static_env)
     actual = _our_answers(server, SUBAPP_REQUESTS)
     for request, want, got in zip(SUBAPP_REQUESTS, expected, actual):
+        assert got == want, request
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_frontend_dependencies_match_fastapi(start_server, static_env, mode):
+    expected = _fastapi_answers("frontend_deps_app.py", static_env, FRONTEND_DEPS_REQUESTS)
+    server = start_server("frontend_deps_app:app", mode, cwd=APPS_DIR, env=static_env)
+    actual = _our_answers(server, FRONTEND_DEPS_REQUESTS)
+    for request, want, got in zip(FRONTEND_DEPS_REQUESTS, expected, actual):
         assert got == want, request
