@@ -280,6 +280,15 @@ class AstraAPI:
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve a StaticFiles under `path` (Starlette's Mount; see APIRouter.mount)."""
+        self.router.mount(path, app, name=name)
+
+    def frontend(self, path: str, *, directory: Any, fallback: str | None = "auto",
+                 check_dir: bool | str = "auto") -> None:
+        """Serve a built single-page app at low priority (FastAPI 0.165; see APIRouter.frontend)."""
+        self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
+
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
         """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
         it knows natively (GZipMiddleware); any other class is refused here, at declaration."""

@@ -214,7 +214,7 @@ def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
     routes = {route.index: route for route in ir.routes}
     for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
         route = routes[index]
-        print(f"  generic path: {'/'.join(route.methods)} {route.path} ({route.name}): {why}")
+        print(f"  generic path: {'ANY' if route.mount in ('static', 'app', 'frontend') else '/'.join(route.methods)} {route.path} ({route.name}): {why}")
     for key, why in sorted(model_fallbacks.items()):
         print(f"  generic path: model {key}: {why}")
 
@@ -251,7 +251,7 @@ def _inspect(args) -> int:
         raise _UserError(f"no route has the path {args.route!r}")
     for route in routes:
         compiled = route.index in emitted.serializer_routes
-        print(f"  {'compiled' if compiled else 'generic '}  {'/'.join(route.methods):<7} {route.path}  "
+        print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
               f"({route.source.file}:{route.source.line} {route.name})")
         if args.route:
             if compiled:

@@ -256,11 +256,42 @@ class StreamingResponse(Response):
             yield bytes(chunk)
 
 
+class MalformedRangeHeader(Exception):
+    """A Range header FileResponse cannot use: answered 400 with `content` (Starlette's texts)."""
+
+    def __init__(self, content: str = "Malformed range header.") -> None:
+        self.content = content
+
+
+class RangeNotSatisfiable(Exception):
+    """A range that starts beyond the file: answered 416 with `content-range: bytes */size`."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+
+
+class FilePlan:
+    """What a FileResponse sends for one request: the status and headers, then the file's byte
+    ranges (each after its `before` bytes) and `tail`. The server sends the ranges with
+    sendfile(2) (`Request.send_file`); nothing of the file passes through Python."""
+
+    __slots__ = ("status_code", "raw_headers", "segments", "tail")
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]],
+                 segments: list[tuple[bytes, int, int]], tail: bytes = b"") -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.segments = segments
+        self.tail = tail
+
+
 class FileResponse(Response):
-    """A file's content, with Starlette's content-type guess, content-disposition, and the
-    content-length, last-modified and etag headers from the file's stat."""
+    """A file's content, with Starlette's content-type guess, content-disposition, the
+    content-length, last-modified and etag headers from the file's stat, and Starlette's
+    Range / If-Range handling (206, multipart/byteranges, 400, 416)."""
 
     chunk_size = 64 * 1024
+    max_ranges = 100
 
     def __init__(
         self,
@@ -314,6 +345,98 @@ class FileResponse(Response):
             raise RuntimeError(f"File at path {self.path} is not a file.")
         self.stat_result = stat_result
 
+    def plan(self, method: str, request_headers: list[tuple[bytes, bytes]]) -> FilePlan | Response:
+        """What to send for a request with this method and these headers (after `prepare`):
+        the whole file, one range (206 with content-range), several (206 multipart/byteranges),
+        or Starlette's 400 / 416 answer as a plain Response."""
+        assert self.stat_result is not None, "prepare() first"
+        size = self.stat_result.st_size
+        http_range = _first_header(request_headers, b"range")
+        if_range = _first_header(request_headers, b"if-range")
+        whole = FilePlan(self.status_code, self.raw_headers, [(b"", 0, size)] if size else [])
+        if (self.status_code != 200 or http_range is None or method.upper() not in ("GET", "HEAD")
+                or (if_range is not None and not self._should_use_range(if_range))):
+            return whole
+        try:
+            ranges = self._parse_range_header(http_range, size)
+        except MalformedRangeHeader as exc:
+            return PlainTextResponse(exc.content, status_code=400)
+        except RangeNotSatisfiable as exc:
+            return PlainTextResponse(status_code=416, headers={"Content-Range": f"bytes */{exc.max_size}"})
+        if not ranges:
+            return whole
+        headers = MutableHeaders(list(self.raw_headers))
+        if len(ranges) == 1:
+            start, end = ranges[0]
+            headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+            headers["content-length"] = str(end - start)
+            return FilePlan(206, headers.raw, [(b"", start, end - start)])
+        import secrets
+
+        boundary = secrets.token_hex(13)
+        content_type = self.headers["content-type"]
+        segments = []
+        for index, (start, end) in enumerate(ranges):
+            before = (b"\r\n" if index else b"") + (
+                f"--{boundary}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Range: bytes {start}-{end - 1}/{size}\r\n\r\n"
+            ).encode("latin-1")
+            segments.append((before, start, end - start))
+        tail = f"\r\n--{boundary}--".encode("latin-1")
+        headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
+        headers["content-length"] = str(sum(len(b) + n for b, _, n in segments) + len(tail))
+        return FilePlan(206, headers.raw, segments, tail)
+
+    def _should_use_range(self, if_range: str) -> bool:
+        if if_range.startswith("W/"):
+            return False
+        return if_range == self.headers["last-modified"] or if_range == self.headers["etag"]
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            units, spec = http_range.split("=", 1)
+        except ValueError:
+            raise MalformedRangeHeader() from None
+        if units.strip().lower() != "bytes":
+            raise MalformedRangeHeader("Only support bytes range")
+        if spec.count(",") + 1 > cls.max_ranges:
+            return []
+        ranges = cls._parse_ranges(spec, file_size)
+        if not ranges:
+            raise MalformedRangeHeader("Range header: range must be requested")
+        if any(not (0 <= start < file_size) for start, _ in ranges):
+            raise RangeNotSatisfiable(file_size)
+        if any(start >= end for start, end in ranges):
+            raise MalformedRangeHeader("Range header: start must be less than end")
+        if len(ranges) == 1:
+            return ranges
+        ranges.sort()  # overlapping or touching ranges are merged
+        merged = [ranges[0]]
+        for start, end in ranges[1:]:
+            last_start, last_end = merged[-1]
+            if start <= last_end:
+                merged[-1] = (last_start, max(last_end, end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    @staticmethod
+    def _parse_ranges(spec: str, file_size: int) -> list[tuple[int, int]]:
+        ranges: list[tuple[int, int]] = []
+        for part in spec.split(","):
+            part = part.strip()
+            if not part or part == "-" or "-" not in part:
+                continue  # ignored, as Starlette does
+            first, last = (piece.strip() for piece in part.split("-", 1))
+            try:
+                start = int(first) if first else max(file_size - int(last), 0)
+                end = int(last) + 1 if first and last and int(last) < file_size else file_size
+            except ValueError:
+                continue
+            ranges.append((start, end))
+        return ranges
+
     async def chunks(self) -> Any:
         """The file's content in chunk_size pieces (read in the thread pool)."""
         from astraapi.background import run_in_threadpool
@@ -329,3 +452,10 @@ class FileResponse(Response):
                     return
         finally:
             file.close()
+
+
+def _first_header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None

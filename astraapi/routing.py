@@ -103,6 +103,57 @@ class APIRoute:
         return _CONVERTOR.sub(r"{\1}", self.path)
 
 
+@dataclass(frozen=True)
+class Mount:
+    """`app.mount(path, app, name=...)`: every request whose path is `path` + "/..." goes to
+    `app` (a StaticFiles or an AstraAPI application), whatever its method, in declaration order
+    with the routes (as Starlette's Mount). A path without the trailing part is redirected to
+    `path + "/"`."""
+
+    path: str  # without a trailing "/"; router and include prefixes applied
+    app: Any
+    name: str | None
+    decl_file: str
+    decl_line: int
+    include_in_schema: bool = False
+
+    @property
+    def route_path(self) -> str:
+        """The path the router matches: the mount path, then the rest of the request path."""
+        return self.path + "/{path:path}"
+
+    @property
+    def path_format(self) -> str:
+        return _CONVERTOR.sub(r"{\1}", self.path + "/{path}")
+
+
+@dataclass(frozen=True)
+class FrontendRoute:
+    """`app.frontend(path, directory=...)`: a built single-page app, served at low priority
+    (FastAPI 0.165): consulted only when no route, mount or trailing-slash redirect matched.
+    `path` is the prefix ("/" or "/app"); `app` its frontend StaticFiles."""
+
+    path: str
+    app: Any
+    decl_file: str
+    decl_line: int
+    name: str | None = None
+    include_in_schema: bool = False
+    # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
+    # serving a frontend file (GET and HEAD; other methods go straight to the files).
+    dependencies: tuple[Any, ...] = ()
+
+    @property
+    def specificity(self) -> int:
+        return 0 if self.path == "/" else len(self.path)
+
+    def route_paths(self) -> tuple[str, ...]:
+        """The paths the router matches: the prefix itself (unless "/") and what is below it."""
+        if self.path == "/":
+            return ("/{path:path}",)
+        return (self.path, self.path + "/{path:path}")
+
+
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
 _CONVERTOR_FULL = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 
@@ -239,7 +290,8 @@ class APIRouter:
         self.responses: dict[Any, Any] = dict(responses or {})
         self.deprecated = deprecated
         self.generate_unique_id_function = generate_unique_id_function
-        self.routes: list[APIRoute] = []
+        self.routes: list[Any] = []  # APIRoute and Mount records, in declaration order
+        self.frontends: list[FrontendRoute] = []  # app.frontend(...): low priority, after every route
         self.callbacks: list[Any] = list(callbacks or [])
         self.max_body_size = max_body_size
         self.dependencies: list[Any] = list(dependencies or [])
@@ -360,6 +412,43 @@ class APIRouter:
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["TRACE"], **options)
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve `app` (a StaticFiles) under `path`, as Starlette's Mount: requests for
+        `path` + "/..." in declaration order with the routes; `name` for url_path_for."""
+        from astraapi.applications import AstraAPI
+        from astraapi.staticfiles import StaticFiles
+
+        decl_file, decl_line = declaration_site()
+        if path != "" and not path.startswith("/"):
+            raise AssertionError("Routed paths must start with '/'")
+        if not isinstance(app, (StaticFiles, AstraAPI)):
+            raise NotImplementedError(
+                f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): AstraAPI has no ASGI "
+                "layer; it mounts astraapi.staticfiles.StaticFiles and AstraAPI applications"
+            )
+        self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
+                                 decl_file=decl_file, decl_line=decl_line))
+
+    def frontend(self, path: str, *, directory: str | os.PathLike[str],
+                 fallback: str | None = "auto", check_dir: bool | str = "auto") -> None:
+        """Serve a built single-page app (FastAPI 0.165's `frontend`): its files under `path`,
+        checked only when no route matched; a miss gets 404.html when there is one, else
+        index.html for a browser navigation (an Accept of text/html), else 404."""
+        from astraapi.frontend import FrontendStaticFiles, resolve_frontend_check_dir
+
+        decl_file, decl_line = declaration_site()
+        checked = resolve_frontend_check_dir(directory=directory, check_dir=check_dir)
+        normalized = _normalize_frontend_path(path)
+        app = FrontendStaticFiles(directory=directory, fallback=fallback, check_dir=checked)
+        self.frontends.append(FrontendRoute(path=_join_frontend_paths(self.prefix, normalized), app=app,
+                                            decl_file=decl_file, decl_line=decl_line,
+                                            dependencies=tuple(self.dependencies)))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """The path of the route or mount called `name` with these path parameters (Starlette's
+        url_path_for; a mount takes `path`). NoMatchFound when none fits."""
+        return url_path_for(self.routes, name, path_params)
+
     def include_router(
         self,
         router: APIRouter,
@@ -388,7 +477,13 @@ class APIRouter:
         extra_callbacks = (*self.callbacks, *(callbacks or ()))
         extra_dependencies = (*self.dependencies, *(dependencies or ()))
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
+        for frontend in router.frontends:
+            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
+                                          dependencies=(*extra_dependencies, *frontend.dependencies)))
         for route in router.routes:
+            if isinstance(route, Mount):
+                self.routes.append(replace(route, path=self.prefix + prefix + route.path))
+                continue
             response_class = route.response_class
             if response_class is Default:
                 response_class = self.default_response_class
@@ -417,19 +512,6 @@ class APIRouter:
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> str:
-        """The path of the route named `name` with `path_params` filled in, as Starlette's router
-        builds it (the first route whose name and parameter names match); NoMatchFound otherwise."""
-        for route in self.routes:
-            if route.name != name:
-                continue
-            found = _CONVERTOR.findall(route.path)
-            if {param for param in found} != set(path_params):
-                continue
-            return _CONVERTOR_FULL.sub(lambda m: _param_text(m.group(2) or "str", path_params[m.group(1)]),
-                                       route.path)
-        raise NoMatchFound(name, path_params)
 
     # ------------------------------------------------------------------ lifespan
 
@@ -503,6 +585,49 @@ def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
 
 def _first_limit(*limits: int | None) -> int | None:
     return next((limit for limit in limits if limit is not None), None)
+
+
+def _normalize_frontend_path(path: str) -> str:
+    if not path:
+        raise AssertionError("A frontend path cannot be empty")
+    if not path.startswith("/"):
+        raise AssertionError("A frontend path must start with '/'")
+    return path if path == "/" else path.rstrip("/")
+
+
+def _join_frontend_paths(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return prefix if path == "/" else prefix + path
+
+
+def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
+    for route in routes:
+        if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
+            # a sub-application's routes: "mount_name:route_name", or the route's own name when
+            # the mount has none (Starlette's Mount.url_path_for)
+            if route.name is None or name.startswith(route.name + ":"):
+                child = name if route.name is None else name[len(route.name) + 1:]
+                try:
+                    return route.path + route.app.router.url_path_for(child, **path_params)
+                except NoMatchFound:
+                    pass
+        if route.name != name:
+            continue
+        params = dict(path_params)
+        if isinstance(route, Mount):
+            if "path" not in params:
+                continue
+            params["path"] = str(params["path"]).lstrip("/")
+            template = route.route_path
+        else:
+            template = route.path
+        names = [m.group(1) for m in _CONVERTOR.finditer(template)]
+        if set(names) != set(params):
+            continue
+        # each value written as its convertor writes it back (Starlette's to_string)
+        return _CONVERTOR_FULL.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
+    raise NoMatchFound(name, path_params)
 
 
 def _first_given(*choices: Any) -> Any:

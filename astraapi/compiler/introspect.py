@@ -52,7 +52,7 @@ from astraapi.exceptions import DeclarationError
 from astraapi.background import BackgroundTasks
 from astraapi.requests import HTTPConnection
 from astraapi.responses import JSONResponse, Response
-from astraapi.routing import APIRoute, Default
+from astraapi.routing import APIRoute, Default, FrontendRoute, Mount
 
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -161,13 +161,21 @@ _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], AppAnalysis]] = we
 
 def analyze_app(app: Any) -> AppAnalysis:
     """Analyse every route of `app` (cached until the app's route list changes)."""
-    key = tuple(id(route) for route in app.routes)
+    records = served_records(app)
+    key = tuple(id(route) for route in records)
     cached = _cache.get(app)
     if cached is not None and cached[0] == key:
         return cached[1]
-    analysis = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None)).run(app.routes)
+    analysis = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None)).run(records)
     _cache[app] = (key, analysis)
     return analysis
+
+
+def served_records(app: Any) -> list[Any]:
+    """What the app serves, in router precedence: routes and mounts in declaration order, then
+    the frontends (low priority), the most specific prefix first."""
+    frontends = getattr(getattr(app, "router", None), "frontends", None) or []
+    return [*app.routes, *sorted(frontends, key=lambda frontend: -frontend.specificity)]
 
 
 def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> AppIR:
@@ -626,8 +634,11 @@ class _Analyzer:
 
     def run(self, routes: Sequence[APIRoute]) -> AppAnalysis:
         analyses = []
-        for index, route in enumerate(routes):
-            result = self._route(index, route)
+        for route in routes:
+            if isinstance(route, (Mount, FrontendRoute)):
+                analyses.extend(self._mount(len(analyses), route))
+                continue
+            result = self._route(len(analyses), route)
             if result is not None:
                 analyses.append(result)
         if self.problems:
@@ -640,6 +651,52 @@ class _Analyzer:
                     done.add(key)
                     models.append(_model_ir(self.mapper.models[key], self.mapper))
         return AppAnalysis(routes=tuple(analyses), models=tuple(sorted(models, key=lambda m: m.key)))
+
+    def _mount(self, index: int, record: Mount | FrontendRoute) -> list[RouteAnalysis]:
+        """A mount or frontend: IR routes that take every method, no endpoint to analyse."""
+        from astraapi.staticfiles import StaticFiles
+
+        if isinstance(record, FrontendRoute):
+            kind = "frontend"
+        else:
+            kind = "static" if isinstance(record.app, StaticFiles) else "app"
+        paths = record.route_paths() if isinstance(record, FrontendRoute) else (record.route_path,)
+        app = record.app
+        out: list[RouteAnalysis] = []
+        for path in paths:
+            if kind == "frontend" and record.dependencies:
+                # FastAPI runs the router's dependencies before a frontend's GET/HEAD answer: an
+                # ordinary route (low priority) whose endpoint asks the files; other methods
+                # fall through to the mount route below.
+                from astraapi.frontend import guarded_endpoint
+
+                guarded = APIRoute(path=path, endpoint=guarded_endpoint(app, path.endswith("{path:path}")),
+                                   methods=("GET", "HEAD"),
+                                   name=record.name or "", decl_file=record.decl_file, decl_line=record.decl_line,
+                                   include_in_schema=False, dependencies=record.dependencies)
+                analysis = self._route(index + len(out), guarded)
+                if analysis is not None:
+                    out.append(dataclasses.replace(analysis, ir=dataclasses.replace(analysis.ir,
+                                                                                    mount="frontend-guarded")))
+            ir = RouteIR(
+                index=index + len(out),
+                path=path,
+                methods=("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"),
+                name=record.name or "",
+                endpoint=f"{type(app).__module__}:{type(app).__qualname__}",
+                source=SourceLoc(source_path(record.decl_file), record.decl_line),
+                is_async=True,
+                params=(),
+                response_model=None,
+                status_code=None,
+                response_class=type(app).__name__,
+                include_in_schema=False,
+                tags=(),
+                mount=kind,
+            )
+            out.append(RouteAnalysis(route=record, ir=ir, params=(), response_annotation=None, response_adapter=None,
+                                     source_file=os.path.abspath(record.decl_file), source_line=record.decl_line))
+        return out
 
     def _route(self, index: int, route: APIRoute) -> RouteAnalysis | None:
         problems = _RouteProblems(route, self.problems)

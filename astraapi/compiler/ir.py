@@ -219,6 +219,13 @@ class RouteIR:
     # `application/jsonl` with the item type's schema as `itemSchema` ("{}" without an item type).
     json_stream: bool = dataclasses.field(default=False, metadata={"omit_default": True})
     stream_item_schema_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    # Not an endpoint: "static" (app.mount of a StaticFiles: every method, declaration order, the
+    # last path parameter is the path below the mount), "app" (app.mount of an AstraAPI app: the
+    # same, then its own IR and trie route the rest) or "frontend" (app.frontend: every method,
+    # matched only when nothing else did, redirects included), or "frontend-guarded" (a frontend's
+    # GET/HEAD route when its router has dependencies: an ordinary endpoint route, low priority).
+    # None: an ordinary route.
+    mount: str | None = None
 
 
 @dataclass(frozen=True)

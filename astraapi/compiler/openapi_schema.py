@@ -553,20 +553,21 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
     try:
         webhooks = _Analyzer().run(webhook_records).routes if webhook_records else ()
+        endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts: nothing to document
         # `callbacks=` routes (APIRoute records of a router, documented under their operation).
-        callback_owners = [(index, record) for index, route in enumerate(analysis.routes)
+        callback_owners = [(route.ir.index, record) for route in endpoints
                            for record in route.route.callbacks if isinstance(record, APIRoute)]
         callbacks = _Analyzer().run([record for _, record in callback_owners]).routes if callback_owners else ()
-        routes, schemas_json = with_openapi((*analysis.routes, *webhooks, *callbacks),
-                                            separate_input_output_schemas=separate,
-                                            generate_unique_id_function=unique_id)
-        count = len(analysis.routes)
-        fields.update(schemas_json=schemas_json, webhooks=routes[count:count + len(webhooks)])
-        callback_irs = routes[count + len(webhooks):]
-        routes = list(routes[:count])
+        documented, schemas_json = with_openapi((*endpoints, *webhooks, *callbacks),
+                                                separate_input_output_schemas=separate,
+                                                generate_unique_id_function=unique_id)
+        count = len(endpoints)
+        fields.update(schemas_json=schemas_json, webhooks=documented[count:count + len(webhooks)])
+        callback_irs = documented[count + len(webhooks):]
+        by_index = {route.index: route for route in documented[:count]}
         for (owner, _), callback_ir in zip(callback_owners, callback_irs):
-            routes[owner] = dataclasses.replace(routes[owner], callbacks=(*routes[owner].callbacks, callback_ir))
-        routes = tuple(routes)
+            by_index[owner] = dataclasses.replace(by_index[owner], callbacks=(*by_index[owner].callbacks, callback_ir))
+        routes = tuple(by_index.get(route.ir.index, route.ir) for route in analysis.routes)
     except Exception as error:  # pydantic raises several classes for types without a JSON Schema
         routes = tuple(route.ir for route in analysis.routes)
         fields["openapi_error"] = f"{type(error).__name__}: {error}"

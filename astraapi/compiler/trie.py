@@ -27,6 +27,10 @@ METHOD_BITS = {
     "CONNECT": 1 << 8,
 }
 
+# Flags beside the method bits (trie.h): a mount takes every method; a frontend is low priority.
+ANY_METHOD = 1 << 30
+LOW_PRIORITY = 1 << 31
+
 _PARAM_SEGMENT = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
 
 
@@ -142,7 +146,12 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
             node = child
         build_nodes[node].routes.append(route.index)
         param_count = sum(1 for segment in segments if segment.literal is None)
-        routes.append((method_bits(route.methods), ", ".join(route.methods), param_count))
+        bits = method_bits(route.methods)
+        if route.mount in ("frontend", "frontend-guarded"):
+            bits |= LOW_PRIORITY
+        if route.mount in ("static", "app", "frontend"):
+            bits |= ANY_METHOD
+        routes.append((bits, ", ".join(route.methods), param_count))
 
     # Number nodes breadth-first so that the tables read top-down.
     order = [0]

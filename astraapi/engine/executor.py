@@ -42,6 +42,7 @@ from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.inline import continue_in_task, never_suspends
+from astraapi.engine.mounts import MountPlan
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
@@ -238,6 +239,12 @@ class Executor:
         plans: list[RoutePlan] = []
         for route in ir.routes:
             live = analysis.routes[route.index]
+            if route.mount is not None and route.mount != "frontend-guarded":
+                if live.ir.mount != route.mount or live.ir.path != route.path:
+                    raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
+                                        f"app's route {route.index} is not; rebuild the IR")
+                plans.append(MountPlan(route, live.route, app))  # type: ignore[arg-type]
+                continue
             if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
                 raise AstraAPIError(
                     f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -287,6 +294,8 @@ class Executor:
             task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))
             task.add_done_callback(_report_unmatched_crash)
             return None
+        if plan.__class__ is MountPlan:
+            return plan.handle(request, path_params, self.dispatcher)
         if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))

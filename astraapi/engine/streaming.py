@@ -12,6 +12,7 @@ Starlette stops a stream whose client disconnected.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from astraapi.engine.responses import error_logger
@@ -57,15 +58,12 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
     away first. Raises what the body's producer raised (the connection is then closed: the
     head is already out, so no error response can follow)."""
     if isinstance(response, FileResponse):
-        from astraapi.background import run_in_threadpool
-
-        await run_in_threadpool(response.prepare)  # RuntimeError before the head: a 500
+        return await send_file(native, response)
     if not native.start_response(response.status_code, response.raw_headers):
         if isinstance(response, StreamingResponse):
             await _close(response.body_iterator)
         return False
-    head_only = isinstance(response, FileResponse) and native.method == "HEAD"
-    chunks = None if head_only else response.chunks()  # type: ignore[attr-defined]
+    chunks = response.chunks()  # type: ignore[attr-defined]
     complete = True
     try:
         if chunks is not None:
@@ -88,6 +86,80 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
     if not complete:
         return False
     return bool(native.end())
+
+
+async def send_file(native: Any, response: FileResponse) -> bool:
+    """Send a FileResponse: stat (and open) in the thread pool, then the head, then the file's
+    bytes through the server's sendfile(2) body (`Request.send_file`): the file is never read
+    into Python. Range / If-Range as Starlette's FileResponse (206, multipart/byteranges, 400,
+    416); HEAD gets the head only. True when all of it was sent."""
+    from astraapi.background import run_in_threadpool
+
+    method, headers = native.method, native.headers
+
+    def stat_and_open() -> tuple[Any, int | None]:  # one trip to the thread pool
+        response.prepare()  # RuntimeError before the head: a 500
+        plan = response.plan(method, headers)
+        if isinstance(plan, Response) or not plan.segments or method == "HEAD":
+            return plan, None
+        return plan, os.open(response.path, os.O_RDONLY | os.O_CLOEXEC)
+
+    plan, fd = await run_in_threadpool(stat_and_open)
+    if isinstance(plan, Response):  # Starlette's 400 / 416 answer
+        return bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+    try:
+        if not native.start_response(plan.status_code, plan.raw_headers):
+            return False
+        if fd is not None:
+            if _through_python(native):
+                if not await _send_pieces(native, fd, plan.segments, plan.tail):
+                    return False
+            else:
+                state = native.send_file(fd, plan.segments, plan.tail)
+                if state == 0:
+                    await _drained(native)
+                elif state < 0:
+                    return False
+    finally:
+        if fd is not None:
+            os.close(fd)  # the server sends from its own duplicate
+    if not native.connected:
+        return False
+    return bool(native.end())
+
+
+def _through_python(native: Any) -> bool:
+    """GZipMiddleware wraps the request (astraapi.server.compression): the body must then pass
+    through its `send`, so the file is read in pieces instead of sent with sendfile(2)."""
+    from astraapi.server.compression import _Compressing
+
+    return isinstance(native, _Compressing)
+
+
+async def _send_pieces(native: Any, fd: int, segments: list[tuple[bytes, int, int]], tail: bytes) -> bool:
+    """The file body through `send`, read in the thread pool in FileResponse.chunk_size pieces."""
+    from astraapi.background import run_in_threadpool
+
+    async def send(piece: bytes) -> bool:
+        if not native.send(piece):
+            if native.connected:
+                await _drained(native)
+            if not native.connected:
+                return False
+        return True
+
+    for before, offset, length in segments:
+        if before and not await send(before):
+            return False
+        end = offset + length
+        while offset < end:
+            piece = await run_in_threadpool(os.pread, fd, min(FileResponse.chunk_size, end - offset), offset)
+            if not piece:
+                raise RuntimeError("the file is shorter than its size when the response started")
+            offset += len(piece)
+            if not await send(piece):
+                return False
+    return not tail or await send(tail)
 
 
 def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_adapter: Any,

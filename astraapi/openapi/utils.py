@@ -389,7 +389,8 @@ def routes_ir(routes: Sequence[Any], *, separate_input_output_schemas: bool = Tr
     from astraapi.compiler.openapi_schema import with_openapi
 
     analysis = _Analyzer().run(list(routes))
-    ir_routes, schemas_json = with_openapi(analysis.routes, separate_input_output_schemas=separate_input_output_schemas)
+    endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts document nothing
+    ir_routes, schemas_json = with_openapi(endpoints, separate_input_output_schemas=separate_input_output_schemas)
     return ir_routes, json.loads(schemas_json)
 
 

@@ -35,7 +35,8 @@ for src in $LLHTTP_SRC; do
   "$CC" $SAN -fsanitize=fuzzer-no-link -w -c "$src" -I"$LLHTTP_INC" -o "$o"
   objs+=("$o")
 done
-SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/server.cpp runtime_cpp/src/http/url.cpp
+SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/server.cpp runtime_cpp/src/http/file_body.cpp
+      runtime_cpp/src/http/url.cpp
       runtime_cpp/src/http/status.cpp runtime_cpp/src/http/date_cache.cpp runtime_cpp/src/net/reactor.cpp
       runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp)
 cd "$ROOT"

@@ -46,7 +46,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     },
     ".routing": {
         **{name: _ASGI for name in (
-            "AppType", "BaseRoute", "Match", "Middleware", "Mount", "URLPath", "compile_path",
+            "AppType", "BaseRoute", "Match", "Middleware", "URLPath", "compile_path",
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
             "iter_route_contexts", "get_value_or_default", "StaticFiles")},
         **{name: _SOLVER for name in (
@@ -85,8 +85,6 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "multipart_not_installed_error")},
         "get_stream_item_type": _STREAMING,
     },
-    ".staticfiles": "StaticFiles (serving a directory) is left to a later issue; the runtime's static file "
-                    "support is not exposed through a FastAPI-style mount yet",
 }
 
 

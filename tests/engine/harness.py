@@ -83,6 +83,17 @@ class FakeRequest:
             self.chunks.append(chunk)
         return True
 
+    def send_file(self, fd: int, segments: list[tuple[bytes, int, int]], tail: bytes = b"") -> int:
+        """The native server sends these with sendfile(2); here the bytes are read back."""
+        import os
+
+        assert self.chunks is not None and not self.answer.done()
+        if self.method != "HEAD":
+            for before, offset, length in segments:
+                self.chunks.append(before + os.pread(fd, length, offset))
+            self.chunks.append(tail)
+        return 1
+
     def end(self) -> bool:
         assert self.stream_head is not None and self.chunks is not None
         self.answer.set_result((*self.stream_head, b"".join(self.chunks)))

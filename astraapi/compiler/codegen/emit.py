@@ -127,6 +127,11 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
     assert set(encoder_plans) <= {plan.model.key for plan in model_plans}, "encoder without a serializer"
     plans = _ResponsePlans(model_plans, model_fallbacks, encoder_plans)
     for route in ir.routes:
+        if route.mount is not None:
+            plans.route_fallbacks[route.index] = (f"a {route.mount} mount: "
+                                                  + ("served by its own routes" if route.mount == "app"
+                                                     else "its files are sent with sendfile(2)"))
+            continue
         try:
             serializer = serializer_planner.route_plan(route)
         except Unsupported as exc:
@@ -173,6 +178,9 @@ class _DecoderPlans:
 def _plan_decoders(ir: AppIR) -> _DecoderPlans:
     decoders = _DecoderPlans()
     for route in ir.routes:
+        if route.mount is not None:
+            decoders.fallbacks[route.index] = f"a {route.mount} mount: nothing to decode"
+            continue
         try:
             plan = plan_decoder(route)
         except Unsupported as exc:

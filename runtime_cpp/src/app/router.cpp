@@ -76,6 +76,7 @@ struct Walker {
     uint32_t best_full = kNone;
     uint32_t best_partial = kNone;
     bool want_params;
+    bool low;  // the low-priority pass: only ASTRA_M_LOW routes; otherwise only the others
 
     void dfs(uint32_t ni, size_t si) {
         const astra_trie_node& n = t.nodes[ni];
@@ -84,7 +85,9 @@ struct Walker {
             for (uint32_t k = 0; k < n.route_count; ++k) {
                 uint32_t r = t.node_routes[n.route_begin + k];
                 if (r >= best_full) break;
-                if (t.routes[r].methods & bits) {
+                uint32_t methods = t.routes[r].methods;
+                if (((methods & ASTRA_M_LOW) != 0) != low) continue;
+                if ((methods & bits) || (methods & ASTRA_M_ANY)) {
                     best_full = r;
                     if (want_params) best_params.assign(params.begin(), params.end());
                     break;
@@ -242,6 +245,7 @@ std::shared_ptr<Trie> Trie::from_tables(const std::vector<astra_trie_node>& node
     t.redirect_slashes = redirect_slashes ? 1u : 0u;
     validate(t);
     trie->storage_ = std::move(st);
+    trie->note_low_routes();
     return trie;
 }
 
@@ -251,11 +255,17 @@ std::shared_ptr<Trie> Trie::borrow(const astra_trie_table* table, std::shared_pt
     std::shared_ptr<Trie> trie(new Trie());
     trie->table_ = *table;
     trie->owner_ = std::move(owner);
+    trie->note_low_routes();
     return trie;
 }
 
+void Trie::note_low_routes() {
+    for (uint32_t r = 0; r < table_.route_count; ++r)
+        if (table_.routes[r].methods & ASTRA_M_LOW) has_low_ = true;
+}
+
 bool Trie::walk(uint32_t bits, std::string_view path, MatchScratch& s, uint32_t& best_full,
-                uint32_t& best_partial) const {
+                uint32_t& best_partial, bool low) const {
     best_full = best_partial = kNone;
     if (path.empty() || path[0] != '/') return false;
     s.segments.clear();
@@ -270,7 +280,7 @@ bool Trie::walk(uint32_t bits, std::string_view path, MatchScratch& s, uint32_t&
         start = slash + 1;
     }
     s.params.clear();
-    Walker w{table_, bits, s.segments.data(), s.segments.size(), s.params, s.best_params, kNone, kNone, true};
+    Walker w{table_, bits, s.segments.data(), s.segments.size(), s.params, s.best_params, kNone, kNone, true, low};
     w.dfs(0, 0);
     best_full = w.best_full;
     best_partial = w.best_partial;
@@ -280,7 +290,7 @@ bool Trie::walk(uint32_t bits, std::string_view path, MatchScratch& s, uint32_t&
 MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s) const {
     MatchResult res;
     uint32_t full, partial;
-    walk(bits, path, s, full, partial);
+    walk(bits, path, s, full, partial, false);
     if (full != kNone) {
         res.kind = MatchKind::Found;
         res.route = full;
@@ -308,10 +318,20 @@ MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s) c
         // Any route whose path matches (full or partial): no method bits means every
         // path match is at least partial.
         uint32_t f2, p2;
-        walk(0, alt, s, f2, p2);
+        walk(0, alt, s, f2, p2, false);
         if (f2 != kNone || p2 != kNone) {
             res.kind = MatchKind::Redirect;
             res.redirect_path = alt;
+            return res;
+        }
+    }
+    if (has_low_) {
+        walk(bits, path, s, full, partial, true);
+        if (full != kNone) {
+            res.kind = MatchKind::Found;
+            res.route = full;
+            res.params = s.best_params.data();
+            res.param_count = s.best_params.size();
             return res;
         }
     }

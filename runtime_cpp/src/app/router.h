@@ -11,7 +11,9 @@
 // Result: FULL -> Found; else PARTIAL -> MethodNotAllowed (with that route's Allow);
 // else, with redirect_slashes and path != "/", the path with its trailing slash toggled
 // (trailing slashes stripped with rstrip('/'), or one appended) matching any route (full
-// or partial) -> Redirect; else NotFound.
+// or partial) -> Redirect; else a low-priority route (ASTRA_M_LOW) matching -> Found; else
+// NotFound. Low-priority routes take no part before that last step. A route with ASTRA_M_ANY
+// matches every method (a mount).
 #pragma once
 
 #include <cstdint>
@@ -77,11 +79,13 @@ private:
     Trie() = default;
     static void validate(const astra_trie_table& t);
     bool walk(uint32_t method_bits, std::string_view path, MatchScratch& s, uint32_t& best_full,
-              uint32_t& best_partial) const;
+              uint32_t& best_partial, bool low) const;
+    void note_low_routes();
 
     astra_trie_table table_{};
     std::shared_ptr<void> owner_;
     std::shared_ptr<Storage> storage_;
+    bool has_low_ = false;  // some route has ASTRA_M_LOW: a second, low-priority pass
 };
 
 }  // namespace astra

@@ -11,6 +11,7 @@
 #include <structmember.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 
 #include <cstddef>
 #include <cstdio>
@@ -218,6 +219,7 @@ PyObject* request_respond(RequestObject* self, PyObject* const* args, Py_ssize_t
 PyObject* request_start_response(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
 PyObject* request_send(RequestObject* self, PyObject* arg);
 PyObject* request_end(RequestObject* self, PyObject*);
+PyObject* request_send_file(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
 PyObject* request_on_drain(RequestObject* self, PyObject* arg);
 PyObject* request_abort(RequestObject* self, PyObject*);
 
@@ -249,6 +251,10 @@ PyMethodDef request_methods[] = {
     {"send", reinterpret_cast<PyCFunction>(request_send), METH_O,
      "send(chunk: bytes) -> bool: one piece of a streamed body; False when the producer should wait "
      "(on_drain) or stop (connected is False)."},
+    {"send_file", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_send_file)), METH_FASTCALL,
+     "send_file(fd, segments, tail=b'') -> int: the body from a file, sent natively with sendfile(2); "
+     "segments: [(bytes_before, offset, length), ...]; fd is duplicated (the caller keeps and closes its own). "
+     "1: sent, 0: sending (on_drain wakes once it is all out or the client left), -1: the client is gone."},
     {"end", reinterpret_cast<PyCFunction>(request_end), METH_NOARGS,
      "end() -> bool: finish a streamed answer; False if the connection is gone."},
     {"on_drain", reinterpret_cast<PyCFunction>(request_on_drain), METH_O,
@@ -724,6 +730,60 @@ PyObject* request_send(RequestObject* self, PyObject* chunk) {
         return nullptr;
     }
     return PyBool_FromLong(r == 1);
+}
+
+PyObject* request_send_file(RequestObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "send_file() takes 2 or 3 arguments (fd, segments, tail)");
+        return nullptr;
+    }
+    if (self->responded != 2) {
+        if (self->responded == 3) return PyLong_FromLong(-1);
+        PyErr_SetString(PyExc_RuntimeError, "send_file() before start_response()");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "send_file")) return nullptr;
+    int fd = PyObject_AsFileDescriptor(args[0]);
+    if (fd < 0) return nullptr;
+    std::vector<http::FileSegment> segments;
+    PyObject* seq = PySequence_Fast(args[1], "send_file() segments must be a sequence");
+    if (!seq) return nullptr;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    segments.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* item = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject* before;
+        unsigned long long offset, length;
+        if (!PyArg_ParseTuple(item, "SKK", &before, &offset, &length)) {
+            Py_DECREF(seq);
+            return nullptr;
+        }
+        http::FileSegment segment;
+        segment.before.assign(PyBytes_AS_STRING(before), static_cast<size_t>(PyBytes_GET_SIZE(before)));
+        segment.offset = offset;
+        segment.length = length;
+        segments.push_back(std::move(segment));
+    }
+    Py_DECREF(seq);
+    std::string tail;
+    if (nargs == 3) {
+        if (!PyBytes_Check(args[2])) {
+            PyErr_SetString(PyExc_TypeError, "send_file() tail must be bytes");
+            return nullptr;
+        }
+        tail.assign(PyBytes_AS_STRING(args[2]), static_cast<size_t>(PyBytes_GET_SIZE(args[2])));
+    }
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) return PyErr_SetFromErrno(PyExc_OSError);
+    std::string error;
+    int r = self->core->stream_send_file(ConnId{self->slot, self->gen}, own, std::move(segments), std::move(tail),
+                                         &error);
+    if (r == -2) {
+        PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return nullptr;
+    }
+    return PyLong_FromLong(r);
 }
 
 PyObject* request_end(RequestObject* self, PyObject*) {

@@ -178,6 +178,7 @@ struct Server::Conn {
     bool stream_body = false;  // false for HEAD, 204, 304: pieces are dropped
     bool stream_wait = false;  // stream_send returned 0: notify once drained
     uint64_t stream_remaining = 0;
+    std::unique_ptr<FileBody> file;  // a file body being sent after `out` (stream_send_file)
     std::string in;
     size_t in_off = 0;
     std::string out;
@@ -519,7 +520,7 @@ void Server::tick() {
             if (c.in_drive || c.awaiting || c.close_after_flush) {
                 // The server's own work (the handler) is never timed out; a client that
                 // stops reading our final answer is.
-                if ((c.close_after_flush || c.streaming) && c.out_pending() && opt_.body_timeout_ms &&
+                if ((c.close_after_flush || c.streaming) && (c.out_pending() || c.file) && opt_.body_timeout_ms &&
                     now_ - c.last_active >= opt_.body_timeout_ms)
                     close_conn(c);
                 continue;
@@ -680,7 +681,7 @@ void Server::on_conn_event(Conn& c, uint32_t events) {
     }
     if (events & EPOLLOUT) {
         c.writable = true;
-        if (c.out_pending() && !c.in_drive) {
+        if ((c.out_pending() || c.file) && !c.in_drive) {
             flush(c);
             if (c.st != Conn::St::Open) return;
         }
@@ -1122,7 +1123,7 @@ bool Server::flush(Conn& c) {
         if (n > 0) {
             c.out_off += static_cast<size_t>(n);
             c.last_active = now_;  // the client takes our answer: not stalled (body_timeout)
-            if (c.stream_wait && c.out_pending() < kStreamLowWater) stream_drained(c);
+            if (c.stream_wait && !c.file && c.out_pending() < kStreamLowWater) stream_drained(c);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -1136,9 +1137,30 @@ bool Server::flush(Conn& c) {
     c.out.clear();
     c.out_off = 0;
     if (c.out.capacity() > kKeepBufferCapacity) std::string().swap(c.out);
+    if (c.file && !pump_file(c)) return false;
     if (c.stream_wait) stream_drained(c);
     if (!c.in_drive) after_io(c);
     return true;
+}
+
+// The file body goes out once `out` is empty (the head and anything before it first).
+bool Server::pump_file(Conn& c) {
+    if (!c.writable) return false;
+    bool progressed = false;
+    FileBody::Step step = c.file->pump(c.fd, progressed);
+    if (progressed) c.last_active = now_;
+    switch (step) {
+        case FileBody::Step::Done:
+            c.file.reset();
+            return true;
+        case FileBody::Step::Again:
+            c.writable = false;
+            return false;
+        case FileBody::Step::Error:
+        default:
+            close_conn(c);  // a socket error, or the file shrank: the framing cannot be kept
+            return false;
+    }
 }
 
 void Server::start_lingering(Conn& c) {
@@ -1161,6 +1183,7 @@ void Server::close_conn(Conn& c) {
     bool was_streaming = c.streaming;
     ConnId old_id{c.slot, c.gen};
     c.streaming = c.stream_wait = false;
+    c.file.reset();
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.st = Conn::St::Free;
@@ -1505,6 +1528,10 @@ int Server::stream_send(ConnId id, const char* data, size_t len, std::string* er
     Conn* cp = lookup(id);
     if (!cp || !cp->streaming) return -1;
     Conn& c = *cp;
+    if (c.file) {
+        if (error) *error = "send() while a file body is being sent";
+        return -2;
+    }
     if (c.stream_body && len) {
         if (c.stream_length) {
             if (len > c.stream_remaining) {
@@ -1536,6 +1563,11 @@ RespondResult Server::end_stream(ConnId id, std::string* error) {
     Conn* cp = lookup(id);
     if (!cp || !cp->streaming) return RespondResult::Gone;
     Conn& c = *cp;
+    if (c.file) {
+        if (error) *error = "end() while a file body is being sent";
+        close_conn(c);
+        return RespondResult::BadResponse;
+    }
     c.streaming = c.stream_wait = false;
     if (c.stream_length && c.stream_remaining) {
         if (error) *error = "Response content shorter than Content-Length";
@@ -1551,6 +1583,39 @@ RespondResult Server::end_stream(ConnId id, std::string* error) {
 void Server::abort_stream(ConnId id) {
     Conn* cp = lookup(id);
     if (cp && cp->streaming) close_conn(*cp);
+}
+
+int Server::stream_send_file(ConnId id, int fd, std::vector<FileSegment> segments, std::string tail,
+                             std::string* error) {
+    uint64_t length = FileBody::wire_length(segments, tail);
+    // Owns fd from here: closed on every early return.
+    auto body = std::make_unique<FileBody>(fd, std::move(segments), std::move(tail));
+    if (closed_) return -1;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->streaming) return -1;
+    Conn& c = *cp;
+    if (c.file) {
+        if (error) *error = "a file body is already being sent";
+        return -2;
+    }
+    if (!c.stream_body) return 1;  // HEAD, 204, 304: the head only
+    if (!c.stream_length) {
+        if (error) *error = "a file body needs a content-length header";
+        return -2;
+    }
+    if (length > c.stream_remaining) {
+        if (error) *error = "Response content longer than Content-Length";
+        return -2;
+    }
+    c.stream_remaining -= length;
+    c.file = std::move(body);
+    flush(c);
+    if (!lookup(id)) return -1;
+    if (c.file || c.out_pending()) {
+        c.stream_wait = true;  // woken through on_stream_event once all of it is out
+        return 0;
+    }
+    return 1;
 }
 
 int Server::stream_state(ConnId id) const {

@@ -26,6 +26,7 @@
 #include "../app/router.h"
 #include "../net/reactor.h"
 #include "date_cache.h"
+#include "file_body.h"
 
 namespace astra::http {
 
@@ -215,6 +216,12 @@ public:
     void abort_stream(ConnId id);
     // -1: gone or not streaming; 0: waiting for the buffer to drain; 1: writable.
     int stream_state(ConnId id) const;
+    // The body of the streamed answer in flight comes from a file (file_body.h): takes `fd`
+    // (closed when done or on any error). The head must have a content-length that these bytes
+    // complete. 1: sent (or nothing to send: HEAD, 304); 0: sending -- Dispatcher::on_stream_event
+    // once it is all out or the connection closed, then end_stream; -1: gone; -2: error (set).
+    int stream_send_file(ConnId id, int fd, std::vector<FileSegment> segments, std::string tail,
+                         std::string* error);
 
     std::unique_ptr<RequestData> acquire_request();
     void release_request(std::unique_ptr<RequestData> req);
@@ -246,6 +253,7 @@ private:
     void append_body(Conn& c, const char* body, size_t len);
     void complete_response(Conn& c);
     bool flush(Conn& c);
+    bool pump_file(Conn& c);
     void after_io(Conn& c);
     void close_conn(Conn& c);
     void start_lingering(Conn& c);

@@ -1,0 +1,122 @@
+"""Serving a mount (`app.mount` of a StaticFiles or of a sub-application) or a frontend
+(`app.frontend`).
+
+The router matched an IR route with `RouteIR.mount` set; its last path parameter is the path
+below the mount. A StaticFiles decides the answer in the thread pool (it stats files); file
+bodies then go out through the server's sendfile body (`streaming.send_file`). What it raises
+(HTTPException 404/405/401, or an error) is answered by the app's exception handlers, as
+FastAPI's ExceptionMiddleware answers for a mounted StaticFiles.
+
+A mounted AstraAPI app keeps its own IR, route trie (matched natively, on the path below the
+mount) and executor, with its own exception handlers and dependency overrides; its "no such
+route" 404, 405 and trailing-slash redirect are answered here as its own router would (Starlette
+raises them inside the sub-app, so its handlers see them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from astraapi.background import run_in_threadpool
+from astraapi.compiler.ir import RouteIR
+from astraapi.engine.handlers import ExceptionDispatcher
+from astraapi.engine.responses import error_logger, from_response
+from astraapi.engine.streaming import is_streamed, send_streamed
+from astraapi.exceptions import StarletteHTTPException as HTTPException
+from astraapi.requests import Request
+from astraapi.responses import RedirectResponse
+
+
+class MountPlan:
+    """What the executor keeps for one mount route."""
+
+    simple = False
+
+    def __init__(self, route: RouteIR, record: Any, app: Any) -> None:
+        self.ir = route
+        self.record = record
+        self.files = record.app
+        self.app = app
+        self.label = f"the {route.mount} mount at {record.path or '/'} ({route.source})"
+        self.sub: Any = None
+        if route.mount == "app":
+            from astraapi.compiler.introspect import build_ir
+            from astraapi.compiler.trie import build_trie_tables
+            from astraapi.engine.executor import Executor
+
+            if not record.app.root_path:
+                # Starlette gives a mounted app the mount path as its scope's root_path: its
+                # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
+                record.app.root_path = record.path
+            sub_ir = build_ir(record.app, openapi=False)
+            self.sub = Executor(record.app, sub_ir)
+            self.sub_handle = self.sub.handle
+            if sub_ir.gzip is not None:  # the sub-app's own GZipMiddleware wraps its routes
+                from astraapi.server.compression import gzip_handler
+
+                self.sub_handle = gzip_handler(self.sub.handle, sub_ir.gzip)
+            self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
+            self.sub_trie = build_trie_tables(sub_ir).to_runtime()
+
+    def handle(self, native: Any, path_params: tuple[str, ...], dispatcher: ExceptionDispatcher) -> Any:
+        """The handler contract's answer: a response tuple now, or None (answered later)."""
+        if self.sub is None:
+            task = asyncio.get_running_loop().create_task(self.serve(native, path_params, dispatcher))
+            task.add_done_callback(self._report)
+            return None
+        sub_path = "/" + (path_params[-1] if path_params else "")
+        match = self.sub_trie.match(native.method, sub_path)
+        if match[0] == 0:
+            return self.sub_handle(native, match[1], match[2])
+        if match[0] == 2:
+            request = Request(native, app=self.record.app)
+            url = request.url
+            new_path = self.record.path + match[1]
+            location = f"{url.scheme}://{url.netloc}{new_path}" if url.netloc else new_path
+            if url.query:
+                location += "?" + url.query
+            return from_response(RedirectResponse(location))
+        error = HTTPException(405, headers={"Allow": self.sub_allow[match[1]]}) if match[0] == 1 else HTTPException(404)
+        task = asyncio.get_running_loop().create_task(self._answer_error(native, error))
+        task.add_done_callback(self._report)
+        return None
+
+    async def _answer_error(self, native: Any, error: HTTPException) -> None:
+        request = Request(native, app=self.record.app)
+        (status, headers, body), _ = await self.sub.dispatcher.outcome(error, request, self.label)
+        _respond(native, status, headers, body, self.label)
+
+    def _report(self, task: Any) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            error_logger.error("Unexpected error while serving %s", self.label, exc_info=task.exception())
+
+    async def serve(self, native: Any, path_params: tuple[str, ...], dispatcher: ExceptionDispatcher) -> None:
+        rest = path_params[-1] if path_params else ""
+        router = getattr(self.app, "router", None)
+        request = Request(native, {"path": rest} if path_params else {}, app=self.app,
+                          state=getattr(router, "lifespan_state", None))
+        try:
+            response = await run_in_threadpool(self.files.get_response, self.files.get_path("/" + rest), request)
+        except Exception as error:
+            (status, headers, body), _ = await dispatcher.outcome(error, request, self.label)
+            _respond(native, status, headers, body, self.label)
+            return
+        if is_streamed(response):
+            try:
+                await send_streamed(native, response, self.label)
+            except Exception as error:
+                if not native.responded:
+                    (status, headers, body), _ = await dispatcher.outcome(error, request, self.label)
+                    _respond(native, status, headers, body, self.label)
+                else:
+                    error_logger.error("Exception while sending the response of %s", self.label, exc_info=error)
+            return
+        _respond(native, *from_response(response), self.label)
+
+
+def _respond(native: Any, status: int, headers: Any, body: bytes, label: str) -> None:
+    try:
+        native.respond(status, headers, body)
+    except Exception as error:
+        error_logger.error("Could not send the response of %s", label, exc_info=error)

@@ -1,0 +1,26 @@
+"""app.frontend under app-level dependencies: FastAPI 0.165 runs them before a frontend's GET or
+HEAD answer (not for other methods, which go straight to the files)."""
+
+import os
+
+from astraapi import APIRouter, Depends, FastAPI, Header, HTTPException
+
+
+def check_token(x_token: str | None = Header(default=None)):
+    if x_token != "secret":
+        raise HTTPException(status_code=401, detail="token required")
+
+
+app = FastAPI(dependencies=[Depends(check_token)])
+
+
+@app.get("/api/items")
+def items():
+    return {"items": [1, 2]}
+
+
+app.frontend("/", directory=os.environ["FRONTEND_DIST"])
+
+admin = APIRouter(prefix="/admin")
+admin.frontend("/", directory=os.environ["FRONTEND_ADMIN"])
+app.include_router(admin)
