@@ -87,7 +87,6 @@ class HTTPConnection:
 
     @property
     def base_url(self) -> URL:
-<<<<<<< HEAD
         """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
         root = getattr(self.app, "root_path", "") or ""
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
@@ -98,20 +97,6 @@ class HTTPConnection:
         path = self.app.url_path_for(name, **path_params)
         base = self.base_url
         return URL(base.path.rstrip("/") + path, "", base.scheme, base.netloc)
-=======
-        url = self.url
-        return URL("/", "", url.scheme, url.netloc)
-
-    def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """The absolute URL of the route or mount called `name` (Starlette's url_for)."""
-        router = getattr(self.app, "router", None)
-        if router is None:
-            raise RuntimeError("url_for() needs the application (request.app)")
-        path = router.url_path_for(name, **path_params)
-        url = self.url
-        root_path = getattr(self.app, "root_path", "") or ""
-        return URL(root_path.rstrip("/") + path, "", url.scheme, url.netloc)
->>>>>>> static
 
     @property
     def query_params(self) -> QueryParams:
