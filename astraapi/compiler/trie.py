@@ -25,6 +25,7 @@ METHOD_BITS = {
     "OPTIONS": 1 << 6,
     "TRACE": 1 << 7,
     "CONNECT": 1 << 8,
+    "WEBSOCKET": 1 << 9,  # the pseudo-method of a WebSocket route (APIWebSocketRoute)
 }
 
 _PARAM_SEGMENT = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")

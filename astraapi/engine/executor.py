@@ -51,6 +51,7 @@ from astraapi.engine.responses import (
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
+from astraapi.engine.websocket import start_websocket
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -91,11 +92,12 @@ class RoutePlan:
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
-                 "stream_item_adapter", "response_class", "strict_content_type")
+                 "stream_item_adapter", "response_class", "strict_content_type", "websocket")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
         self.app = app
+        self.websocket = route.methods == ("WEBSOCKET",)  # engine/websocket.py runs it
         self.endpoint = live.route.endpoint
         self.is_async = route.is_async
         self.response = response
@@ -260,6 +262,9 @@ class Executor:
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         plan = self._plans[route_index]
+        if plan.websocket:
+            start_websocket(self, plan, request, path_params)
+            return None
         if not (plan.simple and self.dispatcher.only_defaults and self.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))

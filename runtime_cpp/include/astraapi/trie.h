@@ -40,7 +40,9 @@ enum astra_method_bit {
     ASTRA_M_PATCH = 1u << 5,
     ASTRA_M_OPTIONS = 1u << 6,
     ASTRA_M_TRACE = 1u << 7,
-    ASTRA_M_CONNECT = 1u << 8
+    ASTRA_M_CONNECT = 1u << 8,
+    /* A WebSocket route: matched only by WebSocket upgrade requests, and they match only these. */
+    ASTRA_M_WEBSOCKET = 1u << 9
 };
 
 typedef struct astra_trie_edge {

@@ -89,7 +89,9 @@ struct Walker {
                     if (want_params) best_params.assign(params.begin(), params.end());
                     break;
                 }
-                if (r < best_partial) best_partial = r;
+                // A WebSocket route never answers 405 (or a redirect) to an HTTP request, and an
+                // HTTP route never matches a WebSocket request (as Starlette's routes do).
+                if (r < best_partial && ((t.routes[r].methods ^ bits) & ASTRA_M_WEBSOCKET) == 0) best_partial = r;
             }
             return;
         }

@@ -33,6 +33,8 @@ constexpr uint64_t kLingerMs = 2000;
 constexpr int kEventBatch = 256;
 constexpr size_t kStreamHighWater = 256 * 1024;  // stream_send asks the producer to wait above this
 constexpr size_t kStreamLowWater = 64 * 1024;    // ... and wakes it once the buffer drained below this
+constexpr size_t kWsInboxHigh = 1024 * 1024;     // WebSocket: stop reading while this much waits unread
+constexpr uint64_t kWsCloseTimeoutMs = 5000;      // WebSocket: wait this long for the client's close frame
 
 uint64_t monotonic_ms() {
     struct timespec ts;
@@ -178,6 +180,7 @@ struct Server::Conn {
     bool stream_body = false;  // false for HEAD, 204, 304: pieces are dropped
     bool stream_wait = false;  // stream_send returned 0: notify once drained
     uint64_t stream_remaining = 0;
+    std::unique_ptr<ws::Session> ws;  // set once a WebSocket upgrade was accepted
     std::string in;
     size_t in_off = 0;
     std::string out;
@@ -516,6 +519,13 @@ void Server::tick() {
     for (auto& cp : conns_) {
         Conn& c = *cp;
         if (c.st == Conn::St::Open) {
+            if (c.ws && !c.close_after_flush && !c.in_drive) {
+                // No idle timeout on an open WebSocket; a close we sent is answered in time or not at all.
+                if (c.ws->close_sent() && now_ - c.ws->close_sent_at >= kWsCloseTimeoutMs) close_conn(c);
+                else if (c.out_pending() && opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms)
+                    close_conn(c);
+                continue;
+            }
             if (c.in_drive || c.awaiting || c.close_after_flush) {
                 // The server's own work (the handler) is never timed out; a client that
                 // stops reading our final answer is.
@@ -568,8 +578,19 @@ void Server::shutdown() {
         ::close(listen_fd_);
         listen_fd_ = -1;
     }
-    for (auto& cp : conns_)
-        if (conn_idle(*cp)) close_conn(*cp);
+    for (auto& cp : conns_) {
+        Conn& c = *cp;
+        if (c.st == Conn::St::Open && c.ws && !c.ws->close_sent()) {
+            // uvicorn closes WebSockets with 1012 on shutdown; the application hears it too.
+            c.ws->close(c.out, ws::kServiceRestart, "");
+            c.ws->close_sent_at = now_;
+            c.ws->finish(ws::kServiceRestart);
+            if (dispatcher_) dispatcher_->on_ws_event(ConnId{c.slot, c.gen});
+            flush(c);
+        } else if (conn_idle(c)) {
+            close_conn(c);
+        }
+    }
 }
 
 void Server::accept_all() {
@@ -645,6 +666,7 @@ Server::Conn* Server::open_conn(int fd, const sockaddr* peer, socklen_t len) {
         c.readable = false;
         c.writable = true;
         c.rdhup = c.peer_eof = c.awaiting = c.in_drive = c.close_after_flush = false;
+        c.ws.reset();
         c.in.clear();
         c.in_off = 0;
         c.out.clear();
@@ -729,6 +751,10 @@ void Server::drive(Conn& c) {
     c.in_drive = true;
     while (c.st == Conn::St::Open && !closed_) {
         if (c.awaiting || c.close_after_flush) break;
+        if (c.ws) {  // after the upgrade: WebSocket frames, never HTTP again
+            drive_ws(c);
+            break;
+        }
         if (c.out_pending() >= kOutHighWater) {
             if (!flush(c)) break;
             continue;
@@ -802,6 +828,14 @@ void Server::dispatch(Conn& c) {
     c.resp_keep_alive = r.keep_alive && !c.upgrade && !draining_;
     c.awaiting = true;
     if (opt_.proxy_headers) apply_proxy_headers(c);
+    if (c.upgrade) {
+        for (const HeaderSpan& h : r.headers) {
+            if (r.header_name(h) == "upgrade" && iequals(trim_ows(r.header_value(h)), "websocket")) {
+                dispatch_websocket(c);
+                return;
+            }
+        }
+    }
     MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
     switch (m.kind) {
         case MatchKind::Found: {
@@ -1135,6 +1169,7 @@ void Server::start_lingering(Conn& c) {
         close_conn(c);
         return;
     }
+    ws_detach(c);
     // Half-close and discard what the client still sends, so that closing does not reset
     // the connection before the client has read our answer.
     ::shutdown(c.fd, SHUT_WR);
@@ -1147,8 +1182,9 @@ void Server::start_lingering(Conn& c) {
 
 void Server::close_conn(Conn& c) {
     if (c.st == Conn::St::Free) return;
-    bool was_streaming = c.streaming;
+    bool was_streaming = c.streaming || c.ws != nullptr;
     ConnId old_id{c.slot, c.gen};
+    ws_detach(c);
     c.streaming = c.stream_wait = false;
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
@@ -1539,14 +1575,236 @@ RespondResult Server::end_stream(ConnId id, std::string* error) {
 
 void Server::abort_stream(ConnId id) {
     Conn* cp = lookup(id);
-    if (cp && cp->streaming) close_conn(*cp);
+    if (cp && (cp->streaming || cp->ws)) close_conn(*cp);  // a WebSocket: dropped without a close frame
 }
 
 int Server::stream_state(ConnId id) const {
     if (closed_) return -1;
     Conn* cp = lookup(id);
-    if (!cp || !cp->streaming) return -1;
+    if (!cp || !(cp->streaming || cp->ws)) return -1;
     return cp->stream_wait ? 0 : 1;
+}
+
+// ---- WebSockets ----------------------------------------------------------------------------------
+// The upgrade request went through llhttp like any other (HPE_PAUSED_UPGRADE); the bytes after
+// it stay in `in`. Once the application accepts, drive() hands the connection's bytes to a
+// ws::Session instead of the parser.
+
+namespace {
+uint64_t ws_key(ConnId id) { return (static_cast<uint64_t>(id.gen) << 32) | id.slot; }
+}  // namespace
+
+void Server::dispatch_websocket(Conn& c) {
+    RequestData& r = *c.req;
+    std::string_view key, version;
+    bool has_key = false, has_version = false;
+    for (const HeaderSpan& h : r.headers) {
+        std::string_view name = r.header_name(h);
+        if (name == "sec-websocket-key") {
+            key = trim_ows(r.header_value(h));
+            has_key = true;
+        } else if (name == "sec-websocket-version") {
+            version = trim_ows(r.header_value(h));
+            has_version = true;
+        }
+    }
+    // The checks a WebSocket server makes before the application sees the handshake (RFC 6455 4.2.1).
+    if (r.method != HTTP_GET || r.http_minor < 1) {
+        write_error_and_close(c, 400, "WebSocket handshake: the request must be a GET over HTTP/1.1");
+        return;
+    }
+    if (!has_version || version != "13") {
+        begin_head(c, 426);
+        static constexpr std::string_view kMsg = "WebSocket handshake: unsupported Sec-WebSocket-Version (13 is)";
+        c.out.append("sec-websocket-version: 13\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ");
+        append_uint(c.out, kMsg.size());
+        c.out.append("\r\nconnection: close\r\n\r\n");
+        c.out.append(kMsg);
+        c.awaiting = false;
+        c.close_after_flush = true;
+        c.last_active = now_;
+        return;
+    }
+    if (!has_key || !ws::valid_client_key(key)) {
+        write_error_and_close(c, 400, "WebSocket handshake: missing or invalid Sec-WebSocket-Key header");
+        return;
+    }
+    if (r.scheme == "http") r.scheme = "ws";
+    else if (r.scheme == "https") r.scheme = "wss";
+    MatchResult m = trie_->match(ASTRA_M_WEBSOCKET, r.path(), scratch_);
+    if (m.kind != MatchKind::Found || !dispatcher_) {
+        // Starlette's router closes an unknown WebSocket path before accepting: uvicorn answers 403.
+        begin_head(c, 403);
+        c.out.append("content-length: 0\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n");
+        c.awaiting = false;
+        c.close_after_flush = true;
+        c.last_active = now_;
+        return;
+    }
+    dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, m.route, m.params, m.param_count);
+    if (!c.req) c.req = acquire_request();
+}
+
+RespondResult Server::ws_accept(ConnId id, const RequestData& req, std::string_view subprotocol,
+                                const ResponseHeader* headers, size_t header_count, std::string* error) {
+    if (closed_) return RespondResult::Gone;
+    Conn* cp = lookup(id);
+    if (!cp) return RespondResult::Gone;
+    Conn& c = *cp;
+    if (!c.awaiting || c.streaming || c.ws) return RespondResult::NotAwaiting;
+    std::string_view key;
+    for (const HeaderSpan& h : req.headers)
+        if (req.header_name(h) == "sec-websocket-key") key = trim_ows(req.header_value(h));
+    for (char ch : subprotocol) {
+        if (bad_value_char(static_cast<unsigned char>(ch)) || ch == ',' || ch == ' ') {
+            if (error) *error = "Invalid WebSocket subprotocol.";
+            return RespondResult::BadResponse;
+        }
+    }
+    size_t mark = c.out.size();
+    begin_head(c, 101);
+    c.out.append("upgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ");
+    c.out.append(ws::accept_key(key));
+    c.out.append("\r\n");
+    if (!subprotocol.empty()) {
+        c.out.append("sec-websocket-protocol: ");
+        c.out.append(subprotocol.data(), subprotocol.size());
+        c.out.append("\r\n");
+    }
+    for (size_t i = 0; i < header_count; ++i) {
+        const ResponseHeader& h = headers[i];
+        bool bad = h.name_len == 0;
+        for (size_t k = 0; k < h.name_len; ++k) bad = bad || bad_name_char(static_cast<unsigned char>(h.name[k]));
+        for (size_t k = 0; k < h.value_len; ++k) bad = bad || bad_value_char(static_cast<unsigned char>(h.value[k]));
+        if (bad) {
+            c.out.resize(mark);
+            if (error) *error = "Invalid HTTP header name or value.";
+            return RespondResult::BadResponse;
+        }
+        for (size_t k = 0; k < h.name_len; ++k) c.out += ascii_lower(h.name[k]);
+        c.out.append(": ", 2);
+        c.out.append(h.value, h.value_len);
+        c.out.append("\r\n", 2);
+    }
+    c.out.append("\r\n", 2);
+    c.ws = std::make_unique<ws::Session>(opt_.ws_max_size);
+    c.awaiting = false;
+    c.last_active = now_;
+    if (!c.in_drive) drive(c);  // frames the client sent early
+    return lookup(id) || ws_orphans_.count(ws_key(id)) ? RespondResult::Ok : RespondResult::Gone;
+}
+
+void Server::drive_ws(Conn& c) {
+    ConnId id{c.slot, c.gen};
+    ws::Session& s = *c.ws;
+    size_t before = s.inbox.size();
+    bool keep = true;
+    if (c.in_off < c.in.size()) {
+        keep = s.feed(c.in.data() + c.in_off, c.in.size() - c.in_off, c.out);
+        c.in.clear();
+        c.in_off = 0;
+    }
+    bool failed = false;
+    while (keep && c.readable && !c.peer_eof && s.inbox_bytes < kWsInboxHigh) {
+        ssize_t n = ::recv(c.fd, read_buf_.get(), kReadBufSize, 0);
+        if (n == 0) {
+            c.peer_eof = true;
+            c.readable = false;
+            break;
+        }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c.readable = false;
+                break;
+            }
+            failed = true;
+            break;
+        }
+        c.last_active = now_;
+        if (static_cast<size_t>(n) < kReadBufSize && !c.rdhup) c.readable = false;
+        keep = s.feed(read_buf_.get(), static_cast<size_t>(n), c.out);
+    }
+    if (s.inbox.size() != before && dispatcher_) dispatcher_->on_ws_event(id);
+    if (failed || (keep && c.peer_eof)) {
+        close_conn(c);  // dropped without a close frame: the application hears 1006
+    } else if (!keep) {
+        c.close_after_flush = true;  // the close handshake is over (or the client broke the protocol)
+    }
+}
+
+void Server::ws_detach(Conn& c) {
+    if (!c.ws) return;
+    ConnId id{c.slot, c.gen};
+    c.ws->finish(ws::kAbnormal);
+    ws_orphans_[ws_key(id)] = std::move(c.ws);
+    if (dispatcher_) dispatcher_->on_ws_event(id);
+}
+
+int Server::ws_send(ConnId id, bool binary, const char* data, size_t len) {
+    if (closed_) return -1;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->ws || cp->ws->close_sent() || cp->close_after_flush) return -1;
+    Conn& c = *cp;
+    ws::append_frame(c.out, binary ? ws::kBinary : ws::kText, data, len);
+    flush(c);
+    if (!lookup(id)) return -1;
+    if (c.out_pending() >= kStreamHighWater) {
+        c.stream_wait = true;
+        return 0;
+    }
+    return 1;
+}
+
+bool Server::ws_close(ConnId id, uint16_t code, std::string_view reason) {
+    if (closed_) return false;
+    Conn* cp = lookup(id);
+    if (!cp || !cp->ws) return false;
+    Conn& c = *cp;
+    if (c.ws->close_sent()) return true;
+    c.ws->close(c.out, code, reason);
+    c.ws->close_sent_at = now_;
+    flush(c);
+    return true;
+}
+
+bool Server::ws_pop(ConnId id, ws::Message& out) {
+    Conn* cp = lookup(id);
+    ws::Session* s = nullptr;
+    if (cp && cp->ws) {
+        s = cp->ws.get();
+    } else {
+        auto it = ws_orphans_.find(ws_key(id));
+        if (it != ws_orphans_.end()) s = it->second.get();
+    }
+    if (!s || s->inbox.empty()) return false;
+    out = std::move(s->inbox.front());
+    s->inbox.pop_front();
+    if (out.kind != ws::kClose) s->inbox_bytes -= out.data.size();
+    if (cp && cp->ws && cp->readable && !cp->in_drive && s->inbox_bytes < kWsInboxHigh) {
+        drive(*cp);  // reading was paused while the inbox was full
+    }
+    return true;
+}
+
+int Server::ws_state(ConnId id) const {
+    Conn* cp = lookup(id);
+    const ws::Session* s = nullptr;
+    if (cp && cp->ws) {
+        s = cp->ws.get();
+    } else {
+        auto it = ws_orphans_.find(ws_key(id));
+        if (it != ws_orphans_.end()) s = it->second.get();
+    }
+    if (!s) return -1;
+    if (!s->inbox.empty()) return 1;
+    return s->finished() ? -1 : 0;
+}
+
+void Server::ws_forget(ConnId id) {
+    ws_orphans_.erase(ws_key(id));
+    Conn* cp = lookup(id);
+    if (cp && cp->ws && !cp->ws->close_sent()) ws_close(id, ws::kNormal, "");
 }
 
 }  // namespace astra::http
