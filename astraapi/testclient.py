@@ -233,43 +233,25 @@ class TestClient(httpx.Client):
         request = self.build_request("GET", url, headers=kwargs.get("headers"), params=kwargs.get("params"),
                                      cookies=kwargs.get("cookies"))
         target = request.url.raw_path.decode("ascii")
-        key = base64.b64encode(os.urandom(16)).decode("ascii")
         lines = [f"GET {target} HTTP/1.1"]
         skip = {"connection", "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol",
                 "accept-encoding", "content-length", "transfer-encoding"}
         for name, value in request.headers.multi_items():
             if name.lower() not in skip:
                 lines.append(f"{name}: {value}")
-        lines += ["connection: upgrade", "upgrade: websocket", f"sec-websocket-key: {key}",
-                  "sec-websocket-version: 13"]
-        if subprotocols:
-            lines.append("sec-websocket-protocol: " + ", ".join(subprotocols))
         del server.errors[:]
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=_WS_TIMEOUT)
-        try:
-            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-            reader = _SocketReader(sock)
-            status, headers = reader.read_head()
-            if status != 101:
-                length = int(dict(headers).get("content-length", "0") or 0)
-                body = reader.read_exactly(length) if length else b""
-                local_port = sock.getsockname()[1]
-                sock.close()
-                self._raise_server_error(server)
-                for entry in list(server.handshake_closes):
-                    if entry[0] == local_port:
-                        server.handshake_closes.remove(entry)
-                        raise WebSocketDisconnect(code=entry[1], reason=entry[2])
-                if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
-                    raise WebSocketDisconnect(code=1000)
-                raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
-            accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
-            values = dict(headers)
-            if values.get("sec-websocket-accept") != accept:
-                raise RuntimeError(f"bad Sec-WebSocket-Accept from the server: {values.get('sec-websocket-accept')!r}")
-        except BaseException:
+        status, headers, body, sock, reader = open_websocket(server.port, target, lines[1:], subprotocols)
+        if status != 101:
+            local_port = sock.getsockname()[1]
             sock.close()
-            raise
+            self._raise_server_error(server)
+            for entry in list(server.handshake_closes):
+                if entry[0] == local_port:
+                    server.handshake_closes.remove(entry)
+                    raise WebSocketDisconnect(code=entry[1], reason=entry[2])
+            if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
+                raise WebSocketDisconnect(code=1000)
+            raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
     def _raise_server_error(self, server: _AppServer) -> None:
@@ -316,6 +298,34 @@ _WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _WS_TIMEOUT = 30.0
 _STANDARD_WS_HEADERS = frozenset({"upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol",
                                   "date", "server"})
+
+
+def open_websocket(port: int, target: str, header_lines: list[str], subprotocols: Any = None,
+                   host: str = "127.0.0.1") -> tuple[int, list[tuple[str, str]], bytes, socket.socket, _SocketReader]:
+    """Send a WebSocket handshake; (status, headers, body, socket, reader). On 101 the accept key
+    was checked and the socket carries frames; otherwise the body was read (the caller closes)."""
+    key = base64.b64encode(os.urandom(16)).decode("ascii")
+    lines = [f"GET {target} HTTP/1.1", *header_lines, "connection: upgrade", "upgrade: websocket",
+             f"sec-websocket-key: {key}", "sec-websocket-version: 13"]
+    if not any(line.lower().startswith("host:") for line in header_lines):
+        lines.insert(1, f"host: {host}:{port}")
+    if subprotocols:
+        lines.append("sec-websocket-protocol: " + ", ".join(subprotocols))
+    sock = socket.create_connection((host, port), timeout=_WS_TIMEOUT)
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        reader = _SocketReader(sock)
+        status, headers = reader.read_head()
+        if status != 101:
+            length = int(dict(headers).get("content-length", "0") or 0)
+            return status, headers, reader.read_exactly(length) if length else b"", sock, reader
+        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
+        if dict(headers).get("sec-websocket-accept") != accept:
+            raise RuntimeError(f"bad Sec-WebSocket-Accept from the server: {dict(headers).get('sec-websocket-accept')!r}")
+    except BaseException:
+        sock.close()
+        raise
+    return status, headers, b"", sock, reader
 
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
@@ -378,8 +388,8 @@ class WebSocketTestSession:
 
     __test__ = False
 
-    def __init__(self, client: TestClient, server: _AppServer, sock: socket.socket, reader: _SocketReader,
-                 headers: list[tuple[str, str]]) -> None:
+    def __init__(self, client: TestClient | None, server: _AppServer | None, sock: socket.socket,
+                 reader: _SocketReader, headers: list[tuple[str, str]]) -> None:
         self._client = client
         self._server = server
         self._sock = sock
@@ -407,6 +417,10 @@ class WebSocketTestSession:
         finally:
             self._sock.close()
         if args[0] is None:
+            self._raise_server_error()
+
+    def _raise_server_error(self) -> None:
+        if self._client is not None and self._server is not None:
             self._client._raise_server_error(self._server)
 
     # -- sending
@@ -492,11 +506,11 @@ class WebSocketTestSession:
 
     def receive(self) -> dict[str, Any]:
         if self._closed:
-            self._client._raise_server_error(self._server)
+            self._raise_server_error()
             raise WebSocketDisconnect(1006)
         message = self._read_message()
         if message["type"] == "websocket.close":
-            self._client._raise_server_error(self._server)
+            self._raise_server_error()
         return message
 
     def _raise_on_close(self, message: dict[str, Any]) -> None:

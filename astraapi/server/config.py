@@ -24,9 +24,10 @@ class ServerConfig:
     proxy_headers: bool = True  # X-Forwarded-For/-Proto from trusted peers (uvicorn's default: on)
     forwarded_allow_ips: str | None = None  # None: $FORWARDED_ALLOW_IPS, else "127.0.0.1" (as uvicorn)
     graceful_timeout: float = 30.0  # SIGTERM/SIGINT: how long in-flight requests may take to finish
+    ws_max_size: int = 16 * 1024 * 1024  # a WebSocket message (all its fragments), bytes -> close 1009 (uvicorn's)
 
     def __post_init__(self) -> None:
-        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections"):
+        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections", "ws_max_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
@@ -64,4 +65,5 @@ class ServerConfig:
             "access_log": self.access_log,
             "proxy_headers": self.proxy_headers,
             "forwarded_allow_ips": self.trusted_ips(),
+            "ws_max_size": self.ws_max_size,
         }
