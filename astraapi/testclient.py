@@ -408,8 +408,8 @@ class WebSocketTestSession:
         try:
             if not self._closed:
                 self.close(1000)
-                self._sock.settimeout(5.0)
                 try:
+                    self._sock.settimeout(5.0)
                     while not self._closed:
                         self._read_message()
                 except (OSError, ConnectionError):

@@ -32,6 +32,10 @@ class WebSocketDisconnect(Exception):
         self.reason = reason or ""
 
 
+class WebSocketDisconnected(RuntimeError):
+    """Using a WebSocket that is not (or no longer) connected (Starlette's name)."""
+
+
 # Test clients (astraapi.testclient) learn through this how a handshake they sent was closed
 # before it was accepted (the wire only carries uvicorn's 403): a list of
 # (client port, code, reason) set on the serving loop. Nothing reads it when serving.
@@ -107,7 +111,7 @@ class WebSocket(HTTPConnection):
             if message["type"] == "websocket.disconnect":
                 self.client_state = WebSocketState.DISCONNECTED
             return message
-        raise RuntimeError('Cannot call "receive" once a disconnect message has been received.')
+        raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
 
     async def send(self, message: dict[str, Any]) -> None:
         """Send an ASGI message (`websocket.accept`, `websocket.send`, `websocket.close`)."""
@@ -153,7 +157,7 @@ class WebSocket(HTTPConnection):
             if sent == 0:
                 await self._drained()
             return
-        raise RuntimeError('Cannot call "send" once a close message has been sent.')
+        raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
 
     # ------------------------------------------------------------------ Starlette's helpers
 
@@ -169,7 +173,7 @@ class WebSocket(HTTPConnection):
 
     def _connected(self) -> None:
         if self.application_state != WebSocketState.CONNECTED:
-            raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
+            raise WebSocketDisconnected('WebSocket is not connected. Need to call "accept" first.')
 
     async def receive_text(self) -> str:
         self._connected()
@@ -303,4 +307,4 @@ class WebSocket(HTTPConnection):
             self._native.ws_close(1000, b"")
 
 
-__all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketState"]
+__all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketDisconnected", "WebSocketState"]
