@@ -124,6 +124,9 @@ class RouteAnalysis:
     # validates and dumps each item when the return annotation names an item type.
     stream: str | None = None
     stream_item_adapter: TypeAdapter[Any] | None = None
+    # "sse" (response_class=EventSourceResponse): each item is one event; the item type (not a
+    # ServerSentEvent) documents the events' data in OpenAPI.
+    stream_item_type: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -672,13 +675,21 @@ class _Analyzer:
         response_annotation, response_class, response_class_is_default = self._response(route, hints, problems)
         stream = None
         stream_item_adapter = None
+        stream_item_type = None
         if is_generator:
+            from astraapi.sse import EventSourceResponse, ServerSentEvent
+
             stream = "jsonl" if response_class_is_default else "raw"
+            if _lenient_issubclass(response_class, EventSourceResponse):
+                stream = "sse"
             if route.response_model is Default:
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
-                    if stream == "jsonl" and item_type is not Any:
+                    if stream == "sse" and not _lenient_issubclass(item_type, ServerSentEvent):
+                        stream_item_type = item_type
+                    if stream in ("jsonl", "sse") and item_type is not Any \
+                            and not _lenient_issubclass(item_type, ServerSentEvent):
                         try:
                             stream_item_adapter = _adapter(item_type)
                         except Exception as error:
@@ -740,6 +751,7 @@ class _Analyzer:
             dependant=dependant,
             stream=stream,
             stream_item_adapter=stream_item_adapter,
+            stream_item_type=stream_item_type,
         )
 
     # ------------------------------------------------------------------ dependencies
