@@ -329,3 +329,7 @@ class FileResponse(Response):
                     return
         finally:
             file.close()
+
+
+# FastAPI re-exports the SSE response class here (defined in astraapi.sse, which builds on StreamingResponse).
+from astraapi.sse import EventSourceResponse as EventSourceResponse  # noqa: E402

@@ -18,12 +18,11 @@ import pytest
 MODULES = [
     "", ".responses", ".security", ".encoders", ".exceptions", ".params", ".routing", ".requests", ".background",
     ".datastructures", ".testclient", ".openapi.utils", ".openapi.docs", ".openapi.models", ".concurrency",
-    ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets",
+    ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets", ".sse",
 ]
 
 _FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (astraapi.engine.form)"
 _STREAMING = "FastAPI's streaming internals: AstraAPI streams through the runtime (astraapi.engine)"
-_SSE = "server-sent events (EventSourceResponse) are not served yet"
 _ASGI = "Starlette/ASGI machinery (mounts, middleware, scopes, ASGI apps) that AstraAPI's native runtime replaces"
 _SOLVER = ("FastAPI's dependency solver and its Dependant/ModelField models: AstraAPI analyses dependencies "
            "into the App IR (astraapi.compiler.introspect) and solves them in astraapi.engine.dependencies")
@@ -37,7 +36,6 @@ _TELEMETRY = "FastAPI's telemetry and body-size-limit hooks"
 # module -> {name: why astraapi does not have it}. A module mapped to a string is missing as a whole.
 DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     ".responses": {
-        "EventSourceResponse": _SSE,
         "FastAPIDeprecationWarning": "the class is astraapi.exceptions.FastAPIDeprecationWarning",
     },
     ".encoders": {"PyExtraColor": "pydantic-extra-types' Color, only when that package is installed"},
