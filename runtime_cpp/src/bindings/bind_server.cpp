@@ -107,9 +107,9 @@ void request_dealloc(RequestObject* self) {
     if (self->responded == 2 && self->core && dispatcher_of(self->core) &&
         PyThread_get_thread_ident() == dispatcher_of_loop_thread(self->core))
         self->core->abort_stream(ConnId{self->slot, self->gen});  // dropped unfinished: close, never hang
-    if (self->responded == 4 && self->core && dispatcher_of(self->core) &&
+    if ((self->responded == 4 || self->responded == 3) && self->core && dispatcher_of(self->core) &&
         PyThread_get_thread_ident() == dispatcher_of_loop_thread(self->core))
-        self->core->ws_forget(ConnId{self->slot, self->gen});  // a WebSocket: close (1000) if still open
+        self->core->ws_forget(ConnId{self->slot, self->gen});  // a WebSocket: close (1000) if still open, drop what is unread
     if (self->data) {
         std::unique_ptr<RequestData> d(self->data);
         self->data = nullptr;

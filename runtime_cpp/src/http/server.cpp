@@ -566,7 +566,7 @@ void Server::timeout_conn(Conn& c) {
 
 bool Server::conn_idle(const Conn& c) const {
     return c.st == Conn::St::Open && !c.in_message && !c.awaiting && !c.in_drive && !c.close_after_flush &&
-           c.out_pending() == 0 && c.in_off >= c.in.size();
+           c.out_pending() == 0 && c.in_off >= c.in.size() && !c.ws;  // a WebSocket ends by its close handshake
 }
 
 void Server::shutdown() {
