@@ -30,7 +30,11 @@ def frame(opcode: int, payload: bytes = b"", *, fin: bool = True, mask: bool = T
     if not mask:
         return head + payload
     key = os.urandom(4)
-    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    if not payload:
+        return head + key
+    n = len(payload)
+    stream = int.from_bytes(key * ((n + 3) // 4), "big") >> (8 * (-n % 4))
+    return head + key + (int.from_bytes(payload, "big") ^ stream).to_bytes(n, "big")
 
 
 def close_payload(code: int, reason: bytes = b"") -> bytes:

@@ -155,3 +155,20 @@ def test_server_close_with_reason(ws_server):
         assert ws.read_close() == (4000, b"bye")
         ws.send(frame(CLOSE, close_payload(4000)))
         assert ws.at_eof()
+
+
+def test_many_messages_in_one_write_keep_their_order(ws_server):
+    with RawWS(ws_server.port, "/echo") as ws:
+        ws.send(b"".join(frame(TEXT, str(i).encode()) for i in range(2000)))
+        assert [ws.read_frame()[2] for _ in range(2000)] == [str(i).encode() for i in range(2000)]
+
+
+def test_large_messages_both_ways(ws_server):
+    """5 MiB each way, twice: above the inbox pause (1 MiB) and the send high-water mark (256 KiB)."""
+    import os
+
+    big = os.urandom(5 * 1024 * 1024)
+    with RawWS(ws_server.port, "/echo", timeout=60) as ws:
+        ws.send(frame(BINARY, big) + frame(BINARY, big[::-1]))
+        assert ws.read_frame() == (True, BINARY, big)
+        assert ws.read_frame() == (True, BINARY, big[::-1])
