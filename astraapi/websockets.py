@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import enum
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -43,6 +44,7 @@ handshake_close_sink: contextvars.ContextVar[list[tuple[int, int, Any]] | None] 
     "astraapi_handshake_close_sink", default=None)
 
 _TEXT, _BINARY, _CLOSE = 1, 2, 8
+_logger = logging.getLogger("astraapi.error")
 _REJECT_HEADERS = [(b"content-length", b"0"), (b"content-type", b"text/plain; charset=utf-8")]
 
 
@@ -245,8 +247,17 @@ class WebSocket(HTTPConnection):
 
     # ------------------------------------------------------------------ the native side
 
+    def _log(self, outcome: str) -> None:
+        """uvicorn's line for a WebSocket handshake ('... - "WebSocket /path?q" [accepted]' or 403)."""
+        if _logger.isEnabledFor(logging.INFO):
+            client = self._native.client
+            query = self._native.query_string.decode("latin-1")
+            _logger.info('%s - "WebSocket %s" %s', f"{client[0]}:{client[1]}" if client else "",
+                         self._native.path + ("?" + query if query else ""), outcome)
+
     def _accept(self, subprotocol: str | None, headers: Any) -> None:
         pairs = [(bytes(name), bytes(value)) for name, value in headers]
+        self._log("[accepted]")
         self._native.ws_accept(subprotocol, pairs)
 
     def _reject(self, code: int, reason: Any) -> None:
@@ -256,6 +267,7 @@ class WebSocket(HTTPConnection):
             client = self._native.client
             sink.append((client[1] if client else 0, code, reason or ""))
         if not self._native.responded:
+            self._log("403")
             self._native.respond(403, _REJECT_HEADERS, b"")
 
     async def _receive_native(self) -> dict[str, Any]:

@@ -58,3 +58,26 @@ def test_registered_exception_handler_gets_the_websocket():
             with pytest.raises(WebSocketDisconnect) as info:
                 ws.receive_text()
             assert (info.value.code, info.value.reason) == (4400, "after accept")
+
+
+def test_handshakes_are_logged_as_uvicorn_does(caplog):
+    app = FastAPI()
+
+    @app.websocket("/in")
+    async def accepted(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.close()
+
+    @app.websocket("/out")
+    async def refused(websocket: WebSocket):
+        await websocket.close()
+
+    caplog.set_level("INFO", logger="astraapi.error")
+    with TestClient(app) as client:
+        with client.websocket_connect("/in?x=1") as ws:
+            with pytest.raises(WebSocketDisconnect):
+                ws.receive_text()
+        with pytest.raises(WebSocketDisconnect):
+            client.websocket_connect("/out")
+    lines = [r.getMessage().split(" - ", 1)[1] for r in caplog.records if "WebSocket" in r.getMessage()]
+    assert lines == ['"WebSocket /in?x=1" [accepted]', '"WebSocket /out" 403']
