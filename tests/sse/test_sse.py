@@ -131,3 +131,34 @@ def test_keepalive_ping_while_idle(monkeypatch):
                 assert chunk, "closed before the last chunk"
                 seen += chunk
     assert b'data: "released"\n\n' in seen
+
+
+def test_client_leaving_closes_the_generator():
+    import asyncio
+    import socket
+
+    from astraapi import FastAPI
+    from support.servers import wait_until
+
+    app = FastAPI()
+    finished: list[str] = []
+
+    @app.get("/forever", response_class=sse.EventSourceResponse)
+    async def forever():
+        try:
+            n = 0
+            while True:
+                yield {"n": n}
+                n += 1
+                await asyncio.sleep(0.01)
+        finally:
+            finished.append("closed")
+
+    with TestClient(app) as client:
+        port = client._server_for_request().port
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /forever HTTP/1.1\r\nhost: t\r\n\r\n")
+            seen = b""
+            while b'data: {"n": 1}' not in seen:
+                seen += sock.recv(65536)
+        assert wait_until(lambda: finished == ["closed"], timeout=10)
