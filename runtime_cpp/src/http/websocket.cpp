@@ -257,10 +257,7 @@ bool Session::feed(const char* data, size_t len, std::string& out) {
             if (opcode != kCont && message_op_ != 0) return fail(out, kProtocolError);  // 5.4: interleaved
             if (static_cast<uint64_t>(message_.size()) + plen > max_message_) return fail(out, kTooBig);
         }
-        if (avail < head + 4 + plen) {
-            buf_.reserve(pos + head + 4 + static_cast<size_t>(plen));
-            break;
-        }
+        if (avail < head + 4 + plen) break;  // no reserve: a declared length costs nothing until sent
         const unsigned char* mask = p + head;
         char* payload = buf_.data() + pos + head + 4;
         size_t n = static_cast<size_t>(plen);
