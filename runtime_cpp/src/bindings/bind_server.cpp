@@ -1039,7 +1039,7 @@ public:
              int backlog, py::bytes server_header, size_t max_header_size, size_t max_body_size,
              double idle_timeout, size_t max_header_count, double header_timeout, double body_timeout,
              size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips,
-             size_t ws_max_size) {
+             size_t ws_max_size, double ws_ping_interval, double ws_ping_timeout) {
         if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
         if (!trie) throw py::type_error("trie must be a Trie");
         auto millis = [](double v, const char* name) {
@@ -1064,6 +1064,8 @@ public:
         o.access_log = access_log;
         o.proxy_headers = proxy_headers;
         o.ws_max_size = ws_max_size;
+        o.ws_ping_interval_ms = millis(ws_ping_interval, "ws_ping_interval");
+        o.ws_ping_timeout_ms = millis(ws_ping_timeout, "ws_ping_timeout");
         if (py::isinstance<py::str>(forwarded_allow_ips)) {
             o.forwarded_allow_ips = forwarded_allow_ips.cast<std::string>();
         } else {
@@ -1127,14 +1129,15 @@ void bind_server(py::module_& m) {
     init_request_type(m);
     py::class_<PyServer>(m, "Server", "The native HTTP/1.1 server (see docs/internals.md).")
         .def(py::init<py::object, std::shared_ptr<Trie>, std::string, int, bool, int, py::bytes, size_t, size_t,
-                      double, size_t, double, double, size_t, bool, bool, py::object, size_t>(),
+                      double, size_t, double, double, size_t, bool, bool, py::object, size_t, double, double>(),
              py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
              py::arg("reuse_port") = false, py::arg("backlog") = 1024,
              py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
              py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0,
              py::arg("max_header_count") = 100, py::arg("header_timeout") = 10.0, py::arg("body_timeout") = 30.0,
              py::arg("max_connections") = 10000, py::arg("access_log") = false, py::arg("proxy_headers") = false,
-             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"), py::arg("ws_max_size") = 16 * 1024 * 1024)
+             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"), py::arg("ws_max_size") = 16 * 1024 * 1024,
+             py::arg("ws_ping_interval") = 20.0, py::arg("ws_ping_timeout") = 20.0)
         .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
         .def(
             "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },

@@ -524,6 +524,7 @@ void Server::tick() {
                 if (c.ws->close_sent() && now_ - c.ws->close_sent_at >= kWsCloseTimeoutMs) close_conn(c);
                 else if (c.out_pending() && opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms)
                     close_conn(c);
+                else if (!c.ws->close_sent()) ws_keepalive(c);
                 continue;
             }
             if (c.in_drive || c.awaiting || c.close_after_flush) {
@@ -1688,6 +1689,7 @@ RespondResult Server::ws_accept(ConnId id, const RequestData& req, std::string_v
     }
     c.out.append("\r\n", 2);
     c.ws = std::make_unique<ws::Session>(opt_.ws_max_size);
+    c.ws->last_ping_at = now_;
     c.awaiting = false;
     c.last_active = now_;
     if (!c.in_drive) drive(c);  // frames the client sent early
@@ -1731,6 +1733,31 @@ void Server::drive_ws(Conn& c) {
     } else if (!keep) {
         c.close_after_flush = true;  // the close handshake is over (or the client broke the protocol)
     }
+}
+
+void Server::ws_keepalive(Conn& c) {
+    // uvicorn (the websockets library): a ping every interval; no pong within the timeout: close 1011.
+    ws::Session& s = *c.ws;
+    if (!opt_.ws_ping_interval_ms) return;
+    ConnId id{c.slot, c.gen};
+    if (s.ping_outstanding) {
+        if (!opt_.ws_ping_timeout_ms || now_ - s.last_ping_at < opt_.ws_ping_timeout_ms) return;
+        s.close(c.out, ws::kInternalError, "keepalive ping timeout");
+        s.finish(ws::kInternalError);
+        if (dispatcher_) dispatcher_->on_ws_event(id);
+        c.close_after_flush = true;
+    } else if (now_ - s.last_ping_at >= opt_.ws_ping_interval_ms) {
+        uint8_t payload[4];
+        uint64_t v = now_ * 2654435761u + c.slot;
+        for (int i = 0; i < 4; ++i) payload[i] = static_cast<uint8_t>(v >> (8 * i));
+        ws::append_frame(c.out, ws::kPing, reinterpret_cast<const char*>(payload), sizeof payload);
+        s.ping_outstanding = true;
+        s.last_ping_at = now_;
+    } else {
+        return;
+    }
+    flush(c);
+    if (lookup(id)) after_io(c);
 }
 
 void Server::ws_detach(Conn& c) {

@@ -53,6 +53,8 @@ struct ServerOptions {
     bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
     std::string forwarded_allow_ips = "127.0.0.1";  // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
     size_t ws_max_size = 16 * 1024 * 1024;   // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
+    uint64_t ws_ping_interval_ms = 20000;    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
+    uint64_t ws_ping_timeout_ms = 20000;     // no pong this long after a ping -> close 1011 (0: wait for ever)
 };
 
 // uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
@@ -270,6 +272,7 @@ private:
     void dispatch_websocket(Conn& c);
     void drive_ws(Conn& c);
     void ws_detach(Conn& c);
+    void ws_keepalive(Conn& c);
     void tick();
 
     std::shared_ptr<Trie> trie_;

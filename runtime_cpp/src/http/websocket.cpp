@@ -280,6 +280,7 @@ bool Session::frame(uint8_t opcode, bool fin, std::string_view payload, std::str
             if (!close_sent_) append_frame(out, kPong, payload.data(), payload.size());
             return true;
         case kPong:
+            ping_outstanding = false;
             return true;
         case kClose: {
             uint16_t code = kNoStatus;

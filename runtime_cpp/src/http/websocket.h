@@ -72,6 +72,9 @@ public:
     std::deque<Message> inbox;
     size_t inbox_bytes = 0;
     uint64_t close_sent_at = 0;  // server clock, set by the caller
+    // Keep-alive (uvicorn's ws_ping_interval / ws_ping_timeout), driven by the server's clock.
+    uint64_t last_ping_at = 0;   // when the last keep-alive ping was sent (or the session began)
+    bool ping_outstanding = false;  // cleared by any pong
 
 private:
     bool fail(std::string& out, uint16_t code);
