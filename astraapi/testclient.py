@@ -248,6 +248,8 @@ class TestClient(httpx.Client):
             for entry in list(server.handshake_closes):
                 if entry[0] == local_port:
                     server.handshake_closes.remove(entry)
+                    if entry[1] is None:  # the app sent a denial response
+                        raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
                     raise WebSocketDisconnect(code=entry[1], reason=entry[2])
             if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
                 raise WebSocketDisconnect(code=1000)

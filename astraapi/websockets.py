@@ -52,7 +52,7 @@ class WebSocket(HTTPConnection):
     """One WebSocket connection (Starlette's `WebSocket` API). Created by the engine for a
     WebSocket route; the endpoint receives it through a parameter annotated `WebSocket`."""
 
-    __slots__ = ("client_state", "application_state", "_connect_delivered", "_subprotocols")
+    __slots__ = ("client_state", "application_state", "_connect_delivered", "_subprotocols", "_denial")
 
     def __init__(self, native: Any, path_params: dict[str, Any] | None = None, *, app: Any = None,
                  state: dict[str, Any] | None = None) -> None:
@@ -61,6 +61,7 @@ class WebSocket(HTTPConnection):
         self.application_state = WebSocketState.CONNECTING
         self._connect_delivered = False
         self._subprotocols: list[str] | None = None
+        self._denial: list[Any] | None = None  # [status, headers, body parts] of a denial response
 
     # ------------------------------------------------------------------ connection attributes
 
@@ -124,9 +125,10 @@ class WebSocket(HTTPConnection):
                     'Expected ASGI message "websocket.accept", "websocket.close" or '
                     f'"websocket.http.response.start", but got {message_type!r}')
             if message_type == "websocket.http.response.start":
-                raise NotImplementedError(
-                    "WebSocket denial responses (websocket.http.response.start) are not supported by AstraAPI; "
-                    "close the WebSocket instead (the client gets 403)")
+                self.application_state = WebSocketState.RESPONSE
+                headers = [(bytes(name), bytes(value)) for name, value in message.get("headers") or []]
+                self._denial = [int(message["status"]), headers, []]
+                return
             if message_type == "websocket.close":
                 self.application_state = WebSocketState.DISCONNECTED
                 self._reject(message.get("code", 1000), message.get("reason"))
@@ -158,6 +160,15 @@ class WebSocket(HTTPConnection):
                 raise WebSocketDisconnect(code=1006)
             if sent == 0:
                 await self._drained()
+            return
+        if self.application_state == WebSocketState.RESPONSE:
+            if message_type != "websocket.http.response.body":
+                raise RuntimeError(f'Expected ASGI message "websocket.http.response.body", but got {message_type!r}')
+            assert self._denial is not None
+            self._denial[2].append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                self.application_state = WebSocketState.DISCONNECTED
+                self._send_denial()
             return
         raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
 
@@ -241,9 +252,11 @@ class WebSocket(HTTPConnection):
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
 
     async def send_denial_response(self, response: Any) -> None:
-        raise NotImplementedError(
-            "WebSocket denial responses are not supported by AstraAPI; close the WebSocket instead "
-            "(the client gets 403)")
+        """Answer the handshake with an HTTP response instead of accepting it (the Websocket
+        Denial Response extension, which the native server supports)."""
+        await self.send({"type": "websocket.http.response.start", "status": response.status_code,
+                         "headers": list(response.raw_headers)})
+        await self.send({"type": "websocket.http.response.body", "body": bytes(response.body)})
 
     # ------------------------------------------------------------------ the native side
 
@@ -269,6 +282,17 @@ class WebSocket(HTTPConnection):
         if not self._native.responded:
             self._log("403")
             self._native.respond(403, _REJECT_HEADERS, b"")
+
+    def _send_denial(self) -> None:
+        assert self._denial is not None
+        status, headers, parts = self._denial
+        sink = handshake_close_sink.get()
+        if sink is not None:
+            client = self._native.client
+            sink.append((client[1] if client else 0, None, None))  # a denial response, not a close
+        self._log(str(status))
+        if not self._native.responded:
+            self._native.respond(status, headers, b"".join(parts))
 
     async def _receive_native(self) -> dict[str, Any]:
         native = self._native
@@ -317,6 +341,9 @@ class WebSocket(HTTPConnection):
         elif self.application_state == WebSocketState.CONNECTED:
             self.application_state = WebSocketState.DISCONNECTED
             self._native.ws_close(1000, b"")
+        elif self.application_state == WebSocketState.RESPONSE:  # a denial response left unfinished
+            self.application_state = WebSocketState.DISCONNECTED
+            self._send_denial()
 
 
 __all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketDisconnected", "WebSocketState"]

@@ -139,3 +139,11 @@ async def added(websocket: WebSocket):
 
 router.add_api_websocket_route("/added", added)
 app.include_router(router)
+
+
+@app.websocket("/denied")
+async def denied(websocket: WebSocket):
+    from astraapi.responses import JSONResponse
+
+    await websocket.send_denial_response(JSONResponse({"detail": "go away"}, status_code=401,
+                                                      headers={"x-why": "token"}))

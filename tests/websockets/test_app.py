@@ -61,7 +61,8 @@ def transcripts(connect):
 
 
 def _load_fastapi_twin():
-    source = (APPS_DIR / "ws_app.py").read_text().replace("from astraapi import", "from fastapi import")
+    source = (APPS_DIR / "ws_app.py").read_text().replace("from astraapi import", "from fastapi import").replace(
+        "from astraapi.", "from fastapi.")
     spec = importlib.util.spec_from_loader("fastapi_twin_ws_app", loader=None)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -161,3 +162,32 @@ def test_websocket_routes_are_not_in_openapi():
     twin = _load_fastapi_twin()
     assert module.app.openapi() == twin.app.openapi()
     assert not any("/echo" in path for path in module.app.openapi()["paths"])
+
+
+def test_denial_response_matches_fastapi(ws_server):
+    twin = _load_fastapi_twin()
+    with fastapi_testclient.TestClient(twin.app) as client:
+        with pytest.raises(Exception) as theirs:
+            client.websocket_connect("/denied").__enter__()
+    module = _load_ours()
+    with TestClient(module.app) as client:
+        with pytest.raises(Exception) as ours:
+            client.websocket_connect("/denied")
+    assert type(theirs.value).__name__ == type(ours.value).__name__ == "WebSocketDenialResponse"
+    for response in (theirs.value, ours.value):
+        assert (response.status_code, response.json(), response.headers["x-why"]) == (401, {"detail": "go away"},
+                                                                                     "token")
+    # On the wire, in both modes: the app's response, then the connection closes.
+    from support.raw_http import without_date
+    from support.ws_raw import handshake_bytes
+
+    import socket
+
+    with socket.create_connection(("127.0.0.1", ws_server.port), timeout=10) as sock:
+        sock.sendall(handshake_bytes("/denied"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert without_date(data) == (b"HTTP/1.1 401 Unauthorized\r\nserver: astraapi\r\nx-why: token\r\n"
+                                  b"content-length: 20\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+                                  b'{"detail":"go away"}')
