@@ -289,6 +289,18 @@ class AstraAPI:
         """Serve a built single-page app at low priority (FastAPI 0.165; see APIRouter.frontend)."""
         self.router.frontend(path, directory=directory, fallback=fallback, check_dir=check_dir)
 
+    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None,
+                                *, dependencies: Any = None) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies,
+                                            _site=declaration_site())
+
+    def websocket(self, path: str, name: str | None = None, *,
+                  dependencies: Any = None) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket(path, name=name, dependencies=dependencies)
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket(path, name=name)
+
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
         """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
         it knows natively (GZipMiddleware); any other class is refused here, at declaration."""

@@ -101,6 +101,12 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=d.proxy_headers,
                    help="take the client address and scheme from X-Forwarded-For/-Proto sent by a trusted "
                         "peer (default: on, as uvicorn)")
+    g.add_argument("--ws-max-size", type=int, default=d.ws_max_size, metavar="BYTES",
+                   help=f"WebSocket message; larger: close 1009 (default: {d.ws_max_size})")
+    g.add_argument("--ws-ping-interval", type=float, default=d.ws_ping_interval, metavar="SECONDS",
+                   help=f"WebSocket keep-alive ping interval (default: {d.ws_ping_interval:g}; 0: none)")
+    g.add_argument("--ws-ping-timeout", type=float, default=d.ws_ping_timeout, metavar="SECONDS",
+                   help=f"no pong this long after a ping: close 1011 (default: {d.ws_ping_timeout:g})")
     g.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
                    help="comma-separated IPs/networks trusted for proxy headers, or '*' "
                         "(default: $FORWARDED_ALLOW_IPS or 127.0.0.1)")
@@ -108,7 +114,7 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
 
 _CONFIG_FIELDS = ("max_header_size", "max_header_count", "max_body_size", "header_timeout", "body_timeout",
                   "keep_alive_timeout", "max_connections", "graceful_timeout", "access_log", "proxy_headers",
-                  "forwarded_allow_ips")
+                  "forwarded_allow_ips", "ws_max_size", "ws_ping_interval", "ws_ping_timeout")
 
 
 def _config(args):

@@ -129,7 +129,7 @@ class DeclarationError(AstraAPIError):
 
 class WebSocketException(Exception):
     """Raised in WebSocket code to close the connection with a code and reason (Starlette's
-    WebSocketException). WebSocket endpoints are not served yet: see astraapi.websockets."""
+    WebSocketException): before accepting, the handshake is answered 403 (docs/websockets.md)."""
 
     def __init__(self, code: int, reason: str | None = None) -> None:
         self.code = code

@@ -459,3 +459,7 @@ def _first_header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+# FastAPI re-exports the SSE response class here (defined in astraapi.sse, which builds on StreamingResponse).
+from astraapi.sse import EventSourceResponse as EventSourceResponse  # noqa: E402

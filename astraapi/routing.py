@@ -154,6 +154,15 @@ class FrontendRoute:
         return (self.path, self.path + "/{path:path}")
 
 
+@dataclass(frozen=True)
+class APIWebSocketRoute(APIRoute):
+    """A WebSocket route (FastAPI's `APIWebSocketRoute`): its one method is the pseudo-method
+    "WEBSOCKET", which only WebSocket upgrade requests match; never in OpenAPI."""
+
+
+WEBSOCKET_METHOD = "WEBSOCKET"
+
+
 _CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
 _CONVERTOR_FULL = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 
@@ -448,6 +457,45 @@ class APIRouter:
         """The path of the route or mount called `name` with these path parameters (Starlette's
         url_path_for; a mount takes `path`). NoMatchFound when none fits."""
         return url_path_for(self.routes, name, path_params)
+
+    # ------------------------------------------------------------------ WebSockets
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[Any] | None = None,
+        _site: tuple[str, int] | None = None,
+    ) -> None:
+        decl_file, decl_line = _site or declaration_site()
+        self.routes.append(
+            APIWebSocketRoute(
+                path=self.prefix + path,
+                endpoint=endpoint,
+                methods=(WEBSOCKET_METHOD,),
+                name=name if name is not None else getattr(endpoint, "__name__", type(endpoint).__name__),
+                decl_file=decl_file,
+                decl_line=decl_line,
+                include_in_schema=False,
+                dependencies=(*self.dependencies, *(dependencies or ())),
+            )
+        )
+
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_api_websocket_route(path, func, name=name, dependencies=dependencies, _site=site)
+            return func
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.websocket(path, name=name)
 
     def include_router(
         self,

@@ -16,14 +16,25 @@ Known differences: `request.client` is the real peer (`127.0.0.1`, an ephemeral 
 `("testclient", 50000)`; the `date` and `server` headers the server writes are removed from the
 responses the client returns (FastAPI's in-process client has neither); an exception raised in
 a background task, after the response was sent, is logged but not raised in the test;
-`root_path=` is stored but not applied to requests; `websocket_connect` raises NotImplementedError
-(WebSocket routes are not served yet). Needs httpx (an optional dependency, as in FastAPI).
+`root_path=` is stored but not applied to requests. Needs httpx (an optional dependency, as in FastAPI).
+
+`websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
+6455 client: masked frames over a socket) and returns Starlette's `WebSocketTestSession` API. A
+handshake the app closes before accepting reaches the wire as uvicorn's 403; the client then raises
+`WebSocketDisconnect` with the code and reason the app gave (the server records them for its test
+clients, `astraapi.websockets.handshake_close_sink`), as Starlette's in-process client does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
+import hashlib
+import json
+import os
+import socket
+import struct
 import threading
 import weakref
 from collections.abc import Mapping
@@ -37,8 +48,9 @@ except ModuleNotFoundError as error:  # httpx is an optional dependency, as with
     ) from error
 
 from astraapi.engine.responses import server_error_sink
+from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 
-__all__ = ["TestClient"]
+__all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
 
 _DROPPED_HEADERS = frozenset({"date", "server"})
 
@@ -52,6 +64,7 @@ class _AppServer:
         self.app = app
         self.routes_key = _routes_key(app)
         self.errors: list[BaseException] = []
+        self.handshake_closes: list[tuple[int, int, Any]] = []
         self.users = 0
         self.lifespan_users = 0
         target = prepare(app, mode="dynamic", host="127.0.0.1", port=0)
@@ -70,6 +83,7 @@ class _AppServer:
         from astraapi.server.event_loop import new_event_loop
 
         server_error_sink.set(self.errors)  # inherited by every task the loop runs for this server
+        handshake_close_sink.set(self.handshake_closes)
         try:
             loop = new_event_loop()
             asyncio.set_event_loop(loop)
@@ -214,10 +228,40 @@ class TestClient(httpx.Client):
             self._server = _acquire(self.app)
         return self._server
 
-    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> Any:
-        from astraapi.websockets import WEBSOCKETS_NOT_SUPPORTED
+    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> WebSocketTestSession:
+        """Open a WebSocket to the app (Starlette's signature: `headers=`, `params=`, `cookies=`...)."""
+        server = self._server_for_request()
+        request = self.build_request("GET", url, headers=kwargs.get("headers"), params=kwargs.get("params"),
+                                     cookies=kwargs.get("cookies"))
+        target = request.url.raw_path.decode("ascii")
+        lines = [f"GET {target} HTTP/1.1"]
+        skip = {"connection", "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol",
+                "accept-encoding", "content-length", "transfer-encoding"}
+        for name, value in request.headers.multi_items():
+            if name.lower() not in skip:
+                lines.append(f"{name}: {value}")
+        del server.errors[:]
+        status, headers, body, sock, reader = open_websocket(server.port, target, lines[1:], subprotocols)
+        if status != 101:
+            local_port = sock.getsockname()[1]
+            sock.close()
+            self._raise_server_error(server)
+            for entry in list(server.handshake_closes):
+                if entry[0] == local_port:
+                    server.handshake_closes.remove(entry)
+                    if entry[1] is None:  # the app sent a denial response
+                        raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
+                    raise WebSocketDisconnect(code=entry[1], reason=entry[2])
+            if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
+                raise WebSocketDisconnect(code=1000)
+            raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
+        return WebSocketTestSession(self, server, sock, reader, headers)
 
-        raise NotImplementedError(WEBSOCKETS_NOT_SUPPORTED)
+    def _raise_server_error(self, server: _AppServer) -> None:
+        if server.errors and self.raise_server_exceptions:
+            error = server.errors[0]
+            del server.errors[:]
+            raise error
 
     def __enter__(self) -> TestClient:
         server = self._server_for_request()
@@ -249,3 +293,246 @@ class TestClient(httpx.Client):
         server, self._server = self._server, None
         if server is not None:
             _release(server)
+
+
+# ---- WebSockets ----------------------------------------------------------------------------------
+
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_WS_TIMEOUT = 30.0
+_STANDARD_WS_HEADERS = frozenset({"upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol",
+                                  "date", "server"})
+
+
+def open_websocket(port: int, target: str, header_lines: list[str], subprotocols: Any = None,
+                   host: str = "127.0.0.1") -> tuple[int, list[tuple[str, str]], bytes, socket.socket, _SocketReader]:
+    """Send a WebSocket handshake; (status, headers, body, socket, reader). On 101 the accept key
+    was checked and the socket carries frames; otherwise the body was read (the caller closes)."""
+    key = base64.b64encode(os.urandom(16)).decode("ascii")
+    lines = [f"GET {target} HTTP/1.1", *header_lines, "connection: upgrade", "upgrade: websocket",
+             f"sec-websocket-key: {key}", "sec-websocket-version: 13"]
+    if not any(line.lower().startswith("host:") for line in header_lines):
+        lines.insert(1, f"host: {host}:{port}")
+    if subprotocols:
+        lines.append("sec-websocket-protocol: " + ", ".join(subprotocols))
+    sock = socket.create_connection((host, port), timeout=_WS_TIMEOUT)
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        reader = _SocketReader(sock)
+        status, headers = reader.read_head()
+        if status != 101:
+            length = int(dict(headers).get("content-length", "0") or 0)
+            return status, headers, reader.read_exactly(length) if length else b"", sock, reader
+        accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
+        if dict(headers).get("sec-websocket-accept") != accept:
+            raise RuntimeError(f"bad Sec-WebSocket-Accept from the server: {dict(headers).get('sec-websocket-accept')!r}")
+    except BaseException:
+        sock.close()
+        raise
+    return status, headers, b"", sock, reader
+
+
+class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
+    """The server answered the handshake with an HTTP response instead of accepting it."""
+
+
+class _SocketReader:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            return False
+        self.buffer += chunk
+        return True
+
+    def read_exactly(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            if not self._fill():
+                raise ConnectionError("the server closed the connection")
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return data
+
+    def read_head(self) -> tuple[int, list[tuple[str, str]]]:
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill():
+                raise ConnectionError("the server closed the connection during the handshake")
+        end = self.buffer.index(b"\r\n\r\n")
+        head = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
+        del self.buffer[:end + 4]
+        status = int(head[0].split(" ", 2)[1])
+        headers = []
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+        return status, headers
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One masked client frame (FIN set)."""
+    mask = os.urandom(4)
+    length = len(payload)
+    if length < 126:
+        head = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
+    elif length < 65536:
+        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
+    if length:
+        key = int.from_bytes(mask * ((length + 3) // 4), "big") >> (8 * (-length % 4))
+        payload = (int.from_bytes(payload, "big") ^ key).to_bytes(length, "big")
+    return head + mask + payload
+
+
+class WebSocketTestSession:
+    """Starlette's `WebSocketTestSession` API over a real connection."""
+
+    __test__ = False
+
+    def __init__(self, client: TestClient | None, server: _AppServer | None, sock: socket.socket,
+                 reader: _SocketReader, headers: list[tuple[str, str]]) -> None:
+        self._client = client
+        self._server = server
+        self._sock = sock
+        self._reader = reader
+        values = dict(headers)
+        self.accepted_subprotocol: str | None = values.get("sec-websocket-protocol")
+        self.extra_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
+                              if name not in _STANDARD_WS_HEADERS]
+        self._close_sent = False
+        self._closed = False  # the server's close frame arrived, or the connection ended
+
+    def __enter__(self) -> WebSocketTestSession:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        try:
+            if not self._closed:
+                self.close(1000)
+                try:
+                    self._sock.settimeout(5.0)
+                    while not self._closed:
+                        self._read_message()
+                except (OSError, ConnectionError):
+                    pass
+        finally:
+            self._sock.close()
+        if args[0] is None:
+            self._raise_server_error()
+
+    def _raise_server_error(self) -> None:
+        if self._client is not None and self._server is not None:
+            self._client._raise_server_error(self._server)
+
+    # -- sending
+
+    def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.receive":
+            if message.get("text") is not None:
+                self.send_text(message["text"])
+            else:
+                self.send_bytes(message["bytes"])
+        elif message["type"] == "websocket.disconnect":
+            self.close(message.get("code", 1000), message.get("reason"))
+        else:
+            raise RuntimeError(f"unsupported message type {message['type']!r}")
+
+    def send_text(self, data: str) -> None:
+        self._sock.sendall(_client_frame(0x1, data.encode("utf-8")))
+
+    def send_bytes(self, data: bytes) -> None:
+        self._sock.sendall(_client_frame(0x2, bytes(data)))
+
+    def send_json(self, data: Any, mode: str = "text") -> None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            self.send_text(text)
+        else:
+            self.send_bytes(text.encode("utf-8"))
+
+    def close(self, code: int = 1000, reason: str | None = None) -> None:
+        if self._close_sent or self._closed:
+            return
+        self._close_sent = True
+        try:
+            self._sock.sendall(_client_frame(0x8, struct.pack("!H", code) + (reason or "").encode("utf-8")))
+        except OSError:
+            self._closed = True
+
+    # -- receiving
+
+    def _read_frame(self) -> tuple[bool, int, bytes]:
+        first, second = self._reader.read_exactly(2)
+        length = second & 0x7F
+        if length == 126:
+            length = struct.unpack("!H", self._reader.read_exactly(2))[0]
+        elif length == 127:
+            length = struct.unpack("!Q", self._reader.read_exactly(8))[0]
+        if second & 0x80:
+            raise RuntimeError("the server sent a masked frame")
+        return bool(first & 0x80), first & 0x0F, self._reader.read_exactly(length)
+
+    def _read_message(self) -> dict[str, Any]:
+        parts: list[bytes] = []
+        opcode = 0
+        while True:
+            try:
+                fin, op, payload = self._read_frame()
+            except (ConnectionError, OSError):
+                self._closed = True
+                return {"type": "websocket.close", "code": 1006, "reason": ""}
+            if op == 0x9:  # ping
+                self._sock.sendall(_client_frame(0xA, payload))
+                continue
+            if op == 0xA:
+                continue
+            if op == 0x8:
+                self._closed = True
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+                if not self._close_sent:
+                    self._close_sent = True
+                    try:
+                        self._sock.sendall(_client_frame(0x8, payload[:2]))
+                    except OSError:
+                        pass
+                return {"type": "websocket.close", "code": code, "reason": payload[2:].decode("utf-8", "replace")}
+            if op != 0:
+                opcode = op
+            parts.append(payload)
+            if fin:
+                data = b"".join(parts)
+                if opcode == 0x1:
+                    return {"type": "websocket.send", "text": data.decode("utf-8")}
+                return {"type": "websocket.send", "bytes": data}
+
+    def receive(self) -> dict[str, Any]:
+        if self._closed:
+            self._raise_server_error()
+            raise WebSocketDisconnect(1006)
+        message = self._read_message()
+        if message["type"] == "websocket.close":
+            self._raise_server_error()
+        return message
+
+    def _raise_on_close(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.close":
+            raise WebSocketDisconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
+
+    def receive_text(self) -> str:
+        message = self.receive()
+        self._raise_on_close(message)
+        return message["text"]
+
+    def receive_bytes(self) -> bytes:
+        message = self.receive()
+        self._raise_on_close(message)
+        return message["bytes"]
+
+    def receive_json(self, mode: str = "text") -> Any:
+        message = self.receive()
+        self._raise_on_close(message)
+        if mode == "text":
+            return json.loads(message["text"])
+        return json.loads(message["bytes"].decode("utf-8"))

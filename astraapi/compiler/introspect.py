@@ -147,7 +147,9 @@ class RouteAnalysis:
     # validates and dumps each item when the return annotation names an item type.
     stream: str | None = None
     stream_item_adapter: TypeAdapter[Any] | None = None
-    stream_item_type: Any = None  # a JSON Lines stream's declared item type (OpenAPI `itemSchema`)
+    # A JSON Lines stream's declared item type (OpenAPI `itemSchema`); for "sse"
+    # (response_class=EventSourceResponse) the item type (not a ServerSentEvent) documents the events' data.
+    stream_item_type: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -761,14 +763,19 @@ class _Analyzer:
         stream_item_adapter = None
         stream_item_type = None
         if is_generator:
+            from astraapi.sse import EventSourceResponse, ServerSentEvent
+
             stream = "jsonl" if response_class_is_default else "raw"
+            if _lenient_issubclass(response_class, EventSourceResponse):
+                stream = "sse"
             if route.response_model is Default:
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
-                    if stream == "jsonl":
+                    if stream == "jsonl" or (stream == "sse" and not _lenient_issubclass(item_type, ServerSentEvent)):
                         stream_item_type = item_type
-                    if stream == "jsonl" and item_type is not Any:
+                    if stream in ("jsonl", "sse") and item_type is not Any \
+                            and not _lenient_issubclass(item_type, ServerSentEvent):
                         try:
                             stream_item_adapter = _adapter(item_type)
                         except Exception as error:

@@ -459,7 +459,10 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
             response_fields.append(plan.response)
-        if analysis.stream_item_type is not None:
+        elif analysis.stream == "sse" and analysis.stream_item_type is not None:
+            plan.response = response_field("StreamItem_" + plan.unique_id, analysis.stream_item_type)
+            response_fields.append(plan.response)
+        if analysis.stream == "jsonl" and analysis.stream_item_type is not None:
             plan.stream_item = response_field("StreamItem_" + plan.unique_id, analysis.stream_item_type)
             response_fields.append(plan.stream_item)
         for status, spec in route.responses.items():
@@ -474,6 +477,18 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
 
     def schema_text(field: SchemaField | None) -> str | None:
         return None if field is None else dumps_fragment(schemas[field])
+
+    def sse_item_schema(field: SchemaField | None) -> str:
+        """A text/event-stream response's itemSchema: the event object, its data described as
+        JSON of the item type when the return annotation names one (FastAPI 0.165)."""
+        from astraapi.sse import SSE_EVENT_SCHEMA
+
+        item = copy.deepcopy(SSE_EVENT_SCHEMA)
+        if field is not None:
+            item["required"] = ["data"]
+            item["properties"]["data"] = {"type": "string", "contentMediaType": "application/json",
+                                          "contentSchema": schemas[field]}
+        return dumps_fragment(item)
 
     for _, plan in plans:
         plan.schemas = {field: dumps_fragment(schemas[field]) for field in plan.param_fields.values()}
@@ -514,7 +529,10 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             response_class_is_json=isinstance(response_class, type) and issubclass(response_class, JSONResponse),
             openapi_status_code=str(route.status_code) if route.status_code is not None
             else _class_status_code(response_class),
-            response_schema_json=schema_text(plan.response),
+            # An SSE stream: the itemSchema (openapi.utils writes it under text/event-stream).
+            response_schema_json=sse_item_schema(plan.response) if analysis.stream == "sse"
+            else None if getattr(response_class, "media_type", None) == "text/event-stream"
+            else schema_text(plan.response),
             json_stream=analysis.stream == "jsonl",
             stream_item_schema_json=schema_text(plan.stream_item),
             body_schema_json=schema_text(plan.body),

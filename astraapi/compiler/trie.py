@@ -25,6 +25,7 @@ METHOD_BITS = {
     "OPTIONS": 1 << 6,
     "TRACE": 1 << 7,
     "CONNECT": 1 << 8,
+    "WEBSOCKET": 1 << 9,  # the pseudo-method of a WebSocket route (APIWebSocketRoute)
 }
 
 # Flags beside the method bits (trie.h): a mount takes every method; a frontend is low priority.

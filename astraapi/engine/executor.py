@@ -54,6 +54,7 @@ from astraapi.engine.responses import (
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
+from astraapi.engine.websocket import start_websocket
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError, StarletteHTTPException
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -101,11 +102,12 @@ class RoutePlan:
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
-                 "form_limits", "inline_async")
+                 "form_limits", "inline_async", "websocket")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
         self.app = app
+        self.websocket = route.methods == ("WEBSOCKET",)  # engine/websocket.py runs it
         self.endpoint = live.route.endpoint
         self.is_async = route.is_async
         # Its first step is its whole run: no task needed (engine/inline.py).
@@ -297,6 +299,9 @@ class Executor:
         if plan.__class__ is MountPlan:
             return plan.handle(request, path_params, self.dispatcher)
         if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
+        if plan.websocket:
+            start_websocket(self, plan, request, path_params)
+            return None
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None

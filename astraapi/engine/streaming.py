@@ -166,8 +166,8 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
                        dump_options: dict[str, Any], endpoint_ctx: dict[str, Any], response_class: Any,
                        status: int | None, background: Any, extra_headers: list[tuple[bytes, bytes]]) -> Response:
     """The response of a generator endpoint, as FastAPI 0.165 builds it: JSON Lines
-    (application/jsonl, one item per line) with the default response class, otherwise the
-    chosen class given the generator."""
+    (application/jsonl, one item per line) with the default response class, Server-Sent Events
+    with EventSourceResponse (mode "sse"), otherwise the chosen class given the generator."""
     import json
 
     from pydantic import ValidationError
@@ -191,15 +191,25 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
         response.raw_headers.extend(extra_headers)
         return response
 
-    def serialize(item: Any) -> bytes:
+    def serialize_data(item: Any) -> bytes:
         if item_adapter is not None:
             try:
                 value = item_adapter.validate_python(item, from_attributes=True)
             except ValidationError as error:
                 raise ResponseValidationError(located_errors(error, ("response",)), body=item,
                                               endpoint_ctx=endpoint_ctx) from None
-            return item_adapter.dump_json(value, **dump_options) + b"\n"
-        return json.dumps(_finite(jsonable_encoder(item))).encode("utf-8") + b"\n"
+            return item_adapter.dump_json(value, **dump_options)
+        return json.dumps(_finite(jsonable_encoder(item))).encode("utf-8")
+
+    def serialize(item: Any) -> bytes:
+        return serialize_data(item) + b"\n"
+
+    if mode == "sse":
+        response = StreamingResponse(_sse_events(endpoint_result, is_async, serialize_data), media_type="text/event-stream",
+                                     **args)
+        response.raw_headers.extend([(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")])
+        response.raw_headers.extend(extra_headers)
+        return response
 
     if is_async:
         async def lines() -> Any:
@@ -215,6 +225,77 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
     response = StreamingResponse(body, media_type="application/jsonl", **args)
     response.raw_headers.extend(extra_headers)
     return response
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+async def _sse_events(generator: Any, is_async: bool, serialize_data: Any) -> Any:
+    """FastAPI's SSE stream: each item becomes one event; a `: ping` comment whenever the
+    generator stays idle for astraapi.sse._PING_INTERVAL seconds. The generator runs in its own
+    task (sync ones step in the thread pool), so the keep-alive timer never interrupts it."""
+    import json
+
+    from astraapi import sse
+    from astraapi.concurrency import iterate_in_threadpool
+    from astraapi.encoders import jsonable_encoder
+
+    def event(item: Any) -> bytes:
+        if not isinstance(item, sse.ServerSentEvent):
+            return sse.format_sse_event(data_str=serialize_data(item).decode("utf-8"))
+        if item.raw_data is not None:
+            data: str | None = item.raw_data
+        elif item.data is not None:
+            dump = getattr(item.data, "model_dump_json", None)
+            data = dump() if dump is not None else json.dumps(_finite(jsonable_encoder(item.data)))
+        else:
+            data = None
+        return sse.format_sse_event(data_str=data, event=item.event, id=item.id, retry=item.retry,
+                                    comment=item.comment)
+
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+    done = object()
+
+    async def produce() -> None:
+        try:
+            items = generator if is_async else iterate_in_threadpool(generator)
+            async for item in items:
+                await queue.put(event(item))
+            await queue.put(done)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            await queue.put(_Failed(error))
+
+    producer = asyncio.ensure_future(produce())
+    try:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(queue.get(), sse._PING_INTERVAL)
+            except asyncio.TimeoutError:
+                yield sse.KEEPALIVE_COMMENT
+                continue
+            if chunk is done:
+                return
+            if isinstance(chunk, _Failed):
+                raise chunk.error
+            yield chunk
+    finally:
+        producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+        if is_async:
+            await _close(generator)
+        else:
+            close = getattr(generator, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except ValueError:  # still running in its thread: it stops at its next step
+                    pass
 
 
 def _finite(data: Any) -> Any:

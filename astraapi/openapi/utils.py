@@ -253,8 +253,12 @@ def operation_object(route: RouteIR, method: str, operation_ids: set[str],
         schema: Any = {"type": "string"}
         if route.response_class_is_json:
             schema = _loads(route.response_schema_json) if route.response_schema_json is not None else {}
-        responses.setdefault(status_code, {}).setdefault("content", {}).setdefault(
-            route.response_media_type, {})["schema"] = schema
+        content = responses.setdefault(status_code, {}).setdefault("content", {})
+        if route.response_media_type == "text/event-stream" and route.response_schema_json is not None:
+            # a generator endpoint with EventSourceResponse: the schema of each event
+            content[route.response_media_type] = {"itemSchema": _loads(route.response_schema_json)}
+        else:
+            content.setdefault(route.response_media_type, {})["schema"] = schema
     for extra in route.responses:
         declared = copy.deepcopy(_loads(extra.spec_json))
         key = extra.status.upper()

@@ -24,16 +24,20 @@ class ServerConfig:
     proxy_headers: bool = True  # X-Forwarded-For/-Proto from trusted peers (uvicorn's default: on)
     forwarded_allow_ips: str | None = None  # None: $FORWARDED_ALLOW_IPS, else "127.0.0.1" (as uvicorn)
     graceful_timeout: float = 30.0  # SIGTERM/SIGINT: how long in-flight requests may take to finish
+    ws_max_size: int = 16 * 1024 * 1024  # a WebSocket message (all its fragments), bytes -> close 1009 (uvicorn's)
+    ws_ping_interval: float = 20.0  # seconds between WebSocket keep-alive pings (0: none; uvicorn's default)
+    ws_ping_timeout: float = 20.0  # seconds without a pong after a ping -> close 1011 (0: wait for ever)
 
     def __post_init__(self) -> None:
-        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections"):
+        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections", "ws_max_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
         for name in ("max_header_size", "max_header_count"):
             if getattr(self, name) == 0:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "graceful_timeout"):
+        for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "graceful_timeout", "ws_ping_interval",
+                     "ws_ping_timeout"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
@@ -64,4 +68,7 @@ class ServerConfig:
             "access_log": self.access_log,
             "proxy_headers": self.proxy_headers,
             "forwarded_allow_ips": self.trusted_ips(),
+            "ws_max_size": self.ws_max_size,
+            "ws_ping_interval": float(self.ws_ping_interval),
+            "ws_ping_timeout": float(self.ws_ping_timeout),
         }

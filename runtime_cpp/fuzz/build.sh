@@ -36,8 +36,8 @@ for src in $LLHTTP_SRC; do
   objs+=("$o")
 done
 SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/server.cpp runtime_cpp/src/http/file_body.cpp
-      runtime_cpp/src/http/url.cpp
-      runtime_cpp/src/http/status.cpp runtime_cpp/src/http/date_cache.cpp runtime_cpp/src/net/reactor.cpp
+      runtime_cpp/src/http/url.cpp runtime_cpp/src/http/status.cpp runtime_cpp/src/http/date_cache.cpp
+      runtime_cpp/src/http/websocket.cpp runtime_cpp/src/net/reactor.cpp
       runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp)
 cd "$ROOT"
 "$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -isystem "$LLHTTP_INC" "${SRCS[@]}" "${objs[@]}" \

@@ -41,6 +41,8 @@ enum astra_method_bit {
     ASTRA_M_OPTIONS = 1u << 6,
     ASTRA_M_TRACE = 1u << 7,
     ASTRA_M_CONNECT = 1u << 8,
+    /* A WebSocket route: matched only by WebSocket upgrade requests, and they match only these. */
+    ASTRA_M_WEBSOCKET = 1u << 9,
     /* Not methods: flags of a route that is a mount (StaticFiles, app.frontend). */
     ASTRA_M_ANY = 1u << 30, /* every method, including ones without a bit */
     ASTRA_M_LOW = 1u << 31  /* low priority: matched only when no other route matched, partially

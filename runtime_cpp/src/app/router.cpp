@@ -87,12 +87,16 @@ struct Walker {
                 if (r >= best_full) break;
                 uint32_t methods = t.routes[r].methods;
                 if (((methods & ASTRA_M_LOW) != 0) != low) continue;
-                if ((methods & bits) || (methods & ASTRA_M_ANY)) {
+                // A mount takes every HTTP method; WebSocket upgrades reach WebSocket routes only
+                // (a mounted sub-application's WebSocket routes are not served: docs/websockets.md).
+                if ((methods & bits) || ((methods & ASTRA_M_ANY) && !(bits & ASTRA_M_WEBSOCKET))) {
                     best_full = r;
                     if (want_params) best_params.assign(params.begin(), params.end());
                     break;
                 }
-                if (r < best_partial) best_partial = r;
+                // A WebSocket route never answers 405 (or a redirect) to an HTTP request, and an
+                // HTTP route never matches a WebSocket request (as Starlette's routes do).
+                if (r < best_partial && ((t.routes[r].methods ^ bits) & ASTRA_M_WEBSOCKET) == 0) best_partial = r;
             }
             return;
         }

@@ -108,6 +108,9 @@ void request_dealloc(RequestObject* self) {
     if (self->responded == 2 && self->core && dispatcher_of(self->core) &&
         PyThread_get_thread_ident() == dispatcher_of_loop_thread(self->core))
         self->core->abort_stream(ConnId{self->slot, self->gen});  // dropped unfinished: close, never hang
+    if ((self->responded == 4 || self->responded == 3) && self->core && dispatcher_of(self->core) &&
+        PyThread_get_thread_ident() == dispatcher_of_loop_thread(self->core))
+        self->core->ws_forget(ConnId{self->slot, self->gen});  // a WebSocket: close (1000) if still open, drop what is unread
     if (self->data) {
         std::unique_ptr<RequestData> d(self->data);
         self->data = nullptr;
@@ -222,6 +225,11 @@ PyObject* request_end(RequestObject* self, PyObject*);
 PyObject* request_send_file(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
 PyObject* request_on_drain(RequestObject* self, PyObject* arg);
 PyObject* request_abort(RequestObject* self, PyObject*);
+PyObject* request_ws_accept(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* request_ws_send(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* request_ws_close(RequestObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* request_ws_receive(RequestObject* self, PyObject*);
+PyObject* request_on_ws_message(RequestObject* self, PyObject* arg);
 
 PyGetSetDef request_getset[] = {
     {"method", reinterpret_cast<getter>(req_get_method), nullptr, "request method (str)", nullptr},
@@ -261,7 +269,21 @@ PyMethodDef request_methods[] = {
      "on_drain(callback): call callback() once the output buffer drained or the connection closed "
      "(at once if that is already so)."},
     {"abort", reinterpret_cast<PyCFunction>(request_abort), METH_NOARGS,
-     "abort(): close the connection of an unfinished streamed answer (its producer failed)."},
+     "abort(): close the connection of an unfinished streamed answer (its producer failed), or of an "
+     "accepted WebSocket (without a close frame)."},
+    {"ws_accept", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_ws_accept)), METH_FASTCALL,
+     "ws_accept(subprotocol: str | None, headers: list[(bytes, bytes)]) -> bool: answer a WebSocket "
+     "handshake with 101; False if the connection is gone."},
+    {"ws_send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_ws_send)), METH_FASTCALL,
+     "ws_send(data: bytes, binary: bool) -> int: one message; 1 sent, 0 sent but wait (on_drain), "
+     "-1 the connection is gone or closing."},
+    {"ws_close", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(request_ws_close)), METH_FASTCALL,
+     "ws_close(code: int, reason: bytes) -> bool: send the close frame; False if the connection is gone."},
+    {"ws_receive", reinterpret_cast<PyCFunction>(request_ws_receive), METH_NOARGS,
+     "ws_receive() -> (1, bytes) text | (2, bytes) binary | (8, code, reason: bytes) the end | None: "
+     "nothing waiting yet (on_ws_message)."},
+    {"on_ws_message", reinterpret_cast<PyCFunction>(request_on_ws_message), METH_O,
+     "on_ws_message(callback): call callback() once ws_receive() has something (at once if it has)."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyObject* request_repr(RequestObject* self) {
@@ -407,9 +429,13 @@ public:
     // ---- streamed answers: drain waiters, woken after poll() (never from inside the I/O)
     static uint64_t key(ConnId id) { return (static_cast<uint64_t>(id.gen) << 32) | id.slot; }
     void on_stream_event(ConnId id) override { stream_events_.push_back(key(id)); }
-    void add_waiter(ConnId id, PyObject* callback) {
+    // WebSockets: message waiters, kept apart from drain waiters (a sender and a receiver may
+    // wait on the same connection at once).
+    void on_ws_event(ConnId id) override { ws_events_.push_back(key(id)); }
+    void add_waiter(ConnId id, PyObject* callback, bool ws = false) {
         Py_INCREF(callback);
-        auto [it, inserted] = waiters_.try_emplace(key(id), callback);
+        auto& map = ws ? ws_waiters_ : waiters_;
+        auto [it, inserted] = map.try_emplace(key(id), callback);
         if (!inserted) {
             Py_DECREF(it->second);
             it->second = callback;
@@ -421,26 +447,36 @@ public:
         Py_XDECREF(r);
         Py_DECREF(callback);
     }
-    void fire_stream_events() {
-        while (!stream_events_.empty()) {
+    static void fire(std::vector<uint64_t>& pending, std::unordered_map<uint64_t, PyObject*>& map,
+                     PyDispatcher& self) {
+        while (!pending.empty()) {
             std::vector<uint64_t> events;
-            events.swap(stream_events_);
+            events.swap(pending);
             for (uint64_t k : events) {
-                auto it = waiters_.find(k);
-                if (it == waiters_.end()) continue;
+                auto it = map.find(k);
+                if (it == map.end()) continue;
                 PyObject* callback = it->second;
-                waiters_.erase(it);
-                call_waiter(callback);
+                map.erase(it);
+                self.call_waiter(callback);
             }
+        }
+    }
+    void fire_stream_events() {
+        while (!stream_events_.empty() || !ws_events_.empty()) {
+            fire(stream_events_, waiters_, *this);
+            fire(ws_events_, ws_waiters_, *this);
         }
     }
     void fire_all_waiters() {
         stream_events_.clear();
-        while (!waiters_.empty()) {
-            auto it = waiters_.begin();
-            PyObject* callback = it->second;
-            waiters_.erase(it);
-            call_waiter(callback);
+        ws_events_.clear();
+        for (auto* map : {&waiters_, &ws_waiters_}) {
+            while (!map->empty()) {
+                auto it = map->begin();
+                PyObject* callback = it->second;
+                map->erase(it);
+                call_waiter(callback);
+            }
         }
     }
 
@@ -647,6 +683,8 @@ private:
     std::vector<ResponseHeader> scratch_headers_;
     std::vector<uint64_t> stream_events_;
     std::unordered_map<uint64_t, PyObject*> waiters_;
+    std::vector<uint64_t> ws_events_;
+    std::unordered_map<uint64_t, PyObject*> ws_waiters_;
 };
 
 PyDispatcher* dispatcher_of(http::Server* core) {
@@ -807,10 +845,133 @@ PyObject* request_end(RequestObject* self, PyObject*) {
 PyObject* request_abort(RequestObject* self, PyObject*) {
     PyDispatcher* d;
     if (!stream_preamble(self, d, "abort")) return nullptr;
-    if (self->responded == 2) {
+    if (self->responded == 2 || self->responded == 4) {
         self->responded = 3;
         self->core->abort_stream(ConnId{self->slot, self->gen});
     }
+    Py_RETURN_NONE;
+}
+
+// ---- WebSockets (docs/websockets.md) ------------------------------------------------------------
+
+PyObject* request_ws_accept(RequestObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "ws_accept() takes 2 arguments (subprotocol, headers)");
+        return nullptr;
+    }
+    if (self->responded) {
+        PyErr_SetString(PyExc_RuntimeError, "this request was already answered");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "ws_accept")) return nullptr;
+    ConnId id{self->slot, self->gen};
+    if (!d || self->core->closed() || !self->core->is_alive(id)) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    std::string_view subprotocol;
+    if (args[0] != Py_None) {
+        Py_ssize_t n = 0;
+        const char* sp = PyUnicode_AsUTF8AndSize(args[0], &n);
+        if (!sp) return nullptr;
+        subprotocol = std::string_view(sp, static_cast<size_t>(n));
+    }
+    std::vector<ResponseHeader> headers;
+    bool default_json = false;
+    if (args[1] != Py_None && !convert_headers(args[1], headers, default_json)) return nullptr;
+    std::string error;
+    RespondResult r = self->core->ws_accept(id, *self->data, subprotocol, headers.data(), headers.size(), &error);
+    if (r == RespondResult::BadResponse) {
+        PyErr_SetString(PyExc_ValueError, error.c_str());
+        return nullptr;
+    }
+    if (r != RespondResult::Ok) {
+        self->responded = 1;
+        Py_RETURN_FALSE;
+    }
+    self->responded = 4;  // an accepted WebSocket
+    d->fire_stream_events();
+    Py_RETURN_TRUE;
+}
+
+PyObject* request_ws_send(RequestObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "ws_send() takes 2 arguments (data, binary)");
+        return nullptr;
+    }
+    if (self->responded != 4) {
+        if (self->responded == 3) return PyLong_FromLong(-1);
+        PyErr_SetString(PyExc_RuntimeError, "ws_send() before ws_accept()");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "ws_send")) return nullptr;
+    BodyView bv;
+    if (!bv.set(args[0])) return nullptr;
+    int binary = PyObject_IsTrue(args[1]);
+    if (binary < 0) return nullptr;
+    int r = self->core->ws_send(ConnId{self->slot, self->gen}, binary != 0, bv.data, bv.len);
+    if (d) d->fire_stream_events();
+    return PyLong_FromLong(r);
+}
+
+PyObject* request_ws_close(RequestObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "ws_close() takes 2 arguments (code, reason)");
+        return nullptr;
+    }
+    if (self->responded != 4) Py_RETURN_FALSE;
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "ws_close")) return nullptr;
+    long code = PyLong_AsLong(args[0]);
+    if (code == -1 && PyErr_Occurred()) return nullptr;
+    if (code < 1000 || code > 4999) {
+        PyErr_Format(PyExc_ValueError, "invalid WebSocket close code %ld", code);
+        return nullptr;
+    }
+    BodyView bv;
+    if (!bv.set(args[1])) return nullptr;
+    bool ok = self->core->ws_close(ConnId{self->slot, self->gen}, static_cast<uint16_t>(code),
+                                   std::string_view(bv.data, bv.len));
+    if (d) d->fire_stream_events();
+    return PyBool_FromLong(ok);
+}
+
+PyObject* request_ws_receive(RequestObject* self, PyObject*) {
+    if (self->responded != 4 && self->responded != 3) {
+        PyErr_SetString(PyExc_RuntimeError, "ws_receive() before ws_accept()");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "ws_receive")) return nullptr;
+    ConnId id{self->slot, self->gen};
+    http::ws::Message m;
+    if (!self->core->ws_pop(id, m)) {
+        if (self->core->ws_state(id) < 0) return Py_BuildValue("(iiy#)", 8, 1006, "", static_cast<Py_ssize_t>(0));  // gone, nothing left
+        Py_RETURN_NONE;
+    }
+    if (d) d->fire_stream_events();
+    if (m.kind == http::ws::kClose)
+        return Py_BuildValue("(iiy#)", 8, static_cast<int>(m.code), m.data.data(), static_cast<Py_ssize_t>(m.data.size()));
+    return Py_BuildValue("(iy#)", static_cast<int>(m.kind), m.data.data(), static_cast<Py_ssize_t>(m.data.size()));
+}
+
+PyObject* request_on_ws_message(RequestObject* self, PyObject* callback) {
+    if (!PyCallable_Check(callback)) {
+        PyErr_SetString(PyExc_TypeError, "on_ws_message() takes a callable");
+        return nullptr;
+    }
+    PyDispatcher* d;
+    if (!stream_preamble(self, d, "on_ws_message")) return nullptr;
+    ConnId id{self->slot, self->gen};
+    if (!d || self->core->ws_state(id) != 0) {
+        PyObject* r = PyObject_CallNoArgs(callback);
+        if (!r) return nullptr;
+        Py_DECREF(r);
+        Py_RETURN_NONE;
+    }
+    d->add_waiter(id, callback, true);
     Py_RETURN_NONE;
 }
 
@@ -822,7 +983,7 @@ PyObject* request_on_drain(RequestObject* self, PyObject* callback) {
     PyDispatcher* d;
     if (!stream_preamble(self, d, "on_drain")) return nullptr;
     ConnId id{self->slot, self->gen};
-    if (!d || self->responded != 2 || self->core->stream_state(id) != 0) {
+    if (!d || (self->responded != 2 && self->responded != 4) || self->core->stream_state(id) != 0) {
         PyObject* r = PyObject_CallNoArgs(callback);  // drained already, or gone
         if (!r) return nullptr;
         Py_DECREF(r);
@@ -937,7 +1098,8 @@ public:
     PyServer(py::object handler, std::shared_ptr<Trie> trie, std::string host, int port, bool reuse_port,
              int backlog, py::bytes server_header, size_t max_header_size, size_t max_body_size,
              double idle_timeout, size_t max_header_count, double header_timeout, double body_timeout,
-             size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips) {
+             size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips,
+             size_t ws_max_size, double ws_ping_interval, double ws_ping_timeout) {
         if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
         if (!trie) throw py::type_error("trie must be a Trie");
         auto millis = [](double v, const char* name) {
@@ -961,6 +1123,9 @@ public:
         o.max_connections = max_connections;
         o.access_log = access_log;
         o.proxy_headers = proxy_headers;
+        o.ws_max_size = ws_max_size;
+        o.ws_ping_interval_ms = millis(ws_ping_interval, "ws_ping_interval");
+        o.ws_ping_timeout_ms = millis(ws_ping_timeout, "ws_ping_timeout");
         if (py::isinstance<py::str>(forwarded_allow_ips)) {
             o.forwarded_allow_ips = forwarded_allow_ips.cast<std::string>();
         } else {
@@ -1028,14 +1193,15 @@ void bind_server(py::module_& m) {
     init_request_type(m);
     py::class_<PyServer>(m, "Server", "The native HTTP/1.1 server (see docs/internals.md).")
         .def(py::init<py::object, std::shared_ptr<Trie>, std::string, int, bool, int, py::bytes, size_t, size_t,
-                      double, size_t, double, double, size_t, bool, bool, py::object>(),
+                      double, size_t, double, double, size_t, bool, bool, py::object, size_t, double, double>(),
              py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
              py::arg("reuse_port") = false, py::arg("backlog") = 1024,
              py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
              py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0,
              py::arg("max_header_count") = 100, py::arg("header_timeout") = 10.0, py::arg("body_timeout") = 30.0,
              py::arg("max_connections") = 10000, py::arg("access_log") = false, py::arg("proxy_headers") = false,
-             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"))
+             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"), py::arg("ws_max_size") = 16 * 1024 * 1024,
+             py::arg("ws_ping_interval") = 20.0, py::arg("ws_ping_timeout") = 20.0)
         .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
         .def(
             "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },

@@ -33,6 +33,8 @@ constexpr uint64_t kLingerMs = 2000;
 constexpr int kEventBatch = 256;
 constexpr size_t kStreamHighWater = 256 * 1024;  // stream_send asks the producer to wait above this
 constexpr size_t kStreamLowWater = 64 * 1024;    // ... and wakes it once the buffer drained below this
+constexpr size_t kWsInboxHigh = 1024 * 1024;     // WebSocket: stop reading while this much waits unread
+constexpr uint64_t kWsCloseTimeoutMs = 5000;      // WebSocket: wait this long for the client's close frame
 
 uint64_t monotonic_ms() {
     struct timespec ts;
@@ -179,6 +181,7 @@ struct Server::Conn {
     bool stream_wait = false;  // stream_send returned 0: notify once drained
     uint64_t stream_remaining = 0;
     std::unique_ptr<FileBody> file;  // a file body being sent after `out` (stream_send_file)
+    std::unique_ptr<ws::Session> ws;  // set once a WebSocket upgrade was accepted
     std::string in;
     size_t in_off = 0;
     std::string out;
@@ -385,6 +388,10 @@ struct ParserCallbacks {
     }
 };
 
+// The WebSocket half of the server (upgrade dispatch, frames in and out, close handshake): its own
+// file so this one stays the HTTP/1.1 core; compiled here because it needs Server::Conn.
+#include "server_websocket.inc"
+
 // ---- construction ----------------------------------------------------------------------------
 
 Server::Server(std::shared_ptr<Trie> trie, ServerOptions options)
@@ -517,6 +524,14 @@ void Server::tick() {
     for (auto& cp : conns_) {
         Conn& c = *cp;
         if (c.st == Conn::St::Open) {
+            if (c.ws && !c.close_after_flush && !c.in_drive) {
+                // No idle timeout on an open WebSocket; a close we sent is answered in time or not at all.
+                if (c.ws->close_sent() && now_ - c.ws->close_sent_at >= kWsCloseTimeoutMs) close_conn(c);
+                else if (c.out_pending() && opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms)
+                    close_conn(c);
+                else if (!c.ws->close_sent()) ws_keepalive(c);
+                continue;
+            }
             if (c.in_drive || c.awaiting || c.close_after_flush) {
                 // The server's own work (the handler) is never timed out; a client that
                 // stops reading our final answer is.
@@ -557,7 +572,7 @@ void Server::timeout_conn(Conn& c) {
 
 bool Server::conn_idle(const Conn& c) const {
     return c.st == Conn::St::Open && !c.in_message && !c.awaiting && !c.in_drive && !c.close_after_flush &&
-           c.out_pending() == 0 && c.in_off >= c.in.size();
+           c.out_pending() == 0 && c.in_off >= c.in.size() && !c.ws;  // a WebSocket ends by its close handshake
 }
 
 void Server::shutdown() {
@@ -569,8 +584,19 @@ void Server::shutdown() {
         ::close(listen_fd_);
         listen_fd_ = -1;
     }
-    for (auto& cp : conns_)
-        if (conn_idle(*cp)) close_conn(*cp);
+    for (auto& cp : conns_) {
+        Conn& c = *cp;
+        if (c.st == Conn::St::Open && c.ws && !c.ws->close_sent()) {
+            // uvicorn closes WebSockets with 1012 on shutdown; the application hears it too.
+            c.ws->close(c.out, ws::kServiceRestart, "");
+            c.ws->close_sent_at = now_;
+            c.ws->finish(ws::kServiceRestart);
+            if (dispatcher_) dispatcher_->on_ws_event(ConnId{c.slot, c.gen});
+            flush(c);
+        } else if (conn_idle(c)) {
+            close_conn(c);
+        }
+    }
 }
 
 void Server::accept_all() {
@@ -646,6 +672,7 @@ Server::Conn* Server::open_conn(int fd, const sockaddr* peer, socklen_t len) {
         c.readable = false;
         c.writable = true;
         c.rdhup = c.peer_eof = c.awaiting = c.in_drive = c.close_after_flush = false;
+        c.ws.reset();
         c.in.clear();
         c.in_off = 0;
         c.out.clear();
@@ -730,6 +757,10 @@ void Server::drive(Conn& c) {
     c.in_drive = true;
     while (c.st == Conn::St::Open && !closed_) {
         if (c.awaiting || c.close_after_flush) break;
+        if (c.ws) {  // after the upgrade: WebSocket frames, never HTTP again
+            drive_ws(c);
+            break;
+        }
         if (c.out_pending() >= kOutHighWater) {
             if (!flush(c)) break;
             continue;
@@ -803,6 +834,14 @@ void Server::dispatch(Conn& c) {
     c.resp_keep_alive = r.keep_alive && !c.upgrade && !draining_;
     c.awaiting = true;
     if (opt_.proxy_headers) apply_proxy_headers(c);
+    if (c.upgrade) {
+        for (const HeaderSpan& h : r.headers) {
+            if (r.header_name(h) == "upgrade" && iequals(trim_ows(r.header_value(h)), "websocket")) {
+                dispatch_websocket(c);
+                return;
+            }
+        }
+    }
     MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
     switch (m.kind) {
         case MatchKind::Found: {
@@ -1168,6 +1207,7 @@ void Server::start_lingering(Conn& c) {
         close_conn(c);
         return;
     }
+    ws_detach(c);
     // Half-close and discard what the client still sends, so that closing does not reset
     // the connection before the client has read our answer.
     ::shutdown(c.fd, SHUT_WR);
@@ -1180,8 +1220,9 @@ void Server::start_lingering(Conn& c) {
 
 void Server::close_conn(Conn& c) {
     if (c.st == Conn::St::Free) return;
-    bool was_streaming = c.streaming;
+    bool was_streaming = c.streaming || c.ws != nullptr;
     ConnId old_id{c.slot, c.gen};
+    ws_detach(c);
     c.streaming = c.stream_wait = false;
     c.file.reset();
     if (c.fd >= 0) ::close(c.fd);
@@ -1582,7 +1623,7 @@ RespondResult Server::end_stream(ConnId id, std::string* error) {
 
 void Server::abort_stream(ConnId id) {
     Conn* cp = lookup(id);
-    if (cp && cp->streaming) close_conn(*cp);
+    if (cp && (cp->streaming || cp->ws)) close_conn(*cp);  // a WebSocket: dropped without a close frame
 }
 
 int Server::stream_send_file(ConnId id, int fd, std::vector<FileSegment> segments, std::string tail,
@@ -1621,7 +1662,7 @@ int Server::stream_send_file(ConnId id, int fd, std::vector<FileSegment> segment
 int Server::stream_state(ConnId id) const {
     if (closed_) return -1;
     Conn* cp = lookup(id);
-    if (!cp || !cp->streaming) return -1;
+    if (!cp || !(cp->streaming || cp->ws)) return -1;
     return cp->stream_wait ? 0 : 1;
 }
 

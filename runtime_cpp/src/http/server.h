@@ -21,12 +21,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "../app/router.h"
 #include "../net/reactor.h"
 #include "date_cache.h"
 #include "file_body.h"
+#include "websocket.h"
 
 namespace astra::http {
 
@@ -51,6 +53,9 @@ struct ServerOptions {
     bool access_log = false;                 // Dispatcher::on_access for each answered request
     bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
     std::string forwarded_allow_ips = "127.0.0.1";  // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
+    size_t ws_max_size = 16 * 1024 * 1024;   // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
+    uint64_t ws_ping_interval_ms = 20000;    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
+    uint64_t ws_ping_timeout_ms = 20000;     // no pong this long after a ping -> close 1011 (0: wait for ever)
 };
 
 // uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
@@ -141,6 +146,9 @@ public:
     // returned 0, or closed (then is_alive(id) is false). Called from inside the server's
     // I/O: the dispatcher must only note it, and act after poll() returns.
     virtual void on_stream_event(ConnId id) { (void)id; }
+    // A WebSocket connection has a new message waiting (Server::ws_pop), or it ended. Same
+    // rule as on_stream_event: only note it inside the server's I/O.
+    virtual void on_ws_event(ConnId id) { (void)id; }
 };
 
 // "127.0.0.1:54321" as uvicorn's access log writes the client; the forwarded client if any.
@@ -223,6 +231,24 @@ public:
     int stream_send_file(ConnId id, int fd, std::vector<FileSegment> segments, std::string tail,
                          std::string* error);
 
+    // ---- WebSockets (docs/websockets.md) ----
+    // An upgrade request whose route is a WebSocket route reaches Dispatcher::on_request like any
+    // other (the handshake headers were checked); the application then accepts (101, frames from
+    // then on), or answers with respond() (a rejection: 403 with connection: close).
+    RespondResult ws_accept(ConnId id, const RequestData& req, std::string_view subprotocol,
+                            const ResponseHeader* headers, size_t header_count, std::string* error);
+    // 1: sent; 0: sent, but wait for Dispatcher::on_stream_event (the output is above the
+    // high-water mark); -1: the connection is gone or closing.
+    int ws_send(ConnId id, bool binary, const char* data, size_t len);
+    // Send a close frame (once); the connection closes when the client answers it. False: gone.
+    bool ws_close(ConnId id, uint16_t code, std::string_view reason);
+    // The next message the client sent, false if none is waiting. The last one is a ws::kClose.
+    bool ws_pop(ConnId id, ws::Message& out);
+    // 1: a message is waiting; 0: open, nothing waiting; -1: gone and nothing left to pop.
+    int ws_state(ConnId id) const;
+    // The application is done with the connection: drop what it left unread.
+    void ws_forget(ConnId id);
+
     std::unique_ptr<RequestData> acquire_request();
     void release_request(std::unique_ptr<RequestData> req);
 
@@ -258,6 +284,10 @@ private:
     void close_conn(Conn& c);
     void start_lingering(Conn& c);
     void stream_drained(Conn& c);
+    void dispatch_websocket(Conn& c);
+    void drive_ws(Conn& c);
+    void ws_detach(Conn& c);
+    void ws_keepalive(Conn& c);
     void tick();
 
     std::shared_ptr<Trie> trie_;
@@ -286,6 +316,8 @@ private:
     std::array<std::string, 600> status_lines_;
     std::string server_line_;  // "server: astraapi\r\n" or ""
     std::vector<epoll_event> events_;
+    // WebSocket sessions whose connection ended, until the application read their last message.
+    std::unordered_map<uint64_t, std::unique_ptr<ws::Session>> ws_orphans_;
 };
 
 }  // namespace astra::http
