@@ -298,10 +298,10 @@ class Executor:
             return None
         if plan.__class__ is MountPlan:
             return plan.handle(request, path_params, self.dispatcher)
-        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
         if plan.websocket:
             start_websocket(self, plan, request, path_params)
             return None
+        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
