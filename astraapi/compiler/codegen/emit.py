@@ -13,6 +13,7 @@ import jinja2
 from astraapi._version import __version__
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import MODULE_ENTRY_SYMBOL
+from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, BodyModelPlan
 from astraapi.compiler.codegen.decoders import DecoderPlan, plan_decoder
 from astraapi.compiler.codegen.serializers import (
     HelperFn,
@@ -40,6 +41,8 @@ class EmitResult:
     route_functions: dict[int, str] = field(default_factory=dict)  # route index -> serializer function
     encoder_routes: list[int] = field(default_factory=list)  # routes whose raw return values are encoded
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)  # compiled routes without an encoder
+    body_decoder_files: dict[str, str] = field(default_factory=dict)  # model key -> its body decoder's file
+    body_decoder_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has none
 
 
 def _environment() -> jinja2.Environment:
@@ -68,7 +71,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     files = {
         "decoders.cpp": _render_decoders(env, header, decoders.plans),
         "app_module.h": env.get_template("app_module.h.j2").render(
-            do_not_edit=header, models=responses.model_plans, encoders=list(responses.encoder_plans.values())
+            do_not_edit=header, models=responses.model_plans, encoders=list(responses.encoder_plans.values()),
+            body_models=decoders.body_models,
         ),
         "module.cpp": env.get_template("module.cpp.j2").render(
             do_not_edit=header,
@@ -79,6 +83,7 @@ def emit_app_module(ir: AppIR) -> EmitResult:
             app_ref_literal=cpp.string_literal(ir.app_ref or ""),
             entry_symbol=MODULE_ENTRY_SYMBOL,
             decoder_count=len(decoders.plans),
+            body_models=decoders.body_models,
             **_trie_context(build_trie_tables(ir), ir),
         ),
     }
@@ -87,6 +92,10 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
         encoder = responses.encoder_plans.get(plan.model.key)
         files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder)
+    body_decoder_files = {}
+    for body_plan in decoders.body_models:
+        body_decoder_files[body_plan.model.key] = f"decoders/{body_plan.ident}.cpp"
+        files[body_decoder_files[body_plan.model.key]] = _render_body_model(env, header, body_plan)
     return EmitResult(
         files=files,
         serializer_routes=responses.serializer_routes,
@@ -99,6 +108,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         encoder_fallbacks=responses.encoder_fallbacks,
         decoder_fallbacks=decoders.fallbacks,
         route_functions=responses.route_functions,
+        body_decoder_files=body_decoder_files,
+        body_decoder_fallbacks=decoders.body_fallbacks,
     )
 
 
@@ -168,17 +179,28 @@ class _DecoderPlans:
     plans: list[DecoderPlan] = field(default_factory=list)
     routes: dict[int, int] = field(default_factory=dict)  # route index -> decoder id
     fallbacks: dict[int, str] = field(default_factory=dict)
+    body_models: list[BodyModelPlan] = field(default_factory=list)  # every model a body decoder reaches
+    body_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has no body decoder
 
 
 def _plan_decoders(ir: AppIR) -> _DecoderPlans:
     decoders = _DecoderPlans()
+    bodies = BodyDecoderPlanner(ir)
+    # Only the models some body parameter reaches get a decoder (and a file).
+    candidates = []
     for route in ir.routes:
         try:
-            plan = plan_decoder(route)
+            candidates.append(plan_decoder(route, bodies))
         except Unsupported as exc:
             decoders.fallbacks[route.index] = str(exc)
+    decoders.body_models, decoders.body_fallbacks = bodies.planned()
+    functions = {model.function for model in decoders.body_models}
+    for plan in candidates:
+        missing = [param for param in plan.params if param.location == "body" and param.call not in functions]
+        if missing:
+            decoders.fallbacks[plan.route.index] = f"body parameter {missing[0].name!r}: its model has no decoder"
             continue
-        decoders.routes[route.index] = len(decoders.plans)
+        decoders.routes[plan.route.index] = len(decoders.plans)
         decoders.plans.append(plan)
     return decoders
 
@@ -191,6 +213,10 @@ def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPl
         for param in plan.params:
             if param.name not in names:
                 names.append(param.name)
+            if param.location == "body":
+                steps.append(env.get_template("decode_body.cpp.j2").render(
+                    param=param, name_index=names.index(param.name)).rstrip("\n"))
+                continue
             convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(
                 param=param, name_index=names.index(param.name)
             )
@@ -259,6 +285,38 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
         helpers=[_render_helper(env, helper) for helper in helpers],
         fields=[_field_context(field_plan) for field_plan in plan.fields],
         encoder=encoder_context,
+    )
+
+
+def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan) -> str:
+    model = plan.model
+    return env.get_template("body_model.cpp.j2").render(
+        do_not_edit=header,
+        model=model,
+        source=f"{model.source.file}:{model.source.line}",
+        ident=plan.ident,
+        function=plan.function,
+        init_function=plan.init_function,
+        key_literal=cpp.string_literal(model.key),
+        key_len=cpp.byte_length(model.key),
+        helpers=[
+            env.get_template(f"jdec_{helper.kind}.cpp.j2").render(
+                helper={"name": helper.name, "inner": helper.inner, "checks": helper.checks,
+                        "type_text": cpp.comment_text(helper.type_text)})
+            for helper in plan.helpers
+        ],
+        required=[1 if f.required else 0 for f in plan.fields],
+        fields=[
+            {
+                "name_literal": cpp.string_literal(f.name),
+                "name_len": cpp.byte_length(f.name),
+                "key_literal": cpp.string_literal(f.key),
+                "key_len": cpp.byte_length(f.key),
+                "call": f.call,
+                "comment": cpp.comment_text(f"{f.name}: {f.type_text} from key {f.key!r}"),
+            }
+            for f in plan.fields
+        ],
     )
 
 
