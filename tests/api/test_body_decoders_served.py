@@ -32,6 +32,11 @@ REQUESTS = [
     ("PUT", "/items/abc", b'{"name":"pen","price":3}', "application/json"),
     ("PUT", "/items/3", b'{"name":"pen","price":-3}', "application/json"),
     ("POST", "/checked", b'{"value":3}', "application/json"),
+    *[("POST", f"/echo/{kind}", body, "application/json")
+      for kind in ("unset", "defaults", "none", "names", "all")
+      for body in (b'{"name":"a"}', b'{"name":"a","nickname":null,"age":0,"tags":[],"profileCode":0}',
+                   b'{"name":"a","nickname":"b","age":4,"profileCode":2,"labels":[{"name":"t"},{"name":"u","weight":1.0}]}',
+                   b'{"name":"a","age":"4"}')],
     ("POST", "/checked", b'{"value":-3}', "application/json"),
 ]
 
@@ -80,3 +85,5 @@ def test_build_decodes_the_model_bodies(build_cache):
             routes[route["path"]] = str(route["index"])
     assert routes["/items"] in manifest["decoders"] and routes["/items/{item_id}"] in manifest["decoders"]
     assert "has validators" in manifest["decoder_fallbacks"][routes["/checked"]]
+    echo = [str(route["index"]) for route in ir["routes"] if route["path"].startswith("/echo/")]
+    assert len(echo) == 5 and all(index in manifest["serializers"] and index in manifest["decoders"] for index in echo)

@@ -24,6 +24,15 @@ class Item(BaseModel):
     code: int = Field(default=0, alias="itemCode")
 
 
+class Profile(BaseModel):
+    name: str
+    nickname: Optional[str] = None
+    age: int = 0
+    tags: list[str] = []
+    code: int = Field(default=0, alias="profileCode")
+    labels: list[Tag] = []
+
+
 class Checked(BaseModel):
     value: int
 
@@ -52,3 +61,29 @@ def replace_item(item_id: int, item: Item, q: Optional[str] = None):
 @app.post("/checked")
 async def checked(body: Checked):
     return body
+
+
+@app.post("/echo/unset", response_model=Profile, response_model_exclude_unset=True)
+async def echo_unset(profile: Profile):
+    return profile
+
+
+@app.post("/echo/defaults", response_model=Profile, response_model_exclude_defaults=True)
+async def echo_defaults(profile: Profile):
+    return profile
+
+
+@app.post("/echo/none", response_model=Profile, response_model_exclude_none=True)
+def echo_none(profile: Profile):
+    return profile
+
+
+@app.post("/echo/names", response_model=Profile, response_model_by_alias=False)
+async def echo_names(profile: Profile):
+    return profile
+
+
+@app.post("/echo/all", response_model=list[Profile], response_model_exclude_unset=True,
+          response_model_exclude_defaults=True, response_model_exclude_none=True, response_model_by_alias=False)
+async def echo_all(profile: Profile):
+    return [profile, {"name": "second", "nickname": None, "age": 3}]

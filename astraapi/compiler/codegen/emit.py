@@ -18,6 +18,7 @@ from astraapi.compiler.codegen.decoders import DecoderPlan, plan_decoder
 from astraapi.compiler.codegen.serializers import (
     HelperFn,
     ModelPlan,
+    DumpOptions,
     SerializerPlanner,
     Unsupported,
 )
@@ -71,12 +72,13 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     files = {
         "decoders.cpp": _render_decoders(env, header, decoders.plans),
         "app_module.h": env.get_template("app_module.h.j2").render(
-            do_not_edit=header, models=responses.model_plans, encoders=list(responses.encoder_plans.values()),
+            do_not_edit=header, models=responses.model_plans + responses.variant_plans,
+            encoders=list(responses.encoder_plans.values()),
             body_models=decoders.body_models,
         ),
         "module.cpp": env.get_template("module.cpp.j2").render(
             do_not_edit=header,
-            models=responses.model_plans,
+            models=responses.model_plans + responses.variant_plans,
             helpers=[_render_helper(env, helper) for helper in responses.module_helpers],
             serializers=responses.table,
             ir_hash_literal=cpp.string_literal(ir.ir_hash()),
@@ -92,6 +94,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
         encoder = responses.encoder_plans.get(plan.model.key)
         files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder)
+    for plan in responses.variant_plans:
+        files[f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"] = _render_model(env, header, plan, None)
     body_decoder_files = {}
     for body_plan in decoders.body_models:
         body_decoder_files[body_plan.model.key] = f"decoders/{body_plan.ident}.cpp"
@@ -127,6 +131,7 @@ class _ResponsePlans:
     route_fallbacks: dict[int, str] = field(default_factory=dict)
     encoder_routes: list[int] = field(default_factory=list)
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)
+    variant_plans: list[ModelPlan] = field(default_factory=list)  # serializers under non-default options
 
 
 def _plan_responses(ir: AppIR) -> _ResponsePlans:
@@ -137,9 +142,16 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
     # An encoder hands validated instances to its model's serializer, so it needs one.
     assert set(encoder_plans) <= {plan.model.key for plan in model_plans}, "encoder without a serializer"
     plans = _ResponsePlans(model_plans, model_fallbacks, encoder_plans)
+    # Routes with response_model_exclude_* / by_alias=False: one planner per set of options,
+    # whose model serializers (suffixed names) are made only for the models those routes reach.
+    variant_planners: dict[DumpOptions, SerializerPlanner] = {}
     for route in ir.routes:
+        options = DumpOptions.of(route)
+        planner = serializer_planner
+        if options != DumpOptions():
+            planner = variant_planners.setdefault(options, SerializerPlanner(ir, options=options))
         try:
-            serializer = serializer_planner.route_plan(route)
+            serializer = planner.route_plan(route)
         except Unsupported as exc:
             plans.route_fallbacks[route.index] = str(exc)
             continue
@@ -164,6 +176,7 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
                 "name_literal": cpp.string_literal(route.name),
             }
         )
+    plans.variant_plans = [plan for planner in variant_planners.values() for plan in planner.planned()]
     return plans
 
 
@@ -329,6 +342,7 @@ def _field_context(field_plan) -> dict:
         "json_key_literal": cpp.string_literal(field_plan.json_key),
         "json_key_len": cpp.byte_length(field_plan.json_key),
         "call": field_plan.call,
+        "skips": list(field_plan.skips),
     }
 
 

@@ -193,6 +193,14 @@ typedef struct astra_services {
     astra_obj (*model_new)(astra_obj model_class, astra_obj values, astra_obj fields_set);
     /* Set endpoint keyword argument `name` (interned) to `value` (stolen). 0 or -1. */
     int (*kw_obj)(astra_decode_ctx *ctx, astra_obj name, astra_obj value);
+
+    /* --- Serializer options (response_model_exclude_unset / exclude_defaults). 1, 0, or -1:
+     * cannot tell (the serializer declines). */
+    /* 1 when field `name` is not in the instance's __pydantic_fields_set__. */
+    int (*model_field_unset)(astra_obj model, astra_obj name);
+    /* 1 when `value` == the field's default (a plain default; compared as pydantic does,
+     * value.__eq__ first, no identity shortcut); 0 for a required field. */
+    int (*model_field_is_default)(astra_obj model, astra_obj name, astra_obj value);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.

@@ -104,6 +104,44 @@ astra_obj svc_model_field(astra_obj model, astra_obj name) {
     return as_obj(v);
 }
 
+int svc_model_field_unset(astra_obj model, astra_obj name) {
+    static PyObject* set_name = PyUnicode_InternFromString("__pydantic_fields_set__");
+    if (!model || !name || !set_name) return -1;
+    PyObject* fields_set = PyObject_GenericGetAttr(py(model), set_name);
+    if (!fields_set) return -1;
+    const int contains = PyAnySet_Check(fields_set) ? PySet_Contains(fields_set, py(name)) : -1;
+    Py_DECREF(fields_set);
+    return contains < 0 ? -1 : !contains;
+}
+
+int svc_model_field_is_default(astra_obj model, astra_obj name, astra_obj value) {
+    static PyObject* fields_name = PyUnicode_InternFromString("__pydantic_fields__");
+    if (!model || !name || !value || !fields_name) return -1;
+    PyObject* fields = PyObject_GetAttr(reinterpret_cast<PyObject*>(Py_TYPE(py(model))), fields_name);
+    if (!fields) return -1;
+    PyObject* info = PyDict_Check(fields) ? PyDict_GetItemWithError(fields, py(name)) : nullptr;
+    Py_XINCREF(info);
+    Py_DECREF(fields);
+    if (!info) return -1;
+    int result = -1;
+    PyObject* factory = PyObject_GetAttrString(info, "default_factory");
+    PyObject* is_required = factory ? PyObject_CallMethod(info, "is_required", nullptr) : nullptr;
+    if (is_required && factory == Py_None) {  // a factory: the planner leaves it to pydantic
+        if (is_required == Py_True) {
+            result = 0;
+        } else if (PyObject* fallback = PyObject_GetAttrString(info, "default")) {
+            PyObject* equal = PyObject_RichCompare(py(value), fallback, Py_EQ);
+            result = equal ? PyObject_IsTrue(equal) : -1;
+            Py_XDECREF(equal);
+            Py_DECREF(fallback);
+        }
+    }
+    Py_XDECREF(is_required);
+    Py_XDECREF(factory);
+    Py_DECREF(info);
+    return result;
+}
+
 int svc_kind_of(astra_obj value) { return value ? kind_of(py(value)) : ASTRA_KIND_OTHER; }
 
 size_t svc_seq_len(astra_obj seq) {
@@ -281,6 +319,8 @@ const astra_services kServices = {
     decode::field_default,
     decode::model_new,
     decode::kw_obj,
+    svc_model_field_unset,
+    svc_model_field_is_default,
 };
 
 }  // namespace
