@@ -373,7 +373,10 @@ class _TypeMapper:
                     self.ref(field.annotation)
             return TypeRef(kind="model", model=key, text=text)
         if _lenient_issubclass(annotation, Enum):
-            return TypeRef(kind="enum", text=text)
+            values = [member.value for member in annotation]
+            values_json = _json_or_none(values) if all(
+                type(value) in (str, int) for value in values) else None
+            return TypeRef(kind="enum", text=text, enum_key=_qualified(annotation), enum_values_json=values_json)
         return TypeRef(kind="other", text=text)
 
 
@@ -521,6 +524,8 @@ def _decode_model_reasons(cls: type[BaseModel], config: Mapping[str, Any]) -> li
     reasons += _validation_config_reasons(config)
     if config.get("extra") == "allow":
         reasons.append('extra="allow"')
+    if config.get("use_enum_values"):
+        reasons.append("model_config sets use_enum_values")
     if config.get("validate_by_alias") is False:
         reasons.append("model_config sets validate_by_alias=False")
     return reasons

@@ -56,6 +56,10 @@ class TypeRef:
     args: tuple[TypeRef, ...] = ()
     model: str | None = None  # key into AppIR.models when kind == "model"
     text: str = ""  # a readable rendering of the annotation, for messages and `inspect`
+    # kind == "enum": the class ("module.QualName") and its members' values as a JSON list
+    # (None when a value is not JSON-able); for generated decoders.
+    enum_key: str | None = None
+    enum_values_json: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ decides (its 422 is then pydantic's own: see tests/api/test_body_decoders_served
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import importlib
 import json
 import sys
@@ -27,9 +29,32 @@ from astraapi.engine.executor import Executor  # noqa: E402
 
 APP = textwrap.dedent(
     """
+    import datetime, decimal, enum, uuid
     from typing import Any, Optional
     from pydantic import BaseModel, Field
     from astraapi import FastAPI
+
+    class Color(str, enum.Enum):
+        red = "red"
+        green = "green"
+
+    class Level(enum.IntEnum):
+        low = 1
+        high = 2
+
+    class Mixed(enum.Enum):
+        one = 1
+        text = "1"
+        other = "x"
+
+    class Event(BaseModel):
+        id: uuid.UUID
+        day: datetime.date
+        at: Optional[datetime.datetime] = None
+        amount: decimal.Decimal = decimal.Decimal("0")
+        color: Color = Color.red
+        level: Optional[Level] = None
+        mixed: list[Mixed] = []
 
     class Tag(BaseModel):
         name: str = Field(min_length=1, max_length=4)
@@ -53,6 +78,10 @@ APP = textwrap.dedent(
 
     @app.post("/items")
     def create(item: Item):
+        return None
+
+    @app.post("/events")
+    def event(event: Event):
         return None
 
     @app.put("/tags/{tag_id}")
@@ -115,6 +144,31 @@ def item_objects(draw, depth=0):
     return draw(st.fixed_dictionaries(required, optional=fields))
 
 
+UUIDS = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.uuids().map(lambda u: u.hex),
+                  st.sampled_from(["{12345678-1234-5678-1234-567812345678}", "1234", "g2345678-1234-5678-1234-567812345678"]))
+DAYS = st.one_of(st.dates().map(str), st.sampled_from(["2021-02-29", "2020-13-01", "0000-01-01", "20200101", "2020-1-1",
+                                                       "2020-01-01T00:00:00"]))
+TIMES = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.datetimes().map(lambda d: d.isoformat(" ")),
+                  st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
+                  st.sampled_from(["2020-01-01T24:00:00", "2020-01-01T10:00:60", "2020-01-01T10:00:00.1234567",
+                                   "2020-01-01T10:00:00.", "2020-01-01T10:00", "2020-01-01T10:00:00Z"]))
+AMOUNTS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False).map(str), st.integers(-10**30, 10**30).map(str),
+                    st.sampled_from(["007", "-0.0", "1.50", "1e3", " 1", "1_000", "NaN", ".5", "5."]),
+                    st.integers(-5, 5), st.floats(-5, 5))
+
+
+@st.composite
+def event_objects(draw):
+    required = {"id": mostly(UUIDS), "day": mostly(DAYS)} if draw(st.integers(0, 9)) != 9 else {}
+    return draw(st.fixed_dictionaries(required, optional={
+        "at": mostly(st.one_of(st.none(), TIMES)),
+        "amount": mostly(AMOUNTS),
+        "color": mostly(st.sampled_from(["red", "green", "blue", "RED", 1])),
+        "level": mostly(st.sampled_from([None, 1, 2, 3, "1", True, 1.0])),
+        "mixed": mostly(st.lists(st.sampled_from([1, "1", "x", "y", 2, True]), max_size=3)),
+    }))
+
+
 def render(value, draw) -> bytes:
     """JSON text of `value`, sometimes with a repeated key, whitespace or a broken tail."""
     text = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=draw(st.sampled_from([(",", ":"), (", ", ": ")])))
@@ -168,7 +222,7 @@ def setup(tmp_path_factory):
     build(ir, BuildOptions(build_dir=folder / "build"))
     loaded = load_build(ir, folder / "build")
     index = {route.path: route.index for route in ir.routes}
-    ours = [index["/items"], index["/tags/{tag_id}"]]
+    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"]]
     assert set(loaded.decoders) >= set(ours), loaded.decoders
     compiled = Executor(module.app, ir, compiled_decoders=loaded.decoders)
     assert all(compiled._plans[i].decoder is not None and compiled._plans[i].decoder_reads_body for i in ours)
@@ -186,8 +240,8 @@ def shape(value):
         return (list, [shape(item) for item in value])
     if isinstance(value, dict):
         return (dict, list(value), [shape(item) for item in value.values()])
-    if isinstance(value, float):
-        return (float, repr(value))  # -0.0 and 0.0 differ
+    if isinstance(value, (float, decimal.Decimal, datetime.datetime)):
+        return (type(value), repr(value))  # -0.0 and 0.0, Decimal("1.5") and ("1.50") differ
     return (type(value), value)
 
 
@@ -198,12 +252,12 @@ def solve(plan, request, path_params):
         return None, [error.error or "400"]
 
 
-@pytest.mark.parametrize("route", [0, 1])
+@pytest.mark.parametrize("route", [0, 1, 2])
 def test_body_decoder_agrees_with_pydantic(setup, route):
     module, generic, compiled = setup
     outcomes = {"answered": 0, "declined": 0}
-    objects = item_objects() if route == 0 else tag_objects()
-    path_params = () if route == 0 else ("7",)
+    objects = [item_objects(), tag_objects(), event_objects()][route]
+    path_params = ("7",) if route == 1 else ()
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(bodies(objects), CONTENT_TYPES, st.sampled_from([b"", b"q=x", b"q=%FF"]))

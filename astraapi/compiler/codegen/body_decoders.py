@@ -4,7 +4,8 @@ A body decoder reads the body the runtime parsed with yyjson and builds the mode
 pydantic would build from `json.loads(body)`: the same field values (same Python types),
 the same `model_fields_set`, defaults filled as pydantic fills them. It accepts only what
 it can decide exactly: the JSON type each field's type takes without coercion (an int for
-`int`, an int or a float for `float`, a string for `str`, ...) and the constraints it
+`int`, an int or a float for `float`, a string for `str`, a member's value for an enum, a
+canonical string for uuid, date, naive datetime and Decimal, ...) and the constraints it
 checks natively (gt, ge, lt, le, multiple_of on ints, min_length/max_length on strings and
 lists). Anything else (a wrong type, `"5"` for an int, a failed constraint, a duplicate key,
 a value beyond int64) declines: the generic path validates that request with pydantic, so
@@ -28,6 +29,14 @@ from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, TypeRef
 INT64_LIMIT = 2**63 - 1
 NUMERIC = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 LENGTH = {"min_length": ">=", "max_length": "<="}
+# Types read from a JSON string in one canonical form: (constructor, gen_support.h form test).
+# Python's constructor and pydantic give the same value for every string of that form.
+TEXT_KINDS = {
+    "uuid": ("uuid.UUID", "astra_is_canonical_uuid"),
+    "date": ("datetime.date.fromisoformat", "astra_is_iso_date"),
+    "datetime": ("datetime.datetime.fromisoformat", "astra_is_iso_naive_datetime"),
+    "decimal": ("decimal.Decimal", "astra_is_plain_decimal"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class DecodeHelper:
     inner: str  # the decode function of the item/value type ("" for scalars)
     checks: tuple[str, ...]  # C conditions that must hold (on `value`, `s` or `n`)
     type_text: str
+    target: str = ""  # enum: the class; text: the constructor ("module.QualName[.attr]")
+    form_check: str = ""  # text: the gen_support.h test of the canonical form
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,13 @@ class BodyDecoderPlanner:
             if len(ref.args) != 2 or ref.args[0].kind != "str":
                 raise Unsupported(f"{type_text(ref)}: only dict[str, X] is decoded natively")
             return self._helper("dict", ref, self._plan_type(ref.args[1], helpers), (), helpers)
+        if kind == "enum":
+            if not ref.enum_key or ref.enum_values_json is None or "<locals>" in ref.enum_key:
+                raise Unsupported(f"{type_text(ref)}: an enum whose class or values are not plain is validated by pydantic")
+            return self._helper("enum", ref, "", (), helpers, target=ref.enum_key)
+        if kind in TEXT_KINDS:
+            target, form_check = TEXT_KINDS[kind]
+            return self._helper("text", ref, "", (), helpers, target=target, form_check=form_check)
         if kind == "model":
             if ref.model is None:
                 raise Unsupported(f"{type_text(ref)}: model reference without a key")
@@ -172,11 +190,13 @@ class BodyDecoderPlanner:
         raise Unsupported(f"{type_text(ref)}: type kind {kind!r} is validated by pydantic")
 
     @staticmethod
-    def _helper(kind: str, ref: TypeRef, inner: str, checks: tuple[str, ...], helpers: list[DecodeHelper]) -> str:
-        digest = hashlib.sha256(json.dumps([kind, inner, checks]).encode()).hexdigest()[:10]
+    def _helper(kind: str, ref: TypeRef, inner: str, checks: tuple[str, ...], helpers: list[DecodeHelper],
+                target: str = "", form_check: str = "") -> str:
+        digest = hashlib.sha256(json.dumps([kind, inner, checks, target, form_check]).encode()).hexdigest()[:10]
         name = f"dec_{kind}_{digest}"
         if all(helper.name != name for helper in helpers):
-            helpers.append(DecodeHelper(name=name, kind=kind, inner=inner, checks=checks, type_text=type_text(ref)))
+            helpers.append(DecodeHelper(name=name, kind=kind, inner=inner, checks=checks, type_text=type_text(ref),
+                                        target=target, form_check=form_check))
         return name
 
 

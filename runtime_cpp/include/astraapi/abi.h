@@ -201,6 +201,14 @@ typedef struct astra_services {
     /* 1 when `value` == the field's default (a plain default; compared as pydantic does,
      * value.__eq__ first, no identity shortcut); 0 for a required field. */
     int (*model_field_is_default)(astra_obj model, astra_obj name, astra_obj value);
+
+    /* --- More body decoding. New references, NULL to decline. */
+    /* The member of enum class `cls` whose value is `value` (borrowed), by exact lookup in
+     * its value map (no _missing_ hook); NULL when none. */
+    astra_obj (*enum_member)(astra_obj cls, astra_obj value);
+    /* callable(arg): for the constructors of uuid.UUID, Decimal, date/datetime.fromisoformat,
+     * called only on text already checked to be in the canonical form they share with pydantic. */
+    astra_obj (*call1)(astra_obj callable, astra_obj arg);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.

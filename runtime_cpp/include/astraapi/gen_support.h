@@ -111,6 +111,55 @@ static inline size_t astra_utf8_length(astra_str s) {
     return count;
 }
 
+/* ---- body decoding: the canonical text forms of uuid, date, datetime and Decimal values
+ * on which Python's constructors and pydantic agree; anything else declines. */
+
+static inline int astra_all_digits(astra_str s, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+        if (s.data[i] < '0' || s.data[i] > '9') return 0;
+    }
+    return 1;
+}
+
+/* 8-4-4-4-12 hexadecimal digits (either case). */
+static inline int astra_is_canonical_uuid(astra_str s) {
+    if (s.len != 36) return 0;
+    for (size_t i = 0; i < 36; ++i) {
+        char c = s.data[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return 0;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* YYYY-MM-DD (the calendar check is left to date.fromisoformat: an invalid date declines). */
+static inline int astra_is_iso_date(astra_str s) {
+    return s.len == 10 && s.data[4] == '-' && s.data[7] == '-' && astra_all_digits(s, 0, 4) &&
+           astra_all_digits(s, 5, 7) && astra_all_digits(s, 8, 10);
+}
+
+/* YYYY-MM-DDTHH:MM:SS with an optional .f to .ffffff, no time zone (a naive datetime). */
+static inline int astra_is_iso_naive_datetime(astra_str s) {
+    if (s.len < 19 || s.len == 20 || s.len > 26) return 0;
+    astra_str date = {s.data, 10};
+    if (!astra_is_iso_date(date) || s.data[10] != 'T' || s.data[13] != ':' || s.data[16] != ':') return 0;
+    if (!astra_all_digits(s, 11, 13) || !astra_all_digits(s, 14, 16) || !astra_all_digits(s, 17, 19)) return 0;
+    return s.len == 19 || (s.data[19] == '.' && astra_all_digits(s, 20, s.len));
+}
+
+/* -?[0-9]+(\.[0-9]+)? */
+static inline int astra_is_plain_decimal(astra_str s) {
+    size_t i = (s.len > 0 && s.data[0] == '-') ? 1 : 0;
+    size_t j = astra_digits(s, i);
+    if (j == i || s.len > 64) return 0;
+    if (j == s.len) return 1;
+    if (s.data[j] != '.') return 0;
+    return astra_digits(s, j + 1) == s.len && s.len > j + 1;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -142,6 +142,22 @@ int svc_model_field_is_default(astra_obj model, astra_obj name, astra_obj value)
     return result;
 }
 
+astra_obj svc_enum_member(astra_obj cls, astra_obj value) {
+    static PyObject* map_name = PyUnicode_InternFromString("_value2member_map_");
+    if (!cls || !value || !map_name) return nullptr;
+    PyObject* map = PyObject_GetAttr(py(cls), map_name);
+    if (!map) return nullptr;
+    PyObject* member = PyDict_Check(map) ? PyDict_GetItemWithError(map, py(value)) : nullptr;
+    Py_XINCREF(member);
+    Py_DECREF(map);
+    return as_obj(member);
+}
+
+astra_obj svc_call1(astra_obj callable, astra_obj arg) {
+    if (!callable || !arg) return nullptr;
+    return as_obj(PyObject_CallOneArg(py(callable), py(arg)));
+}
+
 int svc_kind_of(astra_obj value) { return value ? kind_of(py(value)) : ASTRA_KIND_OTHER; }
 
 size_t svc_seq_len(astra_obj seq) {
@@ -321,6 +337,8 @@ const astra_services kServices = {
     decode::kw_obj,
     svc_model_field_unset,
     svc_model_field_is_default,
+    svc_enum_member,
+    svc_call1,
 };
 
 }  // namespace
