@@ -453,7 +453,7 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
         ref = mapper.ref(info.annotation)
         field_constraints, field_decode_reasons = _decode_field(name, info, config)
         decode_reasons += field_decode_reasons
-        validation_reasons += _validation_field_reasons(name, info, ref)
+        validation_reasons += _validation_field_reasons(name, info, ref, config)
         if _contains_kind(ref, "other"):
             reasons.append(f"field {name!r} has type {ref.text} the serializer does not specialize")
         if any(type(m).__name__.endswith("Serializer") for m in info.metadata):
@@ -593,12 +593,13 @@ def _validation_config_reasons(config: Mapping[str, Any]) -> list[str]:
     return reasons
 
 
-def _validation_field_reasons(name: str, info: FieldInfo, ref: TypeRef) -> list[str]:
+def _validation_field_reasons(name: str, info: FieldInfo, ref: TypeRef, config: Mapping[str, Any]) -> list[str]:
+    """Why generated encoders may not validate this field of plain data as pydantic does.
+    Constraints (FieldIR.constraints) and a plain validation alias are left to the planner."""
     reasons = []
-    if info.metadata:
-        reasons.append(f"field {name!r} has constraints or annotations")
-    if info.alias or info.validation_alias or info.serialization_alias:
-        reasons.append(f"field {name!r} has an alias")
+    _, decode_reasons = _decode_field(name, info, config)
+    if decode_reasons:
+        reasons.append(f"field {name!r} has constraints or annotations generated code does not check")
     if info.default_factory is not None or info.validate_default:
         reasons.append(f"field {name!r} has a default factory or a validated default")
     if info.exclude:

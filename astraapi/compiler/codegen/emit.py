@@ -263,6 +263,7 @@ def _render_helper(env: jinja2.Environment, helper: HelperFn) -> str:
             "name": helper.name,
             "inner_call": helper.inner_call,
             "type_text": cpp.comment_text(helper.type_text),
+            "checks": list(helper.checks),
         }
     )
 
@@ -278,9 +279,14 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
             "class_var": f"class_{encoder.function.removeprefix('astra_gen_enc_')}",
             "key_literal": cpp.string_literal(model.key),
             "key_len": cpp.byte_length(model.key),
+            "input_keys": f"input_keys_{encoder.function.removeprefix('astra_gen_enc_')}",
             "fields": [
                 {
                     **_field_context(field_plan),
+                    "input_key_literal": cpp.string_literal(field_plan.input_key),
+                    "input_key_len": cpp.byte_length(field_plan.input_key),
+                    "encode_call": f"{field_plan.call}(S, d, value)" if not field_plan.check else
+                    f"({field_plan.check}(S, value) ? {field_plan.call}(S, d, value) : NULL)",
                     "when_absent": "NULL" if field_plan.default_dump is None else
                     f"S->json_raw(d, {cpp.string_literal(field_plan.default_dump)}, "
                     f"{cpp.byte_length(field_plan.default_dump)})",

@@ -30,9 +30,10 @@ class HelperFn:
     """A generated static function for a composite type; `kind` names its template."""
 
     name: str
-    kind: str  # "list" | "optional"
+    kind: str  # "list" | "optional" | "check_int" | "check_float" | "check_str" | "check_list"
     inner_call: str
     type_text: str
+    checks: tuple[str, ...] = ()  # check_*: C conditions on `value` (int64/double) or `n` (length)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class FieldPlan:
     # C expressions on (v, value, the field's interned name) giving 1 (leave the field out),
     # 0 (write it) or -1 (cannot tell: decline); the route's exclude_* options.
     skips: tuple[str, ...] = ()
+    input_key: str = ""  # encoders: the key validation reads from a dict (the validation alias)
+    check: str = ""  # encoders: the helper checking the field's constraints on the raw value
 
 
 @dataclass
@@ -133,6 +136,7 @@ class SerializerPlanner:
                 try:
                     call = self._plan_type(field_ir.type, plan.helpers)
                     skips = self._skips(field_ir)
+                    check = self._constraint_check(field_ir, plan.helpers) if self._encode else ""
                 except Unsupported as exc:
                     raise Unsupported(f"model {model.name}, field {field_ir.name!r}: {exc}") from None
                 plan.fields.append(
@@ -143,6 +147,8 @@ class SerializerPlanner:
                         type_text=type_text(field_ir.type),
                         default_dump=field_ir.default_dump,
                         skips=skips,
+                        input_key=field_ir.validation_alias or field_ir.name,
+                        check=check,
                     )
                 )
         except Unsupported as exc:
@@ -152,6 +158,27 @@ class SerializerPlanner:
         finally:
             self._in_progress.discard(key)
         return plan
+
+    def _constraint_check(self, field_ir, helpers: list[HelperFn]) -> str:
+        """Encoders: a helper that checks the field's constraints on the raw value ("" when none)."""
+        from astraapi.compiler.codegen.body_decoders import _length_checks, _numeric_checks
+
+        if not field_ir.constraints:
+            return ""
+        constraints = {name: json.loads(raw) for name, raw in field_ir.constraints}
+        kind = field_ir.type.kind
+        if kind in ("int", "float"):
+            checks = _numeric_checks(kind, constraints)
+        elif kind in ("str", "list"):
+            checks = _length_checks("n", constraints)
+        else:
+            raise Unsupported(f"constraints on {type_text(field_ir.type)} are checked by pydantic")
+        digest = hashlib.sha256(json.dumps([kind, checks]).encode()).hexdigest()[:10]
+        name = f"check_{kind}_{digest}"
+        if all(helper.name != name for helper in helpers):
+            helpers.append(HelperFn(name=name, kind=f"check_{kind}", inner_call="",
+                                    type_text=type_text(field_ir.type), checks=checks))
+        return name
 
     def _skips(self, field_ir) -> tuple[str, ...]:
         """When pydantic's dump_json leaves this field out under the route's options."""

@@ -209,6 +209,14 @@ typedef struct astra_services {
     /* callable(arg): for the constructors of uuid.UUID, Decimal, date/datetime.fromisoformat,
      * called only on text already checked to be in the canonical form they share with pydantic. */
     astra_obj (*call1)(astra_obj callable, astra_obj arg);
+
+    /* --- Constraint checks on raw values (generated encoders). */
+    /* 1 and *out set when `value` is an exact int within int64, else 0. */
+    int (*int_value)(astra_obj value, int64_t *out);
+    /* 1 and *out set when `value` is an exact float, or an exact int a double holds, else 0. */
+    int (*float_value)(astra_obj value, double *out);
+    /* The length in code points of an exact str; (size_t)-1 for anything else. */
+    size_t (*str_length)(astra_obj value);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.

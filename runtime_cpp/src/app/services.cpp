@@ -158,6 +158,39 @@ astra_obj svc_call1(astra_obj callable, astra_obj arg) {
     return as_obj(PyObject_CallOneArg(py(callable), py(arg)));
 }
 
+int svc_int_value(astra_obj value, int64_t* out) {
+    if (!value || !out || !PyLong_CheckExact(py(value))) return 0;
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(py(value), &overflow);
+    if (overflow || (v == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int svc_float_value(astra_obj value, double* out) {
+    if (!value || !out) return 0;
+    if (PyFloat_CheckExact(py(value))) {
+        *out = PyFloat_AS_DOUBLE(py(value));
+        return 1;
+    }
+    if (!PyLong_CheckExact(py(value))) return 0;
+    const double v = PyLong_AsDouble(py(value));
+    if (v == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+size_t svc_str_length(astra_obj value) {
+    if (!value || !PyUnicode_CheckExact(py(value))) return static_cast<size_t>(-1);
+    return static_cast<size_t>(PyUnicode_GET_LENGTH(py(value)));
+}
+
 int svc_kind_of(astra_obj value) { return value ? kind_of(py(value)) : ASTRA_KIND_OTHER; }
 
 size_t svc_seq_len(astra_obj seq) {
@@ -339,6 +372,9 @@ const astra_services kServices = {
     svc_model_field_is_default,
     svc_enum_member,
     svc_call1,
+    svc_int_value,
+    svc_float_value,
+    svc_str_length,
 };
 
 }  // namespace
