@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 
 from astraapi.compiler.codegen import cpp
+from astraapi.compiler.codegen.abi_registry import TEXT_FORM_CHECKS
 from astraapi.compiler.codegen.serializers import Unsupported, type_text
 from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, TypeRef
 
@@ -32,10 +33,10 @@ LENGTH = {"min_length": ">=", "max_length": "<="}
 # Types read from a JSON string in one canonical form: (constructor, gen_support.h form test).
 # Python's constructor and pydantic give the same value for every string of that form.
 TEXT_KINDS = {
-    "uuid": ("uuid.UUID", "astra_is_canonical_uuid"),
-    "date": ("datetime.date.fromisoformat", "astra_is_iso_date"),
-    "datetime": ("datetime.datetime.fromisoformat", "astra_is_iso_naive_datetime"),
-    "decimal": ("decimal.Decimal", "astra_is_plain_decimal"),
+    "uuid": ("uuid.UUID", TEXT_FORM_CHECKS["uuid"]),
+    "date": ("datetime.date.fromisoformat", TEXT_FORM_CHECKS["date"]),
+    "datetime": ("datetime.datetime.fromisoformat", TEXT_FORM_CHECKS["datetime"]),
+    "decimal": ("decimal.Decimal", TEXT_FORM_CHECKS["decimal"]),
 }
 
 
