@@ -531,7 +531,8 @@ def _decode_model_reasons(cls: type[BaseModel], config: Mapping[str, Any]) -> li
     return reasons
 
 
-def _decode_field(name: str, info: FieldInfo, config: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+def _decode_field(name: str, info: FieldInfo,
+                  config: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
     """The field's constraints a body decoder can check, and why it cannot decode the field."""
     reasons: list[str] = []
     found: dict[str, str] = {}

@@ -91,7 +91,8 @@ class RoutePlan:
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
-                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "decoder_reads_body", "stream",
+                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
+                 "decoder_reads_body", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:

@@ -35,7 +35,8 @@ REQUESTS = [
     *[("POST", f"/echo/{kind}", body, "application/json")
       for kind in ("unset", "defaults", "none", "names", "all")
       for body in (b'{"name":"a"}', b'{"name":"a","nickname":null,"age":0,"tags":[],"profileCode":0}',
-                   b'{"name":"a","nickname":"b","age":4,"profileCode":2,"labels":[{"name":"t"},{"name":"u","weight":1.0}]}',
+                   b'{"name":"a","nickname":"b","age":4,"profileCode":2,'
+                   b'"labels":[{"name":"t"},{"name":"u","weight":1.0}]}',
                    b'{"name":"a","age":"4"}')],
     ("POST", "/checked", b'{"value":-3}', "application/json"),
 ]

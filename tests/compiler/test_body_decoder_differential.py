@@ -124,10 +124,12 @@ def item_objects(draw, depth=0):
     required = {
         "name": mostly(st.text(max_size=5)),
         "price": st.one_of(st.floats(1e-9, 1e6), st.integers(1, 1_000_000), mostly(st.one_of(
-            st.floats(-1, 2e6), st.integers(-2, 2_000_000), st.just(-0.0), st.just(0), st.integers(2**53 - 2, 2**53 + 2)))),
+            st.floats(-1, 2e6), st.integers(-2, 2_000_000), st.just(-0.0), st.just(0),
+            st.integers(2**53 - 2, 2**53 + 2)))),
     } if draw(st.integers(0, 9)) != 9 else {}
     fields = {
-        "count": st.one_of(st.integers(-1, 300).map(lambda n: n * 3), st.integers(-10, 1200), st.integers(-(2**63), 2**64)),
+        "count": st.one_of(st.integers(-1, 300).map(lambda n: n * 3), st.integers(-10, 1200),
+                           st.integers(-(2**63), 2**64)),
         "tags": mostly(st.lists(st.text(max_size=3), max_size=5)),
         "labels": mostly(st.lists(tag_objects(), max_size=3)),
         "meta": mostly(st.dictionaries(st.text(max_size=3), JSON_VALUES, max_size=3)),
@@ -145,7 +147,8 @@ def item_objects(draw, depth=0):
 
 
 UUIDS = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.uuids().map(lambda u: u.hex),
-                  st.sampled_from(["{12345678-1234-5678-1234-567812345678}", "1234", "g2345678-1234-5678-1234-567812345678"]))
+                  st.sampled_from(["{12345678-1234-5678-1234-567812345678}", "1234",
+                                   "g2345678-1234-5678-1234-567812345678"]))
 DAYS = st.one_of(st.dates().map(str), st.sampled_from(["2021-02-29", "2020-13-01", "0000-01-01", "20200101", "2020-1-1",
                                                        "2020-01-01T00:00:00"]))
 TIMES = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.datetimes().map(lambda d: d.isoformat(" ")),
@@ -171,7 +174,8 @@ def event_objects(draw):
 
 def render(value, draw) -> bytes:
     """JSON text of `value`, sometimes with a repeated key, whitespace or a broken tail."""
-    text = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=draw(st.sampled_from([(",", ":"), (", ", ": ")])))
+    separators = draw(st.sampled_from([(",", ":"), (", ", ": ")]))
+    text = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=separators)
     twist = draw(st.sampled_from(["none"] * 12 + ["repeat", "space", "break", "nan", "big", "bom"]))
     if twist == "repeat" and text.startswith("{") and len(text) > 2:
         key = draw(st.sampled_from(KEYS))

@@ -177,7 +177,8 @@ class BodyDecoderPlanner:
             return self._helper("dict", ref, self._plan_type(ref.args[1], helpers), (), helpers)
         if kind == "enum":
             if not ref.enum_key or ref.enum_values_json is None or "<locals>" in ref.enum_key:
-                raise Unsupported(f"{type_text(ref)}: an enum whose class or values are not plain is validated by pydantic")
+                raise Unsupported(
+                    f"{type_text(ref)}: an enum whose class or values are not plain is validated by pydantic")
             return self._helper("enum", ref, "", (), helpers, target=ref.enum_key)
         if kind in TEXT_KINDS:
             target, form_check = TEXT_KINDS[kind]

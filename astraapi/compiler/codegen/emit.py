@@ -322,7 +322,8 @@ def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan
             env.get_template(f"jdec_{helper.kind}.cpp.j2").render(
                 helper={"name": helper.name, "inner": helper.inner, "checks": helper.checks,
                         "type_text": cpp.comment_text(helper.type_text),
-                        "target_literal": cpp.string_literal(helper.target), "target_len": cpp.byte_length(helper.target),
+                        "target_literal": cpp.string_literal(helper.target),
+                        "target_len": cpp.byte_length(helper.target),
                         "target_comment": cpp.comment_text(helper.target), "form_check": helper.form_check})
             for helper in plan.helpers
         ],
