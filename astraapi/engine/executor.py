@@ -159,7 +159,7 @@ class RoutePlan:
         """Use a compiled decoder for this route's path and query parameters, when the
         defaults it leaves to the engine are plain values (no copies, factories or validation)."""
         plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
-        if (decoder is None or not self.simple or len(self.body_plans) > 1 or self.body_is_form
+        if (decoder is None or not self.simple or self.body_is_form
                 or any(plan.loc[0] not in ("path", "query") for plan in plans)):
             return
         defaults = {}

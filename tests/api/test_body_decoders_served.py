@@ -31,6 +31,12 @@ REQUESTS = [
     ("PUT", "/items/3?q=x", b'{"name":"pen","price":3,"itemCode":1}', "application/json"),
     ("PUT", "/items/abc", b'{"name":"pen","price":3}', "application/json"),
     ("PUT", "/items/3", b'{"name":"pen","price":-3}', "application/json"),
+    ("POST", "/pair", b'{"item":{"name":"pen","price":1},"tag":{"name":"t"}}', "application/json"),
+    ("POST", "/pair", b'{"item":{"name":"pen","price":1}}', "application/json"),
+    ("POST", "/pair", b'{"item":{"name":"pen","price":1},"tag":{"name":""}}', "application/json"),
+    ("POST", "/pair", b'[]', "application/json"),
+    ("POST", "/embedded", b'{"tag":{"name":"t","weight":2}}', "application/json"),
+    ("POST", "/embedded", b'{"name":"t"}', "application/json"),
     ("POST", "/checked", b'{"value":3}', "application/json"),
     *[("POST", f"/echo/{kind}", body, "application/json")
       for kind in ("unset", "defaults", "none", "names", "all")
@@ -79,12 +85,12 @@ def test_bodies_match_fastapi(start_server, fastapi_answers, mode):
 def test_build_decodes_the_model_bodies(build_cache):
     manifest = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "manifest.json")
                           .read_text())
-    routes = {"/items": None, "/items/{item_id}": None, "/checked": None}
+    routes = {"/items": None, "/items/{item_id}": None, "/checked": None, "/pair": None, "/embedded": None}
     ir = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "ir.json").read_text())
     for route in ir["routes"]:
         if route["path"] in routes:
             routes[route["path"]] = str(route["index"])
-    assert routes["/items"] in manifest["decoders"] and routes["/items/{item_id}"] in manifest["decoders"]
+    assert all(routes[path] in manifest["decoders"] for path in ("/items", "/items/{item_id}", "/pair", "/embedded"))
     assert "has validators" in manifest["decoder_fallbacks"][routes["/checked"]]
     echo = [str(route["index"]) for route in ir["routes"] if route["path"].startswith("/echo/")]
     assert len(echo) == 5 and all(index in manifest["serializers"] and index in manifest["decoders"] for index in echo)

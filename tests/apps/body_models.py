@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, Field, field_validator
 
-from astraapi import FastAPI
+from astraapi import Body, FastAPI
 
 
 class Tag(BaseModel):
@@ -56,6 +56,16 @@ async def create_item(item: Item):
 @app.put("/items/{item_id}", response_model=Item)
 def replace_item(item_id: int, item: Item, q: Optional[str] = None):
     return item
+
+
+@app.post("/pair")
+async def pair(item: Item, tag: Tag):
+    return {"item": item, "tag": tag, "sets": [sorted(item.model_fields_set), sorted(tag.model_fields_set)]}
+
+
+@app.post("/embedded")
+def embedded(tag: Tag = Body(embed=True)):
+    return tag
 
 
 @app.post("/checked")

@@ -32,7 +32,7 @@ APP = textwrap.dedent(
     import datetime, decimal, enum, uuid
     from typing import Any, Optional
     from pydantic import BaseModel, Field
-    from astraapi import FastAPI
+    from astraapi import Body, FastAPI
 
     class Color(str, enum.Enum):
         red = "red"
@@ -78,6 +78,14 @@ APP = textwrap.dedent(
 
     @app.post("/items")
     def create(item: Item):
+        return None
+
+    @app.post("/pair")
+    def pair(item: Item, tag: Tag = Body(alias="the-tag")):
+        return None
+
+    @app.post("/embedded")
+    def embedded(tag: Tag = Body(embed=True)):
         return None
 
     @app.post("/events")
@@ -226,7 +234,7 @@ def setup(tmp_path_factory):
     build(ir, BuildOptions(build_dir=folder / "build"))
     loaded = load_build(ir, folder / "build")
     index = {route.path: route.index for route in ir.routes}
-    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"]]
+    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"], index["/pair"], index["/embedded"]]
     assert set(loaded.decoders) >= set(ours), loaded.decoders
     compiled = Executor(module.app, ir, compiled_decoders=loaded.decoders)
     assert all(compiled._plans[i].decoder is not None and compiled._plans[i].decoder_reads_body for i in ours)
@@ -256,11 +264,22 @@ def solve(plan, request, path_params):
         return None, [error.error or "400"]
 
 
-@pytest.mark.parametrize("route", [0, 1, 2])
+@st.composite
+def pairs(draw):
+    fields = {"item": mostly(item_objects(), 6), "the-tag": mostly(tag_objects(), 6)}
+    return draw(st.fixed_dictionaries(fields, optional={"tag": tag_objects(), "extra": JSON_VALUES}))
+
+
+@st.composite
+def embedded_tags(draw):
+    return draw(st.fixed_dictionaries({"tag": mostly(tag_objects(), 6)}, optional={"extra": JSON_VALUES}))
+
+
+@pytest.mark.parametrize("route", [0, 1, 2, 3, 4])
 def test_body_decoder_agrees_with_pydantic(setup, route):
     module, generic, compiled = setup
     outcomes = {"answered": 0, "declined": 0}
-    objects = [item_objects(), tag_objects(), event_objects()][route]
+    objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags()][route]
     path_params = ("7",) if route == 1 else ()
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

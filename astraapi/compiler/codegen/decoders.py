@@ -37,6 +37,7 @@ class ParamDecode:
     checks: tuple[str, ...]  # C conditions on `value` (or `raw`) that must hold
     comment: str
     call: str = ""  # body: the model's body decoder function
+    embedded: bool = False  # body: read from the body object under `key` (several body parameters, embed=True)
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,13 @@ def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None
         raise Unsupported(f"{label}: no body decoder planner")
     if route.body_is_form or param.is_form:
         raise Unsupported(f"{label}: form bodies are decoded on the generic path")
-    if route.body_embedded or param.embed or sum(p.location == "body" for p in route.params) != 1:
-        raise Unsupported(f"{label}: embedded or several body parameters are decoded on the generic path")
+    embedded = route.body_embedded
+    if not embedded and (param.embed or sum(p.location == "body" for p in route.params) != 1):
+        raise Unsupported(f"{label}: several body parameters without body_embedded")
     if param.type.kind != "model" or param.type.model is None:
         raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")
     if not param.required:
-        raise Unsupported(f"{label}: an optional body is decoded on the generic path")
+        raise Unsupported(f"{label}: an optional body (parameter) is decoded on the generic path")
     if param.constraints:
         raise Unsupported(f"{label}: constraints on the body parameter are checked on the generic path")
     plan = bodies.model_plan(param.type.model)
@@ -113,8 +115,10 @@ def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None
         key=param.alias,
         path_position=-1,
         checks=(),
-        comment=cpp.comment_text(f"{param.name}: {param.type.text or 'model'} from the JSON body"),
+        comment=cpp.comment_text(f"{param.name}: {param.type.text or 'model'} from the JSON body"
+                                 + (f" key {param.alias!r}" if embedded else "")),
         call=plan.function,
+        embedded=embedded,
     )
 
 

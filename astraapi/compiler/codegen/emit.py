@@ -227,8 +227,10 @@ def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPl
             if param.name not in names:
                 names.append(param.name)
             if param.location == "body":
-                steps.append(env.get_template("decode_body.cpp.j2").render(
-                    param=param, name_index=names.index(param.name)).rstrip("\n"))
+                template = "decode_body_embedded.cpp.j2" if param.embedded else "decode_body.cpp.j2"
+                steps.append(env.get_template(template).render(
+                    param=param, name_index=names.index(param.name), key_literal=cpp.string_literal(param.key),
+                    key_length=cpp.byte_length(param.key)).rstrip("\n"))
                 continue
             convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(
                 param=param, name_index=names.index(param.name)

@@ -111,6 +111,26 @@ static inline size_t astra_utf8_length(astra_str s) {
     return count;
 }
 
+/* ---- body decoding: the value under `key` in a body object (an embedded body parameter);
+ * NULL when the body is not an object, the key is absent, or given twice. */
+static inline const astra_jin *astra_jin_member(const astra_services *S, const astra_jin *obj, const char *key,
+                                                size_t key_len) {
+    const astra_jin *found = NULL;
+    if (S->jin_kind(obj) != ASTRA_JIN_OBJ) return NULL;
+    size_t n = S->jin_len(obj);
+    const astra_jin *k = S->jin_first(obj);
+    for (size_t i = 0; i < n; ++i) {
+        const astra_jin *value = S->jin_next(k);
+        astra_str name = S->jin_str(k);
+        if (name.len == key_len && __builtin_memcmp(name.data, key, key_len) == 0) {
+            if (found) return NULL;
+            found = value;
+        }
+        if (i + 1 < n) k = S->jin_next(value);
+    }
+    return found;
+}
+
 /* ---- body decoding: the canonical text forms of uuid, date, datetime and Decimal values
  * on which Python's constructors and pydantic agree; anything else declines. */
 
