@@ -342,3 +342,20 @@ def test_number_spellings(setup):
         assert repr(got["tag"].weight) == expected == repr(module.Tag.model_validate(
             json.loads(b'{"name":"a","weight":' + text + b"}")).weight)
         assert got["tag_id"] == 1
+
+
+@pytest.mark.parametrize("content_type", [
+    b"application/json", b"application/json; charset=utf-8", b" Application/JSON ", b"application/json ;x=1",
+    b"application/problem+json", b"application/json/x", b"application/jsonx", b"text/json", b"application/+json",
+    b"application/x+jsonx", b"application\xa0/json", b"application/json\x1f", b"json", b"",
+])
+def test_content_type_decides_as_fastapi(setup, content_type):
+    from astraapi.engine.body import is_json_content_type
+
+    _, _, compiled = setup
+    decoded = compiled[1].decoder(b"", ("1",), b'{"name":"a"}', [(b"content-type", content_type)])
+    fastapi_reads_json = bool(content_type) and is_json_content_type(content_type.decode("latin-1"))
+    # Answering means JSON as FastAPI decides; declining is always allowed (the generic path decides).
+    assert decoded is None or fastapi_reads_json
+    if content_type in (b"application/json", b"application/problem+json", b" Application/JSON "):
+        assert decoded is not None
