@@ -165,7 +165,8 @@ TIMES = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.datetimes().ma
                                    "2020-01-01T10:00:00.", "2020-01-01T10:00", "2020-01-01T10:00:00Z"]))
 AMOUNTS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False).map(str), st.integers(-10**30, 10**30).map(str),
                     st.sampled_from(["007", "-0.0", "1.50", "1e3", " 1", "1_000", "NaN", ".5", "5."]),
-                    st.integers(-5, 5), st.floats(-5, 5))
+                    st.integers(-5, 5), st.floats(-5, 5), st.floats(allow_nan=False, allow_infinity=False),
+                    st.integers(-(2**70), 2**70))
 
 
 @st.composite

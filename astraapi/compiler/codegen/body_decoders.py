@@ -5,7 +5,8 @@ pydantic would build from `json.loads(body)`: the same field values (same Python
 the same `model_fields_set`, defaults filled as pydantic fills them. It accepts only what
 it can decide exactly: the JSON type each field's type takes without coercion (an int for
 `int`, an int or a float for `float`, a string for `str`, a member's value for an enum, a
-canonical string for uuid, date, naive datetime and Decimal, ...) and the constraints it
+canonical string for uuid, date and naive datetime, a canonical string or a number for
+Decimal, ...) and the constraints it
 checks natively (gt, ge, lt, le, multiple_of on ints, min_length/max_length on strings and
 lists). Anything else (a wrong type, `"5"` for an int, a failed constraint, a duplicate key,
 a value beyond int64) declines: the generic path validates that request with pydantic, so
@@ -36,7 +37,6 @@ TEXT_KINDS = {
     "uuid": ("uuid.UUID", TEXT_FORM_CHECKS["uuid"]),
     "date": ("datetime.date.fromisoformat", TEXT_FORM_CHECKS["date"]),
     "datetime": ("datetime.datetime.fromisoformat", TEXT_FORM_CHECKS["datetime"]),
-    "decimal": ("decimal.Decimal", TEXT_FORM_CHECKS["decimal"]),
 }
 
 
@@ -180,6 +180,8 @@ class BodyDecoderPlanner:
                 raise Unsupported(
                     f"{type_text(ref)}: an enum whose class or values are not plain is validated by pydantic")
             return self._helper("enum", ref, "", (), helpers, target=ref.enum_key)
+        if kind == "decimal":  # strings of the canonical form, integers, floats (via str, as pydantic)
+            return self._helper("decimal", ref, "", (), helpers)
         if kind in TEXT_KINDS:
             target, form_check = TEXT_KINDS[kind]
             return self._helper("text", ref, "", (), helpers, target=target, form_check=form_check)
