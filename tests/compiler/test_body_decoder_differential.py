@@ -162,7 +162,9 @@ DAYS = st.one_of(st.dates().map(str), st.sampled_from(["2021-02-29", "2020-13-01
 TIMES = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.datetimes().map(lambda d: d.isoformat(" ")),
                   st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
                   st.sampled_from(["2020-01-01T24:00:00", "2020-01-01T10:00:60", "2020-01-01T10:00:00.1234567",
-                                   "2020-01-01T10:00:00.", "2020-01-01T10:00", "2020-01-01T10:00:00Z"]))
+                                   "2020-01-01T10:00:00.", "2020-01-01T10:00", "2020-01-01T10:00:00Z",
+                                   "2020-01-01T10:00:00.5+02:30", "2020-01-01T10:00:00-00:00", "2020-01-01T10:00:00+24:00",
+                                   "2020-01-01T10:00:00+23:59", "2020-01-01T10:00:00z", "2020-01-01T10:00:00+0200"]))
 AMOUNTS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False).map(str), st.integers(-10**30, 10**30).map(str),
                     st.sampled_from(["007", "-0.0", "1.50", "1e3", " 1", "1_000", "NaN", ".5", "5."]),
                     st.integers(-5, 5), st.floats(-5, 5), st.floats(allow_nan=False, allow_infinity=False),
@@ -253,7 +255,9 @@ def shape(value):
         return (list, [shape(item) for item in value])
     if isinstance(value, dict):
         return (dict, list(value), [shape(item) for item in value.values()])
-    if isinstance(value, (float, decimal.Decimal, datetime.datetime)):
+    if isinstance(value, datetime.datetime):  # the time zone's class too (pydantic-core's TzInfo)
+        return (datetime.datetime, repr(value), type(value.tzinfo), value.utcoffset())
+    if isinstance(value, (float, decimal.Decimal)):
         return (type(value), repr(value))  # -0.0 and 0.0, Decimal("1.5") and ("1.50") differ
     return (type(value), value)
 
@@ -360,3 +364,16 @@ def test_content_type_decides_as_fastapi(setup, content_type):
     assert decoded is None or fastapi_reads_json
     if content_type in (b"application/json", b"application/problem+json", b" Application/JSON "):
         assert decoded is not None
+
+
+def test_text_forms(setup):
+    module, _, compiled = setup
+    decode = compiled[2].decoder
+    json_type = [(b"content-type", b"application/json")]
+    for at in ["2020-01-01T10:00:00", "2020-01-01T10:00:00.25Z", "2020-01-01T10:00:00+02:30",
+               "2020-01-01T10:00:00-00:00", "1999-12-31T23:59:59.999999-11:45"]:
+        body = json.dumps({"id": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", "day": "2020-02-29", "at": at,
+                           "amount": 1.1, "color": "green", "level": 2, "mixed": [1, "1", "x"]}).encode()
+        got = decode(b"", (), body, json_type)
+        assert got is not None, at
+        assert shape(got["event"]) == shape(module.Event.model_validate(json.loads(body))), at

@@ -27,6 +27,6 @@ JSON_NATIVE_KINDS = frozenset(SCALAR_SERIALIZERS) - {"any"}
 TEXT_FORM_CHECKS = {
     "uuid": "astra_is_canonical_uuid",
     "date": "astra_is_iso_date",
-    "datetime": "astra_is_iso_naive_datetime",
+    "datetime": "astra_is_iso_datetime",
     "decimal": "astra_is_plain_decimal",
 }

@@ -5,7 +5,7 @@ pydantic would build from `json.loads(body)`: the same field values (same Python
 the same `model_fields_set`, defaults filled as pydantic fills them. It accepts only what
 it can decide exactly: the JSON type each field's type takes without coercion (an int for
 `int`, an int or a float for `float`, a string for `str`, a member's value for an enum, a
-canonical string for uuid, date and naive datetime, a canonical string or a number for
+canonical string for uuid, date and datetime, a canonical string or a number for
 Decimal, ...) and the constraints it
 checks natively (gt, ge, lt, le, multiple_of on ints, min_length/max_length on strings and
 lists). Anything else (a wrong type, `"5"` for an int, a failed constraint, a duplicate key,
@@ -36,7 +36,7 @@ LENGTH = {"min_length": ">=", "max_length": "<="}
 TEXT_KINDS = {
     "uuid": ("uuid.UUID", TEXT_FORM_CHECKS["uuid"]),
     "date": ("datetime.date.fromisoformat", TEXT_FORM_CHECKS["date"]),
-    "datetime": ("datetime.datetime.fromisoformat", TEXT_FORM_CHECKS["datetime"]),
+    "datetime": ("astraapi.engine.decode_support.iso_datetime", TEXT_FORM_CHECKS["datetime"]),
 }
 
 

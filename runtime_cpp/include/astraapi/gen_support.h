@@ -170,6 +170,23 @@ static inline int astra_is_iso_naive_datetime(astra_str s) {
     return s.len == 19 || (s.data[19] == '.' && astra_all_digits(s, 20, s.len));
 }
 
+/* A naive datetime (above), optionally followed by Z or +HH:MM / -HH:MM (hours 00-23, minutes 00-59). */
+static inline int astra_is_iso_datetime(astra_str s) {
+    if (s.len > 0 && s.data[s.len - 1] == 'Z') {
+        astra_str naive = {s.data, s.len - 1};
+        return astra_is_iso_naive_datetime(naive);
+    }
+    if (s.len >= 25 && (s.data[s.len - 6] == '+' || s.data[s.len - 6] == '-') && s.data[s.len - 3] == ':') {
+        astra_str naive = {s.data, s.len - 6};
+        const char *o = s.data + s.len - 5;
+        astra_str offset = {o, 5};
+        if (!astra_all_digits(offset, 0, 2) || !astra_all_digits(offset, 3, 5)) return 0;
+        if ((o[0] - '0') * 10 + (o[1] - '0') > 23 || (o[3] - '0') * 10 + (o[4] - '0') > 59) return 0;
+        return astra_is_iso_naive_datetime(naive);
+    }
+    return astra_is_iso_naive_datetime(s);
+}
+
 /* -?[0-9]+(\.[0-9]+)? */
 static inline int astra_is_plain_decimal(astra_str s) {
     size_t i = (s.len > 0 && s.data[0] == '-') ? 1 : 0;
