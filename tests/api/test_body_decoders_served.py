@@ -37,6 +37,10 @@ REQUESTS = [
     ("POST", "/pair", b'[]', "application/json"),
     ("POST", "/embedded", b'{"tag":{"name":"t","weight":2}}', "application/json"),
     ("POST", "/embedded", b'{"name":"t"}', "application/json"),
+    ("POST", "/maybe", b'{"name":"t"}', "application/json"),
+    ("POST", "/maybe", b'null', "application/json"),
+    ("POST", "/maybe", b'', "application/json"),
+    ("POST", "/maybe", b'{"name":""}', "application/json"),
     ("POST", "/checked", b'{"value":3}', "application/json"),
     *[("POST", f"/echo/{kind}", body, "application/json")
       for kind in ("unset", "defaults", "none", "names", "all")
@@ -85,12 +89,14 @@ def test_bodies_match_fastapi(start_server, fastapi_answers, mode):
 def test_build_decodes_the_model_bodies(build_cache):
     manifest = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "manifest.json")
                           .read_text())
-    routes = {"/items": None, "/items/{item_id}": None, "/checked": None, "/pair": None, "/embedded": None}
+    routes = {"/items": None, "/items/{item_id}": None, "/checked": None, "/pair": None, "/embedded": None,
+              "/maybe": None}
     ir = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "ir.json").read_text())
     for route in ir["routes"]:
         if route["path"] in routes:
             routes[route["path"]] = str(route["index"])
-    assert all(routes[path] in manifest["decoders"] for path in ("/items", "/items/{item_id}", "/pair", "/embedded"))
+    assert all(routes[path] in manifest["decoders"]
+               for path in ("/items", "/items/{item_id}", "/pair", "/embedded", "/maybe"))
     assert "has validators" in manifest["decoder_fallbacks"][routes["/checked"]]
     echo = [str(route["index"]) for route in ir["routes"] if route["path"].startswith("/echo/")]
     assert len(echo) == 5 and all(index in manifest["serializers"] and index in manifest["decoders"] for index in echo)

@@ -68,6 +68,11 @@ def embedded(tag: Tag = Body(embed=True)):
     return tag
 
 
+@app.post("/maybe")
+async def maybe(tag: Optional[Tag] = None):
+    return {"tag": tag, "set": sorted(tag.model_fields_set) if tag else None}
+
+
 @app.post("/checked")
 async def checked(body: Checked):
     return body

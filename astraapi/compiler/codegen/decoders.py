@@ -100,13 +100,14 @@ def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None
     embedded = route.body_embedded
     if not embedded and (param.embed or sum(p.location == "body" for p in route.params) != 1):
         raise Unsupported(f"{label}: several body parameters without body_embedded")
-    if param.type.kind != "model" or param.type.model is None:
+    ref = param.type
+    if ref.kind == "optional" and not param.required and len(ref.args) == 1:
+        ref = ref.args[0]  # an optional body: decoded when it is there (absent or null: the generic path)
+    if ref.kind != "model" or ref.model is None:
         raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")
-    if not param.required:
-        raise Unsupported(f"{label}: an optional body (parameter) is decoded on the generic path")
     if param.constraints:
         raise Unsupported(f"{label}: constraints on the body parameter are checked on the generic path")
-    plan = bodies.model_plan(param.type.model)
+    plan = bodies.model_plan(ref.model)
     return ParamDecode(
         name=param.name,
         location="body",
