@@ -290,7 +290,8 @@ def test_body_decoder_agrees_with_pydantic(setup, route):
     objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags()][route]
     path_params = ("7",) if route == 1 else ()
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomize: the same 300 examples every run, so the answered/declined counts below are stable
+    @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(bodies(objects), CONTENT_TYPES, st.sampled_from([b"", b"q=x", b"q=%FF"]))
     def check(body, content_type, query):
         request = FakeRequest(body, content_type, query)
