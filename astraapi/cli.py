@@ -264,6 +264,10 @@ def _inspect(args) -> int:
                 print(f"    response serializer: {emitted.route_functions[route.index]}")
             else:
                 print(f"    generic path: {emitted.route_fallbacks[route.index]}")
+            if route.index in emitted.decoder_routes:
+                print(f"    request decoder: decode_route_{route.index} (generated/decoders.cpp)")
+            else:
+                print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
     if args.model:
         matches = [m for m in ir.models if args.model in (m.name, m.key)]
         if not matches:
@@ -274,6 +278,11 @@ def _inspect(args) -> int:
                 print(emitted.files[emitted.model_files[model.key]])
             else:
                 print(f"\n--- {model.key}: generic path: {emitted.model_fallbacks.get(model.key)}")
+            if model.key in emitted.body_decoder_files:
+                print(f"\n--- {model.key} body decoder: generated/{emitted.body_decoder_files[model.key]} ---")
+                print(emitted.files[emitted.body_decoder_files[model.key]])
+            elif model.key in emitted.body_decoder_fallbacks:
+                print(f"\n--- {model.key} body decoder: generic path: {emitted.body_decoder_fallbacks[model.key]}")
     if not args.route and not args.model:
         _print_fallbacks(ir, emitted.route_fallbacks, emitted.model_fallbacks)
     return 0

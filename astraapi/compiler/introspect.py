@@ -407,7 +407,10 @@ class _TypeMapper:
                     self.ref(field.annotation)
             return TypeRef(kind="model", model=key, text=text)
         if _lenient_issubclass(annotation, Enum):
-            return TypeRef(kind="enum", text=text)
+            values = [member.value for member in annotation]
+            values_json = _json_or_none(values) if all(
+                type(value) in (str, int) for value in values) else None
+            return TypeRef(kind="enum", text=text, enum_key=_qualified(annotation), enum_values_json=values_json)
         return TypeRef(kind="other", text=text)
 
 
@@ -479,9 +482,12 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
 
     fields: list[FieldIR] = []
     validation_reasons = _validation_config_reasons(config)
+    decode_reasons = _decode_model_reasons(cls, config)
     for name, info in cls.model_fields.items():
         ref = mapper.ref(info.annotation)
-        validation_reasons += _validation_field_reasons(name, info, ref)
+        field_constraints, field_decode_reasons = _decode_field(name, info, config)
+        decode_reasons += field_decode_reasons
+        validation_reasons += _validation_field_reasons(name, info, ref, config)
         if _contains_kind(ref, "other"):
             reasons.append(f"field {name!r} has type {ref.text} the serializer does not specialize")
         if any(type(m).__name__.endswith("Serializer") for m in info.metadata):
@@ -501,6 +507,8 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
                 validation_alias=validation_alias if validation_alias != name else None,
                 exclude=bool(info.exclude),
                 default_dump=_default_dump(info),
+                constraints=field_constraints,
+                has_default_factory=info.default_factory is not None,
             )
         )
     source_file, source_line = "<unknown>", 0
@@ -516,7 +524,81 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
         fields=tuple(fields),
         fallback_reasons=tuple(reasons),
         validation_fallback_reasons=tuple(reasons) + tuple(validation_reasons),
+        decode_fallback_reasons=tuple(decode_reasons),
     )
+
+
+# annotated_types constraints a generated body decoder checks (their one attribute each).
+_DECODE_CONSTRAINTS = frozenset({"Gt", "Ge", "Lt", "Le", "MultipleOf", "MinLen", "MaxLen"})
+
+
+def _decode_model_reasons(cls: type[BaseModel], config: Mapping[str, Any]) -> list[str]:
+    """Model-level reasons why pydantic's validation of a JSON object into `cls` does more than
+    check its fields' types and constraints and fill their defaults."""
+    reasons: list[str] = []
+    decorators = cls.__pydantic_decorators__
+    if any(getattr(decorators, kind, None) for kind in
+           ("validators", "field_validators", "root_validators", "model_validators")):
+        reasons.append("has validators")
+    if issubclass(cls, RootModel):
+        reasons.append("is a RootModel")
+    generic = getattr(cls, "__pydantic_generic_metadata__", None) or {}
+    if generic.get("parameters") or generic.get("origin") is not None:
+        reasons.append("is a generic model")
+    if "__get_pydantic_core_schema__" in vars(cls):
+        reasons.append("defines __get_pydantic_core_schema__")
+    if getattr(cls, "__pydantic_custom_init__", False):
+        reasons.append("defines __init__")
+    if getattr(cls, "__pydantic_post_init__", None) is not None:
+        reasons.append("defines model_post_init")
+    if getattr(cls, "__private_attributes__", None):
+        reasons.append("has private attributes")
+    if "__new__" in vars(cls):
+        reasons.append("defines __new__")
+    reasons += _validation_config_reasons(config)
+    if config.get("extra") == "allow":
+        reasons.append('extra="allow"')
+    if config.get("use_enum_values"):
+        reasons.append("model_config sets use_enum_values")
+    if config.get("validate_by_alias") is False:
+        reasons.append("model_config sets validate_by_alias=False")
+    return reasons
+
+
+def _decode_field(name: str, info: FieldInfo,
+                  config: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """The field's constraints a body decoder can check, and why it cannot decode the field."""
+    reasons: list[str] = []
+    found: dict[str, str] = {}
+    for item in info.metadata:
+        kind = type(item)
+        if kind.__module__ == "annotated_types" and kind.__name__ in _DECODE_CONSTRAINTS:
+            ((key, value),) = dataclasses.asdict(item).items()
+            text = _json_or_none(value)
+            if text is None or key in found:
+                reasons.append(f"field {name!r} has constraint {item!r}")
+            else:
+                found[key] = text
+        else:
+            reasons.append(f"field {name!r} has annotation {type(item).__name__}")
+    if _has_nested_annotated(info.annotation):
+        reasons.append(f"field {name!r} has annotations inside its type")
+    if info.validation_alias is not None and not isinstance(info.validation_alias, str):
+        reasons.append(f"field {name!r} has an AliasPath/AliasChoices validation alias")
+    if info.validation_alias is not None and info.validation_alias != name and (
+            config.get("populate_by_name") or config.get("validate_by_name")):
+        reasons.append(f"field {name!r} has an alias and the model validates by name too")
+    if info.default_factory is not None and getattr(info, "default_factory_takes_data", False):
+        reasons.append(f"field {name!r} has a default factory taking the data")
+    if info.validate_default:
+        reasons.append(f"field {name!r} validates its default")
+    return tuple(sorted(found.items())), reasons
+
+
+def _has_nested_annotated(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        return True
+    return any(_has_nested_annotated(arg) for arg in get_args(annotation) if arg is not Ellipsis)
 
 
 # Model config keys that do not change how plain JSON-like data validates.
@@ -546,12 +628,13 @@ def _validation_config_reasons(config: Mapping[str, Any]) -> list[str]:
     return reasons
 
 
-def _validation_field_reasons(name: str, info: FieldInfo, ref: TypeRef) -> list[str]:
+def _validation_field_reasons(name: str, info: FieldInfo, ref: TypeRef, config: Mapping[str, Any]) -> list[str]:
+    """Why generated encoders may not validate this field of plain data as pydantic does.
+    Constraints (FieldIR.constraints) and a plain validation alias are left to the planner."""
     reasons = []
-    if info.metadata:
-        reasons.append(f"field {name!r} has constraints or annotations")
-    if info.alias or info.validation_alias or info.serialization_alias:
-        reasons.append(f"field {name!r} has an alias")
+    _, decode_reasons = _decode_field(name, info, config)
+    if decode_reasons:
+        reasons.append(f"field {name!r} has constraints or annotations generated code does not check")
     if info.default_factory is not None or info.validate_default:
         reasons.append(f"field {name!r} has a default factory or a validated default")
     if info.exclude:

@@ -56,6 +56,10 @@ class TypeRef:
     args: tuple[TypeRef, ...] = ()
     model: str | None = None  # key into AppIR.models when kind == "model"
     text: str = ""  # a readable rendering of the annotation, for messages and `inspect`
+    # kind == "enum": the class ("module.QualName") and its members' values as a JSON list
+    # (None when a value is not JSON-able); for generated decoders.
+    enum_key: str | None = None
+    enum_values_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class FieldIR:
     # What dump_json writes for this field when it holds its default (pydantic's own bytes);
     # None when required, or when the default comes from a factory.
     default_dump: str | None = None
+    # The field's own constraints (gt, ge, lt, le, multiple_of, min_length, max_length) as
+    # (name, JSON value), sorted by name; only filled when every annotation is one of these.
+    constraints: tuple[tuple[str, str], ...] = ()
+    has_default_factory: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,10 @@ class ModelIR:
     # Why generated code may not validate plain data (a dict) for this model the way pydantic
     # does; () = it may: the compiled response path then skips building the model instance.
     validation_fallback_reasons: tuple[str, ...] = ()
+    # Why a generated body decoder may not validate a JSON object into this model the way
+    # pydantic does (validators, config, annotations it does not know); () = it may, for the
+    # field types the decoder planner supports (astraapi/compiler/codegen/body_decoders.py).
+    decode_fallback_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -339,9 +351,9 @@ _NESTED.update(
     {
         SourceLoc: {},
         TypeRef: {"args": _many(TypeRef)},
-        FieldIR: {"type": _one(TypeRef)},
+        FieldIR: {"type": _one(TypeRef), "constraints": _pairs},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
-                  "validation_fallback_reasons": _strings},
+                  "validation_fallback_reasons": _strings, "decode_fallback_reasons": _strings},
         ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings,
                   "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},

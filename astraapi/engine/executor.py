@@ -70,9 +70,10 @@ METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 
-# A compiled request decoder: (raw query string, path parameters) -> keyword arguments, or
-# None when it declines that request (see runtime_cpp/include/astraapi/abi.h).
-CompiledDecoder = Callable[[bytes, tuple], "dict[str, Any] | None"]
+# A compiled request decoder: (raw query string, path parameters[, body, headers]) -> keyword
+# arguments, or None when it declines that request (see runtime_cpp/include/astraapi/abi.h).
+# A route with a body parameter gets a decoder only when the generated code decodes its body.
+CompiledDecoder = Callable[..., "dict[str, Any] | None"]
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -100,7 +101,8 @@ class RoutePlan:
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
-                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults", "stream",
+                 "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
+                 "decoder_reads_body", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
                  "form_limits", "inline_async", "websocket")
 
@@ -165,13 +167,14 @@ class RoutePlan:
         self.body_embedded = route.body_embedded
         self.decoder: CompiledDecoder | None = None
         self.decoder_defaults: dict[str, Any] = {}
+        self.decoder_reads_body = False
         self.strict_content_type = True  # the app's setting, from the AppIR (Executor sets it)
 
     def bind_decoder(self, decoder: CompiledDecoder | None) -> None:
         """Use a compiled decoder for this route's path and query parameters, when the
         defaults it leaves to the engine are plain values (no copies, factories or validation)."""
         plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
-        if (decoder is None or not self.simple or self.body_plans
+        if (decoder is None or not self.simple or self.body_is_form
                 or any(plan.loc[0] not in ("path", "query") for plan in plans)):
             return
         defaults = {}
@@ -183,6 +186,7 @@ class RoutePlan:
             defaults[plan.name] = plan.default
         self.decoder = decoder
         self.decoder_defaults = defaults
+        self.decoder_reads_body = bool(self.body_plans)  # the build decodes this route's JSON body
 
     def root_path_names(self) -> tuple[str, ...]:
         return self.path_names
@@ -190,7 +194,10 @@ class RoutePlan:
     def solve(self, request: Any, path_params: tuple[str, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Validated endpoint arguments and the errors, all of them. Raises BodyError."""
         if self.decoder is not None:
-            decoded = self.decoder(request.query_string, path_params)
+            if self.decoder_reads_body:
+                decoded = self.decoder(request.query_string, path_params, request.body, request.headers)
+            else:
+                decoded = self.decoder(request.query_string, path_params)
             if decoded is not None:  # None: declined, the generic path below decides
                 values = {**self.decoder_defaults, **decoded}
                 if self.request_param is not None:

@@ -21,3 +21,12 @@ SCALAR_SERIALIZERS = {
 }
 # Value kinds astra_ser_any writes exactly as pydantic does (JSON-native values).
 JSON_NATIVE_KINDS = frozenset(SCALAR_SERIALIZERS) - {"any"}
+
+# TypeRef kind -> inline test in gen_support.h of the canonical text form a body decoder accepts
+# (the string is then passed to the type's constructor, which agrees with pydantic on that form).
+TEXT_FORM_CHECKS = {
+    "uuid": "astra_is_canonical_uuid",
+    "date": "astra_is_iso_date",
+    "datetime": "astra_is_iso_datetime",
+    "decimal": "astra_is_plain_decimal",
+}

@@ -1,4 +1,5 @@
-"""Plans for generated request decoders: path and query parameters of scalar types.
+"""Plans for generated request decoders: path and query parameters of scalar types, and a
+JSON body parameter of a model type (see body_decoders.py).
 
 A decoder reads a route's parameters straight from the raw query string and the matched
 path segments, converts the canonical spellings (`42`, `-1.5e3`, `true`) and checks the
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from astraapi.compiler.codegen import cpp
+from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
 from astraapi.compiler.codegen.serializers import Unsupported
 from astraapi.compiler.ir import ParamIR, RouteIR, TypeRef
 from astraapi.compiler.trie import parse_route_path
@@ -34,6 +36,8 @@ class ParamDecode:
     path_position: int  # position among the path parameters (path only)
     checks: tuple[str, ...]  # C conditions on `value` (or `raw`) that must hold
     comment: str
+    call: str = ""  # body: the model's body decoder function
+    embedded: bool = False  # body: read from the body object under `key` (several body parameters, embed=True)
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class DecoderPlan:
     params: tuple[ParamDecode, ...]
 
 
-def plan_decoder(route: RouteIR) -> DecoderPlan:
+def plan_decoder(route: RouteIR, bodies: BodyDecoderPlanner | None = None) -> DecoderPlan:
     if getattr(route, "dependencies", ()):
         raise Unsupported("dependencies are solved on the generic path")
     path_names = [segment.param_name for segment in parse_route_path(route) if segment.literal is None]
@@ -51,6 +55,9 @@ def plan_decoder(route: RouteIR) -> DecoderPlan:
     for param in route.params:
         if param.location == "request":
             continue  # the engine passes the Request object itself
+        if param.location == "body":
+            params.append(_plan_body(route, param, bodies))
+            continue
         params.append(_plan_param(param, path_names))
     if not params:
         raise Unsupported("no parameters to decode")
@@ -83,6 +90,38 @@ def _plan_param(param: ParamIR, path_names: list[str]) -> ParamDecode:
         path_position=position,
         checks=_checks(param, kind, label),
         comment=cpp.comment_text(f"{param.name}: {param.type.text or kind} from {param.location} {param.alias!r}"),
+    )
+
+
+def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None) -> ParamDecode:
+    label = f"body parameter {param.name!r}"
+    if bodies is None:
+        raise Unsupported(f"{label}: no body decoder planner")
+    if route.body_is_form or param.is_form:
+        raise Unsupported(f"{label}: form bodies are decoded on the generic path")
+    embedded = route.body_embedded
+    if not embedded and (param.embed or sum(p.location == "body" for p in route.params) != 1):
+        raise Unsupported(f"{label}: several body parameters without body_embedded")
+    ref = param.type
+    if ref.kind == "optional" and not param.required and len(ref.args) == 1:
+        ref = ref.args[0]  # an optional body: decoded when it is there (absent or null: the generic path)
+    if ref.kind != "model" or ref.model is None:
+        raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")
+    if param.constraints:
+        raise Unsupported(f"{label}: constraints on the body parameter are checked on the generic path")
+    plan = bodies.model_plan(ref.model)
+    return ParamDecode(
+        name=param.name,
+        location="body",
+        kind="model",
+        required=True,
+        key=param.alias,
+        path_position=-1,
+        checks=(),
+        comment=cpp.comment_text(f"{param.name}: {param.type.text or 'model'} from the JSON body"
+                                 + (f" key {param.alias!r}" if embedded else "")),
+        call=plan.function,
+        embedded=embedded,
     )
 
 

@@ -13,10 +13,12 @@ import jinja2
 from astraapi._version import __version__
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import MODULE_ENTRY_SYMBOL
+from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, BodyModelPlan
 from astraapi.compiler.codegen.decoders import DecoderPlan, plan_decoder
 from astraapi.compiler.codegen.serializers import (
     HelperFn,
     ModelPlan,
+    DumpOptions,
     SerializerPlanner,
     Unsupported,
 )
@@ -40,6 +42,8 @@ class EmitResult:
     route_functions: dict[int, str] = field(default_factory=dict)  # route index -> serializer function
     encoder_routes: list[int] = field(default_factory=list)  # routes whose raw return values are encoded
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)  # compiled routes without an encoder
+    body_decoder_files: dict[str, str] = field(default_factory=dict)  # model key -> its body decoder's file
+    body_decoder_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has none
 
 
 def _environment() -> jinja2.Environment:
@@ -68,17 +72,20 @@ def emit_app_module(ir: AppIR) -> EmitResult:
     files = {
         "decoders.cpp": _render_decoders(env, header, decoders.plans),
         "app_module.h": env.get_template("app_module.h.j2").render(
-            do_not_edit=header, models=responses.model_plans, encoders=list(responses.encoder_plans.values())
+            do_not_edit=header, models=responses.model_plans + responses.variant_plans,
+            encoders=list(responses.encoder_plans.values()),
+            body_models=decoders.body_models,
         ),
         "module.cpp": env.get_template("module.cpp.j2").render(
             do_not_edit=header,
-            models=responses.model_plans,
+            models=responses.model_plans + responses.variant_plans,
             helpers=[_render_helper(env, helper) for helper in responses.module_helpers],
             serializers=responses.table,
             ir_hash_literal=cpp.string_literal(ir.ir_hash()),
             app_ref_literal=cpp.string_literal(ir.app_ref or ""),
             entry_symbol=MODULE_ENTRY_SYMBOL,
             decoder_count=len(decoders.plans),
+            body_models=decoders.body_models,
             **_trie_context(build_trie_tables(ir), ir),
         ),
     }
@@ -87,6 +94,12 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         model_files[plan.model.key] = f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"
         encoder = responses.encoder_plans.get(plan.model.key)
         files[model_files[plan.model.key]] = _render_model(env, header, plan, encoder)
+    for plan in responses.variant_plans:
+        files[f"models/{plan.function.removeprefix('astra_gen_ser_')}.cpp"] = _render_model(env, header, plan, None)
+    body_decoder_files = {}
+    for body_plan in decoders.body_models:
+        body_decoder_files[body_plan.model.key] = f"decoders/{body_plan.ident}.cpp"
+        files[body_decoder_files[body_plan.model.key]] = _render_body_model(env, header, body_plan)
     return EmitResult(
         files=files,
         serializer_routes=responses.serializer_routes,
@@ -99,6 +112,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         encoder_fallbacks=responses.encoder_fallbacks,
         decoder_fallbacks=decoders.fallbacks,
         route_functions=responses.route_functions,
+        body_decoder_files=body_decoder_files,
+        body_decoder_fallbacks=decoders.body_fallbacks,
     )
 
 
@@ -116,6 +131,7 @@ class _ResponsePlans:
     route_fallbacks: dict[int, str] = field(default_factory=dict)
     encoder_routes: list[int] = field(default_factory=list)
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)
+    variant_plans: list[ModelPlan] = field(default_factory=list)  # serializers under non-default options
 
 
 def _plan_responses(ir: AppIR) -> _ResponsePlans:
@@ -126,14 +142,21 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
     # An encoder hands validated instances to its model's serializer, so it needs one.
     assert set(encoder_plans) <= {plan.model.key for plan in model_plans}, "encoder without a serializer"
     plans = _ResponsePlans(model_plans, model_fallbacks, encoder_plans)
+    # Routes with response_model_exclude_* / by_alias=False: one planner per set of options,
+    # whose model serializers (suffixed names) are made only for the models those routes reach.
+    variant_planners: dict[DumpOptions, SerializerPlanner] = {}
     for route in ir.routes:
         if route.mount is not None:
             plans.route_fallbacks[route.index] = (f"a {route.mount} mount: "
                                                   + ("served by its own routes" if route.mount == "app"
                                                      else "its files are sent with sendfile(2)"))
             continue
+        options = DumpOptions.of(route)
+        planner = serializer_planner
+        if options != DumpOptions():
+            planner = variant_planners.setdefault(options, SerializerPlanner(ir, options=options))
         try:
-            serializer = serializer_planner.route_plan(route)
+            serializer = planner.route_plan(route)
         except Unsupported as exc:
             plans.route_fallbacks[route.index] = str(exc)
             continue
@@ -158,6 +181,7 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
                 "name_literal": cpp.string_literal(route.name),
             }
         )
+    plans.variant_plans = [plan for planner in variant_planners.values() for plan in planner.planned()]
     return plans
 
 
@@ -173,20 +197,31 @@ class _DecoderPlans:
     plans: list[DecoderPlan] = field(default_factory=list)
     routes: dict[int, int] = field(default_factory=dict)  # route index -> decoder id
     fallbacks: dict[int, str] = field(default_factory=dict)
+    body_models: list[BodyModelPlan] = field(default_factory=list)  # every model a body decoder reaches
+    body_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has no body decoder
 
 
 def _plan_decoders(ir: AppIR) -> _DecoderPlans:
     decoders = _DecoderPlans()
+    bodies = BodyDecoderPlanner(ir)
+    # Only the models some body parameter reaches get a decoder (and a file).
+    candidates = []
     for route in ir.routes:
         if route.mount is not None:
             decoders.fallbacks[route.index] = f"a {route.mount} mount: nothing to decode"
             continue
         try:
-            plan = plan_decoder(route)
+            candidates.append(plan_decoder(route, bodies))
         except Unsupported as exc:
             decoders.fallbacks[route.index] = str(exc)
+    decoders.body_models, decoders.body_fallbacks = bodies.planned()
+    functions = {model.function for model in decoders.body_models}
+    for plan in candidates:
+        missing = [param for param in plan.params if param.location == "body" and param.call not in functions]
+        if missing:
+            decoders.fallbacks[plan.route.index] = f"body parameter {missing[0].name!r}: its model has no decoder"
             continue
-        decoders.routes[route.index] = len(decoders.plans)
+        decoders.routes[plan.route.index] = len(decoders.plans)
         decoders.plans.append(plan)
     return decoders
 
@@ -199,6 +234,12 @@ def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPl
         for param in plan.params:
             if param.name not in names:
                 names.append(param.name)
+            if param.location == "body":
+                template = "decode_body_embedded.cpp.j2" if param.embedded else "decode_body.cpp.j2"
+                steps.append(env.get_template(template).render(
+                    param=param, name_index=names.index(param.name), key_literal=cpp.string_literal(param.key),
+                    key_length=cpp.byte_length(param.key)).rstrip("\n"))
+                continue
             convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(
                 param=param, name_index=names.index(param.name)
             )
@@ -232,6 +273,7 @@ def _render_helper(env: jinja2.Environment, helper: HelperFn) -> str:
             "name": helper.name,
             "inner_call": helper.inner_call,
             "type_text": cpp.comment_text(helper.type_text),
+            "checks": list(helper.checks),
         }
     )
 
@@ -247,9 +289,14 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
             "class_var": f"class_{encoder.function.removeprefix('astra_gen_enc_')}",
             "key_literal": cpp.string_literal(model.key),
             "key_len": cpp.byte_length(model.key),
+            "input_keys": f"input_keys_{encoder.function.removeprefix('astra_gen_enc_')}",
             "fields": [
                 {
                     **_field_context(field_plan),
+                    "input_key_literal": cpp.string_literal(field_plan.input_key),
+                    "input_key_len": cpp.byte_length(field_plan.input_key),
+                    "encode_call": f"{field_plan.call}(S, d, value)" if not field_plan.check else
+                    f"({field_plan.check}(S, value) ? {field_plan.call}(S, d, value) : NULL)",
                     "when_absent": "NULL" if field_plan.default_dump is None else
                     f"S->json_raw(d, {cpp.string_literal(field_plan.default_dump)}, "
                     f"{cpp.byte_length(field_plan.default_dump)})",
@@ -270,6 +317,41 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
     )
 
 
+def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan) -> str:
+    model = plan.model
+    return env.get_template("body_model.cpp.j2").render(
+        do_not_edit=header,
+        model=model,
+        source=f"{model.source.file}:{model.source.line}",
+        ident=plan.ident,
+        function=plan.function,
+        init_function=plan.init_function,
+        key_literal=cpp.string_literal(model.key),
+        key_len=cpp.byte_length(model.key),
+        helpers=[
+            env.get_template(f"jdec_{helper.kind}.cpp.j2").render(
+                helper={"name": helper.name, "inner": helper.inner, "checks": helper.checks,
+                        "type_text": cpp.comment_text(helper.type_text),
+                        "target_literal": cpp.string_literal(helper.target),
+                        "target_len": cpp.byte_length(helper.target),
+                        "target_comment": cpp.comment_text(helper.target), "form_check": helper.form_check})
+            for helper in plan.helpers
+        ],
+        required=[1 if f.required else 0 for f in plan.fields],
+        fields=[
+            {
+                "name_literal": cpp.string_literal(f.name),
+                "name_len": cpp.byte_length(f.name),
+                "key_literal": cpp.string_literal(f.key),
+                "key_len": cpp.byte_length(f.key),
+                "call": f.call,
+                "comment": cpp.comment_text(f"{f.name}: {f.type_text} from key {f.key!r}"),
+            }
+            for f in plan.fields
+        ],
+    )
+
+
 def _field_context(field_plan) -> dict:
     return {
         "attribute_literal": cpp.string_literal(field_plan.attribute),
@@ -279,6 +361,7 @@ def _field_context(field_plan) -> dict:
         "json_key_literal": cpp.string_literal(field_plan.json_key),
         "json_key_len": cpp.byte_length(field_plan.json_key),
         "call": field_plan.call,
+        "skips": list(field_plan.skips),
     }
 
 

@@ -30,18 +30,47 @@ class HelperFn:
     """A generated static function for a composite type; `kind` names its template."""
 
     name: str
-    kind: str  # "list" | "optional"
+    kind: str  # "list" | "optional" | "check_int" | "check_float" | "check_str" | "check_list"
     inner_call: str
     type_text: str
+    checks: tuple[str, ...] = ()  # check_*: C conditions on `value` (int64/double) or `n` (length)
+
+
+@dataclass(frozen=True)
+class DumpOptions:
+    """The route's `response_model_*` options, as pydantic's dump_json takes them."""
+
+    by_alias: bool = True
+    exclude_unset: bool = False
+    exclude_defaults: bool = False
+    exclude_none: bool = False
+
+    @classmethod
+    def of(cls, route: RouteIR) -> DumpOptions:
+        return cls(route.response_model_by_alias, route.response_model_exclude_unset,
+                   route.response_model_exclude_defaults, route.response_model_exclude_none)
+
+    @property
+    def suffix(self) -> str:
+        """"" for the defaults, else a short tag naming the options (part of function names)."""
+        if self == DumpOptions():
+            return ""
+        return "_" + "".join(flag for flag, on in (("n", not self.by_alias), ("u", self.exclude_unset),
+                                                   ("d", self.exclude_defaults), ("x", self.exclude_none)) if on)
 
 
 @dataclass(frozen=True)
 class FieldPlan:
     attribute: str  # key in the model instance's __dict__
-    json_key: str  # key written (by_alias=True)
+    json_key: str  # key written (the serialization alias, unless by_alias=False)
     call: str  # function serializing the value
     type_text: str
     default_dump: str | None = None  # encoders: pydantic's JSON of the default, for an absent key
+    # C expressions on (v, value, the field's interned name) giving 1 (leave the field out),
+    # 0 (write it) or -1 (cannot tell: decline); the route's exclude_* options.
+    skips: tuple[str, ...] = ()
+    input_key: str = ""  # encoders: the key validation reads from a dict (the validation alias)
+    check: str = ""  # encoders: the helper checking the field's constraints on the raw value
 
 
 @dataclass
@@ -67,8 +96,9 @@ def type_text(ref: TypeRef) -> str:
 
 
 class SerializerPlanner:
-    def __init__(self, ir: AppIR, *, encode: bool = False):
+    def __init__(self, ir: AppIR, *, encode: bool = False, options: DumpOptions = DumpOptions()):
         self._encode = encode
+        self._options = options
         self._models = {model.key: model for model in ir.models}
         self._plans: dict[str, ModelPlan] = {}
         self._failures: dict[str, str] = {}
@@ -89,7 +119,7 @@ class SerializerPlanner:
             reason = f"model {model.name}: " + "; ".join(reasons)
             self._failures[key] = reason
             raise Unsupported(reason)
-        ident = cpp.identifier("", key)
+        ident = cpp.identifier("", key) + self._options.suffix
         plan = ModelPlan(
             model=model,
             function=f"astra_gen_{'enc' if self._encode else 'ser'}_{ident}",
@@ -105,15 +135,20 @@ class SerializerPlanner:
                     continue  # Field(exclude=True): pydantic never writes it
                 try:
                     call = self._plan_type(field_ir.type, plan.helpers)
+                    skips = self._skips(field_ir)
+                    check = self._constraint_check(field_ir, plan.helpers) if self._encode else ""
                 except Unsupported as exc:
                     raise Unsupported(f"model {model.name}, field {field_ir.name!r}: {exc}") from None
                 plan.fields.append(
                     FieldPlan(
                         attribute=field_ir.name,
-                        json_key=field_ir.serialized_name,
+                        json_key=field_ir.serialized_name if self._options.by_alias else field_ir.name,
                         call=call,
                         type_text=type_text(field_ir.type),
                         default_dump=field_ir.default_dump,
+                        skips=skips,
+                        input_key=field_ir.validation_alias or field_ir.name,
+                        check=check,
                     )
                 )
         except Unsupported as exc:
@@ -123,6 +158,45 @@ class SerializerPlanner:
         finally:
             self._in_progress.discard(key)
         return plan
+
+    def _constraint_check(self, field_ir, helpers: list[HelperFn]) -> str:
+        """Encoders: a helper that checks the field's constraints on the raw value ("" when none)."""
+        from astraapi.compiler.codegen.body_decoders import _length_checks, _numeric_checks
+
+        if not field_ir.constraints:
+            return ""
+        constraints = {name: json.loads(raw) for name, raw in field_ir.constraints}
+        kind = field_ir.type.kind
+        if kind in ("int", "float"):
+            checks = _numeric_checks(kind, constraints)
+        elif kind in ("str", "list"):
+            checks = _length_checks("n", constraints)
+        else:
+            raise Unsupported(f"constraints on {type_text(field_ir.type)} are checked by pydantic")
+        digest = hashlib.sha256(json.dumps([kind, checks]).encode()).hexdigest()[:10]
+        name = f"check_{kind}_{digest}"
+        if all(helper.name != name for helper in helpers):
+            helpers.append(HelperFn(name=name, kind=f"check_{kind}", inner_call="",
+                                    type_text=type_text(field_ir.type), checks=checks))
+        return name
+
+    def _skips(self, field_ir) -> tuple[str, ...]:
+        """When pydantic's dump_json leaves this field out under the route's options."""
+        skips = []
+        if self._options.exclude_unset:
+            skips.append("S->model_field_unset(v, name)")
+        if self._options.exclude_defaults and not field_ir.required:
+            if field_ir.has_default_factory:
+                # pydantic calls the factory to compare: left to pydantic
+                raise Unsupported("exclude_defaults with a default factory is serialized by pydantic")
+            skips.append("S->model_field_is_default(v, name, value)")
+        if self._options.exclude_none:
+            skips.append("S->kind_of(value) == ASTRA_KIND_NONE")
+        return tuple(skips)
+
+    def planned(self) -> list[ModelPlan]:
+        """The plans made so far, in declaration order (for planners used per route only)."""
+        return [self._plans[key] for key in self._models if key in self._plans]
 
     def supported_models(self) -> tuple[list[ModelPlan], dict[str, str]]:
         """Plans for every model that can be specialized, and the reason for each that cannot."""
@@ -141,18 +215,8 @@ class SerializerPlanner:
             raise Unsupported("no response model (the response is encoded generically)")
         if not route.response_class_is_default:
             raise Unsupported(f"response_class {route.response_class} renders the response itself")
-        options = [
-            name
-            for name, value in (
-                ("response_model_by_alias=False", not route.response_model_by_alias),
-                ("response_model_exclude_unset", route.response_model_exclude_unset),
-                ("response_model_exclude_defaults", route.response_model_exclude_defaults),
-                ("response_model_exclude_none", route.response_model_exclude_none),
-            )
-            if value
-        ]
-        if options:
-            raise Unsupported(f"{', '.join(options)} is not specialized yet")
+        if DumpOptions.of(route) != self._options:
+            raise Unsupported("the route's response_model_* options need another planner")
         helpers: list[HelperFn] = []
         function = self._plan_type(route.response_model, helpers)
         return RoutePlan(route=route, function=function, helpers=tuple(helpers))

@@ -24,7 +24,8 @@ extern "C" {
 #define ASTRA_ABI_VERSION 1u
 #define ASTRA_MODULE_ENTRY_SYMBOL "astraapi_app_module_entry"
 
-/* An opaque, borrowed reference to a Python object. Generated code never owns one. */
+/* An opaque reference to a Python object: borrowed, except where an entry of astra_services
+ * says it returns a new one (body decoders build values and hand each to one consumer). */
 typedef struct astra_object_opaque *astra_obj;
 
 /* An opaque JSON document under construction (a yyjson mutable document inside the
@@ -41,6 +42,24 @@ typedef struct astra_str {
 /* An opaque request-decoding context: the request's query string, parsed on first use,
  * and the endpoint keyword arguments being built. */
 typedef struct astra_decode_ctx astra_decode_ctx;
+
+/* A read-only value of the parsed request body (a yyjson value inside the runtime), valid as
+ * long as the decode context. */
+typedef struct astra_jin astra_jin;
+
+/* What a body value is, as generated decoders accept it. Integers outside int64 and numbers
+ * that do not fit a double are OTHER (the decoder declines; the generic path decides). */
+enum astra_jin_kind {
+    ASTRA_JIN_OTHER = 0,
+    ASTRA_JIN_NULL = 1,
+    ASTRA_JIN_FALSE = 2,
+    ASTRA_JIN_TRUE = 3,
+    ASTRA_JIN_INT = 4,
+    ASTRA_JIN_REAL = 5,
+    ASTRA_JIN_STR = 6,
+    ASTRA_JIN_ARR = 7,
+    ASTRA_JIN_OBJ = 8
+};
 
 /* What kind of Python object a value is (exact built-in types; subclasses are OTHER,
  * except that a pydantic BaseModel instance of any class is MODEL). */
@@ -130,6 +149,74 @@ typedef struct astra_services {
     /* JSON text written as is; the text must outlive the document (generated code passes
      * string literals). */
     astra_json_val *(*json_raw)(astra_json_doc *doc, const char *json, size_t len);
+
+    /* --- Request bodies (generated body decoders). Objects returned as `astra_obj` by the
+     * py_* and model_* entries below are NEW references: the decoder hands each to exactly one
+     * consumer that steals it (py_list_set, py_dict_set*, model_new, kw_obj) or to release().
+     * Everything else stays borrowed. */
+
+    /* The request body parsed as JSON (yyjson), or NULL to decline: no body, a content-type
+     * that is not application/json or application/<x>+json, bytes that are not JSON exactly
+     * as Python's json.loads reads them (the generic path then gives FastAPI's answer), or
+     * nesting deeper than the runtime checks. Parsed once per context. */
+    const astra_jin *(*body_json)(astra_decode_ctx *ctx);
+    int (*jin_kind)(const astra_jin *v);          /* enum astra_jin_kind */
+    int64_t (*jin_int)(const astra_jin *v);       /* kind INT */
+    double (*jin_real)(const astra_jin *v);       /* kind REAL (finite) */
+    astra_str (*jin_str)(const astra_jin *v);     /* kind STR: valid UTF-8 */
+    size_t (*jin_len)(const astra_jin *v);        /* ARR: items; OBJ: key/value pairs */
+    /* The first child of an ARR or OBJ (an object's children alternate key, value), and the
+     * value after `v` in its container. Only call jin_next jin_len (x2 for OBJ) - 1 times. */
+    const astra_jin *(*jin_first)(const astra_jin *v);
+    const astra_jin *(*jin_next)(const astra_jin *v);
+    /* A body value of any shape as json.loads gives it (an `Any` field); NULL: decline. */
+    astra_obj (*jin_to_py)(const astra_jin *v);
+
+    astra_obj (*py_int)(int64_t value);
+    astra_obj (*py_float)(double value);
+    astra_obj (*py_str)(const char *utf8, size_t len);  /* NULL when not valid UTF-8 */
+    astra_obj (*py_const)(int which);                   /* 0: None, 1: False, 2: True */
+    astra_obj (*py_list)(size_t len);                   /* a list of `len` slots to fill */
+    int (*py_list_set)(astra_obj list, size_t index, astra_obj item);  /* steals item */
+    astra_obj (*py_dict)(void);
+    int (*py_dict_set)(astra_obj dict, astra_obj key, astra_obj value);  /* key borrowed, value stolen */
+    int (*py_dict_set_str)(astra_obj dict, const char *utf8, size_t len, astra_obj value);  /* steals value */
+    astra_obj (*py_set)(void);
+    int (*py_set_add)(astra_obj set, astra_obj key);  /* key borrowed */
+    void (*release)(astra_obj value);                 /* Py_XDECREF */
+    /* What pydantic gives a model field the input does not set: the default factory's result,
+     * or the default (deep-copied when unhashable, as pydantic-core does). NULL: decline. */
+    astra_obj (*field_default)(astra_obj model_class, astra_obj field_name);
+    /* A model instance built from validated values, as pydantic's validator builds it
+     * (`__dict__` = values in field order, `__pydantic_fields_set__` = fields_set, no extra,
+     * no private state). Steals values and fields_set, also on failure. */
+    astra_obj (*model_new)(astra_obj model_class, astra_obj values, astra_obj fields_set);
+    /* Set endpoint keyword argument `name` (interned) to `value` (stolen). 0 or -1. */
+    int (*kw_obj)(astra_decode_ctx *ctx, astra_obj name, astra_obj value);
+
+    /* --- Serializer options (response_model_exclude_unset / exclude_defaults). 1, 0, or -1:
+     * cannot tell (the serializer declines). */
+    /* 1 when field `name` is not in the instance's __pydantic_fields_set__. */
+    int (*model_field_unset)(astra_obj model, astra_obj name);
+    /* 1 when `value` == the field's default (a plain default; compared as pydantic does,
+     * value.__eq__ first, no identity shortcut); 0 for a required field. */
+    int (*model_field_is_default)(astra_obj model, astra_obj name, astra_obj value);
+
+    /* --- More body decoding. New references, NULL to decline. */
+    /* The member of enum class `cls` whose value is `value` (borrowed), by exact lookup in
+     * its value map (no _missing_ hook); NULL when none. */
+    astra_obj (*enum_member)(astra_obj cls, astra_obj value);
+    /* callable(arg): for the constructors of uuid.UUID, Decimal, date/datetime.fromisoformat,
+     * called only on text already checked to be in the canonical form they share with pydantic. */
+    astra_obj (*call1)(astra_obj callable, astra_obj arg);
+
+    /* --- Constraint checks on raw values (generated encoders). */
+    /* 1 and *out set when `value` is an exact int within int64, else 0. */
+    int (*int_value)(astra_obj value, int64_t *out);
+    /* 1 and *out set when `value` is an exact float, or an exact int a double holds, else 0. */
+    int (*float_value)(astra_obj value, double *out);
+    /* The length in code points of an exact str; (size_t)-1 for anything else. */
+    size_t (*str_length)(astra_obj value);
 } astra_services;
 
 /* A serializer turns one validated value into the root JSON value of `doc`.
@@ -138,7 +225,8 @@ typedef struct astra_services {
 typedef astra_json_val *(*astra_serializer_fn)(const astra_services *services, astra_json_doc *doc,
                                                astra_obj value);
 
-/* A decoder extracts and converts one route's path and query parameters into endpoint
+/* A decoder extracts and converts one route's path and query parameters (and, for a route
+ * with one JSON body parameter of a model type, the body: see body_json) into endpoint
  * keyword arguments. It returns 0 when every parameter it covers was read and valid
  * (absent optional ones are left unset: the engine supplies their defaults), and -1 to
  * decline: anything unusual (a missing or invalid value, an unusual spelling) is left to

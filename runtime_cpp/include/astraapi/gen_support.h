@@ -111,6 +111,92 @@ static inline size_t astra_utf8_length(astra_str s) {
     return count;
 }
 
+/* ---- body decoding: the value under `key` in a body object (an embedded body parameter);
+ * NULL when the body is not an object, the key is absent, or given twice. */
+static inline const astra_jin *astra_jin_member(const astra_services *S, const astra_jin *obj, const char *key,
+                                                size_t key_len) {
+    const astra_jin *found = NULL;
+    if (S->jin_kind(obj) != ASTRA_JIN_OBJ) return NULL;
+    size_t n = S->jin_len(obj);
+    const astra_jin *k = S->jin_first(obj);
+    for (size_t i = 0; i < n; ++i) {
+        const astra_jin *value = S->jin_next(k);
+        astra_str name = S->jin_str(k);
+        if (name.len == key_len && __builtin_memcmp(name.data, key, key_len) == 0) {
+            if (found) return NULL;
+            found = value;
+        }
+        if (i + 1 < n) k = S->jin_next(value);
+    }
+    return found;
+}
+
+/* ---- body decoding: the canonical text forms of uuid, date, datetime and Decimal values
+ * on which Python's constructors and pydantic agree; anything else declines. */
+
+static inline int astra_all_digits(astra_str s, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+        if (s.data[i] < '0' || s.data[i] > '9') return 0;
+    }
+    return 1;
+}
+
+/* 8-4-4-4-12 hexadecimal digits (either case). */
+static inline int astra_is_canonical_uuid(astra_str s) {
+    if (s.len != 36) return 0;
+    for (size_t i = 0; i < 36; ++i) {
+        char c = s.data[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return 0;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* YYYY-MM-DD (the calendar check is left to date.fromisoformat: an invalid date declines). */
+static inline int astra_is_iso_date(astra_str s) {
+    return s.len == 10 && s.data[4] == '-' && s.data[7] == '-' && astra_all_digits(s, 0, 4) &&
+           astra_all_digits(s, 5, 7) && astra_all_digits(s, 8, 10);
+}
+
+/* YYYY-MM-DDTHH:MM:SS with an optional .f to .ffffff, no time zone (a naive datetime). */
+static inline int astra_is_iso_naive_datetime(astra_str s) {
+    if (s.len < 19 || s.len == 20 || s.len > 26) return 0;
+    astra_str date = {s.data, 10};
+    if (!astra_is_iso_date(date) || s.data[10] != 'T' || s.data[13] != ':' || s.data[16] != ':') return 0;
+    if (!astra_all_digits(s, 11, 13) || !astra_all_digits(s, 14, 16) || !astra_all_digits(s, 17, 19)) return 0;
+    return s.len == 19 || (s.data[19] == '.' && astra_all_digits(s, 20, s.len));
+}
+
+/* A naive datetime (above), optionally followed by Z or +HH:MM / -HH:MM (hours 00-23, minutes 00-59). */
+static inline int astra_is_iso_datetime(astra_str s) {
+    if (s.len > 0 && s.data[s.len - 1] == 'Z') {
+        astra_str naive = {s.data, s.len - 1};
+        return astra_is_iso_naive_datetime(naive);
+    }
+    if (s.len >= 25 && (s.data[s.len - 6] == '+' || s.data[s.len - 6] == '-') && s.data[s.len - 3] == ':') {
+        astra_str naive = {s.data, s.len - 6};
+        const char *o = s.data + s.len - 5;
+        astra_str offset = {o, 5};
+        if (!astra_all_digits(offset, 0, 2) || !astra_all_digits(offset, 3, 5)) return 0;
+        if ((o[0] - '0') * 10 + (o[1] - '0') > 23 || (o[3] - '0') * 10 + (o[4] - '0') > 59) return 0;
+        return astra_is_iso_naive_datetime(naive);
+    }
+    return astra_is_iso_naive_datetime(s);
+}
+
+/* -?[0-9]+(\.[0-9]+)? */
+static inline int astra_is_plain_decimal(astra_str s) {
+    size_t i = (s.len > 0 && s.data[0] == '-') ? 1 : 0;
+    size_t j = astra_digits(s, i);
+    if (j == i || s.len > 64) return 0;
+    if (j == s.len) return 1;
+    if (s.data[j] != '.') return 0;
+    return astra_digits(s, j + 1) == s.len && s.len > j + 1;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,8 @@
 
 #include "app/decode_context.h"
 
+#include <cstring>
+
 #include <dlfcn.h>
 #include <sys/stat.h>
 
@@ -189,7 +191,8 @@ PyObject* AppModule::encode(uint32_t index, PyObject* value) const {
     return run_serializer(module_->encoders ? module_->encoders[index] : nullptr, services_, value);
 }
 
-PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* path_params) const {
+PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* path_params, PyObject* body,
+                            PyObject* headers) const {
     if (index >= decoder_count()) {
         throw std::out_of_range("decoder index " + std::to_string(index) + " out of range (the module has " +
                                 std::to_string(decoder_count()) + ")");
@@ -219,6 +222,30 @@ PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* pa
     astra_decode_ctx ctx;
     ctx.query = std::string_view(query, static_cast<size_t>(query_len));
     ctx.kwargs = kwargs;
+    if (body && body != Py_None) {
+        char* data = nullptr;
+        Py_ssize_t len = 0;
+        if (PyBytes_AsStringAndSize(body, &data, &len) < 0) {
+            PyErr_Clear();
+            Py_DECREF(kwargs);
+            Py_RETURN_NONE;
+        }
+        ctx.body = std::string_view(data, static_cast<size_t>(len));
+        // The first content-type header decides, as the generic path reads it.
+        const Py_ssize_t count_headers = headers && PyList_Check(headers) ? PyList_GET_SIZE(headers) : 0;
+        for (Py_ssize_t i = 0; i < count_headers; ++i) {
+            PyObject* pair = PyList_GET_ITEM(headers, i);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) break;
+            PyObject* name = PyTuple_GET_ITEM(pair, 0);
+            PyObject* value = PyTuple_GET_ITEM(pair, 1);
+            if (!PyBytes_Check(name) || !PyBytes_Check(value)) break;
+            if (PyBytes_GET_SIZE(name) == 12 && std::memcmp(PyBytes_AS_STRING(name), "content-type", 12) == 0) {
+                ctx.json_content_type = decode::is_json_content_type(
+                    std::string_view(PyBytes_AS_STRING(value), static_cast<size_t>(PyBytes_GET_SIZE(value))));
+                break;
+            }
+        }
+    }
     if (fn(services_, &ctx, params, static_cast<size_t>(count)) != 0 || PyErr_Occurred()) {
         PyErr_Clear();  // the contract: a declined request goes to the generic path
         Py_DECREF(kwargs);

@@ -62,7 +62,10 @@ public:
     // parameters (a tuple of str). Returns a new reference: a dict of endpoint keyword
     // arguments, or Py_None when the decoder declined (errors cleared: the generic path
     // decodes that request). Throws std::out_of_range for a bad index.
-    PyObject* decode(uint32_t index, PyObject* query_string, PyObject* path_params) const;
+    // With `body` (bytes) and `headers` (the request's list of byte pairs), a body decoder may
+    // read the body when the first content-type header is JSON.
+    PyObject* decode(uint32_t index, PyObject* query_string, PyObject* path_params, PyObject* body = nullptr,
+                     PyObject* headers = nullptr) const;
 
 private:
     AppModule() = default;

@@ -104,6 +104,93 @@ astra_obj svc_model_field(astra_obj model, astra_obj name) {
     return as_obj(v);
 }
 
+int svc_model_field_unset(astra_obj model, astra_obj name) {
+    static PyObject* set_name = PyUnicode_InternFromString("__pydantic_fields_set__");
+    if (!model || !name || !set_name) return -1;
+    PyObject* fields_set = PyObject_GenericGetAttr(py(model), set_name);
+    if (!fields_set) return -1;
+    const int contains = PyAnySet_Check(fields_set) ? PySet_Contains(fields_set, py(name)) : -1;
+    Py_DECREF(fields_set);
+    return contains < 0 ? -1 : !contains;
+}
+
+int svc_model_field_is_default(astra_obj model, astra_obj name, astra_obj value) {
+    static PyObject* fields_name = PyUnicode_InternFromString("__pydantic_fields__");
+    if (!model || !name || !value || !fields_name) return -1;
+    PyObject* fields = PyObject_GetAttr(reinterpret_cast<PyObject*>(Py_TYPE(py(model))), fields_name);
+    if (!fields) return -1;
+    PyObject* info = PyDict_Check(fields) ? PyDict_GetItemWithError(fields, py(name)) : nullptr;
+    Py_XINCREF(info);
+    Py_DECREF(fields);
+    if (!info) return -1;
+    int result = -1;
+    PyObject* factory = PyObject_GetAttrString(info, "default_factory");
+    PyObject* is_required = factory ? PyObject_CallMethod(info, "is_required", nullptr) : nullptr;
+    if (is_required && factory == Py_None) {  // a factory: the planner leaves it to pydantic
+        if (is_required == Py_True) {
+            result = 0;
+        } else if (PyObject* fallback = PyObject_GetAttrString(info, "default")) {
+            PyObject* equal = PyObject_RichCompare(py(value), fallback, Py_EQ);
+            result = equal ? PyObject_IsTrue(equal) : -1;
+            Py_XDECREF(equal);
+            Py_DECREF(fallback);
+        }
+    }
+    Py_XDECREF(is_required);
+    Py_XDECREF(factory);
+    Py_DECREF(info);
+    return result;
+}
+
+astra_obj svc_enum_member(astra_obj cls, astra_obj value) {
+    static PyObject* map_name = PyUnicode_InternFromString("_value2member_map_");
+    if (!cls || !value || !map_name) return nullptr;
+    PyObject* map = PyObject_GetAttr(py(cls), map_name);
+    if (!map) return nullptr;
+    PyObject* member = PyDict_Check(map) ? PyDict_GetItemWithError(map, py(value)) : nullptr;
+    Py_XINCREF(member);
+    Py_DECREF(map);
+    return as_obj(member);
+}
+
+astra_obj svc_call1(astra_obj callable, astra_obj arg) {
+    if (!callable || !arg) return nullptr;
+    return as_obj(PyObject_CallOneArg(py(callable), py(arg)));
+}
+
+int svc_int_value(astra_obj value, int64_t* out) {
+    if (!value || !out || !PyLong_CheckExact(py(value))) return 0;
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(py(value), &overflow);
+    if (overflow || (v == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int svc_float_value(astra_obj value, double* out) {
+    if (!value || !out) return 0;
+    if (PyFloat_CheckExact(py(value))) {
+        *out = PyFloat_AS_DOUBLE(py(value));
+        return 1;
+    }
+    if (!PyLong_CheckExact(py(value))) return 0;
+    const double v = PyLong_AsDouble(py(value));
+    if (v == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+size_t svc_str_length(astra_obj value) {
+    if (!value || !PyUnicode_CheckExact(py(value))) return static_cast<size_t>(-1);
+    return static_cast<size_t>(PyUnicode_GET_LENGTH(py(value)));
+}
+
 int svc_kind_of(astra_obj value) { return value ? kind_of(py(value)) : ASTRA_KIND_OTHER; }
 
 size_t svc_seq_len(astra_obj seq) {
@@ -257,6 +344,37 @@ const astra_services kServices = {
     svc_is_exact_type,
     svc_dict_get,
     svc_json_raw,
+    decode::body_json,
+    decode::jin_kind,
+    decode::jin_int,
+    decode::jin_real,
+    decode::jin_str,
+    decode::jin_len,
+    decode::jin_first,
+    decode::jin_next,
+    decode::jin_to_py,
+    decode::py_int,
+    decode::py_float,
+    decode::py_str,
+    decode::py_const,
+    decode::py_list,
+    decode::py_list_set,
+    decode::py_dict,
+    decode::py_dict_set,
+    decode::py_dict_set_str,
+    decode::py_set,
+    decode::py_set_add,
+    decode::release,
+    decode::field_default,
+    decode::model_new,
+    decode::kw_obj,
+    svc_model_field_unset,
+    svc_model_field_is_default,
+    svc_enum_member,
+    svc_call1,
+    svc_int_value,
+    svc_float_value,
+    svc_str_length,
 };
 
 }  // namespace

@@ -77,19 +77,22 @@ void bind_app_module(py::module_& m) {
         .def_property_readonly("decoder_count", &AppModule::decoder_count)
         .def(
             "decode",
-            [](const AppModule& self, uint32_t index, py::handle query_string, py::handle path_params) -> py::object {
+            [](const AppModule& self, uint32_t index, py::handle query_string, py::handle path_params,
+               py::handle body, py::handle headers) -> py::object {
                 PyObject* r;
                 try {
-                    r = self.decode(index, query_string.ptr(), path_params.ptr());
+                    r = self.decode(index, query_string.ptr(), path_params.ptr(), body.ptr(), headers.ptr());
                 } catch (const std::out_of_range& e) {
                     throw py::index_error(e.what());
                 }
                 if (!r) throw py::error_already_set();
                 return py::reinterpret_steal<py::object>(r);
             },
-            py::arg("index"), py::arg("query_string"), py::arg("path_params"),
-            "Endpoint keyword arguments decoded by decoder `index` from the raw query string and the\n"
-            "path parameters, or None when the decoder declines (decode on the generic path).")
+            py::arg("index"), py::arg("query_string"), py::arg("path_params"), py::arg("body") = py::none(),
+            py::arg("headers") = py::none(),
+            "Endpoint keyword arguments decoded by decoder `index` from the raw query string, the\n"
+            "path parameters and (body decoders) the body with the request's headers, or None when\n"
+            "the decoder declines (decode on the generic path).")
         .def("__repr__", [](const AppModule& self) {
             return "<AppModule " + self.app_ref() + " ir_hash=" + self.ir_hash().substr(0, 12) + " path=" +
                    self.path() + ">";

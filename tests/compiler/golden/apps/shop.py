@@ -40,3 +40,8 @@ def list_products(limit: int = 10):
 @app.get("/files/{file_path:path}")
 def read_file(file_path: str):
     return file_path
+
+
+@app.post("/products", response_model=Product)
+def create_product(product: Product):
+    return product

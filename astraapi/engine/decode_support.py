@@ -1,0 +1,22 @@
+"""Python constructors generated body decoders call (through the runtime's `resolve` and
+`call1`) for values whose text form they have already checked.
+
+`iso_datetime` gets `YYYY-MM-DDTHH:MM:SS[.f{1,6}]` with an optional `Z` or `+HH:MM`/`-HH:MM`
+(astra_is_iso_datetime in runtime_cpp/include/astraapi/gen_support.h) and returns the datetime
+pydantic returns for it: naive, or with pydantic-core's own `TzInfo` for the offset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic_core import TzInfo
+
+
+def iso_datetime(text: str) -> datetime:
+    if text.endswith("Z"):
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=TzInfo(0))
+    if len(text) >= 25 and text[-6] in "+-":
+        seconds = int(text[-5:-3]) * 3600 + int(text[-2:]) * 60
+        return datetime.fromisoformat(text[:-6]).replace(tzinfo=TzInfo(-seconds if text[-6] == "-" else seconds))
+    return datetime.fromisoformat(text)
