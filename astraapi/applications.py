@@ -96,6 +96,7 @@ class AstraAPI:
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_routes_key: tuple[int, ...] | None = None
+        self._built_openapi: tuple[Any, tuple[int, ...]] | None = None  # compiled mode: (file, routes key)
         if self.openapi_url:
             if not self.title:
                 raise AssertionError("A title must be provided for OpenAPI, e.g.: 'My API'")
@@ -132,12 +133,22 @@ class AstraAPI:
         (assign that attribute, or replace this method, to serve another document)."""
         key = tuple(id(route) for route in [*self.routes, *self.webhooks.routes])
         if not self.openapi_schema or self._openapi_routes_key != key:
-            from astraapi.compiler.introspect import build_ir
-            from astraapi.openapi.utils import openapi_from_ir
+            if self._built_openapi is not None and self._built_openapi[1] == key:
+                import json
 
-            self.openapi_schema = openapi_from_ir(build_ir(self))
+                self.openapi_schema = json.loads(self._built_openapi[0].read_text(encoding="utf-8"))
+            else:
+                from astraapi.compiler.introspect import build_ir
+                from astraapi.openapi.utils import openapi_from_ir
+
+                self.openapi_schema = openapi_from_ir(build_ir(self))
             self._openapi_routes_key = key
         return self.openapi_schema
+
+    def use_built_openapi(self, path: Any) -> None:
+        """Compiled mode: `openapi()` reads the document `astraapi build` made (the build was
+        checked against the app), as long as the routes stay those the build saw."""
+        self._built_openapi = (path, tuple(id(route) for route in [*self.routes, *self.webhooks.routes]))
 
     def setup(self) -> None:
         """Declare the OpenAPI document and docs routes (first in `routes`, not in the schema, as

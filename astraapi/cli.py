@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--rebuild", action="store_true",
+                     help="when the build is missing or stale, build it first (default: refuse to start)")
     _build_dir_argument(run)
     _server_arguments(run)
     run.set_defaults(command=_run)
@@ -172,7 +174,7 @@ def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1
 
 
 def _build(args) -> int:
-    from astraapi.compiler.build import BuildError, BuildOptions, StaleBuildError, build, verify_build
+    from astraapi.compiler.build import StaleBuildError, verify_build
 
     started = time.perf_counter()
     _stage("introspect", args.app)
@@ -186,20 +188,38 @@ def _build(args) -> int:
             return 1
         print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
         return 0
-    options = BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug)
+    _build_now(app, ref, ir, args.build_dir, jobs=args.jobs, debug=args.debug, started=started)
+    return 0
+
+
+def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, started: float | None = None):
+    """Build (the stages print their progress), then print the summary."""
+    from astraapi.compiler.build import BuildError, BuildOptions, build
+
+    started = time.perf_counter() if started is None else started
+    if jobs < 1:
+        raise _UserError("--jobs must be at least 1")
+    options = BuildOptions(build_dir=build_dir, jobs=jobs, debug=debug)
     try:
-        report = build(ir, options, progress=_stage)
+        report = build(ir, options, progress=_stage, app=app)
     except BuildError as exc:
         raise _UserError(str(exc)) from None
     seconds = time.perf_counter() - started
+    stages = ", ".join(f"{name} {value:.2f}s" for name, value in report.stage_seconds.items())
     print(
         f"built {ref} into {report.build_dir}/ in {seconds:.2f}s: "
         f"{report.route_count} routes ({report.routes_compiled} with a compiled serializer), "
         f"{report.objects_compiled} files compiled, module {report.module_size / 1024:.0f} KiB, "
         f"IR hash {report.ir_hash[:12]}"
     )
-    _print_fallbacks(ir, report.route_fallbacks, report.model_fallbacks)
-    return 0
+    print(f"  routes: {report.routes_compiled} with a compiled serializer, {report.decoders_compiled} with a "
+          f"compiled request decoder, {len(report.route_fallbacks)} with a generic response path")
+    print(f"  models: {len(ir.models) - len(report.model_fallbacks)} with a compiled serializer, "
+          f"{len(report.model_fallbacks)} on the generic path")
+    print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
+          f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
+    _print_fallback_summary(ir, report.route_fallbacks, report.model_fallbacks)
+    return report
 
 
 _STAGES = ("introspect", "check", "emit", "compile", "link")
@@ -208,6 +228,23 @@ _STAGES = ("introspect", "check", "emit", "compile", "link")
 def _stage(stage: str, detail: str) -> None:
     number = _STAGES.index(stage) + 1 if stage in _STAGES else 0
     print(f"[{number}/{len(_STAGES)}] {stage:<10} {detail}", flush=True)
+
+
+def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, examples: int = 3) -> None:
+    """The generic-path routes and models grouped by reason, a few examples each
+    (`astraapi inspect` lists every one)."""
+    routes = {route.index: route for route in ir.routes}
+    by_reason: dict[str, list[str]] = {}
+    for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
+        route = routes[index]
+        by_reason.setdefault(f"route: {why}", []).append(f"{'/'.join(route.methods)} {route.path} ({route.name})")
+    for key, why in sorted(model_fallbacks.items()):
+        by_reason.setdefault(f"model: {why}", []).append(key)
+    for reason, names in by_reason.items():
+        shown = ", ".join(names[:examples]) + (f", and {len(names) - examples} more" if len(names) > examples else "")
+        print(f"  generic path, {len(names)} {reason}: {shown}")
+    if any(len(names) > examples for names in by_reason.values()):
+        print("  (astraapi inspect lists every route and model)")
 
 
 def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
@@ -223,12 +260,21 @@ def _run(args) -> int:
     from astraapi.compiler.build import StaleBuildError
     from astraapi.server.serve import prepare, serve
 
-    app, ref, _ = _load(args.app)
+    app, ref, make_ir = _load(args.app)
+    config = _config(args)
     try:
         target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
-                         build_dir=args.build_dir, config=_config(args))
+                         build_dir=args.build_dir, config=config)
     except (StaleBuildError, ImportError) as exc:
-        raise _UserError(str(exc)) from None
+        if not args.rebuild:
+            raise _UserError(str(exc)) from None
+        print(f"astraapi run: {exc}; building it (--rebuild)", file=sys.stderr)
+        _build_now(app, ref, make_ir(), args.build_dir, jobs=max(1, os.cpu_count() or 1), debug=False)
+        try:
+            target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
+                             build_dir=args.build_dir, config=config)
+        except (StaleBuildError, ImportError) as again:
+            raise _UserError(str(again)) from None
     return serve(target, workers=args.workers)
 
 

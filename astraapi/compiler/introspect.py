@@ -146,6 +146,15 @@ def analyze_app(app: Any) -> AppAnalysis:
     return analysis
 
 
+def analyze_route(app: Any, index: int) -> RouteAnalysis:
+    """Analyse one route of `app` (compiled mode, on the route's first request)."""
+    analyzer = _Analyzer()
+    result = analyzer._route(index, app.routes[index])
+    if analyzer.problems or result is None:
+        raise DeclarationError(analyzer.problems)
+    return result
+
+
 def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> AppIR:
     """The app's IR. `openapi=False` leaves out what only the OpenAPI document needs (JSON
     schemas, descriptions): the serving IR, which builds, compiled modules and start-up use;

@@ -282,14 +282,25 @@ _NESTED: dict[type, dict[str, Any]] = {}
 
 def _from_plain(cls: type, data: dict[str, Any]) -> Any:
     kwargs = {}
-    nested = _NESTED[cls]
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name, rebuild in _field_rebuilders(cls):
+        if name not in data:
             continue  # a field added later with a default
-        raw = data[f.name]
-        rebuild = nested.get(f.name)
-        kwargs[f.name] = rebuild(raw) if rebuild is not None and raw is not None else raw
+        raw = data[name]
+        kwargs[name] = rebuild(raw) if rebuild is not None and raw is not None else raw
     return cls(**kwargs)
+
+
+_REBUILDERS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_rebuilders(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, how to rebuild it) per field of `cls`, computed once (loading a large
+    build's IR at start-up calls this thousands of times)."""
+    found = _REBUILDERS.get(cls)
+    if found is None:
+        nested = _NESTED[cls]
+        found = _REBUILDERS[cls] = tuple((f.name, nested.get(f.name)) for f in dataclasses.fields(cls))
+    return found
 
 
 def _many(cls: type) -> Any:
