@@ -8,7 +8,6 @@ from enum import Enum
 from typing import Any
 
 from astraapi.datastructures import State
-from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse
 from astraapi.routing import APIRoute, APIRouter, Default, DecoratedCallable, declaration_site
@@ -176,6 +175,8 @@ class AstraAPI:
         if self.openapi_url and self.docs_url:
 
             async def swagger_ui_html(req: Request) -> HTMLResponse:
+                from astraapi.openapi.docs import get_swagger_ui_html
+
                 root_path = self.root_path.rstrip("/")
                 oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
                 if oauth2_redirect_url:
@@ -192,12 +193,16 @@ class AstraAPI:
             if self.swagger_ui_oauth2_redirect_url:
 
                 async def swagger_ui_redirect(req: Request) -> HTMLResponse:
+                    from astraapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
+
                     return get_swagger_ui_oauth2_redirect_html()
 
                 add(self.swagger_ui_oauth2_redirect_url, swagger_ui_redirect)
         if self.openapi_url and self.redoc_url:
 
             async def redoc_html(req: Request) -> HTMLResponse:
+                from astraapi.openapi.docs import get_redoc_html
+
                 root_path = self.root_path.rstrip("/")
                 return get_redoc_html(openapi_url=root_path + (self.openapi_url or ""), title=f"{self.title} - ReDoc")
 
