@@ -134,7 +134,6 @@ def _build_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(ref: str):
-    from astraapi.compiler.introspect import build_ir
     from astraapi.server.app_loader import AppLoadError, canonical_ref, import_app
 
     try:
@@ -142,7 +141,12 @@ def _load(ref: str):
     except AppLoadError as exc:
         raise _UserError(str(exc)) from None
     ref = canonical_ref(ref)
-    return app, ref, (lambda: build_ir(app, app_ref=ref, openapi=False))
+
+    def make_ir():
+        from astraapi.compiler.introspect import build_ir
+
+        return build_ir(app, app_ref=ref, openapi=False)
+    return app, ref, make_ir
 
 
 def _dev(args) -> int:

@@ -280,8 +280,7 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
         raise StaleBuildError(f"the build in {build_dir}/ has no {IR_FILE}: {rebuild}") from None
     if hashlib.sha256(ir_text.encode("utf-8")).hexdigest() != manifest.get("ir_sha256"):
         raise StaleBuildError(f"{build_dir / IR_FILE} is not the one the build wrote: {rebuild}")
-    ir = AppIR.from_json(ir_text)
-    object.__setattr__(ir, "_ir_hash", manifest["ir_hash"])  # checked by the module loader below
+    ir = AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the hash is checked by the module loader below
     if not (build_dir / manifest["module"]).is_file():
         raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
     module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])

@@ -174,12 +174,32 @@ def _describe_settings(app: Any) -> str:
     return "\n".join(parts)
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str, bytes})
+_NAMES: dict[int, tuple[Any, str]] = {}  # id -> (object, its name): callables and classes recur across routes
+
+
 def _describe(value: Any, depth: int = 0) -> str:
     """A process-independent text for a declaration value."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return repr(value)
     if depth > 8:
         return "..."
-    if value is None or isinstance(value, (bool, int, float, str, bytes)):
-        return repr(value)
+    if kind is tuple or kind is list:
+        return "[" + ",".join([_describe(v, depth + 1) for v in value]) + "]"
+    if kind is dict:
+        return "{" + ",".join([f"{_describe(k, depth + 1)}:{_describe(v, depth + 1)}"
+                               for k, v in value.items()]) + "}"
+    known = _NAMES.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    text = _describe_other(value, depth)
+    if isinstance(value, type) or callable(value):
+        _NAMES[id(value)] = (value, text)  # keeps `value` alive: ids stay unique
+    return text
+
+
+def _describe_other(value: Any, depth: int) -> str:
     if isinstance(value, Enum):
         return f"{_callable_name(type(value))}.{value.name}"
     if isinstance(value, (list, tuple)):
@@ -196,7 +216,7 @@ def _describe(value: Any, depth: int = 0) -> str:
     if slots:  # Depends(...), Security(...)
         return f"{_callable_name(type(value))}({_describe({n: getattr(value, n, None) for n in slots}, depth + 1)})"
     state = getattr(value, "__dict__", None)
-    if isinstance(state, dict):  # Depends(...), Middleware(...), Query(...), a callable instance
+    if isinstance(state, dict):  # Middleware(...), a callable instance
         return f"{_callable_name(type(value))}({_describe(state, depth + 1)})"
     return f"{_callable_name(type(value))}:{_ADDRESS.sub('', repr(value))}"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +252,24 @@ class AppIR:
             )
         return _from_plain(cls, data)
 
+    @classmethod
+    def serving_from_json(cls, text: str, ir_hash: str) -> AppIR:
+        """The IR as compiled mode serves it, loaded from a build's `ir.json` whose hash the
+        manifest gives: each route is rebuilt on first access (see `_LazyRoutes`) and the models,
+        which only code generation reads, are left out."""
+        data = json.loads(text)
+        if data.get("ir_version") != IR_VERSION:
+            raise ValueError(
+                f"IR version {data.get('ir_version')!r} is not supported (this AstraAPI reads {IR_VERSION})"
+            )
+        data["models"] = []
+        routes = _LazyRoutes(data["routes"])
+        data["routes"] = []
+        ir = _from_plain(cls, data)
+        object.__setattr__(ir, "routes", routes)
+        object.__setattr__(ir, "_ir_hash", ir_hash)
+        return ir
+
     def ir_hash(self) -> str:
         """Identifies the declarations, not the name they were loaded under: the same app
         imported as `pkg.main:app` or run with `app.run()` has one hash."""
@@ -274,6 +293,27 @@ def _to_plain(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_to_plain(item) for item in value]
     return value
+
+
+class _LazyRoutes(Sequence):
+    """A read-only sequence of RouteIR rebuilt from their JSON data on first access."""
+
+    __slots__ = ("_raw", "_built")
+
+    def __init__(self, raw: list[dict[str, Any]]) -> None:
+        self._raw = raw
+        self._built: list[RouteIR | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        route = self._built[index]
+        if route is None:
+            route = self._built[index] = _from_plain(RouteIR, self._raw[index])
+        return route
 
 
 # Field name -> how to rebuild it from plain JSON data, per IR class.
