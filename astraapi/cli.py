@@ -238,15 +238,15 @@ def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, ex
     """The generic-path routes and models grouped by reason, a few examples each
     (`astraapi inspect` lists every one)."""
     routes = {route.index: route for route in ir.routes}
-    by_reason: dict[str, list[str]] = {}
+    by_reason: dict[tuple[str, str], list[str]] = {}
     for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
         route = routes[index]
-        by_reason.setdefault(f"route: {why}", []).append(f"{'/'.join(route.methods)} {route.path} ({route.name})")
+        by_reason.setdefault(("route", why), []).append(f"{'/'.join(route.methods)} {route.path} ({route.name})")
     for key, why in sorted(model_fallbacks.items()):
-        by_reason.setdefault(f"model: {why}", []).append(key)
-    for reason, names in by_reason.items():
+        by_reason.setdefault(("model", why), []).append(key)
+    for (kind, why), names in by_reason.items():
         shown = ", ".join(names[:examples]) + (f", and {len(names) - examples} more" if len(names) > examples else "")
-        print(f"  generic path, {len(names)} {reason}: {shown}")
+        print(f"  generic path: {len(names)} {kind}{'s' if len(names) != 1 else ''}, {why}: {shown}")
     if any(len(names) > examples for names in by_reason.values()):
         print("  (astraapi inspect lists every route and model)")
 
