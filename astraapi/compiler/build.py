@@ -79,7 +79,9 @@ def check_ir(ir: AppIR) -> None:
         try:
             parse_route_path(route)
         except RoutePathError as exc:
-            problems.append(str(exc))
+            where = f"{route.source.file}:{route.source.line}: "
+            message = str(exc)
+            problems.append(message if message.startswith(where) else f"{where}route {route.name!r}: {message}")
     if problems:
         raise BuildError("the app cannot be compiled:\n" + "\n".join(f"  {p}" for p in problems))
 

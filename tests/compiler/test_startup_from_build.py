@@ -278,3 +278,27 @@ def test_every_top_level_name_still_imports():
     exec("from astraapi import *", namespace)
     assert namespace["FastAPI"] is namespace["AstraAPI"]
     assert astraapi.responses.JSONResponse.media_type == "application/json"
+
+
+def test_the_check_stage_reports_every_problem_together_with_file_and_line():
+    from astraapi import FastAPI
+    from astraapi.compiler.build import BuildError, check_ir
+    from astraapi.compiler.introspect import build_ir
+
+    app = FastAPI()
+
+    @app.get("/a/{x}y")
+    def a(x: str):
+        return 1
+
+    @app.get("/b/{y:weird}")
+    def b(y: str):
+        return 1
+
+    with pytest.raises(BuildError) as raised:
+        check_ir(build_ir(app, openapi=False))
+    lines = str(raised.value).splitlines()
+    here = "tests/compiler/test_startup_from_build.py"
+    assert lines[0] == "the app cannot be compiled:"
+    assert lines[1].startswith(f"  {here}:") and "route 'a' path '/a/{x}y': a parameter must fill" in lines[1]
+    assert lines[2].startswith(f"  {here}:") and "route 'b' path '/b/{y:weird}': unknown path convertor" in lines[2]
