@@ -139,12 +139,17 @@ def _versions() -> dict[str, str]:
 def _routes(app: Any) -> list[tuple[str, str]]:
     result = []
     for route in app.routes:
-        label = f"{'/'.join(route.methods)} {route.path} ({route.name})"
+        methods = getattr(route, "methods", None) or (type(route).__name__,)  # other kinds of route
+        label = f"{'/'.join(methods)} {getattr(route, 'path', '?')} ({getattr(route, 'name', '?')})"
         result.append((label, _digest(_describe_route(route))))
     return result
 
 
 def _describe_route(route: Any) -> str:
+    import dataclasses
+
+    if not dataclasses.is_dataclass(route):  # another kind of route: its public attributes
+        return _describe({k: v for k, v in sorted(vars(route).items()) if not k.startswith("_")})
     parts = []
     for name in _field_names(type(route)):
         value = getattr(route, name)

@@ -302,3 +302,31 @@ def test_the_check_stage_reports_every_problem_together_with_file_and_line():
     assert lines[0] == "the app cannot be compiled:"
     assert lines[1].startswith(f"  {here}:") and "route 'a' path '/a/{x}y': a parameter must fill" in lines[1]
     assert lines[2].startswith(f"  {here}:") and "route 'b' path '/b/{y:weird}': unknown path convertor" in lines[2]
+
+
+APPS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apps")
+
+
+@pytest.mark.parametrize("filename", sorted(f for f in os.listdir(APPS_DIR) if f.endswith(".py")))
+def test_each_route_analysed_on_first_request_equals_the_built_ir(filename, monkeypatch):
+    """Otherwise compiled mode would serve the route without its compiled code (see above)."""
+    import importlib.util
+
+    from astraapi.applications import AstraAPI
+    from astraapi.compiler.introspect import analyze_route, build_ir
+    from astraapi.compiler.ir import AppIR
+
+    monkeypatch.syspath_prepend(APPS_DIR)
+    name = f"startup_roundtrip_{filename[:-3]}"
+    spec = importlib.util.spec_from_file_location(name, os.path.join(APPS_DIR, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    apps = [value for value in vars(module).values() if isinstance(value, AstraAPI)]
+    assert apps
+    for app in apps:
+        ir = build_ir(app, openapi=False)
+        text = json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False)  # as the build writes it
+        served = AppIR.serving_from_json(text, ir.ir_hash())
+        assert len(served.routes) == len(app.routes)
+        for index in range(len(app.routes)):
+            assert analyze_route(app, index).ir == served.routes[index]
