@@ -180,7 +180,9 @@ def _describe_settings(app: Any) -> str:
 
 
 _PLAIN = frozenset({type(None), bool, int, float, str, bytes})
-_NAMES: dict[int, tuple[Any, str]] = {}  # id -> (object, its name): callables and classes recur across routes
+# id -> (object, its description): the same classes, callables and markers recur across routes.
+# A fingerprint is taken once per process (at build, at start-up), so an object is described once.
+_NAMES: dict[int, tuple[Any, str]] = {}
 
 
 def _describe(value: Any, depth: int = 0) -> str:
@@ -199,8 +201,7 @@ def _describe(value: Any, depth: int = 0) -> str:
     if known is not None and known[0] is value:
         return known[1]
     text = _describe_other(value, depth)
-    if isinstance(value, type) or callable(value):
-        _NAMES[id(value)] = (value, text)  # keeps `value` alive: ids stay unique
+    _NAMES[id(value)] = (value, text)  # keeps `value` alive, so ids stay unique (one description per process)
     return text
 
 

@@ -2,7 +2,9 @@
 
 `Executor(app, ir, compiled_serializers)` prepares one `RoutePlan` per route at
 construction, from the IR (what to read, from where, what is required) and the live
-objects introspection keeps for the same route index (endpoint, TypeAdapters). Per
+objects introspection keeps for the same route index (endpoint, TypeAdapters); with
+`lazy=True` (compiled mode starting from the build) each route's plan is made on its first
+request instead, from `introspect.analyze_route`. Per
 request, `handle` validates every parameter, collecting all errors, then calls the
 endpoint:
 
