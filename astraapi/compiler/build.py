@@ -224,11 +224,11 @@ def _startup_data(app: Any, build_dir: Path) -> dict[str, Any]:
     document_path = build_dir / OPENAPI_FILE
     if app.openapi_url and _default_openapi(app):
         try:
-            document = app.openapi()
+            text = json.dumps(app.openapi(), ensure_ascii=False, allow_nan=False)
         except Exception as exc:  # noqa: BLE001 - recorded: compiled mode then makes it on request, and fails the same way
             data["openapi_error"] = f"{type(exc).__name__}: {exc}"
         else:
-            _write_if_changed(document_path, json.dumps(document, ensure_ascii=False, allow_nan=False))
+            _write_if_changed(document_path, text)
             data["openapi"] = OPENAPI_FILE
     if data["openapi"] is None and document_path.exists():
         document_path.unlink()
