@@ -12,12 +12,14 @@ What it covers:
   class, dependencies, ...), plus the app's settings the IR or the OpenAPI document read (title,
   version, servers, tags, gzip middleware, sync_endpoints, max_body_size, webhooks, ...). One
   digest per route, so a mismatch names the routes that changed, appeared or went away.
-  Callables and classes are named by source file and qualified name, plain values by `repr`
+  Callables and classes are named by source file (relative, as below) and qualified name, plain values by `repr`
   (memory addresses removed): a change of what a decorator was given is seen even when it comes
   from an environment variable rather than from an edited file.
 - **the user's source files** (`files`): every module loaded when the fingerprint is taken whose
   file is not part of Python, of an installed package or of AstraAPI: size, modification time and
-  sha256. At start-up a file whose size and mtime are unchanged is taken as unchanged; otherwise
+  sha256, named relative to the working directory when inside it (so a build made in CI matches
+  the same tree in another folder). At start-up a file whose size and mtime are unchanged is
+  taken as unchanged; otherwise
   its content is hashed, so a file that was only touched (a checkout, a copy) still matches.
   This covers everything declared in those files: endpoint signatures and annotations,
   `Query()`/`Body()`/`Depends()` markers, pydantic models and their fields, dependencies.
@@ -75,7 +77,7 @@ def take(app: Any) -> Fingerprint:
         versions=_versions(),
         routes=_routes(app),
         app_settings=_digest(_describe_settings(app)),
-        files=[(path, *_stat(path), _file_sha256(path)) for path in user_source_files()],
+        files=[(_portable(path), *_stat(path), _file_sha256(path)) for path in user_source_files()],
     )
 
 
@@ -91,10 +93,10 @@ def differences(app: Any, stored: Mapping[str, Any], limit: int = 5) -> list[str
         try:
             now = _stat(path)
         except OSError:
-            found.append(f"{_shown(path)} is gone")
+            found.append(f"{path} is gone")
             continue
         if now != (size, mtime_ns) and _file_sha256(path) != digest:
-            found.append(f"{_shown(path)} changed")
+            found.append(f"{path} changed")
     if stored.get("app_settings") != _digest(_describe_settings(app)):
         found.append("the app's settings changed (title, servers, middleware, ...)")
     found.extend(_route_differences(stored.get("routes", []), _routes(app)))
@@ -154,7 +156,7 @@ def _describe_route(route: Any) -> str:
     for name in _field_names(type(route)):
         value = getattr(route, name)
         if name == "decl_file" and isinstance(value, str):
-            value = os.path.abspath(value)
+            value = _portable(value)
         parts.append(f"{name}={_describe(value)}")
     return "\n".join(parts)
 
@@ -234,7 +236,7 @@ def _callable_name(obj: Any) -> str:
         return (f"partial({_callable_name(obj.func)},{_describe(obj.args)},"
                 f"{_describe(obj.keywords)})")
     code = getattr(obj, "__code__", None)
-    where = os.path.abspath(code.co_filename) if code is not None else getattr(obj, "__module__", "?")
+    where = _portable(code.co_filename) if code is not None else getattr(obj, "__module__", "?")
     return f"{where}:{getattr(obj, '__qualname__', type(obj).__qualname__)}"
 
 
@@ -252,9 +254,15 @@ def _file_sha256(path: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def _shown(path: str) -> str:
+def _portable(path: str) -> str:
+    """`path` relative to the working directory when it lies inside it (so that a build made in one
+    checkout still matches the same files in another folder, e.g. built in CI, served in an
+    image), else absolute."""
+    absolute = os.path.abspath(path)
     cwd = os.getcwd()
-    return os.path.relpath(path, cwd) if path.startswith(cwd + os.sep) else path
+    if absolute.startswith(cwd + os.sep):
+        return os.path.relpath(absolute, cwd).replace(os.sep, "/")
+    return absolute
 
 
 def _excluded_roots() -> tuple[str, ...]:

@@ -47,6 +47,7 @@ APP_SOURCE = textwrap.dedent(
 
 
 def make_app(folder, name="startup_widgets", source=APP_SOURCE):
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.py").write_text(source)
     return folder
 
@@ -132,6 +133,16 @@ def test_an_edited_source_file_is_named_and_a_touched_one_is_not_a_change(tmp_pa
     stderr = run_refused(tmp_path)
     assert "is stale: startup_widgets.py changed" in stderr
     assert "run `astraapi build startup_widgets:app`" in stderr
+
+
+def test_a_build_copied_with_its_project_to_another_folder_still_matches(tmp_path, served):
+    import shutil
+
+    build(make_app(tmp_path / "ci"))
+    shutil.copytree(tmp_path / "ci", tmp_path / "deploy")  # the same files under another absolute path
+    shutil.rmtree(tmp_path / "ci")
+    server = served(tmp_path / "deploy", "compiled")
+    assert httpx.get(f"{server.base_url}/widgets/3").content == b'{"id":3,"name":"w","note":null}'
 
 
 def test_a_declaration_changed_without_a_file_change_is_named(tmp_path):
