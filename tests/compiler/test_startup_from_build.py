@@ -103,9 +103,10 @@ def test_build_stores_the_fingerprint_and_the_openapi_document(tmp_path):
 
 def test_compiled_mode_serves_from_the_build_the_same_bytes_as_dynamic_mode(tmp_path, served):
     build(make_app(tmp_path))
-    answers = {}
+    answers, outputs = {}, {}
     for mode in ("compiled", "dynamic"):
         server = served(tmp_path, mode)
+        outputs[mode] = server.output
         with httpx.Client(base_url=server.base_url) as client:
             answers[mode] = [
                 (r.status_code, [(k, v) for k, v in r.headers.items() if k != "date"], r.content)
@@ -118,6 +119,7 @@ def test_compiled_mode_serves_from_the_build_the_same_bytes_as_dynamic_mode(tmp_
                 )
             ]
     assert answers["compiled"] == answers["dynamic"]
+    assert "not declared as it was" not in "".join(outputs["compiled"])  # the compiled code served
     assert answers["compiled"][0][2] == b'{"id":7,"name":"x","note":null}'
 
 
@@ -143,6 +145,7 @@ def test_a_build_copied_with_its_project_to_another_folder_still_matches(tmp_pat
     shutil.rmtree(tmp_path / "ci")
     server = served(tmp_path / "deploy", "compiled")
     assert httpx.get(f"{server.base_url}/widgets/3").content == b'{"id":3,"name":"w","note":null}'
+    assert "not declared as it was" not in "".join(server.output)  # the compiled code is used
 
 
 def test_a_declaration_changed_without_a_file_change_is_named(tmp_path):
