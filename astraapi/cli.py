@@ -264,8 +264,11 @@ def _run(args) -> int:
     from astraapi.compiler.build import StaleBuildError
     from astraapi.server.serve import prepare, serve
 
+    from astraapi.server.serve import _configure_logging
+
     app, ref, make_ir = _load(args.app)
     config = _config(args)
+    _configure_logging(config)  # start-up warnings (a build checked by analysis) are formatted as the server's
     try:
         target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
                          build_dir=args.build_dir, config=config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -23,6 +24,8 @@ from typing import Any, Callable
 from astraapi.compiler.codegen.abi_registry import ABI_VERSION
 from astraapi.compiler.ir import AppIR
 from astraapi.compiler.paths import include_dir
+
+logger = logging.getLogger("astraapi.server")
 
 DEFAULT_BUILD_DIR = Path(".astraapi") / "build"
 MANIFEST = "manifest.json"
@@ -249,12 +252,14 @@ class StartupBuild:
     ir: AppIR
     loaded: LoadedBuild
     openapi_path: Path | None  # the OpenAPI document made at build time (None: made on first request)
+    analysed: bool = False  # the fingerprint differed, the app was analysed (its IR matched the build's)
 
 
 def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> StartupBuild:
     """The build in `build_dir`, checked against `app` by its declarations' fingerprint (see
-    astraapi/compiler/fingerprint.py) instead of by re-analysing the app; StaleBuildError naming
-    what changed and what to run otherwise."""
+    astraapi/compiler/fingerprint.py) instead of by analysing the app. When the fingerprint
+    differs, the app is analysed and its IR hash decides (as `build --check`): the same, it starts
+    (more slowly, with a warning); different, StaleBuildError naming what changed and what to run."""
     from astraapi import _runtime
     from astraapi.compiler import fingerprint
 
@@ -269,12 +274,21 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
             f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
             f"this AstraAPI has ABI {ABI_VERSION}: {rebuild}"
         )
-    if "fingerprint" not in manifest:
-        raise StaleBuildError(f"the build in {build_dir}/ was made by an older AstraAPI (no fingerprint): {rebuild}")
-    changed = fingerprint.differences(app, manifest["fingerprint"])
+    changed = (fingerprint.differences(app, manifest["fingerprint"]) if "fingerprint" in manifest
+               else ["the build has no fingerprint (made by an older AstraAPI)"])
+    analysed = None
     if changed:
-        raise StaleBuildError(
-            f"the build in {build_dir}/ is stale: " + "; ".join(changed) + f" since it was made: {rebuild}"
+        # Something the declarations may depend on changed: the full IR decides, as `build --check` does.
+        from astraapi.compiler.introspect import build_ir
+
+        analysed = build_ir(app, app_ref=ref, openapi=False)
+        if analysed.ir_hash() != manifest.get("ir_hash"):
+            raise StaleBuildError(
+                f"the build in {build_dir}/ is stale: " + "; ".join(changed) + f" since it was made: {rebuild}"
+            )
+        logger.warning(
+            "%s since the build in %s/ was made, but the app's declarations are the same: started by analysing "
+            "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
         )
     try:
         ir_text = (build_dir / IR_FILE).read_text(encoding="utf-8")
@@ -282,13 +296,14 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
         raise StaleBuildError(f"the build in {build_dir}/ has no {IR_FILE}: {rebuild}") from None
     if hashlib.sha256(ir_text.encode("utf-8")).hexdigest() != manifest.get("ir_sha256"):
         raise StaleBuildError(f"{build_dir / IR_FILE} is not the one the build wrote: {rebuild}")
-    ir = AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the hash is checked by the module loader below
+    ir = analysed or AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the module loader checks the hash
     if not (build_dir / manifest["module"]).is_file():
         raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
     module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
     openapi = manifest.get("openapi")
     return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),
-                        openapi_path=build_dir / openapi if openapi else None)
+                        openapi_path=build_dir / openapi if openapi and analysed is None else None,
+                        analysed=analysed is not None)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """A cheap fingerprint of an app's declarations, so that compiled mode can start from the build.
 
 `astraapi build` stores it in the manifest; `astraapi run` recomputes it instead of analysing
-every endpoint (no signatures, no type hints, no pydantic adapters) and refuses to start when it
-differs, naming what changed.
+every endpoint (no signatures, no type hints, no pydantic adapters). When it differs, `run`
+analyses the app after all and lets the IR hash decide, as `build --check` does: the same IR (an
+edit that left the declarations alone, a new pydantic that analyses them the same) starts, more
+slowly, with a warning naming what changed; another IR is refused, naming what changed. So the
+fingerprint only needs to be sound in one direction: when it matches, nothing the IR depends on
+may have changed.
 
 What it covers:
 

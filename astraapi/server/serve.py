@@ -41,7 +41,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         startup = load_startup(app, Path(build_dir or DEFAULT_BUILD_DIR), app_ref)
         ir, loaded = startup.ir, startup.loaded
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
-                            compiled_encoders=loaded.encoders, lazy=True)
+                            compiled_encoders=loaded.encoders, lazy=not startup.analysed)
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables

@@ -131,6 +131,17 @@ def test_an_edited_source_file_is_named_and_a_touched_one_is_not_a_change(tmp_pa
     server = served(tmp_path, "compiled")
     assert httpx.get(f"{server.base_url}/widgets/1").status_code == 200
     server.stop()
+    assert "analysing" not in "".join(server.output)
+    # an edit that leaves the declarations as they were: the app is analysed, its IR matches, it starts
+    path.write_text(APP_SOURCE + "\n# a comment\n")
+    server = served(tmp_path, "compiled")
+    assert httpx.get(f"{server.base_url}/widgets/1").content == b'{"id":1,"name":"w","note":null}'
+    server.stop()
+    output = "".join(server.output)
+    assert "WARNING:     startup_widgets.py changed since the build in " in output
+    assert ("was made, but the app's declarations are the same: started by analysing the app; run `astraapi "
+            "build startup_widgets:app` to start from the build again") in output
+    # an edit that changes them: refused, naming the file
     path.write_text(APP_SOURCE.replace("name: str", "name: str\n    size: int = 0"))
     stderr = run_refused(tmp_path)
     assert "is stale: startup_widgets.py changed" in stderr
@@ -157,13 +168,14 @@ def test_a_declaration_changed_without_a_file_change_is_named(tmp_path):
 
 def test_run_rebuild_builds_a_stale_build_then_serves_it(tmp_path, served):
     build(make_app(tmp_path))
-    (tmp_path / "startup_widgets.py").write_text(APP_SOURCE.replace('q or "w"', 'q or "rebuilt"'))
+    (tmp_path / "startup_widgets.py").write_text(APP_SOURCE.replace("note: Optional[str] = None",
+                                                                     "note: Optional[str] = 'rebuilt'"))
     server = ServerProcess("startup_widgets:app", "compiled", cwd=tmp_path, env=None, build_dir=tmp_path / "out")
     server.command = lambda: [sys.executable, "-m", "astraapi", "run", "startup_widgets:app", "--rebuild",
                               "--host", "127.0.0.1", "--port", "0", "--build-dir", str(tmp_path / "out")]
     server.start()
     try:
-        assert httpx.get(f"{server.base_url}/widgets/1").content == b'{"id":1,"name":"rebuilt","note":null}'
+        assert httpx.get(f"{server.base_url}/widgets/1").content == b'{"id":1,"name":"w","note":"rebuilt"}'
         output = "".join(server.output)
         assert "startup_widgets.py changed" in output and "building it (--rebuild)" in output
     finally:
