@@ -33,7 +33,8 @@ What it covers:
 What it does not see (rebuild, or serve in dynamic mode, when these change): code outside those
 files that shapes the declarations -- an installed package's models, a data file or an
 environment variable read while building a model or an annotation (as opposed to a decorator
-argument) -- and a module imported only after the app was (a lazy import inside a function).
+argument) --, a module imported only after the app was (a lazy import inside a function), and a
+file replaced by another of the same size and modification time (copied with preserved times).
 Each route is also analysed on its first request; if that analysis differs from the build's IR
 the route is served on the generic path with that fresh analysis (correct bytes, a warning in
 the log), so a miss costs speed, not correctness, for the route itself.
@@ -68,7 +69,7 @@ class Fingerprint:
     versions: dict[str, str]
     routes: list[tuple[str, str]]  # (label, digest) per route, in app.routes order
     app_settings: str  # digest
-    files: list[tuple[str, int, int, str]]  # (absolute path, size, mtime_ns, sha256)
+    files: list[tuple[str, int, int, str]]  # (path, relative to the cwd when inside it; size, mtime_ns, sha256)
 
     def to_json(self) -> dict[str, Any]:
         return {"versions": self.versions, "routes": [list(r) for r in self.routes],
