@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+FORMAT = "1"  # how declarations are described: change it when that changes
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _ASTRAAPI_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -90,9 +91,10 @@ def differences(app: Any, stored: Mapping[str, Any], limit: int = 5) -> list[str
     """What changed since `stored` (a manifest's fingerprint) was taken; empty: nothing seen."""
     found: list[str] = []
     versions = _versions()
-    for name, value in sorted(stored.get("versions", {}).items()):
-        if versions.get(name) != value:
-            found.append(f"{name} is {versions.get(name)} now, the build was made with {value}")
+    stored_versions = stored.get("versions", {})
+    for name in sorted(set(versions) | set(stored_versions)):
+        if versions.get(name) != stored_versions.get(name):
+            found.append(f"{name} is {versions.get(name)} now, the build was made with {stored_versions.get(name)}")
     for entry in stored.get("files", ()):
         path, size, mtime_ns, digest = entry
         try:
@@ -140,7 +142,7 @@ def _versions() -> dict[str, str]:
     except ImportError:  # pragma: no cover - pydantic is a dependency
         pydantic_version = "none"
     return {"python": f"{sys.version_info[0]}.{sys.version_info[1]}", "pydantic": str(pydantic_version),
-            "astraapi": __version__}
+            "astraapi": __version__, "fingerprint": FORMAT}
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ import inspect
 import json
 import os
 import re
+import sys
 import types
 import typing
 import uuid
@@ -1071,15 +1072,16 @@ class _PrefixedProblems:
 
 
 def _special_location(annotation: Any) -> str | None:
-    from astraapi.security.oauth2 import SecurityScopes
-
+    # An app that never imported the module defining SecurityScopes cannot annotate with it (and
+    # importing it here would build the OpenAPI models for every app).
+    scopes_module = sys.modules.get("astraapi.security.oauth2")
     if _lenient_issubclass(annotation, HTTPConnection):
         return "request"
     if _lenient_issubclass(annotation, Response):
         return "response"
     if _lenient_issubclass(annotation, BackgroundTasks):
         return "background_tasks"
-    if _lenient_issubclass(annotation, SecurityScopes):
+    if scopes_module is not None and _lenient_issubclass(annotation, scopes_module.SecurityScopes):
         return "security_scopes"
     return None
 

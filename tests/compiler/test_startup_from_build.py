@@ -86,7 +86,7 @@ def test_build_stores_the_fingerprint_and_the_openapi_document(tmp_path):
     assert [label for label, _ in fingerprint["routes"]][-2:] == [
         "GET /widgets/{widget_id} (read_widget)", "POST /widgets (create_widget)"]
     assert [os.path.basename(path) for path, *_ in fingerprint["files"]] == ["startup_widgets.py"]
-    assert set(fingerprint["versions"]) == {"python", "pydantic", "astraapi"}
+    assert set(fingerprint["versions"]) == {"python", "pydantic", "astraapi", "fingerprint"}
     assert manifest["openapi"] == "openapi.json"
     document = json.loads((tmp_path / "out" / "openapi.json").read_text())
     assert document["info"]["title"] == "Start-up"
