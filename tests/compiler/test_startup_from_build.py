@@ -356,3 +356,12 @@ def test_each_route_analysed_on_first_request_equals_the_built_ir(filename, monk
         assert len(served.routes) == len(app.routes)
         for index in range(len(app.routes)):
             assert analyze_route(app, index).ir == served.routes[index]
+
+
+def test_analysing_an_app_without_security_does_not_build_the_openapi_models():
+    loaded = _modules_after(
+        "from astraapi import FastAPI\nfrom astraapi.compiler.introspect import build_ir\n"
+        "app = FastAPI()\n@app.get('/items/{i}')\ndef item(i: int, q: str = ''): return {}\n"
+        "build_ir(app, openapi=False)"
+    )
+    assert "astraapi.openapi.models" not in loaded and "astraapi.security" not in loaded
