@@ -230,6 +230,11 @@ _STAGES = ("introspect", "check", "emit", "compile", "link")
 
 
 def _stage(stage: str, detail: str) -> None:
+    if stage == "compiled":  # one file compiled: a counter, updated in place on a terminal
+        if sys.stdout.isatty():
+            end = "\n" if detail.partition("/")[0] == detail.partition("/")[2] else ""
+            print(f"\r      compiled {detail}", end=end, flush=True)
+        return
     number = _STAGES.index(stage) + 1 if stage in _STAGES else 0
     print(f"[{number}/{len(_STAGES)}] {stage:<10} {detail}", flush=True)
 

@@ -15,7 +15,7 @@ import os
 import shlex
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -137,8 +137,14 @@ def build(
         if not obj.exists():
             jobs.append((generated_dir / source, obj))
     progress("compile", f"{len(jobs)} of {len(sources)} files to compile")
+    failures = []
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        failures = [f for f in pool.map(lambda job: _compile(options.compiler, flags, *job), jobs) if f]
+        futures = [pool.submit(_compile, options.compiler, flags, *job) for job in jobs]
+        for done, future in enumerate(as_completed(futures), 1):
+            failure = future.result()
+            if failure:
+                failures.append(failure)
+            progress("compiled", f"{done}/{len(jobs)}")
     if failures:
         raise BuildError("compiling the generated code failed:\n" + "\n".join(failures))
     stages["compile"] = time.perf_counter() - mark
