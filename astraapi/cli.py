@@ -191,6 +191,15 @@ def _build(args) -> int:
             print(f"astraapi build --check: {exc}", file=sys.stderr)
             return 1
         print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
+        from astraapi.compiler import fingerprint
+        from astraapi.compiler.build import read_manifest
+
+        stored = read_manifest(args.build_dir).get("fingerprint")
+        changed = fingerprint.differences(app, stored) if stored else ["the build has no fingerprint"]
+        if changed:
+            print(f"astraapi build --check: note: {'; '.join(changed)} since the build: `astraapi run` will analyse "
+                  f"the app at start-up (slower); `astraapi build {ref}` (which compiles nothing) restores the "
+                  "fast start")
         return 0
     _build_now(app, ref, ir, args.build_dir, jobs=args.jobs, debug=args.debug, started=started)
     return 0

@@ -141,6 +141,9 @@ def test_an_edited_source_file_is_named_and_a_touched_one_is_not_a_change(tmp_pa
     assert "WARNING:     startup_widgets.py changed since the build in " in output
     assert ("was made, but the app's declarations are the same: started by analysing the app; run `astraapi "
             "build startup_widgets:app` to start from the build again") in output
+    check = run_cli(["build", "startup_widgets:app", "--build-dir", "out", "--check"], cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert "note: startup_widgets.py changed since the build: `astraapi run` will analyse" in check.stdout
     # an edit that changes them: refused, naming the file
     path.write_text(APP_SOURCE.replace("name: str", "name: str\n    size: int = 0"))
     stderr = run_refused(tmp_path)
