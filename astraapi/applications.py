@@ -8,8 +8,6 @@ from enum import Enum
 from typing import Any
 
 from astraapi.datastructures import State
-from astraapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from astraapi.openapi.offline import asset_response, redoc_asset_urls, swagger_asset_urls
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse, Response
 from astraapi.routing import (
@@ -113,6 +111,7 @@ class AstraAPI:
         self.openapi_version = "3.1.0"
         self.openapi_schema: dict[str, Any] | None = None
         self._openapi_routes_key: tuple[int, ...] | None = None
+        self._built_openapi: tuple[Any, tuple[int, ...]] | None = None  # compiled mode: (file, routes key)
         if self.openapi_url:
             if not self.title:
                 raise AssertionError("A title must be provided for OpenAPI, e.g.: 'My API'")
@@ -150,12 +149,22 @@ class AstraAPI:
         (assign that attribute, or replace this method, to serve another document)."""
         key = tuple(id(route) for route in [*self.routes, *self.webhooks.routes])
         if not self.openapi_schema or self._openapi_routes_key != key:
-            from astraapi.compiler.introspect import build_ir
-            from astraapi.openapi.utils import openapi_from_ir
+            if self._built_openapi is not None and self._built_openapi[1] == key:
+                import json
 
-            self.openapi_schema = openapi_from_ir(build_ir(self))
+                self.openapi_schema = json.loads(self._built_openapi[0].read_text(encoding="utf-8"))
+            else:
+                from astraapi.compiler.introspect import build_ir
+                from astraapi.openapi.utils import openapi_from_ir
+
+                self.openapi_schema = openapi_from_ir(build_ir(self))
             self._openapi_routes_key = key
         return self.openapi_schema
+
+    def use_built_openapi(self, path: Any) -> None:
+        """Compiled mode: `openapi()` reads the document `astraapi build` made (the build was
+        checked against the app), as long as the routes stay those the build saw."""
+        self._built_openapi = (path, tuple(id(route) for route in [*self.routes, *self.webhooks.routes]))
 
     def setup(self) -> None:
         """Declare the OpenAPI document and docs routes (first in `routes`, not in the schema, as
@@ -185,12 +194,16 @@ class AstraAPI:
             assets_path = self.docs_url.rstrip("/") + "/assets"
 
             async def swagger_ui_html(req: Request) -> HTMLResponse:
+                from astraapi.openapi.docs import get_swagger_ui_html
+
                 root_path = self.root_path.rstrip("/")
                 oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
                 if oauth2_redirect_url:
                     oauth2_redirect_url = root_path + oauth2_redirect_url
                 assets: dict[str, str] = {}
                 if self.docs_offline:
+                    from astraapi.openapi.offline import swagger_asset_urls
+
                     urls = swagger_asset_urls(root_path + assets_path)
                     assets = {"swagger_js_url": urls.js, "swagger_css_url": urls.css, "swagger_favicon_url": urls.favicon}
                 return get_swagger_ui_html(
@@ -206,12 +219,16 @@ class AstraAPI:
             if self.docs_offline:
 
                 async def swagger_ui_asset(asset_name: str) -> Response:
+                    from astraapi.openapi.offline import asset_response
+
                     return asset_response("swagger_ui", asset_name)
 
                 add(assets_path + "/{asset_name}", swagger_ui_asset)
             if self.swagger_ui_oauth2_redirect_url:
 
                 async def swagger_ui_redirect(req: Request) -> HTMLResponse:
+                    from astraapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
+
                     return get_swagger_ui_oauth2_redirect_html()
 
                 add(self.swagger_ui_oauth2_redirect_url, swagger_ui_redirect)
@@ -220,9 +237,13 @@ class AstraAPI:
             redoc_assets_path = self.redoc_url.rstrip("/") + "/assets"
 
             async def redoc_html(req: Request) -> HTMLResponse:
+                from astraapi.openapi.docs import get_redoc_html
+
                 root_path = self.root_path.rstrip("/")
                 offline: dict[str, Any] = {}
                 if self.docs_offline:
+                    from astraapi.openapi.offline import redoc_asset_urls
+
                     urls = redoc_asset_urls(root_path + redoc_assets_path)
                     offline = {"redoc_js_url": urls.js, "redoc_favicon_url": urls.favicon, "with_google_fonts": False}
                 return get_redoc_html(openapi_url=root_path + (self.openapi_url or ""), title=f"{self.title} - ReDoc",
@@ -232,6 +253,8 @@ class AstraAPI:
             if self.docs_offline:
 
                 async def redoc_asset(asset_name: str) -> Response:
+                    from astraapi.openapi.offline import asset_response
+
                     return asset_response("redoc", asset_name)
 
                 add(redoc_assets_path + "/{asset_name}", redoc_asset)

@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--rebuild", action="store_true",
+                     help="when the build is missing or stale, build it first (default: refuse to start)")
     _build_dir_argument(run)
     _server_arguments(run)
     run.set_defaults(command=_run)
@@ -138,7 +140,6 @@ def _build_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(ref: str):
-    from astraapi.compiler.introspect import build_ir
     from astraapi.server.app_loader import AppLoadError, canonical_ref, import_app
 
     try:
@@ -146,7 +147,12 @@ def _load(ref: str):
     except AppLoadError as exc:
         raise _UserError(str(exc)) from None
     ref = canonical_ref(ref)
-    return app, ref, (lambda: build_ir(app, app_ref=ref, openapi=False))
+
+    def make_ir():
+        from astraapi.compiler.introspect import build_ir
+
+        return build_ir(app, app_ref=ref, openapi=False)
+    return app, ref, make_ir
 
 
 def _dev(args) -> int:
@@ -178,7 +184,7 @@ def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1
 
 
 def _build(args) -> int:
-    from astraapi.compiler.build import BuildError, BuildOptions, StaleBuildError, build, verify_build
+    from astraapi.compiler.build import StaleBuildError, verify_build
 
     started = time.perf_counter()
     _stage("introspect", args.app)
@@ -191,29 +197,78 @@ def _build(args) -> int:
             print(f"astraapi build --check: {exc}", file=sys.stderr)
             return 1
         print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
+        from astraapi.compiler import fingerprint
+        from astraapi.compiler.build import read_manifest
+
+        stored = read_manifest(args.build_dir).get("fingerprint")
+        changed = fingerprint.differences(app, stored) if stored else ["the build has no fingerprint"]
+        if changed:
+            print(f"astraapi build --check: note: {'; '.join(changed)} since the build: `astraapi run` will analyse "
+                  f"the app at start-up (slower); `astraapi build {ref}` (which compiles nothing) restores the "
+                  "fast start")
         return 0
-    options = BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug)
+    _build_now(app, ref, ir, args.build_dir, jobs=args.jobs, debug=args.debug, started=started)
+    return 0
+
+
+def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, started: float | None = None):
+    """Build (the stages print their progress), then print the summary."""
+    from astraapi.compiler.build import BuildError, BuildOptions, build
+
+    started = time.perf_counter() if started is None else started
+    if jobs < 1:
+        raise _UserError("--jobs must be at least 1")
+    options = BuildOptions(build_dir=build_dir, jobs=jobs, debug=debug)
     try:
-        report = build(ir, options, progress=_stage)
+        report = build(ir, options, progress=_stage, app=app)
     except BuildError as exc:
         raise _UserError(str(exc)) from None
     seconds = time.perf_counter() - started
+    stages = ", ".join(f"{name} {value:.2f}s" for name, value in report.stage_seconds.items())
     print(
         f"built {ref} into {report.build_dir}/ in {seconds:.2f}s: "
         f"{report.route_count} routes ({report.routes_compiled} with a compiled serializer), "
         f"{report.objects_compiled} files compiled, module {report.module_size / 1024:.0f} KiB, "
         f"IR hash {report.ir_hash[:12]}"
     )
-    _print_fallbacks(ir, report.route_fallbacks, report.model_fallbacks)
-    return 0
+    print(f"  routes: {report.routes_compiled} with a compiled serializer, {report.decoders_compiled} with a "
+          f"compiled request decoder, {len(report.route_fallbacks)} with a generic response path")
+    print(f"  models: {len(ir.models) - len(report.model_fallbacks)} with a compiled serializer, "
+          f"{len(report.model_fallbacks)} on the generic path")
+    print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
+          f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
+    _print_fallback_summary(ir, report.route_fallbacks, report.model_fallbacks)
+    return report
 
 
 _STAGES = ("introspect", "check", "emit", "compile", "link")
 
 
 def _stage(stage: str, detail: str) -> None:
+    if stage == "compiled":  # one file compiled: a counter, updated in place on a terminal
+        if sys.stdout.isatty():
+            end = "\n" if detail.partition("/")[0] == detail.partition("/")[2] else ""
+            print(f"\r      compiled {detail}", end=end, flush=True)
+        return
     number = _STAGES.index(stage) + 1 if stage in _STAGES else 0
     print(f"[{number}/{len(_STAGES)}] {stage:<10} {detail}", flush=True)
+
+
+def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, examples: int = 3) -> None:
+    """The generic-path routes and models grouped by reason, a few examples each
+    (`astraapi inspect` lists every one)."""
+    routes = {route.index: route for route in ir.routes}
+    by_reason: dict[tuple[str, str], list[str]] = {}
+    for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
+        route = routes[index]
+        by_reason.setdefault(("route", why), []).append(f"{'/'.join(route.methods)} {route.path} ({route.name})")
+    for key, why in sorted(model_fallbacks.items()):
+        by_reason.setdefault(("model", why), []).append(key)
+    for (kind, why), names in by_reason.items():
+        shown = ", ".join(names[:examples]) + (f", and {len(names) - examples} more" if len(names) > examples else "")
+        print(f"  generic path: {len(names)} {kind}{'s' if len(names) != 1 else ''}, {why}: {shown}")
+    if any(len(names) > examples for names in by_reason.values()):
+        print("  (astraapi inspect lists every route and model)")
 
 
 def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
@@ -229,12 +284,24 @@ def _run(args) -> int:
     from astraapi.compiler.build import StaleBuildError
     from astraapi.server.serve import prepare, serve
 
-    app, ref, _ = _load(args.app)
+    from astraapi.server.serve import _configure_logging
+
+    app, ref, make_ir = _load(args.app)
+    config = _config(args)
+    _configure_logging(config)  # start-up warnings (a build checked by analysis) are formatted as the server's
     try:
         target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
-                         build_dir=args.build_dir, config=_config(args))
+                         build_dir=args.build_dir, config=config)
     except (StaleBuildError, ImportError) as exc:
-        raise _UserError(str(exc)) from None
+        if not args.rebuild:
+            raise _UserError(str(exc)) from None
+        print(f"astraapi run: {exc}; building it (--rebuild)", file=sys.stderr)
+        _build_now(app, ref, make_ir(), args.build_dir, jobs=max(1, os.cpu_count() or 1), debug=False)
+        try:
+            target = prepare(app, mode="compiled", host=args.host, port=args.port, app_ref=ref,
+                             build_dir=args.build_dir, config=config)
+        except (StaleBuildError, ImportError) as again:
+            raise _UserError(str(again)) from None
     return serve(target, workers=args.workers)
 
 

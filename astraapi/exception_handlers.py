@@ -3,7 +3,6 @@ to keep the default answer (`return await http_exception_handler(request, exc)`)
 
 from __future__ import annotations
 
-from astraapi.encoders import jsonable_encoder
 from astraapi.engine.responses import body_allowed
 from astraapi.exceptions import RequestValidationError, StarletteHTTPException
 from astraapi.requests import Request
@@ -18,4 +17,6 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
 
 
 async def request_validation_exception_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    from astraapi.encoders import jsonable_encoder  # pydantic: imported when first needed
+
     return JSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})

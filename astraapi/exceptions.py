@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import http.client
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from pydantic import BaseModel, create_model
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class AstraAPIError(RuntimeError):
@@ -33,8 +34,20 @@ class FastAPIDeprecationWarning(UserWarning):
     """A deprecated FastAPI feature was used (a UserWarning, so that it is shown by default)."""
 
 
-RequestErrorModel: type[BaseModel] = create_model("Request")
-WebSocketErrorModel: type[BaseModel] = create_model("WebSocket")
+_ERROR_MODELS = {"RequestErrorModel": "Request", "WebSocketErrorModel": "WebSocket"}
+
+
+def __getattr__(name: str) -> Any:
+    """`RequestErrorModel`/`WebSocketErrorModel` (FastAPI's empty models), made on first use:
+    importing this module does not import pydantic."""
+    model_name = _ERROR_MODELS.get(name)
+    if model_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from pydantic import create_model
+
+    model: type[BaseModel] = create_model(model_name)
+    globals()[name] = model
+    return model
 
 
 class StarletteHTTPException(Exception):
@@ -150,3 +163,7 @@ class WebSocketRequestValidationError(ValidationException):
 
     def __init__(self, errors: Sequence[Any], *, endpoint_ctx: Mapping[str, Any] | None = None) -> None:
         super().__init__(errors, endpoint_ctx=endpoint_ctx)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_ERROR_MODELS))

@@ -15,7 +15,15 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from astraapi.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
-from astraapi.openapi.models import Example as Example
+
+
+def __getattr__(name: str) -> Any:
+    """`Example` (FastAPI exports it here) is the OpenAPI model, imported on first use."""
+    if name == "Example":
+        from astraapi.openapi.models import Example
+
+        return Example
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _Unset: Any = PydanticUndefined
 
@@ -211,3 +219,7 @@ class Security(Depends):
                  *, max_concurrency: int | None = None, _concurrency: _Concurrency | None = None) -> None:
         super().__init__(dependency, use_cache, scope, max_concurrency=max_concurrency, _concurrency=_concurrency)
         self.scopes = scopes
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(("Example",)))

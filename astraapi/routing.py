@@ -685,26 +685,39 @@ def _first_given(*choices: Any) -> Any:
     return Default
 
 
-# FastAPI's `fastapi.routing` also exposes these names (imported last: this module is imported
-# by the others, not the other way round).
-from astraapi.background import is_async_callable as is_async_callable  # noqa: E402
-from astraapi.background import run_in_threadpool as run_in_threadpool  # noqa: E402
-from astraapi.concurrency import iterate_in_threadpool as iterate_in_threadpool  # noqa: E402
-from astraapi.dependencies.utils import get_typed_return_annotation as get_typed_return_annotation  # noqa: E402
-from astraapi.dependencies.utils import lenient_issubclass as lenient_issubclass  # noqa: E402
-from astraapi.encoders import jsonable_encoder as jsonable_encoder  # noqa: E402
-from astraapi.exceptions import FastAPIError as FastAPIError  # noqa: E402
-from astraapi.exceptions import HTTPException as HTTPException  # noqa: E402
-from astraapi.exceptions import RequestValidationError as RequestValidationError  # noqa: E402
-from astraapi.exceptions import ResponseValidationError as ResponseValidationError  # noqa: E402
-from astraapi.exceptions import WebSocketRequestValidationError as WebSocketRequestValidationError  # noqa: E402
-from astraapi.requests import URL as URL  # noqa: E402
-from astraapi.requests import Request as Request  # noqa: E402
-from astraapi.responses import JSONResponse as JSONResponse  # noqa: E402
-from astraapi.responses import PlainTextResponse as PlainTextResponse  # noqa: E402
-from astraapi.responses import RedirectResponse as RedirectResponse  # noqa: E402
-from astraapi.responses import Response as Response  # noqa: E402
-from astraapi.websockets import WebSocket as WebSocket  # noqa: E402
+# FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
+# that declaring routes does not import the encoders, pydantic's models or the thread pool.
+_REEXPORTS = {
+    "is_async_callable": "astraapi.background",
+    "run_in_threadpool": "astraapi.background",
+    "iterate_in_threadpool": "astraapi.concurrency",
+    "get_typed_return_annotation": "astraapi.dependencies.utils",
+    "lenient_issubclass": "astraapi.dependencies.utils",
+    "jsonable_encoder": "astraapi.encoders",
+    "FastAPIError": "astraapi.exceptions",
+    "HTTPException": "astraapi.exceptions",
+    "RequestValidationError": "astraapi.exceptions",
+    "ResponseValidationError": "astraapi.exceptions",
+    "WebSocketRequestValidationError": "astraapi.exceptions",
+    "URL": "astraapi.requests",
+    "Request": "astraapi.requests",
+    "JSONResponse": "astraapi.responses",
+    "PlainTextResponse": "astraapi.responses",
+    "RedirectResponse": "astraapi.responses",
+    "Response": "astraapi.responses",
+    "WebSocket": "astraapi.websockets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _REEXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def generate_unique_id(route: APIRoute) -> str:
@@ -723,3 +736,7 @@ def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
 def get_name(endpoint: Callable[..., Any]) -> str:
     """The endpoint's `__name__`, or its class name for an instance (a route's default name)."""
     return getattr(endpoint, "__name__", None) or endpoint.__class__.__name__
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_REEXPORTS))

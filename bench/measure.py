@@ -162,15 +162,20 @@ def measure_route(server, route: Route, settings: Settings, raw_dir: Path, log, 
 
 def python_import_time(python: str, module: str, repeat: int, cpus: str | None) -> float | None:
     """Median wall time of `python -c "import module"` minus that of `python -c pass`, in ms."""
-    def once(code: str) -> float | None:
+    def once(code: str, write_bytecode: bool = False) -> float | None:
         command = [python, "-c", code]
         if cpus:
             command = ["taskset", "-c", cpus, *command]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        if write_bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE")
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        done = subprocess.run(command, capture_output=True, env=env)
         return time.perf_counter() - started if done.returncode == 0 else None
 
-    if once(f"import {module}") is None:  # also warms the page cache and writes .pyc
+    # also warms the page cache and writes .pyc files (an installed package has them; a source
+    # checkout would otherwise compile its modules in every measured run)
+    if once(f"import {module}", write_bytecode=True) is None:
         return None
     base = statistics.median(once("pass") for _ in range(repeat))
     total = statistics.median(once(f"import {module}") for _ in range(repeat))

@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shlex
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from astraapi.compiler.codegen.abi_registry import ABI_VERSION
-from astraapi.compiler.codegen.emit import GENERATOR, emit_app_module
 from astraapi.compiler.ir import AppIR
 from astraapi.compiler.paths import include_dir
-from astraapi.compiler.trie import RoutePathError, parse_route_path
+
+logger = logging.getLogger("astraapi.server")
 
 DEFAULT_BUILD_DIR = Path(".astraapi") / "build"
 MANIFEST = "manifest.json"
 MODULE_FILE = "app_module.so"
+IR_FILE = "ir.json"
+OPENAPI_FILE = "openapi.json"
 
 
 class BuildError(Exception):
@@ -61,6 +64,9 @@ class BuildReport:
     seconds: float
     module_size: int
     stage_seconds: dict[str, float]
+    decoders_compiled: int = 0
+    generated_files: int = 0
+    generated_size: int = 0  # bytes of generated C++
 
 
 def _progress_none(stage: str, detail: str) -> None:
@@ -69,12 +75,16 @@ def _progress_none(stage: str, detail: str) -> None:
 
 def check_ir(ir: AppIR) -> None:
     """Every problem the compiler can see in the IR, reported together."""
+    from astraapi.compiler.trie import RoutePathError, parse_route_path
+
     problems = []
     for route in ir.routes:
         try:
             parse_route_path(route)
         except RoutePathError as exc:
-            problems.append(str(exc))
+            where = f"{route.source.file}:{route.source.line}: "
+            message = str(exc)
+            problems.append(message if message.startswith(where) else f"{where}route {route.name!r}: {message}")
     if problems:
         raise BuildError("the app cannot be compiled:\n" + "\n".join(f"  {p}" for p in problems))
 
@@ -83,7 +93,13 @@ def build(
     ir: AppIR,
     options: BuildOptions,
     progress: Callable[[str, str], None] = _progress_none,
+    app: Any = None,
 ) -> BuildReport:
+    """Build the app module of `ir`. With `app` (the live app `ir` was made from), also store
+    what compiled mode needs to start without analysing the app: the declarations' fingerprint
+    and the OpenAPI document (see `load_startup`)."""
+    from astraapi.compiler.codegen.emit import GENERATOR, emit_app_module  # jinja2: only when building
+
     started = time.perf_counter()
     stages: dict[str, float] = {}
     build_dir = Path(options.build_dir)
@@ -100,7 +116,9 @@ def build(
     mark = time.perf_counter()
     emitted = emit_app_module(ir)
     written = _write_tree(generated_dir, emitted.files)
-    written += _write_if_changed(build_dir / "ir.json", json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False) + "\n")
+    ir_text = json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False) + "\n"
+    written += _write_if_changed(build_dir / IR_FILE, ir_text)
+    startup = _startup_data(app, build_dir) if app is not None else {}
     stages["emit"] = time.perf_counter() - mark
     progress("emit", f"{len(emitted.files)} files, {written} rewritten")
 
@@ -119,8 +137,14 @@ def build(
         if not obj.exists():
             jobs.append((generated_dir / source, obj))
     progress("compile", f"{len(jobs)} of {len(sources)} files to compile")
+    failures = []
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        failures = [f for f in pool.map(lambda job: _compile(options.compiler, flags, *job), jobs) if f]
+        futures = [pool.submit(_compile, options.compiler, flags, *job) for job in jobs]
+        for done, future in enumerate(as_completed(futures), 1):
+            failure = future.result()
+            if failure:
+                failures.append(failure)
+            progress("compiled", f"{done}/{len(jobs)}")
     if failures:
         raise BuildError("compiling the generated code failed:\n" + "\n".join(failures))
     stages["compile"] = time.perf_counter() - mark
@@ -156,6 +180,8 @@ def build(
         "decoders": {str(index): did for index, did in emitted.decoder_routes.items()},
         "decoder_fallbacks": {str(index): why for index, why in emitted.decoder_fallbacks.items()},
         "model_fallbacks": emitted.model_fallbacks,
+        "ir_sha256": hashlib.sha256(ir_text.encode("utf-8")).hexdigest(),
+        **startup,
     }
     _write_if_changed(build_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return BuildReport(
@@ -171,6 +197,9 @@ def build(
         seconds=time.perf_counter() - started,
         module_size=module_path.stat().st_size,
         stage_seconds=stages,
+        decoders_compiled=len(emitted.decoder_routes),
+        generated_files=len(emitted.files),
+        generated_size=sum(len(text.encode("utf-8")) for text in emitted.files.values()),
     )
 
 
@@ -196,6 +225,93 @@ def verify_build(ir: AppIR, build_dir: Path) -> dict:
     return manifest
 
 
+def _startup_data(app: Any, build_dir: Path) -> dict[str, Any]:
+    """The manifest's start-up part: the declarations' fingerprint and the OpenAPI document."""
+    from astraapi.compiler import fingerprint
+
+    data: dict[str, Any] = {"fingerprint": fingerprint.take(app).to_json(), "openapi": None}
+    document_path = build_dir / OPENAPI_FILE
+    if app.openapi_url and _default_openapi(app):
+        try:
+            text = json.dumps(app.openapi(), ensure_ascii=False, allow_nan=False)
+        except Exception as exc:  # noqa: BLE001 - recorded: compiled mode then makes it on request, and fails the same way
+            data["openapi_error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            _write_if_changed(document_path, text)
+            data["openapi"] = OPENAPI_FILE
+    if data["openapi"] is None and document_path.exists():
+        document_path.unlink()
+    return data
+
+
+def _default_openapi(app: Any) -> bool:
+    """The app makes its document with AstraAPI's own `openapi()` (not a replacement)."""
+    from astraapi.applications import AstraAPI
+
+    return "openapi" not in vars(app) and getattr(type(app), "openapi", None) is AstraAPI.openapi
+
+
+@dataclass(frozen=True)
+class StartupBuild:
+    """What compiled mode starts from: the build's serving IR and module, without analysing the app."""
+
+    ir: AppIR
+    loaded: LoadedBuild
+    openapi_path: Path | None  # the OpenAPI document made at build time (None: made on first request)
+    analysed: bool = False  # the fingerprint differed, the app was analysed (its IR matched the build's)
+
+
+def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> StartupBuild:
+    """The build in `build_dir`, checked against `app` by its declarations' fingerprint (see
+    astraapi/compiler/fingerprint.py) instead of by analysing the app. When the fingerprint
+    differs, the app is analysed and its IR hash decides (as `build --check`): the same, it starts
+    (more slowly, with a warning); different, StaleBuildError naming what changed and what to run."""
+    from astraapi import _runtime
+    from astraapi.compiler import fingerprint
+
+    build_dir = Path(build_dir)
+    manifest = read_manifest(build_dir)
+    ref = app_ref or manifest.get("app_ref")
+    rebuild = f"run `astraapi build {ref or '<module:app>'}`"
+    if not manifest:
+        raise StaleBuildError(f"no compiled build in {build_dir}/: {rebuild} first")
+    if manifest.get("abi_version") != ABI_VERSION:
+        raise StaleBuildError(
+            f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
+            f"this AstraAPI has ABI {ABI_VERSION}: {rebuild}"
+        )
+    changed = (fingerprint.differences(app, manifest["fingerprint"]) if "fingerprint" in manifest
+               else ["the build has no fingerprint (made by an older AstraAPI)"])
+    analysed = None
+    if changed:
+        # Something the declarations may depend on changed: the full IR decides, as `build --check` does.
+        from astraapi.compiler.introspect import build_ir
+
+        analysed = build_ir(app, app_ref=ref, openapi=False)
+        if analysed.ir_hash() != manifest.get("ir_hash"):
+            raise StaleBuildError(
+                f"the build in {build_dir}/ is stale: " + "; ".join(changed) + f" since it was made: {rebuild}"
+            )
+        logger.warning(
+            "%s since the build in %s/ was made, but the app's declarations are the same: started by analysing "
+            "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
+        )
+    try:
+        ir_text = (build_dir / IR_FILE).read_text(encoding="utf-8")
+    except OSError:
+        raise StaleBuildError(f"the build in {build_dir}/ has no {IR_FILE}: {rebuild}") from None
+    if hashlib.sha256(ir_text.encode("utf-8")).hexdigest() != manifest.get("ir_sha256"):
+        raise StaleBuildError(f"{build_dir / IR_FILE} is not the one the build wrote: {rebuild}")
+    ir = analysed or AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the module loader checks the hash
+    if not (build_dir / manifest["module"]).is_file():
+        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
+    module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
+    openapi = manifest.get("openapi")
+    return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),
+                        openapi_path=build_dir / openapi if openapi and analysed is None else None,
+                        analysed=analysed is not None)
+
+
 @dataclass(frozen=True)
 class LoadedBuild:
     module: object  # _runtime.AppModule
@@ -210,6 +326,10 @@ def load_build(ir: AppIR, build_dir: Path) -> LoadedBuild:
 
     manifest = verify_build(ir, build_dir)
     module = _runtime.load_app_module(str(Path(build_dir) / manifest["module"]), ir.ir_hash())
+    return _entry_points(module, manifest)
+
+
+def _entry_points(module: Any, manifest: dict) -> LoadedBuild:
     serializers = {int(index): partial(module.serialize, sid) for index, sid in manifest["serializers"].items()}
     decoders = {int(index): partial(module.decode, did) for index, did in manifest.get("decoders", {}).items()}
     encoders = {index: partial(module.encode, manifest["serializers"][str(index)])

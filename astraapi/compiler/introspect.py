@@ -19,6 +19,7 @@ import inspect
 import json
 import os
 import re
+import sys
 import types
 import typing
 import uuid
@@ -178,6 +179,15 @@ def served_records(app: Any) -> list[Any]:
     the frontends (low priority), the most specific prefix first."""
     frontends = getattr(getattr(app, "router", None), "frontends", None) or []
     return [*app.routes, *sorted(frontends, key=lambda frontend: -frontend.specificity)]
+
+
+def analyze_route(app: Any, index: int) -> RouteAnalysis:
+    """Analyse one route of `app` (compiled mode, on the route's first request)."""
+    analyzer = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None))
+    result = analyzer._route(index, served_records(app)[index])
+    if analyzer.problems or result is None:
+        raise DeclarationError(analyzer.problems)
+    return result
 
 
 def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> AppIR:
@@ -1322,15 +1332,16 @@ class _PrefixedProblems:
 
 
 def _special_location(annotation: Any) -> str | None:
-    from astraapi.security.oauth2 import SecurityScopes
-
+    # An app that never imported the module defining SecurityScopes cannot annotate with it (and
+    # importing it here would build the OpenAPI models for every app).
+    scopes_module = sys.modules.get("astraapi.security.oauth2")
     if _lenient_issubclass(annotation, HTTPConnection):
         return "request"
     if _lenient_issubclass(annotation, Response):
         return "response"
     if _lenient_issubclass(annotation, BackgroundTasks):
         return "background_tasks"
-    if _lenient_issubclass(annotation, SecurityScopes):
+    if scopes_module is not None and _lenient_issubclass(annotation, scopes_module.SecurityScopes):
         return "security_scopes"
     return None
 

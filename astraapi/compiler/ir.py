@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -289,6 +290,24 @@ class AppIR:
             )
         return _from_plain(cls, data)
 
+    @classmethod
+    def serving_from_json(cls, text: str, ir_hash: str) -> AppIR:
+        """The IR as compiled mode serves it, loaded from a build's `ir.json` whose hash the
+        manifest gives: each route is rebuilt on first access (see `_LazyRoutes`) and the models,
+        which only code generation reads, are left out."""
+        data = json.loads(text)
+        if data.get("ir_version") != IR_VERSION:
+            raise ValueError(
+                f"IR version {data.get('ir_version')!r} is not supported (this AstraAPI reads {IR_VERSION})"
+            )
+        data["models"] = []
+        routes = _LazyRoutes(data["routes"])
+        data["routes"] = []
+        ir = _from_plain(cls, data)
+        object.__setattr__(ir, "routes", routes)
+        object.__setattr__(ir, "_ir_hash", ir_hash)
+        return ir
+
     def ir_hash(self) -> str:
         """Identifies the declarations, not the name they were loaded under: the same app
         imported as `pkg.main:app` or run with `app.run()` has one hash."""
@@ -315,20 +334,52 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
+class _LazyRoutes(Sequence):
+    """A read-only sequence of RouteIR rebuilt from their JSON data on first access."""
+
+    __slots__ = ("_raw", "_built")
+
+    def __init__(self, raw: list[dict[str, Any]]) -> None:
+        self._raw = raw
+        self._built: list[RouteIR | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        route = self._built[index]
+        if route is None:
+            route = self._built[index] = _from_plain(RouteIR, self._raw[index])
+        return route
+
+
 # Field name -> how to rebuild it from plain JSON data, per IR class.
 _NESTED: dict[type, dict[str, Any]] = {}
 
 
 def _from_plain(cls: type, data: dict[str, Any]) -> Any:
     kwargs = {}
-    nested = _NESTED[cls]
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name, rebuild in _field_rebuilders(cls):
+        if name not in data:
             continue  # a field added later with a default
-        raw = data[f.name]
-        rebuild = nested.get(f.name)
-        kwargs[f.name] = rebuild(raw) if rebuild is not None and raw is not None else raw
+        raw = data[name]
+        kwargs[name] = rebuild(raw) if rebuild is not None and raw is not None else raw
     return cls(**kwargs)
+
+
+_REBUILDERS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_rebuilders(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, how to rebuild it) per field of `cls`, computed once (loading a large
+    build's IR at start-up calls this thousands of times)."""
+    found = _REBUILDERS.get(cls)
+    if found is None:
+        nested = _NESTED[cls]
+        found = _REBUILDERS[cls] = tuple((f.name, nested.get(f.name)) for f in dataclasses.fields(cls))
+    return found
 
 
 def _many(cls: type) -> Any:

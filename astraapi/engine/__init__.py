@@ -4,4 +4,12 @@
 contract of docs/internals.md.
 """
 
-from astraapi.engine.executor import Executor as Executor
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Executor":  # imported on first use: the engine's submodules load without it
+        from astraapi.engine.executor import Executor
+
+        return Executor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

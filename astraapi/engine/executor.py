@@ -2,7 +2,9 @@
 
 `Executor(app, ir, compiled_serializers)` prepares one `RoutePlan` per route at
 construction, from the IR (what to read, from where, what is required) and the live
-objects introspection keeps for the same route index (endpoint, TypeAdapters). Per
+objects introspection keeps for the same route index (endpoint, TypeAdapters); with
+`lazy=True` (compiled mode starting from the build) each route's plan is made on its first
+request instead, from `introspect.analyze_route`. Per
 request, `handle` validates every parameter, collecting all errors, then calls the
 endpoint:
 
@@ -34,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.compiler.introspect import RouteAnalysis, analyze_app, path_param_names
+from astraapi.compiler.introspect import RouteAnalysis, analyze_app, analyze_route, path_param_names
 from astraapi.compiler.ir import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
@@ -235,51 +237,26 @@ class Executor:
         compiled_serializers: Mapping[int, CompiledSerializer] | None = None,
         compiled_decoders: Mapping[int, CompiledDecoder] | None = None,
         compiled_encoders: Mapping[int, CompiledSerializer] | None = None,
+        *,
+        lazy: bool = False,
     ) -> None:
         self.app = app
         self.ir = ir
-        analysis = analyze_app(app)
-        if len(analysis.routes) != len(ir.routes):
-            raise AstraAPIError(
-                f"the IR has {len(ir.routes)} routes but the app has {len(analysis.routes)}; rebuild the IR"
-            )
-        default_dumps = make_default_dumps(_native_dumps())
-        compiled_serializers = compiled_serializers or {}
-        plans: list[RoutePlan] = []
-        for route in ir.routes:
-            live = analysis.routes[route.index]
-            if route.mount is not None and route.mount != "frontend-guarded":
-                if live.ir.mount != route.mount or live.ir.path != route.path:
-                    raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
-                                        f"app's route {route.index} is not; rebuild the IR")
-                plans.append(MountPlan(route, live.route, app))  # type: ignore[arg-type]
-                continue
-            if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
+        self._default_dumps = make_default_dumps(_native_dumps())
+        self._compiled_serializers = compiled_serializers or {}
+        self._compiled_decoders = compiled_decoders or {}
+        self._compiled_encoders = compiled_encoders or {}
+        self._plans: list[RoutePlan | MountPlan | None]
+        if lazy:
+            # Compiled mode starting from the build: each route is analysed on its first request.
+            self._plans = [None] * len(ir.routes)
+        else:
+            analysis = analyze_app(app)
+            if len(analysis.routes) != len(ir.routes):
                 raise AstraAPIError(
-                    f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
-                    f"{route.index} is {live.ir.endpoint} at {live.ir.path}; rebuild the IR"
+                    f"the IR has {len(ir.routes)} routes but the app has {len(analysis.routes)}; rebuild the IR"
                 )
-            response_class = None if live.route.response_class is Default else live.route.response_class
-            endpoint_ctx = {"file": live.source_file, "line": live.source_line,
-                            "function": getattr(live.route.endpoint, "__name__", route.name)}
-            response = ResponsePlan(
-                route,
-                live.response_adapter if route.response_model is not None else None,
-                response_class,
-                compiled_serializers.get(route.index),
-                default_dumps,
-                endpoint_ctx,
-            )
-            response.compiled_encoder = (compiled_encoders or {}).get(route.index)
-            plan = RoutePlan(route, live, response, app)
-            plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
-                                        else ir.strict_content_type)
-            # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
-            plan.max_body_size = route.max_body_size if route.max_body_size is not None else ir.max_body_size
-            plan.form_limits = dict(route.form_limits)
-            plan.bind_decoder((compiled_decoders or {}).get(route.index))
-            plans.append(plan)
-        self._plans = tuple(plans)
+            self._plans = [self._checked_plan(route, analysis.routes[route.index]) for route in ir.routes]
         self.dispatcher = ExceptionDispatcher(app)
         self.solver = Solver(app)
         # AstraAPI(sync_endpoints="inline"): `def` endpoints run on the event loop, without the
@@ -292,6 +269,63 @@ class Executor:
         # without, it answers them natively with the default handler's bytes.
         self.routes_unmatched = self.dispatcher.answers_router_errors()
 
+    def _checked_plan(self, route: RouteIR, live: RouteAnalysis) -> RoutePlan | MountPlan:
+        """The plan of IR route `route` from the app's analysis of the same index (eager start-up)."""
+        if route.mount is not None and route.mount != "frontend-guarded":
+            if live.ir.mount != route.mount or live.ir.path != route.path:
+                raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
+                                    f"app's route {route.index} is not; rebuild the IR")
+            return MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+        if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
+            raise AstraAPIError(
+                f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
+                f"{route.index} is {live.ir.endpoint} at {live.ir.path}; rebuild the IR"
+            )
+        return self._make_plan(route, live, compiled=True)
+
+    def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
+        response_class = None if live.route.response_class is Default else live.route.response_class
+        endpoint_ctx = {"file": live.source_file, "line": live.source_line,
+                        "function": getattr(live.route.endpoint, "__name__", route.name)}
+        response = ResponsePlan(
+            route,
+            live.response_adapter if route.response_model is not None else None,
+            response_class,
+            self._compiled_serializers.get(route.index) if compiled else None,
+            self._default_dumps,
+            endpoint_ctx,
+        )
+        response.compiled_encoder = self._compiled_encoders.get(route.index) if compiled else None
+        plan = RoutePlan(route, live, response, self.app)
+        plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
+                                    else self.ir.strict_content_type)
+        # FastAPI 0.165: the route's limit (route, router or include) replaces the app's.
+        plan.max_body_size = route.max_body_size if route.max_body_size is not None else self.ir.max_body_size
+        plan.form_limits = dict(route.form_limits)
+        plan.bind_decoder(self._compiled_decoders.get(route.index) if compiled else None)
+        return plan
+
+    def _first_request_plan(self, route_index: int) -> RoutePlan | MountPlan:
+        """Lazy mode: analyse the route now. If the analysis is not what the build compiled (the
+        fingerprint missed a change), serve the route from this analysis on the generic path."""
+        route = self.ir.routes[route_index]
+        live = analyze_route(self.app, route_index)
+        compiled = live.ir == route
+        if not compiled:
+            error_logger.warning(
+                "%s (%s:%s) is not declared as it was when the app was built: serving it without its "
+                "compiled code; run `astraapi build` to compile it again",
+                live.ir.endpoint, route.source.file, route.source.line,
+            )
+            route = live.ir
+        if route.mount is not None and route.mount != "frontend-guarded":
+            mount = MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            self._plans[route_index] = mount
+            return mount
+        plan = self._make_plan(route, live, compiled)
+        self._plans[route_index] = plan
+        return plan
+
     # ------------------------------------------------------------------ the handler contract
 
     def handle(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
@@ -303,6 +337,11 @@ class Executor:
             task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))
             task.add_done_callback(_report_unmatched_crash)
             return None
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception as error:
+                return internal_error(f"Exception while analysing route {route_index} on its first request", error)
         if plan.__class__ is MountPlan:
             return plan.handle(request, path_params, self.dispatcher)
         if plan.websocket:

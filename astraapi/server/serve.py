@@ -20,24 +20,30 @@ MODES = ("dynamic", "compiled")
 
 def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
             build_dir: Path | None = None, config: ServerConfig | None = None) -> ServeTarget:
-    """Introspect the app once; in compiled mode load the build that matches it."""
-    from astraapi.compiler.introspect import build_ir
-    from astraapi.compiler.trie import build_trie_tables
+    """Dynamic mode: introspect the app once. Compiled mode: start from the build (its serving IR,
+    module and OpenAPI document), checked against the app's declarations by fingerprint; each
+    route is analysed on its first request (docs/compiled-mode.md, "Start-up")."""
     from astraapi.engine.executor import Executor
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    ir = build_ir(app, app_ref=app_ref, openapi=False)
     if mode == "dynamic":
+        from astraapi.compiler.introspect import build_ir
+        from astraapi.compiler.trie import build_trie_tables
+
+        ir = build_ir(app, app_ref=app_ref, openapi=False)
         executor = Executor(app, ir)
         tables = build_trie_tables(ir)
         make_trie = tables.to_runtime
     else:
-        from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_build
+        from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_startup
 
-        loaded = load_build(ir, Path(build_dir or DEFAULT_BUILD_DIR))
+        startup = load_startup(app, Path(build_dir or DEFAULT_BUILD_DIR), app_ref)
+        ir, loaded = startup.ir, startup.loaded
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
-                            compiled_encoders=loaded.encoders)
+                            compiled_encoders=loaded.encoders, lazy=not startup.analysed)
+        if startup.openapi_path is not None:
+            app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     handler = executor.handle
     if ir.gzip is not None:
