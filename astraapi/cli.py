@@ -234,7 +234,7 @@ def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, st
     print(f"  routes: {report.routes_compiled} with a compiled serializer, {report.decoders_compiled} with a "
           f"compiled request decoder, {len(report.route_fallbacks)} with a generic response path")
     print(f"  models: {len(ir.models) - len(report.model_fallbacks)} with a compiled serializer, "
-          f"{len(report.model_fallbacks)} on the generic path")
+          f"{len(report.model_fallbacks)} on the generic path; {report.body_decoders} with a body decoder")
     print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
           f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
     _print_fallback_summary(ir, report.route_fallbacks, report.model_fallbacks)

@@ -461,5 +461,15 @@ def _first_header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None
     return None
 
 
-# FastAPI re-exports the SSE response class here (defined in astraapi.sse, which builds on StreamingResponse).
-from astraapi.sse import EventSourceResponse as EventSourceResponse  # noqa: E402
+def __getattr__(name: str) -> Any:
+    """FastAPI re-exports the SSE response class here; it is defined in astraapi.sse (which needs
+    pydantic), so it loads on first use and declaring an app stays cheap."""
+    if name == "EventSourceResponse":
+        from astraapi.sse import EventSourceResponse
+
+        return EventSourceResponse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "EventSourceResponse"])

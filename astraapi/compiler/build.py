@@ -65,6 +65,7 @@ class BuildReport:
     module_size: int
     stage_seconds: dict[str, float]
     decoders_compiled: int = 0
+    body_decoders: int = 0  # models with a generated body decoder
     generated_files: int = 0
     generated_size: int = 0  # bytes of generated C++
 
@@ -180,6 +181,7 @@ def build(
         "decoders": {str(index): did for index, did in emitted.decoder_routes.items()},
         "decoder_fallbacks": {str(index): why for index, why in emitted.decoder_fallbacks.items()},
         "model_fallbacks": emitted.model_fallbacks,
+        "body_decoder_fallbacks": emitted.body_decoder_fallbacks,
         "ir_sha256": hashlib.sha256(ir_text.encode("utf-8")).hexdigest(),
         **startup,
     }
@@ -198,6 +200,7 @@ def build(
         module_size=module_path.stat().st_size,
         stage_seconds=stages,
         decoders_compiled=len(emitted.decoder_routes),
+        body_decoders=len(emitted.body_decoder_files),
         generated_files=len(emitted.files),
         generated_size=sum(len(text.encode("utf-8")) for text in emitted.files.values()),
     )

@@ -184,10 +184,30 @@ def served_records(app: Any) -> list[Any]:
 def analyze_route(app: Any, index: int) -> RouteAnalysis:
     """Analyse one route of `app` (compiled mode, on the route's first request)."""
     analyzer = _Analyzer(getattr(getattr(app, "router", None), "form_limits", None))
-    result = analyzer._route(index, served_records(app)[index])
+    result = None
+    first = 0  # the IR index of the record's first route: a mount or frontend may make several
+    for record in served_records(app):
+        if isinstance(record, (Mount, FrontendRoute)):
+            count = _mount_route_count(record)
+            if first <= index < first + count:
+                result = analyzer._mount(first, record)[index - first]
+                break
+            first += count
+        elif first == index:
+            result = analyzer._route(index, record)
+            break
+        else:
+            first += 1
     if analyzer.problems or result is None:
-        raise DeclarationError(analyzer.problems)
+        raise DeclarationError(analyzer.problems or [f"the app has no route {index}"])
     return result
+
+
+def _mount_route_count(record: Any) -> int:
+    """How many IR routes `_Analyzer._mount` makes of a mount or frontend record."""
+    if isinstance(record, FrontendRoute):
+        return len(record.route_paths()) * (2 if record.dependencies else 1)
+    return 1
 
 
 def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> AppIR:
