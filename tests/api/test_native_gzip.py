@@ -117,3 +117,40 @@ def test_empty_stream_passes_unchanged(base_url):
     status, headers, raw, body = get(base_url, "/stream-empty", "gzip")
     assert raw == b""
     assert headers == [("content-type", "text/plain; charset=utf-8"), ("transfer-encoding", "chunked")]
+
+
+@pytest.fixture(scope="module")
+def starlette_gzip(tmp_path_factory):
+    """The same app under FastAPI with Starlette's GZipMiddleware (minimum_size 500, as --gzip)."""
+    from fastapi.middleware.gzip import GZipMiddleware
+    from fastapi.testclient import TestClient
+
+    from support.items_script import load_with_fastapi
+
+    module = load_with_fastapi(APPS_DIR / "native_gzip_app.py", tmp_path_factory.mktemp("ngz") / "unused.db")
+    module.app.add_middleware(GZipMiddleware, minimum_size=500)
+    client = TestClient(module.app)
+    client.headers.pop("accept-encoding", None)
+    with client:
+        yield client
+
+
+@pytest.mark.parametrize("path", ["/big", "/small", "/text", "/svg", "/events", "/encoded", "/partial", "/stream",
+                                  "/stream-empty"])
+def test_gzip_client_gets_what_starlette_middleware_gives(base_url, starlette_gzip, path):
+    """For a client that sends `Accept-Encoding: gzip`, --gzip answers with the headers (in the
+    same order) and, decompressed, the body of FastAPI + GZipMiddleware."""
+    status, headers, raw, body = get(base_url, path, "gzip")
+    response = starlette_gzip.send(starlette_gzip.build_request("GET", path, headers={"accept-encoding": "gzip"}),
+                                   stream=True)
+    try:
+        their_raw = b"".join(response.iter_raw())
+    finally:
+        response.close()
+    compressed = response.headers.get("content-encoding") == "gzip"
+    theirs = [(k.lower(), "<n>" if k.lower() == "content-length" and compressed else v)
+              for k, v in response.headers.multi_items()]
+    ours = [(k, "<n>" if k == "content-length" and compressed else v) for k, v in headers
+            if k != "transfer-encoding"]
+    assert (status, ours) == (response.status_code, theirs)
+    assert body == (gzip.decompress(their_raw) if compressed else their_raw)
