@@ -154,3 +154,19 @@ def test_gzip_client_gets_what_starlette_middleware_gives(base_url, starlette_gz
             if k != "transfer-encoding"]
     assert (status, ours) == (response.status_code, theirs)
     assert body == (gzip.decompress(their_raw) if compressed else their_raw)
+
+
+def test_http10_stream_is_not_chunked(base_url):
+    """An HTTP/1.0 client cannot read chunked framing: its stream is sent uncompressed."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(b"GET /stream HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"content-encoding" not in head.lower()

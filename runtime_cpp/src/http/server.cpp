@@ -1858,7 +1858,8 @@ RespondResult Server::gzip_release_head(Conn& c, ConnId id, bool first_piece, st
     c.streaming = false;
     const ResponseHeader* hs = held.data();
     size_t hn = held.size();
-    bool compress = first_piece && c.gz_accept != 0;
+    // An HTTP/1.0 client cannot take chunked framing: its stream keeps its own framing, uncompressed.
+    bool compress = first_piece && c.gz_accept != 0 && !c.resp_http10;
     if (first_piece) {
         gzip_headers(hs, hn, compress, compress ? 2 : 0, 0);
         hs = gz_headers_.data();
