@@ -386,7 +386,7 @@ class AstraAPI:
         `options` are the server's limits and behaviour (astraapi.server.config.ServerConfig):
         max_header_size, max_header_count, max_body_size, header_timeout, body_timeout,
         keep_alive_timeout, max_connections, graceful_timeout, access_log, proxy_headers,
-        forwarded_allow_ips."""
+        forwarded_allow_ips, body_min_rate, body_min_rate_grace, gzip, gzip_min_size, gzip_level."""
         from pathlib import Path
 
         from astraapi.server.serve import run

@@ -98,6 +98,18 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--graceful-timeout", "--timeout-graceful-shutdown", dest="graceful_timeout", type=float,
                    default=d.graceful_timeout, metavar="SECONDS",
                    help=f"on SIGTERM/SIGINT, how long in-flight requests may take (default: {d.graceful_timeout:g})")
+    g.add_argument("--body-min-rate", type=int, default=d.body_min_rate, metavar="BYTES_PER_SECOND",
+                   help=f"a request body arriving slower than this on average: 408, close (default: {d.body_min_rate}; "
+                        "0: no minimum)")
+    g.add_argument("--body-min-rate-grace", type=float, default=d.body_min_rate_grace, metavar="SECONDS",
+                   help=f"time after the headers before the minimum rate applies (default: {d.body_min_rate_grace:g})")
+    g.add_argument("--gzip", action=argparse.BooleanOptionalAction, default=d.gzip,
+                   help="compress responses natively for clients that accept gzip (RFC 9110 negotiation with "
+                        "q-values; without GZipMiddleware) (default: off)")
+    g.add_argument("--gzip-min-size", type=int, default=d.gzip_min_size, metavar="BYTES",
+                   help=f"smaller bodies are not compressed (default: {d.gzip_min_size})")
+    g.add_argument("--gzip-level", type=int, default=d.gzip_level, metavar="0-9",
+                   help=f"compression level (default: {d.gzip_level})")
     g.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=d.access_log,
                    help="log each request as uvicorn does (default: off)")
     g.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=d.proxy_headers,
@@ -116,7 +128,8 @@ def _server_arguments(parser: argparse.ArgumentParser) -> None:
 
 _CONFIG_FIELDS = ("max_header_size", "max_header_count", "max_body_size", "header_timeout", "body_timeout",
                   "keep_alive_timeout", "max_connections", "graceful_timeout", "access_log", "proxy_headers",
-                  "forwarded_allow_ips", "ws_max_size", "ws_ping_interval", "ws_ping_timeout")
+                  "forwarded_allow_ips", "ws_max_size", "ws_ping_interval", "ws_ping_timeout", "body_min_rate",
+                  "body_min_rate_grace", "gzip", "gzip_min_size", "gzip_level")
 
 
 def _config(args):

@@ -24,9 +24,9 @@ def start_server(build_cache, tmp_path_factory):
     started: list[ServerProcess] = []
 
     def start(app_ref: str, mode: str, *, cwd: Path = REPO_DIR, env: dict | None = None,
-              workers: int = 1) -> ServerProcess:
+              workers: int = 1, args: tuple[str, ...] = ()) -> ServerProcess:
         build_dir = build_cache.build(app_ref, cwd=cwd, env=env) if mode == "compiled" else None
-        server = ServerProcess(app_ref, mode, cwd=cwd, env=env, build_dir=build_dir, workers=workers)
+        server = ServerProcess(app_ref, mode, cwd=cwd, env=env, build_dir=build_dir, workers=workers, args=args)
         server.start()
         started.append(server)
         return server

@@ -1,5 +1,7 @@
 """GZipMiddleware, as Starlette's (the same options and decisions), carried out natively:
-libdeflate compresses, the engine applies Starlette's rules (see astraapi/server/compression.py)."""
+libdeflate compresses whole bodies, zlib streamed ones (each piece flushed, as Starlette), the
+engine applies Starlette's rules (see astraapi/server/compression.py). Without any middleware,
+the server can compress by itself with RFC 9110 negotiation: `--gzip` (docs/http-hardening.md)."""
 
 from __future__ import annotations
 

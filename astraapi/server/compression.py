@@ -9,6 +9,13 @@ Starlette's rules, for a response with a complete body:
   `content-length` updated in place.
 The compressed bytes differ from zlib's (another deflate implementation); they decompress to
 the same body.
+
+For a streamed answer (start_response / send / end), Starlette's rule for a body sent in
+several messages: the first piece decides. A first `send` (Starlette: a body message with
+more_body) compresses the whole stream with zlib (`_runtime.GzipStream`, each piece flushed
+with Z_SYNC_FLUSH as Starlette does), drops `content-length` and adds `content-encoding` and
+`vary`; a client without gzip gets the pieces unchanged with `vary` added. An `end` without
+pieces is Starlette's empty final message: the whole-body rules with an empty body.
 """
 
 from __future__ import annotations
@@ -76,18 +83,64 @@ class Compressor:
 class _Compressing:
     """The native request, with deferred answers going through the compressor."""
 
-    __slots__ = ("_native", "_compressor", "_accepts")
+    __slots__ = ("_native", "_compressor", "_accepts", "_held", "_stream", "_passing")
 
     def __init__(self, native: Any, compressor: Compressor, accepts: bool) -> None:
         self._native = native
         self._compressor = compressor
         self._accepts = accepts
+        self._held: tuple | None = None  # a stream's (status, headers) until its first piece
+        self._stream: Any = None  # the GzipStream of a compressed stream
+        self._passing = False  # a stream passed through unchanged
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._native, name)
 
     def respond(self, status: int, headers: list | None, body: bytes) -> bool:
         return self._native.respond(*self._compressor.apply(status, headers, body, self._accepts))
+
+    # ---- streamed answers ----
+
+    def start_response(self, status: int, headers: list) -> bool:
+        headers = list(headers)
+        if status == 206 or self._compressor._passes(headers):
+            self._passing = True
+            return self._native.start_response(status, headers)
+        self._held = (status, headers)
+        return bool(self._native.connected)
+
+    def send(self, chunk: bytes) -> bool:
+        if self._held is not None:
+            status, headers = self._held
+            self._held = None
+            headers = _with_vary(headers)
+            if self._accepts:
+                from astraapi import _runtime
+
+                self._stream = _runtime.GzipStream(self._compressor.level)
+                headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                headers.append((b"content-encoding", b"gzip"))
+            if not self._native.start_response(status, headers):
+                return False
+        if self._stream is not None:
+            chunk = self._stream.compress(bytes(chunk))
+        return self._native.send(chunk)
+
+    def end(self) -> bool:
+        if self._held is not None:  # no piece: Starlette's single empty final message
+            status, headers = self._held
+            self._held = None
+            status, headers, body = self._compressor.apply(status, headers, b"", self._accepts)
+            if not self._native.start_response(status, headers):
+                return False
+            if body and not self._native.send(body) and not self._native.connected:
+                return False
+        elif self._stream is not None:
+            tail = self._stream.finish()
+            self._stream = None
+            if not self._native.send(tail) and not self._native.connected:
+                return False
+        return self._native.end()
 
 
 def _accept_encoding(request: Any) -> bytes:

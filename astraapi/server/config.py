@@ -27,17 +27,27 @@ class ServerConfig:
     ws_max_size: int = 16 * 1024 * 1024  # a WebSocket message (all its fragments), bytes -> close 1009 (uvicorn's)
     ws_ping_interval: float = 20.0  # seconds between WebSocket keep-alive pings (0: none; uvicorn's default)
     ws_ping_timeout: float = 20.0  # seconds without a pong after a ping -> close 1011 (0: wait for ever)
+    body_min_rate: int = 240  # bytes/s: a request body arriving slower on average (after the grace) -> 408 (0: off)
+    body_min_rate_grace: float = 5.0  # seconds after the headers before the minimum rate applies
+    gzip: bool = False  # native gzip of responses, negotiated from Accept-Encoding with q-values (RFC 9110)
+    gzip_min_size: int = 500  # bytes: smaller bodies are sent as they are
+    gzip_level: int = 6  # 0-9
 
     def __post_init__(self) -> None:
-        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections", "ws_max_size"):
+        for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections", "ws_max_size",
+                     "body_min_rate", "gzip_min_size", "gzip_level"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
         for name in ("max_header_size", "max_header_count"):
             if getattr(self, name) == 0:
                 raise ValueError(f"{name} must be at least 1")
+        if self.gzip_level > 9:
+            raise ValueError(f"gzip_level must be 0 to 9, not {self.gzip_level!r}")
+        if not isinstance(self.gzip, bool):
+            raise ValueError(f"gzip must be True or False, not {self.gzip!r}")
         for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "graceful_timeout", "ws_ping_interval",
-                     "ws_ping_timeout"):
+                     "ws_ping_timeout", "body_min_rate_grace"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
@@ -71,4 +81,9 @@ class ServerConfig:
             "ws_max_size": self.ws_max_size,
             "ws_ping_interval": float(self.ws_ping_interval),
             "ws_ping_timeout": float(self.ws_ping_timeout),
+            "body_min_rate": self.body_min_rate,
+            "body_min_rate_grace": float(self.body_min_rate_grace),
+            "gzip": self.gzip,
+            "gzip_min_size": self.gzip_min_size,
+            "gzip_level": self.gzip_level,
         }

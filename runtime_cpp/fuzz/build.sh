@@ -24,6 +24,9 @@ for d in "$ROOT"/build/*/_deps; do [ -d "$d/src" ] && CACHE="$d" && break; done
 "$PY" "$ROOT/cmake/native_deps.py" --cache-dir "$CACHE" --cmake-out "$OUT/native_deps.cmake" >/dev/null
 LLHTTP_INC=$(sed -n 's/^set(ASTRA_LLHTTP_INCLUDE_DIR \[\[\(.*\)\]\])$/\1/p' "$OUT/native_deps.cmake")
 LLHTTP_SRC=$(sed -n 's/^set(ASTRA_LLHTTP_SOURCES \(.*\))$/\1/p' "$OUT/native_deps.cmake" | sed 's/\[\[//g; s/\]\]//g')
+DEFLATE_INC=$(sed -n 's/^set(ASTRA_LIBDEFLATE_INCLUDE_DIR \[\[\(.*\)\]\])$/\1/p' "$OUT/native_deps.cmake")
+DEFLATE_LIB=$(sed -n 's/^set(ASTRA_LIBDEFLATE_LIBRARY \[\[\(.*\)\]\])$/\1/p' "$OUT/native_deps.cmake")
+DEFLATE_SRC=$(sed -n 's/^set(ASTRA_LIBDEFLATE_SOURCES \(.*\))$/\1/p' "$OUT/native_deps.cmake" | sed 's/\[\[//g; s/\]\]//g')
 if [ -z "$LLHTTP_INC" ] || [ -z "$LLHTTP_SRC" ]; then
   echo "fuzz/build.sh: could not read llhttp's location from $OUT/native_deps.cmake" >&2
   exit 1
@@ -35,11 +38,23 @@ for src in $LLHTTP_SRC; do
   "$CC" $SAN -fsanitize=fuzzer-no-link -w -c "$src" -I"$LLHTTP_INC" -o "$o"
   objs+=("$o")
 done
+# libdeflate: the system's static library, or its sources (uninstrumented: it is not under test);
+# zlib: the system's (-lz), as the module links it.
+deflate=()
+if [ -n "$DEFLATE_LIB" ]; then
+  deflate=("$DEFLATE_LIB")
+else
+  for src in $DEFLATE_SRC; do
+    o="$OUT/obj/deflate_$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
+    "$CC" -O2 -w -c "$src" -I"$DEFLATE_INC" -o "$o"
+    deflate+=("$o")
+  done
+fi
 SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/server.cpp runtime_cpp/src/http/file_body.cpp
       runtime_cpp/src/http/url.cpp runtime_cpp/src/http/status.cpp runtime_cpp/src/http/date_cache.cpp
       runtime_cpp/src/http/websocket.cpp runtime_cpp/src/net/reactor.cpp
-      runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp)
+      runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp runtime_cpp/src/codec/gzip.cpp)
 cd "$ROOT"
-"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -isystem "$LLHTTP_INC" "${SRCS[@]}" "${objs[@]}" \
-  -o "$OUT/fuzz_server"
+"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -isystem "$LLHTTP_INC" -isystem "$DEFLATE_INC" \
+  "${SRCS[@]}" "${objs[@]}" "${deflate[@]}" -lz -o "$OUT/fuzz_server"
 echo "$OUT/fuzz_server"

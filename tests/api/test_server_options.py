@@ -80,3 +80,60 @@ def test_app_run_rejects_unknown_option():
 
     with pytest.raises(TypeError, match="unknown server option"):
         FastAPI().run(port=0, no_such_option=1)
+
+
+def test_gzip_and_min_rate_options():
+    c = ServerConfig()
+    assert (c.gzip, c.gzip_min_size, c.gzip_level, c.body_min_rate, c.body_min_rate_grace) == (False, 500, 6, 240, 5.0)
+    kwargs = ServerConfig(gzip=True, gzip_min_size=0, gzip_level=9, body_min_rate=0).server_kwargs()
+    assert (kwargs["gzip"], kwargs["gzip_min_size"], kwargs["gzip_level"], kwargs["body_min_rate"]) == (True, 0, 9, 0)
+    for bad in ({"gzip_level": 10}, {"gzip_level": -1}, {"gzip_min_size": -1}, {"body_min_rate": 1.5},
+                {"body_min_rate_grace": -1}, {"gzip": "yes"}):
+        with pytest.raises(ValueError):
+            ServerConfig(**bad)
+    from astraapi.cli import _config, _parser
+
+    args = _parser().parse_args(["dev", "m:app", "--gzip", "--gzip-min-size", "100", "--gzip-level", "3",
+                                 "--body-min-rate", "1000", "--body-min-rate-grace", "2.5"])
+    c = _config(args)
+    assert (c.gzip, c.gzip_min_size, c.gzip_level, c.body_min_rate, c.body_min_rate_grace) == (True, 100, 3, 1000, 2.5)
+
+
+def test_app_run_gzip(tmp_path):
+    """app.run(gzip=True, gzip_min_size=...) serves compressed answers natively (no middleware)."""
+    import gzip as gz
+
+    port = _free_port()
+    script = tmp_path / "serve_gzip.py"
+    script.write_text(
+        "from astraapi import FastAPI\n"
+        "app = FastAPI()\n"
+        "@app.get('/')\n"
+        "def root():\n"
+        "    return {'text': 'abc' * 20}\n"
+        f"app.run(port={port}, gzip=True, gzip_min_size=50, gzip_level=1)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    try:
+        assert wait_until(lambda: any("serving on" in line for line in lines), timeout=60), lines
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert b"\r\ncontent-encoding: gzip\r\n" in head and b"\r\nvary: Accept-Encoding\r\n" in head
+        assert gz.decompress(body) == b'{"text":"' + b"abc" * 20 + b'"}'
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+            reader.join(5)

@@ -231,3 +231,50 @@ def test_master_kills_a_worker_that_does_not_stop(served):
     assert 5.5 < took < 12  # graceful timeout (1 s) + the master's margin (5 s), then SIGKILL
     assert wait_until(lambda: not any(alive(pid) for pid in workers), timeout=5)
     assert any("killing them" in line for line in s.output)
+
+
+def read_responses(sock: socket.socket) -> list[tuple[int, dict, bytes]]:
+    """Every response on the connection until the server closes it (content-length framed)."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        headers = dict(line.lower().split(b": ", 1) for line in lines[1:])
+        length = int(headers[b"content-length"])
+        out.append((int(lines[0].split(b" ")[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+def test_sigterm_answers_pipelined_requests(served):
+    """Requests the client already sent behind an in-flight one on a keep-alive connection are
+    answered during the graceful shutdown (the last with connection: close), then it closes."""
+    s = served(1)
+    req = b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n"
+    a = socket.create_connection(("127.0.0.1", s.port), timeout=15)
+    b = socket.create_connection(("127.0.0.1", s.port), timeout=15)
+    try:
+        # a: three requests in one segment; b: one, then a second one while the first runs.
+        a.sendall(req % b"/sleep/900" + req % b"/" + req % b"/block/50")
+        b.sendall(req % b"/sleep/900")
+        time.sleep(0.3)
+        b.sendall(req % b"/sleep/10")
+        time.sleep(0.2)
+        s.proc.send_signal(signal.SIGTERM)
+        got_a, got_b = read_responses(a), read_responses(b)
+    finally:
+        a.close()
+        b.close()
+    assert [status for status, _, _ in got_a] == [200, 200, 200]
+    assert b'"slept":900' in got_a[0][2] and b'"pid"' in got_a[1][2] and b'"blocked":50' in got_a[2][2]
+    assert [h.get(b"connection") for _, h, _ in got_a] == [None, None, b"close"]
+    assert [status for status, _, _ in got_b] == [200, 200]
+    assert b'"slept":10' in got_b[1][2]
+    assert [h.get(b"connection") for _, h, _ in got_b] == [None, b"close"]
+    assert s.proc.wait(15) == 0

@@ -192,14 +192,17 @@ def test_graceful_shutdown_finishes_in_flight_and_closes_idle(serve, app, connec
     idle.send(GET("/"))
     assert idle.read_response()[0] == 200
     busy = connect(s.port, timeout=5)
-    busy.send(GET("/slow/600") + GET("/"))  # the pipelined second request is not served
+    busy.send(GET("/slow/600") + GET("/"))  # the pipelined second request is served too
     time.sleep(0.1)
     s.call(s.server.shutdown)
     assert s.call(lambda: s.server.draining)
     assert idle.is_closed_by_peer(timeout=2)
     status, headers, body, _ = busy.read_response()
-    assert (status, body) == (200, b'"slow"') and (b"connection", b"close") in headers
+    assert (status, body) == (200, b'"slow"') and not any(k == b"connection" for k, _ in headers)
+    status, headers, body, _ = busy.read_response()
+    assert (status, body) == (200, b'"ok"') and (b"connection", b"close") in headers
     assert busy.is_closed_by_peer(timeout=3)
+    assert app.seen[-2:] == [("GET", "/slow/600"), ("GET", "/")]
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
     deadline = time.monotonic() + 4
@@ -389,3 +392,56 @@ def test_shutdown_is_idempotent_and_close_follows(serve, app, connect):
     assert s.call(lambda: s.server.connection_count) == 0
     s.call(s.server.close)
     assert s.call(lambda: s.server.closed)
+
+
+def _drip(c, total: int, piece: int, pause: float, deadline: float = 6.0):
+    """Send `total` body bytes in `piece`-byte writes `pause` s apart; stop early if the server answers."""
+    import select
+
+    sent, t0 = 0, time.monotonic()
+    while sent < total and time.monotonic() - t0 < deadline:
+        n = min(piece, total - sent)
+        try:
+            c.send(b"b" * n)
+        except OSError:
+            return sent
+        sent += n
+        if select.select([c.sock], [], [], pause)[0]:
+            return sent
+    return sent
+
+
+def test_body_below_min_rate_408(serve, app, connect):
+    """100 B/s against a 1000 B/s minimum (grace 1 s): 408 and closed, the handler never runs."""
+    s = serve(app.handler, ROUTES, body_min_rate=1000, body_min_rate_grace=1, body_timeout=30)
+    c = connect(s.port, timeout=8)
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+    sent = _drip(c, 5000, 20, 0.2)
+    assert sent < 5000
+    status, headers, body, _ = c.read_response()
+    assert (status, body) == (408, b"Request Timeout") and (b"connection", b"close") in headers
+    assert c.is_closed_by_peer()
+    assert app.seen == []
+
+
+def test_body_above_min_rate_succeeds(serve, app, connect):
+    """A slow upload that stays above the minimum rate (about 3000 B/s against 1000) is served."""
+    s = serve(app.handler, ROUTES, body_min_rate=1000, body_min_rate_grace=1, body_timeout=30)
+    c = connect(s.port, timeout=8)
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6000\r\n\r\n")
+    assert _drip(c, 6000, 300, 0.1) == 6000
+    status, headers, body, _ = c.read_response()
+    assert (status, body) == (200, b'"ok"')
+    assert app.seen == [("POST", "/")]
+
+
+def test_min_rate_off_by_default_on_the_runtime_server(serve, app, connect):
+    """The low-level Server has no minimum rate unless asked (ServerConfig's default is 240 B/s)."""
+    from astraapi.server.config import ServerConfig
+
+    assert ServerConfig().server_kwargs()["body_min_rate"] == 240
+    s = serve(app.handler, ROUTES, body_timeout=30)
+    c = connect(s.port, timeout=8)
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+    assert _drip(c, 40, 4, 0.15) == 40  # about 27 B/s for 1.5 s
+    assert c.read_response()[0] == 200

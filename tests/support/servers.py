@@ -54,8 +54,9 @@ def run_cli(args: list[str], *, cwd: Path, env: dict | None = None, timeout: flo
 
 class ServerProcess:
     def __init__(self, app_ref: str, mode: str, *, cwd: Path, env: dict | None, build_dir: Path | None,
-                 workers: int = 1, host: str = "127.0.0.1"):
+                 workers: int = 1, host: str = "127.0.0.1", args: tuple[str, ...] = ()):
         self.app_ref, self.mode, self.cwd, self.env = app_ref, mode, Path(cwd), env
+        self.extra_args = tuple(args)  # more `astraapi dev|run` options
         self.build_dir, self.workers, self.host = build_dir, workers, host
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
@@ -77,7 +78,7 @@ class ServerProcess:
                     "--build-dir", str(self.build_dir)]
         if self.workers > 1:
             self.port = int(port)
-        return [sys.executable, "-m", "astraapi", *args]
+        return [sys.executable, "-m", "astraapi", *args, *self.extra_args]
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -3,6 +3,7 @@
 
 #include "bindings/bindings.h"
 #include "codec/gzip.h"
+#include "http/server.h"
 
 namespace py = pybind11;
 
@@ -26,6 +27,32 @@ void bind_codec(py::module_& m) {
         },
         py::arg("data"), py::arg("level") = 9,
         "The gzip member of `data` (libdeflate; level 0-12). Large inputs release the GIL.");
+    m.def(
+        "gzip_negotiate", [](std::string_view accept_encoding) { return http::gzip_negotiate(accept_encoding); },
+        py::arg("accept_encoding"),
+        "The native server's reading of Accept-Encoding (RFC 9110 12.5.3): 0 no gzip, 1 gzip, "
+        "2 gzip and identity refused.");
+    m.def(
+        "gzip_excluded_type", [](std::string_view content_type) { return http::gzip_excluded_type(content_type); },
+        py::arg("content_type"), "Whether the native server's gzip leaves this content-type uncompressed.");
+    py::class_<codec::GzipStream>(m, "GzipStream",
+                                  "One gzip member made piece by piece (zlib): compress() flushes each piece "
+                                  "(Z_SYNC_FLUSH), finish() ends the member.")
+        .def(py::init<int>(), py::arg("level") = 9)
+        .def("compress",
+             [](codec::GzipStream& z, py::bytes data) {
+                 char* buffer = nullptr;
+                 Py_ssize_t size = 0;
+                 if (PyBytes_AsStringAndSize(data.ptr(), &buffer, &size) < 0) throw py::error_already_set();
+                 std::string out;
+                 z.write(buffer, static_cast<size_t>(size), out);
+                 return py::bytes(out);
+             })
+        .def("finish", [](codec::GzipStream& z) {
+            std::string out;
+            z.finish(out);
+            return py::bytes(out);
+        });
 }
 
 }  // namespace astra::bindings

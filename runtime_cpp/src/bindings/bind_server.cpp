@@ -1099,7 +1099,8 @@ public:
              int backlog, py::bytes server_header, size_t max_header_size, size_t max_body_size,
              double idle_timeout, size_t max_header_count, double header_timeout, double body_timeout,
              size_t max_connections, bool access_log, bool proxy_headers, py::object forwarded_allow_ips,
-             size_t ws_max_size, double ws_ping_interval, double ws_ping_timeout) {
+             size_t ws_max_size, double ws_ping_interval, double ws_ping_timeout,
+             size_t body_min_rate, double body_min_rate_grace, bool gzip, size_t gzip_min_size, int gzip_level) {
         if (!PyCallable_Check(handler.ptr())) throw py::type_error("handler must be callable");
         if (!trie) throw py::type_error("trie must be a Trie");
         auto millis = [](double v, const char* name) {
@@ -1121,6 +1122,12 @@ public:
         o.header_timeout_ms = millis(header_timeout, "header_timeout");
         o.body_timeout_ms = millis(body_timeout, "body_timeout");
         o.max_connections = max_connections;
+        o.body_min_rate = body_min_rate;
+        o.body_min_rate_grace_ms = millis(body_min_rate_grace, "body_min_rate_grace");
+        if (gzip_level < 0 || gzip_level > 9) throw py::value_error("gzip_level must be 0 to 9");
+        o.gzip = gzip;
+        o.gzip_min_size = gzip_min_size;
+        o.gzip_level = gzip_level;
         o.access_log = access_log;
         o.proxy_headers = proxy_headers;
         o.ws_max_size = ws_max_size;
@@ -1193,7 +1200,8 @@ void bind_server(py::module_& m) {
     init_request_type(m);
     py::class_<PyServer>(m, "Server", "The native HTTP/1.1 server (see docs/internals.md).")
         .def(py::init<py::object, std::shared_ptr<Trie>, std::string, int, bool, int, py::bytes, size_t, size_t,
-                      double, size_t, double, double, size_t, bool, bool, py::object, size_t, double, double>(),
+                      double, size_t, double, double, size_t, bool, bool, py::object, size_t, double, double,
+                      size_t, double, bool, size_t, int>(),
              py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
              py::arg("reuse_port") = false, py::arg("backlog") = 1024,
              py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
@@ -1201,7 +1209,9 @@ void bind_server(py::module_& m) {
              py::arg("max_header_count") = 100, py::arg("header_timeout") = 10.0, py::arg("body_timeout") = 30.0,
              py::arg("max_connections") = 10000, py::arg("access_log") = false, py::arg("proxy_headers") = false,
              py::arg("forwarded_allow_ips") = py::str("127.0.0.1"), py::arg("ws_max_size") = 16 * 1024 * 1024,
-             py::arg("ws_ping_interval") = 20.0, py::arg("ws_ping_timeout") = 20.0)
+             py::arg("ws_ping_interval") = 20.0, py::arg("ws_ping_timeout") = 20.0, py::arg("body_min_rate") = 0,
+             py::arg("body_min_rate_grace") = 5.0, py::arg("gzip") = false, py::arg("gzip_min_size") = 500,
+             py::arg("gzip_level") = 6)
         .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
         .def(
             "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },

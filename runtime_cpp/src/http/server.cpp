@@ -10,11 +10,13 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
 
+#include "../codec/gzip.h"
 #include "../net/socket.h"
 #include "status.h"
 #include "url.h"
@@ -161,6 +163,7 @@ struct Server::Conn {
     size_t header_bytes = 0;
     size_t chunk_ext_bytes = 0;
     uint64_t message_begin = 0;  // now_ at the request's first byte (header timeout)
+    uint64_t body_begin = 0;     // now_ at the end of the headers (body minimum rate)
     // flow
     bool readable = false;
     bool writable = false;
@@ -182,6 +185,13 @@ struct Server::Conn {
     uint64_t stream_remaining = 0;
     std::unique_ptr<FileBody> file;  // a file body being sent after `out` (stream_send_file)
     std::unique_ptr<ws::Session> ws;  // set once a WebSocket upgrade was accepted
+    // native gzip (ServerOptions::gzip)
+    uint8_t gz_accept = 0;   // gzip_negotiate() for the request in flight
+    bool gz_hold = false;    // a stream's head held until its first piece (or its end) decides
+    int gz_status = 0;
+    std::string gz_held;     // the held head: names and values, back to back
+    std::vector<uint32_t> gz_held_lens;  // name length, value length, ...
+    std::unique_ptr<codec::GzipStream> gz_stream;  // a compressed stream in flight
     std::string in;
     size_t in_off = 0;
     std::string out;
@@ -344,6 +354,7 @@ struct ParserCallbacks {
             }
         }
         if (has_length && p->content_length > 0) r.buf.reserve(r.buf.size() + p->content_length);
+        c.body_begin = s.now_;
         r.body_off = r.buf.size();
         r.body_len = 0;
         return 0;
@@ -545,7 +556,13 @@ void Server::tick() {
             } else if (c.in_message && !c.headers_done) {
                 if (opt_.header_timeout_ms && now_ - c.message_begin >= opt_.header_timeout_ms) timeout_conn(c);
             } else if (c.in_message) {
-                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) timeout_conn(c);
+                if (opt_.body_timeout_ms && now_ - c.last_active >= opt_.body_timeout_ms) {
+                    timeout_conn(c);
+                } else if (opt_.body_min_rate && c.req && now_ - c.body_begin >= opt_.body_min_rate_grace_ms &&
+                           now_ > c.body_begin &&
+                           static_cast<uint64_t>(c.req->body_len) * 1000 < opt_.body_min_rate * (now_ - c.body_begin)) {
+                    timeout_conn(c);  // slower than the minimum rate, averaged since the headers ended
+                }
             } else if (draining_ || (opt_.idle_timeout_ms && now_ - c.last_active >= opt_.idle_timeout_ms)) {
                 close_conn(c);
             }
@@ -831,7 +848,7 @@ void Server::dispatch(Conn& c) {
     r.peer_len = c.peer_len;
     c.resp_head = r.method == HTTP_HEAD;
     c.resp_http10 = !(r.http_major == 1 && r.http_minor >= 1) && r.http_major < 2;
-    c.resp_keep_alive = r.keep_alive && !c.upgrade && !draining_;
+    c.resp_keep_alive = r.keep_alive && !c.upgrade;  // while draining, decided when answering (drain_keeps)
     c.awaiting = true;
     if (opt_.proxy_headers) apply_proxy_headers(c);
     if (c.upgrade) {
@@ -842,6 +859,21 @@ void Server::dispatch(Conn& c) {
             }
         }
     }
+    if (opt_.gzip) {
+        c.gz_accept = 0;
+        const HeaderSpan* first = nullptr;
+        std::string joined;  // only for a repeated header
+        for (const HeaderSpan& h : r.headers) {
+            if (r.header_name(h) != "accept-encoding") continue;
+            if (first) {
+                if (joined.empty()) joined.assign(r.header_value(*first));
+                joined += ',';
+                joined.append(r.header_value(h));
+            }
+            if (!first) first = &h;
+        }
+        if (first) c.gz_accept = static_cast<uint8_t>(gzip_negotiate(joined.empty() ? r.header_value(*first) : joined));
+    }
     MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
     switch (m.kind) {
         case MatchKind::Found: {
@@ -849,7 +881,6 @@ void Server::dispatch(Conn& c) {
                 respond_internal_error(ConnId{c.slot, c.gen});
                 return;
             }
-            if (draining_) c.resp_keep_alive = false;
             dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, m.route, m.params, m.param_count);
             if (!c.req) c.req = acquire_request();
             return;
@@ -902,6 +933,7 @@ static void append_connection_header(std::string& out, bool keep_alive, bool htt
 
 void Server::write_builtin(Conn& c, int status, std::string_view extra_headers, std::string_view content_type,
                            std::string_view body) {
+    if (draining_ && c.resp_keep_alive && !drain_keeps(c)) c.resp_keep_alive = false;
     begin_head(c, status);
     c.out.append(extra_headers.data(), extra_headers.size());
     c.out.append("content-length: ");
@@ -951,6 +983,7 @@ void Server::write_redirect(Conn& c, std::string_view new_path) {
         url += '?';
         quote_append(r.query(), kSafe, url);
     }
+    if (draining_ && c.resp_keep_alive && !drain_keeps(c)) c.resp_keep_alive = false;
     begin_head(c, 307);
     c.out.append("content-length: 0\r\nlocation: ");
     c.out.append(url);
@@ -1053,7 +1086,44 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
         return RespondResult::BadResponse;
     };
     if (status < 100 || status > 599) return bad(c.out.size(), "invalid HTTP status code");
-    if (draining_) c.resp_keep_alive = false;
+    if (draining_ && c.resp_keep_alive && !drain_keeps(c)) c.resp_keep_alive = false;
+    if (opt_.gzip) {
+        // Native gzip: the same answer with a compressed body and rewritten headers, when it applies.
+        // The default JSON head is Starlette's JSONResponse's: content-length, then content-type.
+        static const ResponseHeader kJson[] = {{"content-length", 14, "", 0}, {"content-type", 12, "application/json", 16}};
+        const ResponseHeader* hs = default_json ? kJson : headers;
+        size_t hn = default_json ? 2 : header_count;
+        if (gzip_eligible(c, status, hs, hn) &&
+            (body_len >= opt_.gzip_min_size || (c.gz_accept == 2 && body_len > 0))) {
+            bool length_ok = true;  // a wrong content-length stays the handler's error (reported below)
+            for (size_t i = default_json ? hn : 0; i < hn && length_ok; ++i) {
+                std::string_view n(hs[i].name, hs[i].name_len);
+                if (iequals(n, "content-length")) {
+                    std::string_view v = trim_ows(std::string_view(hs[i].value, hs[i].value_len));
+                    uint64_t x = 0;
+                    bool digits = !v.empty() && v.size() <= 18;
+                    for (char ch : v) {
+                        digits = digits && ch >= '0' && ch <= '9';
+                        x = x * 10 + static_cast<uint64_t>(ch - '0');
+                    }
+                    length_ok = digits && x == body_len;
+                }
+            }
+            if (length_ok) {
+                bool compress = c.gz_accept != 0;
+                if (compress) {
+                    gz_body_.clear();
+                    codec::gzip_compress_append(body, body_len, opt_.gzip_level, gz_body_);
+                    body = gz_body_.data();
+                    body_len = gz_body_.size();
+                }
+                gzip_headers(hs, hn, compress, 1, body_len);
+                headers = gz_headers_.data();
+                header_count = gz_headers_.size();
+                default_json = false;
+            }
+        }
+    }
     size_t mark = c.out.size();
     begin_head(c, status);
     enum { kNone, kLength, kChunked } framing = kNone;
@@ -1225,6 +1295,8 @@ void Server::close_conn(Conn& c) {
     ws_detach(c);
     c.streaming = c.stream_wait = false;
     c.file.reset();
+    c.gz_hold = false;
+    c.gz_stream.reset();
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.st = Conn::St::Free;
@@ -1497,6 +1569,39 @@ RespondResult Server::start_stream(ConnId id, int status, const ResponseHeader* 
     if (!cp) return RespondResult::Gone;
     Conn& c = *cp;
     if (!c.awaiting || c.streaming) return RespondResult::NotAwaiting;
+    if (opt_.gzip && !c.resp_head && status >= 200 && status <= 599 && gzip_eligible(c, status, headers, header_count)) {
+        // Starlette's rule: the first piece decides. Hold the head (checked now) until then.
+        c.gz_held.clear();
+        c.gz_held_lens.clear();
+        for (size_t i = 0; i < header_count; ++i) {
+            const ResponseHeader& h = headers[i];
+            for (size_t k = 0; k < h.name_len; ++k)
+                if (bad_name_char(static_cast<unsigned char>(h.name[k]))) {
+                    if (error) *error = "Invalid HTTP header name.";
+                    return RespondResult::BadResponse;
+                }
+            for (size_t k = 0; k < h.value_len; ++k)
+                if (bad_value_char(static_cast<unsigned char>(h.value[k]))) {
+                    if (error) *error = "Invalid HTTP header value.";
+                    return RespondResult::BadResponse;
+                }
+            c.gz_held.append(h.name, h.name_len);
+            c.gz_held.append(h.value, h.value_len);
+            c.gz_held_lens.push_back(static_cast<uint32_t>(h.name_len));
+            c.gz_held_lens.push_back(static_cast<uint32_t>(h.value_len));
+        }
+        c.gz_status = status;
+        c.gz_hold = true;
+        c.streaming = true;
+        c.stream_wait = false;
+        if (opt_.access_log && dispatcher_ && log_req) dispatcher_->on_access(*log_req, status);
+        return RespondResult::Ok;
+    }
+    return start_stream_now(c, id, status, headers, header_count, error, log_req);
+}
+
+RespondResult Server::start_stream_now(Conn& c, ConnId id, int status, const ResponseHeader* headers,
+                                       size_t header_count, std::string* error, const RequestData* log_req) {
     size_t mark = c.out.size();
     auto bad = [&](const char* why) {
         c.out.resize(mark);
@@ -1504,7 +1609,7 @@ RespondResult Server::start_stream(ConnId id, int status, const ResponseHeader* 
         return RespondResult::BadResponse;
     };
     if (status < 100 || status > 599) return bad("invalid HTTP status code");
-    if (draining_) c.resp_keep_alive = false;
+    if (draining_ && c.resp_keep_alive && !drain_keeps(c)) c.resp_keep_alive = false;
     begin_head(c, status);
     bool has_length = false, chunked = false, conn_close = false, has_connection = false;
     uint64_t content_length = 0;
@@ -1573,6 +1678,17 @@ int Server::stream_send(ConnId id, const char* data, size_t len, std::string* er
         if (error) *error = "send() while a file body is being sent";
         return -2;
     }
+    if (c.gz_hold) {
+        RespondResult r = gzip_release_head(c, id, true, error);
+        if (r == RespondResult::BadResponse) return -2;
+        if (r != RespondResult::Ok || !lookup(id)) return -1;
+    }
+    if (c.gz_stream && c.stream_body) {
+        gz_body_.clear();
+        c.gz_stream->write(data, len, gz_body_);
+        data = gz_body_.data();
+        len = gz_body_.size();
+    }
     if (c.stream_body && len) {
         if (c.stream_length) {
             if (len > c.stream_remaining) {
@@ -1609,6 +1725,22 @@ RespondResult Server::end_stream(ConnId id, std::string* error) {
         close_conn(c);
         return RespondResult::BadResponse;
     }
+    if (c.gz_hold) {
+        RespondResult r = gzip_release_head(c, id, false, error);
+        if (r != RespondResult::Ok) return r;
+        if (!lookup(id)) return RespondResult::Gone;
+    }
+    if (c.gz_stream) {
+        if (c.stream_chunked) {
+            gz_body_.clear();
+            c.gz_stream->finish(gz_body_);
+            append_hex(c.out, gz_body_.size());
+            c.out.append("\r\n", 2);
+            append_body(c, gz_body_.data(), gz_body_.size());
+            c.out.append("\r\n", 2);
+        }
+        c.gz_stream.reset();
+    }
     c.streaming = c.stream_wait = false;
     if (c.stream_length && c.stream_remaining) {
         if (error) *error = "Response content shorter than Content-Length";
@@ -1639,6 +1771,11 @@ int Server::stream_send_file(ConnId id, int fd, std::vector<FileSegment> segment
         if (error) *error = "a file body is already being sent";
         return -2;
     }
+    if (c.gz_hold) {  // native gzip held the head: a file body goes out as it is (sendfile)
+        RespondResult r = gzip_release_head(c, id, false, error);
+        if (r == RespondResult::BadResponse) return -2;
+        if (r != RespondResult::Ok || !lookup(id)) return -1;
+    }
     if (!c.stream_body) return 1;  // HEAD, 204, 304: the head only
     if (!c.stream_length) {
         if (error) *error = "a file body needs a content-length header";
@@ -1664,6 +1801,196 @@ int Server::stream_state(ConnId id) const {
     Conn* cp = lookup(id);
     if (!cp || !(cp->streaming || cp->ws)) return -1;
     return cp->stream_wait ? 0 : 1;
+}
+
+// ---- graceful shutdown of pipelined requests ------------------------------------------------
+// While draining, an answer keeps its connection open only when the client already sent more
+// (buffered here, or waiting in the socket): those requests are answered too, the last one with
+// `connection: close`. Costs one recv per answer, and only while draining.
+
+bool Server::drain_keeps(Conn& c) {
+    if (c.in_off < c.in.size()) return true;
+    if (c.peer_eof || c.fd < 0) return false;
+    for (;;) {
+        ssize_t n = ::recv(c.fd, read_buf_.get(), kReadBufSize, MSG_DONTWAIT);
+        if (n > 0) {
+            c.in.append(read_buf_.get(), static_cast<size_t>(n));
+            c.last_active = now_;
+            if (static_cast<size_t>(n) == kReadBufSize) c.readable = true;
+            return true;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            c.peer_eof = true;
+            c.readable = false;
+        }
+        return false;
+    }
+}
+
+// ---- native gzip ---------------------------------------------------------------------------------
+// ServerOptions::gzip. Negotiation (RFC 9110 12.5.3): codings are case-insensitive, `x-gzip` is
+// gzip (8.4.1.3), `q=0` refuses, `*` stands for every coding not listed, identity is acceptable
+// unless refused (`identity;q=0`, or `*;q=0` without identity). A response is eligible when its
+// status may carry a body and is not 206, it has no content-encoding yet, and its media type is
+// not excluded (gzip_excluded_type). Eligible responses get `vary: Accept-Encoding` (merged into an
+// existing vary), whether the client takes gzip or not; a body of at least gzip_min_size bytes (any
+// size when identity is refused) is compressed for a client that takes gzip. A stream is decided by
+// its first piece, as Starlette's GZipMiddleware does: a first piece compresses the whole stream
+// (chunked, no content-length, each piece flushed), an end without pieces passes the head unchanged.
+
+namespace {
+
+// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths; -1 when malformed.
+int parse_qvalue(std::string_view v) {
+    if (v.empty() || v.size() > 5 || (v[0] != '0' && v[0] != '1')) return -1;
+    int q = (v[0] - '0') * 1000;
+    if (v.size() == 1) return q;
+    if (v[1] != '.') return -1;
+    int scale = 100;
+    for (size_t i = 2; i < v.size(); ++i, scale /= 10) {
+        if (v[i] < '0' || v[i] > '9') return -1;
+        q += (v[i] - '0') * scale;
+    }
+    return q > 1000 ? -1 : q;
+}
+
+}  // namespace
+
+int gzip_negotiate(std::string_view header) {
+    int q_gzip = -1, q_identity = -1, q_star = -1;  // -1: not listed
+    size_t start = 0;
+    while (start <= header.size()) {
+        size_t comma = header.find(',', start);
+        if (comma == std::string_view::npos) comma = header.size();
+        std::string_view item = trim_ows(header.substr(start, comma - start));
+        start = comma + 1;
+        if (item.empty()) continue;
+        size_t semi = item.find(';');
+        std::string_view coding = trim_ows(item.substr(0, semi));
+        int q = 1000;
+        while (semi != std::string_view::npos) {  // parameters: only q counts
+            size_t next = item.find(';', semi + 1);
+            std::string_view param = trim_ows(item.substr(semi + 1, next == std::string_view::npos ? item.npos : next - semi - 1));
+            size_t eq = param.find('=');
+            if (eq != std::string_view::npos && iequals(trim_ows(param.substr(0, eq)), "q"))
+                q = parse_qvalue(trim_ows(param.substr(eq + 1)));
+            semi = next;
+        }
+        if (q < 0) continue;  // a malformed weight: the element is ignored
+        if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) q_gzip = std::max(q_gzip, q);
+        else if (iequals(coding, "identity")) q_identity = std::max(q_identity, q);
+        else if (coding == "*") q_star = std::max(q_star, q);
+    }
+    int gzip = q_gzip >= 0 ? q_gzip : (q_star >= 0 ? q_star : 0);
+    bool identity_refused = q_identity == 0 || (q_identity < 0 && q_star == 0);
+    if (gzip <= 0) return 0;
+    if (q_identity > gzip) return 0;  // the client prefers the body as it is
+    return identity_refused ? 2 : 1;
+}
+
+bool gzip_excluded_type(std::string_view content_type) {
+    std::string_view media = trim_ows(content_type.substr(0, content_type.find(';')));
+    std::string lower(media);
+    for (char& ch : lower) ch = ascii_lower(ch);
+    std::string_view m(lower);
+    if (m.substr(0, 6) == "image/")
+        return !(m == "image/svg+xml" || m == "image/x-icon" || m == "image/vnd.microsoft.icon" || m == "image/bmp");
+    if (m.substr(0, 6) == "video/" || m.substr(0, 6) == "audio/") return true;
+    if (m.substr(0, 17) == "application/grpc+") return true;
+    static constexpr std::string_view kExcluded[] = {
+        "text/event-stream", "font/woff", "font/woff2", "application/octet-stream", "application/grpc",
+        "application/gzip", "application/x-gzip", "application/zip", "application/x-bzip2", "application/x-xz",
+        "application/zstd", "application/x-7z-compressed", "application/x-rar-compressed", "application/vnd.rar",
+        "application/x-brotli", "application/wasm-br"};
+    for (std::string_view e : kExcluded)
+        if (m == e) return true;
+    return false;
+}
+
+bool Server::gzip_eligible(const Conn& c, int status, const ResponseHeader* headers, size_t header_count) const {
+    (void)c;
+    if (status < 200 || status == 204 || status == 206 || status == 304) return false;
+    for (size_t i = 0; i < header_count; ++i) {
+        std::string_view name(headers[i].name, headers[i].name_len);
+        if (iequals(name, "content-encoding")) return false;
+        if (iequals(name, "content-type") && gzip_excluded_type(std::string_view(headers[i].value, headers[i].value_len)))
+            return false;
+    }
+    return true;
+}
+
+void Server::gzip_headers(const ResponseHeader* headers, size_t header_count, bool compressed, int length_mode,
+                          size_t new_length) {
+    // gz_headers_ := the handler's headers as Starlette's MutableHeaders would leave them: the
+    // vary lines merged into the first one (or a vary line appended), the content-length kept
+    // (length_mode 0), set in place to new_length (1) or dropped (2), content-encoding appended
+    // when compressed. The strings live in gz_vary_ / gz_length_ until the next call.
+    gz_vary_.clear();
+    bool lists_accept_encoding = false, has_vary = false;
+    for (size_t i = 0; i < header_count; ++i) {
+        if (!iequals(std::string_view(headers[i].name, headers[i].name_len), "vary")) continue;
+        std::string_view v(headers[i].value, headers[i].value_len);
+        if (has_vary) gz_vary_ += ", ";
+        has_vary = true;
+        gz_vary_.append(v);
+        size_t start = 0;
+        while (start <= v.size()) {
+            size_t comma = v.find(',', start);
+            if (comma == std::string_view::npos) comma = v.size();
+            std::string_view tok = trim_ows(v.substr(start, comma - start));
+            if (tok == "*" || iequals(tok, "accept-encoding")) lists_accept_encoding = true;
+            start = comma + 1;
+        }
+    }
+    if (!lists_accept_encoding) gz_vary_ += has_vary ? ", Accept-Encoding" : "Accept-Encoding";
+    gz_length_.clear();
+    append_uint(gz_length_, new_length);
+    const ResponseHeader length_line{"content-length", 14, gz_length_.data(), gz_length_.size()};
+    const ResponseHeader vary_line{"vary", 4, gz_vary_.data(), gz_vary_.size()};
+    gz_headers_.clear();
+    bool vary_placed = false, length_placed = false;
+    for (size_t i = 0; i < header_count; ++i) {
+        std::string_view name(headers[i].name, headers[i].name_len);
+        if (iequals(name, "vary")) {
+            if (!vary_placed) gz_headers_.push_back(vary_line);
+            vary_placed = true;
+        } else if (length_mode && iequals(name, "content-length")) {
+            if (length_mode == 1 && !length_placed) gz_headers_.push_back(length_line);
+            length_placed = true;
+        } else {
+            gz_headers_.push_back(headers[i]);
+        }
+    }
+    if (length_mode == 1 && !length_placed) gz_headers_.push_back(length_line);
+    if (!vary_placed) gz_headers_.push_back(vary_line);
+    if (compressed) gz_headers_.push_back({"content-encoding", 16, "gzip", 4});
+}
+
+RespondResult Server::gzip_release_head(Conn& c, ConnId id, bool first_piece, std::string* error) {
+    std::vector<ResponseHeader> held;
+    held.reserve(c.gz_held_lens.size() / 2);
+    const char* p = c.gz_held.data();
+    for (size_t i = 0; i + 1 < c.gz_held_lens.size(); i += 2) {
+        size_t nl = c.gz_held_lens[i], vl = c.gz_held_lens[i + 1];
+        held.push_back({p, nl, p + nl, vl});
+        p += nl + vl;
+    }
+    c.gz_hold = false;
+    c.streaming = false;
+    const ResponseHeader* hs = held.data();
+    size_t hn = held.size();
+    // An HTTP/1.0 client cannot take chunked framing: its stream keeps its own framing, uncompressed.
+    bool compress = first_piece && c.gz_accept != 0 && !c.resp_http10;
+    if (first_piece) {
+        gzip_headers(hs, hn, compress, compress ? 2 : 0, 0);
+        hs = gz_headers_.data();
+        hn = gz_headers_.size();
+    }
+    if (compress) c.gz_stream = std::make_unique<codec::GzipStream>(opt_.gzip_level);
+    RespondResult r = start_stream_now(c, id, c.gz_status, hs, hn, error, nullptr);
+    if (r != RespondResult::Ok) c.gz_stream.reset();
+    return r;
 }
 
 }  // namespace astra::http

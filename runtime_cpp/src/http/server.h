@@ -56,7 +56,24 @@ struct ServerOptions {
     size_t ws_max_size = 16 * 1024 * 1024;   // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
     uint64_t ws_ping_interval_ms = 20000;    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
     uint64_t ws_ping_timeout_ms = 20000;     // no pong this long after a ping -> close 1011 (0: wait for ever)
+    // A request body arriving slower than this on average (bytes/s since the end of the headers),
+    // once the grace period has passed: 408, close. 0: no minimum rate.
+    uint64_t body_min_rate = 0;
+    uint64_t body_min_rate_grace_ms = 5000;
+    // Native gzip of responses (docs/http-hardening.md, "gzip"): Accept-Encoding negotiated with
+    // q-values (RFC 9110 12.5.3); bodies of at least gzip_min_size bytes; streams from the first piece.
+    bool gzip = false;
+    size_t gzip_min_size = 500;
+    int gzip_level = 6;  // 0-9 (zlib's scale; libdeflate compresses whole bodies at the same level)
 };
+
+// RFC 9110 12.5.3 negotiation of gzip from the joined Accept-Encoding values: 0: not acceptable
+// (or identity preferred), 1: gzip acceptable, 2: gzip acceptable and identity refused.
+int gzip_negotiate(std::string_view accept_encoding);
+// A media type not worth compressing (images but SVG/ICO/BMP, audio, video, archives, fonts in
+// compressed formats, octet-stream, gRPC) or never to be (text/event-stream). `content_type` is
+// the whole header value.
+bool gzip_excluded_type(std::string_view content_type);
 
 // uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
 class TrustedHosts {
@@ -289,6 +306,14 @@ private:
     void ws_detach(Conn& c);
     void ws_keepalive(Conn& c);
     void tick();
+    bool drain_keeps(Conn& c);
+    // gzip (ServerOptions::gzip): see server.cpp, "native gzip".
+    bool gzip_eligible(const Conn& c, int status, const ResponseHeader* headers, size_t header_count) const;
+    void gzip_headers(const ResponseHeader* headers, size_t header_count, bool compressed, int length_mode,
+                      size_t new_length);
+    RespondResult start_stream_now(Conn& c, ConnId id, int status, const ResponseHeader* headers,
+                                   size_t header_count, std::string* error, const RequestData* log_req);
+    RespondResult gzip_release_head(Conn& c, ConnId id, bool first_piece, std::string* error);
 
     std::shared_ptr<Trie> trie_;
     ServerOptions opt_;
@@ -318,6 +343,10 @@ private:
     std::vector<epoll_event> events_;
     // WebSocket sessions whose connection ended, until the application read their last message.
     std::unordered_map<uint64_t, std::unique_ptr<ws::Session>> ws_orphans_;
+    // gzip scratch, reused: the compressed body, the rewritten header list and its strings.
+    std::string gz_body_;
+    std::vector<ResponseHeader> gz_headers_;
+    std::string gz_vary_, gz_length_;
 };
 
 }  // namespace astra::http
