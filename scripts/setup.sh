@@ -22,7 +22,8 @@ VPY=.venv/bin/python
 "$VPY" -m pip install -q --disable-pip-version-check --upgrade pip
 # Build requirements, installed here so the editable install can build without isolation
 # (and so rebuild incrementally in build/).
-"$VPY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.11" "pybind11>=2.12" "cmake>=3.26" ninja
+# setuptools: sdists among the dependencies (openapi-ui-bundles) build without isolation too (Python 3.12+ venvs lack it)
+"$VPY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.11" "pybind11>=2.12" "cmake>=3.26" ninja setuptools wheel
 echo "setup: building and installing astraapi (native runtime included)"
 "$VPY" -m pip install -q --disable-pip-version-check --no-build-isolation -e ".[test,uvloop]"
 "$VPY" -c "import astraapi._runtime, astraapi; print('setup: astraapi', astraapi.__version__, 'ready in .venv')"
