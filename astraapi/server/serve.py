@@ -50,7 +50,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched or ir.cors is not None)
+                       route_unmatched=executor.routes_unmatched or ir.cors is not None,
+                       route_redirects=ir.cors is not None)
 
 
 def with_middleware(handler: Any, ir: Any) -> Any:

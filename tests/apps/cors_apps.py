@@ -69,3 +69,12 @@ credentials = make(gzip="outer", allow_origins=["*"], allow_credentials=True,
                    expose_headers=["X-Custom", "X-Total"], allow_private_network=True)
 regex = make(allow_origin_regex=r"https://.*\.example\.org", allow_origins=["https://a.example"],
              allow_methods=["GET"], allow_headers=["*"], allow_credentials=True)
+
+# A mounted app's own CORSMiddleware answers for everything under its mount, the outer app has none.
+mounted = FastAPI()
+mounted.mount("/sub", make(allow_origins=["https://a.example"], allow_methods=["GET", "DELETE"]))
+
+
+@mounted.get("/outer")
+async def outer():
+    return {"outer": True}

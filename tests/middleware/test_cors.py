@@ -11,7 +11,7 @@ import pytest
 from support.items_script import load_with_fastapi
 from support.paths import APPS_DIR, MODES
 
-CONFIGS = ["wildcard", "explicit", "credentials", "regex"]
+CONFIGS = ["wildcard", "explicit", "credentials", "regex", "mounted"]
 A = "https://a.example"
 EVIL = "https://evil.example"
 ORG = "https://api.example.org"
@@ -42,6 +42,8 @@ REQUESTS = [
     ("GET", "/big", {"origin": EVIL}),
     ("GET", "/nope", {"origin": A}),
     ("GET", "/nope", {}),
+    ("GET", "/items/?q=1", {"origin": A}),  # the router's trailing-slash redirect
+    preflight("/items/", A, "GET"),
     ("DELETE", "/items", {"origin": A}),
     ("OPTIONS", "/items", {"origin": A}),  # no access-control-request-method: not a preflight (405)
     ("OPTIONS", "/opt", {"origin": A}),
@@ -57,22 +59,39 @@ REQUESTS = [
     preflight("/items", A, "get"),
 ]
 
+MOUNTED_REQUESTS = [
+    ("GET", "/sub/items", {"origin": A}),
+    ("GET", "/sub/items", {"origin": EVIL}),
+    ("DELETE", "/sub/items", {"origin": A}),
+    ("GET", "/sub/nope", {"origin": A}),
+    ("GET", "/sub/items/", {"origin": A}),
+    preflight("/sub/nope", A, "DELETE"),
+    preflight("/sub/items", EVIL, "GET"),
+    ("GET", "/outer", {"origin": A}),
+    ("GET", "/nope", {"origin": A}),
+    preflight("/outer", A, "GET"),
+]
+TABLES = {"mounted": MOUNTED_REQUESTS}
+
 IGNORED = ("date", "server", "transfer-encoding")
 
 
 def observed(response: httpx.Response, raw: bytes) -> tuple:
     headers = [(k.lower(), v) for k, v in response.headers.multi_items() if k.lower() not in IGNORED]
+    # a redirect's location names the server: http://testserver for the TestClient
+    base = f"{response.request.url.scheme}://{response.request.url.netloc.decode()}"
+    headers = [(k, v.replace(base, "<base>") if k == "location" else v) for k, v in headers]
     if response.headers.get("content-encoding") == "gzip":  # libdeflate's bytes: compare decompressed
         headers = [(k, "<n>" if k == "content-length" else v) for k, v in headers]
         raw = gzip.decompress(raw)
     return response.status_code, headers, raw
 
 
-def fetch_all(client) -> list:
+def fetch_all(client, table=REQUESTS) -> list:
     results = []
-    for method, path, headers in REQUESTS:
+    for method, path, headers in table:
         request = client.build_request(method, path, headers=headers)
-        response = client.send(request, stream=True)
+        response = client.send(request, stream=True, follow_redirects=False)
         try:
             raw = b"".join(response.iter_raw())
         finally:
@@ -92,7 +111,7 @@ def fastapi_results(tmp_path_factory):
         with TestClient(getattr(module, name), raise_server_exceptions=False) as client:
             client.headers.pop("accept-encoding", None)
             client.headers.pop("user-agent", None)
-            results[name] = fetch_all(client)
+            results[name] = fetch_all(client, TABLES.get(name, REQUESTS))
     return results
 
 
@@ -103,7 +122,7 @@ def test_cors_like_fastapi(start_server, mode, config, fastapi_results):
     with httpx.Client(base_url=server.base_url) as client:
         client.headers.pop("accept-encoding", None)
         client.headers.pop("user-agent", None)
-        ours = fetch_all(client)
+        ours = fetch_all(client, TABLES.get(config, REQUESTS))
     expected_all = fastapi_results[config]
     assert len(ours) == len(expected_all)
     for expected, actual in zip(expected_all, ours):
@@ -141,3 +160,19 @@ def test_cors_settings_enter_the_ir():
     assert ir.middleware_order == ("gzip", "cors")
     assert build_ir(module.explicit, openapi=False).middleware_order == ("cors", "gzip")
     assert AppIR.from_json(ir.to_json()).cors == ir.cors
+
+
+def test_middleware_list_order_is_starlettes():
+    """FastAPI(middleware=[A, B]): A is the outermost, as `add_middleware(B)` then `add_middleware(A)`."""
+    from astraapi import FastAPI
+    from astraapi.compiler.introspect import build_ir
+    from astraapi.middleware import Middleware
+    from astraapi.middleware.cors import CORSMiddleware
+    from astraapi.middleware.gzip import GZipMiddleware
+
+    listed = FastAPI(middleware=[Middleware(CORSMiddleware, allow_origins=["*"]), Middleware(GZipMiddleware)])
+    assert build_ir(listed, openapi=False).middleware_order == ("cors", "gzip")
+    added = FastAPI()
+    added.add_middleware(GZipMiddleware)
+    added.add_middleware(CORSMiddleware, allow_origins=["*"])
+    assert [m.cls for m in added.user_middleware] == [m.cls for m in listed.user_middleware]
