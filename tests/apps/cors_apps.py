@@ -1,6 +1,6 @@
 """One app per CORSMiddleware configuration, the same routes in each (tests/middleware/test_cors.py)."""
 
-from astraapi import FastAPI, HTTPException
+from astraapi import FastAPI, HTTPException, WebSocket
 from astraapi.middleware.cors import CORSMiddleware
 from astraapi.middleware.gzip import GZipMiddleware
 from astraapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
@@ -54,6 +54,12 @@ def make(gzip: str | None = None, **cors) -> FastAPI:
     @app.get("/big")
     async def big():
         return {"rows": ["row %d" % i for i in range(100)]}
+
+    @app.websocket("/ws")
+    async def echo(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
 
     @app.options("/opt")
     async def options_route():

@@ -176,3 +176,17 @@ def test_middleware_list_order_is_starlettes():
     added.add_middleware(GZipMiddleware)
     added.add_middleware(CORSMiddleware, allow_origins=["*"])
     assert [m.cls for m in added.user_middleware] == [m.cls for m in listed.user_middleware]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_websocket_handshake_passes_cors(start_server, mode):
+    """A WebSocket handshake is no HTTP request to Starlette's CORSMiddleware: no CORS headers."""
+    from support.ws_raw import RawWS, close_payload, frame
+
+    server = start_server("cors_apps:explicit", mode, cwd=APPS_DIR)
+    with RawWS(server.port, "/ws", extra=f"origin: {A}\r\n") as ws:
+        assert ws.status == 101, ws.head
+        assert b"access-control" not in ws.head.lower() and b"vary" not in ws.head.lower()
+        ws.send(frame(0x1, b"hello"))
+        assert ws.read_frame() == (True, 0x1, b"hello")
+        ws.send(frame(0x8, close_payload(1000)))
