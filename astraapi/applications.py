@@ -326,20 +326,25 @@ class AstraAPI:
 
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
         """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
-        it knows natively (GZipMiddleware, CORSMiddleware); any other class is refused here, at
-        declaration."""
+        it knows natively (GZip, CORS, TrustedHost, HTTPSRedirect); any other class is refused
+        here, at declaration."""
         from astraapi.middleware import Middleware
         from astraapi.middleware.cors import CORSMiddleware
         from astraapi.middleware.gzip import GZipMiddleware
+        from astraapi.middleware.httpsredirect import HTTPSRedirectMiddleware
+        from astraapi.middleware.trustedhost import TrustedHostMiddleware
 
-        if middleware_class not in (GZipMiddleware, CORSMiddleware):
+        native = (GZipMiddleware, CORSMiddleware, TrustedHostMiddleware, HTTPSRedirectMiddleware)
+        if middleware_class not in native:
             raise NotImplementedError(
                 f"{getattr(middleware_class, '__name__', middleware_class)}: AstraAPI has no ASGI layer and runs "
                 "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware, "
-                "astraapi.middleware.cors.CORSMiddleware)"
+                "astraapi.middleware.cors.CORSMiddleware, astraapi.middleware.trustedhost.TrustedHostMiddleware, "
+                "astraapi.middleware.httpsredirect.HTTPSRedirectMiddleware)"
             )
-        if middleware_class is CORSMiddleware and any(e.cls is CORSMiddleware for e in self.user_middleware):
-            raise NotImplementedError("CORSMiddleware is already added: AstraAPI runs one CORSMiddleware per app")
+        if middleware_class is not GZipMiddleware and any(e.cls is middleware_class for e in self.user_middleware):
+            raise NotImplementedError(f"{middleware_class.__name__} is already added: AstraAPI runs one "
+                                      f"{middleware_class.__name__} per app")
         middleware_class(None, *args, **kwargs)  # the same argument checks, now
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 

@@ -37,6 +37,7 @@ from pydantic_core import PydanticUndefined
 from astraapi import params
 from astraapi.compiler.ir import (
     CorsIR,
+    TrustedHostIR,
     GzipIR,
     IR_VERSION,
     AppIR,
@@ -235,6 +236,8 @@ def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> A
         gzip=_gzip_ir(app),
         cors=_cors_ir(app),
         middleware_order=_middleware_order(app),
+        trusted_host=_trusted_host_ir(app),
+        https_redirect="https_redirect" in _middleware_order(app),
         strict_content_type=bool(getattr(app, "strict_content_type", True)),
         max_body_size=getattr(app, "max_body_size", None),
     )
@@ -261,12 +264,25 @@ def _cors_ir(app: Any) -> CorsIR | None:
     return None
 
 
+def _trusted_host_ir(app: Any) -> TrustedHostIR | None:
+    from astraapi.middleware.trustedhost import TrustedHostMiddleware
+
+    for entry in getattr(app, "user_middleware", ()):
+        if entry.cls is TrustedHostMiddleware:
+            s = TrustedHostMiddleware(None, *entry.args, **entry.kwargs)
+            return TrustedHostIR(s.allowed_hosts, s.www_redirect)
+    return None
+
+
 def _middleware_order(app: Any) -> tuple[str, ...]:
     """The native middlewares, outermost first (`user_middleware` is kept in that order)."""
     from astraapi.middleware.cors import CORSMiddleware
     from astraapi.middleware.gzip import GZipMiddleware
+    from astraapi.middleware.httpsredirect import HTTPSRedirectMiddleware
+    from astraapi.middleware.trustedhost import TrustedHostMiddleware
 
-    names = {GZipMiddleware: "gzip", CORSMiddleware: "cors"}
+    names = {GZipMiddleware: "gzip", CORSMiddleware: "cors", TrustedHostMiddleware: "trusted_host",
+             HTTPSRedirectMiddleware: "https_redirect"}
     return tuple(names[entry.cls] for entry in getattr(app, "user_middleware", ()) if entry.cls in names)
 
 

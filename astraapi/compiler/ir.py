@@ -266,6 +266,14 @@ class CorsIR:
 
 
 @dataclass(frozen=True)
+class TrustedHostIR:
+    """TrustedHostMiddleware's settings, as given (Starlette's names)."""
+
+    allowed_hosts: tuple[str, ...] = ("*",)
+    www_redirect: bool = True
+
+
+@dataclass(frozen=True)
 class AppIR:
     ir_version: int
     app_ref: str | None
@@ -288,7 +296,11 @@ class AppIR:
     gzip: GzipIR | None = None
     # CORSMiddleware, when added: its settings (None: no CORS headers, no preflight answers)
     cors: CorsIR | None = None
-    # The native middlewares present, outermost first ("cors", "gzip"): Starlette's stack order
+    # TrustedHostMiddleware, when added; HTTPSRedirectMiddleware, when added
+    trusted_host: TrustedHostIR | None = None
+    https_redirect: bool = False
+    # The native middlewares present, outermost first ("cors", "gzip", "trusted_host",
+    # "https_redirect"): Starlette's stack order
     # (the last added is the outermost)
     middleware_order: tuple[str, ...] = ()
     # FastAPI(strict_content_type=...): only a JSON content-type makes a body JSON
@@ -452,6 +464,8 @@ _NESTED.update(
         CorsIR: {"allow_origins": _strings, "allow_methods": _strings, "allow_headers": _strings,
                  "expose_headers": _strings},
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),
-                "gzip": _one(GzipIR), "cors": _one(CorsIR), "middleware_order": _strings},
+                "gzip": _one(GzipIR), "cors": _one(CorsIR), "middleware_order": _strings,
+                "trusted_host": _one(TrustedHostIR)},
+        TrustedHostIR: {"allowed_hosts": _strings},
     }
 )

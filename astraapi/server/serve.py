@@ -50,8 +50,14 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched or ir.cors is not None,
-                       route_redirects=ir.cors is not None)
+                       route_unmatched=executor.routes_unmatched or sees_every_request(ir),
+                       route_redirects=sees_every_request(ir))
+
+
+def sees_every_request(ir: Any) -> bool:
+    """A native middleware answers or changes requests no route matches too (CORS, TrustedHost,
+    HTTPSRedirect): the server then hands its 404, 405 and trailing-slash redirects to the handler."""
+    return ir.cors is not None or ir.trusted_host is not None or ir.https_redirect
 
 
 def with_middleware(handler: Any, ir: Any) -> Any:
@@ -66,6 +72,14 @@ def with_middleware(handler: Any, ir: Any) -> Any:
             from astraapi.server.cors import cors_handler
 
             handler = cors_handler(handler, ir.cors)
+        elif name == "trusted_host" and ir.trusted_host is not None:
+            from astraapi.server.hosts import trusted_host_handler
+
+            handler = trusted_host_handler(handler, ir.trusted_host)
+        elif name == "https_redirect" and ir.https_redirect:
+            from astraapi.server.hosts import https_redirect_handler
+
+            handler = https_redirect_handler(handler)
     return handler
 
 
