@@ -121,6 +121,8 @@ def _hostname_port(netloc: str) -> tuple[str | None, int | None]:
 
 def _scheme(request: Any) -> str:
     scheme = getattr(request, "scheme", "http") or "http"
+    if scheme in ("ws", "wss"):  # the server names a handshake's scheme itself
+        return scheme
     upgrade = _header(request, b"upgrade")
     if upgrade is not None and "websocket" in upgrade.lower():
         return "wss" if scheme == "https" else "ws"

@@ -106,3 +106,5 @@ def test_https_redirect_sees_the_scheme_the_server_sees(start_server, mode):
     with RawWS(server.port, "/ws?x=1") as ws:  # RawWS sends `host: t`
         assert ws.status == 307, ws.head
         assert b"\r\nlocation: wss://t/ws?x=1\r\n" in ws.head
+    with RawWS(server.port, "/ws", extra="x-forwarded-proto: https\r\n") as ws:  # wss through the proxy
+        assert ws.status == 101, ws.head
