@@ -42,6 +42,8 @@ REQUESTS = [
     ("GET", "/big", {"origin": EVIL}),
     ("GET", "/nope", {"origin": A}),
     ("GET", "/nope", {}),
+    ("GET", "/openapi.json", {"origin": A}),
+    ("GET", "/docs", {"origin": A}),
     ("GET", "/items/?q=1", {"origin": A}),  # the router's trailing-slash redirect
     preflight("/items/", A, "GET"),
     ("DELETE", "/items", {"origin": A}),
