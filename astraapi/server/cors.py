@@ -145,15 +145,40 @@ class Cors:
             return headers
         if headers is None:  # the engine's default: a JSON body
             headers = [(b"content-length", str(len(body or b"")).encode()), JSON_CONTENT_TYPE]
-        else:
-            headers = list(headers)
+        sets: dict[bytes, bytes] = {}
         if origin is not None:
-            for name, value in self.simple_headers:
-                headers = _set(headers, name, value)
+            sets.update(self.simple_headers)
             if self.names_origin_with_all or (not self.allow_all_origins
                                               and self.allowed(origin.decode("latin-1"))):
-                headers = _set(headers, b"access-control-allow-origin", origin)
-        return _with_vary_origin(headers)
+                sets[b"access-control-allow-origin"] = origin
+        # MutableHeaders' assignments in one pass: each name set in place of its first occurrence
+        # (the others dropped) or appended, then `vary` the same way with "Origin" joined on.
+        out: list = []
+        varies: list = []
+        vary_at = -1
+        placed = set()
+        for name, value in headers:
+            lower = name.lower()
+            if lower in sets:
+                if lower not in placed:
+                    placed.add(lower)
+                    out.append((lower, sets[lower]))
+            elif lower == b"vary":
+                varies.append(value)
+                if vary_at < 0:
+                    vary_at = len(out)
+                    out.append(None)
+            else:
+                out.append((name, value))
+        for name, value in sets.items():
+            if name not in placed:
+                out.append((name, value))
+        varies.append(b"Origin")
+        if vary_at < 0:
+            out.append((b"vary", b"Origin"))
+        else:
+            out[vary_at] = (b"vary", b", ".join(varies))
+        return out
 
 
 class _WithCors:
@@ -174,11 +199,6 @@ class _WithCors:
 
     def start_response(self, status: int, headers: list) -> bool:
         return self._native.start_response(status, self._cors.simple(headers, None, self._origin))
-
-
-def _with_vary_origin(headers: list) -> list:
-    values = [value for name, value in headers if name.lower() == b"vary"]
-    return _set(headers, b"vary", b", ".join([*values, b"Origin"]))
 
 
 def _set(headers: list, name: bytes, value: bytes) -> list:
