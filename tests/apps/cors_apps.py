@@ -6,8 +6,14 @@ from astraapi.middleware.gzip import GZipMiddleware
 from astraapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 
-def make(gzip: str | None = None, **cors) -> FastAPI:
+def make(gzip: str | None = None, error_handler: bool = False, **cors) -> FastAPI:
     app = FastAPI()
+    if error_handler:  # Starlette's ServerErrorMiddleware calls it, outside CORS: no CORS headers
+
+        @app.exception_handler(Exception)
+        async def on_error(request, exc):
+            return JSONResponse({"error": type(exc).__name__}, status_code=500, headers={"Vary": "Cookie"})
+
     if gzip == "inner":  # added first: CORS is outside it
         app.add_middleware(GZipMiddleware, minimum_size=100)
     app.add_middleware(CORSMiddleware, **cors)
@@ -73,7 +79,7 @@ explicit = make(gzip="inner", allow_origins=["https://a.example", "https://b.exa
                 allow_methods=["GET", "POST"], allow_headers=["X-Custom"], max_age=300)
 credentials = make(gzip="outer", allow_origins=["*"], allow_credentials=True,
                    expose_headers=["X-Custom", "X-Total"], allow_private_network=True)
-regex = make(allow_origin_regex=r"https://.*\.example\.org", allow_origins=["https://a.example"],
+regex = make(error_handler=True, allow_origin_regex=r"https://.*\.example\.org", allow_origins=["https://a.example"],
              allow_methods=["GET"], allow_headers=["*"], allow_credentials=True)
 
 # A mounted app's own CORSMiddleware answers for everything under its mount, the outer app has none.
