@@ -77,7 +77,7 @@ class AstraAPI:
         # pool (faster; a blocking endpoint then stalls every request on its worker).
         self.sync_endpoints = sync_endpoints
         self.user_middleware: list[Any] = []
-        for entry in middleware or ():
+        for entry in reversed(list(middleware or ())):  # the first listed is the outermost, as Starlette
             cls, args, kwargs = entry
             self.add_middleware(cls, *args, **kwargs)
         self.title = title
@@ -326,16 +326,26 @@ class AstraAPI:
 
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
         """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
-        it knows natively (GZipMiddleware); any other class is refused here, at declaration."""
+        it knows natively (GZip, CORS, TrustedHost, HTTPSRedirect); any other class is refused
+        here, at declaration."""
         from astraapi.middleware import Middleware
+        from astraapi.middleware.cors import CORSMiddleware
         from astraapi.middleware.gzip import GZipMiddleware
+        from astraapi.middleware.httpsredirect import HTTPSRedirectMiddleware
+        from astraapi.middleware.trustedhost import TrustedHostMiddleware
 
-        if middleware_class is not GZipMiddleware:
+        native = (GZipMiddleware, CORSMiddleware, TrustedHostMiddleware, HTTPSRedirectMiddleware)
+        if middleware_class not in native:
             raise NotImplementedError(
                 f"{getattr(middleware_class, '__name__', middleware_class)}: AstraAPI has no ASGI layer and runs "
-                "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware)"
+                "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware, "
+                "astraapi.middleware.cors.CORSMiddleware, astraapi.middleware.trustedhost.TrustedHostMiddleware, "
+                "astraapi.middleware.httpsredirect.HTTPSRedirectMiddleware)"
             )
-        GZipMiddleware(None, *args, **kwargs)  # the same argument checks, now
+        if middleware_class is not GZipMiddleware and any(e.cls is middleware_class for e in self.user_middleware):
+            raise NotImplementedError(f"{middleware_class.__name__} is already added: AstraAPI runs one "
+                                      f"{middleware_class.__name__} per app")
+        middleware_class(None, *args, **kwargs)  # the same argument checks, now
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 
     def include_router(

@@ -14,7 +14,7 @@ What it covers:
   routes included) its path, methods, name, endpoint (source file + qualname), where it was
   declared, and every decorator option (response model, status code, tags, responses, response
   class, dependencies, ...), plus the app's settings the IR or the OpenAPI document read (title,
-  version, servers, tags, gzip middleware, sync_endpoints, max_body_size, webhooks, ...). One
+  version, servers, tags, native middleware, sync_endpoints, max_body_size, webhooks, ...). One
   digest per route, so a mismatch names the routes that changed, appeared or went away.
   Callables and classes are named by source file (relative, as below) and qualified name, plain values by `repr`
   (memory addresses removed): a change of what a decorator was given is seen even when it comes

@@ -36,6 +36,8 @@ from pydantic_core import PydanticUndefined
 
 from astraapi import params
 from astraapi.compiler.ir import (
+    CorsIR,
+    TrustedHostIR,
     GzipIR,
     IR_VERSION,
     AppIR,
@@ -232,6 +234,10 @@ def build_ir(app: Any, app_ref: str | None = None, *, openapi: bool = True) -> A
         **openapi_fields,
         sync_endpoints=getattr(app, "sync_endpoints", "threadpool"),
         gzip=_gzip_ir(app),
+        cors=_cors_ir(app),
+        middleware_order=_middleware_order(app),
+        trusted_host=_trusted_host_ir(app),
+        https_redirect="https_redirect" in _middleware_order(app),
         strict_content_type=bool(getattr(app, "strict_content_type", True)),
         max_body_size=getattr(app, "max_body_size", None),
     )
@@ -245,6 +251,39 @@ def _gzip_ir(app: Any) -> GzipIR | None:
             settings = GZipMiddleware(None, *entry.args, **entry.kwargs)
             return GzipIR(settings.minimum_size, settings.compresslevel, settings.exclude_content_types)
     return None
+
+
+def _cors_ir(app: Any) -> CorsIR | None:
+    from astraapi.middleware.cors import CORSMiddleware
+
+    for entry in getattr(app, "user_middleware", ()):
+        if entry.cls is CORSMiddleware:
+            s = CORSMiddleware(None, *entry.args, **entry.kwargs)
+            return CorsIR(s.allow_origins, s.allow_methods, s.allow_headers, s.allow_credentials,
+                          s.allow_origin_regex, s.allow_private_network, s.expose_headers, s.max_age)
+    return None
+
+
+def _trusted_host_ir(app: Any) -> TrustedHostIR | None:
+    from astraapi.middleware.trustedhost import TrustedHostMiddleware
+
+    for entry in getattr(app, "user_middleware", ()):
+        if entry.cls is TrustedHostMiddleware:
+            s = TrustedHostMiddleware(None, *entry.args, **entry.kwargs)
+            return TrustedHostIR(s.allowed_hosts, s.www_redirect)
+    return None
+
+
+def _middleware_order(app: Any) -> tuple[str, ...]:
+    """The native middlewares, outermost first (`user_middleware` is kept in that order)."""
+    from astraapi.middleware.cors import CORSMiddleware
+    from astraapi.middleware.gzip import GZipMiddleware
+    from astraapi.middleware.httpsredirect import HTTPSRedirectMiddleware
+    from astraapi.middleware.trustedhost import TrustedHostMiddleware
+
+    names = {GZipMiddleware: "gzip", CORSMiddleware: "cors", TrustedHostMiddleware: "trusted_host",
+             HTTPSRedirectMiddleware: "https_redirect"}
+    return tuple(names[entry.cls] for entry in getattr(app, "user_middleware", ()) if entry.cls in names)
 
 
 # --------------------------------------------------------------------------- helpers

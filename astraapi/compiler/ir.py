@@ -251,6 +251,29 @@ class GzipIR:
 
 
 @dataclass(frozen=True)
+class CorsIR:
+    """CORSMiddleware's settings, as given (Starlette's names); astraapi/server/cors.py derives
+    Starlette's preflight and simple-response headers from them."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ("GET",)
+    allow_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    allow_origin_regex: str | None = None
+    allow_private_network: bool = False
+    expose_headers: tuple[str, ...] = ()
+    max_age: str = "600"  # as Starlette writes it: str(max_age)
+
+
+@dataclass(frozen=True)
+class TrustedHostIR:
+    """TrustedHostMiddleware's settings, as given (Starlette's names)."""
+
+    allowed_hosts: tuple[str, ...] = ("*",)
+    www_redirect: bool = True
+
+
+@dataclass(frozen=True)
 class AppIR:
     ir_version: int
     app_ref: str | None
@@ -271,6 +294,15 @@ class AppIR:
     sync_endpoints: str = "threadpool"
     # GZipMiddleware, when added: its settings (None: no compression)
     gzip: GzipIR | None = None
+    # CORSMiddleware, when added: its settings (None: no CORS headers, no preflight answers)
+    cors: CorsIR | None = None
+    # TrustedHostMiddleware, when added; HTTPSRedirectMiddleware, when added
+    trusted_host: TrustedHostIR | None = None
+    https_redirect: bool = False
+    # The native middlewares present, outermost first ("cors", "gzip", "trusted_host",
+    # "https_redirect"): Starlette's stack order
+    # (the last added is the outermost)
+    middleware_order: tuple[str, ...] = ()
     # FastAPI(strict_content_type=...): only a JSON content-type makes a body JSON
     strict_content_type: bool = True
     # FastAPI(max_body_size=...): the app's request body limit in bytes (None: none)
@@ -429,7 +461,11 @@ _NESTED.update(
             "form_limits": lambda items: tuple((k, v) for k, v in items),
         },
         GzipIR: {"exclude_content_types": _strings},
+        CorsIR: {"allow_origins": _strings, "allow_methods": _strings, "allow_headers": _strings,
+                 "expose_headers": _strings},
         AppIR: {"routes": _many(RouteIR), "models": _many(ModelIR), "webhooks": _many(RouteIR),
-                "gzip": _one(GzipIR)},
+                "gzip": _one(GzipIR), "cors": _one(CorsIR), "middleware_order": _strings,
+                "trusted_host": _one(TrustedHostIR)},
+        TrustedHostIR: {"allowed_hosts": _strings},
     }
 )

@@ -68,6 +68,8 @@ EAGER_TASKS = sys.version_info >= (3, 12)
 # on (the app has an exception handler for the router's 404 or 405): see Executor.routes_unmatched.
 NOT_FOUND_ROUTE = 0xFFFFFFFF
 METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
+# A trailing-slash redirect (path_params: the location), when `route_redirects` is on (CORSMiddleware).
+REDIRECT_ROUTE = 0xFFFFFFFD
 
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
@@ -332,6 +334,8 @@ class Executor:
         try:
             plan = self._plans[route_index]
         except IndexError:
+            if route_index == REDIRECT_ROUTE:  # the router's RedirectResponse, as the server writes it
+                return 307, [(b"content-length", b"0"), (b"location", path_params[0].encode("latin-1"))], b""
             if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
                 raise
             task = asyncio.get_running_loop().create_task(self._run_unmatched(request, route_index, path_params))

@@ -20,6 +20,7 @@ from astraapi.engine.responses import (
     from_response,
     http_exception_tuple,
     report_server_error,
+    server_error_answer,
 )
 from astraapi.exceptions import RequestValidationError, StarletteHTTPException
 
@@ -95,13 +96,14 @@ class ExceptionDispatcher:
             from astraapi.engine.debug import debug_response
 
             try:
-                return from_response(await run_in_threadpool(debug_response, request, error)), None
+                return server_error_answer(from_response(await run_in_threadpool(debug_response, request, error))), None
             except Exception as raised:
                 error_logger.error("Exception while rendering the debug page of %s", label, exc_info=raised)
                 return INTERNAL_SERVER_ERROR, None
         if self.error_handler is not None:
             try:
-                return await self._call(self.error_handler, request, error)
+                response, background = await self._call(self.error_handler, request, error)
+                return server_error_answer(response), background
             except Exception as raised:
                 error_logger.error("Exception in the error handler of %s", label, exc_info=raised)
         return INTERNAL_SERVER_ERROR, None

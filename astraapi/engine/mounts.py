@@ -51,11 +51,10 @@ class MountPlan:
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
             self.sub = Executor(record.app, sub_ir)
-            self.sub_handle = self.sub.handle
-            if sub_ir.gzip is not None:  # the sub-app's own GZipMiddleware wraps its routes
-                from astraapi.server.compression import gzip_handler
+            from astraapi.server.serve import with_middleware
 
-                self.sub_handle = gzip_handler(self.sub.handle, sub_ir.gzip)
+            # the sub-app's own middlewares (GZip, CORS) wrap everything it answers
+            self.sub_handle = with_middleware(self._sub_answer, sub_ir)
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
             self.sub_trie = build_trie_tables(sub_ir).to_runtime()
 
@@ -65,10 +64,14 @@ class MountPlan:
             task = asyncio.get_running_loop().create_task(self.serve(native, path_params, dispatcher))
             task.add_done_callback(self._report)
             return None
+        return self.sub_handle(native, 0, path_params)
+
+    def _sub_answer(self, native: Any, _index: int, path_params: tuple[str, ...]) -> Any:
+        """The mounted app's answer for the request, inside the sub-app's middlewares."""
         sub_path = "/" + (path_params[-1] if path_params else "")
         match = self.sub_trie.match(native.method, sub_path)
         if match[0] == 0:
-            return self.sub_handle(native, match[1], match[2])
+            return self.sub.handle(native, match[1], match[2])
         if match[0] == 2:
             request = Request(native, app=self.record.app)
             url = request.url

@@ -30,9 +30,25 @@ def report_server_error(error: BaseException) -> None:
     if sink is not None:
         sink.append(error)
 
+class ServerErrorHeaders(list):
+    """The headers of an answer given by Starlette's ServerErrorMiddleware (the plain 500, the debug
+    page, a `500`/`Exception` handler's response): that layer is outside the user's middleware, so
+    the native middlewares (CORS, gzip) let such an answer pass unchanged."""
+
+    __slots__ = ()
+
+
+def server_error_answer(response: Any) -> Any:
+    """`response` (a ResponseTuple, or anything else, returned as is) marked as ServerErrorMiddleware's."""
+    if isinstance(response, tuple) and len(response) == 3 and isinstance(response[1], list):
+        status, headers, body = response
+        return status, ServerErrorHeaders(headers), body
+    return response
+
+
 INTERNAL_SERVER_ERROR: ResponseTuple = (
     500,
-    [(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")],
+    ServerErrorHeaders([(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")]),
     b"Internal Server Error",
 )
 

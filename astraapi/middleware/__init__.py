@@ -1,7 +1,7 @@
 """Middleware declarations (`fastapi.middleware`).
 
 AstraAPI has no ASGI layer: a middleware it supports is a declaration the runtime carries out
-natively (GZipMiddleware). Others are refused when added, with a message saying so.
+natively (GZip, CORS, TrustedHost, HTTPSRedirect). Others are refused when added, with a message saying so.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from astraapi.compiler.ir import GzipIR
+from astraapi.engine.responses import ServerErrorHeaders
 
 JSON_HEADERS = (b"content-type", b"application/json")
 
@@ -52,6 +53,8 @@ class Compressor:
         self.compress = compress
 
     def apply(self, status: int, headers: list | None, body: bytes, accepts: bool) -> tuple:
+        if isinstance(headers, ServerErrorHeaders):  # ServerErrorMiddleware's answer: outside GZip
+            return status, headers, body
         if len(body) < self.minimum_size:
             return status, headers, body
         if headers is None:

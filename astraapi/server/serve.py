@@ -45,14 +45,42 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
-    handler = executor.handle
-    if ir.gzip is not None:
-        from astraapi.server.compression import gzip_handler
-
-        handler = gzip_handler(handler, ir.gzip)
+    handler = with_middleware(executor.handle, ir)
+    # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
+    # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched)
+                       route_unmatched=executor.routes_unmatched or sees_every_request(ir),
+                       route_redirects=sees_every_request(ir))
+
+
+def sees_every_request(ir: Any) -> bool:
+    """A native middleware answers or changes requests no route matches too (CORS, TrustedHost,
+    HTTPSRedirect): the server then hands its 404, 405 and trailing-slash redirects to the handler."""
+    return ir.cors is not None or ir.trusted_host is not None or ir.https_redirect
+
+
+def with_middleware(handler: Any, ir: Any) -> Any:
+    """The app's handler inside its native middlewares, the last added outermost (Starlette's stack)."""
+    order = ir.middleware_order or (("gzip",) if ir.gzip is not None else ())
+    for name in reversed(order):
+        if name == "gzip" and ir.gzip is not None:
+            from astraapi.server.compression import gzip_handler
+
+            handler = gzip_handler(handler, ir.gzip)
+        elif name == "cors" and ir.cors is not None:
+            from astraapi.server.cors import cors_handler
+
+            handler = cors_handler(handler, ir.cors)
+        elif name == "trusted_host" and ir.trusted_host is not None:
+            from astraapi.server.hosts import trusted_host_handler
+
+            handler = trusted_host_handler(handler, ir.trusted_host)
+        elif name == "https_redirect" and ir.https_redirect:
+            from astraapi.server.hosts import https_redirect_handler
+
+            handler = https_redirect_handler(handler)
+    return handler
 
 
 def serve(target: ServeTarget, *, workers: int = 1) -> int:

@@ -39,6 +39,7 @@ class ServeTarget:
     config: ServerConfig = field(default_factory=ServerConfig)
     lifespan: object | None = None  # has async startup()/shutdown() (the app's router), run per worker
     route_unmatched: bool = False  # the handler answers unmatched requests (Server.route_unmatched)
+    route_redirects: bool = False  # the handler answers trailing-slash redirects (Server.route_redirects)
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -58,6 +59,7 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
                              **config.server_kwargs())
     server.route_unmatched = target.route_unmatched
+    server.route_redirects = target.route_redirects
     draining = False
     deadline = 0.0
 

@@ -18,6 +18,7 @@ import pytest
 MODULES = [
     "", ".responses", ".security", ".encoders", ".exceptions", ".params", ".routing", ".requests", ".background",
     ".datastructures", ".testclient", ".openapi.utils", ".openapi.docs", ".openapi.models", ".concurrency",
+    ".middleware", ".middleware.cors", ".middleware.gzip", ".middleware.trustedhost", ".middleware.httpsredirect",
     ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets", ".sse",
 ]
 

@@ -1182,6 +1182,10 @@ public:
     void set_route_unmatched(bool on) {
         if (core_) core_->set_route_unmatched(on);
     }
+    bool route_redirects() const { return core_ && core_->route_redirects(); }
+    void set_route_redirects(bool on) {
+        if (core_) core_->set_route_redirects(on);
+    }
 
     int fileno() const { return core_ ? core_->fileno() : -1; }
     int port() const { return core_ ? core_->port() : 0; }
@@ -1226,6 +1230,10 @@ void bind_server(py::module_& m) {
                       "True: requests no route matches (404) or whose method is not allowed (405) go to the "
                       "handler as route 0xFFFFFFFF / 0xFFFFFFFE (405: path_params is (allow,)), for an app "
                       "with an exception handler for them; False (default): the built-in answers.")
+        .def_property("route_redirects", &PyServer::route_redirects, &PyServer::set_route_redirects,
+                      "True: the router's trailing-slash redirects go to the handler as route 0xFFFFFFFD "
+                      "(path_params is (location,)), for an app whose middleware changes every answer "
+                      "(CORSMiddleware); False (default): the server writes the 307 itself.")
         .def_property_readonly("port", &PyServer::port)
         .def_property_readonly("host", &PyServer::host)
         .def_property_readonly("closed", &PyServer::closed)

@@ -899,6 +899,13 @@ void Server::dispatch(Conn& c) {
             return;
         }
         case MatchKind::Redirect:
+            if (route_redirects_ && dispatcher_) {
+                std::string location = redirect_location(c, m.redirect_path);
+                std::string_view param(location);
+                dispatcher_->on_request(*this, ConnId{c.slot, c.gen}, c.req, kRouteRedirect, &param, 1);
+                if (!c.req) c.req = acquire_request();
+                return;
+            }
             write_redirect(c, m.redirect_path);
             return;
         case MatchKind::NotFound:
@@ -948,7 +955,7 @@ void Server::write_builtin(Conn& c, int status, std::string_view extra_headers, 
     complete_response(c);
 }
 
-void Server::write_redirect(Conn& c, std::string_view new_path) {
+std::string Server::redirect_location(Conn& c, std::string_view new_path) {
     // Starlette: URL(scope=redirect_scope) then RedirectResponse quotes it with this safe set.
     static constexpr std::string_view kSafe = ":/%#?=@[]!$&'()*+,;";
     const RequestData& r = *c.req;
@@ -983,6 +990,12 @@ void Server::write_redirect(Conn& c, std::string_view new_path) {
         url += '?';
         quote_append(r.query(), kSafe, url);
     }
+    return url;
+}
+
+void Server::write_redirect(Conn& c, std::string_view new_path) {
+    const RequestData& r = *c.req;
+    std::string url = redirect_location(c, new_path);
     if (draining_ && c.resp_keep_alive && !drain_keeps(c)) c.resp_keep_alive = false;
     begin_head(c, 307);
     c.out.append("content-length: 0\r\nlocation: ");

@@ -190,6 +190,11 @@ public:
     static constexpr uint32_t kRouteNotFound = 0xFFFFFFFFu;
     static constexpr uint32_t kRouteMethodNotAllowed = 0xFFFFFFFEu;
     void set_route_unmatched(bool on) { route_unmatched_ = on; }
+    // A middleware changes every answer (CORSMiddleware): hand the router's trailing-slash redirects
+    // to the dispatcher as route kRouteRedirect (one parameter, the location) instead of writing them.
+    static constexpr uint32_t kRouteRedirect = 0xFFFFFFFDu;
+    void set_route_redirects(bool on) { route_redirects_ = on; }
+    bool route_redirects() const { return route_redirects_; }
     bool route_unmatched() const { return route_unmatched_; }
     Dispatcher* dispatcher() const { return dispatcher_.get(); }
     // Replace the reason phrase of a status code (100..599).
@@ -290,6 +295,7 @@ private:
     void write_builtin(Conn& c, int status, std::string_view extra_headers, std::string_view content_type,
                        std::string_view body);
     void write_redirect(Conn& c, std::string_view new_path);
+    std::string redirect_location(Conn& c, std::string_view new_path);
     void write_error_and_close(Conn& c, int status, std::string_view message);
     void write_status_error(Conn& c, int status);
     void begin_head(Conn& c, int status);
@@ -326,6 +332,7 @@ private:
     bool accept_paused_ = false;
     bool draining_ = false;
     bool route_unmatched_ = false;
+    bool route_redirects_ = false;
     TrustedHosts trusted_;
     uint64_t now_ = 0;  // monotonic milliseconds (coarse clock), refreshed by each poll()
     uint64_t clock_offset_ = 0;  // advance_clock()
