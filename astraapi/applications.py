@@ -324,6 +324,17 @@ class AstraAPI:
     def websocket_route(self, path: str, name: str | None = None) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name=name)
 
+    def middleware(self, middleware_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """FastAPI's `@app.middleware("http")` (a function around `call_next`): not supported yet;
+        refused at declaration, naming the function, rather than failing later."""
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            raise NotImplementedError(
+                f"@app.middleware({middleware_type!r}) on {getattr(func, '__qualname__', func)}: AstraAPI has no "
+                "ASGI layer and does not run function middleware yet; it runs CORSMiddleware, GZipMiddleware, "
+                "TrustedHostMiddleware and HTTPSRedirectMiddleware natively (app.add_middleware)"
+            )
+        return decorator
+
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
         """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
         it knows natively (GZip, CORS, TrustedHost, HTTPSRedirect); any other class is refused

@@ -108,3 +108,13 @@ def test_https_redirect_sees_the_scheme_the_server_sees(start_server, mode):
         assert b"\r\nlocation: wss://t/ws?x=1\r\n" in ws.head
     with RawWS(server.port, "/ws", extra="x-forwarded-proto: https\r\n") as ws:  # wss through the proxy
         assert ws.status == 101, ws.head
+
+
+def test_function_middleware_is_refused_at_declaration():
+    from astraapi import FastAPI
+
+    app = FastAPI()
+    with pytest.raises(NotImplementedError, match=r"@app.middleware\('http'\) on .*add_process_time"):
+        @app.middleware("http")
+        async def add_process_time(request, call_next):
+            return await call_next(request)
