@@ -101,6 +101,16 @@ bool bad_name_char(unsigned char c) {
 // uvicorn's HEADER_VALUE_RE: b"[\x00-\x08\x0a-\x1f\x7f]"
 inline bool bad_value_char(unsigned char c) { return (c <= 0x08) || (c >= 0x0a && c <= 0x1f) || c == 0x7f; }
 
+// What is wrong with a header the application gave (a name or value that would break the head's
+// framing), or nullptr: the one check of both head writers and the gzip hold.
+const char* bad_response_header(const ResponseHeader& h) {
+    for (size_t k = 0; k < h.name_len; ++k)
+        if (bad_name_char(static_cast<unsigned char>(h.name[k]))) return "Invalid HTTP header name.";
+    for (size_t k = 0; k < h.value_len; ++k)
+        if (bad_value_char(static_cast<unsigned char>(h.value[k]))) return "Invalid HTTP header value.";
+    return nullptr;
+}
+
 void append_uint(std::string& out, uint64_t v) {
     char buf[24];
     char* p = buf + sizeof buf;
@@ -202,6 +212,21 @@ struct Server::Conn {
 
     size_t out_pending() const { return out.size() - out_off; }
 };
+
+namespace {
+
+// After the application's headers: the connection header the answer needs. `conn_close`: the
+// application sent `connection: close`; `has_connection`: it sent a connection header at all.
+void finish_connection_header(Server::Conn& c, bool conn_close, bool has_connection) {
+    if (conn_close) c.resp_keep_alive = false;
+    if (!c.resp_keep_alive) {
+        if (!conn_close) c.out.append("connection: close\r\n");
+    } else if (c.resp_http10 && !has_connection) {
+        c.out.append("connection: keep-alive\r\n");
+    }
+}
+
+}  // namespace
 
 // ---- llhttp callbacks -------------------------------------------------------------------
 
@@ -1151,11 +1176,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
     } else {
         for (size_t i = 0; i < header_count; ++i) {
             const ResponseHeader& h = headers[i];
-            for (size_t k = 0; k < h.name_len; ++k)
-                if (bad_name_char(static_cast<unsigned char>(h.name[k]))) return bad(mark, "Invalid HTTP header name.");
-            for (size_t k = 0; k < h.value_len; ++k)
-                if (bad_value_char(static_cast<unsigned char>(h.value[k])))
-                    return bad(mark, "Invalid HTTP header value.");
+            if (const char* wrong = bad_response_header(h)) return bad(mark, wrong);
             size_t name_at = c.out.size();
             c.out.resize(name_at + h.name_len);
             char* name = c.out.data() + name_at;
@@ -1183,12 +1204,7 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
             c.out.append("\r\n", 2);
         }
     }
-    if (conn_close) c.resp_keep_alive = false;
-    if (!c.resp_keep_alive) {
-        if (!conn_close) c.out.append("connection: close\r\n");
-    } else if (c.resp_http10 && !has_connection) {
-        c.out.append("connection: keep-alive\r\n");
-    }
+    finish_connection_header(c, conn_close, has_connection);
     if (framing == kNone && !c.resp_head && status != 204 && status != 304) {
         c.out.append("transfer-encoding: chunked\r\n");
         framing = kChunked;
@@ -1588,16 +1604,10 @@ RespondResult Server::start_stream(ConnId id, int status, const ResponseHeader* 
         c.gz_held_lens.clear();
         for (size_t i = 0; i < header_count; ++i) {
             const ResponseHeader& h = headers[i];
-            for (size_t k = 0; k < h.name_len; ++k)
-                if (bad_name_char(static_cast<unsigned char>(h.name[k]))) {
-                    if (error) *error = "Invalid HTTP header name.";
-                    return RespondResult::BadResponse;
-                }
-            for (size_t k = 0; k < h.value_len; ++k)
-                if (bad_value_char(static_cast<unsigned char>(h.value[k]))) {
-                    if (error) *error = "Invalid HTTP header value.";
-                    return RespondResult::BadResponse;
-                }
+            if (const char* wrong = bad_response_header(h)) {
+                if (error) *error = wrong;
+                return RespondResult::BadResponse;
+            }
             c.gz_held.append(h.name, h.name_len);
             c.gz_held.append(h.value, h.value_len);
             c.gz_held_lens.push_back(static_cast<uint32_t>(h.name_len));
@@ -1628,10 +1638,7 @@ RespondResult Server::start_stream_now(Conn& c, ConnId id, int status, const Res
     uint64_t content_length = 0;
     for (size_t i = 0; i < header_count; ++i) {
         const ResponseHeader& h = headers[i];
-        for (size_t k = 0; k < h.name_len; ++k)
-            if (bad_name_char(static_cast<unsigned char>(h.name[k]))) return bad("Invalid HTTP header name.");
-        for (size_t k = 0; k < h.value_len; ++k)
-            if (bad_value_char(static_cast<unsigned char>(h.value[k]))) return bad("Invalid HTTP header value.");
+        if (const char* wrong = bad_response_header(h)) return bad(wrong);
         size_t name_at = c.out.size();
         c.out.resize(name_at + h.name_len);
         char* name = c.out.data() + name_at;
@@ -1659,12 +1666,7 @@ RespondResult Server::start_stream_now(Conn& c, ConnId id, int status, const Res
         c.out.append(h.value, h.value_len);
         c.out.append("\r\n", 2);
     }
-    if (conn_close) c.resp_keep_alive = false;
-    if (!c.resp_keep_alive) {
-        if (!conn_close) c.out.append("connection: close\r\n");
-    } else if (c.resp_http10 && !has_connection) {
-        c.out.append("connection: keep-alive\r\n");
-    }
+    finish_connection_header(c, conn_close, has_connection);
     bool body_allowed = !c.resp_head && status != 204 && status != 304;
     if (!has_length && !chunked && body_allowed) {
         c.out.append("transfer-encoding: chunked\r\n");
