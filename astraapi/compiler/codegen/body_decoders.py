@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import TEXT_FORM_CHECKS
-from astraapi.compiler.codegen.serializers import Unsupported, type_text
-from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, TypeRef
+from astraapi.compiler.codegen.serializers import ModelPlanner, Unsupported, type_text
+from astraapi.compiler.ir import FieldIR, ModelIR, TypeRef
 
 INT64_LIMIT = 2**63 - 1
 NUMERIC = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -73,50 +73,23 @@ class BodyModelPlan:
     helpers: list[DecodeHelper] = field(default_factory=list)
 
 
-class BodyDecoderPlanner:
-    def __init__(self, ir: AppIR):
-        self._models = {model.key: model for model in ir.models}
-        self._plans: dict[str, BodyModelPlan] = {}
-        self._failures: dict[str, str] = {}
-        self._in_progress: set[str] = set()
+class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
+    def _fallback_reasons(self, model: ModelIR) -> tuple[str, ...]:
+        return model.decode_fallback_reasons
 
-    def model_plan(self, key: str) -> BodyModelPlan:
-        if key in self._failures:
-            raise Unsupported(self._failures[key])
-        if key in self._plans:
-            return self._plans[key]
-        model = self._models.get(key)
-        if model is None:
-            raise Unsupported(f"model {key} is not in the IR")
-        if model.decode_fallback_reasons:
-            reason = f"model {model.name}: " + "; ".join(model.decode_fallback_reasons)
-            self._failures[key] = reason
-            raise Unsupported(reason)
-        ident = cpp.identifier("", key)
-        plan = BodyModelPlan(model=model, function=f"astra_gen_dec_{ident}",
+    def _new_plan(self, model: ModelIR) -> BodyModelPlan:
+        ident = cpp.identifier("", model.key)
+        return BodyModelPlan(model=model, function=f"astra_gen_dec_{ident}",
                              init_function=f"astra_gen_init_dec_{ident}", ident=ident)
-        self._plans[key] = plan  # first, so that a recursive model refers to itself
-        self._in_progress.add(key)
-        try:
-            for field_ir in model.fields:
-                try:
-                    call = self._plan_field(field_ir, plan.helpers)
-                except Unsupported as exc:
-                    raise Unsupported(f"model {model.name}, field {field_ir.name!r}: {exc}") from None
-                plan.fields.append(DecodeField(
-                    name=field_ir.name,
-                    key=field_ir.validation_alias or field_ir.name,
-                    call=call,
-                    required=field_ir.required,
-                    type_text=type_text(field_ir.type),
-                ))
-        except Unsupported as exc:
-            del self._plans[key]
-            self._failures[key] = str(exc)
-            raise
-        finally:
-            self._in_progress.discard(key)
-        return plan
+
+    def _plan_field(self, plan: BodyModelPlan, field_ir: FieldIR) -> None:
+        plan.fields.append(DecodeField(
+            name=field_ir.name,
+            key=field_ir.validation_alias or field_ir.name,
+            call=self._field_call(field_ir, plan.helpers),
+            required=field_ir.required,
+            type_text=type_text(field_ir.type),
+        ))
 
     def planned(self) -> tuple[list[BodyModelPlan], dict[str, str]]:
         """The plans made so far (models some route reached), in declaration order, and the
@@ -145,7 +118,7 @@ class BodyDecoderPlanner:
 
     # --- fields and types ------------------------------------------------------------------
 
-    def _plan_field(self, field_ir: FieldIR, helpers: list[DecodeHelper]) -> str:
+    def _field_call(self, field_ir: FieldIR, helpers: list[DecodeHelper]) -> str:
         constraints = {name: json.loads(raw) for name, raw in field_ir.constraints}
         return self._plan_type(field_ir.type, helpers, constraints)
 

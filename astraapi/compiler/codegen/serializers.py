@@ -15,10 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import JSON_NATIVE_KINDS, SCALAR_SERIALIZERS
-from astraapi.compiler.ir import AppIR, ModelIR, RouteIR, TypeRef
+from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, RouteIR, TypeRef
+
+PlanT = TypeVar("PlanT")
 
 
 class Unsupported(Exception):
@@ -95,18 +98,29 @@ def type_text(ref: TypeRef) -> str:
     return ref.text or ref.kind
 
 
-class SerializerPlanner:
-    def __init__(self, ir: AppIR, *, encode: bool = False, options: DumpOptions = DumpOptions()):
-        self._encode = encode
-        self._options = options
+class ModelPlanner(Generic[PlanT]):
+    """Plans made once per model key, for the serializer and body-decoder planners: a model that
+    cannot be planned is remembered with its reason, and a plan is registered before its fields
+    are planned, so that a recursive model refers to itself (`_in_progress` tells the field
+    planners which plans are still being built)."""
+
+    def __init__(self, ir: AppIR) -> None:
         self._models = {model.key: model for model in ir.models}
-        self._plans: dict[str, ModelPlan] = {}
+        self._plans: dict[str, PlanT] = {}
         self._failures: dict[str, str] = {}
         self._in_progress: set[str] = set()
 
-    # --- models -------------------------------------------------------------------------
+    def _fallback_reasons(self, model: ModelIR) -> tuple[str, ...]:
+        raise NotImplementedError
 
-    def model_plan(self, key: str) -> ModelPlan:
+    def _new_plan(self, model: ModelIR) -> PlanT:
+        raise NotImplementedError
+
+    def _plan_field(self, plan: PlanT, field_ir: FieldIR) -> None:
+        """Add `field_ir` to `plan`, or raise Unsupported."""
+        raise NotImplementedError
+
+    def model_plan(self, key: str) -> PlanT:
         if key in self._failures:
             raise Unsupported(self._failures[key])
         if key in self._plans:
@@ -114,43 +128,20 @@ class SerializerPlanner:
         model = self._models.get(key)
         if model is None:
             raise Unsupported(f"model {key} is not in the IR")
-        reasons = model.validation_fallback_reasons if self._encode else model.fallback_reasons
+        reasons = self._fallback_reasons(model)
         if reasons:
             reason = f"model {model.name}: " + "; ".join(reasons)
             self._failures[key] = reason
             raise Unsupported(reason)
-        ident = cpp.identifier("", key) + self._options.suffix
-        plan = ModelPlan(
-            model=model,
-            function=f"astra_gen_{'enc' if self._encode else 'ser'}_{ident}",
-            init_function=f"astra_gen_init_{ident}",
-            keys_array=f"keys_{ident}",
-            serializer_function=f"astra_gen_ser_{ident}",
-        )
+        plan = self._new_plan(model)
         self._plans[key] = plan  # registered first so that recursive models refer to themselves
         self._in_progress.add(key)
         try:
             for field_ir in model.fields:
-                if field_ir.exclude:
-                    continue  # Field(exclude=True): pydantic never writes it
                 try:
-                    call = self._plan_type(field_ir.type, plan.helpers)
-                    skips = self._skips(field_ir)
-                    check = self._constraint_check(field_ir, plan.helpers) if self._encode else ""
+                    self._plan_field(plan, field_ir)
                 except Unsupported as exc:
                     raise Unsupported(f"model {model.name}, field {field_ir.name!r}: {exc}") from None
-                plan.fields.append(
-                    FieldPlan(
-                        attribute=field_ir.name,
-                        json_key=field_ir.serialized_name if self._options.by_alias else field_ir.name,
-                        call=call,
-                        type_text=type_text(field_ir.type),
-                        default_dump=field_ir.default_dump,
-                        skips=skips,
-                        input_key=field_ir.validation_alias or field_ir.name,
-                        check=check,
-                    )
-                )
         except Unsupported as exc:
             del self._plans[key]
             self._failures[key] = str(exc)
@@ -158,6 +149,44 @@ class SerializerPlanner:
         finally:
             self._in_progress.discard(key)
         return plan
+
+
+class SerializerPlanner(ModelPlanner[ModelPlan]):
+    def __init__(self, ir: AppIR, *, encode: bool = False, options: DumpOptions = DumpOptions()):
+        super().__init__(ir)
+        self._encode = encode
+        self._options = options
+
+    # --- models -------------------------------------------------------------------------
+
+    def _fallback_reasons(self, model: ModelIR) -> tuple[str, ...]:
+        return model.validation_fallback_reasons if self._encode else model.fallback_reasons
+
+    def _new_plan(self, model: ModelIR) -> ModelPlan:
+        ident = cpp.identifier("", model.key) + self._options.suffix
+        return ModelPlan(
+            model=model,
+            function=f"astra_gen_{'enc' if self._encode else 'ser'}_{ident}",
+            init_function=f"astra_gen_init_{ident}",
+            keys_array=f"keys_{ident}",
+            serializer_function=f"astra_gen_ser_{ident}",
+        )
+
+    def _plan_field(self, plan: ModelPlan, field_ir: FieldIR) -> None:
+        if field_ir.exclude:
+            return  # Field(exclude=True): pydantic never writes it
+        plan.fields.append(
+            FieldPlan(
+                attribute=field_ir.name,
+                json_key=field_ir.serialized_name if self._options.by_alias else field_ir.name,
+                call=self._plan_type(field_ir.type, plan.helpers),
+                type_text=type_text(field_ir.type),
+                default_dump=field_ir.default_dump,
+                skips=self._skips(field_ir),
+                input_key=field_ir.validation_alias or field_ir.name,
+                check=self._constraint_check(field_ir, plan.helpers) if self._encode else "",
+            )
+        )
 
     def _constraint_check(self, field_ir, helpers: list[HelperFn]) -> str:
         """Encoders: a helper that checks the field's constraints on the raw value ("" when none)."""
