@@ -49,24 +49,38 @@ def native_method(fn: Any, name: str) -> tuple[Any, int] | None:
     return module, fn.args[0]
 
 
+def direct_refusal(plan: Any, *, inline_sync: bool) -> str | None:
+    """Why the server cannot call `plan`'s endpoint itself, or None when it can. (The app-wide
+    conditions, Python middleware and the default exception handlers, are the executor's.)"""
+    if plan.websocket:
+        return "a WebSocket route"
+    if plan.stream is not None:
+        return "a streaming endpoint"
+    if plan.body_is_form:
+        return "a form body"
+    if not plan.simple:
+        return "dependencies, or Response/BackgroundTasks/SecurityScopes parameters"
+    if plan.max_body_size is not None:
+        return "a body-size limit of its own"
+    if plan.request_param is not None:
+        return "a Request parameter"
+    if plan.is_async and not plan.inline_async:
+        return "the endpoint can suspend (await, async for/with): it runs as a task"
+    if not plan.is_async and not inline_sync:
+        return "a def endpoint runs in the thread pool (sync_endpoints=\"inline\" runs it on the loop)"
+    if (plan.path_plans or plan.input_plans or plan.body_plans) and plan.decoder is None:
+        return "its parameters have no compiled request decoder (astraapi inspect --route says why)"
+    return None
+
+
 def direct_route(plan: Any, finish: Any, *, inline_sync: bool) -> dict[str, Any] | None:
     """Keyword arguments for `Server.set_direct_route` serving `plan`, or None when the route
     needs the handler path for every request."""
-    if plan.websocket or plan.stream is not None or not plan.simple or plan.body_is_form:
+    if direct_refusal(plan, inline_sync=inline_sync) is not None:
         return None
-    if plan.max_body_size is not None or plan.request_param is not None:
-        return None
-    if plan.is_async:
-        if not plan.inline_async:
-            return None
-    elif not inline_sync:
-        return None
-    has_params = bool(plan.path_plans or plan.input_plans or plan.body_plans)
     decoder = None
     decode_kind = DECODE_NONE
-    if has_params:
-        if plan.decoder is None:
-            return None
+    if plan.path_plans or plan.input_plans or plan.body_plans:
         decoder = native_method(plan.decoder, "decode")
         if decoder is None:
             return None

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from support.paths import APPS_DIR, MODES
+from support.servers import run_cli
 
 ALWAYS_HANDLER = ["/dependency", "/request", "/awaits", "/sync"]
 
@@ -40,3 +41,23 @@ def test_python_middleware_keeps_every_route_on_the_handler_path(start_server, m
     server = start_server("direct_routes_app:cors_app", mode, cwd=APPS_DIR)
     for _ in range(3):
         assert engine_called(server, "/plain") is True
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/plain", "direct call: yes"),
+    ("/items/{item_id}", "direct call: yes"),
+    ("/awaits", "direct call: no: the endpoint can suspend"),
+    ("/dependency", "direct call: no: dependencies"),
+    ("/request", "direct call: no: a Request parameter"),
+    ("/sync", "direct call: no: a def endpoint runs in the thread pool"),
+])
+def test_inspect_says_which_routes_are_called_directly(tmp_path, path, expected):
+    done = run_cli(["inspect", "direct_routes_app:app", "--route", path, "--build-dir", str(tmp_path)], cwd=APPS_DIR)
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout, done.stdout
+
+
+def test_inspect_names_python_middleware(tmp_path):
+    done = run_cli(["inspect", "direct_routes_app:cors_app", "--route", "/plain", "--build-dir", str(tmp_path)],
+                   cwd=APPS_DIR)
+    assert "direct call: no: Python middleware" in done.stdout, done.stdout
