@@ -12,7 +12,7 @@ from typing import Optional
 from pydantic import BaseModel
 
 from astraapi import BackgroundTasks, FastAPI, HTTPException
-from astraapi.responses import JSONResponse, PlainTextResponse, Response
+from astraapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 app = FastAPI()
 
@@ -71,6 +71,21 @@ async def later():
     return JSONResponse({"log": list(LOG)}, background=tasks)
 
 
+@app.get("/stream")
+async def stream():
+    return StreamingResponse(iter([b"first,", b"second"]), media_type="text/csv")
+
+
+@app.get("/html", response_class=HTMLResponse)
+async def html():
+    return "<p>hi</p>"
+
+
+@app.get("/empty")
+async def empty():
+    return Response(status_code=204)
+
+
 @app.get("/teapot")
 async def teapot():
     raise HTTPException(status_code=418, detail={"why": "short and stout"}, headers={"x-tea": "earl grey"})
@@ -127,6 +142,9 @@ REQUESTS = [
     ("GET", "/text", {}),
     ("GET", "/later", {}),
     ("GET", "/later", {}),
+    ("GET", "/stream", {}),
+    ("GET", "/html", {}),
+    ("GET", "/empty", {}),
     ("GET", "/teapot", {}),
     ("GET", "/boom", {}),
     ("GET", "/nan", {}),
