@@ -202,7 +202,7 @@ def _list_checks(param: ParamIR, label: str) -> tuple[str, ...]:
         if value is None:
             continue
         if name not in LENGTH_CONSTRAINTS or type(value) is not int or not 0 <= value <= INT64_LIMIT:
-            raise Unsupported(f"{label}: constraint {name}={raw} is checked on the generic path")
+            raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
         checks.append(f"(size_t)n {LENGTH_CONSTRAINTS[name]} {value}u")
     return tuple(checks)
 
@@ -264,7 +264,7 @@ def _constraint_checks(constraints: tuple[tuple[str, str], ...], kind: str, labe
         elif name in LENGTH_CONSTRAINTS and kind == "str" and type(value) is int and 0 <= value <= INT64_LIMIT:
             checks.append(f"astra_utf8_length(raw) {LENGTH_CONSTRAINTS[name]} {value}u")
         else:
-            raise Unsupported(f"{label}: constraint {name}={raw} is checked on the generic path")
+            raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
     return tuple(checks)
 
 

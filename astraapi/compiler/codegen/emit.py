@@ -44,6 +44,8 @@ class EmitResult:
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)  # compiled routes without an encoder
     body_decoder_files: dict[str, str] = field(default_factory=dict)  # model key -> its body decoder's file
     body_decoder_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has none
+    # route index -> what its request decoder reads, one line per parameter (for `astraapi inspect`)
+    decoder_params: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _environment() -> jinja2.Environment:
@@ -111,6 +113,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         encoder_routes=responses.encoder_routes,
         encoder_fallbacks=responses.encoder_fallbacks,
         decoder_fallbacks=decoders.fallbacks,
+        decoder_params={plan.route.index: [_describe_param(param) for param in plan.params]
+                        for plan in decoders.plans},
         route_functions=responses.route_functions,
         body_decoder_files=body_decoder_files,
         body_decoder_fallbacks=decoders.body_fallbacks,
@@ -224,6 +228,14 @@ def _plan_decoders(ir: AppIR) -> _DecoderPlans:
         decoders.routes[plan.route.index] = len(decoders.plans)
         decoders.plans.append(plan)
     return decoders
+
+
+def _describe_param(param) -> str:
+    how = param.call or param.converter or f"inline {param.kind}"
+    if param.sequence:
+        how = f"every occurrence, items by {param.converter}"
+    checks = f"; checks {', '.join(param.checks)}" if param.checks else ""
+    return f"{param.comment} ({how}{checks})"
 
 
 def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPlan]) -> str:
