@@ -6,7 +6,9 @@ import datetime
 import decimal
 import enum
 import uuid
-from typing import Optional
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator
 
 from astraapi import Cookie, FastAPI, Header, Query
 
@@ -51,6 +53,12 @@ def pattern(code: str = Query("a1", pattern="^[a-z][0-9]$")):  # a pattern: deco
     return {"code": code}
 
 
+@app.get("/validated")
+def validated(x_name: Annotated[str, Header(), AfterValidator(str.upper)] = "none",
+              n: Annotated[int, Query(), AfterValidator(abs)] = 0):  # validators: decoded on the generic path
+    return {"x_name": x_name, "n": n}
+
+
 KEY = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
 REQUESTS = [
     ("GET", "/headers/red", {"headers": {"x-token": "t"}}),
@@ -83,4 +91,5 @@ REQUESTS = [
     ("GET", f"/values/{KEY.replace('-', '')}", {}),
     ("GET", "/pattern?code=b2", {}),
     ("GET", "/pattern?code=22", {}),
+    ("GET", "/validated?n=-3", {"headers": {"x-name": "abc"}}),
 ]

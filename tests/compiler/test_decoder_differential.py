@@ -321,3 +321,29 @@ def test_header_cookie_list_canonical_requests(executors2):
     assert decoded is not None and str(decoded["key"]) == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
     assert (str(decoded["day"]), repr(decoded["price"]), decoded["step"], decoded["flag"]) == (
         "2024-02-29", "Decimal('1.50')", -15, True)
+
+
+def test_parameters_with_validators_have_no_decoder(tmp_path, monkeypatch):
+    """A validator in a parameter's metadata (not JSON-able: a builtin method) is named in the IR's
+    constraints, so the planner leaves the route to pydantic instead of skipping the validator."""
+    from astraapi.compiler.codegen.emit import emit_app_module
+
+    (tmp_path / "validated_app.py").write_text(textwrap.dedent(
+        """
+        from typing import Annotated
+        from pydantic import AfterValidator
+        from astraapi import FastAPI, Header
+
+        app = FastAPI()
+
+        @app.get("/upper")
+        def upper(x_name: Annotated[str, Header(), AfterValidator(str.upper)] = "none"):
+            return x_name
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("validated_app")
+    ir = build_ir(module.app, app_ref="validated_app:app")
+    route = next(route for route in ir.routes if route.path == "/upper")
+    emitted = emit_app_module(ir)
+    assert route.index not in emitted.decoder_routes
+    assert "constraint func (\"<builtins.method_descriptor>\")" in emitted.decoder_fallbacks[route.index]
