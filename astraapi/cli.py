@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -251,6 +252,7 @@ def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, st
     print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
           f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
     _print_fallback_summary(ir, report.route_fallbacks, report.model_fallbacks)
+    _print_decoder_summary(ir, report.decoder_fallbacks or {})
     return report
 
 
@@ -282,6 +284,29 @@ def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, ex
         print(f"  generic path: {len(names)} {kind}{'s' if len(names) != 1 else ''}, {why}: {shown}")
     if any(len(names) > examples for names in by_reason.values()):
         print("  (astraapi inspect lists every route and model)")
+
+
+_PARAMETER_LABEL = re.compile(r"^(?:body )?parameter '([^']*)': ")
+
+
+def _print_decoder_summary(ir, decoder_fallbacks: dict, examples: int = 3) -> None:
+    """The routes with parameters but no request decoder, grouped by reason (the parameter's name
+    moved into the example), a few examples each."""
+    routes = {route.index: route for route in ir.routes}
+    by_reason: dict[str, list[str]] = {}
+    for index, why in sorted((int(i), w) for i, w in decoder_fallbacks.items()):
+        route = routes[index]
+        if route.mount is not None or why == "no parameters to decode":
+            continue
+        match = _PARAMETER_LABEL.match(why)
+        where = f"{'/'.join(route.methods)} {route.path}" + (f" ({match.group(1)})" if match else "")
+        why = why[match.end():] if match else why
+        why = re.sub(r" \([^()]*\) is checked", " is checked", why)  # a constraint's value: in inspect
+        by_reason.setdefault(why, []).append(where)
+    for why, names in by_reason.items():
+        shown = ", ".join(names[:examples]) + (f", and {len(names) - examples} more" if len(names) > examples else "")
+        print(f"  request decoder on the generic path: {len(names)} route{'s' if len(names) != 1 else ''}, "
+              f"{why}: {shown}")
 
 
 def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
@@ -364,6 +389,8 @@ def _inspect(args) -> int:
                 print(f"    generic path: {emitted.route_fallbacks[route.index]}")
             if route.index in emitted.decoder_routes:
                 print(f"    request decoder: decode_route_{route.index} (generated/decoders.cpp)")
+                for line in emitted.decoder_params.get(route.index, ()):
+                    print(f"      {line}")
             else:
                 print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
             refusal = _direct_call_refusal(app, ir, route.index, set(emitted.decoder_routes))

@@ -1,6 +1,6 @@
 """Instructions per request, by library, for the bench app's routes (valgrind's callgrind).
 
-    .venv/bin/python -m bench.callgrind_requests [--mode compiled|dynamic] [--requests N]
+    .venv/bin/python -m bench.callgrind_requests [--mode compiled|dynamic] [--requests N] [--app module:app --routes KEYS]
 
 Starts the bench app (bench/apps/astra_app.py) under `valgrind --tool=callgrind`, warms each route
 up, zeroes the counters, sends N keep-alive requests from a raw-socket client, dumps, and prints the
@@ -32,11 +32,13 @@ ROUTES = {
     "item": ("GET", "/items/5?q=x", b""),
     "post": ("POST", "/items", ITEM_BODY),
     "catalog": ("GET", "/catalog", b""),
+    # bench/apps/params_app.py (--app bench.apps.params_app:app): header, cookie, list and enum parameters
+    "params": ("GET", "/search/book?tags=a&tags=b&limit=5", b"", b"x-token: abc\r\ncookie: session=s1\r\n"),
 }
 
 
-def request_bytes(method: str, path: str, body: bytes) -> bytes:
-    head = f"{method} {path} HTTP/1.1\r\nhost: bench\r\n".encode()
+def request_bytes(method: str, path: str, body: bytes, headers: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nhost: bench\r\n".encode() + headers
     if body:
         head += b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body)
     return head + b"\r\n" + body
@@ -99,6 +101,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8851)
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="copy the callgrind output of each route there (callgrind_annotate reads them)")
+    parser.add_argument("--app", default=APP, help=f"module:app to serve (default {APP})")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -107,14 +110,14 @@ def main() -> int:
     python = sys.executable
     command = [python, "-m", "astraapi"]
     if args.mode == "compiled":
-        build = subprocess.run([*command, "build", APP, "--build-dir", str(work / "build")], cwd=REPO,
+        build = subprocess.run([*command, "build", args.app, "--build-dir", str(work / "build")], cwd=REPO,
                                capture_output=True, text=True)
         if build.returncode != 0:
             print(build.stdout, build.stderr, file=sys.stderr)
             return 1
-        command += ["run", APP, "--build-dir", str(work / "build")]
+        command += ["run", args.app, "--build-dir", str(work / "build")]
     else:
-        command += ["dev", APP, "--no-reload"]
+        command += ["dev", args.app, "--no-reload"]
     command += ["--host", "127.0.0.1", "--port", str(args.port)]
     out = work / "callgrind.out"
     server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=REPO,

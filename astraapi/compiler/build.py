@@ -68,6 +68,7 @@ class BuildReport:
     body_decoders: int = 0  # models with a generated body decoder
     generated_files: int = 0
     generated_size: int = 0  # bytes of generated C++
+    decoder_fallbacks: dict[int, str] | None = None  # route index -> why it has no request decoder
 
 
 def _progress_none(stage: str, detail: str) -> None:
@@ -203,6 +204,7 @@ def build(
         body_decoders=len(emitted.body_decoder_files),
         generated_files=len(emitted.files),
         generated_size=sum(len(text.encode("utf-8")) for text in emitted.files.values()),
+        decoder_fallbacks=emitted.decoder_fallbacks,
     )
 
 

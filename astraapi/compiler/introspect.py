@@ -416,16 +416,25 @@ def _is_scalar_sequence(annotation: Any) -> bool:
 
 
 def _constraints(field_info: FieldInfo) -> tuple[tuple[str, str], ...]:
+    """The parameter's metadata as (name, JSON value). A value that is not JSON-able (a validator
+    function, a compiled pattern) is named by its type, and a metadata object with a schema hook
+    but no attributes by its class, so a generated decoder sees it and leaves the parameter to
+    pydantic instead of skipping it."""
     found: dict[str, str] = {}
     for item in field_info.metadata:
         values = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else getattr(item, "__dict__", {})
+        if not values and callable(getattr(item, "__get_pydantic_core_schema__", None)):
+            found[f"annotation {_type_name(type(item))}"] = "true"
         for name, value in values.items():
             if value is None or name.startswith("_"):
                 continue
             text = _json_or_none(value)
-            if text is not None:
-                found[name] = text
+            found[name] = text if text is not None else json.dumps(f"<{_type_name(type(value))}>")
     return tuple(sorted(found.items()))
+
+
+def _type_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 # --------------------------------------------------------------------------- type references

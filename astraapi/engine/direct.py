@@ -34,7 +34,8 @@ RENDER_ENCODER = 2  # the compiled encoder (module.encode), the default JSON hea
 # What the compiled decoder reads (the handler path's two calls of it).
 DECODE_NONE = 0
 DECODE_QUERY_PATH = 1
-DECODE_WITH_BODY = 2
+DECODE_WITH_BODY = 2  # query, path parameters, the body and the headers
+DECODE_WITH_HEADERS = 3  # query, path parameters and the headers (header and cookie parameters)
 
 
 def native_method(fn: Any, name: str) -> tuple[Any, int] | None:
@@ -84,7 +85,12 @@ def direct_route(plan: Any, finish: Any, *, inline_sync: bool) -> dict[str, Any]
         decoder = native_method(plan.decoder, "decode")
         if decoder is None:
             return None
-        decode_kind = DECODE_WITH_BODY if plan.decoder_reads_body else DECODE_QUERY_PATH
+        if plan.decoder_reads_body:
+            decode_kind = DECODE_WITH_BODY
+        elif plan.decoder_reads_headers:
+            decode_kind = DECODE_WITH_HEADERS
+        else:
+            decode_kind = DECODE_QUERY_PATH
     response = plan.response
     status = response.status_code or 200
     render = RENDER_PYTHON
@@ -100,6 +106,8 @@ def direct_route(plan: Any, finish: Any, *, inline_sync: bool) -> dict[str, Any]
         "endpoint": plan.endpoint,
         "is_async": plan.is_async,
         "defaults": dict(plan.decoder_defaults) if decode_kind != DECODE_NONE else None,
+        # list defaults given as a fresh copy per request (FastAPI deep-copies them)
+        "copied_defaults": tuple(plan.decoder_copied_defaults) if decode_kind != DECODE_NONE else (),
         "decoder_module": decoder[0] if decoder else None,
         "decoder_index": decoder[1] if decoder else 0,
         "decode_kind": decode_kind,

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
+import datetime
 import functools
 import inspect
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
@@ -74,6 +77,7 @@ REDIRECT_ROUTE = 0xFFFFFFFD
 
 SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
+_SCALARS = (str, int, float, bool, type(None))  # a list of these is deep-copied by list()
 
 # A compiled request decoder: (raw query string, path parameters[, body, headers]) -> keyword
 # arguments, or None when it declines that request (see runtime_cpp/include/astraapi/abi.h).
@@ -101,13 +105,24 @@ def _native_dumps() -> Callable[[Any], bytes] | None:
     return getattr(_runtime, "dumps", None)
 
 
+def _unchanged_by_deepcopy(value: Any) -> bool:
+    """A default FastAPI's deep copy leaves as it is (an enum member, a Decimal), or an immutable
+    value it copies into an equal one (uuid, date, datetime): the decoder's caller may share it."""
+    if type(value) in (uuid.UUID, datetime.date, datetime.datetime):
+        return True
+    try:
+        return copy.deepcopy(value) is value
+    except Exception:  # noqa: BLE001 - any failure: not shareable, the decoder is not used
+        return False
+
+
 class RoutePlan:
     """Everything one route does per request, prepared once."""
 
     __slots__ = ("ir", "endpoint", "is_async", "path_plans", "input_plans", "body_plans", "body_aliases",
                  "body_embedded", "request_param", "path_names", "response", "label", "root", "simple",
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
-                 "decoder_reads_body", "stream",
+                 "decoder_reads_body", "decoder_reads_headers", "decoder_copied_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
                  "form_limits", "inline_async", "websocket")
 
@@ -173,25 +188,37 @@ class RoutePlan:
         self.decoder: CompiledDecoder | None = None
         self.decoder_defaults: dict[str, Any] = {}
         self.decoder_reads_body = False
+        self.decoder_reads_headers = False
+        self.decoder_copied_defaults: tuple[tuple[str, list[Any]], ...] = ()
         self.strict_content_type = True  # the app's setting, from the AppIR (Executor sets it)
 
     def bind_decoder(self, decoder: CompiledDecoder | None) -> None:
-        """Use a compiled decoder for this route's path and query parameters, when the
-        defaults it leaves to the engine are plain values (no copies, factories or validation)."""
+        """Use a compiled decoder for this route's path, query, header and cookie parameters,
+        when the defaults it leaves to the engine are plain values (no factories or validation;
+        a list of immutable values is copied per request, as FastAPI's deep copy gives it)."""
         plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
         if (decoder is None or not self.simple or self.body_is_form
-                or any(plan.loc[0] not in ("path", "query") for plan in plans)):
+                or any(plan.loc[0] not in ("path", "query", "header", "cookie") for plan in plans)):
             return
         defaults = {}
+        copied = []
         for plan in plans:
             if plan.required:
                 continue
-            if plan.default_factory is not None or plan.copy_default or plan.validate_default:
+            if plan.default_factory is not None or plan.validate_default:
                 return
+            if plan.copy_default and not _unchanged_by_deepcopy(plan.default):
+                if type(plan.default) is not list or not all(type(v) in _SCALARS for v in plan.default):
+                    return
+                copied.append((plan.name, plan.default))
+                continue
             defaults[plan.name] = plan.default
         self.decoder = decoder
         self.decoder_defaults = defaults
+        self.decoder_copied_defaults = tuple(copied)
         self.decoder_reads_body = bool(self.body_plans)  # the build decodes this route's JSON body
+        self.decoder_reads_headers = self.decoder_reads_body or any(
+            plan.loc[0] in ("header", "cookie") for plan in plans)
 
     def root_path_names(self) -> tuple[str, ...]:
         return self.path_names
@@ -199,12 +226,16 @@ class RoutePlan:
     def solve(self, request: Any, path_params: tuple[str, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Validated endpoint arguments and the errors, all of them. Raises BodyError."""
         if self.decoder is not None:
-            if self.decoder_reads_body:
-                decoded = self.decoder(request.query_string, path_params, request.body, request.headers)
+            if self.decoder_reads_headers:
+                decoded = self.decoder(request.query_string, path_params,
+                                       request.body if self.decoder_reads_body else None, request.headers)
             else:
                 decoded = self.decoder(request.query_string, path_params)
             if decoded is not None:  # None: declined, the generic path below decides
                 values = {**self.decoder_defaults, **decoded}
+                for name, default in self.decoder_copied_defaults:
+                    if name not in decoded:
+                        values[name] = list(default)
                 if self.request_param is not None:
                     values[self.request_param] = self._request_object(request, path_params)
                 return values, []

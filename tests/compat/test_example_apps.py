@@ -48,6 +48,7 @@ APPS = {
     "compat_deps_app": None,
     "compat_routers_app": None,
     "compat_params_app": None,
+    "compat_request_params_app": None,
     "compat_errors_app": None,
     "compat_errors_class_app": None,
     "compat_callbacks_app": None,
@@ -89,9 +90,10 @@ def exchange(client, requests: list, *, check_reason: bool = False) -> list:
     results = []
     for method, path, kwargs in requests:
         kwargs = dict(kwargs)
-        headers = {**BASE_HEADERS, **kwargs.pop("headers", {})}
+        given = kwargs.pop("headers", {})
+        headers = {**BASE_HEADERS, **given} if isinstance(given, dict) else [*BASE_HEADERS.items(), *given]
         cookies = kwargs.pop("cookies", None)
-        if cookies:
+        if cookies:  # (a list of header pairs is sent as given: repeated names)
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
         status, headers, body = response_triple(response, ignore=IGNORED)

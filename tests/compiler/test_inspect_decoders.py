@@ -22,3 +22,29 @@ def test_inspect_says_why_a_body_is_left_to_pydantic(tmp_path):
     done = run_cli(["inspect", "tests.apps.body_models:app", "--route", "/items", "--build-dir", str(tmp_path)],
                    cwd=REPO_DIR)
     assert "request decoder: decode_route_" in done.stdout
+
+
+def test_inspect_route_lists_what_its_request_decoder_reads(tmp_path):
+    done = run_cli(["inspect", "compat_request_params_app:app", "--route", "/headers/{kind}",
+                    "--build-dir", str(tmp_path)], cwd=REPO_DIR / "tests" / "apps")
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    assert "x_token: str from header 'x-token' (inline str)" in lines
+    assert "x_count: int from header 'x-count' (inline int; checks value >= INT64_C(0), value % INT64_C(2) == 0)" \
+        in lines
+    assert any(line.startswith("theme: Size | None from cookie 'theme' (qconv_enum_") for line in lines)
+    assert any(line.startswith("x_ids: list[int] from header 'x-ids' (every occurrence, items by qconv_int_")
+               for line in lines)
+    done = run_cli(["inspect", "compat_request_params_app:app", "--route", "/pattern", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR / "tests" / "apps")
+    assert ("request decoder: generic path: parameter 'code': constraint pattern (\"^[a-z][0-9]$\") is checked on "
+            "the generic path") in done.stdout
+
+
+def test_build_summary_groups_request_decoder_reasons(tmp_path):
+    done = run_cli(["build", "compat_request_params_app:app", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR / "tests" / "apps")
+    assert done.returncode == 0, done.stderr
+    assert "3 with a compiled request decoder" in done.stdout
+    assert ("request decoder on the generic path: 1 route, constraint pattern is checked on the generic path: "
+            "GET /pattern (code)") in done.stdout

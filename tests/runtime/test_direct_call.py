@@ -90,7 +90,7 @@ async def interrupt():
 
 
 def register(server, route, endpoint, app, *, is_async=True, status=200, render=1):
-    server.set_direct_route(route, endpoint=endpoint, is_async=is_async, defaults=None, decoder_module=None,
+    server.set_direct_route(route, endpoint=endpoint, is_async=is_async, defaults=None, copied_defaults=(), decoder_module=None,
                             decoder_index=0, decode_kind=0, render=render, encoder_module=None, encoder_index=0,
                             status=status, finish=app.finish)
 
@@ -176,7 +176,7 @@ def test_bad_registrations_are_refused(server, app):
         with pytest.raises(TypeError):
             register(server.server, 0, "not callable", app)
         with pytest.raises(ValueError):
-            server.server.set_direct_route(0, endpoint=plain, is_async=True, defaults=None, decoder_module=None,
+            server.server.set_direct_route(0, endpoint=plain, is_async=True, defaults=None, copied_defaults=(), decoder_module=None,
                                            decoder_index=0, decode_kind=7, render=1, encoder_module=None,
                                            encoder_index=0, status=200, finish=app.finish)
         return True

@@ -30,3 +30,10 @@ TEXT_FORM_CHECKS = {
     "datetime": "astra_is_iso_datetime",
     "decimal": "astra_is_plain_decimal",
 }
+
+# Parameter location -> the astra_param_location constant (abi.h) param_values reads it with.
+PARAM_LOCATIONS = {
+    "query": "ASTRA_PARAM_QUERY",
+    "header": "ASTRA_PARAM_HEADER",
+    "cookie": "ASTRA_PARAM_COOKIE",
+}

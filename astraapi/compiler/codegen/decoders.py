@@ -1,43 +1,76 @@
-"""Plans for generated request decoders: path and query parameters of scalar types, and a
-JSON body parameter of a model type (see body_decoders.py).
+"""Plans for generated request decoders: path, query, header and cookie parameters of scalar
+types and lists of them, and a JSON body parameter of a model type (see body_decoders.py).
 
-A decoder reads a route's parameters straight from the raw query string and the matched
-path segments, converts the canonical spellings (`42`, `-1.5e3`, `true`) and checks the
-numeric and length constraints. Anything else makes it decline, and the generic path
-decodes that request, so a decoder only ever has to be right about what it accepts.
-One dispatch point (`_plan_param`) decides per parameter; the first parameter it cannot
-handle leaves the whole route on the generic path, with the reason.
+A decoder reads a route's parameters straight from the raw query string, the matched path
+segments, the request's headers and its cookie header, converts the canonical spellings (`42`,
+`-1.5e3`, `true`, an enum member's value, `2024-01-31`, a uuid's 8-4-4-4-12 form) and checks the
+numeric and length constraints. Anything else makes it decline, and the generic path decodes
+that request, so a decoder only ever has to be right about what it accepts.
+One dispatch point (`_plan_param`) decides per parameter, and one (`_converter`) per value
+type; the first parameter they cannot handle leaves the whole route on the generic path, with
+the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
 from astraapi.compiler.codegen import cpp
+from astraapi.compiler.codegen.abi_registry import PARAM_LOCATIONS, TEXT_FORM_CHECKS
 from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
 from astraapi.compiler.codegen.serializers import Unsupported
 from astraapi.compiler.ir import ParamIR, RouteIR, TypeRef
-from astraapi.compiler.trie import parse_route_path
+from astraapi.compiler.trie import PARAM_KINDS, parse_route_path
 
 SCALAR_KINDS = ("int", "float", "str", "bool")
 NUMERIC_CONSTRAINTS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 LENGTH_CONSTRAINTS = {"min_length": ">=", "max_length": "<="}
 INT64_LIMIT = 2**63 - 1
+# More occurrences of a list parameter than this: the decoder declines (the generic path reads them).
+MAX_LIST_ITEMS = 64
+# Types converted from their text into a Python object by a constructor that agrees with pydantic
+# on the canonical form gen_support.h checks: (constructor, form check).
+TEXT_KINDS = {
+    "uuid": ("uuid.UUID", TEXT_FORM_CHECKS["uuid"]),
+    "date": ("datetime.date.fromisoformat", TEXT_FORM_CHECKS["date"]),
+    "datetime": ("astraapi.engine.decode_support.iso_datetime", TEXT_FORM_CHECKS["datetime"]),
+    "decimal": ("decimal.Decimal", TEXT_FORM_CHECKS["decimal"]),
+}
+# Path convertors whose value pydantic then validates as the text itself would be (the router
+# only lets digits through `:int`, a decimal through `:float`, a uuid through `:uuid`).
+PATH_CONVERTOR_KINDS = {"str": None, "path": None, "int": ("int", "float"), "float": ("int", "float"),
+                        "uuid": ("uuid",)}
+
+
+@dataclass(frozen=True)
+class TextConverter:
+    """A static C function turning one raw text value into a new Python object (or NULL:
+    decline); `kind` names its template (templates/qconv_<kind>.cpp.j2)."""
+
+    name: str
+    kind: str  # int, float, str, bool, enum, text
+    checks: tuple[str, ...]
+    type_text: str
+    target: str = ""  # enum: the class; text: the constructor ("module.QualName[.attr]")
+    form_check: str = ""  # text: the gen_support.h test of the canonical form
 
 
 @dataclass(frozen=True)
 class ParamDecode:
     name: str  # the endpoint's keyword argument
-    location: str  # "path" | "query"
-    kind: str  # one of SCALAR_KINDS
+    location: str  # "path" | "query" | "header" | "cookie" | "body"
+    kind: str  # one of SCALAR_KINDS (converted inline), "object" (by `converter`), "model" (body)
     required: bool
-    key: str  # the query key (alias), or the path parameter's name
+    key: str  # the query key (alias), the header name (lower case), the cookie name, or the path parameter's name
     path_position: int  # position among the path parameters (path only)
-    checks: tuple[str, ...]  # C conditions on `value` (or `raw`) that must hold
+    checks: tuple[str, ...]  # C conditions on `value` (or `raw`) that must hold; for a list, on `n`
     comment: str
     call: str = ""  # body: the model's body decoder function
     embedded: bool = False  # body: read from the body object under `key` (several body parameters, embed=True)
+    converter: str = ""  # kind "object" and list items: the TextConverter function
+    sequence: bool = False  # every occurrence, as a list (query and header)
 
 
 @dataclass(frozen=True)
@@ -45,52 +78,133 @@ class DecoderPlan:
     route: RouteIR
     function: str
     params: tuple[ParamDecode, ...]
+    converters: tuple[TextConverter, ...] = ()
 
 
 def plan_decoder(route: RouteIR, bodies: BodyDecoderPlanner | None = None) -> DecoderPlan:
     if getattr(route, "dependencies", ()):
         raise Unsupported("dependencies are solved on the generic path")
-    path_names = [segment.param_name for segment in parse_route_path(route) if segment.literal is None]
+    segments = [segment for segment in parse_route_path(route) if segment.literal is None]
+    path_names = [segment.param_name for segment in segments]
+    convertor_names = {number: name for name, number in PARAM_KINDS.items()}
+    convertors = [convertor_names[segment.param_kind] for segment in segments]
     params = []
+    converters: list[TextConverter] = []
     for param in route.params:
         if param.location == "request":
             continue  # the engine passes the Request object itself
         if param.location == "body":
             params.append(_plan_body(route, param, bodies))
             continue
-        params.append(_plan_param(param, path_names))
+        params.append(_plan_param(param, path_names, convertors, converters))
     if not params:
         raise Unsupported("no parameters to decode")
-    return DecoderPlan(route=route, function=f"decode_route_{route.index}", params=tuple(params))
+    return DecoderPlan(route=route, function=f"decode_route_{route.index}", params=tuple(params),
+                       converters=tuple(converters))
 
 
-def _plan_param(param: ParamIR, path_names: list[str]) -> ParamDecode:
-    """The one dispatch point over parameter locations and types."""
+def _plan_param(param: ParamIR, path_names: list[str], convertors: list[str],
+                converters: list[TextConverter]) -> ParamDecode:
+    """The one dispatch point over parameter locations."""
     label = f"parameter {param.name!r}"
-    if param.location not in ("path", "query"):
+    if param.location not in ("path", *PARAM_LOCATIONS):
         raise Unsupported(f"{label}: {param.location} parameters are decoded on the generic path")
-    if param.is_sequence:
-        raise Unsupported(f"{label}: list parameters are decoded on the generic path")
     if param.alias_choices:
         raise Unsupported(f"{label}: AliasChoices parameters are decoded on the generic path")
-    kind = _scalar_kind(param.type)
-    if kind is None:
-        raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")
+    if param.fields:
+        raise Unsupported(f"{label}: parameter models are validated on the generic path")
+    key = param.alias
+    if param.location == "header":
+        key = param.alias.lower()
+        if not key.isascii():
+            raise Unsupported(f"{label}: a header name that is not ASCII is read on the generic path")
+    ref = param.type
+    if ref.kind == "optional" and len(ref.args) == 1:
+        ref = ref.args[0]  # a value that is present is parsed as the inner type
+    comment = cpp.comment_text(f"{param.name}: {param.type.text or param.type.kind} from {param.location} {key!r}")
+    if param.is_sequence:
+        if param.location not in ("query", "header") or ref.kind != "list" or len(ref.args) != 1:
+            raise Unsupported(f"{label}: type {param.type.text or param.type.kind} is decoded on the generic path")
+        item = _converter(ref.args[0], (), label, converters)
+        return ParamDecode(name=param.name, location=param.location, kind="list", required=param.required,
+                           key=key, path_position=-1, checks=_list_checks(param, label), comment=comment,
+                           converter=item, sequence=True)
     position = -1
     if param.location == "path":
         if param.alias not in path_names:
             raise Unsupported(f"{label}: not a segment of the path")
         position = path_names.index(param.alias)
+        allowed = PATH_CONVERTOR_KINDS.get(convertors[position], ())
+        if allowed is not None and ref.kind not in allowed:
+            raise Unsupported(f"{label}: a {ref.kind} read through the :{convertors[position]} path convertor "
+                              "is validated on the generic path")
+    kind = _scalar_kind(param.type)
+    converter = ""
+    if kind is not None:
+        checks = _checks(param, kind, label)
+    else:
+        kind = "object"
+        converter = _converter(ref, param.constraints, label, converters)
+        checks = ()
     return ParamDecode(
         name=param.name,
         location=param.location,
         kind=kind,
         required=param.required,
-        key=param.alias,
+        key=key,
         path_position=position,
-        checks=_checks(param, kind, label),
-        comment=cpp.comment_text(f"{param.name}: {param.type.text or kind} from {param.location} {param.alias!r}"),
+        checks=checks,
+        comment=comment,
+        converter=converter,
     )
+
+
+def _converter(ref: TypeRef, constraints: tuple[tuple[str, str], ...], label: str,
+               converters: list[TextConverter]) -> str:
+    """The one dispatch point over value types read from text: the converter's function name."""
+    kind = ref.kind
+    text = ref.text or kind
+    if kind in SCALAR_KINDS:
+        checks = _constraint_checks(constraints, kind, label)
+        return _add(converters, TextConverter(name="", kind=kind, checks=checks, type_text=text))
+    if constraints:
+        raise Unsupported(f"{label}: constraints on {text} are checked on the generic path")
+    if kind == "enum":
+        values = json.loads(ref.enum_values_json) if ref.enum_values_json is not None else None
+        if not ref.enum_key or "<locals>" in ref.enum_key or not values:
+            raise Unsupported(f"{label}: an enum whose class or values are not plain is validated on the generic path")
+        if not all(isinstance(value, str) for value in values):
+            # pydantic converts a query string for an int enum only when the class is an int subclass
+            raise Unsupported(f"{label}: an enum with values that are not strings is validated on the generic path")
+        return _add(converters, TextConverter(name="", kind="enum", checks=(), type_text=text, target=ref.enum_key))
+    if kind in TEXT_KINDS:
+        target, form_check = TEXT_KINDS[kind]
+        return _add(converters, TextConverter(name="", kind="text", checks=(), type_text=text, target=target,
+                                              form_check=form_check))
+    raise Unsupported(f"{label}: type {text} is decoded on the generic path")
+
+
+def _add(converters: list[TextConverter], converter: TextConverter) -> str:
+    digest = hashlib.sha256(json.dumps([converter.kind, converter.checks, converter.target,
+                                        converter.form_check]).encode()).hexdigest()[:10]
+    name = f"qconv_{converter.kind}_{digest}"
+    if all(known.name != name for known in converters):
+        converters.append(TextConverter(name=name, kind=converter.kind, checks=converter.checks,
+                                        type_text=converter.type_text, target=converter.target,
+                                        form_check=converter.form_check))
+    return name
+
+
+def _list_checks(param: ParamIR, label: str) -> tuple[str, ...]:
+    checks = []
+    for name, raw in param.constraints:
+        value = json.loads(raw)
+        if value is None:
+            continue
+        if name not in LENGTH_CONSTRAINTS or type(value) is not int or not 0 <= value <= INT64_LIMIT:
+            raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
+        checks.append(f"(size_t)n {LENGTH_CONSTRAINTS[name]} {value}u")
+    return tuple(checks)
 
 
 def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None) -> ParamDecode:
@@ -134,17 +248,23 @@ def _scalar_kind(ref: TypeRef) -> str | None:
 
 
 def _checks(param: ParamIR, kind: str, label: str) -> tuple[str, ...]:
+    return _constraint_checks(param.constraints, kind, label)
+
+
+def _constraint_checks(constraints: tuple[tuple[str, str], ...], kind: str, label: str) -> tuple[str, ...]:
     checks = []
-    for name, raw in param.constraints:
+    for name, raw in constraints:
         value = json.loads(raw)
         if value is None:
             continue
         if name in NUMERIC_CONSTRAINTS and kind in ("int", "float"):
             checks.append(f"value {NUMERIC_CONSTRAINTS[name]} {_number_literal(value, kind, label)}")
-        elif name in LENGTH_CONSTRAINTS and kind == "str" and isinstance(value, int):
+        elif name == "multiple_of" and kind == "int" and type(value) is int and 0 < value <= INT64_LIMIT:
+            checks.append(f"value % INT64_C({value}) == 0")
+        elif name in LENGTH_CONSTRAINTS and kind == "str" and type(value) is int and 0 <= value <= INT64_LIMIT:
             checks.append(f"astra_utf8_length(raw) {LENGTH_CONSTRAINTS[name]} {value}u")
         else:
-            raise Unsupported(f"{label}: constraint {name}={raw} is checked on the generic path")
+            raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
     return tuple(checks)
 
 

@@ -12,9 +12,9 @@ import jinja2
 
 from astraapi._version import __version__
 from astraapi.compiler.codegen import cpp
-from astraapi.compiler.codegen.abi_registry import MODULE_ENTRY_SYMBOL
+from astraapi.compiler.codegen.abi_registry import MODULE_ENTRY_SYMBOL, PARAM_LOCATIONS
 from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, BodyModelPlan
-from astraapi.compiler.codegen.decoders import DecoderPlan, plan_decoder
+from astraapi.compiler.codegen.decoders import MAX_LIST_ITEMS, DecoderPlan, plan_decoder
 from astraapi.compiler.codegen.serializers import (
     HelperFn,
     ModelPlan,
@@ -44,6 +44,8 @@ class EmitResult:
     encoder_fallbacks: dict[int, str] = field(default_factory=dict)  # compiled routes without an encoder
     body_decoder_files: dict[str, str] = field(default_factory=dict)  # model key -> its body decoder's file
     body_decoder_fallbacks: dict[str, str] = field(default_factory=dict)  # model key -> why it has none
+    # route index -> what its request decoder reads, one line per parameter (for `astraapi inspect`)
+    decoder_params: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _environment() -> jinja2.Environment:
@@ -111,6 +113,8 @@ def emit_app_module(ir: AppIR) -> EmitResult:
         encoder_routes=responses.encoder_routes,
         encoder_fallbacks=responses.encoder_fallbacks,
         decoder_fallbacks=decoders.fallbacks,
+        decoder_params={plan.route.index: [_describe_param(param) for param in plan.params]
+                        for plan in decoders.plans},
         route_functions=responses.route_functions,
         body_decoder_files=body_decoder_files,
         body_decoder_fallbacks=decoders.body_fallbacks,
@@ -226,29 +230,54 @@ def _plan_decoders(ir: AppIR) -> _DecoderPlans:
     return decoders
 
 
+def _describe_param(param) -> str:
+    how = param.call or param.converter or f"inline {param.kind}"
+    if param.sequence:
+        how = f"every occurrence, items by {param.converter}"
+    checks = f"; checks {', '.join(param.checks)}" if param.checks else ""
+    return f"{param.comment} ({how}{checks})"
+
+
 def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPlan]) -> str:
     names: list[str] = []
     decoders = []
+    converters: dict[str, str] = {}  # function -> its C text, shared by every route
     for plan in plans:
+        for converter in plan.converters:
+            if converter.name not in converters:
+                converters[converter.name] = env.get_template(f"qconv_{converter.kind}.cpp.j2").render(
+                    converter={
+                        "name": converter.name,
+                        "type_text": cpp.comment_text(converter.type_text),
+                        "checks": list(converter.checks),
+                        "target_literal": cpp.string_literal(converter.target),
+                        "target_len": cpp.byte_length(converter.target),
+                        "target_comment": cpp.comment_text(converter.target),
+                        "form_check": converter.form_check,
+                    }).rstrip("\n")
         steps = []
         for param in plan.params:
             if param.name not in names:
                 names.append(param.name)
+            name_index = names.index(param.name)
+            key = {"key_literal": cpp.string_literal(param.key), "key_length": cpp.byte_length(param.key)}
             if param.location == "body":
                 template = "decode_body_embedded.cpp.j2" if param.embedded else "decode_body.cpp.j2"
-                steps.append(env.get_template(template).render(
-                    param=param, name_index=names.index(param.name), key_literal=cpp.string_literal(param.key),
-                    key_length=cpp.byte_length(param.key)).rstrip("\n"))
+                steps.append(env.get_template(template).render(param=param, name_index=name_index, **key).rstrip("\n"))
                 continue
-            convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(
-                param=param, name_index=names.index(param.name)
-            )
+            if param.sequence:
+                steps.append(env.get_template("decode_list.cpp.j2").render(
+                    param=param, name_index=name_index, location=PARAM_LOCATIONS[param.location],
+                    max_items=MAX_LIST_ITEMS, **key).rstrip("\n"))
+                continue
+            convert = env.get_template(f"convert_{param.kind}.cpp.j2").render(param=param, name_index=name_index)
+            source = param.location if param.location in ("path", "query") else "single"
             steps.append(
-                env.get_template(f"decode_{param.location}.cpp.j2").render(
+                env.get_template(f"decode_{source}.cpp.j2").render(
                     param=param,
                     convert=convert.rstrip("\n"),
-                    key_literal=cpp.string_literal(param.key),
-                    key_length=cpp.byte_length(param.key),
+                    location=PARAM_LOCATIONS.get(param.location, ""),
+                    **key,
                 ).rstrip("\n")
             )
         route = plan.route
@@ -263,6 +292,7 @@ def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPl
     return env.get_template("decoders.cpp.j2").render(
         do_not_edit=header,
         names=[{"literal": cpp.string_literal(name), "length": cpp.byte_length(name)} for name in names],
+        converters=list(converters.values()),
         decoders=decoders,
     )
 

@@ -217,7 +217,21 @@ typedef struct astra_services {
     int (*float_value)(astra_obj value, double *out);
     /* The length in code points of an exact str; (size_t)-1 for anything else. */
     size_t (*str_length)(astra_obj value);
+
+    /* --- Header, cookie and repeated query parameters (generated request decoders). */
+    /* The values of parameter `key` read from `location` (enum astra_param_location) as the
+     * generic path reads them: QUERY, every occurrence in the query string in order (decoded as
+     * for query_last); HEADER, every header named `key` (lower case) in order; COOKIE, the value
+     * of cookie `key` in the first cookie header as Starlette parses it (at most one; a later
+     * pair of the same name wins). Returns how many there are and fills
+     * out[0 .. min(count, max)) (views that live as long as `ctx`); -1: cannot (bytes that are
+     * not ASCII in a header value it fills or in the cookie header, a quoted cookie value, an
+     * undecodable query string). */
+    int (*param_values)(astra_decode_ctx *ctx, int location, const char *key, size_t key_len, astra_str *out,
+                        size_t max);
 } astra_services;
+
+enum astra_param_location { ASTRA_PARAM_QUERY = 0, ASTRA_PARAM_HEADER = 1, ASTRA_PARAM_COOKIE = 2 };
 
 /* A serializer turns one validated value into the root JSON value of `doc`.
  * NULL means "not this value": the caller serializes it on the generic path instead,

@@ -89,17 +89,23 @@ static inline int astra_parse_float(const astra_services *S, astra_str s, double
     return j == s.len && S->parse_float(s.data, s.len, out) == 0;
 }
 
-/* pydantic's lax bool spellings, lower case only. */
+/* pydantic's lax bool spellings (ASCII case-insensitive, no surrounding spaces). */
 static inline int astra_parse_bool(astra_str s, int *out) {
     static const char *const truthy[] = {"true", "1", "yes", "on", "t", "y"};
     static const char *const falsy[] = {"false", "0", "no", "off", "f", "n"};
+    char lower[6];
+    if (s.len == 0 || s.len > 5) return 0;
+    for (size_t i = 0; i < s.len; ++i) {
+        char c = s.data[i];
+        lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
     for (int i = 0; i < 6; ++i) {
         size_t n = 0;
         while (truthy[i][n]) ++n;
-        if (n == s.len && __builtin_memcmp(s.data, truthy[i], n) == 0) return *out = 1, 1;
+        if (n == s.len && __builtin_memcmp(lower, truthy[i], n) == 0) return *out = 1, 1;
         n = 0;
         while (falsy[i][n]) ++n;
-        if (n == s.len && __builtin_memcmp(s.data, falsy[i], n) == 0) return *out = 0, 1;
+        if (n == s.len && __builtin_memcmp(lower, falsy[i], n) == 0) return *out = 0, 1;
     }
     return 0;
 }

@@ -1,7 +1,9 @@
 #include "app/decode_context.h"
 
 #include <charconv>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace astra::decode {
 
@@ -135,6 +137,125 @@ int kw_bool(astra_decode_ctx* ctx, astra_obj name, int value) {
     PyObject* b = value ? Py_True : Py_False;
     Py_INCREF(b);
     return set_new(ctx, name, b);
+}
+
+namespace {
+
+bool ascii(std::string_view s) {
+    for (const char c : s) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    }
+    return true;
+}
+
+// What str.strip() removes from ASCII text.
+bool py_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+
+std::string_view py_strip(std::string_view s) {
+    while (!s.empty() && py_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && py_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+// Each (name, value) header pair as bytes views; false when `headers` is not a list of byte pairs.
+template <typename Fn>
+bool each_header(PyObject* headers, Fn&& fn) {
+    if (!headers || !PyList_Check(headers)) return false;
+    const Py_ssize_t n = PyList_GET_SIZE(headers);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* pair = PyList_GET_ITEM(headers, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) return false;
+        PyObject* name = PyTuple_GET_ITEM(pair, 0);
+        PyObject* value = PyTuple_GET_ITEM(pair, 1);
+        if (!PyBytes_Check(name) || !PyBytes_Check(value)) return false;
+        if (!fn(std::string_view(PyBytes_AS_STRING(name), static_cast<size_t>(PyBytes_GET_SIZE(name))),
+                std::string_view(PyBytes_AS_STRING(value), static_cast<size_t>(PyBytes_GET_SIZE(value))))) {
+            break;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool parse_cookies(std::string_view header, std::vector<std::pair<std::string_view, std::string_view>>& out) {
+    if (!ascii(header)) return false;  // latin-1 text: str.strip() would also remove \x85 and \xa0
+    size_t start = 0;
+    while (start <= header.size()) {
+        size_t end = header.find(';', start);
+        if (end == std::string_view::npos) end = header.size();
+        const std::string_view chunk = header.substr(start, end - start);
+        const size_t eq = chunk.find('=');
+        std::string_view key, value;
+        if (eq == std::string_view::npos) {
+            value = chunk;
+        } else {
+            key = chunk.substr(0, eq);
+            value = chunk.substr(eq + 1);
+        }
+        key = py_strip(key);
+        value = py_strip(value);
+        if (!key.empty() || !value.empty()) out.emplace_back(key, value);
+        start = end + 1;
+    }
+    return true;
+}
+
+int param_values(astra_decode_ctx* ctx, int location, const char* key, size_t key_len, astra_str* out, size_t max) {
+    const std::string_view wanted(key, key_len);
+    size_t count = 0;
+    auto add = [&](std::string_view value) {
+        if (count < max) out[count] = astra_str{value.data(), value.size()};
+        ++count;
+    };
+    if (location == ASTRA_PARAM_QUERY) {
+        if (!ctx->parsed) {
+            ctx->parsed = true;
+            ctx->undecodable = !parse_query(ctx->query, ctx->pairs);
+        }
+        if (ctx->undecodable) return -1;
+        for (const auto& [name, value] : ctx->pairs) {
+            if (name == wanted) add(value);
+        }
+    } else if (location == ASTRA_PARAM_HEADER) {
+        bool cannot = false;
+        const bool ok = each_header(ctx->headers, [&](std::string_view name, std::string_view value) {
+            if (name != wanted) return true;
+            if (count < max && !ascii(value)) {
+                cannot = true;  // latin-1 text: left to the generic path
+                return false;
+            }
+            add(value);
+            return true;
+        });
+        if (!ok || cannot) return -1;
+    } else if (location == ASTRA_PARAM_COOKIE) {
+        if (!ctx->cookies_parsed) {
+            ctx->cookies_parsed = true;
+            std::string_view header;
+            bool found = false;
+            ctx->cookies_undecodable = !each_header(ctx->headers, [&](std::string_view name, std::string_view value) {
+                if (name != "cookie") return true;
+                header = value;
+                found = true;
+                return false;  // the first cookie header, as the generic path reads it
+            });
+            if (!ctx->cookies_undecodable && found) {
+                ctx->cookies_undecodable = !parse_cookies(header, ctx->cookies);
+            }
+        }
+        if (ctx->cookies_undecodable) return -1;
+        for (auto it = ctx->cookies.rbegin(); it != ctx->cookies.rend(); ++it) {
+            if (it->first != wanted) continue;
+            const std::string_view value = it->second;
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') return -1;  // http.cookies unquotes
+            add(value);
+            break;  // the last pair of that name wins
+        }
+    } else {
+        return -1;
+    }
+    return count > static_cast<size_t>(INT32_MAX) ? -1 : static_cast<int>(count);
 }
 
 int parse_float(const char* text, size_t len, double* out) {

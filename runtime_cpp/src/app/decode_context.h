@@ -29,6 +29,12 @@ struct astra_decode_ctx {
     bool undecodable = false;  // a pair we cannot decode exactly as Starlette does
     std::vector<std::pair<std::string, std::string>> pairs;  // decoded, in order
     PyObject* kwargs = nullptr;  // borrowed from the caller
+    // The request's headers, a list of (bytes, bytes) with lower-case names, borrowed from the
+    // caller (header and cookie parameters); nullptr when not given.
+    PyObject* headers = nullptr;
+    bool cookies_parsed = false;
+    bool cookies_undecodable = false;
+    std::vector<std::pair<std::string_view, std::string_view>> cookies;  // views into `headers`
 };
 
 namespace astra::decode {
@@ -39,6 +45,11 @@ int kw_float(astra_decode_ctx* ctx, astra_obj name, double value);
 int kw_str(astra_decode_ctx* ctx, astra_obj name, const char* utf8, size_t len);
 int kw_bool(astra_decode_ctx* ctx, astra_obj name, int value);
 int parse_float(const char* text, size_t len, double* out);
+int param_values(astra_decode_ctx* ctx, int location, const char* key, size_t key_len, astra_str* out, size_t max);
+
+// http.cookies-free reading of a cookie header as Starlette's parse_cookie_header does it, for
+// ASCII headers whose values are not quoted ("a"): false for anything else.
+bool parse_cookies(std::string_view header, std::vector<std::pair<std::string_view, std::string_view>>& out);
 
 // FastAPI's test for a JSON body (application/json or application/<x>+json), for
 // content-type values it can decide exactly; false sends the request to the generic path.

@@ -222,6 +222,7 @@ PyObject* AppModule::decode(uint32_t index, PyObject* query_string, PyObject* pa
     astra_decode_ctx ctx;
     ctx.query = std::string_view(query, static_cast<size_t>(query_len));
     ctx.kwargs = kwargs;
+    if (headers && headers != Py_None) ctx.headers = headers;  // header and cookie parameters
     if (body && body != Py_None) {
         char* data = nullptr;
         Py_ssize_t len = 0;

@@ -63,7 +63,8 @@ public:
     // arguments, or Py_None when the decoder declined (errors cleared: the generic path
     // decodes that request). Throws std::out_of_range for a bad index.
     // With `body` (bytes) and `headers` (the request's list of byte pairs), a body decoder may
-    // read the body when the first content-type header is JSON.
+    // read the body when the first content-type header is JSON; header and cookie parameters
+    // are read from `headers` (body None).
     PyObject* decode(uint32_t index, PyObject* query_string, PyObject* path_params, PyObject* body = nullptr,
                      PyObject* headers = nullptr) const;
 

@@ -375,6 +375,7 @@ const astra_services kServices = {
     svc_int_value,
     svc_float_value,
     svc_str_length,
+    decode::param_values,
 };
 
 }  // namespace

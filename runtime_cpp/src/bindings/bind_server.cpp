@@ -1229,18 +1229,25 @@ public:
     }
 
     void set_direct_route(uint32_t route, py::object endpoint, bool is_async, py::object defaults,
-                          py::object decoder_module, uint32_t decoder_index, int decode_kind, int render,
+                          py::tuple copied_defaults, py::object decoder_module, uint32_t decoder_index, int decode_kind, int render,
                           py::object encoder_module, uint32_t encoder_index, int status, py::object finish) {
         if (!core_) return;
         if (!PyCallable_Check(endpoint.ptr()) || !PyCallable_Check(finish.ptr())) {
             throw py::type_error("endpoint and finish must be callable");
         }
         if (!defaults.is_none() && !PyDict_Check(defaults.ptr())) throw py::type_error("defaults must be a dict or None");
-        if (decode_kind < 0 || decode_kind > 2 || render < 0 || render > 2) throw py::value_error("unknown decode/render kind");
+        if (decode_kind < 0 || decode_kind > 3 || render < 0 || render > 2) throw py::value_error("unknown decode/render kind");
+        for (py::handle pair : copied_defaults) {
+            if (!PyTuple_Check(pair.ptr()) || PyTuple_GET_SIZE(pair.ptr()) != 2 ||
+                !PyUnicode_Check(PyTuple_GET_ITEM(pair.ptr(), 0)) || !PyList_Check(PyTuple_GET_ITEM(pair.ptr(), 1))) {
+                throw py::type_error("copied_defaults must hold (name, list) pairs");
+            }
+        }
         if (status < 200 || status > 299) throw py::value_error("a direct route answers with a 2xx status");
         DirectRoute d;
         d.endpoint = std::move(endpoint);
         d.defaults = std::move(defaults);
+        d.copied_defaults = std::move(copied_defaults);
         d.finish = std::move(finish);
         d.decode = static_cast<DirectDecode>(decode_kind);
         d.render = static_cast<DirectRender>(render);
@@ -1311,7 +1318,7 @@ void bind_server(py::module_& m) {
                       "(path_params is (location,)), for an app whose middleware changes every answer "
                       "(CORSMiddleware); False (default): the server writes the 307 itself.")
         .def("set_direct_route", &PyServer::set_direct_route, py::arg("route"), py::kw_only(), py::arg("endpoint"),
-             py::arg("is_async"), py::arg("defaults"), py::arg("decoder_module"), py::arg("decoder_index"),
+             py::arg("is_async"), py::arg("defaults"), py::arg("copied_defaults"), py::arg("decoder_module"), py::arg("decoder_index"),
              py::arg("decode_kind"), py::arg("render"), py::arg("encoder_module"), py::arg("encoder_index"),
              py::arg("status"), py::arg("finish"),
              "Let the server call route `route`'s endpoint itself (astraapi/engine/direct.py).")

@@ -21,12 +21,18 @@ PyObject* decoded_arguments(const DirectRoute& d, const DirectInputs& in) {
     PyObject* query = in.query(in.request);
     PyObject* body = nullptr;
     PyObject* headers = nullptr;
-    if (query && d.decode == DirectDecode::WithBody) {
+    const bool wants_headers = d.decode == DirectDecode::WithBody || d.decode == DirectDecode::WithHeaders;
+    bool ready = query != nullptr;
+    if (ready && d.decode == DirectDecode::WithBody) {
         body = in.body(in.request);
-        headers = body ? in.headers(in.request) : nullptr;
+        ready = body != nullptr;
+    }
+    if (ready && wants_headers) {
+        headers = in.headers(in.request);
+        ready = headers != nullptr;
     }
     PyObject* decoded = nullptr;
-    if (query && (d.decode != DirectDecode::WithBody || headers)) {
+    if (ready) {
         decoded = d.decoder_module->decode(d.decoder_index, query, in.path_params, body, headers);
     }
     Py_XDECREF(query);
@@ -37,15 +43,32 @@ PyObject* decoded_arguments(const DirectRoute& d, const DirectInputs& in) {
         PyErr_Clear();
         return nullptr;
     }
-    if (d.defaults.is_none() || PyDict_GET_SIZE(d.defaults.ptr()) == 0) return decoded;
-    PyObject* merged = PyDict_Copy(d.defaults.ptr());  // {**defaults, **decoded}, as solve() merges
-    if (!merged || PyDict_Update(merged, decoded) < 0) {
-        Py_XDECREF(merged);
-        Py_DECREF(decoded);
-        PyErr_Clear();
-        return nullptr;
+    PyObject* merged = decoded;
+    if (!d.defaults.is_none() && PyDict_GET_SIZE(d.defaults.ptr()) > 0) {
+        merged = PyDict_Copy(d.defaults.ptr());  // {**defaults, **decoded}, as solve() merges
+        if (!merged || PyDict_Update(merged, decoded) < 0) {
+            Py_XDECREF(merged);
+            Py_DECREF(decoded);
+            PyErr_Clear();
+            return nullptr;
+        }
     }
-    Py_DECREF(decoded);
+    const Py_ssize_t copies = d.copied_defaults ? PyTuple_GET_SIZE(d.copied_defaults.ptr()) : 0;
+    for (Py_ssize_t i = 0; i < copies; ++i) {
+        PyObject* pair = PyTuple_GET_ITEM(d.copied_defaults.ptr(), i);
+        PyObject* name = PyTuple_GET_ITEM(pair, 0);
+        int present = PyDict_Contains(decoded, name);
+        PyObject* copy = present == 0 ? PyList_GetSlice(PyTuple_GET_ITEM(pair, 1), 0, PY_SSIZE_T_MAX) : nullptr;
+        if (present < 0 || (present == 0 && (!copy || PyDict_SetItem(merged, name, copy) < 0))) {
+            Py_XDECREF(copy);
+            if (merged != decoded) Py_DECREF(merged);
+            Py_DECREF(decoded);
+            PyErr_Clear();
+            return nullptr;
+        }
+        Py_XDECREF(copy);
+    }
+    if (merged != decoded) Py_DECREF(decoded);
     return merged;
 }
 

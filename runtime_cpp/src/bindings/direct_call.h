@@ -16,11 +16,12 @@
 namespace astra::bindings {
 
 enum class DirectRender : int { Python = 0, DefaultJson = 1, Encoder = 2 };
-enum class DirectDecode : int { None = 0, QueryPath = 1, WithBody = 2 };
+enum class DirectDecode : int { None = 0, QueryPath = 1, WithBody = 2, WithHeaders = 3 };
 
 struct DirectRoute {
     pybind11::object endpoint;  // empty: the route is not called directly
     pybind11::object defaults;  // dict merged under the decoded arguments, or None
+    pybind11::object copied_defaults;  // tuple of (name, list): a copy of the list when name was not decoded
     pybind11::object finish;    // finish(request, outcome, value, context) -> response tuple | None
     std::shared_ptr<AppModule> decoder_module;
     uint32_t decoder_index = 0;
