@@ -11,7 +11,7 @@ from typing import Optional
 
 from pydantic import BaseModel
 
-from astraapi import BackgroundTasks, FastAPI, HTTPException
+from astraapi import BackgroundTasks, Cookie, FastAPI, Header, HTTPException, Query
 from astraapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 app = FastAPI()
@@ -128,6 +128,13 @@ async def create_raw(item: ItemIn):
     return {"name": item.name, "total": item.price * 2}
 
 
+@app.get("/headers")
+async def with_headers(x_token: str = Header(), user_agent: Optional[str] = Header(None),
+                       session: Optional[str] = Cookie(None), tags: list[str] = Query(["a"])):
+    tags.append("mutated")  # the default must be a fresh copy for every request
+    return {"token": x_token, "agent": user_agent, "session": session, "tags": tags}
+
+
 @app.get("/sync")
 def sync_endpoint(n: int = 3):
     return {"n": n}
@@ -160,5 +167,9 @@ REQUESTS = [
     ("POST", "/items", {"content": b"{bad", "headers": {"content-type": "application/json"}}),
     ("POST", "/items/raw", {"json": {"name": "b", "price": 2}}),
     ("GET", "/sync", {"params": {"n": "4"}}),
+    ("GET", "/headers", {"headers": {"x-token": "t1"}}),
+    ("GET", "/headers", {"headers": {"x-token": "t2"}, "cookies": {"session": "s"}}),
+    ("GET", "/headers", {"headers": {"x-token": "t3"}, "params": [("tags", "x"), ("tags", "y")]}),
+    ("GET", "/headers", {}),
     ("HEAD", "/", {}),
 ]
