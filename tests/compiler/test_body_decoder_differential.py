@@ -8,6 +8,7 @@ decides (its 422 is then pydantic's own: see tests/api/test_body_decoders_served
 
 from __future__ import annotations
 
+import collections
 import datetime
 import decimal
 import importlib
@@ -29,8 +30,8 @@ from astraapi.engine.executor import Executor  # noqa: E402
 
 APP = textwrap.dedent(
     """
-    import datetime, decimal, enum, uuid
-    from typing import Any, Optional
+    import collections, datetime, decimal, enum, uuid
+    from typing import Any, Literal, Optional, Union
     from pydantic import BaseModel, Field
     from astraapi import Body, FastAPI
 
@@ -74,6 +75,33 @@ APP = textwrap.dedent(
         coded: int = Field(default=0, alias="codedValue")
         child: Optional["Item"] = None
 
+    class Shapes(BaseModel):
+        mode: Literal["a", "b", 1, True, None] = "a"
+        off: Literal[False, 0, ""] = 0
+        pair: tuple[int, str] = (0, "")
+        nested: tuple[tuple[int, ...], Optional[Color]] = ((), None)
+        empty: tuple[()] = ()
+        many: tuple[float, ...] = ()
+        unique: set[int] = set()
+        frozen: frozenset[str] = frozenset()
+        days: set[datetime.date] = set()
+        queue: collections.deque[int] = collections.deque()
+        by_id: dict[int, str] = {}
+        by_color: dict[Color, int] = {}
+        by_level: dict[Level, int] = {}
+        by_uuid: dict[uuid.UUID, list[int]] = {}
+        at: Optional[datetime.time] = None
+        span: datetime.timedelta = datetime.timedelta(0)
+
+    class Unions(BaseModel):
+        either: Union[int, str] = 0
+        number: Union[int, float] = 0
+        real_or_text: float | str = 0.0
+        choice: Union[Literal["x", "y"], int, None] = None
+        tags: Union[Tag, list[Tag], None] = None
+        flag_or_list: Union[bool, list[int]] = False
+        keyed: Optional[dict[int, Union[str, list[str]]]] = None
+
     app = FastAPI()
 
     @app.post("/items")
@@ -94,6 +122,14 @@ APP = textwrap.dedent(
 
     @app.put("/tags/{tag_id}")
     def put_tag(tag_id: int, tag: Tag, q: Optional[str] = None):
+        return None
+
+    @app.post("/shapes")
+    def shapes(body: Shapes):
+        return None
+
+    @app.post("/unions")
+    def unions(body: Unions):
         return None
     """
 )
@@ -183,6 +219,62 @@ def event_objects(draw):
     }))
 
 
+INT_KEYS = st.one_of(st.integers(-5, 5).map(str), st.integers(-(2**64), 2**64).map(str),
+                    st.sampled_from(["05", "-0", "+5", " 5", "5 ", "5.0", "1_000", "x", "", "0x5", "1e2",
+                                     "9223372036854775807", "9223372036854775808", "-9223372036854775808"]))
+CLOCKS = st.one_of(
+    st.times().map(lambda t: t.isoformat()),
+    st.builds(lambda t, zone: t.isoformat() + zone, st.times(),
+              st.sampled_from(["Z", "+02:00", "-00:00", "+23:59", "-11:45", "+24:00", "z", "+0200", "+02:00:30"])),
+    st.sampled_from(["10:00", "24:00:00", "23:59:60", "10:00:00.", "10:00:00.1234567", "1:00:00", "10:00:00 ",
+                     "T10:00:00", "10-00-00", "2020-01-01T10:00:00"]),
+    st.integers(-5, 86400), st.floats(0, 86400))
+
+
+@st.composite
+def shapes_objects(draw):
+    small = st.integers(-3, 3)
+    return draw(st.fixed_dictionaries({}, optional={
+        "mode": mostly(st.sampled_from(["a", "b", 1, True, None, "c", 1.0, 0, False, "1", "A", 2])),
+        "off": mostly(st.sampled_from([False, 0, "", True, 1, 0.0, "0", None])),
+        "pair": mostly(st.one_of(st.tuples(st.integers(-3, 3), st.text(max_size=2)).map(list),
+                                 st.lists(st.one_of(small, st.text(max_size=1)), max_size=3))),
+        "nested": mostly(st.one_of(
+            st.tuples(st.lists(small, max_size=3), st.sampled_from([None, "red", "green", "blue"])).map(list),
+            st.lists(st.lists(small, max_size=2), max_size=3))),
+        "empty": mostly(st.lists(small, max_size=1)),
+        "many": mostly(st.lists(st.one_of(small, st.floats(allow_nan=False, allow_infinity=False)), max_size=4)),
+        "unique": mostly(st.lists(st.one_of(small, small, st.just(True), st.just(1.0)), max_size=5)),
+        "frozen": mostly(st.lists(st.sampled_from(["a", "b", "é", 1]), max_size=4)),
+        "days": mostly(st.lists(DAYS, max_size=3)),
+        "queue": mostly(st.lists(small, max_size=3)),
+        "by_id": mostly(st.dictionaries(INT_KEYS, st.text(max_size=2), max_size=4)),
+        "by_color": mostly(st.dictionaries(st.sampled_from(["red", "green", "blue", "1", "RED"]), small, max_size=3)),
+        "by_level": mostly(st.dictionaries(st.sampled_from(["1", "2", "3", "low"]), small, max_size=2)),
+        "by_uuid": mostly(st.dictionaries(UUIDS, st.lists(small, max_size=2), max_size=3)),
+        "at": mostly(st.one_of(st.none(), CLOCKS)),
+        "span": mostly(st.one_of(st.integers(-10**6, 10**6), st.integers(-(2**63), 2**63 - 1),
+                                 st.sampled_from([86399999913599, -86399999913599, 86399999913600, -86399999999999,
+                                                  1.5, "PT5S", "00:00:05", "5", True]))),
+    }))
+
+
+@st.composite
+def union_objects(draw):
+    scalar = st.one_of(st.integers(-3, 3), st.text(max_size=2), st.floats(-3, 3), st.booleans(), st.none(),
+                       st.sampled_from(["1", "1.5", "x", "y", 1.0, -0.0]))
+    return draw(st.fixed_dictionaries({}, optional={
+        "either": mostly(scalar, 5),
+        "number": mostly(scalar, 5),
+        "real_or_text": mostly(scalar, 5),
+        "choice": mostly(scalar, 5),
+        "tags": mostly(st.one_of(st.none(), tag_objects(), st.lists(tag_objects(), max_size=3)), 5),
+        "flag_or_list": mostly(st.one_of(st.booleans(), st.lists(st.integers(-2, 2), max_size=3), scalar), 5),
+        "keyed": mostly(st.one_of(st.none(), st.dictionaries(INT_KEYS, st.one_of(
+            st.text(max_size=2), st.lists(st.text(max_size=2), max_size=2), scalar), max_size=3)), 5),
+    }))
+
+
 def render(value, draw) -> bytes:
     """JSON text of `value`, sometimes with a repeated key, whitespace or a broken tail."""
     separators = draw(st.sampled_from([(",", ":"), (", ", ": ")]))
@@ -237,7 +329,8 @@ def setup(tmp_path_factory):
     build(ir, BuildOptions(build_dir=folder / "build"))
     loaded = load_build(ir, folder / "build")
     index = {route.path: route.index for route in ir.routes}
-    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"], index["/pair"], index["/embedded"]]
+    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"], index["/pair"], index["/embedded"],
+            index["/shapes"], index["/unions"]]
     assert set(loaded.decoders) >= set(ours), loaded.decoders
     compiled = Executor(module.app, ir, compiled_decoders=loaded.decoders)
     assert all(compiled._plans[i].decoder is not None and compiled._plans[i].decoder_reads_body for i in ours)
@@ -253,10 +346,14 @@ def shape(value):
                 value.__pydantic_extra__, value.__pydantic_private__)
     if isinstance(value, list):
         return (list, [shape(item) for item in value])
-    if isinstance(value, dict):
-        return (dict, list(value), [shape(item) for item in value.values()])
-    if isinstance(value, datetime.datetime):  # the time zone's class too (pydantic-core's TzInfo)
-        return (datetime.datetime, repr(value), type(value.tzinfo), value.utcoffset())
+    if isinstance(value, dict):  # keys by type too (an enum member equals its str value)
+        return (dict, [shape(key) for key in value], [shape(item) for item in value.values()])
+    if isinstance(value, (tuple, collections.deque)):
+        return (type(value), [shape(item) for item in value])
+    if isinstance(value, (set, frozenset)):  # which of two equal items was kept (-0.0, 0.0) shows in repr
+        return (type(value), sorted(repr(shape(item)) for item in value))
+    if isinstance(value, (datetime.datetime, datetime.time)):  # the time zone's class too (pydantic-core's TzInfo)
+        return (type(value), repr(value), type(value.tzinfo), value.utcoffset())
     if isinstance(value, (float, decimal.Decimal)):
         return (type(value), repr(value))  # -0.0 and 0.0, Decimal("1.5") and ("1.50") differ
     return (type(value), value)
@@ -283,11 +380,12 @@ def embedded_tags(draw):
     return draw(st.fixed_dictionaries(required, optional={"other": JSON_VALUES}))
 
 
-@pytest.mark.parametrize("route", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("route", [0, 1, 2, 3, 4, 5, 6])
 def test_body_decoder_agrees_with_pydantic(setup, route):
     module, generic, compiled = setup
     outcomes = {"answered": 0, "declined": 0}
-    objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags()][route]
+    objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags(), shapes_objects(),
+               union_objects()][route]
     path_params = ("7",) if route == 1 else ()
 
     # derandomize: the same 300 examples every run, so the answered/declined counts below are stable
