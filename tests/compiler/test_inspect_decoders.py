@@ -22,3 +22,16 @@ def test_inspect_says_why_a_body_is_left_to_pydantic(tmp_path):
     done = run_cli(["inspect", "tests.apps.body_models:app", "--route", "/items", "--build-dir", str(tmp_path)],
                    cwd=REPO_DIR)
     assert "request decoder: decode_route_" in done.stdout
+
+
+def test_inspect_says_why_a_union_is_left_to_pydantic(tmp_path):
+    done = run_cli(["inspect", "tests.apps.body_models:app", "--model", "Ambiguous", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR)
+    assert done.returncode == 0, done.stderr
+    assert ("tests.apps.body_models.Ambiguous body decoder: generic path: model Ambiguous, field 'either': "
+            "Tag | Item: a JSON object could be validated by Tag and Item (pydantic's smart mode decides)") in done.stdout
+    done = run_cli(["inspect", "tests.apps.body_models:app", "--model", "Wide", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR)
+    assert done.returncode == 0, done.stderr
+    assert "--- tests.apps.body_models.Wide body decoder: generated/decoders/Wide_" in done.stdout
+    assert "int | str: the member pydantic's smart mode gives" in done.stdout
