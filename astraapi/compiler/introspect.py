@@ -659,6 +659,10 @@ def _decode_field(name: str, info: FieldInfo,
                 reasons.append(f"field {name!r} has constraint {item!r}")
             else:
                 found[key] = text
+        elif kind.__name__ == "_PydanticGeneralMetadata" and list(vars(item)) == ["pattern"] \
+                and type(item.pattern) is str and "pattern" not in found \
+                and config.get("regex_engine", "rust-regex") == "rust-regex":
+            found["pattern"] = json.dumps(item.pattern)  # Field(pattern=...): pydantic's Rust regex
         else:
             reasons.append(f"field {name!r} has annotation {type(item).__name__}")
     if _has_nested_annotated(info.annotation):

@@ -5,11 +5,14 @@
 (astra_is_iso_datetime in runtime_cpp/include/astraapi/gen_support.h) and returns the datetime
 pydantic returns for it: naive, or with pydantic-core's own `TzInfo` for the offset.
 `iso_time` does the same for `HH:MM:SS[.f{1,6}]` with the same offsets (astra_is_iso_time), and
-`seconds_timedelta` makes the timedelta pydantic makes from an integer number of seconds.
+`seconds_timedelta` makes the timedelta pydantic makes from an integer number of seconds, and
+`pattern_search` gives the search of a plain `Field(pattern=...)` (body_decoders._plain_pattern).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from pydantic_core import TzInfo
@@ -35,3 +38,7 @@ def iso_time(text: str) -> time:
 
 def seconds_timedelta(seconds: int) -> timedelta:
     return timedelta(seconds=seconds)
+
+
+def pattern_search(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(pattern).search

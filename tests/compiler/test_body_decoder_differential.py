@@ -92,6 +92,8 @@ APP = textwrap.dedent(
         by_uuid: dict[uuid.UUID, list[int]] = {}
         at: Optional[datetime.time] = None
         span: datetime.timedelta = datetime.timedelta(0)
+        code: str = Field(default="", pattern=r"^[a-z]{2,3}-[0-9]+$", max_length=8)
+        word: str = Field(default="z", pattern="b+|(xy)?z$")
 
     class Unions(BaseModel):
         either: Union[int, str] = 0
@@ -253,9 +255,13 @@ def shapes_objects(draw):
         "by_level": mostly(st.dictionaries(st.sampled_from(["1", "2", "3", "low"]), small, max_size=2)),
         "by_uuid": mostly(st.dictionaries(UUIDS, st.lists(small, max_size=2), max_size=3)),
         "at": mostly(st.one_of(st.none(), CLOCKS)),
-        "span": mostly(st.one_of(st.integers(-10**6, 10**6), st.integers(-(2**63), 2**63 - 1),
-                                 st.sampled_from([86399999913599, -86399999913599, 86399999913600, -86399999999999,
-                                                  1.5, "PT5S", "00:00:05", "5", True]))),
+        "code": mostly(st.one_of(st.from_regex(r"^[a-z]{2,3}-[0-9]+$", fullmatch=True), st.text(max_size=4),
+                                 st.sampled_from(["ab-1\n", "ab-12345", "Ab-1", "ab-", "ab-1 ", "\nab-1", "abcd-1"]))),
+        "word": mostly(st.text(alphabet="abxyz\n", max_size=4)),
+        # (below -86399999913599 seconds pydantic itself raises OverflowError for some values)
+        "span": mostly(st.one_of(st.integers(-10**6, 10**6), st.integers(-86399999913599, 2**63 - 1),
+                                 st.sampled_from([86399999913599, -86399999913599, 86399999913600, 1.5, "PT5S",
+                                                  "00:00:05", "5", True]))),
     }))
 
 
@@ -479,3 +485,68 @@ def test_text_forms(setup):
         got = decode(b"", (), body, json_type)
         assert got is not None, at
         assert shape(got["event"]) == shape(module.Event.model_validate(json.loads(body))), at
+
+
+def test_patterns_decoded_only_when_both_regex_engines_agree(tmp_path):
+    from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
+
+    assert all(_plain_pattern(p) for p in [r"^[a-z]{2,3}-[0-9]+$", "b+|(xy)?z$", r"^\.x\-$", "a{2}", "^$"])
+    assert not any(_plain_pattern(p) for p in [r"^\d+$", r"\w", "(?i)a", "(?=a)", "[[:alpha:]]", "[a&&b]",
+                                               "a{,3}", "a{x}", "a}", "é", r"\n", "[]a]"])
+    source = textwrap.dedent("""
+        from pydantic import BaseModel, ConfigDict, Field
+        from astraapi import FastAPI
+
+        class Digits(BaseModel):
+            value: str = Field(pattern=r"^\\d+$")
+
+        class PythonRe(BaseModel):
+            model_config = ConfigDict(regex_engine="python-re")
+            value: str = Field(pattern="^a+$")
+
+        class Plain(BaseModel):
+            value: str = Field(pattern="^a+$")
+
+        app = FastAPI()
+
+        @app.post("/digits")
+        def digits(body: Digits): ...
+
+        @app.post("/python-re")
+        def python_re(body: PythonRe): ...
+
+        @app.post("/plain")
+        def plain(body: Plain): ...
+        """)
+    (tmp_path / "pattern_app.py").write_text(source)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module("pattern_app")
+    finally:
+        sys.path.remove(str(tmp_path))
+    plans, failures = BodyDecoderPlanner(build_ir(module.app, app_ref="pattern_app:app")).supported_models()
+    assert [plan.model.name for plan in plans] == ["Plain"]
+    assert "only plain patterns are checked natively" in failures["pattern_app.Digits"]
+    assert "has annotation _PydanticGeneralMetadata" in failures["pattern_app.PythonRe"]
+
+
+def test_wider_types_canonical_bodies(setup):
+    module, _, compiled = setup
+    decode = compiled[5].decoder
+    json_type = [(b"content-type", b"application/json")]
+    body = (b'{"mode":true,"off":"","pair":[1,"x"],"nested":[[1,2],"red"],"many":[1,2.5],"unique":[3,1,3],'
+            b'"frozen":["a","a"],"days":["2020-01-01"],"queue":[1],"by_id":{"5":"a","-0":"b","05":"c"},'
+            b'"by_color":{"red":1},"by_uuid":{"12345678-1234-5678-1234-567812345678":[1]},'
+            b'"at":"10:00:00.5+02:00","span":-5,"code":"ab-12","word":"xyz"}')
+    got = decode(b"", (), body, json_type)["body"]
+    assert shape(got) == shape(module.Shapes.model_validate(json.loads(body)))
+    assert type(got.frozen) is frozenset and type(got.queue) is collections.deque and got.by_id == {5: "c", 0: "b"}
+    for declined in [b'{"code":"ab-1\\n"}', b'{"code":"ab-123456"}', b'{"word":"a"}', b'{"mode":1.0}',
+                     b'{"pair":[1]}', b'{"by_id":{"+5":"a"}}', b'{"by_level":{"1":1}}', b'{"span":1.5}',
+                     b'{"at":"10:00"}', b'{"empty":[1]}']:
+        assert decode(b"", (), declined, json_type) is None, declined
+    unions = compiled[6].decoder
+    got = unions(b"", (), b'{"either":"5","number":5,"real_or_text":5,"tags":[{"name":"t"}]}', json_type)["body"]
+    assert (got.either, type(got.number), type(got.real_or_text), type(got.tags)) == ("5", int, float, list)
+    for declined in [b'{"either":true}', b'{"either":1.5}', b'{"number":"5"}', b'{"choice":"z"}', b'{"tags":"t"}']:
+        assert unions(b"", (), declined, json_type) is None, declined

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from astraapi.compiler.codegen import cpp
@@ -118,6 +119,7 @@ class DecodeHelper:
     # literal: (C condition on `s` (a string), on `value` (an int), true, false, null) that
     # select the accepted values; union: (C condition on `kind`, decode function) in order
     cases: tuple[tuple[str, str], ...] = ()
+    pattern: str = ""  # str_pattern: the regular expression (a plain one: _plain_pattern)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,16 @@ class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
         if kind in ("int", "float"):
             return self._helper(kind, ref, "", _numeric_checks(kind, constraints), helpers)
         if kind == "str":
-            return self._helper("str", ref, "", _length_checks("astra_utf8_length(s)", constraints), helpers)
+            constraints = dict(constraints)
+            pattern = constraints.pop("pattern", None)
+            checks = _length_checks("astra_utf8_length(s)", constraints)
+            if pattern is None:
+                return self._helper("str", ref, "", checks, helpers)
+            if not _plain_pattern(pattern):
+                raise Unsupported(f"pattern {pattern!r}: only plain patterns are checked natively "
+                                  f"(pydantic's Rust regex and Python's re agree on them)")
+            return self._helper("str_pattern", ref, "", checks, helpers,
+                                target="astraapi.engine.decode_support.pattern_search", pattern=pattern)
         if kind == "list" and not ref.form:  # a deque: below (COLLECTIONS)
             if len(ref.args) != 1:
                 raise Unsupported(f"{type_text(ref)}: a list needs its item type")
@@ -298,16 +309,50 @@ class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
     @staticmethod
     def _helper(kind: str, ref: TypeRef, inner: str, checks: tuple[str, ...], helpers: list[DecodeHelper],
                 target: str = "", form_check: str = "", key: str = "", items: tuple[str, ...] = (),
-                cases: tuple[tuple[str, str], ...] = ()) -> str:
+                cases: tuple[tuple[str, str], ...] = (), pattern: str = "") -> str:
         parts = [kind, inner, checks, target, form_check]
-        if key or items or cases:  # (only then: the names of the other helpers stay as they were)
-            parts += [key, items, cases]
+        if key or items or cases or pattern:  # (only then: the names of the other helpers stay as they were)
+            parts += [key, items, cases, pattern]
         digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:10]
         name = f"dec_{kind}_{digest}"
         if all(helper.name != name for helper in helpers):
             helpers.append(DecodeHelper(name=name, kind=kind, inner=inner, checks=checks, type_text=type_text(ref),
-                                        target=target, form_check=form_check, key=key, items=items, cases=cases))
+                                        target=target, form_check=form_check, key=key, items=items, cases=cases,
+                                        pattern=pattern))
         return name
+
+
+# Pattern text on which pydantic's regex (Rust's regex crate, search semantics) and Python's re
+# agree for every string without a newline (Python's `$` also matches before a final newline):
+# literal characters, `.`, classes of plain characters and ranges, groups, alternation, anchors and
+# quantifiers. No escapes but of punctuation (\d, \w, \b, \p differ in details), no `(?` (flags,
+# lookaround), no `[:`/`&&`/`--`/`~~` (Rust's class syntax), no `{,n}`.
+_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-^$.*+?{}[]()|,:/@#%&=~!<>'\"")
+_PATTERN_ESCAPED = frozenset(".-+*?()[]{}|^$\\/")
+
+
+def _plain_pattern(pattern: str) -> bool:
+    if any(part in pattern for part in ("(?", "[:", "&&", "--", "~~", "{,", "[[", "[]", "[^]")):
+        return False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 >= len(pattern) or pattern[i + 1] not in _PATTERN_ESCAPED:
+                return False
+            i += 2
+            continue
+        if char not in _PATTERN_CHARS:
+            return False
+        if char == "{":  # only a repetition {n}, {n,} or {n,m} (Python reads other braces as text)
+            end = pattern.find("}", i)
+            if end < 0 or not re.fullmatch(r"[0-9]+(,[0-9]*)?", pattern[i + 1:end]):
+                return False
+            i = end
+        elif char == "}":
+            return False
+        i += 1
+    return True
 
 
 def _union_members(ref: TypeRef):

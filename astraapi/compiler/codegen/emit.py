@@ -335,7 +335,10 @@ def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan
                         "target_literal": cpp.string_literal(helper.target),
                         "target_len": cpp.byte_length(helper.target),
                         "target_comment": cpp.comment_text(helper.target), "form_check": helper.form_check,
-                        "key": helper.key, "positions": helper.items, "case": dict(helper.cases),
+                        "key": helper.key, "positions": helper.items,
+                        "pattern_literal": cpp.string_literal(helper.pattern),
+                        "pattern_len": cpp.byte_length(helper.pattern),
+                        "pattern_comment": cpp.comment_text(helper.pattern), "case": dict(helper.cases),
                         "cases": [{"condition": condition, "call": call} for condition, call in helper.cases]})
             for helper in plan.helpers
         ],
