@@ -9,7 +9,7 @@ static astra_obj names_Order_dc7bb439[13];  /* field names, interned */
 
 /* Literal['new', 'paid', 0, True, None]: one of its values, of its own JSON type (a value pydantic's lax mode may
  * still take, 1 for True or 1.0 for 1, declines) */
-static astra_obj dec_literal_1147895ad6(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_literal_4724d04570(const astra_services *S, const astra_jin *v) {
     int kind = S->jin_kind(v);
     if (kind == ASTRA_JIN_STR) {
         astra_str s = S->jin_str(v);
@@ -36,7 +36,7 @@ static astra_obj dec_float_4b12ee3d0b(const astra_services *S, const astra_jin *
 }
 
 /* tuple[float, float]: a JSON array of exactly its length, each position decoded by its type */
-static astra_obj dec_fixed_tuple_c8061c974a(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_fixed_tuple_2b97f6ad02(const astra_services *S, const astra_jin *v) {
     static astra_obj make;  /* builtins.tuple, resolved on first use */
     astra_obj list, result;
     const astra_jin *item;
@@ -201,7 +201,7 @@ static astra_obj dec_int_key_f9ba5d5ee1(const astra_services *S, const astra_jin
 
 /* dict[int, Line]: a JSON object, every key and value decoded (two keys giving one value
  * keep the first place and the last value, as pydantic builds the dict) */
-static astra_obj dec_keyed_dict_8275b759fe(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_keyed_dict_9760556899(const astra_services *S, const astra_jin *v) {
     if (S->jin_kind(v) != ASTRA_JIN_OBJ) return NULL;
     size_t n = S->jin_len(v);
     astra_obj dict = S->py_dict();
@@ -247,7 +247,7 @@ static astra_obj dec_list_032e564e7a(const astra_services *S, const astra_jin *v
 
 /* dict[Color, list[str]]: a JSON object, every key and value decoded (two keys giving one value
  * keep the first place and the last value, as pydantic builds the dict) */
-static astra_obj dec_keyed_dict_7850b6fa91(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_keyed_dict_1c3e44afab(const astra_services *S, const astra_jin *v) {
     if (S->jin_kind(v) != ASTRA_JIN_OBJ) return NULL;
     size_t n = S->jin_len(v);
     astra_obj dict = S->py_dict();
@@ -303,7 +303,7 @@ static astra_obj dec_timedelta_b26493d15b(const astra_services *S, const astra_j
 
 /* int | str: the member pydantic's smart mode gives a value of this JSON kind (a kind
  * not listed is validated by pydantic) */
-static astra_obj dec_union_94ebbda4c6(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_union_ecb9939317(const astra_services *S, const astra_jin *v) {
     int kind = S->jin_kind(v);
     if (kind == ASTRA_JIN_INT) return dec_int_5edbc6145e(S, v);
     if (kind == ASTRA_JIN_STR) return dec_str_bdb3a671d3(S, v);
@@ -313,7 +313,7 @@ static astra_obj dec_union_94ebbda4c6(const astra_services *S, const astra_jin *
 
 /* int | float: the member pydantic's smart mode gives a value of this JSON kind (a kind
  * not listed is validated by pydantic) */
-static astra_obj dec_union_4e00b19d92(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_union_32e1de4076(const astra_services *S, const astra_jin *v) {
     int kind = S->jin_kind(v);
     if (kind == ASTRA_JIN_INT) return dec_int_5edbc6145e(S, v);
     if (kind == ASTRA_JIN_REAL) return dec_float_4b12ee3d0b(S, v);
@@ -345,7 +345,7 @@ static astra_obj dec_list_759552cc50(const astra_services *S, const astra_jin *v
 
 /* Line | list[Line] | None: the member pydantic's smart mode gives a value of this JSON kind (a kind
  * not listed is validated by pydantic) */
-static astra_obj dec_union_9890a8a39a(const astra_services *S, const astra_jin *v) {
+static astra_obj dec_union_98744952fe(const astra_services *S, const astra_jin *v) {
     int kind = S->jin_kind(v);
     if (kind == ASTRA_JIN_NULL) return dec_none_0bdc7a81d0(S, v);
     if (kind == ASTRA_JIN_ARR) return dec_list_759552cc50(S, v);
@@ -393,19 +393,19 @@ static int field_of_Order_dc7bb439(astra_str k) {
 
 static astra_obj decode_field_Order_dc7bb439(const astra_services *S, int index, const astra_jin *v) {
     switch (index) {
-    case 0: return dec_literal_1147895ad6(S, v);  /* status: Literal['new', 'paid', 0, True, None] from key 'status' */
-    case 1: return dec_fixed_tuple_c8061c974a(S, v);  /* point: tuple[float, float] from key 'point' */
+    case 0: return dec_literal_4724d04570(S, v);  /* status: Literal['new', 'paid', 0, True, None] from key 'status' */
+    case 1: return dec_fixed_tuple_2b97f6ad02(S, v);  /* point: tuple[float, float] from key 'point' */
     case 2: return dec_collect_efd23e51d0(S, v);  /* codes: tuple[int, ...] from key 'codes' */
     case 3: return dec_collect_18314d3234(S, v);  /* flags: set[Color] from key 'flags' */
     case 4: return dec_collect_616e6bce60(S, v);  /* seen: frozenset[UUID] from key 'seen' */
     case 5: return dec_collect_f0e471218f(S, v);  /* queue: deque[int] from key 'queue' */
-    case 6: return dec_keyed_dict_8275b759fe(S, v);  /* by_id: dict[int, Line] from key 'by_id' */
-    case 7: return dec_keyed_dict_7850b6fa91(S, v);  /* by_color: dict[Color, list[str]] from key 'by_color' */
+    case 6: return dec_keyed_dict_9760556899(S, v);  /* by_id: dict[int, Line] from key 'by_id' */
+    case 7: return dec_keyed_dict_1c3e44afab(S, v);  /* by_color: dict[Color, list[str]] from key 'by_color' */
     case 8: return dec_optional_6b9d91e477(S, v);  /* opens: time | None from key 'opens' */
     case 9: return dec_timedelta_b26493d15b(S, v);  /* ttl: timedelta from key 'ttl' */
-    case 10: return dec_union_94ebbda4c6(S, v);  /* ref: int | str from key 'ref' */
-    case 11: return dec_union_4e00b19d92(S, v);  /* amount: int | float from key 'amount' */
-    case 12: return dec_union_9890a8a39a(S, v);  /* lines: Line | list[Line] | None from key 'lines' */
+    case 10: return dec_union_ecb9939317(S, v);  /* ref: int | str from key 'ref' */
+    case 11: return dec_union_32e1de4076(S, v);  /* amount: int | float from key 'amount' */
+    case 12: return dec_union_98744952fe(S, v);  /* lines: Line | list[Line] | None from key 'lines' */
     default: return NULL;
     }
 }
