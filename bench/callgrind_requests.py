@@ -97,6 +97,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--routes", default=",".join(ROUTES))
     parser.add_argument("--port", type=int, default=8851)
+    parser.add_argument("--keep", metavar="DIR", help="copy the callgrind outputs there (for callgrind_annotate)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -147,6 +148,10 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            for dump in work.glob("callgrind.out.*"):
+                shutil.copy(dump, Path(args.keep) / dump.name)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
