@@ -2,6 +2,7 @@
 #include "app/services.h"
 
 #include "app/decode_context.h"
+#include "app/dict_fields.h"
 
 #include <string>
 #include <unordered_map>
@@ -245,18 +246,8 @@ int svc_out_any(astra_out* out, astra_obj value, int float_style) {
     return json::write_any(out, py(value), float_style);
 }
 
-// values[i] = d[keys[i]] (NULL when absent). A dict built from literals (or a model's __dict__)
-// usually holds the keys in the order asked for, as the same interned objects: one walk with
-// PyDict_Next then costs a pointer comparison per key; a key found elsewhere is looked up.
-void fields_from_dict(PyObject* d, const astra_obj* keys, size_t n, astra_obj* values) {
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    size_t i = 0;
-    for (; i < n && PyDict_Next(d, &pos, &key, &value); ++i) {
-        if (key != py(keys[i])) break;
-        values[i] = as_obj(value);
-    }
-    for (; i < n; ++i) values[i] = as_obj(PyDict_GetItemWithError(d, py(keys[i])));  // borrowed
+int fields_from_dict(PyObject* d, const astra_obj* keys, size_t n, astra_obj* values) {
+    return dict_fields(d, reinterpret_cast<PyObject* const*>(keys), n, reinterpret_cast<PyObject**>(values));
 }
 
 int svc_model_fields(astra_obj model, const astra_obj* keys, size_t n, astra_obj* values) {
@@ -266,22 +257,20 @@ int svc_model_fields(astra_obj model, const astra_obj* keys, size_t n, astra_obj
     if (!d) return -1;
     int rc = -1;
     if (PyDict_Check(d)) {
-        fields_from_dict(d, keys, n, values);
-        rc = 0;
-        for (size_t i = 0; i < n; ++i) {
+        rc = fields_from_dict(d, keys, n, values);
+        for (size_t i = 0; i < n && rc == 0; ++i) {
             if (!values[i]) rc = -1;
         }
     } else {
         PyErr_SetString(PyExc_TypeError, "model_fields: __dict__ is not a dict");
     }
     Py_DECREF(d);  // the instance still holds the dict, hence the values
-    return PyErr_Occurred() ? -1 : rc;
+    return rc;
 }
 
 int svc_dict_fields(astra_obj dict, const astra_obj* keys, size_t n, astra_obj* values) {
     if (!dict || !keys || !values || !PyDict_CheckExact(py(dict))) return -1;
-    fields_from_dict(py(dict), keys, n, values);
-    return PyErr_Occurred() ? -1 : 0;
+    return fields_from_dict(py(dict), keys, n, values);
 }
 
 int svc_seq_items(astra_obj seq, astra_obj const** items, size_t* count) {

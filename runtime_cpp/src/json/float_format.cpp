@@ -26,7 +26,9 @@ std::size_t format_short_fixed(double value, char* out) {
     for (int k = 0; k < 16; ++k) {
         const double scaled = a * kPow10[k];
         if (scaled >= kTwo50) return 0;
-        const double m = std::nearbyint(scaled);
+        // The nearest integer (a tie cannot round-trip here, so how ties go does not matter;
+        // adding 0.5 is exact below 2**50): no libm call.
+        const double m = static_cast<double>(static_cast<std::int64_t>(scaled + 0.5));
         if (m / kPow10[k] != a) continue;
         // The digits of m (below 2**50: at most 16), written from the right.
         char digits[16];
