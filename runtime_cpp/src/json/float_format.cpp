@@ -30,30 +30,30 @@ std::size_t format_short_fixed(double value, char* out) {
         // adding 0.5 is exact below 2**50): no libm call.
         const double m = static_cast<double>(static_cast<std::int64_t>(scaled + 0.5));
         if (m / kPow10[k] != a) continue;
-        // The digits of m (below 2**50: at most 16), written from the right.
-        char digits[16];
-        int nd = 0;
-        for (std::uint64_t u = static_cast<std::uint64_t>(m); u != 0 || nd == 0; u /= 10) {
-            digits[15 - nd++] = static_cast<char>('0' + u % 10);
-        }
-        const char* d = digits + 16 - nd;
-        char* o = out;
-        if (std::signbit(value)) *o++ = '-';
+        // m < 2**50 has nd <= 16 digits; the text is [-]ddd.0 (k = 0), [-]ddd.ddd (nd > k) or
+        // [-]0.000ddd, written from the right.
+        std::uint64_t u = static_cast<std::uint64_t>(m);
+        int nd = 1;
+        while (nd < 16 && m >= kPow10[nd]) ++nd;
+        const int sign = std::signbit(value) ? 1 : 0;
+        const int length = sign + (k == 0 ? nd + 2 : (nd > k ? nd + 1 : k + 2));
+        char* o = out + length;
         if (k == 0) {
-            for (int i = 0; i < nd; ++i) *o++ = d[i];
-            *o++ = '.';
-            *o++ = '0';
-        } else if (nd > k) {
-            for (int i = 0; i < nd - k; ++i) *o++ = d[i];
-            *o++ = '.';
-            for (int i = nd - k; i < nd; ++i) *o++ = d[i];
-        } else {  // 0.00ddd
-            *o++ = '0';
-            *o++ = '.';
-            for (int i = nd; i < k; ++i) *o++ = '0';
-            for (int i = 0; i < nd; ++i) *o++ = d[i];
+            *--o = '0';
+            *--o = '.';
         }
-        return static_cast<std::size_t>(o - out);
+        for (int i = 0; i < nd; ++i) {
+            if (i == k && k > 0) *--o = '.';
+            *--o = static_cast<char>('0' + u % 10);
+            u /= 10;
+        }
+        if (k >= nd) {  // 0.000ddd
+            for (int i = nd; i < k; ++i) *--o = '0';
+            *--o = '.';
+            *--o = '0';
+        }
+        if (sign) *--o = '-';
+        return static_cast<std::size_t>(length);
     }
     return 0;
 }

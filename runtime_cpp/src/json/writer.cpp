@@ -45,22 +45,17 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
-// Writes `"text"` with the escapes above.
-int put_quoted(astra_out* out, const char* text, std::size_t n) {
-    if (out->cap - out->len < n + 2 && reserve(out, n + 2) != 0) return -1;
-    char* o = out->data + out->len;
-    *o++ = '"';
-    std::size_t i = 0;
-    while (i < n) {
-        // Copied while scanned: most strings are short, where a memcpy call costs more.
-        std::size_t j = i;
-        while (j < n && kEscape.code[static_cast<unsigned char>(text[j])] == 0) *o++ = text[j++];
-        if (j == n) break;
-        // An escape: up to 6 bytes for it, the rest of the text and the closing quote.
-        out->len = static_cast<std::size_t>(o - out->data);
-        if (reserve(out, 6 + (n - j - 1) + 1) != 0) return -1;
-        o = out->data + out->len;
-        const unsigned char c = static_cast<unsigned char>(text[j]);
+// put_quoted from text[j], the first byte that needs an escape, on: the rest of the text
+// with the escapes, then the closing quote (out->len is just past the opening quote).
+[[gnu::noinline]] int put_quoted_escaped(astra_out* out, const char* text, std::size_t n, std::size_t j) {
+    std::memcpy(out->data + out->len, text, j);  // the plain bytes before (room reserved)
+    out->len += j;
+    std::size_t i = j;
+    while (true) {
+        // Up to 6 bytes for the escape, the rest of the text and the closing quote.
+        if (reserve(out, 6 + (n - i) + 1) != 0) return -1;
+        char* o = out->data + out->len;
+        const unsigned char c = static_cast<unsigned char>(text[i]);
         const unsigned char code = kEscape.code[c];
         *o++ = '\\';
         if (code == 'u') {
@@ -73,10 +68,31 @@ int put_quoted(astra_out* out, const char* text, std::size_t n) {
         } else {
             *o++ = static_cast<char>(code);
         }
-        i = j + 1;
+        ++i;
+        while (i < n && kEscape.code[static_cast<unsigned char>(text[i])] == 0) *o++ = text[i++];
+        out->len = static_cast<std::size_t>(o - out->data);
+        if (i == n) break;
     }
+    out->data[out->len++] = '"';
+    return 0;
+}
+
+// Writes `"text"` with the escapes above. Most strings are short and need none: they are
+// copied while scanned (a memcpy call would cost more), the escapes are handled apart.
+inline int put_quoted(astra_out* out, const char* text, std::size_t n) {
+    if (out->cap - out->len < n + 2 && reserve(out, n + 2) != 0) return -1;
+    char* o = out->data + out->len;
     *o++ = '"';
-    out->len = static_cast<std::size_t>(o - out->data);
+    for (std::size_t j = 0; j < n; ++j) {
+        const char c = text[j];
+        if (kEscape.code[static_cast<unsigned char>(c)] != 0) {
+            ++out->len;  // the opening quote
+            return put_quoted_escaped(out, text, n, j);
+        }
+        o[j] = c;
+    }
+    o[n] = '"';
+    out->len += n + 2;
     return 0;
 }
 
@@ -238,19 +254,21 @@ int write_int(astra_out* out, PyObject* obj) {
         set_type_error("json int", obj);
         return -1;
     }
-    char buf[24];
+    // Up to 20 digits and a sign, written in place.
+    if (out->cap - out->len < 24 && reserve(out, 24) != 0) return -1;
+    char* const at = out->data + out->len;
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     if (overflow == 0) {
         if (v == -1 && PyErr_Occurred()) return -1;
-        const auto res = std::to_chars(buf, buf + sizeof(buf), v);
-        return put(out, buf, static_cast<std::size_t>(res.ptr - buf));
+        out->len += static_cast<std::size_t>(std::to_chars(at, at + 24, v).ptr - at);
+        return 0;
     }
     if (overflow > 0) {
         const unsigned long long u = PyLong_AsUnsignedLongLong(obj);
         if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) {
-            const auto res = std::to_chars(buf, buf + sizeof(buf), u);
-            return put(out, buf, static_cast<std::size_t>(res.ptr - buf));
+            out->len += static_cast<std::size_t>(std::to_chars(at, at + 24, u).ptr - at);
+            return 0;
         }
         if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
         PyErr_Clear();  // expected: beyond 64 bits, printed from its decimal text below
