@@ -260,3 +260,12 @@ def test_random_keys(rt, doc):
 
 def test_result_is_bytes(rt):
     assert type(rt.dumps({"a": [1, 2.5, "x"]})) is bytes
+
+
+def test_outputs_beyond_the_reused_buffer(rt):
+    """The writer reuses one buffer between calls and lets it go past 1 MiB: big outputs, then
+    small ones, then big ones with escapes that straddle each growth of the buffer."""
+    big = {"rows": [{"id": i, "name": f"row {i}", "score": i * 0.5} for i in range(60_000)]}
+    escaped = ["a\n\"\\\x01" * 50_000, "é\t" * 300_000]
+    for value in (big, {"a": 1}, escaped, "x", big, ["\x1f" * 400_000]):
+        assert rt.dumps(value) == ref(value)

@@ -135,3 +135,22 @@ def test_unknown_style(rt):
         rt.format_float(1.0, 7)
     with pytest.raises(ValueError):
         rt.dumps(1.0, 7)
+
+
+def short_decimal_doubles(n: int, seed: int) -> list[float]:
+    """Values few decimals spell (prices, halves, integers) and their neighbours, across the range
+    the formatter prints without to_chars ([1e-4, 2**50), up to 15 decimals) and its edges."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        k = rng.randint(0, 17)
+        mant = rng.randint(0, 2 ** rng.choice((4, 10, 20, 34, 40, 50, 52, 53, 54)))
+        x = mant / 10**k
+        out += [x, -x, math.nextafter(x, math.inf), math.nextafter(x, -math.inf)]
+    for x in (2.0**50, 2.0**50 - 1, 2.0**50 - 0.5, 2.0**50 - 0.25, 2.0**50 + 1, 2.0**49 + 0.5, 1e-4, 1.5e-4):
+        out += [x, math.nextafter(x, math.inf), math.nextafter(x, -math.inf)]
+    return out
+
+
+def test_short_decimals(rt):
+    check_all(rt, short_decimal_doubles(100_000, seed=11))

@@ -5,7 +5,7 @@ Keep in step with runtime_cpp/include/astraapi/: the code generator names nothin
 
 from __future__ import annotations
 
-ABI_VERSION = 1  # ASTRA_ABI_VERSION in abi.h
+ABI_VERSION = 2  # ASTRA_ABI_VERSION in abi.h
 MODULE_ENTRY_SYMBOL = "astraapi_app_module_entry"  # ASTRA_MODULE_ENTRY_SYMBOL
 
 RUNTIME_HEADERS = ("astraapi/abi.h", "astraapi/trie.h", "astraapi/gen_support.h")

@@ -6,6 +6,7 @@ templates/ only lay the results out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import jinja2
@@ -325,15 +326,22 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
                     **_field_context(field_plan),
                     "input_key_literal": cpp.string_literal(field_plan.input_key),
                     "input_key_len": cpp.byte_length(field_plan.input_key),
-                    "encode_call": f"{field_plan.call}(S, d, value)" if not field_plan.check else
-                    f"({field_plan.check}(S, value) ? {field_plan.call}(S, d, value) : NULL)",
-                    "when_absent": "NULL" if field_plan.default_dump is None else
-                    f"S->json_raw(d, {cpp.string_literal(field_plan.default_dump)}, "
+                    **_key_context(field_plan, index),
+                    "input_key_literal": cpp.string_literal(field_plan.input_key),
+                    "input_key_len": cpp.byte_length(field_plan.input_key),
+                    "encode_call": f"{field_plan.call}(S, o, value)" if not field_plan.check else
+                    f"({field_plan.check}(S, value) ? {field_plan.call}(S, o, value) : -1)",
+                    "when_absent": "-1" if field_plan.default_dump is None else
+                    f"astra_out_put(S, o, {cpp.string_literal(field_plan.default_dump)}, "
                     f"{cpp.byte_length(field_plan.default_dump)})",
                 }
-                for field_plan in encoder.fields
+                for index, field_plan in enumerate(encoder.fields)
             ],
+            **_close_context(encoder.fields),
         }
+    # With response_model_exclude_* a field may be left out, so separators are written as
+    # fields are; otherwise each field's `{"key":` / `,"key":` is one literal.
+    any_skips = any(field_plan.skips for field_plan in plan.fields)
     return env.get_template("model.cpp.j2").render(
         do_not_edit=header,
         model=model,
@@ -342,7 +350,10 @@ def _render_model(env: jinja2.Environment, header: str, plan: ModelPlan, encoder
         init_function=plan.init_function,
         function=plan.function,
         helpers=[_render_helper(env, helper) for helper in helpers],
-        fields=[_field_context(field_plan) for field_plan in plan.fields],
+        fields=[{**_field_context(field_plan), **_key_context(field_plan, index, any_skips)}
+                for index, field_plan in enumerate(plan.fields)],
+        any_skips=any_skips,
+        **_close_context(plan.fields, any_skips),
         encoder=encoder_context,
     )
 
@@ -387,14 +398,28 @@ def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan
     )
 
 
+def _key_context(field_plan, index: int, bare: bool = False) -> dict:
+    """The JSON text before a field's value: `{"key":` for the first field, `,"key":` after it,
+    or `"key":` alone (`bare`: the template writes the separators). Keys are escaped as
+    pydantic (and json.dumps) escape them."""
+    text = json.dumps(field_plan.json_key, ensure_ascii=False) + ":"
+    if not bare:
+        text = ("{" if index == 0 else ",") + text
+    return {"key_literal": cpp.string_literal(text), "key_len": cpp.byte_length(text)}
+
+
+def _close_context(fields, bare: bool = False) -> dict:
+    """The text after the last field: `}`, or `{}` for a model without fields."""
+    text = "}" if fields or bare else "{}"
+    return {"close_literal": cpp.string_literal(text), "close_len": cpp.byte_length(text)}
+
+
 def _field_context(field_plan) -> dict:
     return {
         "attribute_literal": cpp.string_literal(field_plan.attribute),
         "attribute_len": cpp.byte_length(field_plan.attribute),
         "attribute_comment": cpp.comment_text(field_plan.attribute),
         "type_comment": cpp.comment_text(field_plan.type_text),
-        "json_key_literal": cpp.string_literal(field_plan.json_key),
-        "json_key_len": cpp.byte_length(field_plan.json_key),
         "call": field_plan.call,
         "skips": list(field_plan.skips),
     }

@@ -21,17 +21,21 @@
 extern "C" {
 #endif
 
-#define ASTRA_ABI_VERSION 1u
+#define ASTRA_ABI_VERSION 2u
 #define ASTRA_MODULE_ENTRY_SYMBOL "astraapi_app_module_entry"
 
 /* An opaque reference to a Python object: borrowed, except where an entry of astra_services
  * says it returns a new one (body decoders build values and hand each to one consumer). */
 typedef struct astra_object_opaque *astra_obj;
 
-/* An opaque JSON document under construction (a yyjson mutable document inside the
- * runtime) and a value in it. Values live as long as their document. */
-typedef struct astra_json_doc astra_json_doc;
-typedef struct astra_json_val astra_json_val;
+/* The JSON text a serializer writes: `len` bytes at `data`, room for `cap`. The runtime owns
+ * the buffer; generated code appends through gen_support.h's inline astra_out_put (a memcpy
+ * after the room check) and the out_* services below, and grows it only with out_reserve. */
+typedef struct astra_out {
+    char *data;
+    size_t len;
+    size_t cap;
+} astra_out;
 
 /* A view of UTF-8 (or raw) bytes owned by someone else. */
 typedef struct astra_str {
@@ -101,24 +105,31 @@ typedef struct astra_services {
     size_t (*seq_len)(astra_obj seq);
     astra_obj (*seq_item)(astra_obj seq, size_t index);
 
-    /* --- JSON building. Keys passed to json_obj_put must outlive the document (generated
-     * code passes string literals). Every function returns NULL/-1 on failure. */
-    astra_json_val *(*json_obj)(astra_json_doc *doc);
-    astra_json_val *(*json_arr)(astra_json_doc *doc);
-    int (*json_obj_put)(astra_json_doc *doc, astra_json_val *obj, const char *key, size_t key_len,
-                        astra_json_val *value);
-    int (*json_arr_push)(astra_json_doc *doc, astra_json_val *arr, astra_json_val *value);
-    astra_json_val *(*json_null)(astra_json_doc *doc);
-    astra_json_val *(*json_bool)(astra_json_doc *doc, int value);
-    /* A Python int (not bool), any size. */
-    astra_json_val *(*json_int)(astra_json_doc *doc, astra_obj value);
-    /* A Python float, or an int printed as a float; style is enum astra_float_style.
-     * Non-finite values fail (the caller falls back to the generic path). */
-    astra_json_val *(*json_float)(astra_json_doc *doc, astra_obj value, int style);
-    /* A Python str; the bytes stay owned by the str, which outlives the document. */
-    astra_json_val *(*json_str)(astra_json_doc *doc, astra_obj value);
+    /* --- JSON writing. Each appends one value to `out` and returns 0, or -1: not a value of
+     * that kind, or cannot (the serializer declines; the runtime clears any Python error). */
+    /* Room for `extra` more bytes (cap - len >= extra). */
+    int (*out_reserve)(astra_out *out, size_t extra);
+    /* An exact Python int (not bool), any size. */
+    int (*out_int)(astra_out *out, astra_obj value);
+    /* An exact Python float, or an exact int printed as a float; style is enum
+     * astra_float_style. Non-finite values fail. */
+    int (*out_float)(astra_out *out, astra_obj value, int style);
+    /* An exact Python str, quoted and escaped. */
+    int (*out_str)(astra_out *out, astra_obj value);
+    /* True or False. */
+    int (*out_bool)(astra_out *out, astra_obj value);
     /* Any JSON-native value: None, bool, int, float, str, list, tuple, dict with str keys. */
-    astra_json_val *(*json_any)(astra_json_doc *doc, astra_obj value, int float_style);
+    int (*out_any)(astra_out *out, astra_obj value, int float_style);
+    /* Field values in one call: values[i] = field keys[i] (interned) of a pydantic model
+     * instance (its __dict__), borrowed. -1 when `model` is no model instance or a field is
+     * absent. */
+    int (*model_fields)(astra_obj model, const astra_obj *keys, size_t n, astra_obj *values);
+    /* values[i] = dict[keys[i]] of an exact dict, borrowed, NULL when absent. -1 when `dict`
+     * is not an exact dict. */
+    int (*dict_fields)(astra_obj dict, const astra_obj *keys, size_t n, astra_obj *values);
+    /* The items of an exact list or tuple, borrowed, valid while nothing changes the sequence
+     * (serializers run no Python code). -1 for anything else. */
+    int (*seq_items)(astra_obj seq, astra_obj const **items, size_t *count);
 
     /* --- Request decoding (generated decoders). Returns: see each entry; -1 always means
      * "cannot": the decoder declines and the request is decoded on the generic path. */
@@ -146,9 +157,6 @@ typedef struct astra_services {
     int (*is_exact_type)(astra_obj value, astra_obj cls);
     /* dict[key] of an exact dict, borrowed; NULL when absent (no error set). */
     astra_obj (*dict_get)(astra_obj dict, astra_obj key);
-    /* JSON text written as is; the text must outlive the document (generated code passes
-     * string literals). */
-    astra_json_val *(*json_raw)(astra_json_doc *doc, const char *json, size_t len);
 
     /* --- Request bodies (generated body decoders). Objects returned as `astra_obj` by the
      * py_* and model_* entries below are NEW references: the decoder hands each to exactly one
@@ -233,11 +241,11 @@ typedef struct astra_services {
 
 enum astra_param_location { ASTRA_PARAM_QUERY = 0, ASTRA_PARAM_HEADER = 1, ASTRA_PARAM_COOKIE = 2 };
 
-/* A serializer turns one validated value into the root JSON value of `doc`.
- * NULL means "not this value": the caller serializes it on the generic path instead,
- * so a serializer never has to be complete, only correct when it answers. */
-typedef astra_json_val *(*astra_serializer_fn)(const astra_services *services, astra_json_doc *doc,
-                                               astra_obj value);
+/* A serializer writes one validated value as JSON text into `out` and returns 0.
+ * -1 means "not this value": the caller discards what was written and serializes the value on
+ * the generic path instead, so a serializer never has to be complete, only correct when it
+ * answers. */
+typedef int (*astra_serializer_fn)(const astra_services *services, astra_out *out, astra_obj value);
 
 /* A decoder extracts and converts one route's path and query parameters (and, for a route
  * with one JSON body parameter of a model type, the body: see body_json) into endpoint

@@ -1,7 +1,7 @@
 /* AstraAPI public header: small inline helpers that generated serializers call.
  *
- * Each helper serializes one scalar value the way pydantic-core's dump_json does, or
- * returns NULL when the value is not of the kind it handles (the caller then gives up
+ * Each helper writes one scalar value the way pydantic-core's dump_json does and returns 0,
+ * or returns -1 when the value is not of the kind it handles (the caller then gives up
  * and the runtime serializes the whole value on the generic path).
  * The code generator's registry (astraapi/compiler/codegen/abi_registry.py) lists these
  * names; generated code calls nothing else besides the astra_services table.
@@ -15,31 +15,37 @@
 extern "C" {
 #endif
 
-static inline astra_json_val *astra_ser_int(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    return S->kind_of(v) == ASTRA_KIND_INT ? S->json_int(d, v) : NULL;
+/* Appends `n` bytes of JSON text (a literal: a key, punctuation, a default's JSON). */
+static inline int astra_out_put(const astra_services *S, astra_out *o, const char *text, size_t n) {
+    if (o->cap - o->len < n && S->out_reserve(o, n) != 0) return -1;
+    __builtin_memcpy(o->data + o->len, text, n);
+    o->len += n;
+    return 0;
 }
 
-static inline astra_json_val *astra_ser_float(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    int kind = S->kind_of(v);
-    return (kind == ASTRA_KIND_FLOAT || kind == ASTRA_KIND_INT) ? S->json_float(d, v, ASTRA_FLOAT_PYDANTIC)
-                                                                : NULL;
+static inline int astra_ser_int(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_int(o, v);
 }
 
-static inline astra_json_val *astra_ser_str(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    return S->kind_of(v) == ASTRA_KIND_STR ? S->json_str(d, v) : NULL;
+static inline int astra_ser_float(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_float(o, v, ASTRA_FLOAT_PYDANTIC);
 }
 
-static inline astra_json_val *astra_ser_bool(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    return S->kind_of(v) == ASTRA_KIND_BOOL ? S->json_any(d, v, ASTRA_FLOAT_PYDANTIC) : NULL;
+static inline int astra_ser_str(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_str(o, v);
 }
 
-static inline astra_json_val *astra_ser_none(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    return S->kind_of(v) == ASTRA_KIND_NONE ? S->json_null(d) : NULL;
+static inline int astra_ser_bool(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_bool(o, v);
+}
+
+static inline int astra_ser_none(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->kind_of(v) == ASTRA_KIND_NONE ? astra_out_put(S, o, "null", 4) : -1;
 }
 
 /* JSON-native values of any shape (an `Any` field, dict[str, scalar]). */
-static inline astra_json_val *astra_ser_any(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    return S->json_any(d, v, ASTRA_FLOAT_PYDANTIC);
+static inline int astra_ser_any(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_any(o, v, ASTRA_FLOAT_PYDANTIC);
 }
 
 /* ---- request decoding: the canonical spellings only; anything else returns 0 and the

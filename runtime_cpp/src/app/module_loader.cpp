@@ -163,14 +163,12 @@ namespace {
 
 PyObject* run_serializer(astra_serializer_fn fn, const astra_services* services, PyObject* value) {
     if (!fn) Py_RETURN_NONE;
-    json::Doc doc;
-    if (!doc) return PyErr_NoMemory();
-    astra_json_val* root = fn(services, json::as_astra(doc.get()), reinterpret_cast<astra_obj>(value));
-    if (!root || PyErr_Occurred()) {
+    json::Output output;
+    if (fn(services, output.get(), reinterpret_cast<astra_obj>(value)) != 0 || PyErr_Occurred()) {
         PyErr_Clear();  // the contract: a declined value goes to the generic path
         Py_RETURN_NONE;
     }
-    return json::write_bytes(json::as_yy(root));
+    return output.to_bytes();
 }
 
 }  // namespace

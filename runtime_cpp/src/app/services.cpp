@@ -2,6 +2,7 @@
 #include "app/services.h"
 
 #include "app/decode_context.h"
+#include "app/dict_fields.h"
 
 #include <string>
 #include <unordered_map>
@@ -12,9 +13,6 @@
 namespace astra {
 
 namespace {
-
-using json::as_astra;
-using json::as_yy;
 
 inline PyObject* py(astra_obj o) { return reinterpret_cast<PyObject*>(o); }
 inline astra_obj as_obj(PyObject* o) { return reinterpret_cast<astra_obj>(o); }
@@ -83,10 +81,6 @@ int svc_is_exact_type(astra_obj value, astra_obj cls) {
 astra_obj svc_dict_get(astra_obj dict, astra_obj key) {
     if (!dict || !key || !PyDict_CheckExact(py(dict))) return nullptr;
     return as_obj(PyDict_GetItemWithError(py(dict), py(key)));  // borrowed; NULL when absent
-}
-
-astra_json_val* svc_json_raw(astra_json_doc* doc, const char* json_text, size_t len) {
-    return as_astra(yyjson_mut_rawn(as_yy(doc), json_text, len));
 }
 
 astra_obj svc_model_field(astra_obj model, astra_obj name) {
@@ -218,102 +212,81 @@ astra_obj svc_seq_item(astra_obj seq, size_t index) {
     return as_obj(list ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i));
 }
 
-// --- JSON building --------------------------------------------------------------------------
+// --- JSON writing (json/writer.h) ---------------------------------------------------------
 
-astra_json_val* no_memory() {
-    PyErr_NoMemory();
-    return nullptr;
-}
+int svc_out_reserve(astra_out* out, size_t extra) { return out ? json::reserve(out, extra) : -1; }
 
-astra_json_val* svc_json_obj(astra_json_doc* doc) {
-    if (!doc) return nullptr;
-    yyjson_mut_val* v = yyjson_mut_obj(as_yy(doc));
-    return v ? as_astra(v) : no_memory();
-}
+int svc_out_int(astra_out* out, astra_obj value) { return out && value ? json::write_int(out, py(value)) : -1; }
 
-astra_json_val* svc_json_arr(astra_json_doc* doc) {
-    if (!doc) return nullptr;
-    yyjson_mut_val* v = yyjson_mut_arr(as_yy(doc));
-    return v ? as_astra(v) : no_memory();
-}
-
-int svc_json_obj_put(astra_json_doc* doc, astra_json_val* obj, const char* key, size_t key_len,
-                     astra_json_val* value) {
-    if (!doc || !obj || !key || !value || !yyjson_mut_is_obj(as_yy(obj))) return -1;
-    yyjson_mut_val* k = yyjson_mut_strn(as_yy(doc), key, key_len);
-    if (!k || !yyjson_mut_obj_add(as_yy(obj), k, as_yy(value))) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
-}
-
-int svc_json_arr_push(astra_json_doc* doc, astra_json_val* arr, astra_json_val* value) {
-    if (!doc || !arr || !value || !yyjson_mut_is_arr(as_yy(arr))) return -1;
-    if (!yyjson_mut_arr_append(as_yy(arr), as_yy(value))) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
-}
-
-astra_json_val* svc_json_null(astra_json_doc* doc) {
-    if (!doc) return nullptr;
-    yyjson_mut_val* v = yyjson_mut_null(as_yy(doc));
-    return v ? as_astra(v) : no_memory();
-}
-
-astra_json_val* svc_json_bool(astra_json_doc* doc, int value) {
-    if (!doc) return nullptr;
-    yyjson_mut_val* v = yyjson_mut_bool(as_yy(doc), value != 0);
-    return v ? as_astra(v) : no_memory();
-}
-
-astra_json_val* svc_json_int(astra_json_doc* doc, astra_obj value) {
-    if (!doc || !value) return nullptr;
-    if (!PyLong_CheckExact(py(value))) {
-        type_error("json_int", py(value));
-        return nullptr;
-    }
-    return as_astra(json::int_value(as_yy(doc), py(value)));
-}
-
-astra_json_val* svc_json_float(astra_json_doc* doc, astra_obj value, int style) {
-    if (!doc || !value) return nullptr;
+int svc_out_float(astra_out* out, astra_obj value, int style) {
+    if (!out || !value) return -1;
     if (!json::valid_float_style(style)) {
-        PyErr_Format(PyExc_ValueError, "json_float: unknown float style %d", style);
-        return nullptr;
+        PyErr_Format(PyExc_ValueError, "out_float: unknown float style %d", style);
+        return -1;
     }
-    PyObject* o = py(value);
-    double d;
-    if (PyFloat_CheckExact(o)) {
-        d = PyFloat_AS_DOUBLE(o);
-    } else if (PyLong_CheckExact(o)) {  // printed as a float, as pydantic does: 3 -> 3.0
-        d = PyLong_AsDouble(o);
-        if (d == -1.0 && PyErr_Occurred()) return nullptr;
-    } else {
-        type_error("json_float", o);
-        return nullptr;
-    }
-    return as_astra(json::float_value(as_yy(doc), d, style));
+    return json::write_float(out, py(value), style);
 }
 
-astra_json_val* svc_json_str(astra_json_doc* doc, astra_obj value) {
-    if (!doc || !value) return nullptr;
-    if (!PyUnicode_CheckExact(py(value))) {
-        type_error("json_str", py(value));
-        return nullptr;
-    }
-    return as_astra(json::str_value(as_yy(doc), py(value)));
+int svc_out_str(astra_out* out, astra_obj value) { return out && value ? json::write_str(out, py(value)) : -1; }
+
+int svc_out_bool(astra_out* out, astra_obj value) {
+    if (!out || !value) return -1;
+    if (py(value) == Py_True) return json::put(out, "true", 4);
+    if (py(value) == Py_False) return json::put(out, "false", 5);
+    type_error("out_bool", py(value));
+    return -1;
 }
 
-astra_json_val* svc_json_any(astra_json_doc* doc, astra_obj value, int float_style) {
-    if (!doc || !value) return nullptr;
+int svc_out_any(astra_out* out, astra_obj value, int float_style) {
+    if (!out || !value) return -1;
     if (!json::valid_float_style(float_style)) {
-        PyErr_Format(PyExc_ValueError, "json_any: unknown float style %d", float_style);
-        return nullptr;
+        PyErr_Format(PyExc_ValueError, "out_any: unknown float style %d", float_style);
+        return -1;
     }
-    return as_astra(json::from_python(as_yy(doc), py(value), float_style));
+    return json::write_any(out, py(value), float_style);
+}
+
+int fields_from_dict(PyObject* d, const astra_obj* keys, size_t n, astra_obj* values) {
+    return dict_fields(d, reinterpret_cast<PyObject* const*>(keys), n, reinterpret_cast<PyObject**>(values));
+}
+
+int svc_model_fields(astra_obj model, const astra_obj* keys, size_t n, astra_obj* values) {
+    if (!model || !keys || !values || kind_of(py(model)) != ASTRA_KIND_MODEL) return -1;
+    // A pydantic model keeps its field values in the instance __dict__.
+    PyObject* d = PyObject_GenericGetDict(py(model), nullptr);
+    if (!d) return -1;
+    int rc = -1;
+    if (PyDict_Check(d)) {
+        rc = fields_from_dict(d, keys, n, values);
+        for (size_t i = 0; i < n && rc == 0; ++i) {
+            if (!values[i]) rc = -1;
+        }
+    } else {
+        PyErr_SetString(PyExc_TypeError, "model_fields: __dict__ is not a dict");
+    }
+    Py_DECREF(d);  // the instance still holds the dict, hence the values
+    return rc;
+}
+
+int svc_dict_fields(astra_obj dict, const astra_obj* keys, size_t n, astra_obj* values) {
+    if (!dict || !keys || !values || !PyDict_CheckExact(py(dict))) return -1;
+    return fields_from_dict(py(dict), keys, n, values);
+}
+
+int svc_seq_items(astra_obj seq, astra_obj const** items, size_t* count) {
+    PyObject* o = py(seq);
+    if (!o || !items || !count) return -1;
+    if (PyList_CheckExact(o)) {
+        *items = reinterpret_cast<astra_obj const*>(reinterpret_cast<PyListObject*>(o)->ob_item);
+        *count = static_cast<size_t>(PyList_GET_SIZE(o));
+        return 0;
+    }
+    if (PyTuple_CheckExact(o)) {
+        *items = reinterpret_cast<astra_obj const*>(reinterpret_cast<PyTupleObject*>(o)->ob_item);
+        *count = static_cast<size_t>(PyTuple_GET_SIZE(o));
+        return 0;
+    }
+    return -1;
 }
 
 const astra_services kServices = {
@@ -324,16 +297,15 @@ const astra_services kServices = {
     svc_kind_of,
     svc_seq_len,
     svc_seq_item,
-    svc_json_obj,
-    svc_json_arr,
-    svc_json_obj_put,
-    svc_json_arr_push,
-    svc_json_null,
-    svc_json_bool,
-    svc_json_int,
-    svc_json_float,
-    svc_json_str,
-    svc_json_any,
+    svc_out_reserve,
+    svc_out_int,
+    svc_out_float,
+    svc_out_str,
+    svc_out_bool,
+    svc_out_any,
+    svc_model_fields,
+    svc_dict_fields,
+    svc_seq_items,
     decode::query_last,
     decode::kw_int,
     decode::kw_float,
@@ -343,7 +315,6 @@ const astra_services kServices = {
     svc_resolve,
     svc_is_exact_type,
     svc_dict_get,
-    svc_json_raw,
     decode::body_json,
     decode::jin_kind,
     decode::jin_int,

@@ -1,11 +1,15 @@
-// The runtime's JSON writer: Python objects -> yyjson mutable document -> bytes.
+// The runtime's JSON writer: Python objects -> JSON text, written straight into one growing
+// buffer (astra_out, shared with generated serializers), then into one bytes object.
 //
 // Output equals json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=None,
 // separators=(",", ":")).encode() byte for byte for the JSON-native built-in types; floats
-// are printed in one of two styles (json/float_format.h).
+// are printed in one of two styles (json/float_format.h). Strings are escaped as json.dumps
+// and pydantic-core both do: `"` `\` and control characters (\b \t \n \f \r by name, the
+// others as \u00xx, lower-case hex); everything else, DEL and non-ASCII included, as is.
 //
-// Everything here runs with the GIL held. Functions that can fail return nullptr with a
-// Python exception set; nothing clears an error.
+// Everything here runs with the GIL held. Functions that can fail return -1 / nullptr with a
+// Python exception set; nothing clears an error. Nothing here runs Python code (no __str__,
+// no __eq__), so the values cannot change while they are written.
 //
 // Accepted values (exact types only: subclasses, enums, models, ... raise TypeError so the
 // caller can run jsonable_encoder / pydantic first):
@@ -26,7 +30,8 @@
 
 #include <Python.h>
 
-#include <yyjson.h>
+#include <cstddef>
+#include <cstring>
 
 #include "astraapi/abi.h"
 
@@ -36,39 +41,45 @@ namespace astra::json {
 // native stack can never overflow (each level costs well under 200 bytes of stack).
 inline constexpr int kMaxDepth = 10000;
 
-inline yyjson_mut_doc* as_yy(astra_json_doc* doc) { return reinterpret_cast<yyjson_mut_doc*>(doc); }
-inline yyjson_mut_val* as_yy(astra_json_val* val) { return reinterpret_cast<yyjson_mut_val*>(val); }
-inline astra_json_doc* as_astra(yyjson_mut_doc* doc) { return reinterpret_cast<astra_json_doc*>(doc); }
-inline astra_json_val* as_astra(yyjson_mut_val* val) { return reinterpret_cast<astra_json_val*>(val); }
+// Grows out->data (malloc'd, or the runtime's reusable buffer) so that `extra` more bytes fit.
+// 0, or -1 with MemoryError set.
+int reserve(astra_out* out, std::size_t extra);
 
-// Owns a yyjson mutable document.
-class Doc {
-public:
-    Doc() : doc_(yyjson_mut_doc_new(nullptr)) {}
-    ~Doc() {
-        if (doc_) yyjson_mut_doc_free(doc_);
-    }
-    Doc(const Doc&) = delete;
-    Doc& operator=(const Doc&) = delete;
-    yyjson_mut_doc* get() const { return doc_; }
-    explicit operator bool() const { return doc_ != nullptr; }
+inline int put(astra_out* out, const char* text, std::size_t n) {
+    if (out->cap - out->len < n && reserve(out, n) != 0) return -1;
+    std::memcpy(out->data + out->len, text, n);
+    out->len += n;
+    return 0;
+}
 
-private:
-    yyjson_mut_doc* doc_;
-};
-
-// Value builders (nullptr + Python exception on failure). Strings are referenced, not
-// copied: the str objects must outlive the document.
-yyjson_mut_val* from_python(yyjson_mut_doc* doc, PyObject* obj, int float_style);
-yyjson_mut_val* int_value(yyjson_mut_doc* doc, PyObject* exact_int);
-yyjson_mut_val* float_value(yyjson_mut_doc* doc, double value, int float_style);
-yyjson_mut_val* str_value(yyjson_mut_doc* doc, PyObject* str);
+// One value each; exact types (write_int: int, not bool; write_float: float, or an int
+// printed as a float, as pydantic prints a float field given an int); TypeError otherwise.
+int write_int(astra_out* out, PyObject* exact_int);
+int write_float(astra_out* out, PyObject* value, int float_style);
+int write_double(astra_out* out, double value, int float_style);
+int write_str(astra_out* out, PyObject* exact_str);
+int write_any(astra_out* out, PyObject* obj, int float_style, bool jsonable = false);
 
 // Sets the ValueError json.dumps raises for a non-finite float.
 void set_out_of_range_error(double value);
 
-// Writes the value (minified) into a new bytes object.
-PyObject* write_bytes(yyjson_mut_val* root);
+// An output buffer for one serialization: the runtime's reusable buffer when it is free
+// (serializations do not nest, but a second one while the first is in progress gets its own),
+// released (or kept for reuse) by the destructor.
+class Output {
+public:
+    Output();
+    ~Output();
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+    astra_out* get() { return &out_; }
+    // The text written so far as a new bytes object (nullptr + MemoryError).
+    PyObject* to_bytes() const;
+
+private:
+    astra_out out_;
+    bool shared_;
+};
 
 // dumps(obj, float_style) -> bytes; nullptr + exception on failure. With `jsonable`, a str
 // dict key starting with "_sa" raises TypeError: FastAPI's jsonable_encoder would drop it,

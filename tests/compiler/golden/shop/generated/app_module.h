@@ -9,11 +9,11 @@
 extern const astra_decoder_fn astra_gen_decoders[];
 int astra_gen_init_decoders(const astra_services *S);
 
-astra_json_val *astra_gen_ser_Price_71548b86(const astra_services *S, astra_json_doc *d, astra_obj v);
+int astra_gen_ser_Price_71548b86(const astra_services *S, astra_out *o, astra_obj v);
 int astra_gen_init_Price_71548b86(const astra_services *S);
-astra_json_val *astra_gen_ser_Product_0afdf638(const astra_services *S, astra_json_doc *d, astra_obj v);
+int astra_gen_ser_Product_0afdf638(const astra_services *S, astra_out *o, astra_obj v);
 int astra_gen_init_Product_0afdf638(const astra_services *S);
-astra_json_val *astra_gen_enc_Price_71548b86(const astra_services *S, astra_json_doc *d, astra_obj v);
+int astra_gen_enc_Price_71548b86(const astra_services *S, astra_out *o, astra_obj v);
 astra_obj astra_gen_dec_Price_71548b86(const astra_services *S, const astra_jin *v);
 int astra_gen_init_dec_Price_71548b86(const astra_services *S);
 astra_obj astra_gen_dec_Product_0afdf638(const astra_services *S, const astra_jin *v);

@@ -51,17 +51,14 @@ static const astra_trie_table trie_table = {
 
 // ---- response serializers, one per compiled route ----
 /* list[Product] */
-static astra_json_val *ser_list_5dc3ee7478(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    int kind = S->kind_of(v);
-    if (kind != ASTRA_KIND_LIST && kind != ASTRA_KIND_TUPLE) return NULL;
-    astra_json_val *array = S->json_arr(d);
-    if (!array) return NULL;
-    size_t count = S->seq_len(v);
+static int ser_list_5dc3ee7478(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj const *items;
+    size_t count;
+    if (S->seq_items(v, &items, &count) != 0 || astra_out_put(S, o, "[", 1) < 0) return -1;
     for (size_t i = 0; i < count; ++i) {
-        astra_json_val *item = astra_gen_ser_Product_0afdf638(S, d, S->seq_item(v, i));
-        if (!item || S->json_arr_push(d, array, item) < 0) return NULL;
+        if ((i > 0 && astra_out_put(S, o, ",", 1) < 0) || astra_gen_ser_Product_0afdf638(S, o, items[i]) < 0) return -1;
     }
-    return array;
+    return astra_out_put(S, o, "]", 1);
 }
 
 static const astra_serializer_fn serializers[] = {

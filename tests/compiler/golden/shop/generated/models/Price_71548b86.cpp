@@ -15,40 +15,35 @@ int astra_gen_init_Price_71548b86(const astra_services *S) {
     return 0;
 }
 
-astra_json_val *astra_gen_ser_Price_71548b86(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->kind_of(v) != ASTRA_KIND_MODEL) return NULL;
-    astra_json_val *out = S->json_obj(d);
-    if (!out) return NULL;
-    {  /* amount: float */
-        astra_obj value = S->model_field(v, keys_Price_71548b86[0]);
-        astra_json_val *json = value ? astra_ser_float(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "amount", 6, json) < 0) return NULL;
-    }
-    {  /* currency: str */
-        astra_obj value = S->model_field(v, keys_Price_71548b86[1]);
-        astra_json_val *json = value ? astra_ser_str(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "currency", 8, json) < 0) return NULL;
-    }
-    return out;
+/* A validated instance: its fields, each as `"key":value`, in declaration order. */
+int astra_gen_ser_Price_71548b86(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj values[2];
+    if (S->model_fields(v, keys_Price_71548b86, 2, values) != 0) return -1;
+    /* amount: float */
+    if (astra_out_put(S, o, "{\"amount\":", 10) < 0
+        || astra_ser_float(S, o, values[0]) < 0) return -1;
+    /* currency: str */
+    if (astra_out_put(S, o, ",\"currency\":", 12) < 0
+        || astra_ser_str(S, o, values[1]) < 0) return -1;
+    return astra_out_put(S, o, "}", 1);
 }
 
 /* The endpoint's raw return value -> what pydantic writes after validating it: a validated
  * instance is serialized as is; a plain dict is checked field by field; anything else
- * declines (NULL) and pydantic validates it. */
-astra_json_val *astra_gen_enc_Price_71548b86(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->is_exact_type(v, class_Price_71548b86)) return astra_gen_ser_Price_71548b86(S, d, v);
-    if (S->kind_of(v) != ASTRA_KIND_DICT) return NULL;
-    astra_json_val *out = S->json_obj(d);
-    if (!out) return NULL;
+ * declines (-1) and pydantic validates it. */
+int astra_gen_enc_Price_71548b86(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj values[2];
+    if (S->is_exact_type(v, class_Price_71548b86)) return astra_gen_ser_Price_71548b86(S, o, v);
+    if (S->dict_fields(v, input_keys_Price_71548b86, 2, values) != 0) return -1;
     {  /* amount: float */
-        astra_obj value = S->dict_get(v, input_keys_Price_71548b86[0]);
-        astra_json_val *json = value ? astra_ser_float(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "amount", 6, json) < 0) return NULL;
+        astra_obj value = values[0];
+        if (astra_out_put(S, o, "{\"amount\":", 10) < 0
+            || (value ? astra_ser_float(S, o, value) : -1) < 0) return -1;
     }
     {  /* currency: str */
-        astra_obj value = S->dict_get(v, input_keys_Price_71548b86[1]);
-        astra_json_val *json = value ? astra_ser_str(S, d, value) : S->json_raw(d, "\"EUR\"", 5);
-        if (!json || S->json_obj_put(d, out, "currency", 8, json) < 0) return NULL;
+        astra_obj value = values[1];
+        if (astra_out_put(S, o, ",\"currency\":", 12) < 0
+            || (value ? astra_ser_str(S, o, value) : astra_out_put(S, o, "\"EUR\"", 5)) < 0) return -1;
     }
-    return out;
+    return astra_out_put(S, o, "}", 1);
 }

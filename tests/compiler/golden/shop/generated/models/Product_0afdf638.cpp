@@ -5,23 +5,20 @@
 static astra_obj keys_Product_0afdf638[5];
 
 /* list[Price] */
-static astra_json_val *ser_list_6de008f105(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    int kind = S->kind_of(v);
-    if (kind != ASTRA_KIND_LIST && kind != ASTRA_KIND_TUPLE) return NULL;
-    astra_json_val *array = S->json_arr(d);
-    if (!array) return NULL;
-    size_t count = S->seq_len(v);
+static int ser_list_6de008f105(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj const *items;
+    size_t count;
+    if (S->seq_items(v, &items, &count) != 0 || astra_out_put(S, o, "[", 1) < 0) return -1;
     for (size_t i = 0; i < count; ++i) {
-        astra_json_val *item = astra_gen_ser_Price_71548b86(S, d, S->seq_item(v, i));
-        if (!item || S->json_arr_push(d, array, item) < 0) return NULL;
+        if ((i > 0 && astra_out_put(S, o, ",", 1) < 0) || astra_gen_ser_Price_71548b86(S, o, items[i]) < 0) return -1;
     }
-    return array;
+    return astra_out_put(S, o, "]", 1);
 }
 
 /* str | None */
-static astra_json_val *ser_optional_efa566f57f(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->kind_of(v) == ASTRA_KIND_NONE) return S->json_null(d);
-    return astra_ser_str(S, d, v);
+static int ser_optional_efa566f57f(const astra_services *S, astra_out *o, astra_obj v) {
+    if (S->kind_of(v) == ASTRA_KIND_NONE) return astra_out_put(S, o, "null", 4);
+    return astra_ser_str(S, o, v);
 }
 
 int astra_gen_init_Product_0afdf638(const astra_services *S) {
@@ -33,34 +30,24 @@ int astra_gen_init_Product_0afdf638(const astra_services *S) {
     return 0;
 }
 
-astra_json_val *astra_gen_ser_Product_0afdf638(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->kind_of(v) != ASTRA_KIND_MODEL) return NULL;
-    astra_json_val *out = S->json_obj(d);
-    if (!out) return NULL;
-    {  /* id: int */
-        astra_obj value = S->model_field(v, keys_Product_0afdf638[0]);
-        astra_json_val *json = value ? astra_ser_int(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "id", 2, json) < 0) return NULL;
-    }
-    {  /* name: str */
-        astra_obj value = S->model_field(v, keys_Product_0afdf638[1]);
-        astra_json_val *json = value ? astra_ser_str(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "productName", 11, json) < 0) return NULL;
-    }
-    {  /* prices: list[Price] */
-        astra_obj value = S->model_field(v, keys_Product_0afdf638[2]);
-        astra_json_val *json = value ? ser_list_6de008f105(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "prices", 6, json) < 0) return NULL;
-    }
-    {  /* note: str | None */
-        astra_obj value = S->model_field(v, keys_Product_0afdf638[3]);
-        astra_json_val *json = value ? ser_optional_efa566f57f(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "note", 4, json) < 0) return NULL;
-    }
-    {  /* attributes: dict[str, int] */
-        astra_obj value = S->model_field(v, keys_Product_0afdf638[4]);
-        astra_json_val *json = value ? astra_ser_any(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "attributes", 10, json) < 0) return NULL;
-    }
-    return out;
+/* A validated instance: its fields, each as `"key":value`, in declaration order. */
+int astra_gen_ser_Product_0afdf638(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj values[5];
+    if (S->model_fields(v, keys_Product_0afdf638, 5, values) != 0) return -1;
+    /* id: int */
+    if (astra_out_put(S, o, "{\"id\":", 6) < 0
+        || astra_ser_int(S, o, values[0]) < 0) return -1;
+    /* name: str */
+    if (astra_out_put(S, o, ",\"productName\":", 15) < 0
+        || astra_ser_str(S, o, values[1]) < 0) return -1;
+    /* prices: list[Price] */
+    if (astra_out_put(S, o, ",\"prices\":", 10) < 0
+        || ser_list_6de008f105(S, o, values[2]) < 0) return -1;
+    /* note: str | None */
+    if (astra_out_put(S, o, ",\"note\":", 8) < 0
+        || ser_optional_efa566f57f(S, o, values[3]) < 0) return -1;
+    /* attributes: dict[str, int] */
+    if (astra_out_put(S, o, ",\"attributes\":", 14) < 0
+        || astra_ser_any(S, o, values[4]) < 0) return -1;
+    return astra_out_put(S, o, "}", 1);
 }
