@@ -9,9 +9,9 @@
 extern const astra_decoder_fn astra_gen_decoders[];
 int astra_gen_init_decoders(const astra_services *S);
 
-astra_json_val *astra_gen_ser_Line_945cb286(const astra_services *S, astra_json_doc *d, astra_obj v);
+int astra_gen_ser_Line_945cb286(const astra_services *S, astra_out *o, astra_obj v);
 int astra_gen_init_Line_945cb286(const astra_services *S);
-astra_json_val *astra_gen_enc_Line_945cb286(const astra_services *S, astra_json_doc *d, astra_obj v);
+int astra_gen_enc_Line_945cb286(const astra_services *S, astra_out *o, astra_obj v);
 astra_obj astra_gen_dec_Line_945cb286(const astra_services *S, const astra_jin *v);
 int astra_gen_init_dec_Line_945cb286(const astra_services *S);
 astra_obj astra_gen_dec_Order_dc7bb439(const astra_services *S, const astra_jin *v);

@@ -15,40 +15,35 @@ int astra_gen_init_Line_945cb286(const astra_services *S) {
     return 0;
 }
 
-astra_json_val *astra_gen_ser_Line_945cb286(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->kind_of(v) != ASTRA_KIND_MODEL) return NULL;
-    astra_json_val *out = S->json_obj(d);
-    if (!out) return NULL;
-    {  /* sku: str */
-        astra_obj value = S->model_field(v, keys_Line_945cb286[0]);
-        astra_json_val *json = value ? astra_ser_str(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "sku", 3, json) < 0) return NULL;
-    }
-    {  /* quantity: int */
-        astra_obj value = S->model_field(v, keys_Line_945cb286[1]);
-        astra_json_val *json = value ? astra_ser_int(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "quantity", 8, json) < 0) return NULL;
-    }
-    return out;
+/* A validated instance: its fields, each as `"key":value`, in declaration order. */
+int astra_gen_ser_Line_945cb286(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj values[2];
+    if (S->model_fields(v, keys_Line_945cb286, 2, values) != 0) return -1;
+    /* sku: str */
+    if (astra_out_put(S, o, "{\"sku\":", 7) < 0
+        || astra_ser_str(S, o, values[0]) < 0) return -1;
+    /* quantity: int */
+    if (astra_out_put(S, o, ",\"quantity\":", 12) < 0
+        || astra_ser_int(S, o, values[1]) < 0) return -1;
+    return astra_out_put(S, o, "}", 1);
 }
 
 /* The endpoint's raw return value -> what pydantic writes after validating it: a validated
  * instance is serialized as is; a plain dict is checked field by field; anything else
- * declines (NULL) and pydantic validates it. */
-astra_json_val *astra_gen_enc_Line_945cb286(const astra_services *S, astra_json_doc *d, astra_obj v) {
-    if (S->is_exact_type(v, class_Line_945cb286)) return astra_gen_ser_Line_945cb286(S, d, v);
-    if (S->kind_of(v) != ASTRA_KIND_DICT) return NULL;
-    astra_json_val *out = S->json_obj(d);
-    if (!out) return NULL;
+ * declines (-1) and pydantic validates it. */
+int astra_gen_enc_Line_945cb286(const astra_services *S, astra_out *o, astra_obj v) {
+    astra_obj values[2];
+    if (S->is_exact_type(v, class_Line_945cb286)) return astra_gen_ser_Line_945cb286(S, o, v);
+    if (S->dict_fields(v, input_keys_Line_945cb286, 2, values) != 0) return -1;
     {  /* sku: str */
-        astra_obj value = S->dict_get(v, input_keys_Line_945cb286[0]);
-        astra_json_val *json = value ? astra_ser_str(S, d, value) : NULL;
-        if (!json || S->json_obj_put(d, out, "sku", 3, json) < 0) return NULL;
+        astra_obj value = values[0];
+        if (astra_out_put(S, o, "{\"sku\":", 7) < 0
+            || (value ? astra_ser_str(S, o, value) : -1) < 0) return -1;
     }
     {  /* quantity: int */
-        astra_obj value = S->dict_get(v, input_keys_Line_945cb286[1]);
-        astra_json_val *json = value ? astra_ser_int(S, d, value) : S->json_raw(d, "1", 1);
-        if (!json || S->json_obj_put(d, out, "quantity", 8, json) < 0) return NULL;
+        astra_obj value = values[1];
+        if (astra_out_put(S, o, ",\"quantity\":", 12) < 0
+            || (value ? astra_ser_int(S, o, value) : astra_out_put(S, o, "1", 1)) < 0) return -1;
     }
-    return out;
+    return astra_out_put(S, o, "}", 1);
 }
