@@ -218,8 +218,9 @@ HEADER_VALUES = st.one_of(
     st.text(max_size=8),
 )
 COOKIE_PAIRS = st.tuples(
-    st.sampled_from(["session", "visits", "theme", "other", " session", "session ", ""]),
-    st.one_of(st.sampled_from(["", "abc", '"quoted"', '"', "12", "999", "1000", "s", "L", " 5 ", "a=b", "x\\y"]),
+    st.sampled_from(["session", "visits", "theme", "other", " session", "session ", "", "\tvisits\x1d"]),
+    st.one_of(st.sampled_from(["", "abc", '"quoted"', '"', "12", "999", "1000", "s", "L", " 5 ", "a=b", "x\\y",
+                               "\t7\x1c", "\x0bL", "\x1fs\x0c", "\x7f"]),
               st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e, exclude_characters=";"),
                       max_size=6)),
     st.sampled_from(["=", "= ", " ="]),
