@@ -343,6 +343,24 @@ def _run(args) -> int:
     return serve(target, workers=args.workers)
 
 
+def _direct_call_refusal(app, ir, index: int, decoded_routes: set[int]) -> str | None:
+    """What compiled mode's executor decides for route `index` (astraapi/engine/direct.py)."""
+    from astraapi.engine.direct import direct_refusal
+    from astraapi.engine.executor import Executor, RoutePlan
+    from astraapi.server.serve import with_middleware
+
+    decoders = {i: (lambda *request: None) for i in decoded_routes}  # stand-ins: only their presence counts
+    executor = Executor(app, ir, compiled_decoders=decoders, lazy=True)
+    plan = executor._first_request_plan(index)
+    if plan.__class__ is not RoutePlan:
+        return "a mount (its own app or files answer)"
+    if with_middleware(executor.handle, ir) != executor.handle:
+        return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request"
+    if not executor.dispatcher.only_defaults:
+        return "the app has exception handlers of its own, or debug=True"
+    return direct_refusal(plan, inline_sync=executor.inline_sync)
+
+
 def _inspect(args) -> int:
     from astraapi.compiler.build import read_manifest
     from astraapi.compiler.codegen.emit import emit_app_module
@@ -375,6 +393,9 @@ def _inspect(args) -> int:
                     print(f"      {line}")
             else:
                 print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
+            refusal = _direct_call_refusal(app, ir, route.index, set(emitted.decoder_routes))
+            print("    direct call: yes (the server calls the endpoint itself)" if refusal is None
+                  else f"    direct call: no: {refusal}")
     if args.model:
         matches = [m for m in ir.models if args.model in (m.name, m.key)]
         if not matches:

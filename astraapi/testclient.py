@@ -90,6 +90,9 @@ class _AppServer:
             server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port,
                                      **target.config.server_kwargs())
             server.route_unmatched = target.route_unmatched
+            server.route_redirects = target.route_redirects
+            if target.on_server is not None:
+                target.on_server(server)
         except BaseException as error:  # reported to the thread that waits for the server
             self._startup_error = error
             self._ready.set()

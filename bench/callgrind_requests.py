@@ -99,6 +99,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--routes", default=",".join(ROUTES))
     parser.add_argument("--port", type=int, default=8851)
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="copy the callgrind output of each route there (callgrind_annotate reads them)")
     parser.add_argument("--app", default=APP, help=f"module:app to serve (default {APP})")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
@@ -140,6 +142,9 @@ def main() -> int:
             send_requests(args.port, raw, args.requests)
             subprocess.run(["callgrind_control", "-d", str(server.pid)], capture_output=True, check=True)
             costs = self_cost_by_object(Path(f"{out}.{number}"))
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(f"{out}.{number}", args.keep / f"callgrind.{args.mode}.{key}.out")
             total = sum(costs.values())
             top = ", ".join(f"{name} {count / args.requests:,.0f}" for name, count in costs.most_common(4))
             print(f"  {key:8} {ROUTES[key][0]} {ROUTES[key][1]}: {total / args.requests:,.0f} ({top})")

@@ -446,8 +446,10 @@ class _TypeMapper:
     _SIMPLE: dict[Any, str] = {
         int: "int", float: "float", str: "str", bool: "bool", type(None): "none", None: "none",
         Any: "any", datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
-        uuid.UUID: "uuid", decimal.Decimal: "decimal", bytes: "bytes",
+        datetime.timedelta: "timedelta", uuid.UUID: "uuid", decimal.Decimal: "decimal", bytes: "bytes",
     }
+    # Containers validated into another class than their kind's own (TypeRef.form).
+    _FORMS: dict[Any, str] = {frozenset: "frozenset", deque: "deque"}
     _CONTAINERS: dict[Any, str] = {
         list: "list", Sequence: "list", deque: "list", set: "set", frozenset: "set", tuple: "tuple",
         dict: "dict", Mapping: "dict",
@@ -472,11 +474,20 @@ class _TypeMapper:
                 )
                 return TypeRef(kind="optional", args=(inner,), text=text)
             return TypeRef(kind="union", args=tuple(self.ref(a) for a in args), text=text)
+        if origin is Literal:
+            values = list(args)
+            values_json = _json_or_none(values) if all(
+                value is None or type(value) in (str, int, bool) for value in values) else None
+            return TypeRef(kind="literal", text=text, enum_values_json=values_json)
         container = self._CONTAINERS.get(origin if origin is not None else annotation)
         if container is not None:
-            if container == "tuple" and len(args) == 2 and args[1] is Ellipsis:
-                args = args[:1]
-            return TypeRef(kind=container, args=tuple(self.ref(a) for a in args), text=text)
+            form = self._FORMS.get(origin if origin is not None else annotation, "")
+            if container == "tuple":
+                if len(args) == 2 and args[1] is Ellipsis:
+                    args = args[:1]
+                elif origin is not None:  # tuple[X], tuple[X, Y], tuple[()]: a fixed length
+                    form = "fixed"
+            return TypeRef(kind=container, args=tuple(self.ref(a) for a in args), text=text, form=form)
         if _lenient_issubclass(annotation, BaseModel):
             key = _qualified(annotation)
             if key not in self.models:
@@ -566,7 +577,7 @@ def _model_ir(cls: type[BaseModel], mapper: _TypeMapper) -> ModelIR:
         field_constraints, field_decode_reasons = _decode_field(name, info, config)
         decode_reasons += field_decode_reasons
         validation_reasons += _validation_field_reasons(name, info, ref, config)
-        if _contains_kind(ref, "other"):
+        if any(_contains_kind(ref, kind) for kind in ("other", "literal", "timedelta")):
             reasons.append(f"field {name!r} has type {ref.text} the serializer does not specialize")
         if any(type(m).__name__.endswith("Serializer") for m in info.metadata):
             reasons.append(f"field {name!r} has a serializer annotation")
@@ -657,6 +668,10 @@ def _decode_field(name: str, info: FieldInfo,
                 reasons.append(f"field {name!r} has constraint {item!r}")
             else:
                 found[key] = text
+        elif kind.__name__ == "_PydanticGeneralMetadata" and list(vars(item)) == ["pattern"] \
+                and type(item.pattern) is str and "pattern" not in found \
+                and config.get("regex_engine", "rust-regex") == "rust-regex":
+            found["pattern"] = json.dumps(item.pattern)  # Field(pattern=...): pydantic's Rust regex
         else:
             reasons.append(f"field {name!r} has annotation {type(item).__name__}")
     if _has_nested_annotated(info.annotation):
@@ -670,6 +685,8 @@ def _decode_field(name: str, info: FieldInfo,
         reasons.append(f"field {name!r} has a default factory taking the data")
     if info.validate_default:
         reasons.append(f"field {name!r} validates its default")
+    if info.discriminator is not None:
+        reasons.append(f"field {name!r} is a discriminated union")
     return tuple(sorted(found.items())), reasons
 
 

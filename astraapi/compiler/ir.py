@@ -23,8 +23,8 @@ IR_VERSION = 1
 TYPE_KINDS = frozenset(
     {
         "int", "float", "str", "bool", "none", "any", "list", "set", "tuple", "dict",
-        "optional", "union", "model", "enum", "datetime", "date", "time", "uuid",
-        "decimal", "bytes", "other",
+        "optional", "union", "model", "enum", "literal", "datetime", "date", "time", "timedelta",
+        "uuid", "decimal", "bytes", "other",
     }
 )
 
@@ -58,9 +58,15 @@ class TypeRef:
     model: str | None = None  # key into AppIR.models when kind == "model"
     text: str = ""  # a readable rendering of the annotation, for messages and `inspect`
     # kind == "enum": the class ("module.QualName") and its members' values as a JSON list
-    # (None when a value is not JSON-able); for generated decoders.
+    # (None when a value is not JSON-able); kind == "literal": its values as a JSON list (None
+    # unless every value is a str, an int, a bool or None); for generated decoders.
     enum_key: str | None = None
     enum_values_json: str | None = None
+    # The annotation's own container when its kind covers several that validate into different
+    # classes: "frozenset" (kind "set"), "deque" (kind "list"), "fixed" for a tuple of fixed
+    # length (tuple[X], tuple[X, Y], tuple[()]: one arg per position; kind "tuple" without it is
+    # tuple[X, ...]). Left out of the dump when empty, so other IRs keep their hash.
+    form: str = dataclasses.field(default="", metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)

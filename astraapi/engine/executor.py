@@ -46,7 +46,8 @@ from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.handlers import ExceptionDispatcher
-from astraapi.engine.inline import continue_in_task, never_suspends
+from astraapi.engine.direct import direct_route
+from astraapi.engine.inline import continue_in_task, never_suspends, resume_coroutine
 from astraapi.engine.mounts import MountPlan
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
 from astraapi.engine.responses import (
@@ -301,6 +302,42 @@ class Executor:
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
         self.routes_unmatched = self.dispatcher.answers_router_errors()
+        self._direct_sink: Callable[..., None] | None = None
+
+    # ------------------------------------------------------------------ the direct call (engine/direct.py)
+
+    def attach_server(self, server: Any) -> None:
+        """Let `server` call the endpoints of qualifying routes itself (the handler is this
+        executor's, with no Python middleware around it). Lazy plans register on their first request."""
+        self._direct_sink = getattr(server, "set_direct_route", None)
+        for index, plan in enumerate(self._plans):
+            if plan is not None and plan.__class__ is RoutePlan:
+                self._offer_direct(index, plan)
+
+    def _offer_direct(self, index: int, plan: RoutePlan) -> None:
+        if self._direct_sink is None or not self.dispatcher.only_defaults:
+            return
+        spec = direct_route(plan, functools.partial(self._direct_finish, plan), inline_sync=self.inline_sync)
+        if spec is not None:
+            self._direct_sink(index, **spec)
+
+    def _direct_finish(self, plan: RoutePlan, request: Any, outcome: int, value: Any, context: Any) -> Any:
+        """The rest of a direct call the server could not finish natively: `outcome` 0, the
+        endpoint returned `value`; 1, it raised `value`; 2, the coroutine `value[0]` suspended on
+        `value[1]` (run in `context`). Returns the response tuple, or None (answered later)."""
+        if outcome == 2:
+            coro, pending = value
+            task = asyncio.get_running_loop().create_task(_continue_direct(plan, coro, pending), context=context)
+            task.add_done_callback(functools.partial(_respond_later, request, plan))
+            return None
+        try:
+            result = _failed(plan, value) if outcome == 1 else _rendered(plan, value)
+        except Exception as error:
+            result = internal_error(f"Exception in {plan.label}", error)
+        if isinstance(result, Stream):
+            _start_stream(request, result, plan)
+            return None
+        return _sent_now(result, plan)
 
     def _checked_plan(self, route: RouteIR, live: RouteAnalysis) -> RoutePlan | MountPlan:
         """The plan of IR route `route` from the app's analysis of the same index (eager start-up)."""
@@ -357,6 +394,7 @@ class Executor:
             return mount
         plan = self._make_plan(route, live, compiled)
         self._plans[route_index] = plan
+        self._offer_direct(route_index, plan)
         return plan
 
     # ------------------------------------------------------------------ the handler contract
@@ -634,12 +672,7 @@ class Executor:
 
     async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         try:
-            raw = await plan.endpoint(**values)
-            if is_streamed(raw):
-                return Stream(raw, raw.background)
-            if isinstance(raw, Response) and raw.background is not None:
-                return _After(from_response(raw), raw.background)
-            return plan.response.render(raw)
+            return _rendered(plan, await plan.endpoint(**values))
         except HTTPException as error:
             return http_exception_tuple(error.status_code, error.detail, error.headers)
         except Exception as error:
@@ -689,16 +722,36 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Resp
 
 def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
     try:
-        raw = plan.endpoint(**values)
-        if is_streamed(raw):
-            return Stream(raw, raw.background)
-        if isinstance(raw, Response) and raw.background is not None:
-            return _After(from_response(raw), raw.background)
-        return plan.response.render(raw)
+        return _rendered(plan, plan.endpoint(**values))
     except HTTPException as error:
         return http_exception_tuple(error.status_code, error.detail, error.headers)
     except Exception as error:
         return internal_error(f"Exception in {plan.label}", error)
+
+
+def _rendered(plan: RoutePlan, raw: Any) -> Any:
+    """What an endpoint's return value becomes: a response tuple, a Stream, or _After."""
+    if is_streamed(raw):
+        return Stream(raw, raw.background)
+    if isinstance(raw, Response) and raw.background is not None:
+        return _After(from_response(raw), raw.background)
+    return plan.response.render(raw)
+
+
+def _failed(plan: RoutePlan, error: BaseException) -> ResponseTuple:
+    if isinstance(error, HTTPException):
+        return http_exception_tuple(error.status_code, error.detail, error.headers)
+    if isinstance(error, asyncio.CancelledError):  # what a task would report for it
+        return internal_error(f"{plan.label} was cancelled before it answered", error)
+    return internal_error(f"Exception in {plan.label}", error)
+
+
+async def _continue_direct(plan: RoutePlan, coro: Any, pending: Any) -> Any:
+    """A directly called endpoint that suspended after all (see inline.continue_in_task)."""
+    try:
+        return _rendered(plan, await resume_coroutine(coro, pending))
+    except Exception as error:
+        return _failed(plan, error)
 
 
 def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> ResponseTuple:

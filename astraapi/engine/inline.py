@@ -50,7 +50,7 @@ def never_suspends(endpoint: Any) -> bool:
 
 
 @types.coroutine
-def _resume(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
+def resume_coroutine(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
     """Drive `coro`, already started and waiting on `pending`, to its end inside a task."""
     while True:
         try:
@@ -71,7 +71,7 @@ def _resume(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any,
 
 
 async def _continued(coro: Coroutine[Any, Any, Any], pending: Any) -> Any:
-    return await _resume(coro, pending)
+    return await resume_coroutine(coro, pending)
 
 
 def continue_in_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], pending: Any,

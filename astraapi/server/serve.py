@@ -46,12 +46,14 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     handler = with_middleware(executor.handle, ir)
+    direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
                        route_unmatched=executor.routes_unmatched or sees_every_request(ir),
-                       route_redirects=sees_every_request(ir))
+                       route_redirects=sees_every_request(ir),
+                       on_server=executor.attach_server if direct else None)
 
 
 def sees_every_request(ir: Any) -> bool:

@@ -40,6 +40,9 @@ class ServeTarget:
     lifespan: object | None = None  # has async startup()/shutdown() (the app's router), run per worker
     route_unmatched: bool = False  # the handler answers unmatched requests (Server.route_unmatched)
     route_redirects: bool = False  # the handler answers trailing-slash redirects (Server.route_redirects)
+    # Called with the native server once it exists: lets the executor register the routes the
+    # server calls directly (engine/direct.py). None when Python middleware wraps the handler.
+    on_server: Callable[[object], None] | None = None
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -60,6 +63,8 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
                              **config.server_kwargs())
     server.route_unmatched = target.route_unmatched
     server.route_redirects = target.route_redirects
+    if target.on_server is not None:
+        target.on_server(server)
     draining = False
     deadline = 0.0
 

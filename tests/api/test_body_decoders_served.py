@@ -49,6 +49,17 @@ REQUESTS = [
                    b'"labels":[{"name":"t"},{"name":"u","weight":1.0}]}',
                    b'{"name":"a","age":"4"}')],
     ("POST", "/checked", b'{"value":-3}', "application/json"),
+    *[("POST", "/wide", body, "application/json") for body in (
+        b'{"mode":true,"pair":[1,"x"],"many":[1,2.5],"unique":[3,1,3],"frozen":[2,2],"by_id":{"5":"a","-0":"b",'
+        b'"05":"c"},"by_color":{"red":1},"at":"10:00:00.5+02:00","span":-5,"either":"x","number":1.0,'
+        b'"tags":[{"name":"t"}]}',
+        b'{"mode":1,"either":3,"number":3,"tags":{"name":"u"},"at":"23:59:59Z"}',
+        b'{"mode":1.0}', b'{"mode":"b"}', b'{"pair":[1]}', b'{"pair":[1,"x",2]}', b'{"by_id":{"+5":"a"}}',
+        b'{"by_id":{"x":"a"}}', b'{"by_color":{"green":1}}', b'{"span":"PT5S"}', b'{"span":1.5}',
+        b'{"either":1.5}', b'{"either":true}', b'{"number":"1"}', b'{"tags":[{"name":""}]}', b'{"tags":"t"}',
+        b'{"at":"10:00"}', b'{"at":"25:00:00"}', b'{"unique":[1,"2"]}')],
+    ("POST", "/ambiguous", b'{"either":{"name":"t"}}', "application/json"),
+    ("POST", "/ambiguous", b'{"either":{"name":"pen","price":1}}', "application/json"),
 ]
 
 
@@ -90,13 +101,14 @@ def test_build_decodes_the_model_bodies(build_cache):
     manifest = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "manifest.json")
                           .read_text())
     routes = {"/items": None, "/items/{item_id}": None, "/checked": None, "/pair": None, "/embedded": None,
-              "/maybe": None}
+              "/maybe": None, "/wide": None, "/ambiguous": None}
     ir = json.loads((build_cache.build("tests.apps.body_models:app", cwd=REPO_DIR) / "ir.json").read_text())
     for route in ir["routes"]:
         if route["path"] in routes:
             routes[route["path"]] = str(route["index"])
     assert all(routes[path] in manifest["decoders"]
-               for path in ("/items", "/items/{item_id}", "/pair", "/embedded", "/maybe"))
+               for path in ("/items", "/items/{item_id}", "/pair", "/embedded", "/maybe", "/wide"))
     assert "has validators" in manifest["decoder_fallbacks"][routes["/checked"]]
+    assert "a JSON object could be validated by Tag and Item" in manifest["decoder_fallbacks"][routes["/ambiguous"]]
     echo = [str(route["index"]) for route in ir["routes"] if route["path"].startswith("/echo/")]
     assert len(echo) == 5 and all(index in manifest["serializers"] and index in manifest["decoders"] for index in echo)

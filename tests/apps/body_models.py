@@ -1,7 +1,9 @@
 """Routes whose JSON bodies the compiled build decodes natively (generated body decoders),
 and some it leaves to pydantic, for tests/api/test_body_decoders_served.py."""
 
-from typing import Any, Optional
+import datetime
+import enum
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -42,6 +44,30 @@ class Checked(BaseModel):
         if value < 0:
             raise ValueError("negative")
         return value
+
+
+class Color(str, enum.Enum):
+    red = "red"
+    blue = "blue"
+
+
+class Wide(BaseModel):
+    mode: Literal["a", 1, True] = "a"
+    pair: tuple[int, str] = (0, "")
+    many: tuple[float, ...] = ()
+    unique: set[int] = set()
+    frozen: frozenset[int] = frozenset()
+    by_id: dict[int, str] = {}
+    by_color: dict[Color, int] = {}
+    at: Optional[datetime.time] = None
+    span: datetime.timedelta = datetime.timedelta(0)
+    either: Union[int, str] = 0
+    number: Union[int, float] = 0
+    tags: Union[Tag, list[Tag], None] = None
+
+
+class Ambiguous(BaseModel):
+    either: Union[Tag, Item]
 
 
 app = FastAPI()
@@ -102,3 +128,14 @@ async def echo_names(profile: Profile):
           response_model_exclude_defaults=True, response_model_exclude_none=True, response_model_by_alias=False)
 async def echo_all(profile: Profile):
     return [profile, {"name": "second", "nickname": None, "age": 3}]
+
+
+@app.post("/wide")
+async def wide(body: Wide):
+    return {"body": body, "set": sorted(body.model_fields_set),
+            "types": {name: type(value).__name__ for name, value in body}}
+
+
+@app.post("/ambiguous")
+def ambiguous(body: Ambiguous):
+    return body

@@ -55,6 +55,7 @@ APPS = {
     "compat_jsonl_app": None,
     "compat_limits_app": None,
     "compat_debug_app": None,
+    "compat_direct_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process

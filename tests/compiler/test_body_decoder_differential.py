@@ -8,6 +8,7 @@ decides (its 422 is then pydantic's own: see tests/api/test_body_decoders_served
 
 from __future__ import annotations
 
+import collections
 import datetime
 import decimal
 import importlib
@@ -29,8 +30,8 @@ from astraapi.engine.executor import Executor  # noqa: E402
 
 APP = textwrap.dedent(
     """
-    import datetime, decimal, enum, uuid
-    from typing import Any, Optional
+    import collections, datetime, decimal, enum, uuid
+    from typing import Any, Literal, Optional, Union
     from pydantic import BaseModel, Field
     from astraapi import Body, FastAPI
 
@@ -74,6 +75,35 @@ APP = textwrap.dedent(
         coded: int = Field(default=0, alias="codedValue")
         child: Optional["Item"] = None
 
+    class Shapes(BaseModel):
+        mode: Literal["a", "b", 1, True, None] = "a"
+        off: Literal[False, 0, ""] = 0
+        pair: tuple[int, str] = (0, "")
+        nested: tuple[tuple[int, ...], Optional[Color]] = ((), None)
+        empty: tuple[()] = ()
+        many: tuple[float, ...] = ()
+        unique: set[int] = set()
+        frozen: frozenset[str] = frozenset()
+        days: set[datetime.date] = set()
+        queue: collections.deque[int] = collections.deque()
+        by_id: dict[int, str] = {}
+        by_color: dict[Color, int] = {}
+        by_level: dict[Level, int] = {}
+        by_uuid: dict[uuid.UUID, list[int]] = {}
+        at: Optional[datetime.time] = None
+        span: datetime.timedelta = datetime.timedelta(0)
+        code: str = Field(default="", pattern=r"^[a-z]{2,3}-[0-9]+$", max_length=8)
+        word: str = Field(default="z", pattern="b+|(xy)?z$")
+
+    class Unions(BaseModel):
+        either: Union[int, str] = 0
+        number: Union[int, float] = 0
+        real_or_text: float | str = 0.0
+        choice: Union[Literal["x", "y"], int, None] = None
+        tags: Union[Tag, list[Tag], None] = None
+        flag_or_list: Union[bool, list[int]] = False
+        keyed: Optional[dict[int, Union[str, list[str]]]] = None
+
     app = FastAPI()
 
     @app.post("/items")
@@ -94,6 +124,14 @@ APP = textwrap.dedent(
 
     @app.put("/tags/{tag_id}")
     def put_tag(tag_id: int, tag: Tag, q: Optional[str] = None):
+        return None
+
+    @app.post("/shapes")
+    def shapes(body: Shapes):
+        return None
+
+    @app.post("/unions")
+    def unions(body: Unions):
         return None
     """
 )
@@ -183,6 +221,66 @@ def event_objects(draw):
     }))
 
 
+INT_KEYS = st.one_of(st.integers(-5, 5).map(str), st.integers(-(2**64), 2**64).map(str),
+                    st.sampled_from(["05", "-0", "+5", " 5", "5 ", "5.0", "1_000", "x", "", "0x5", "1e2",
+                                     "9223372036854775807", "9223372036854775808", "-9223372036854775808"]))
+CLOCKS = st.one_of(
+    st.times().map(lambda t: t.isoformat()),
+    st.builds(lambda t, zone: t.isoformat() + zone, st.times(),
+              st.sampled_from(["Z", "+02:00", "-00:00", "+23:59", "-11:45", "+24:00", "z", "+0200", "+02:00:30"])),
+    st.sampled_from(["10:00", "24:00:00", "23:59:60", "10:00:00.", "10:00:00.1234567", "1:00:00", "10:00:00 ",
+                     "T10:00:00", "10-00-00", "2020-01-01T10:00:00"]),
+    st.integers(-5, 86400), st.floats(0, 86400))
+
+
+@st.composite
+def shapes_objects(draw):
+    small = st.integers(-3, 3)
+    return draw(st.fixed_dictionaries({}, optional={
+        "mode": mostly(st.sampled_from(["a", "b", 1, True, None, "c", 1.0, 0, False, "1", "A", 2])),
+        "off": mostly(st.sampled_from([False, 0, "", True, 1, 0.0, "0", None])),
+        "pair": mostly(st.one_of(st.tuples(st.integers(-3, 3), st.text(max_size=2)).map(list),
+                                 st.lists(st.one_of(small, st.text(max_size=1)), max_size=3))),
+        "nested": mostly(st.one_of(
+            st.tuples(st.lists(small, max_size=3), st.sampled_from([None, "red", "green", "blue"])).map(list),
+            st.lists(st.lists(small, max_size=2), max_size=3))),
+        "empty": mostly(st.lists(small, max_size=1)),
+        "many": mostly(st.lists(st.one_of(small, st.floats(allow_nan=False, allow_infinity=False)), max_size=4)),
+        "unique": mostly(st.lists(st.one_of(small, small, st.just(True), st.just(1.0)), max_size=5)),
+        "frozen": mostly(st.lists(st.sampled_from(["a", "b", "é", 1]), max_size=4)),
+        "days": mostly(st.lists(DAYS, max_size=3)),
+        "queue": mostly(st.lists(small, max_size=3)),
+        "by_id": mostly(st.dictionaries(INT_KEYS, st.text(max_size=2), max_size=4)),
+        "by_color": mostly(st.dictionaries(st.sampled_from(["red", "green", "blue", "1", "RED"]), small, max_size=3)),
+        "by_level": mostly(st.dictionaries(st.sampled_from(["1", "2", "3", "low"]), small, max_size=2)),
+        "by_uuid": mostly(st.dictionaries(UUIDS, st.lists(small, max_size=2), max_size=3)),
+        "at": mostly(st.one_of(st.none(), CLOCKS)),
+        "code": mostly(st.one_of(st.from_regex(r"^[a-z]{2,3}-[0-9]+$", fullmatch=True), st.text(max_size=4),
+                                 st.sampled_from(["ab-1\n", "ab-12345", "Ab-1", "ab-", "ab-1 ", "\nab-1", "abcd-1"]))),
+        "word": mostly(st.text(alphabet="abxyz\n", max_size=4)),
+        # (below -86399999913599 seconds pydantic itself raises OverflowError for some values)
+        "span": mostly(st.one_of(st.integers(-10**6, 10**6), st.integers(-86399999913599, 2**63 - 1),
+                                 st.sampled_from([86399999913599, -86399999913599, 86399999913600, 1.5, "PT5S",
+                                                  "00:00:05", "5", True]))),
+    }))
+
+
+@st.composite
+def union_objects(draw):
+    scalar = st.one_of(st.integers(-3, 3), st.text(max_size=2), st.floats(-3, 3), st.booleans(), st.none(),
+                       st.sampled_from(["1", "1.5", "x", "y", 1.0, -0.0]))
+    return draw(st.fixed_dictionaries({}, optional={
+        "either": mostly(scalar, 5),
+        "number": mostly(scalar, 5),
+        "real_or_text": mostly(scalar, 5),
+        "choice": mostly(scalar, 5),
+        "tags": mostly(st.one_of(st.none(), tag_objects(), st.lists(tag_objects(), max_size=3)), 5),
+        "flag_or_list": mostly(st.one_of(st.booleans(), st.lists(st.integers(-2, 2), max_size=3), scalar), 5),
+        "keyed": mostly(st.one_of(st.none(), st.dictionaries(INT_KEYS, st.one_of(
+            st.text(max_size=2), st.lists(st.text(max_size=2), max_size=2), scalar), max_size=3)), 5),
+    }))
+
+
 def render(value, draw) -> bytes:
     """JSON text of `value`, sometimes with a repeated key, whitespace or a broken tail."""
     separators = draw(st.sampled_from([(",", ":"), (", ", ": ")]))
@@ -237,7 +335,8 @@ def setup(tmp_path_factory):
     build(ir, BuildOptions(build_dir=folder / "build"))
     loaded = load_build(ir, folder / "build")
     index = {route.path: route.index for route in ir.routes}
-    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"], index["/pair"], index["/embedded"]]
+    ours = [index["/items"], index["/tags/{tag_id}"], index["/events"], index["/pair"], index["/embedded"],
+            index["/shapes"], index["/unions"]]
     assert set(loaded.decoders) >= set(ours), loaded.decoders
     compiled = Executor(module.app, ir, compiled_decoders=loaded.decoders)
     assert all(compiled._plans[i].decoder is not None and compiled._plans[i].decoder_reads_body for i in ours)
@@ -253,10 +352,14 @@ def shape(value):
                 value.__pydantic_extra__, value.__pydantic_private__)
     if isinstance(value, list):
         return (list, [shape(item) for item in value])
-    if isinstance(value, dict):
-        return (dict, list(value), [shape(item) for item in value.values()])
-    if isinstance(value, datetime.datetime):  # the time zone's class too (pydantic-core's TzInfo)
-        return (datetime.datetime, repr(value), type(value.tzinfo), value.utcoffset())
+    if isinstance(value, dict):  # keys by type too (an enum member equals its str value)
+        return (dict, [shape(key) for key in value], [shape(item) for item in value.values()])
+    if isinstance(value, (tuple, collections.deque)):
+        return (type(value), [shape(item) for item in value])
+    if isinstance(value, (set, frozenset)):  # which of two equal items was kept (-0.0, 0.0) shows in repr
+        return (type(value), sorted(repr(shape(item)) for item in value))
+    if isinstance(value, (datetime.datetime, datetime.time)):  # the time zone's class too (pydantic-core's TzInfo)
+        return (type(value), repr(value), type(value.tzinfo), value.utcoffset())
     if isinstance(value, (float, decimal.Decimal)):
         return (type(value), repr(value))  # -0.0 and 0.0, Decimal("1.5") and ("1.50") differ
     return (type(value), value)
@@ -283,11 +386,12 @@ def embedded_tags(draw):
     return draw(st.fixed_dictionaries(required, optional={"other": JSON_VALUES}))
 
 
-@pytest.mark.parametrize("route", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("route", [0, 1, 2, 3, 4, 5, 6])
 def test_body_decoder_agrees_with_pydantic(setup, route):
     module, generic, compiled = setup
     outcomes = {"answered": 0, "declined": 0}
-    objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags()][route]
+    objects = [item_objects(), tag_objects(), event_objects(), pairs(), embedded_tags(), shapes_objects(),
+               union_objects()][route]
     path_params = ("7",) if route == 1 else ()
 
     # derandomize: the same 300 examples every run, so the answered/declined counts below are stable
@@ -381,3 +485,68 @@ def test_text_forms(setup):
         got = decode(b"", (), body, json_type)
         assert got is not None, at
         assert shape(got["event"]) == shape(module.Event.model_validate(json.loads(body))), at
+
+
+def test_patterns_decoded_only_when_both_regex_engines_agree(tmp_path):
+    from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
+
+    assert all(_plain_pattern(p) for p in [r"^[a-z]{2,3}-[0-9]+$", "b+|(xy)?z$", r"^\.x\-$", "a{2}", "^$"])
+    assert not any(_plain_pattern(p) for p in [r"^\d+$", r"\w", "(?i)a", "(?=a)", "[[:alpha:]]", "[a&&b]",
+                                               "a{,3}", "a{x}", "a}", "é", r"\n", "[]a]"])
+    source = textwrap.dedent("""
+        from pydantic import BaseModel, ConfigDict, Field
+        from astraapi import FastAPI
+
+        class Digits(BaseModel):
+            value: str = Field(pattern=r"^\\d+$")
+
+        class PythonRe(BaseModel):
+            model_config = ConfigDict(regex_engine="python-re")
+            value: str = Field(pattern="^a+$")
+
+        class Plain(BaseModel):
+            value: str = Field(pattern="^a+$")
+
+        app = FastAPI()
+
+        @app.post("/digits")
+        def digits(body: Digits): ...
+
+        @app.post("/python-re")
+        def python_re(body: PythonRe): ...
+
+        @app.post("/plain")
+        def plain(body: Plain): ...
+        """)
+    (tmp_path / "pattern_app.py").write_text(source)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module("pattern_app")
+    finally:
+        sys.path.remove(str(tmp_path))
+    plans, failures = BodyDecoderPlanner(build_ir(module.app, app_ref="pattern_app:app")).supported_models()
+    assert [plan.model.name for plan in plans] == ["Plain"]
+    assert "only plain patterns are checked natively" in failures["pattern_app.Digits"]
+    assert "has annotation _PydanticGeneralMetadata" in failures["pattern_app.PythonRe"]
+
+
+def test_wider_types_canonical_bodies(setup):
+    module, _, compiled = setup
+    decode = compiled[5].decoder
+    json_type = [(b"content-type", b"application/json")]
+    body = (b'{"mode":true,"off":"","pair":[1,"x"],"nested":[[1,2],"red"],"many":[1,2.5],"unique":[3,1,3],'
+            b'"frozen":["a","a"],"days":["2020-01-01"],"queue":[1],"by_id":{"5":"a","-0":"b","05":"c"},'
+            b'"by_color":{"red":1},"by_uuid":{"12345678-1234-5678-1234-567812345678":[1]},'
+            b'"at":"10:00:00.5+02:00","span":-5,"code":"ab-12","word":"xyz"}')
+    got = decode(b"", (), body, json_type)["body"]
+    assert shape(got) == shape(module.Shapes.model_validate(json.loads(body)))
+    assert type(got.frozen) is frozenset and type(got.queue) is collections.deque and got.by_id == {5: "c", 0: "b"}
+    for declined in [b'{"code":"ab-1\\n"}', b'{"code":"ab-123456"}', b'{"word":"a"}', b'{"mode":1.0}',
+                     b'{"pair":[1]}', b'{"by_id":{"+5":"a"}}', b'{"by_level":{"1":1}}', b'{"span":1.5}',
+                     b'{"at":"10:00"}', b'{"empty":[1]}']:
+        assert decode(b"", (), declined, json_type) is None, declined
+    unions = compiled[6].decoder
+    got = unions(b"", (), b'{"either":"5","number":5,"real_or_text":5,"tags":[{"name":"t"}]}', json_type)["body"]
+    assert (got.either, type(got.number), type(got.real_or_text), type(got.tags)) == ("5", int, float, list)
+    for declined in [b'{"either":true}', b'{"either":1.5}', b'{"number":"5"}', b'{"choice":"z"}', b'{"tags":"t"}']:
+        assert unions(b"", (), declined, json_type) is None, declined

@@ -48,3 +48,16 @@ def test_build_summary_groups_request_decoder_reasons(tmp_path):
     assert "3 with a compiled request decoder" in done.stdout
     assert ("request decoder on the generic path: 1 route, constraint pattern is checked on the generic path: "
             "GET /pattern (code)") in done.stdout
+
+
+def test_inspect_says_why_a_union_is_left_to_pydantic(tmp_path):
+    done = run_cli(["inspect", "tests.apps.body_models:app", "--model", "Ambiguous", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR)
+    assert done.returncode == 0, done.stderr
+    assert ("tests.apps.body_models.Ambiguous body decoder: generic path: model Ambiguous, field 'either': "
+            "Tag | Item: a JSON object could be validated by Tag and Item (pydantic's smart mode decides)") in done.stdout
+    done = run_cli(["inspect", "tests.apps.body_models:app", "--model", "Wide", "--build-dir", str(tmp_path)],
+                   cwd=REPO_DIR)
+    assert done.returncode == 0, done.stderr
+    assert "--- tests.apps.body_models.Wide body decoder: generated/decoders/Wide_" in done.stdout
+    assert "int | str: the member pydantic's smart mode gives" in done.stdout

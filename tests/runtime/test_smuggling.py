@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import RunningServer
+from support.raw_server import RunningServer
 from smuggling_vectors import VECTORS, exchange
 
 ROUTES = [(("GET", "HEAD", "POST"), "/"), (("GET",), "/admin")]

@@ -28,6 +28,7 @@ TEXT_FORM_CHECKS = {
     "uuid": "astra_is_canonical_uuid",
     "date": "astra_is_iso_date",
     "datetime": "astra_is_iso_datetime",
+    "time": "astra_is_iso_time",
     "decimal": "astra_is_plain_decimal",
 }
 

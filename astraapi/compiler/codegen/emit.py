@@ -364,7 +364,12 @@ def _render_body_model(env: jinja2.Environment, header: str, plan: BodyModelPlan
                         "type_text": cpp.comment_text(helper.type_text),
                         "target_literal": cpp.string_literal(helper.target),
                         "target_len": cpp.byte_length(helper.target),
-                        "target_comment": cpp.comment_text(helper.target), "form_check": helper.form_check})
+                        "target_comment": cpp.comment_text(helper.target), "form_check": helper.form_check,
+                        "key": helper.key, "positions": helper.items,
+                        "pattern_literal": cpp.string_literal(helper.pattern),
+                        "pattern_len": cpp.byte_length(helper.pattern),
+                        "pattern_comment": cpp.comment_text(helper.pattern), "case": dict(helper.cases),
+                        "cases": [{"condition": condition, "call": call} for condition, call in helper.cases]})
             for helper in plan.helpers
         ],
         required=[1 if f.required else 0 for f in plan.fields],

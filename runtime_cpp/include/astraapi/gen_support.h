@@ -137,7 +137,7 @@ static inline const astra_jin *astra_jin_member(const astra_services *S, const a
     return found;
 }
 
-/* ---- body decoding: the canonical text forms of uuid, date, datetime and Decimal values
+/* ---- body decoding: the canonical text forms of uuid, date, datetime, time and Decimal values
  * on which Python's constructors and pydantic agree; anything else declines. */
 
 static inline int astra_all_digits(astra_str s, size_t from, size_t to) {
@@ -191,6 +191,24 @@ static inline int astra_is_iso_datetime(astra_str s) {
         return astra_is_iso_naive_datetime(naive);
     }
     return astra_is_iso_naive_datetime(s);
+}
+
+/* HH:MM:SS with an optional .f to .ffffff, optionally followed by Z or +HH:MM / -HH:MM (hours
+ * 00-23, minutes 00-59; the clock's own range is left to time.fromisoformat). */
+static inline int astra_is_iso_time(astra_str s) {
+    size_t end = s.len;
+    if (end > 0 && s.data[end - 1] == 'Z') {
+        end -= 1;
+    } else if (end >= 14 && (s.data[end - 6] == '+' || s.data[end - 6] == '-') && s.data[end - 3] == ':') {
+        const char *o = s.data + end - 5;
+        astra_str offset = {o, 5};
+        if (!astra_all_digits(offset, 0, 2) || !astra_all_digits(offset, 3, 5)) return 0;
+        if ((o[0] - '0') * 10 + (o[1] - '0') > 23 || (o[3] - '0') * 10 + (o[4] - '0') > 59) return 0;
+        end -= 6;
+    }
+    if (end < 8 || end == 9 || end > 15 || s.data[2] != ':' || s.data[5] != ':') return 0;
+    if (!astra_all_digits(s, 0, 2) || !astra_all_digits(s, 3, 5) || !astra_all_digits(s, 6, 8)) return 0;
+    return end == 8 || (s.data[8] == '.' && astra_all_digits(s, 9, end));
 }
 
 /* -?[0-9]+(\.[0-9]+)? */

@@ -55,6 +55,7 @@ inline bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c
 
 bool is_json_content_type(std::string_view value) {
     // value.split(";", 1)[0].strip().lower(), then "application/json" or "application/*+json".
+    if (value == "application/json") return true;  // what nearly every client sends
     const size_t semicolon = value.find(';');
     std::string_view media = value.substr(0, semicolon);
     for (const char c : media) {

@@ -23,6 +23,7 @@
 #include "../app/router.h"
 #include "../http/server.h"
 #include "bindings.h"
+#include "direct_call.h"
 
 namespace py = pybind11;
 
@@ -411,7 +412,16 @@ public:
     PyObject* owner = nullptr;  // borrowed: the Python Server object
     unsigned long loop_thread = 0;
 
-    void drop_handler() { Py_CLEAR(handler_); }
+    void drop_handler() {
+        Py_CLEAR(handler_);
+        direct_.clear();
+    }
+
+    // Routes the server calls directly (direct_call.h); registered by the executor.
+    void set_direct(uint32_t route, DirectRoute d) {
+        if (route >= direct_.size()) direct_.resize(static_cast<size_t>(route) + 1);
+        direct_[route] = std::move(d);
+    }
 
     void on_request(http::Server& s, ConnId id, std::unique_ptr<RequestData>& req, uint32_t route,
                     const std::string_view* params, size_t param_count) override {
@@ -621,18 +631,44 @@ private:
         PyObject_GC_Track(ro);
         req = s.acquire_request();
 
-        PyObject* route_obj = PyLong_FromUnsignedLong(route);
-        PyObject* handler = handler_;
-        Py_INCREF(handler);
         PyObject* result = nullptr;
-        if (route_obj) {
-            PyObject* args[3] = {reinterpret_cast<PyObject*>(ro), route_obj, ptuple};
-            result = PyObject_Vectorcall(handler, args, 3, nullptr);
+        bool handled = false;
+        if (route < direct_.size() && direct_[route].endpoint) {
+            DirectInputs in{reinterpret_cast<PyObject*>(ro), ptuple, &request_query, &request_body,
+                            &request_headers};
+            DirectResult d = call_direct(direct_[route], in);
+            if (d.kind == DirectResult::Body) {
+                handled = true;
+                ro->responded = 1;
+                std::string error;
+                s.respond(id, d.status, nullptr, 0, true, PyBytes_AS_STRING(d.obj),
+                          static_cast<size_t>(PyBytes_GET_SIZE(d.obj)), &error, ro->data);
+                Py_DECREF(d.obj);
+            } else if (d.kind != DirectResult::Declined) {
+                handled = true;
+                result = d.obj;  // nullptr with the error set for DirectResult::Error
+                deliver(s, id, ro, result);
+            }
         }
-        Py_DECREF(handler);
-        Py_XDECREF(route_obj);
+        if (!handled) {
+            PyObject* route_obj = PyLong_FromUnsignedLong(route);
+            PyObject* handler = handler_;
+            Py_INCREF(handler);
+            if (route_obj) {
+                PyObject* args[3] = {reinterpret_cast<PyObject*>(ro), route_obj, ptuple};
+                result = PyObject_Vectorcall(handler, args, 3, nullptr);
+            }
+            Py_DECREF(handler);
+            Py_XDECREF(route_obj);
+            deliver(s, id, ro, result);
+        }
         Py_DECREF(ptuple);
+        Py_XDECREF(result);
+        Py_DECREF(reinterpret_cast<PyObject*>(ro));
+    }
 
+    // A handler's result (or nullptr with its error set): send it, or answer 500.
+    void deliver(http::Server& s, ConnId id, RequestObject* ro, PyObject* result) {
         if (!result) {
             log_exception("Exception in request handler");
             if (!ro->responded) {
@@ -663,8 +699,12 @@ private:
                 }
             }
         }
-        Py_XDECREF(result);
-        Py_DECREF(reinterpret_cast<PyObject*>(ro));
+    }
+
+    static PyObject* request_query(PyObject* r) { return req_get_query(reinterpret_cast<RequestObject*>(r), nullptr); }
+    static PyObject* request_body(PyObject* r) { return req_get_body(reinterpret_cast<RequestObject*>(r), nullptr); }
+    static PyObject* request_headers(PyObject* r) {
+        return req_get_headers(reinterpret_cast<RequestObject*>(r), nullptr);
     }
 
     void clear_pending() {
@@ -681,6 +721,7 @@ private:
     PyObject* pending_value_ = nullptr;
     PyObject* pending_tb_ = nullptr;
     std::vector<ResponseHeader> scratch_headers_;
+    std::vector<DirectRoute> direct_;
     std::vector<uint64_t> stream_events_;
     std::unordered_map<uint64_t, PyObject*> waiters_;
     std::vector<uint64_t> ws_events_;
@@ -1187,6 +1228,48 @@ public:
         if (core_) core_->set_route_redirects(on);
     }
 
+    void set_direct_route(uint32_t route, py::object endpoint, bool is_async, py::object defaults,
+                          py::tuple copied_defaults, py::object decoder_module, uint32_t decoder_index, int decode_kind, int render,
+                          py::object encoder_module, uint32_t encoder_index, int status, py::object finish) {
+        if (!core_) return;
+        if (!PyCallable_Check(endpoint.ptr()) || !PyCallable_Check(finish.ptr())) {
+            throw py::type_error("endpoint and finish must be callable");
+        }
+        if (!defaults.is_none() && !PyDict_Check(defaults.ptr())) throw py::type_error("defaults must be a dict or None");
+        if (decode_kind < 0 || decode_kind > 3 || render < 0 || render > 2) throw py::value_error("unknown decode/render kind");
+        for (py::handle pair : copied_defaults) {
+            if (!PyTuple_Check(pair.ptr()) || PyTuple_GET_SIZE(pair.ptr()) != 2 ||
+                !PyUnicode_Check(PyTuple_GET_ITEM(pair.ptr(), 0)) || !PyList_Check(PyTuple_GET_ITEM(pair.ptr(), 1))) {
+                throw py::type_error("copied_defaults must hold (name, list) pairs");
+            }
+        }
+        if (status < 200 || status > 299) throw py::value_error("a direct route answers with a 2xx status");
+        DirectRoute d;
+        d.endpoint = std::move(endpoint);
+        d.defaults = std::move(defaults);
+        d.copied_defaults = std::move(copied_defaults);
+        d.finish = std::move(finish);
+        d.decode = static_cast<DirectDecode>(decode_kind);
+        d.render = static_cast<DirectRender>(render);
+        d.status = status;
+        d.is_async = is_async;
+        if (d.decode != DirectDecode::None) {
+            d.decoder_module = decoder_module.cast<std::shared_ptr<AppModule>>();
+            if (!d.decoder_module || decoder_index >= d.decoder_module->decoder_count()) {
+                throw py::value_error("decoder index out of range");
+            }
+            d.decoder_index = decoder_index;
+        }
+        if (d.render == DirectRender::Encoder) {
+            d.encoder_module = encoder_module.cast<std::shared_ptr<AppModule>>();
+            if (!d.encoder_module || encoder_index >= d.encoder_module->serializer_count()) {
+                throw py::value_error("encoder index out of range");
+            }
+            d.encoder_index = encoder_index;
+        }
+        dispatcher_->set_direct(route, std::move(d));
+    }
+
     int fileno() const { return core_ ? core_->fileno() : -1; }
     int port() const { return core_ ? core_->port() : 0; }
     std::string host() const { return core_ ? core_->host() : std::string(); }
@@ -1234,6 +1317,11 @@ void bind_server(py::module_& m) {
                       "True: the router's trailing-slash redirects go to the handler as route 0xFFFFFFFD "
                       "(path_params is (location,)), for an app whose middleware changes every answer "
                       "(CORSMiddleware); False (default): the server writes the 307 itself.")
+        .def("set_direct_route", &PyServer::set_direct_route, py::arg("route"), py::kw_only(), py::arg("endpoint"),
+             py::arg("is_async"), py::arg("defaults"), py::arg("copied_defaults"), py::arg("decoder_module"), py::arg("decoder_index"),
+             py::arg("decode_kind"), py::arg("render"), py::arg("encoder_module"), py::arg("encoder_index"),
+             py::arg("status"), py::arg("finish"),
+             "Let the server call route `route`'s endpoint itself (astraapi/engine/direct.py).")
         .def_property_readonly("port", &PyServer::port)
         .def_property_readonly("host", &PyServer::host)
         .def_property_readonly("closed", &PyServer::closed)
