@@ -49,7 +49,12 @@ def values(key: uuid.UUID, day: Optional[datetime.date] = None, at: Optional[dat
 
 
 @app.get("/pattern")
-def pattern(code: str = Query("a1", pattern="^[a-z][0-9]$")):  # a pattern: decoded on the generic path
+def pattern(code: str = Query("a1", pattern="^[a-z][0-9]$"), x_lang: Optional[str] = Header(None, pattern="^(en|fr)$")):
+    return {"code": code, "x_lang": x_lang}
+
+
+@app.get("/pattern-digits")
+def pattern_digits(code: str = Query("1", pattern=r"^\d$")):  # \d differs between the regex engines: generic path
     return {"code": code}
 
 
@@ -91,5 +96,9 @@ REQUESTS = [
     ("GET", f"/values/{KEY.replace('-', '')}", {}),
     ("GET", "/pattern?code=b2", {}),
     ("GET", "/pattern?code=22", {}),
+    ("GET", "/pattern?code=c3", {"headers": {"x-lang": "fr"}}),
+    ("GET", "/pattern", {"headers": {"x-lang": "de"}}),
+    ("GET", "/pattern-digits?code=7", {}),
+    ("GET", "/pattern-digits?code=x", {}),
     ("GET", "/validated?n=-3", {"headers": {"x-name": "abc"}}),
 ]

@@ -183,7 +183,8 @@ APP2 = textwrap.dedent(
                 x_count: int = Header(0, ge=0, multiple_of=2), plain_name: Optional[str] = Header(None,
                 convert_underscores=False), x_aliased: Optional[bool] = Header(None, alias="X-Other"),
                 session: Optional[str] = Cookie(None), visits: int = Cookie(1, lt=1000),
-                theme: Optional[Size] = Cookie(None), x_ids: list[int] = Header([])):
+                theme: Optional[Size] = Cookie(None), x_ids: list[int] = Header([]),
+                x_lang: Optional[str] = Header(None, pattern="^(en|fr)(-[A-Z]{2})?$")):
         return None
 
     @app.get("/lists")
@@ -195,13 +196,15 @@ APP2 = textwrap.dedent(
     @app.get("/values/{key}")
     def values(key: uuid.UUID, day: Optional[datetime.date] = None, at: Optional[datetime.datetime] = None,
                price: decimal.Decimal = decimal.Decimal("1.5"), color: Color = Color.red, flag: bool = False,
-               step: Optional[int] = Query(None, multiple_of=5), who: Optional[uuid.UUID] = Query(None)):
+               step: Optional[int] = Query(None, multiple_of=5), who: Optional[uuid.UUID] = Query(None),
+               code: Optional[str] = Query(None, pattern="[a-z]{2}[0-9]+$", max_length=6)):
         return None
     """
 )
 ROUTES2 = ["/headers/{kind}", "/lists", "/values/{key}"]
 
-KEYS2 = ["tags", "ids", "flags", "sizes", "needed", "day", "at", "price", "color", "flag", "step", "who", "other"]
+KEYS2 = ["tags", "ids", "flags", "sizes", "needed", "day", "at", "price", "color", "flag", "step", "who", "code",
+         "other"]
 VALUES2 = st.one_of(
     VALUES,
     st.sampled_from(["red", "Blue", "blue", "RED", "s", "L", "l", "TRUE", "oFf", "Y", "5", "10", "-15", "7",
@@ -209,17 +212,20 @@ VALUES2 = st.one_of(
                      "2024-02-29T10:11:12.123456", "2024-02-29T10:11:12Z", "2024-02-29T10:11:12+01:00",
                      "2024-02-29T24:00:00", "2024-02-29 10:11:12", "1.50", "-0", "007.5", "1e3", "1.",
                      "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
-                     "a0eebc999c0b4ef8bb6d6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"]),
+                     "a0eebc999c0b4ef8bb6d6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+                     "ab12", "xab123", "ab1234567", "AB12", "ab", "ab12\n", "ab12\nx", "é ab1"]),
 )
 HEADER_NAMES = ["x-token", "user-agent", "x-count", "plain_name", "plain-name", "x-other", "x-aliased", "x-ids",
-                "cookie", "other"]
+                "cookie", "x-lang", "other"]
 HEADER_VALUES = st.one_of(
-    st.sampled_from(["", "abc", " abc", "abc ", "0", "2", "4", "3", "-2", "+4", "true", "no", "x y", "é", "\xa0a"]),
+    st.sampled_from(["", "abc", " abc", "abc ", "0", "2", "4", "3", "-2", "+4", "true", "no", "x y", "é", "\xa0a",
+                     "en", "fr-FR", "de", "en-us", "en-USA", "xen"]),
     st.text(max_size=8),
 )
 COOKIE_PAIRS = st.tuples(
-    st.sampled_from(["session", "visits", "theme", "other", " session", "session ", ""]),
-    st.one_of(st.sampled_from(["", "abc", '"quoted"', '"', "12", "999", "1000", "s", "L", " 5 ", "a=b", "x\\y"]),
+    st.sampled_from(["session", "visits", "theme", "other", " session", "session ", "", "\tvisits\x1d"]),
+    st.one_of(st.sampled_from(["", "abc", '"quoted"', '"', "12", "999", "1000", "s", "L", " 5 ", "a=b", "x\\y",
+                               "\t7\x1c", "\x0bL", "\x1fs\x0c", "\x7f"]),
               st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e, exclude_characters=";"),
                       max_size=6)),
     st.sampled_from(["=", "= ", " ="]),

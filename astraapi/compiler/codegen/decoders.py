@@ -13,13 +13,14 @@ the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import PARAM_LOCATIONS, TEXT_FORM_CHECKS
-from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
+from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
 from astraapi.compiler.codegen.serializers import Unsupported
 from astraapi.compiler.ir import ParamIR, RouteIR, TypeRef
 from astraapi.compiler.trie import PARAM_KINDS, parse_route_path
@@ -55,6 +56,7 @@ class TextConverter:
     type_text: str
     target: str = ""  # enum: the class; text: the constructor ("module.QualName[.attr]")
     form_check: str = ""  # text: the gen_support.h test of the canonical form
+    pattern: str = ""  # str_pattern: the regular expression (a plain one, see body_decoders._plain_pattern)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def _plan_param(param: ParamIR, path_names: list[str], convertors: list[str],
                               "is validated on the generic path")
     kind = _scalar_kind(param.type)
     converter = ""
+    if kind == "str" and any(name == "pattern" for name, _ in param.constraints):
+        kind = None  # a str with a pattern: converted (and searched) by a str_pattern converter
     if kind is not None:
         checks = _checks(param, kind, label)
     else:
@@ -164,6 +168,16 @@ def _converter(ref: TypeRef, constraints: tuple[tuple[str, str], ...], label: st
     """The one dispatch point over value types read from text: the converter's function name."""
     kind = ref.kind
     text = ref.text or kind
+    if kind == "str" and any(name == "pattern" for name, _ in constraints):
+        pattern = json.loads(dict(constraints)["pattern"])
+        if type(pattern) is not str or not _plain_pattern(pattern):
+            raise Unsupported(f"{label}: constraint pattern ({json.dumps(pattern)}) is checked on the generic path "
+                              "(only plain patterns, on which pydantic's Rust regex and Python's re agree, are "
+                              "checked natively)")
+        checks = _constraint_checks(tuple(item for item in constraints if item[0] != "pattern"), kind, label)
+        return _add(converters, TextConverter(name="", kind="str_pattern", checks=checks, type_text=text,
+                                              target="astraapi.engine.decode_support.pattern_search",
+                                              pattern=pattern))
     if kind in SCALAR_KINDS:
         checks = _constraint_checks(constraints, kind, label)
         return _add(converters, TextConverter(name="", kind=kind, checks=checks, type_text=text))
@@ -185,13 +199,13 @@ def _converter(ref: TypeRef, constraints: tuple[tuple[str, str], ...], label: st
 
 
 def _add(converters: list[TextConverter], converter: TextConverter) -> str:
-    digest = hashlib.sha256(json.dumps([converter.kind, converter.checks, converter.target,
-                                        converter.form_check]).encode()).hexdigest()[:10]
+    parts = [converter.kind, converter.checks, converter.target, converter.form_check]
+    if converter.pattern:
+        parts.append(converter.pattern)
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:10]
     name = f"qconv_{converter.kind}_{digest}"
     if all(known.name != name for known in converters):
-        converters.append(TextConverter(name=name, kind=converter.kind, checks=converter.checks,
-                                        type_text=converter.type_text, target=converter.target,
-                                        form_check=converter.form_check))
+        converters.append(dataclasses.replace(converter, name=name))
     return name
 
 

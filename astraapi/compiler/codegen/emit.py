@@ -255,6 +255,9 @@ def _render_decoders(env: jinja2.Environment, header: str, plans: list[DecoderPl
                         "target_len": cpp.byte_length(converter.target),
                         "target_comment": cpp.comment_text(converter.target),
                         "form_check": converter.form_check,
+                        "pattern_literal": cpp.string_literal(converter.pattern),
+                        "pattern_len": cpp.byte_length(converter.pattern),
+                        "pattern_comment": cpp.comment_text(converter.pattern),
                     }).rstrip("\n")
         steps = []
         for param in plan.params:

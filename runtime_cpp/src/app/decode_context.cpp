@@ -50,31 +50,45 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-// urllib.parse.unquote(text.replace("+", " ")) for ASCII text; false when the escapes
-// do not decode to valid UTF-8 (Python would substitute U+FFFD: left to the generic path).
-bool unquote_plus(std::string_view text, std::string& out) {
-    out.clear();
-    out.reserve(text.size());
+// urllib.parse.unquote(text.replace("+", " ")) for ASCII text, appended to `storage` (whose
+// capacity the caller reserved: it never reallocates, so earlier views stay valid); `out` views
+// the result, or `text` itself when it has nothing to decode. False when the escapes do not
+// decode to valid UTF-8 (Python would substitute U+FFFD: left to the generic path).
+bool unquote_plus(std::string_view text, std::string& storage, std::string_view& out) {
+    if (text.find_first_of("%+") == std::string_view::npos) {
+        out = text;  // ASCII (checked by the caller): valid UTF-8 as it is
+        return true;
+    }
+    const size_t start = storage.size();
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '+') {
-            out.push_back(' ');
+            storage.push_back(' ');
         } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+            storage.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
             i += 2;
         } else {
-            out.push_back(c);
+            storage.push_back(c);
         }
     }
+    out = std::string_view(storage.data() + start, storage.size() - start);
     return valid_utf8(out);
 }
 
 }  // namespace
 
-bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& pairs) {
+bool parse_query(std::string_view query, std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                 std::string& storage) {
+    size_t fields = 1;
+    bool escaped = false;
     for (const char c : query) {
         if (static_cast<unsigned char>(c) >= 0x80) return false;  // Starlette reads raw bytes as latin-1
+        fields += c == '&';
+        escaped |= c == '%' || c == '+';
     }
+    pairs.reserve(fields);
+    storage.clear();
+    if (escaped) storage.reserve(query.size());  // decoded text is never longer: no reallocation
     size_t start = 0;
     while (start <= query.size()) {
         size_t end = query.find('&', start);
@@ -84,9 +98,11 @@ bool parse_query(std::string_view query, std::vector<std::pair<std::string, std:
             const size_t eq = field.find('=');
             const std::string_view name = field.substr(0, eq);
             const std::string_view value = eq == std::string_view::npos ? std::string_view() : field.substr(eq + 1);
-            std::string decoded_name, decoded_value;
-            if (!unquote_plus(name, decoded_name) || !unquote_plus(value, decoded_value)) return false;
-            pairs.emplace_back(std::move(decoded_name), std::move(decoded_value));
+            std::string_view decoded_name, decoded_value;
+            if (!unquote_plus(name, storage, decoded_name) || !unquote_plus(value, storage, decoded_value)) {
+                return false;
+            }
+            pairs.emplace_back(decoded_name, decoded_value);
         }
         start = end + 1;
     }
@@ -96,7 +112,7 @@ bool parse_query(std::string_view query, std::vector<std::pair<std::string, std:
 int query_last(astra_decode_ctx* ctx, const char* key, size_t key_len, astra_str* value) {
     if (!ctx->parsed) {
         ctx->parsed = true;
-        ctx->undecodable = !parse_query(ctx->query, ctx->pairs);
+        ctx->undecodable = !parse_query(ctx->query, ctx->pairs, ctx->query_text);
     }
     if (ctx->undecodable) return -1;
     const std::string_view wanted(key, key_len);
@@ -179,7 +195,12 @@ bool each_header(PyObject* headers, Fn&& fn) {
 }  // namespace
 
 bool parse_cookies(std::string_view header, std::vector<std::pair<std::string_view, std::string_view>>& out) {
-    if (!ascii(header)) return false;  // latin-1 text: str.strip() would also remove \x85 and \xa0
+    size_t chunks = 1;
+    for (const char c : header) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;  // latin-1: str.strip() also removes \x85, \xa0
+        chunks += c == ';';
+    }
+    out.reserve(chunks);
     size_t start = 0;
     while (start <= header.size()) {
         size_t end = header.find(';', start);
@@ -211,7 +232,7 @@ int param_values(astra_decode_ctx* ctx, int location, const char* key, size_t ke
     if (location == ASTRA_PARAM_QUERY) {
         if (!ctx->parsed) {
             ctx->parsed = true;
-            ctx->undecodable = !parse_query(ctx->query, ctx->pairs);
+            ctx->undecodable = !parse_query(ctx->query, ctx->pairs, ctx->query_text);
         }
         if (ctx->undecodable) return -1;
         for (const auto& [name, value] : ctx->pairs) {

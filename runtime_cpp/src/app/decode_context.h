@@ -27,7 +27,8 @@ struct astra_decode_ctx {
     yyjson_doc* doc = nullptr;  // the parsed body, owned
     bool parsed = false;
     bool undecodable = false;  // a pair we cannot decode exactly as Starlette does
-    std::vector<std::pair<std::string, std::string>> pairs;  // decoded, in order
+    std::vector<std::pair<std::string_view, std::string_view>> pairs;  // decoded, in order
+    std::string query_text;  // the decoded names and values `pairs` views when they had escapes
     PyObject* kwargs = nullptr;  // borrowed from the caller
     // The request's headers, a list of (bytes, bytes) with lower-case names, borrowed from the
     // caller (header and cookie parameters); nullptr when not given.
@@ -83,6 +84,7 @@ int kw_obj(astra_decode_ctx* ctx, astra_obj name, astra_obj value);
 
 // parse_qsl(query.decode("latin-1"), keep_blank_values=True) for queries that are ASCII
 // and whose percent-escapes decode to valid UTF-8; false for anything else.
-bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& pairs);
+bool parse_query(std::string_view query, std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                 std::string& storage);
 
 }  // namespace astra::decode

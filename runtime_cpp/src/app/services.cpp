@@ -6,6 +6,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "json/float_format.h"
 #include "json/writer.h"
@@ -138,12 +140,26 @@ int svc_model_field_is_default(astra_obj model, astra_obj name, astra_obj value)
 
 astra_obj svc_enum_member(astra_obj cls, astra_obj value) {
     static PyObject* map_name = PyUnicode_InternFromString("_value2member_map_");
+    // Each class's value map, looked up once (an attribute lookup on an enum class costs more than
+    // the dict lookup); the classes are the ones generated code resolved, kept alive for the process.
+    static std::vector<std::pair<PyObject*, PyObject*>> maps;
     if (!cls || !value || !map_name) return nullptr;
-    PyObject* map = PyObject_GetAttr(py(cls), map_name);
-    if (!map) return nullptr;
-    PyObject* member = PyDict_Check(map) ? PyDict_GetItemWithError(map, py(value)) : nullptr;
+    PyObject* map = nullptr;
+    for (const auto& [known, known_map] : maps) {
+        if (known == py(cls)) map = known_map;
+    }
+    if (!map) {
+        map = PyObject_GetAttr(py(cls), map_name);
+        if (!map) return nullptr;
+        if (!PyDict_Check(map)) {
+            Py_DECREF(map);
+            return nullptr;
+        }
+        Py_INCREF(py(cls));
+        maps.emplace_back(py(cls), map);  // both references kept
+    }
+    PyObject* member = PyDict_GetItemWithError(map, py(value));
     Py_XINCREF(member);
-    Py_DECREF(map);
     return as_obj(member);
 }
 

@@ -20,5 +20,6 @@ class Color(str, enum.Enum):
 def read_items(item_id: uuid.UUID, x_token: str = Header(), session: Optional[str] = Cookie(None),
                tags: list[str] = Query([]), ids: Optional[list[int]] = Query(None, max_length=10),
                color: Color = Color.red, day: Optional[datetime.date] = None,
-               page: int = Query(1, ge=1, multiple_of=1), x_ids: list[int] = Header([])):
+               page: int = Query(1, ge=1, multiple_of=1), x_ids: list[int] = Header([]),
+               code: Optional[str] = Query(None, pattern="^[a-z]+$", max_length=8)):
     return None
