@@ -11,7 +11,7 @@ The compressed bytes differ from zlib's (another deflate implementation); they d
 the same body. `compresslevel` keeps zlib's meaning ("this much compression"): whole bodies are
 compressed at the libdeflate level that compresses at least as small as zlib at that level
 (`_runtime.gzip_level_for_zlib`; 9 -> 7, see docs/compat-differences.md), not at libdeflate's
-level of the same number, which costs several times more on a 10 KB body.
+level of the same number, which costs nearly twice as much on a 10 KB body.
 
 For a streamed answer (start_response / send / end), Starlette's rule for a body sent in
 several messages: the first piece decides. A first `send` (Starlette: a body message with

@@ -13,8 +13,8 @@ namespace astra::codec {
 // compresslevel, the server's gzip_level): the cheapest level whose output is no larger than
 // zlib's at that level on the gzip corpus (bench/gzip_corpus.py, measured by bench/gzip_levels.py,
 // checked by tests/runtime/test_gzip_levels.py, reasons in docs/compat-differences.md). The same
-// number is not the same effort: libdeflate's 8 and 9 cost several times its 7 on a 10 KB body
-// for 1% smaller output, and its 7 is already smaller than zlib's 9. Throws std::invalid_argument
+// number is not the same effort: libdeflate's 8 and 9 cost 1.7-1.9 times its 7 on a 10 KB body
+// for 1-1.5% smaller output, and its 7 is already smaller than zlib's 9. Throws std::invalid_argument
 // outside 0-9.
 int libdeflate_level_for_zlib(int zlib_level);
 
