@@ -1,6 +1,7 @@
 """Instructions per request, by library, for the bench app's routes (valgrind's callgrind).
 
     .venv/bin/python -m bench.callgrind_requests [--mode compiled|dynamic] [--requests N] [--app module:app --routes KEYS]
+    .venv/bin/python -m bench.callgrind_requests --routes gzip   # GET /report, the app with GZipMiddleware
 
 Starts the bench app (bench/apps/astra_app.py) under `valgrind --tool=callgrind`, warms each route
 up, zeroes the counters, sends N keep-alive requests from a raw-socket client, dumps, and prints the
@@ -34,11 +35,17 @@ ROUTES = {
     "catalog": ("GET", "/catalog", b""),
     # bench/apps/params_app.py (--app bench.apps.params_app:app): header, cookie, list and enum parameters
     "params": ("GET", "/search/book?tags=a&tags=b&limit=5", b"", b"x-token: abc\r\ncookie: session=s1\r\n"),
+    "gzip": ("GET", "/report", b""),
 }
+# gzip (GET /report) is the gzip route: the app is then served with GZipMiddleware (BENCH_GZIP=1, as the bench's
+# second process) and the request accepts gzip.
+GZIP_ROUTES = {"gzip"}
 
 
-def request_bytes(method: str, path: str, body: bytes, headers: bytes = b"") -> bytes:
+def request_bytes(method: str, path: str, body: bytes, headers: bytes = b"", gzip: bool = False) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nhost: bench\r\n".encode() + headers
+    if gzip:
+        head += b"accept-encoding: gzip\r\n"
     if body:
         head += b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body)
     return head + b"\r\n" + body
@@ -97,21 +104,35 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=("compiled", "dynamic"), default="compiled")
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--routes", default=",".join(ROUTES))
+    parser.add_argument("--routes", default=",".join(k for k in ROUTES if k not in GZIP_ROUTES),
+                        help=f"comma-separated, of {', '.join(ROUTES)} (gzip on its own: the app with GZipMiddleware)")
     parser.add_argument("--port", type=int, default=8851)
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="copy the callgrind output of each route there (callgrind_annotate reads them)")
     parser.add_argument("--app", default=APP, help=f"module:app to serve (default {APP})")
     args = parser.parse_args()
+    routes = args.routes.split(",")
+    gzip = bool(GZIP_ROUTES.intersection(routes))
+    if gzip and not GZIP_ROUTES.issuperset(routes):
+        print(f"--routes: {', '.join(sorted(GZIP_ROUTES))} need GZipMiddleware on the app: measure them on their own",
+              file=sys.stderr)
+        return 2
+    env = {**os.environ, "BENCH_GZIP": "1"} if gzip else None
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
+    try:  # another server on the port would answer in place of ours, and be measured as ours
+        socket.create_connection(("127.0.0.1", args.port), timeout=1).close()
+        print(f"port {args.port} is already in use: choose another with --port", file=sys.stderr)
+        return 2
+    except OSError:
+        pass
     work = Path(tempfile.mkdtemp(prefix="astra-callgrind-"))
     python = sys.executable
     command = [python, "-m", "astraapi"]
     if args.mode == "compiled":
         build = subprocess.run([*command, "build", args.app, "--build-dir", str(work / "build")], cwd=REPO,
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
         if build.returncode != 0:
             print(build.stdout, build.stderr, file=sys.stderr)
             return 1
@@ -121,7 +142,7 @@ def main() -> int:
     command += ["--host", "127.0.0.1", "--port", str(args.port)]
     out = work / "callgrind.out"
     server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -134,9 +155,9 @@ def main() -> int:
                     return 1
                 time.sleep(1)
         print(f"AstraAPI {args.mode}, {args.requests} requests per route, user-space instructions per request "
-              f"(self cost by shared object)")
-        for number, key in enumerate(args.routes.split(","), start=1):
-            raw = request_bytes(*ROUTES[key])
+              f"(self cost by shared object){', app with GZipMiddleware' if gzip else ''}")
+        for number, key in enumerate(routes, start=1):
+            raw = request_bytes(*ROUTES[key], gzip=key in GZIP_ROUTES)
             send_requests(args.port, raw, 300)  # warm-up (first-request analysis, caches, allocator)
             subprocess.run(["callgrind_control", "-z", str(server.pid)], capture_output=True, check=True)
             send_requests(args.port, raw, args.requests)

@@ -8,7 +8,10 @@ Starlette's rules, for a response with a complete body:
   for a gzip client the body is compressed, `content-encoding: gzip` added and
   `content-length` updated in place.
 The compressed bytes differ from zlib's (another deflate implementation); they decompress to
-the same body.
+the same body. `compresslevel` keeps zlib's meaning ("this much compression"): whole bodies are
+compressed at the libdeflate level that compresses at least as small as zlib at that level
+(`_runtime.gzip_level_for_zlib`; 9 -> 7, see docs/compat-differences.md), not at libdeflate's
+level of the same number, which costs nearly twice as much on a 10 KB body.
 
 For a streamed answer (start_response / send / end), Starlette's rule for a body sent in
 several messages: the first piece decides. A first `send` (Starlette: a body message with
@@ -26,6 +29,8 @@ from astraapi.compiler.ir import GzipIR
 from astraapi.engine.responses import ServerErrorHeaders
 
 JSON_HEADERS = (b"content-type", b"application/json")
+VARY = (b"vary", b"Accept-Encoding")
+GZIP = (b"content-encoding", b"gzip")
 
 Handler = Callable[[Any, int, tuple], Any]
 
@@ -33,7 +38,7 @@ Handler = Callable[[Any, int, tuple], Any]
 def gzip_handler(handler: Handler, settings: GzipIR) -> Handler:
     from astraapi import _runtime
 
-    compressor = Compressor(settings, _runtime.gzip_compress)
+    compressor = Compressor(settings, _runtime.gzip_compress, _runtime.gzip_level_for_zlib(settings.compresslevel))
 
     def handle(request: Any, route_index: int, path_params: tuple) -> Any:
         accepts = b"gzip" in _accept_encoding(request)
@@ -46,11 +51,13 @@ def gzip_handler(handler: Handler, settings: GzipIR) -> Handler:
 
 
 class Compressor:
-    def __init__(self, settings: GzipIR, compress: Callable[[bytes, int], bytes]) -> None:
+    def __init__(self, settings: GzipIR, compress: Callable[[bytes, int], bytes], whole_level: int) -> None:
         self.minimum_size = settings.minimum_size
-        self.level = settings.compresslevel
+        self.level = settings.compresslevel  # zlib's scale: streams (GzipStream)
+        self.whole_level = whole_level  # `compress`'s level for a whole body
         self.excluded = frozenset(settings.exclude_content_types)
         self.compress = compress
+        self.json_passes = self._passes([JSON_HEADERS])  # the default JSON head is left alone
 
     def apply(self, status: int, headers: list | None, body: bytes, accepts: bool) -> tuple:
         if isinstance(headers, ServerErrorHeaders):  # ServerErrorMiddleware's answer: outside GZip
@@ -58,13 +65,20 @@ class Compressor:
         if len(body) < self.minimum_size:
             return status, headers, body
         if headers is None:
-            headers = [(b"content-length", str(len(body)).encode()), JSON_HEADERS]
+            # The default JSON head (content-length, content-type): what the general rules below
+            # make of it, without building and searching the lists.
+            if status == 206 or self.json_passes:
+                return status, [(b"content-length", str(len(body)).encode()), JSON_HEADERS], body
+            if accepts:
+                body = self.compress(body, self.whole_level)
+                return status, [(b"content-length", str(len(body)).encode()), JSON_HEADERS, VARY, GZIP], body
+            return status, [(b"content-length", str(len(body)).encode()), JSON_HEADERS, VARY], body
         if status == 206 or self._passes(headers):
             return status, headers, body
         headers = _with_vary(list(headers))
         if accepts:
-            body = self.compress(body, self.level)
-            headers.append((b"content-encoding", b"gzip"))
+            body = self.compress(body, self.whole_level)
+            headers.append(GZIP)
             headers = _set_header(headers, b"content-length", str(len(body)).encode())
         return status, headers, body
 

@@ -29,19 +29,37 @@ libdeflate_compressor* compressor_for(int level) {
     return slot.get();
 }
 
+// zlib compresslevel -> libdeflate level (bench/gzip_levels.py prints the table this comes from).
+constexpr int kLibdeflateLevelForZlib[10] = {0, 1, 1, 3, 4, 5, 6, 7, 7, 7};
+
 }  // namespace
 
-void gzip_compress_append(const char* data, size_t size, int level, std::string& out) {
+int libdeflate_level_for_zlib(int zlib_level) {
+    if (zlib_level < 0 || zlib_level > 9) throw std::invalid_argument("gzip compresslevel must be 0 to 9");
+    return kLibdeflateLevelForZlib[zlib_level];
+}
+
+size_t gzip_compress_bound(size_t size, int level) {
     if (level < 0 || level > kMaxLevel) throw std::invalid_argument("gzip level must be 0 to 12");
-    libdeflate_compressor* compressor = compressor_for(level);
+    return libdeflate_gzip_compress_bound(compressor_for(level), size);
+}
+
+size_t gzip_compress_into(const char* data, size_t size, int level, char* out, size_t capacity) {
+    if (level < 0 || level > kMaxLevel) throw std::invalid_argument("gzip level must be 0 to 12");
+    const size_t written = libdeflate_gzip_compress(compressor_for(level), data, size, out, capacity);
+    if (written == 0) throw std::runtime_error("gzip compression failed");  // cannot happen with the bound
+    return written;
+}
+
+void gzip_compress_append(const char* data, size_t size, int level, std::string& out) {
     const size_t at = out.size();
-    out.resize(at + libdeflate_gzip_compress_bound(compressor, size));
-    const size_t written = libdeflate_gzip_compress(compressor, data, size, out.data() + at, out.size() - at);
-    if (written == 0) {  // cannot happen with the bound
+    out.resize(at + gzip_compress_bound(size, level));
+    try {
+        out.resize(at + gzip_compress_into(data, size, level, out.data() + at, out.size() - at));
+    } catch (...) {
         out.resize(at);
-        throw std::runtime_error("gzip compression failed");
+        throw;
     }
-    out.resize(at + written);
 }
 
 std::string gzip_compress(const char* data, size_t size, int level) {

@@ -1150,8 +1150,9 @@ RespondResult Server::respond(ConnId id, int status, const ResponseHeader* heade
             if (length_ok) {
                 bool compress = c.gz_accept != 0;
                 if (compress) {
+                    const int level = codec::libdeflate_level_for_zlib(opt_.gzip_level);  // zlib's scale
                     gz_body_.clear();
-                    codec::gzip_compress_append(body, body_len, opt_.gzip_level, gz_body_);
+                    codec::gzip_compress_append(body, body_len, level, gz_body_);
                     body = gz_body_.data();
                     body_len = gz_body_.size();
                 }

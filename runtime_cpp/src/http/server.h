@@ -64,7 +64,7 @@ struct ServerOptions {
     // q-values (RFC 9110 12.5.3); bodies of at least gzip_min_size bytes; streams from the first piece.
     bool gzip = false;
     size_t gzip_min_size = 500;
-    int gzip_level = 6;  // 0-9 (zlib's scale; libdeflate compresses whole bodies at the same level)
+    int gzip_level = 6;  // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
 };
 
 // RFC 9110 12.5.3 negotiation of gzip from the joined Accept-Encoding values: 0: not acceptable
