@@ -68,6 +68,9 @@ class BuildReport:
     body_decoders: int = 0  # models with a generated body decoder
     generated_files: int = 0
     generated_size: int = 0  # bytes of generated C++
+    model_count: int = 0
+    route_labels: dict[int, str] = field(default_factory=dict)  # "GET /path (name)" of the generic-path routes
+    cached: bool = False  # nothing to do: the declarations' fingerprint and the build's files are unchanged
 
 
 def _progress_none(stage: str, detail: str) -> None:
@@ -155,7 +158,8 @@ def build(
     link_key = hashlib.sha256("\0".join(str(o) for o in objects).encode()).hexdigest()
     previous = read_manifest(build_dir)
     linked = False
-    if not module_path.exists() or previous.get("link_key") != link_key:
+    if (not module_path.exists() or previous.get("link_key") != link_key
+            or _sha256_file(module_path) != previous.get("files", {}).get(MODULE_FILE)):  # damaged, or older
         temporary = module_path.with_suffix(".so.tmp")
         command = [options.compiler, "-shared", "-o", str(temporary), *map(str, objects)]
         done = subprocess.run(command, capture_output=True, text=True)
@@ -184,6 +188,20 @@ def build(
         "body_decoder_fallbacks": emitted.body_decoder_fallbacks,
         "ir_sha256": hashlib.sha256(ir_text.encode("utf-8")).hexdigest(),
         **startup,
+        # For an unchanged rebuild (`cached_build`): what the build depends on besides the app, the
+        # digest of every file it wrote, and its summary.
+        "inputs_key": inputs_key(options),
+        "files": _file_digests(build_dir, [f"generated/{name}" for name in sorted(emitted.files)]
+                               + [MODULE_FILE] + ([OPENAPI_FILE] if startup.get("openapi") else [])),
+        "summary": {
+            "routes": len(ir.routes),
+            "models": len(ir.models),
+            "body_decoders": len(emitted.body_decoder_files),
+            "generated_files": len(emitted.files),
+            "generated_size": sum(len(text.encode("utf-8")) for text in emitted.files.values()),
+            "route_labels": {str(route.index): route_label(route) for route in ir.routes
+                             if route.index in emitted.route_fallbacks},
+        },
     }
     _write_if_changed(build_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return BuildReport(
@@ -202,8 +220,104 @@ def build(
         decoders_compiled=len(emitted.decoder_routes),
         body_decoders=len(emitted.body_decoder_files),
         generated_files=len(emitted.files),
-        generated_size=sum(len(text.encode("utf-8")) for text in emitted.files.values()),
+        generated_size=manifest["summary"]["generated_size"],
+        model_count=len(ir.models),
+        route_labels={int(index): label for index, label in manifest["summary"]["route_labels"].items()},
     )
+
+
+def route_label(route: Any) -> str:
+    """How the build's summary and `astraapi inspect` name a route: `GET /items/{id} (read_item)`."""
+    methods = "ANY" if route.mount in ("static", "app", "frontend") else "/".join(route.methods)
+    return f"{methods} {route.path} ({route.name})"
+
+
+def cached_build(app: Any, app_ref: str, options: BuildOptions) -> tuple[BuildReport | None, str]:
+    """The build in `options.build_dir` when building `app` again would change nothing: the manifest
+    was made for this app reference by this AstraAPI (its compiler, templates, runtime headers) with
+    the same compiler command and flags, the declarations' fingerprint is unchanged (so the IR is, see
+    fingerprint.py), and every file the build wrote (generated sources, ir.json, the module, the
+    OpenAPI document) is on disk with the digest the manifest names. Then (report, "") without
+    analysing, emitting, compiling or linking anything; otherwise (None, why not)."""
+    from astraapi.compiler import fingerprint
+
+    started = time.perf_counter()
+    build_dir = Path(options.build_dir)
+    manifest = read_manifest(build_dir)
+    if not manifest:
+        return None, f"no build in {build_dir}/"
+    if manifest.get("abi_version") != ABI_VERSION or "summary" not in manifest or "fingerprint" not in manifest:
+        return None, "the build was made by another AstraAPI"
+    if manifest.get("app_ref") != app_ref:
+        return None, f"the build was made for {manifest.get('app_ref')}"
+    if manifest.get("inputs_key") != inputs_key(options):
+        return None, "the compiler, its flags or AstraAPI's code generator changed"
+    changed = fingerprint.differences(app, manifest["fingerprint"])
+    if changed:
+        return None, "; ".join(changed)
+    altered = changed_files(build_dir, manifest)
+    if altered:
+        return None, altered
+    summary = manifest["summary"]
+    module_size = (build_dir / manifest["module"]).stat().st_size
+    return BuildReport(
+        ir_hash=manifest["ir_hash"],
+        build_dir=build_dir,
+        routes_compiled=len(manifest["serializers"]),
+        route_count=summary["routes"],
+        route_fallbacks={int(index): why for index, why in manifest["route_fallbacks"].items()},
+        model_fallbacks=manifest["model_fallbacks"],
+        files_written=0,
+        objects_compiled=0,
+        linked=False,
+        seconds=time.perf_counter() - started,
+        module_size=module_size,
+        stage_seconds={"check": time.perf_counter() - started},
+        decoders_compiled=len(manifest.get("decoders", {})),
+        body_decoders=summary["body_decoders"],
+        generated_files=summary["generated_files"],
+        generated_size=summary["generated_size"],
+        model_count=summary["models"],
+        route_labels={int(index): label for index, label in summary["route_labels"].items()},
+        cached=True,
+    ), ""
+
+
+def changed_files(build_dir: Path, manifest: dict) -> str:
+    """Which file of the build is missing or not the one the build wrote ("" when all are)."""
+    expected = dict(manifest.get("files", {}))
+    expected[IR_FILE] = manifest.get("ir_sha256")
+    for name, digest in expected.items():
+        try:
+            actual = _sha256_file(build_dir / name)
+        except OSError:
+            return f"{build_dir / name} is missing"
+        if actual != digest:
+            return f"{build_dir / name} is not the one the build wrote"
+    return ""
+
+
+def inputs_key(options: BuildOptions) -> str:
+    """A digest of what a build depends on besides the app: the compiler command and flags, and
+    AstraAPI's own files that shape the IR and the generated code (its Python package, the
+    templates, the runtime's public headers), by content, so that an edited AstraAPI (an editable
+    install) is not taken for the one that made the build."""
+    from astraapi.compiler.paths import templates_dir
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256("\0".join([options.compiler, *_compile_flags(options), str(ABI_VERSION)]).encode())
+    for root, pattern in ((package, "*.py"), (templates_dir(), "*.j2"), (include_dir() / "astraapi", "*.h")):
+        for path in sorted(root.rglob(pattern)):
+            digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _file_digests(build_dir: Path, names: list[str]) -> dict[str, str]:
+    return {name: _sha256_file(build_dir / name) for name in names}
 
 
 def verify_build(ir: AppIR, build_dir: Path) -> dict:
