@@ -243,7 +243,12 @@ def _callable_name(obj: Any) -> str:
         return (f"partial({_callable_name(obj.func)},{_describe(obj.args)},"
                 f"{_describe(obj.keywords)})")
     code = getattr(obj, "__code__", None)
-    where = _portable(code.co_filename) if code is not None else getattr(obj, "__module__", "?")
+    if code is not None:
+        where = _portable(code.co_filename)
+    else:
+        from astraapi.compiler.module_names import module_of
+
+        where = module_of(obj)
     return f"{where}:{getattr(obj, '__qualname__', type(obj).__qualname__)}"
 
 
