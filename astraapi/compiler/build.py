@@ -31,6 +31,7 @@ DEFAULT_BUILD_DIR = Path(".astraapi") / "build"
 MANIFEST = "manifest.json"
 MODULE_FILE = "app_module.so"
 IR_FILE = "ir.json"
+SERVING_IR_FILE = "serving_ir.jsonl"  # the IR as compiled start-up reads it (AppIR.to_serving_text)
 OPENAPI_FILE = "openapi.json"
 
 
@@ -122,6 +123,8 @@ def build(
     written = _write_tree(generated_dir, emitted.files)
     ir_text = json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False) + "\n"
     written += _write_if_changed(build_dir / IR_FILE, ir_text)
+    serving_text = ir.to_serving_text()
+    written += _write_if_changed(build_dir / SERVING_IR_FILE, serving_text)
     startup = _startup_data(app, build_dir) if app is not None else {}
     stages["emit"] = time.perf_counter() - mark
     progress("emit", f"{len(emitted.files)} files, {written} rewritten")
@@ -187,6 +190,8 @@ def build(
         "model_fallbacks": emitted.model_fallbacks,
         "body_decoder_fallbacks": emitted.body_decoder_fallbacks,
         "ir_sha256": hashlib.sha256(ir_text.encode("utf-8")).hexdigest(),
+        "serving_ir": SERVING_IR_FILE,
+        "serving_ir_sha256": hashlib.sha256(serving_text.encode("utf-8")).hexdigest(),
         **startup,
         # For an unchanged rebuild (`cached_build`): what the build depends on besides the app, the
         # digest of every file it wrote, and its summary.
@@ -287,6 +292,8 @@ def changed_files(build_dir: Path, manifest: dict) -> str:
     """Which file of the build is missing or not the one the build wrote ("" when all are)."""
     expected = dict(manifest.get("files", {}))
     expected[IR_FILE] = manifest.get("ir_sha256")
+    if "serving_ir" in manifest:
+        expected[manifest["serving_ir"]] = manifest.get("serving_ir_sha256")
     for name, digest in expected.items():
         try:
             actual = _sha256_file(build_dir / name)
@@ -413,13 +420,7 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
             "%s since the build in %s/ was made, but the app's declarations are the same: started by analysing "
             "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
         )
-    try:
-        ir_text = (build_dir / IR_FILE).read_text(encoding="utf-8")
-    except OSError:
-        raise StaleBuildError(f"the build in {build_dir}/ has no {IR_FILE}: {rebuild}") from None
-    if hashlib.sha256(ir_text.encode("utf-8")).hexdigest() != manifest.get("ir_sha256"):
-        raise StaleBuildError(f"{build_dir / IR_FILE} is not the one the build wrote: {rebuild}")
-    ir = analysed or AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the module loader checks the hash
+    ir = analysed or _serving_ir(build_dir, manifest, rebuild)
     if not (build_dir / manifest["module"]).is_file():
         raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
     module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
@@ -427,6 +428,24 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
     return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),
                         openapi_path=build_dir / openapi if openapi and analysed is None else None,
                         analysed=analysed is not None)
+
+
+def _serving_ir(build_dir: Path, manifest: dict, rebuild: str) -> AppIR:
+    """The build's IR as compiled mode serves it, from `serving_ir.jsonl` (each route parsed when
+    first used), or from `ir.json` for a build made before that file existed; checked against the
+    manifest's sha256 (the module loader checks the IR hash)."""
+    name, digest_key = ((manifest["serving_ir"], "serving_ir_sha256") if "serving_ir" in manifest
+                        else (IR_FILE, "ir_sha256"))
+    try:
+        data = (build_dir / name).read_bytes()
+    except OSError:
+        raise StaleBuildError(f"the build in {build_dir}/ has no {name}: {rebuild}") from None
+    if hashlib.sha256(data).hexdigest() != manifest.get(digest_key):
+        raise StaleBuildError(f"{build_dir / name} is not the one the build wrote: {rebuild}")
+    text = data.decode("utf-8")
+    if name == IR_FILE:
+        return AppIR.serving_from_json(text, manifest["ir_hash"])
+    return AppIR.serving_from_text(text, manifest["ir_hash"])
 
 
 @dataclass(frozen=True)
