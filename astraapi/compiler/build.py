@@ -114,20 +114,20 @@ def build(
     object_dir.mkdir(parents=True, exist_ok=True)
 
     mark = time.perf_counter()
-    progress("check", f"{len(ir.routes)} routes, {len(ir.models)} models")
+    progress("check", f"{_count(len(ir.routes), 'route')}, {_count(len(ir.models), 'model')}")
     check_ir(ir)
     stages["check"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     emitted = emit_app_module(ir)
-    written = _write_tree(generated_dir, emitted.files)
+    written = sources_written = _write_tree(generated_dir, emitted.files)
     ir_text = json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False) + "\n"
     written += _write_if_changed(build_dir / IR_FILE, ir_text)
     serving_text = ir.to_serving_text()
     written += _write_if_changed(build_dir / SERVING_IR_FILE, serving_text)
     startup = _startup_data(app, build_dir) if app is not None else {}
     stages["emit"] = time.perf_counter() - mark
-    progress("emit", f"{len(emitted.files)} files, {written} rewritten")
+    progress("emit", f"{_count(len(emitted.files), 'file')} of C++, {sources_written} rewritten")
 
     mark = time.perf_counter()
     flags = [*_compile_flags(options), f"-I{generated_dir.resolve()}"]
@@ -231,6 +231,10 @@ def build(
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def route_label(route: Any) -> str:
     """How the build's summary and `astraapi inspect` name a route: `GET /items/{id} (read_item)`."""
     methods = "ANY" if route.mount in ("static", "app", "frontend") else "/".join(route.methods)
@@ -277,7 +281,7 @@ def cached_build(app: Any, app_ref: str, options: BuildOptions) -> tuple[BuildRe
         linked=False,
         seconds=time.perf_counter() - started,
         module_size=module_size,
-        stage_seconds={"check": time.perf_counter() - started},
+        stage_seconds={"verify": time.perf_counter() - started},
         decoders_compiled=len(manifest.get("decoders", {})),
         body_decoders=summary["body_decoders"],
         generated_files=summary["generated_files"],

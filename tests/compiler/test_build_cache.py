@@ -68,6 +68,11 @@ def test_an_unchanged_build_does_nothing_and_prints_the_same_summary(tmp_path):
     folder = make_app(tmp_path)
     cold = build(folder)
     assert UP_TO_DATE not in cold
+    assert "[2/5] check      6 routes, 1 model\n" in cold  # the docs routes and the app's two
+    assert re.search(r"\[3/5\] emit +\d+ files of C\+\+, \d+ rewritten", cold)
+    assert re.search(r"stages: introspect [0-9.]+s, check [0-9.]+s, emit [0-9.]+s, compile [0-9.]+s, link [0-9.]+s",
+                     cold)
+    assert "generic path: 5 routes, no response model" in cold  # the docs routes and /plain, and why
     before = file_times(folder / "out")
     again = build(folder)
     assert UP_TO_DATE in again
@@ -76,6 +81,7 @@ def test_an_unchanged_build_does_nothing_and_prints_the_same_summary(tmp_path):
         assert stage not in again  # no stage ran
     assert file_times(folder / "out") == before  # nothing was written, not even the manifest
     assert summary_lines(again) == summary_lines(cold)
+    assert re.search(r"stages: import [0-9.]+s, verify [0-9.]+s", again)
     size = re.search(r"output: (\d+ KiB of C\+\+ in \d+ files, module \d+ KiB)", cold).group(1)
     assert size in again
 
