@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     _build_dir_argument(build)
     build.add_argument("--check", action="store_true",
                        help="build nothing; exit 1 if the build on disk does not match the app (for CI)")
+    build.add_argument("--force", action="store_true",
+                       help="analyse and build even when the declarations' fingerprint and the build's files "
+                            "are unchanged (for what the fingerprint cannot see: docs/compiled-mode.md)")
     build.add_argument("--jobs", "-j", type=int, default=max(1, os.cpu_count() or 1))
     build.add_argument("--debug", action="store_true", help="compile without optimisation, with debug info")
     build.set_defaults(command=_build)
@@ -231,7 +234,8 @@ def _build(args) -> int:
     from astraapi.compiler.build import BuildOptions, cached_build
 
     imported = time.perf_counter()
-    report, why = cached_build(app, ref, BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug))
+    report, why = (None, "--force") if args.force else cached_build(
+        app, ref, BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug))
     if report is not None:
         print(f"      declarations unchanged since the build (fingerprint) and its files verified: "
               "nothing to analyse, emit, compile or link", flush=True)

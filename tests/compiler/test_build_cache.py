@@ -84,6 +84,9 @@ def test_an_unchanged_build_does_nothing_and_prints_the_same_summary(tmp_path):
     assert re.search(r"stages: import [0-9.]+s, verify [0-9.]+s", again)
     size = re.search(r"output: (\d+ KiB of C\+\+ in \d+ files, module \d+ KiB)", cold).group(1)
     assert size in again
+    forced = build(folder, "--force")  # analyses and runs every stage, which find nothing to do
+    assert "analysing the app: --force" in forced
+    assert "[4/5] compile    0 of" in forced and "[5/5] link       up to date" in forced
 
 
 def test_a_touched_source_file_is_still_unchanged_and_an_edited_one_is_built(tmp_path):
