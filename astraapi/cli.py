@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     _build_dir_argument(build)
     build.add_argument("--check", action="store_true",
                        help="build nothing; exit 1 if the build on disk does not match the app (for CI)")
+    build.add_argument("--force", action="store_true",
+                       help="analyse and build even when the declarations' fingerprint and the build's files "
+                            "are unchanged (for what the fingerprint cannot see: docs/compiled-mode.md)")
     build.add_argument("--jobs", "-j", type=int, default=max(1, os.cpu_count() or 1))
     build.add_argument("--debug", action="store_true", help="compile without optimisation, with debug info")
     build.set_defaults(command=_build)
@@ -203,12 +206,18 @@ def _build(args) -> int:
     started = time.perf_counter()
     _stage("introspect", args.app)
     app, ref, make_ir = _load(args.app)
-    ir = make_ir()
     if args.check:
+        ir = make_ir()
         try:
-            verify_build(ir, args.build_dir)
+            manifest = verify_build(ir, args.build_dir)
         except StaleBuildError as exc:
             print(f"astraapi build --check: {exc}", file=sys.stderr)
+            return 1
+        from astraapi.compiler.build import changed_files
+
+        altered = changed_files(Path(args.build_dir), manifest) if "files" in manifest else ""
+        if altered:
+            print(f"astraapi build --check: {altered}: run `astraapi build {ref}`", file=sys.stderr)
             return 1
         print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
         from astraapi.compiler import fingerprint
@@ -221,11 +230,29 @@ def _build(args) -> int:
                   f"the app at start-up (slower); `astraapi build {ref}` (which compiles nothing) restores the "
                   "fast start")
         return 0
-    _build_now(app, ref, ir, args.build_dir, jobs=args.jobs, debug=args.debug, started=started)
+    if args.jobs < 1:
+        raise _UserError("--jobs must be at least 1")
+    from astraapi.compiler.build import BuildOptions, cached_build
+
+    imported = time.perf_counter()
+    report, why = (None, "--force") if args.force else cached_build(
+        app, ref, BuildOptions(build_dir=args.build_dir, jobs=args.jobs, debug=args.debug))
+    if report is not None:
+        print("      declarations unchanged since the build (fingerprint) and its files verified: "
+              "nothing to analyse, emit, compile or link", flush=True)
+        report.stage_seconds = {"import": imported - started, **report.stage_seconds}
+        _print_summary(ref, report, time.perf_counter() - started)
+        return 0
+    if why:
+        print(f"      analysing the app: {why}", flush=True)
+    ir = make_ir()
+    _build_now(app, ref, ir, args.build_dir, jobs=args.jobs, debug=args.debug, started=started,
+               introspect_seconds=time.perf_counter() - started)
     return 0
 
 
-def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, started: float | None = None):
+def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, started: float | None = None,
+               introspect_seconds: float | None = None):
     """Build (the stages print their progress), then print the summary."""
     from astraapi.compiler.build import BuildError, BuildOptions, build
 
@@ -237,23 +264,29 @@ def _build_now(app, ref: str, ir, build_dir: Path, *, jobs: int, debug: bool, st
         report = build(ir, options, progress=_stage, app=app)
     except BuildError as exc:
         raise _UserError(str(exc)) from None
-    seconds = time.perf_counter() - started
+    if introspect_seconds is not None:  # importing and analysing the app
+        report.stage_seconds = {"introspect": introspect_seconds, **report.stage_seconds}
+    _print_summary(ref, report, time.perf_counter() - started)
+    return report
+
+
+def _print_summary(ref: str, report, seconds: float) -> None:
     stages = ", ".join(f"{name} {value:.2f}s" for name, value in report.stage_seconds.items())
+    state = f"{ref} in {report.build_dir}/ is up to date" if report.cached else f"built {ref} into {report.build_dir}/"
     print(
-        f"built {ref} into {report.build_dir}/ in {seconds:.2f}s: "
+        f"{state} in {seconds:.2f}s: "
         f"{report.route_count} routes ({report.routes_compiled} with a compiled serializer), "
         f"{report.objects_compiled} files compiled, module {report.module_size / 1024:.0f} KiB, "
         f"IR hash {report.ir_hash[:12]}"
     )
     print(f"  routes: {report.routes_compiled} with a compiled serializer, {report.decoders_compiled} with a "
           f"compiled request decoder, {len(report.route_fallbacks)} with a generic response path")
-    print(f"  models: {len(ir.models) - len(report.model_fallbacks)} with a compiled serializer, "
+    print(f"  models: {report.model_count - len(report.model_fallbacks)} with a compiled serializer, "
           f"{len(report.model_fallbacks)} on the generic path; {report.body_decoders} with a body decoder")
     print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
           f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
-    _print_fallback_summary(ir, report.route_fallbacks, report.model_fallbacks)
-    _print_decoder_summary(ir, report.decoder_fallbacks or {})
-    return report
+    _print_fallback_summary(report.route_labels, report.route_fallbacks, report.model_fallbacks)
+    _print_decoder_summary(report.decoder_labels, report.decoder_fallbacks or {})
 
 
 _STAGES = ("introspect", "check", "emit", "compile", "link")
@@ -269,14 +302,13 @@ def _stage(stage: str, detail: str) -> None:
     print(f"[{number}/{len(_STAGES)}] {stage:<10} {detail}", flush=True)
 
 
-def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, examples: int = 3) -> None:
+def _print_fallback_summary(route_labels: dict, route_fallbacks: dict, model_fallbacks: dict,
+                            examples: int = 3) -> None:
     """The generic-path routes and models grouped by reason, a few examples each
     (`astraapi inspect` lists every one)."""
-    routes = {route.index: route for route in ir.routes}
     by_reason: dict[tuple[str, str], list[str]] = {}
     for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
-        route = routes[index]
-        by_reason.setdefault(("route", why), []).append(f"{'/'.join(route.methods)} {route.path} ({route.name})")
+        by_reason.setdefault(("route", why), []).append(route_labels[index])
     for key, why in sorted(model_fallbacks.items()):
         by_reason.setdefault(("model", why), []).append(key)
     for (kind, why), names in by_reason.items():
@@ -289,17 +321,15 @@ def _print_fallback_summary(ir, route_fallbacks: dict, model_fallbacks: dict, ex
 _PARAMETER_LABEL = re.compile(r"^(?:body )?parameter '([^']*)': ")
 
 
-def _print_decoder_summary(ir, decoder_fallbacks: dict, examples: int = 3) -> None:
-    """The routes with parameters but no request decoder, grouped by reason (the parameter's name
-    moved into the example), a few examples each."""
-    routes = {route.index: route for route in ir.routes}
+def _print_decoder_summary(labels: dict[int, str], decoder_fallbacks: dict, examples: int = 3) -> None:
+    """The routes with parameters but no request decoder (`labels`: "GET /path" of each), grouped by
+    reason (the parameter's name moved into the example), a few examples each."""
     by_reason: dict[str, list[str]] = {}
     for index, why in sorted((int(i), w) for i, w in decoder_fallbacks.items()):
-        route = routes[index]
-        if route.mount is not None or why == "no parameters to decode":
+        if index not in labels:  # a mount, or a route without parameters
             continue
         match = _PARAMETER_LABEL.match(why)
-        where = f"{'/'.join(route.methods)} {route.path}" + (f" ({match.group(1)})" if match else "")
+        where = labels[index] + (f" ({match.group(1)})" if match else "")
         why = why[match.end():] if match else why
         why = re.sub(r" \([^()]*\) is checked", " is checked", why)  # a constraint's value: in inspect
         by_reason.setdefault(why, []).append(where)
@@ -310,10 +340,11 @@ def _print_decoder_summary(ir, decoder_fallbacks: dict, examples: int = 3) -> No
 
 
 def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
+    from astraapi.compiler.build import route_label
+
     routes = {route.index: route for route in ir.routes}
     for index, why in sorted((int(i), w) for i, w in route_fallbacks.items()):
-        route = routes[index]
-        print(f"  generic path: {'ANY' if route.mount in ('static', 'app', 'frontend') else '/'.join(route.methods)} {route.path} ({route.name}): {why}")
+        print(f"  generic path: {route_label(routes[index])}: {why}")
     for key, why in sorted(model_fallbacks.items()):
         print(f"  generic path: model {key}: {why}")
 

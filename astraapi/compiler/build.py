@@ -31,6 +31,7 @@ DEFAULT_BUILD_DIR = Path(".astraapi") / "build"
 MANIFEST = "manifest.json"
 MODULE_FILE = "app_module.so"
 IR_FILE = "ir.json"
+SERVING_IR_FILE = "serving_ir.jsonl"  # the IR as compiled start-up reads it (AppIR.to_serving_text)
 OPENAPI_FILE = "openapi.json"
 
 
@@ -69,6 +70,11 @@ class BuildReport:
     generated_files: int = 0
     generated_size: int = 0  # bytes of generated C++
     decoder_fallbacks: dict[int, str] | None = None  # route index -> why it has no request decoder
+    model_count: int = 0
+    route_labels: dict[int, str] = field(default_factory=dict)  # "GET /path (name)" of the generic-path routes
+    # "GET /path" of the routes with parameters but no request decoder (the summary groups them by reason)
+    decoder_labels: dict[int, str] = field(default_factory=dict)
+    cached: bool = False  # nothing to do: the declarations' fingerprint and the build's files are unchanged
 
 
 def _progress_none(stage: str, detail: str) -> None:
@@ -111,18 +117,20 @@ def build(
     object_dir.mkdir(parents=True, exist_ok=True)
 
     mark = time.perf_counter()
-    progress("check", f"{len(ir.routes)} routes, {len(ir.models)} models")
+    progress("check", f"{_count(len(ir.routes), 'route')}, {_count(len(ir.models), 'model')}")
     check_ir(ir)
     stages["check"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     emitted = emit_app_module(ir)
-    written = _write_tree(generated_dir, emitted.files)
+    written = sources_written = _write_tree(generated_dir, emitted.files)
     ir_text = json.dumps(json.loads(ir.to_json()), indent=2, ensure_ascii=False) + "\n"
     written += _write_if_changed(build_dir / IR_FILE, ir_text)
+    serving_text = ir.to_serving_text()
+    written += _write_if_changed(build_dir / SERVING_IR_FILE, serving_text)
     startup = _startup_data(app, build_dir) if app is not None else {}
     stages["emit"] = time.perf_counter() - mark
-    progress("emit", f"{len(emitted.files)} files, {written} rewritten")
+    progress("emit", f"{_count(len(emitted.files), 'file')} of C++, {sources_written} rewritten")
 
     mark = time.perf_counter()
     flags = [*_compile_flags(options), f"-I{generated_dir.resolve()}"]
@@ -156,7 +164,8 @@ def build(
     link_key = hashlib.sha256("\0".join(str(o) for o in objects).encode()).hexdigest()
     previous = read_manifest(build_dir)
     linked = False
-    if not module_path.exists() or previous.get("link_key") != link_key:
+    if (not module_path.exists() or previous.get("link_key") != link_key
+            or _sha256_file(module_path) != previous.get("files", {}).get(MODULE_FILE)):  # damaged, or older
         temporary = module_path.with_suffix(".so.tmp")
         command = [options.compiler, "-shared", "-o", str(temporary), *map(str, objects)]
         done = subprocess.run(command, capture_output=True, text=True)
@@ -184,7 +193,27 @@ def build(
         "model_fallbacks": emitted.model_fallbacks,
         "body_decoder_fallbacks": emitted.body_decoder_fallbacks,
         "ir_sha256": hashlib.sha256(ir_text.encode("utf-8")).hexdigest(),
+        "serving_ir": SERVING_IR_FILE,
+        "serving_ir_sha256": hashlib.sha256(serving_text.encode("utf-8")).hexdigest(),
         **startup,
+        # For an unchanged rebuild (`cached_build`): what the build depends on besides the app, the
+        # digest of every file it wrote, and its summary.
+        "inputs_key": inputs_key(options),
+        "files": _file_digests(build_dir, [f"generated/{name}" for name in sorted(emitted.files)]
+                               + [MODULE_FILE] + ([OPENAPI_FILE] if startup.get("openapi") else [])),
+        "summary": {
+            "routes": len(ir.routes),
+            "models": len(ir.models),
+            "body_decoders": len(emitted.body_decoder_files),
+            "generated_files": len(emitted.files),
+            "generated_size": sum(len(text.encode("utf-8")) for text in emitted.files.values()),
+            "route_labels": {str(route.index): route_label(route) for route in ir.routes
+                             if route.index in emitted.route_fallbacks},
+            "decoder_labels": {str(route.index): f"{'/'.join(route.methods)} {route.path}" for route in ir.routes
+                               if route.mount is None
+                               and emitted.decoder_fallbacks.get(route.index, "no parameters to decode")
+                               != "no parameters to decode"},
+        },
     }
     _write_if_changed(build_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return BuildReport(
@@ -203,9 +232,114 @@ def build(
         decoders_compiled=len(emitted.decoder_routes),
         body_decoders=len(emitted.body_decoder_files),
         generated_files=len(emitted.files),
-        generated_size=sum(len(text.encode("utf-8")) for text in emitted.files.values()),
+        generated_size=manifest["summary"]["generated_size"],
         decoder_fallbacks=emitted.decoder_fallbacks,
+        model_count=len(ir.models),
+        route_labels={int(index): label for index, label in manifest["summary"]["route_labels"].items()},
+        decoder_labels={int(index): label for index, label in manifest["summary"]["decoder_labels"].items()},
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def route_label(route: Any) -> str:
+    """How the build's summary and `astraapi inspect` name a route: `GET /items/{id} (read_item)`."""
+    methods = "ANY" if route.mount in ("static", "app", "frontend") else "/".join(route.methods)
+    return f"{methods} {route.path} ({route.name})"
+
+
+def cached_build(app: Any, app_ref: str, options: BuildOptions) -> tuple[BuildReport | None, str]:
+    """The build in `options.build_dir` when building `app` again would change nothing: the manifest
+    was made for this app reference by this AstraAPI (its compiler, templates, runtime headers) with
+    the same compiler command and flags, the declarations' fingerprint is unchanged (so the IR is, see
+    fingerprint.py), and every file the build wrote (generated sources, ir.json, the module, the
+    OpenAPI document) is on disk with the digest the manifest names. Then (report, "") without
+    analysing, emitting, compiling or linking anything; otherwise (None, why not)."""
+    from astraapi.compiler import fingerprint
+
+    started = time.perf_counter()
+    build_dir = Path(options.build_dir)
+    manifest = read_manifest(build_dir)
+    if not manifest:
+        return None, f"no build in {build_dir}/"
+    if manifest.get("abi_version") != ABI_VERSION or "summary" not in manifest or "fingerprint" not in manifest:
+        return None, "the build was made by another AstraAPI"
+    if manifest.get("app_ref") != app_ref:
+        return None, f"the build was made for {manifest.get('app_ref')}"
+    if manifest.get("inputs_key") != inputs_key(options):
+        return None, "the compiler, its flags or AstraAPI's code generator changed"
+    changed = fingerprint.differences(app, manifest["fingerprint"])
+    if changed:
+        return None, "; ".join(changed)
+    altered = changed_files(build_dir, manifest)
+    if altered:
+        return None, altered
+    summary = manifest["summary"]
+    module_size = (build_dir / manifest["module"]).stat().st_size
+    return BuildReport(
+        ir_hash=manifest["ir_hash"],
+        build_dir=build_dir,
+        routes_compiled=len(manifest["serializers"]),
+        route_count=summary["routes"],
+        route_fallbacks={int(index): why for index, why in manifest["route_fallbacks"].items()},
+        model_fallbacks=manifest["model_fallbacks"],
+        files_written=0,
+        objects_compiled=0,
+        linked=False,
+        seconds=time.perf_counter() - started,
+        module_size=module_size,
+        stage_seconds={"verify": time.perf_counter() - started},
+        decoders_compiled=len(manifest.get("decoders", {})),
+        body_decoders=summary["body_decoders"],
+        generated_files=summary["generated_files"],
+        generated_size=summary["generated_size"],
+        decoder_fallbacks={int(index): why for index, why in manifest["decoder_fallbacks"].items()},
+        model_count=summary["models"],
+        route_labels={int(index): label for index, label in summary["route_labels"].items()},
+        decoder_labels={int(index): label for index, label in summary.get("decoder_labels", {}).items()},
+        cached=True,
+    ), ""
+
+
+def changed_files(build_dir: Path, manifest: dict) -> str:
+    """Which file of the build is missing or not the one the build wrote ("" when all are)."""
+    expected = dict(manifest.get("files", {}))
+    expected[IR_FILE] = manifest.get("ir_sha256")
+    if "serving_ir" in manifest:
+        expected[manifest["serving_ir"]] = manifest.get("serving_ir_sha256")
+    for name, digest in expected.items():
+        try:
+            actual = _sha256_file(build_dir / name)
+        except OSError:
+            return f"{build_dir / name} is missing"
+        if actual != digest:
+            return f"{build_dir / name} is not the one the build wrote"
+    return ""
+
+
+def inputs_key(options: BuildOptions) -> str:
+    """A digest of what a build depends on besides the app: the compiler command and flags, and
+    AstraAPI's own files that shape the IR and the generated code (its Python package, the
+    templates, the runtime's public headers), by content, so that an edited AstraAPI (an editable
+    install) is not taken for the one that made the build."""
+    from astraapi.compiler.paths import templates_dir
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256("\0".join([options.compiler, *_compile_flags(options), str(ABI_VERSION)]).encode())
+    for root, pattern in ((package, "*.py"), (templates_dir(), "*.j2"), (include_dir() / "astraapi", "*.h")):
+        for path in sorted(root.rglob(pattern)):
+            digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _file_digests(build_dir: Path, names: list[str]) -> dict[str, str]:
+    return {name: _sha256_file(build_dir / name) for name in names}
 
 
 def verify_build(ir: AppIR, build_dir: Path) -> dict:
@@ -301,13 +435,7 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
             "%s since the build in %s/ was made, but the app's declarations are the same: started by analysing "
             "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
         )
-    try:
-        ir_text = (build_dir / IR_FILE).read_text(encoding="utf-8")
-    except OSError:
-        raise StaleBuildError(f"the build in {build_dir}/ has no {IR_FILE}: {rebuild}") from None
-    if hashlib.sha256(ir_text.encode("utf-8")).hexdigest() != manifest.get("ir_sha256"):
-        raise StaleBuildError(f"{build_dir / IR_FILE} is not the one the build wrote: {rebuild}")
-    ir = analysed or AppIR.serving_from_json(ir_text, manifest["ir_hash"])  # the module loader checks the hash
+    ir = analysed or _serving_ir(build_dir, manifest, rebuild)
     if not (build_dir / manifest["module"]).is_file():
         raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
     module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
@@ -315,6 +443,24 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
     return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),
                         openapi_path=build_dir / openapi if openapi and analysed is None else None,
                         analysed=analysed is not None)
+
+
+def _serving_ir(build_dir: Path, manifest: dict, rebuild: str) -> AppIR:
+    """The build's IR as compiled mode serves it, from `serving_ir.jsonl` (each route parsed when
+    first used), or from `ir.json` for a build made before that file existed; checked against the
+    manifest's sha256 (the module loader checks the IR hash)."""
+    name, digest_key = ((manifest["serving_ir"], "serving_ir_sha256") if "serving_ir" in manifest
+                        else (IR_FILE, "ir_sha256"))
+    try:
+        data = (build_dir / name).read_bytes()
+    except OSError:
+        raise StaleBuildError(f"the build in {build_dir}/ has no {name}: {rebuild}") from None
+    if hashlib.sha256(data).hexdigest() != manifest.get(digest_key):
+        raise StaleBuildError(f"{build_dir / name} is not the one the build wrote: {rebuild}")
+    text = data.decode("utf-8")
+    if name == IR_FILE:
+        return AppIR.serving_from_json(text, manifest["ir_hash"])
+    return AppIR.serving_from_text(text, manifest["ir_hash"])
 
 
 @dataclass(frozen=True)

@@ -155,29 +155,38 @@ def _routes(app: Any) -> list[tuple[str, str]]:
 
 
 def _describe_route(route: Any) -> str:
-    import dataclasses
+    fields = _FIELDS.get(type(route))
+    if fields is None:
+        import dataclasses
 
-    if not dataclasses.is_dataclass(route):  # another kind of route: its public attributes
-        return _describe({k: v for k, v in sorted(vars(route).items()) if not k.startswith("_")})
+        if not dataclasses.is_dataclass(route):  # another kind of route: its public attributes
+            return _describe({k: v for k, v in sorted(vars(route).items()) if not k.startswith("_")})
+        fields = _fields(type(route))
+    names, values = fields
+    plain, describe = _PLAIN, _describe
     parts = []
-    for name in _field_names(type(route)):
-        value = getattr(route, name)
-        if name == "decl_file" and isinstance(value, str):
-            value = _portable(value)
-        parts.append(f"{name}={_describe(value)}")
+    for name, value in zip(names, values(route)):  # a plain value inline: 505 routes x 29 fields at start-up
+        if type(value) in plain:
+            if name == "decl_file" and type(value) is str:
+                value = _portable(value)
+            parts.append(f"{name}={value!r}")
+        else:
+            parts.append(f"{name}={describe(value)}")
     return "\n".join(parts)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# A dataclass route class -> (its field names, a getter of their values as a tuple).
+_FIELDS: dict[type, tuple[tuple[str, ...], Any]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        import dataclasses
+def _fields(cls: type) -> tuple[tuple[str, ...], Any]:
+    import dataclasses
+    import operator
 
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    getter = operator.attrgetter(*names)
+    _FIELDS[cls] = found = (names, getter if len(names) > 1 else (lambda route: (getter(route),)))
+    return found
 
 
 def _describe_settings(app: Any) -> str:
@@ -242,8 +251,20 @@ def _callable_name(obj: Any) -> str:
     if isinstance(obj, functools.partial):
         return (f"partial({_callable_name(obj.func)},{_describe(obj.args)},"
                 f"{_describe(obj.keywords)})")
-    code = getattr(obj, "__code__", None)
-    where = _portable(code.co_filename) if code is not None else getattr(obj, "__module__", "?")
+    if isinstance(obj, type):
+        # Not through the metaclass's __getattr__: pydantic's takes ~0.5 ms to say no, per model.
+        try:
+            code = type.__getattribute__(obj, "__code__")
+        except AttributeError:
+            code = None
+    else:
+        code = getattr(obj, "__code__", None)
+    if code is not None:
+        where = _portable(code.co_filename)
+    else:
+        from astraapi.compiler.module_names import module_of
+
+        where = module_of(obj)
     return f"{where}:{getattr(obj, '__qualname__', type(obj).__qualname__)}"
 
 
@@ -261,15 +282,24 @@ def _file_sha256(path: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
+_PORTABLE: dict[tuple[str, str], str] = {}  # (path, cwd) -> _portable(path): a few files, named per route
+
+
 def _portable(path: str) -> str:
     """`path` relative to the working directory when it lies inside it (so that a build made in one
     checkout still matches the same files in another folder, e.g. built in CI, served in an
     image), else absolute."""
-    absolute = os.path.abspath(path)
     cwd = os.getcwd()
+    known = _PORTABLE.get((path, cwd))
+    if known is not None:
+        return known
+    absolute = os.path.abspath(path)
     if absolute.startswith(cwd + os.sep):
-        return os.path.relpath(absolute, cwd).replace(os.sep, "/")
-    return absolute
+        result = os.path.relpath(absolute, cwd).replace(os.sep, "/")
+    else:
+        result = absolute
+    _PORTABLE[(path, cwd)] = result
+    return result
 
 
 def _excluded_roots() -> tuple[str, ...]:

@@ -49,6 +49,7 @@ from astraapi.compiler.ir import (
     SourceLoc,
     TypeRef,
 )
+from astraapi.compiler.module_names import module_of
 from astraapi.compiler.source_lines import class_line
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import DeclarationError
@@ -304,12 +305,12 @@ def path_param_names(path: str) -> list[tuple[str, str]]:
 
 
 def _qualified(obj: Any) -> str:
-    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+    return f"{module_of(obj)}.{getattr(obj, '__qualname__', type(obj).__name__)}"
 
 
 def endpoint_ref(endpoint: Any) -> str:
     target = endpoint.func if isinstance(endpoint, functools.partial) else endpoint
-    module = getattr(target, "__module__", None) or "?"
+    module = module_of(target)
     qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
     return f"{module}:{qualname}"
 

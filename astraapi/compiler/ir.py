@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 IR_VERSION = 1
@@ -328,6 +329,36 @@ class AppIR:
             )
         return _from_plain(cls, data)
 
+    def to_serving_text(self) -> str:
+        """The IR as compiled start-up reads it (a build's `serving_ir.jsonl`): the first line is the
+        app's fields as compact JSON without the routes and the models, then one line of compact
+        JSON per route, so that start-up parses only the app line and each route is parsed when
+        first used (`serving_from_text`). The models, which only code generation reads, are
+        left out. JSON escapes every line feed inside a string, so lines split on "\\n" only."""
+        plain = _to_plain(self)
+        routes = plain.pop("routes")
+        plain["models"] = []
+        dump = partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return "\n".join([dump(plain), *map(dump, routes)]) + "\n"
+
+    @classmethod
+    def serving_from_text(cls, text: str, ir_hash: str) -> AppIR:
+        """The IR of `to_serving_text`, with the hash the build's manifest gives: the app's fields
+        now, each route when first used (see `_LazyRoutes`)."""
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        data = json.loads(lines[0]) if lines else {}
+        if data.get("ir_version") != IR_VERSION:
+            raise ValueError(
+                f"IR version {data.get('ir_version')!r} is not supported (this AstraAPI reads {IR_VERSION})"
+            )
+        data["routes"] = []
+        ir = _from_plain(cls, data)
+        object.__setattr__(ir, "routes", _LazyRoutes(lines[1:]))
+        object.__setattr__(ir, "_ir_hash", ir_hash)
+        return ir
+
     @classmethod
     def serving_from_json(cls, text: str, ir_hash: str) -> AppIR:
         """The IR as compiled mode serves it, loaded from a build's `ir.json` whose hash the
@@ -373,11 +404,11 @@ def _to_plain(value: Any) -> Any:
 
 
 class _LazyRoutes(Sequence):
-    """A read-only sequence of RouteIR rebuilt from their JSON data on first access."""
+    """A read-only sequence of RouteIR rebuilt from their JSON data (parsed, or its text) on first access."""
 
     __slots__ = ("_raw", "_built")
 
-    def __init__(self, raw: list[dict[str, Any]]) -> None:
+    def __init__(self, raw: list[dict[str, Any]] | list[str]) -> None:
         self._raw = raw
         self._built: list[RouteIR | None] = [None] * len(raw)
 
@@ -389,7 +420,8 @@ class _LazyRoutes(Sequence):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         route = self._built[index]
         if route is None:
-            route = self._built[index] = _from_plain(RouteIR, self._raw[index])
+            raw = self._raw[index]
+            route = self._built[index] = _from_plain(RouteIR, json.loads(raw) if isinstance(raw, str) else raw)
         return route
 
 

@@ -102,8 +102,40 @@ def run(app, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, mod
         app_ref: str | None = None, build_dir: Path | None = None, **options: Any) -> int:
     """`app.run(...)`: serve from Python. `options`: the fields of ServerConfig."""
     config = ServerConfig.from_kwargs(options)
+    if mode == "compiled" and app_ref is None:
+        app_ref = main_app_ref(app)
     target = prepare(app, mode=mode, host=host, port=port, app_ref=app_ref, build_dir=build_dir, config=config)
     return serve(target, workers=workers)
+
+
+def main_app_ref(app: Any) -> str | None:
+    """For an app that `python main.py` (or `python -m pkg.main`) declared in `__main__`: the
+    reference `astraapi build` takes for it (`main:app`), naming the module as the build imports
+    it (astraapi/compiler/module_names.py), so the build made by `astraapi build main:app` is the
+    one `app.run(mode="compiled")` serves, and registers `__main__` under that name too (the
+    compiled module imports the app's classes by name). None when the app is not a global of
+    `__main__`. An app
+    of `__main__` that is not a file (`python -c`, an interactive session) cannot be built:
+    ValueError saying what to do instead."""
+    main = sys.modules.get("__main__")
+    name = next((key for key, value in vars(main).items() if value is app), None) if main is not None else None
+    if name is None:
+        return None
+    from astraapi.compiler.module_names import script_module_name
+
+    module = script_module_name()
+    if module is None:
+        raise ValueError(
+            f"app.run(mode=\"compiled\") serves the build `astraapi build <module>:{name}` made, but this app "
+            "was declared in __main__ without a module file to build it from (python -c, an interactive "
+            "session, or a script that imports itself): declare it in a .py file, run `astraapi build "
+            f"<module>:{name}`, then serve it with `astraapi run <module>:{name}` or app.run(mode=\"compiled\") "
+            "from that file"
+        )
+    # The compiled module finds the app's classes by their module name (`main.Item`): importing
+    # `main` must give this module, not run the script a second time as another module.
+    sys.modules.setdefault(module, main)
+    return f"{module}:{name}"
 
 
 class AccessFormatter(logging.Formatter):

@@ -77,7 +77,7 @@ def test_unchanged_rebuild_compiles_nothing_and_one_model_change_recompiles_its_
     assert build(app_dir).returncode == 0
     again = build(app_dir)
     assert again.returncode == 0, again.stderr
-    assert "0 of" in again.stdout and "up to date" in again.stdout
+    assert "nothing to analyse, emit, compile or link" in again.stdout and "up to date" in again.stdout
     (app_dir / "widgets.py").write_text(APP_SOURCE.replace("weight: float", "weight: float\n    unit: str = 'kg'"))
     changed = build(app_dir)
     assert changed.returncode == 0, changed.stderr

@@ -86,6 +86,29 @@ def test_round_trip(app_module):
     assert again.ir_hash() == ir.ir_hash()
 
 
+def test_serving_text_round_trip_one_line_per_route(app_module):
+    """The serving IR (a build's serving_ir.jsonl): the app's line, then one line per route, each
+    parsed on first use; line breaks inside strings (a description with "\\n", U+2028) stay
+    inside their line."""
+    import dataclasses
+
+    @app_module.app.get("/described", description="two\nlines\u2028and a separator", summary="S\u2029")
+    def described():
+        return {}
+
+    ir = build_ir(app_module.app, app_ref="ir_app:app")
+    text = ir.to_serving_text()
+    lines = text.split("\n")
+    assert lines[-1] == "" and len(lines) == 1 + len(ir.routes) + 1
+    served = AppIR.serving_from_text(text, ir.ir_hash())
+    assert served.ir_hash() == ir.ir_hash()
+    assert served.models == ()
+    assert served.routes._built == [None] * len(ir.routes)  # nothing parsed yet
+    assert served.routes[-1].description == "two\nlines\u2028and a separator"
+    assert [served.routes[i] for i in range(len(ir.routes))] == list(ir.routes)
+    assert dataclasses.replace(served, routes=ir.routes) == dataclasses.replace(ir, models=())
+
+
 def test_contents(app_module):
     ir = build_ir(app_module.app, app_ref="ir_app:app")
     read, update, both = [route for route in ir.routes if route.include_in_schema]  # after the docs routes

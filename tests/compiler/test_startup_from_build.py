@@ -254,6 +254,38 @@ def test_a_route_whose_analysis_differs_from_the_build_runs_generically(built_ap
     assert "is not declared as it was when the app was built" in caplog.text
 
 
+def test_start_up_reads_the_serving_ir_and_refuses_one_the_build_did_not_write(built_app):
+    from astraapi.compiler.build import StaleBuildError, load_startup
+
+    app, out, name = built_app
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["serving_ir"] == "serving_ir.jsonl"
+    (out / "ir.json").unlink()  # the dump beside the code: start-up does not read it
+    startup = load_startup(app, out, f"{name}:app")
+    assert [route.path for route in startup.ir.routes][-2:] == ["/widgets/{widget_id}", "/widgets"]
+    serving = out / "serving_ir.jsonl"
+    serving.write_text(serving.read_text().replace('"summary":"Read"', '"summary":"Edited"'))
+    with pytest.raises(StaleBuildError, match="serving_ir.jsonl is not the one the build wrote"):
+        load_startup(app, out, f"{name}:app")
+
+
+def test_a_build_made_before_serving_ir_jsonl_starts_from_ir_json(built_app):
+    from astraapi.compiler.build import StaleBuildError, load_startup
+
+    app, out, name = built_app
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for key in ("serving_ir", "serving_ir_sha256", "files", "summary", "inputs_key"):
+        del manifest[key]
+    manifest_path.write_text(json.dumps(manifest))
+    (out / "serving_ir.jsonl").unlink()
+    startup = load_startup(app, out, f"{name}:app")
+    assert [route.path for route in startup.ir.routes][-2:] == ["/widgets/{widget_id}", "/widgets"]
+    (out / "ir.json").write_text((out / "ir.json").read_text().replace('"Read"', '"Edited"'))
+    with pytest.raises(StaleBuildError, match="ir.json is not the one the build wrote"):
+        load_startup(app, out, f"{name}:app")
+
+
 def test_fingerprint_differences_in_process(built_app):
     from astraapi.compiler import fingerprint
 
