@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import http.client
+import http
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -62,7 +62,7 @@ class StarletteHTTPException(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         if detail is None:
-            detail = http.client.responses.get(status_code, "")
+            detail = _reason_phrase(status_code)
         self.status_code = status_code
         self.detail = detail
         self.headers = headers
@@ -167,3 +167,11 @@ class WebSocketRequestValidationError(ValidationException):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_ERROR_MODELS))
+
+
+def _reason_phrase(status_code: Any) -> str:
+    """http.client.responses.get(status_code, ""), without importing http.client (and ssl)."""
+    try:
+        return http.HTTPStatus(status_code).phrase
+    except (ValueError, TypeError):
+        return ""

@@ -15,10 +15,8 @@ import os
 import stat
 import warnings
 from collections.abc import AsyncIterable, Iterable, Mapping
-from email.utils import formatdate
 from mimetypes import guess_type
 from datetime import datetime
-from email.utils import format_datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -93,7 +91,11 @@ class Response:
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
-            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else expires
+            if isinstance(expires, datetime):
+                from email.utils import format_datetime  # here: email.utils costs ms at import
+
+                expires = format_datetime(expires, usegmt=True)
+            morsel["expires"] = expires
         if path is not None:
             morsel["path"] = path
         if domain is not None:
@@ -328,6 +330,8 @@ class FileResponse(Response):
         etag_base = str(stat_result.st_mtime) + "-" + str(stat_result.st_size)
         etag = '"' + hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest() + '"'
         self.headers.setdefault("content-length", str(stat_result.st_size))
+        from email.utils import formatdate
+
         self.headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
         self.headers.setdefault("etag", etag)
 
