@@ -374,8 +374,9 @@ def _run(args) -> int:
     return serve(target, workers=args.workers)
 
 
-def _direct_call_refusal(app, ir, index: int, decoded_routes: set[int]) -> str | None:
-    """What compiled mode's executor decides for route `index` (astraapi/engine/direct.py)."""
+def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | None, bool]:
+    """What compiled mode's executor decides for route `index` (astraapi/engine/direct.py): why the
+    server does not call the endpoint (None: it does), and whether the endpoint then runs as a task."""
     from astraapi.engine.direct import direct_refusal
     from astraapi.engine.executor import Executor, RoutePlan
     from astraapi.server.serve import with_middleware
@@ -384,12 +385,12 @@ def _direct_call_refusal(app, ir, index: int, decoded_routes: set[int]) -> str |
     executor = Executor(app, ir, compiled_decoders=decoders, lazy=True)
     plan = executor._first_request_plan(index)
     if plan.__class__ is not RoutePlan:
-        return "a mount (its own app or files answer)"
+        return "a mount (its own app or files answer)", False
     if with_middleware(executor.handle, ir) != executor.handle:
-        return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request"
+        return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request", False
     if not executor.dispatcher.only_defaults:
-        return "the app has exception handlers of its own, or debug=True"
-    return direct_refusal(plan, inline_sync=executor.inline_sync)
+        return "the app has exception handlers of its own, or debug=True", False
+    return direct_refusal(plan, inline_sync=executor.inline_sync), plan.is_async and not plan.inline_async
 
 
 def _inspect(args) -> int:
@@ -424,9 +425,13 @@ def _inspect(args) -> int:
                     print(f"      {line}")
             else:
                 print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
-            refusal = _direct_call_refusal(app, ir, route.index, set(emitted.decoder_routes))
-            print("    direct call: yes (the server calls the endpoint itself)" if refusal is None
-                  else f"    direct call: no: {refusal}")
+            refusal, as_task = _direct_call(app, ir, route.index, set(emitted.decoder_routes))
+            if refusal is not None:
+                print(f"    direct call: no: {refusal}")
+            elif as_task:
+                print("    direct call: yes (the server creates the coroutine; a task runs it)")
+            else:
+                print("    direct call: yes (the server calls the endpoint itself)")
     if args.model:
         matches = [m for m in ir.models if args.model in (m.name, m.key)]
         if not matches:

@@ -7,8 +7,9 @@ middleware around the handler), the server itself calls the endpoint:
 - keyword arguments from the route's compiled request decoder (none for a route without
   parameters); a request the decoder declines goes to the handler as before;
 - an `async def` that cannot suspend (engine/inline.py) runs its one step in a copy of the
-  context, as `Executor._start_async` runs it; a `def` endpoint only with
-  `sync_endpoints="inline"` (otherwise it belongs in the thread pool);
+  context, as `Executor._start_async` runs it; one that can suspend (it awaits) is only
+  created with its arguments, and `finish` runs it as a task, as the handler path would; a
+  `def` endpoint only with `sync_endpoints="inline"` (otherwise it belongs in the thread pool);
 - the return value is written natively when the route's rendering is one the runtime does
   byte for byte: the default JSON rendering of plain data (`dumps(..., jsonable=True)`), or
   the route's compiled encoder; anything else (a Response, a value the encoder declines, an
@@ -65,8 +66,6 @@ def direct_refusal(plan: Any, *, inline_sync: bool) -> str | None:
         return "a body-size limit of its own"
     if plan.request_param is not None:
         return "a Request parameter"
-    if plan.is_async and not plan.inline_async:
-        return "the endpoint can suspend (await, async for/with): it runs as a task"
     if not plan.is_async and not inline_sync:
         return "a def endpoint runs in the thread pool (sync_endpoints=\"inline\" runs it on the loop)"
     if (plan.path_plans or plan.input_plans or plan.body_plans) and plan.decoder is None:
@@ -116,4 +115,6 @@ def direct_route(plan: Any, finish: Any, *, inline_sync: bool) -> dict[str, Any]
         "encoder_index": encoder[1] if encoder else 0,
         "status": status,
         "finish": finish,
+        # an async endpoint that can suspend: the server creates its coroutine, finish runs it as a task
+        "as_task": plan.is_async and not plan.inline_async,
     }

@@ -324,12 +324,15 @@ class Executor:
     def _direct_finish(self, plan: RoutePlan, request: Any, outcome: int, value: Any, context: Any) -> Any:
         """The rest of a direct call the server could not finish natively: `outcome` 0, the
         endpoint returned `value`; 1, it raised `value`; 2, the coroutine `value[0]` suspended on
-        `value[1]` (run in `context`). Returns the response tuple, or None (answered later)."""
+        `value[1]` (run in `context`); 3, `value` is the endpoint's coroutine, not started (it can
+        suspend: a task runs it). Returns the response tuple, or None (answered later)."""
         if outcome == 2:
             coro, pending = value
             task = asyncio.get_running_loop().create_task(_continue_direct(plan, coro, pending), context=context)
             task.add_done_callback(functools.partial(_respond_later, request, plan))
             return None
+        if outcome == 3:  # an endpoint that can suspend: its coroutine, not started, runs as a task
+            return _run_as_task(plan, _awaited_direct(plan, value), request)
         try:
             result = _failed(plan, value) if outcome == 1 else _rendered(plan, value)
         except Exception as error:
@@ -642,31 +645,21 @@ class Executor:
     # ------------------------------------------------------------------ async endpoints
 
     def _start_async(self, plan: RoutePlan, values: dict[str, Any], request: Any) -> ResponseTuple | None:
-        loop = asyncio.get_running_loop()
         coro = self._run_async(plan, values)
-        if plan.inline_async:
-            context = contextvars.copy_context()
-            try:
-                pending = context.run(coro.send, None)
-            except StopIteration as stop:
-                result = stop.value
-                if isinstance(result, Stream):
-                    _start_stream(request, result, plan)
-                    return None
-                return _sent_now(result, plan)
-            except asyncio.CancelledError as error:  # what a task would report for it
-                return internal_error(f"{plan.label} was cancelled before it answered", error)
-            task = continue_in_task(loop, coro, pending, context)  # a safeguard: it suspended after all
-        elif EAGER_TASKS:
-            task = _eager_task(loop, coro)
-            if task.done():
-                result = _task_result(task, plan)
-                if isinstance(result, Stream):
-                    _start_stream(request, result, plan)
-                    return None
-                return _sent_now(result, plan)
-        else:
-            task = loop.create_task(coro)
+        if not plan.inline_async:
+            return _run_as_task(plan, coro, request)
+        context = contextvars.copy_context()
+        try:
+            pending = context.run(coro.send, None)
+        except StopIteration as stop:
+            result = stop.value
+            if isinstance(result, Stream):
+                _start_stream(request, result, plan)
+                return None
+            return _sent_now(result, plan)
+        except asyncio.CancelledError as error:  # what a task would report for it
+            return internal_error(f"{plan.label} was cancelled before it answered", error)
+        task = continue_in_task(asyncio.get_running_loop(), coro, pending, context)  # a safeguard: it suspended
         task.add_done_callback(functools.partial(_respond_later, request, plan))
         return None
 
@@ -727,6 +720,32 @@ def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         return http_exception_tuple(error.status_code, error.detail, error.headers)
     except Exception as error:
         return internal_error(f"Exception in {plan.label}", error)
+
+
+def _run_as_task(plan: RoutePlan, coro: Any, request: Any) -> ResponseTuple | None:
+    """Run `coro` (it renders the route's answer) as the request's task: eagerly on Python 3.12+,
+    so one that finishes without suspending is answered now."""
+    loop = asyncio.get_running_loop()
+    if EAGER_TASKS:
+        task = _eager_task(loop, coro)
+        if task.done():
+            result = _task_result(task, plan)
+            if isinstance(result, Stream):
+                _start_stream(request, result, plan)
+                return None
+            return _sent_now(result, plan)
+    else:
+        task = loop.create_task(coro)
+    task.add_done_callback(functools.partial(_respond_later, request, plan))
+    return None
+
+
+async def _awaited_direct(plan: RoutePlan, endpoint_coro: Any) -> Any:
+    """What `Executor._run_async` does, for an endpoint coroutine the server already created."""
+    try:
+        return _rendered(plan, await endpoint_coro)
+    except Exception as error:
+        return _failed(plan, error)
 
 
 def _rendered(plan: RoutePlan, raw: Any) -> Any:

@@ -10,6 +10,8 @@ import pytest
 from support.paths import APPS_DIR, MODES
 from support.servers import run_cli
 
+# Engine code calls these: the handler path for the first three, and for /awaits the task that awaits the
+# coroutine the server created (tests/runtime/test_direct_call.py shows that part).
 ALWAYS_HANDLER = ["/dependency", "/request", "/awaits", "/sync"]
 
 
@@ -46,7 +48,7 @@ def test_python_middleware_keeps_every_route_on_the_handler_path(start_server, m
 @pytest.mark.parametrize("path, expected", [
     ("/plain", "direct call: yes"),
     ("/items/{item_id}", "direct call: yes"),
-    ("/awaits", "direct call: no: the endpoint can suspend"),
+    ("/awaits", "direct call: yes (the server creates the coroutine; a task runs it)"),
     ("/dependency", "direct call: no: dependencies"),
     ("/request", "direct call: no: a Request parameter"),
     ("/sync", "direct call: no: a def endpoint runs in the thread pool"),

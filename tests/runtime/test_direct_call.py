@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import json
 
 import pytest
@@ -182,3 +183,40 @@ def test_bad_registrations_are_refused(server, app):
         return True
 
     assert server.call(bad)
+
+
+def test_an_endpoint_that_awaits_is_created_and_handed_over_unstarted(serve, connect):
+    seen = []
+
+    async def awaiting(item_id="none"):
+        await asyncio.sleep(0)
+        return {"awaited": True}
+
+    def finish(request, outcome, value, context):
+        seen.append((outcome, inspect.getcoroutinestate(value), context))
+
+        async def run():
+            result = await value
+            request.respond(200, None, json.dumps(result).encode())
+
+        asyncio.get_running_loop().create_task(run())
+        return None
+
+    running = serve(lambda request, route, params: (200, None, b'"handler"'), [(("GET",), "/awaits")])
+
+    def setup():
+        running.server.set_direct_route(0, endpoint=awaiting, is_async=True, defaults=None, copied_defaults=(),
+                                        decoder_module=None, decoder_index=0, decode_kind=0, render=1,
+                                        encoder_module=None, encoder_index=0, status=200, finish=finish,
+                                        as_task=True)
+        with pytest.raises(ValueError):  # a plain function has no coroutine to hand over
+            running.server.set_direct_route(0, endpoint=sync_endpoint, is_async=False, defaults=None,
+                                            copied_defaults=(), decoder_module=None, decoder_index=0,
+                                            decode_kind=0, render=1, encoder_module=None, encoder_index=0,
+                                            status=200, finish=finish, as_task=True)
+        return True
+
+    assert running.call(setup)
+    status, _, body, _ = get(connect, running, "/awaits")
+    assert (status, body) == (200, b'{"awaited": true}')
+    assert seen == [(3, inspect.CORO_CREATED, None)]

@@ -1230,7 +1230,8 @@ public:
 
     void set_direct_route(uint32_t route, py::object endpoint, bool is_async, py::object defaults,
                           py::tuple copied_defaults, py::object decoder_module, uint32_t decoder_index, int decode_kind, int render,
-                          py::object encoder_module, uint32_t encoder_index, int status, py::object finish) {
+                          py::object encoder_module, uint32_t encoder_index, int status, py::object finish,
+                          bool as_task) {
         if (!core_) return;
         if (!PyCallable_Check(endpoint.ptr()) || !PyCallable_Check(finish.ptr())) {
             throw py::type_error("endpoint and finish must be callable");
@@ -1253,6 +1254,8 @@ public:
         d.render = static_cast<DirectRender>(render);
         d.status = status;
         d.is_async = is_async;
+        d.as_task = as_task;
+        if (as_task && !is_async) throw py::value_error("only an async endpoint runs as a task");
         if (d.decode != DirectDecode::None) {
             d.decoder_module = decoder_module.cast<std::shared_ptr<AppModule>>();
             if (!d.decoder_module || decoder_index >= d.decoder_module->decoder_count()) {
@@ -1320,7 +1323,7 @@ void bind_server(py::module_& m) {
         .def("set_direct_route", &PyServer::set_direct_route, py::arg("route"), py::kw_only(), py::arg("endpoint"),
              py::arg("is_async"), py::arg("defaults"), py::arg("copied_defaults"), py::arg("decoder_module"), py::arg("decoder_index"),
              py::arg("decode_kind"), py::arg("render"), py::arg("encoder_module"), py::arg("encoder_index"),
-             py::arg("status"), py::arg("finish"),
+             py::arg("status"), py::arg("finish"), py::arg("as_task") = false,
              "Let the server call route `route`'s endpoint itself (astraapi/engine/direct.py).")
         .def_property_readonly("port", &PyServer::port)
         .def_property_readonly("host", &PyServer::host)

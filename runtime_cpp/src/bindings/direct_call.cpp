@@ -12,7 +12,7 @@ PyObject* empty_args() {
     return empty;
 }
 
-enum Outcome : int { kReturned = 0, kRaised = 1, kSuspended = 2 };
+enum Outcome : int { kReturned = 0, kRaised = 1, kSuspended = 2, kUnstarted = 3 };
 
 // The endpoint's keyword arguments: a new dict, Py_None when there are none, nullptr when the
 // decoder declined (or failed: the handler path then decodes, and reports, the same request).
@@ -100,7 +100,7 @@ DirectResult call_direct(const DirectRoute& d, const DirectInputs& in) {
     if (!kwargs) return {DirectResult::Declined, nullptr, 0};
 
     PyObject* context = nullptr;
-    if (d.is_async) {  // the one step runs in a copy of the context, as a task would run it
+    if (d.is_async && !d.as_task) {  // the one step runs in a copy of the context, as a task would run it
         context = PyContext_CopyCurrent();
         if (!context || PyContext_Enter(context) < 0) {
             Py_XDECREF(context);
@@ -114,7 +114,10 @@ DirectResult call_direct(const DirectRoute& d, const DirectInputs& in) {
     Py_DECREF(kwargs);
     Outcome outcome = kReturned;
     PyObject* value = nullptr;
-    if (called && d.is_async) {
+    if (called && d.as_task) {
+        outcome = kUnstarted;  // creating a coroutine runs none of its code
+        value = called;
+    } else if (called && d.is_async) {
         PyObject* sent = nullptr;
         PySendResult r = PyIter_Send(called, Py_None, &sent);
         if (r == PYGEN_RETURN) {

@@ -31,6 +31,9 @@ struct DirectRoute {
     DirectRender render = DirectRender::Python;
     int status = 200;
     bool is_async = false;
+    // An async endpoint that may suspend: the server only creates the coroutine (with the decoded
+    // arguments) and hands it to finish (outcome 3), which runs it as a task, as the handler would.
+    bool as_task = false;
 };
 
 // What the request offers the decoder; each getter returns a new reference (nullptr + error).
