@@ -328,7 +328,7 @@ class Executor:
         suspend: a task runs it). Returns the response tuple, or None (answered later)."""
         if outcome == 2:
             coro, pending = value
-            task = asyncio.get_running_loop().create_task(_continue_direct(plan, coro, pending), context=context)
+            task = asyncio.get_running_loop().create_task(_awaited_direct(plan, resume_coroutine(coro, pending)), context=context)
             task.add_done_callback(functools.partial(_respond_later, request, plan))
             return None
         if outcome == 3:  # an endpoint that can suspend: its coroutine, not started, runs as a task
@@ -666,10 +666,8 @@ class Executor:
     async def _run_async(self, plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
         try:
             return _rendered(plan, await plan.endpoint(**values))
-        except HTTPException as error:
-            return http_exception_tuple(error.status_code, error.detail, error.headers)
         except Exception as error:
-            return internal_error(f"Exception in {plan.label}", error)
+            return _failed(plan, error)
 
     # ------------------------------------------------------------------ sync endpoints
 
@@ -716,10 +714,8 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Resp
 def _run_sync(plan: RoutePlan, values: dict[str, Any]) -> ResponseTuple:
     try:
         return _rendered(plan, plan.endpoint(**values))
-    except HTTPException as error:
-        return http_exception_tuple(error.status_code, error.detail, error.headers)
     except Exception as error:
-        return internal_error(f"Exception in {plan.label}", error)
+        return _failed(plan, error)
 
 
 def _run_as_task(plan: RoutePlan, coro: Any, request: Any) -> ResponseTuple | None:
@@ -741,7 +737,8 @@ def _run_as_task(plan: RoutePlan, coro: Any, request: Any) -> ResponseTuple | No
 
 
 async def _awaited_direct(plan: RoutePlan, endpoint_coro: Any) -> Any:
-    """What `Executor._run_async` does, for an endpoint coroutine the server already created."""
+    """What `Executor._run_async` does, for an endpoint coroutine the server created (or one that
+    suspended after its inline first step: `resume_coroutine(coro, pending)`)."""
     try:
         return _rendered(plan, await endpoint_coro)
     except Exception as error:
@@ -763,14 +760,6 @@ def _failed(plan: RoutePlan, error: BaseException) -> ResponseTuple:
     if isinstance(error, asyncio.CancelledError):  # what a task would report for it
         return internal_error(f"{plan.label} was cancelled before it answered", error)
     return internal_error(f"Exception in {plan.label}", error)
-
-
-async def _continue_direct(plan: RoutePlan, coro: Any, pending: Any) -> Any:
-    """A directly called endpoint that suspended after all (see inline.continue_in_task)."""
-    try:
-        return _rendered(plan, await resume_coroutine(coro, pending))
-    except Exception as error:
-        return _failed(plan, error)
 
 
 def _task_result(task: asyncio.Future[ResponseTuple], plan: RoutePlan) -> ResponseTuple:
