@@ -34,6 +34,7 @@ from pydantic import BaseModel, RootModel, TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi import params
 from astraapi.compiler.ir import (
     CorsIR,
@@ -1142,13 +1143,14 @@ class _Analyzer:
         is_default = response_class is Default
         if is_default:
             response_class = JSONResponse
-        elif not _lenient_issubclass(response_class, Response):
+        elif not _lenient_issubclass(response_class, Response) and not starlette_compat.is_response_class(response_class):
             problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
             response_class = JSONResponse
         annotation = route.response_model
         if annotation is Default:
             annotation = hints.get("return")
-            if _lenient_issubclass(_strip_annotated(annotation), Response):
+            returned = _strip_annotated(annotation)
+            if _lenient_issubclass(returned, Response) or starlette_compat.is_response_class(returned):
                 annotation = None
         if annotation is type(None):
             annotation = None
@@ -1429,7 +1431,7 @@ def _special_location(annotation: Any) -> str | None:
         return "background_tasks"
     if scopes_module is not None and _lenient_issubclass(annotation, scopes_module.SecurityScopes):
         return "security_scopes"
-    return None
+    return starlette_compat.special_location(annotation)
 
 
 def _depends_marker(annotation: Any, default: Any) -> params.Depends | None:

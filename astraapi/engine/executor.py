@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.compiler.introspect import RouteAnalysis, analyze_app, analyze_route, path_param_names
 from astraapi.compiler.ir import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
@@ -617,6 +618,8 @@ class Executor:
             from astraapi.background import run_in_threadpool
 
             raw = await run_in_threadpool(plan.endpoint, **values)
+        if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
+            raw = starlette_compat.adopt_response(raw)
         if isinstance(raw, Response):
             if raw.background is None:
                 raw.background = ctx.background
@@ -747,6 +750,8 @@ async def _awaited_direct(plan: RoutePlan, endpoint_coro: Any) -> Any:
 
 def _rendered(plan: RoutePlan, raw: Any) -> Any:
     """What an endpoint's return value becomes: a response tuple, a Stream, or _After."""
+    if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
+        raw = starlette_compat.adopt_response(raw)
     if is_streamed(raw):
         return Stream(raw, raw.background)
     if isinstance(raw, Response) and raw.background is not None:
@@ -755,7 +760,7 @@ def _rendered(plan: RoutePlan, raw: Any) -> Any:
 
 
 def _failed(plan: RoutePlan, error: BaseException) -> ResponseTuple:
-    if isinstance(error, HTTPException):
+    if isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error):
         return http_exception_tuple(error.status_code, error.detail, error.headers)
     if isinstance(error, asyncio.CancelledError):  # what a task would report for it
         return internal_error(f"{plan.label} was cancelled before it answered", error)

@@ -1,0 +1,184 @@
+"""Starlette's types where the app's environment has Starlette, without depending on it.
+
+AstraAPI never imports Starlette: everything here looks Starlette's classes up in `sys.modules`,
+so an app that does not use Starlette pays nothing and imports nothing. When the app (or a
+library it uses) has imported Starlette, its objects are accepted (docs/internals.md, "Starlette
+interoperability"):
+
+- `register()` makes AstraAPI's request, WebSocket and datastructure classes virtual subclasses of
+  Starlette's ABCs (`Request`, `WebSocket`, `HTTPConnection`, `Headers`, `MutableHeaders`,
+  `QueryParams`, `FormData` are `collections.abc.Mapping`s, hence ABCs), so
+  `isinstance(request, starlette.requests.Request)` holds. It runs when an app is created and
+  when it starts serving (the exception dispatcher is built), and is idempotent.
+- Starlette responses returned by an endpoint, a dependency or an exception handler are adopted
+  (`adopt_response`): the engine gets the same status, headers, body, body iterator or file and
+  background it would get from AstraAPI's class of the same name (the bytes are Starlette's own:
+  Starlette rendered them when the response was made).
+- `starlette.exceptions.HTTPException` is looked up as AstraAPI's `StarletteHTTPException`
+  (`http_exception_key`): a handler registered for either catches both, as in FastAPI.
+- Starlette's CORS, GZip, TrustedHost and HTTPSRedirect middlewares are mapped to the native ones
+  (`native_middleware`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+# Starlette's response classes once registered (empty while Starlette is not loaded): the engine
+# checks `isinstance(raw, FOREIGN_RESPONSES)` only for a value that is not an AstraAPI Response.
+FOREIGN_RESPONSES: tuple[type, ...] = ()
+
+_registered: set[str] = set()
+
+# (Starlette module, class) -> (AstraAPI module, class): AstraAPI's class becomes a virtual subclass.
+_VIRTUAL_SUBCLASSES = (
+    ("starlette.requests", "HTTPConnection", "astraapi.requests", "HTTPConnection"),
+    ("starlette.requests", "Request", "astraapi.requests", "Request"),
+    ("starlette.websockets", "WebSocket", "astraapi.websockets", "WebSocket"),
+    ("starlette.datastructures", "Headers", "astraapi.datastructures", "Headers"),
+    ("starlette.datastructures", "MutableHeaders", "astraapi.datastructures", "MutableHeaders"),
+    ("starlette.datastructures", "QueryParams", "astraapi.datastructures", "QueryParams"),
+    ("starlette.datastructures", "FormData", "astraapi.datastructures", "FormData"),
+)
+
+
+def _class(module: str, name: str) -> Any:
+    loaded = sys.modules.get(module)
+    return getattr(loaded, name, None) if loaded is not None else None
+
+
+def register() -> None:
+    """Accept Starlette's types for the Starlette modules loaded now (each module once)."""
+    global FOREIGN_RESPONSES
+    if "starlette" not in sys.modules:
+        return
+    for module, name, own_module, own_name in _VIRTUAL_SUBCLASSES:
+        key = f"{module}.{name}"
+        if key in _registered:
+            continue
+        theirs = _class(module, name)
+        if theirs is None:
+            continue
+        ours = _class(own_module, own_name)
+        if ours is None:
+            __import__(own_module)
+            ours = _class(own_module, own_name)
+        theirs.register(ours)
+        _registered.add(key)
+    if not FOREIGN_RESPONSES:
+        response = _class("starlette.responses", "Response")
+        if response is not None:
+            FOREIGN_RESPONSES = (response,)
+
+
+# ---------------------------------------------------------------------- declarations
+
+
+def special_location(annotation: Any) -> str | None:
+    """The special parameter kind of a Starlette type used as an endpoint or dependency parameter's
+    annotation (`request: starlette.requests.Request`, ...), as FastAPI recognizes them; None else."""
+    if not isinstance(annotation, type) or not annotation.__module__.startswith("starlette."):
+        return None
+    for module, name, location in (
+        ("starlette.requests", "HTTPConnection", "request"),
+        ("starlette.responses", "Response", "response"),
+        ("starlette.background", "BackgroundTasks", "background_tasks"),
+    ):
+        base = _class(module, name)
+        if base is not None and issubclass(annotation, base):
+            return location
+    return None
+
+
+def is_response_class(cls: Any, name: str = "Response") -> bool:
+    """`cls` is Starlette's Response (or its class `name`) or a subclass (a `response_class`, a return
+    annotation)."""
+    base = _class("starlette.responses", name)
+    return base is not None and isinstance(cls, type) and issubclass(cls, base)
+
+
+def is_upload_file_class(cls: Any) -> bool:
+    base = _class("starlette.datastructures", "UploadFile")
+    return base is not None and isinstance(cls, type) and issubclass(cls, base)
+
+
+# ---------------------------------------------------------------------- responses
+
+
+def adopt_response(response: Any) -> Any:
+    """AstraAPI's response for a Starlette `response` (status, headers, body or body iterator or
+    file, background: the same bytes Starlette would send). A class that overrides `__call__` sends
+    its own ASGI messages, which AstraAPI cannot run here: refused with an error naming it."""
+    from astraapi import responses as ours
+
+    theirs = sys.modules["starlette.responses"]
+    call = type(response).__call__
+    if call is theirs.FileResponse.__call__:
+        adopted: Any = object.__new__(ours.FileResponse)
+        state = {k: v for k, v in vars(response).items() if k not in ("_headers", "send_header_only")}
+        vars(adopted).update(state)
+    elif call is theirs.StreamingResponse.__call__:
+        adopted = object.__new__(ours.StreamingResponse)
+        adopted.body_iterator = response.body_iterator
+        adopted.charset = response.charset
+    elif call is theirs.Response.__call__:
+        adopted = object.__new__(ours.Response)
+        adopted.body = response.body
+    else:
+        raise TypeError(
+            f"{type(response).__module__}.{type(response).__qualname__} overrides Starlette's Response.__call__ "
+            "(it sends its own ASGI messages): AstraAPI answers Starlette responses from their status, headers "
+            "and body, and cannot run that method; return one of Starlette's own response classes, or AstraAPI's")
+    adopted.status_code = response.status_code
+    adopted.raw_headers = response.raw_headers
+    adopted.background = response.background
+    if response.media_type is not None:
+        adopted.media_type = response.media_type
+    return adopted
+
+
+# ---------------------------------------------------------------------- exceptions
+
+
+def http_exception_key(key: Any) -> Any:
+    """An exception handler's key with Starlette's HTTPException (and WebSocketException) read as
+    AstraAPI's classes that stand for them."""
+    if isinstance(key, type) and key.__module__ == "starlette.exceptions":
+        from astraapi import exceptions
+
+        if key is _class("starlette.exceptions", "HTTPException"):
+            return exceptions.StarletteHTTPException
+        if key is _class("starlette.exceptions", "WebSocketException"):
+            return exceptions.WebSocketException
+    return key
+
+
+def is_http_exception(error: BaseException) -> bool:
+    """`error` is a `starlette.exceptions.HTTPException` (status_code, detail, headers)."""
+    base = _class("starlette.exceptions", "HTTPException")
+    return base is not None and isinstance(error, base)
+
+
+# ---------------------------------------------------------------------- middleware
+
+_NATIVE_MIDDLEWARE = {
+    "starlette.middleware.cors.CORSMiddleware": ("astraapi.middleware.cors", "CORSMiddleware"),
+    "starlette.middleware.gzip.GZipMiddleware": ("astraapi.middleware.gzip", "GZipMiddleware"),
+    "starlette.middleware.trustedhost.TrustedHostMiddleware": (
+        "astraapi.middleware.trustedhost", "TrustedHostMiddleware"),
+    "starlette.middleware.httpsredirect.HTTPSRedirectMiddleware": (
+        "astraapi.middleware.httpsredirect", "HTTPSRedirectMiddleware"),
+}
+
+
+def native_middleware(cls: Any) -> Any:
+    """AstraAPI's native middleware for one of Starlette's four (the same options and answers),
+    else `cls` itself."""
+    if not isinstance(cls, type) or not cls.__module__.startswith("starlette.middleware"):
+        return cls
+    target = _NATIVE_MIDDLEWARE.get(f"{cls.__module__}.{cls.__qualname__}")
+    if target is None or _class(cls.__module__, cls.__qualname__) is not cls:
+        return cls
+    module = __import__(target[0], fromlist=[target[1]])
+    return getattr(module, target[1])
