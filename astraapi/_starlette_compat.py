@@ -154,6 +154,17 @@ def http_exception_key(key: Any) -> Any:
     return key
 
 
+def router_http_exception() -> type[Exception]:
+    """The class of the router's own 404 and 405: Starlette's HTTPException when Starlette is loaded
+    (FastAPI's router raises that one: handlers may test for it), else AstraAPI's stand-in."""
+    theirs = _class("starlette.exceptions", "HTTPException")
+    if theirs is not None:
+        return theirs
+    from astraapi.exceptions import StarletteHTTPException
+
+    return StarletteHTTPException
+
+
 def is_http_exception(error: BaseException) -> bool:
     """`error` is a `starlette.exceptions.HTTPException` (status_code, detail, headers)."""
     base = _class("starlette.exceptions", "HTTPException")

@@ -543,10 +543,11 @@ class Executor:
     async def _run_unmatched(self, native: Any, route_index: int, path_params: tuple[str, ...]) -> None:
         """The router's 404, or its 405 (path_params: the allow value), through the app's exception
         handlers, as Starlette's router raises them."""
+        error_class = starlette_compat.router_http_exception()  # Starlette's own class when it is loaded
         if route_index == METHOD_NOT_ALLOWED_ROUTE:
-            error = StarletteHTTPException(405, headers={"Allow": path_params[0]})
+            error = error_class(405, headers={"Allow": path_params[0]})
         else:
-            error = StarletteHTTPException(404)
+            error = error_class(404)
         router = getattr(self.app, "router", None)
         request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
         label = f"{native.method} {native.path}"
