@@ -193,3 +193,79 @@ def native_middleware(cls: Any) -> Any:
         return cls
     module = __import__(target[0], fromlist=[target[1]])
     return getattr(module, target[1])
+
+
+# ---------------------------------------------------------------------- routes
+
+
+def is_foreign_route(route: Any) -> bool:
+    return type(route).__module__ == "starlette.routing"
+
+
+def add_route(router: Any, route: Any, prefix: str = "") -> None:
+    """Add Starlette's `Route`, `WebSocketRoute` or `Mount` (as given in `routes=[...]`) to `router` as
+    AstraAPI's records: the endpoint is called with the request (or WebSocket) as Starlette calls it,
+    not documented in OpenAPI and without the router's dependencies, as FastAPI serves Starlette routes.
+    A mount of routes adds them under its path; a mount of an app is `router.mount`."""
+    import dataclasses
+
+    from astraapi.routing import declaration_site
+
+    kind = type(route).__name__
+    theirs = sys.modules["starlette.routing"]
+    site = declaration_site()
+    if isinstance(route, theirs.Mount):
+        app = getattr(route, "app", None)
+        routes = getattr(app, "routes", None) if type(app).__name__ == "Router" else None
+        if routes is not None and type(app).__module__ == "starlette.routing":
+            for sub_route in routes:
+                add_route(router, sub_route, prefix + route.path)
+        else:
+            router.mount(prefix + route.path, app, name=route.name)
+        return
+    endpoint = route.endpoint
+    if isinstance(endpoint, type):
+        raise NotImplementedError(
+            f"{kind}({route.path!r}, {endpoint.__qualname__}): a class endpoint (Starlette's HTTPEndpoint / "
+            "WebSocketEndpoint) is not supported; use a function endpoint or an APIRouter route")
+    if isinstance(route, theirs.WebSocketRoute):
+        from astraapi.websockets import WebSocket
+
+        async def websocket_endpoint(websocket: Any, **path_params: Any) -> None:
+            await endpoint(websocket)
+
+        _takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
+        router.add_api_websocket_route(prefix + route.path, websocket_endpoint, name=route.name, _site=site)
+    elif isinstance(route, theirs.Route):
+        from astraapi.background import is_async_callable, run_in_threadpool
+        from astraapi.requests import Request
+
+        if is_async_callable(endpoint):
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await endpoint(request)
+        else:
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await run_in_threadpool(endpoint, request)
+
+        _takes_path_params(request_endpoint, route.path, "request", Request)
+        methods = sorted(route.methods or ("GET", "HEAD"), key=lambda method: (method != "GET", method))
+        router.add_api_route(prefix + route.path, request_endpoint, methods=methods, name=route.name,
+                             include_in_schema=False, _site=site)
+    else:
+        raise NotImplementedError(f"starlette.routing.{kind} is not supported in routes=[...] (Route, "
+                                  "WebSocketRoute and Mount are)")
+    # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
+    router.routes[-1] = dataclasses.replace(router.routes[-1], dependencies=())
+
+
+def _takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
+    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
+    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
+    import inspect
+    import re
+
+    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
+    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
+    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
+    function.__signature__ = inspect.Signature(parameters)
+    function.__annotations__ = {first: first_type, **{name: Any for name in names}}

@@ -65,6 +65,7 @@ class AstraAPI:
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         docs_offline: bool = False,
+        routes: Sequence[Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         starlette_compat.register()  # Starlette's types, if the app's environment has loaded it
@@ -132,6 +133,7 @@ class AstraAPI:
             on_shutdown=on_shutdown,
             lifespan=lifespan,
             form_limits=form_limits,
+            routes=routes,
         )
         self.router._app = self
         self.state = State()

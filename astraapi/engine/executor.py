@@ -50,7 +50,7 @@ from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.direct import direct_route
 from astraapi.engine.inline import continue_in_task, never_suspends, resume_coroutine
 from astraapi.engine.mounts import MountPlan
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
     ResponseTuple,
@@ -260,7 +260,7 @@ class RoutePlan:
 
     def _request_object(self, request: Any, path_params: tuple[str, ...]) -> Request:
         router = getattr(self.app, "router", None)
-        return Request(request, dict(zip(self.path_names, path_params)), app=self.app,
+        return Request(request, request_path_params(self.ir.path, self.path_names, path_params), app=self.app,
                        state=getattr(router, "lifespan_state", None))
 
 

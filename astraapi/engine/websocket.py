@@ -27,6 +27,7 @@ from typing import Any
 from astraapi.background import run_in_threadpool
 from astraapi.engine.dependencies import RequestContext
 from astraapi.engine.responses import error_logger, report_server_error
+from astraapi.engine.params import request_path_params
 from astraapi.exceptions import WebSocketException, WebSocketRequestValidationError
 from astraapi.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -44,7 +45,7 @@ def _report_crash(plan: Any, task: asyncio.Future[None]) -> None:
 async def run_websocket(executor: Any, plan: Any, native: Any, path_params: tuple[str, ...]) -> None:
     app = executor.app
     router = getattr(app, "router", None)
-    websocket = WebSocket(native, dict(zip(plan.path_names, path_params)), app=app,
+    websocket = WebSocket(native, request_path_params(plan.ir.path, plan.path_names, path_params), app=app,
                           state=getattr(router, "lifespan_state", None))
     ctx = RequestContext(native, path_params, plan.root_path_names(), app, plan.ir.path)
     ctx._request = websocket  # the "request" parameters (WebSocket, HTTPConnection) get the connection
