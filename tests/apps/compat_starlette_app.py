@@ -23,7 +23,7 @@ from starlette.responses import (
 )
 from starlette.websockets import WebSocket
 
-from astraapi import FastAPI
+from astraapi import Depends, FastAPI
 
 FILE = Path(tempfile.gettempdir()) / "compat-starlette-file.txt"
 FILE_TEXT = "a file served by Starlette's FileResponse\n" * 3
@@ -57,6 +57,16 @@ def read_item(item_id: int):
     if item_id == 2:
         raise StarletteHTTPException(204)
     return {"item_id": item_id}
+
+
+def starlette_guard(token: str | None = None):
+    if token != "ok":
+        raise StarletteHTTPException(401, "bad token", headers={"www-authenticate": "Bearer"})
+
+
+@app.get("/guarded", dependencies=[Depends(starlette_guard)])
+async def guarded():
+    return {"guarded": True}
 
 
 @app.get("/async-items/{item_id}")
@@ -138,6 +148,8 @@ REQUESTS = [
     ("GET", "/items/1", {}),
     ("GET", "/items/2", {}),
     ("GET", "/async-items/0", {}),
+    ("GET", "/guarded", {}),
+    ("GET", "/guarded?token=ok", {}),
     ("GET", "/json", {}),
     ("GET", "/done", {}),
     ("GET", "/json", {"headers": {"origin": "https://a.example"}}),
