@@ -28,7 +28,8 @@ from astraapi.background import run_in_threadpool
 from astraapi.engine.dependencies import RequestContext
 from astraapi.engine.responses import error_logger, report_server_error
 from astraapi.engine.params import request_path_params
-from astraapi.exceptions import WebSocketException, WebSocketRequestValidationError
+from astraapi import _starlette_compat as starlette_compat
+from astraapi.exceptions import StarletteHTTPException, WebSocketException, WebSocketRequestValidationError
 from astraapi.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 
@@ -80,12 +81,25 @@ def _registered_handler(app: Any, error: Exception) -> Any:
 
 async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: Any) -> None:
     handler = _registered_handler(app, error)
+    if handler is None and (isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error)):
+        from astraapi.exception_handlers import http_exception_handler
+
+        handler = http_exception_handler  # its answer is the handshake's denial response, as in Starlette
     try:
         if handler is not None:
             if inspect.iscoroutinefunction(handler):
-                await handler(websocket, error)
+                response = await handler(websocket, error)
             else:
-                await run_in_threadpool(handler, websocket, error)
+                response = await run_in_threadpool(handler, websocket, error)
+            if response is not None:
+                # Starlette sends a handler's response as the Websocket Denial Response; after the
+                # handshake was accepted that is an error.
+                if isinstance(response, starlette_compat.FOREIGN_RESPONSES):
+                    response = starlette_compat.adopt_response(response)
+                if websocket.application_state != WebSocketState.CONNECTING:
+                    raise RuntimeError(f"{type(error).__name__} handled with a response after the WebSocket "
+                                       "was accepted: the handshake can no longer be denied") from error
+                await websocket.send_denial_response(response)
             return
         if isinstance(error, WebSocketRequestValidationError):
             from astraapi.encoders import jsonable_encoder
