@@ -99,3 +99,17 @@ print(answers, sorted(m for m in sys.modules if m.split(".")[0] == "starlette"))
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[200, 404, 404] []"
+
+
+def test_http_exception_before_accept_is_the_handshake_denial(server):
+    """Starlette 1.10 (FastAPI 0.165) answers an HTTPException raised before accepting with the handler's
+    response instead of the 101: here FastAPI's default JSON answer."""
+    status, head, body, sock, reader = open_websocket(server.port, "/guarded-ws", [], None)
+    sock.close()
+    assert status == 401
+    assert json.loads(body) == {"detail": "no token"}
+    assert ("www-authenticate", "Bearer") in [(k.lower(), v) for k, v in head]
+    status, head, body, sock, reader = open_websocket(server.port, "/guarded-ws?token=ok", [], None)
+    assert status == 101
+    with WebSocketTestSession(None, None, sock, reader, head) as session:
+        assert session.receive_text() == "in"

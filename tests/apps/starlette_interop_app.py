@@ -45,3 +45,17 @@ class OwnASGIResponse(Response):
 @app.get("/own-call")
 def own_call():
     return OwnASGIResponse("x")
+
+
+def websocket_guard(token: str | None = None):
+    if token != "ok":
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(401, "no token", headers={"www-authenticate": "Bearer"})
+
+
+@app.websocket("/guarded-ws", dependencies=[Depends(websocket_guard)])
+async def guarded_ws(websocket: WebSocket):
+    await websocket.accept()
+    await websocket.send_text("in")
+    await websocket.close()
