@@ -10,7 +10,11 @@ endpoint runs. What ends the connection:
 - `WebSocketRequestValidationError` (invalid parameters): FastAPI's handler closes with 1008 and
   the errors as the reason, which before accepting is uvicorn's 403;
 - `WebSocketException(code, reason)`: closed with that code and reason (403 before accepting);
-- a handler the app registered for the exception's class: called with (websocket, exc);
+- `HTTPException` (AstraAPI's or Starlette's) before accepting: the handler's response (FastAPI's
+  default: the JSON `{"detail": ...}`) answers the handshake instead of the 101, as Starlette 1.10
+  sends a handler's response as the Websocket Denial Response;
+- a handler the app registered for the exception's class: called with (websocket, exc); a response
+  it returns is the denial response (before accepting; after, an error);
 - `WebSocketDisconnect` (the client left): nothing more to do;
 - any other exception: logged; 500 before accepting, else the TCP connection is dropped
   without a close frame (uvicorn's `transport.close()`; the client sees 1006).
