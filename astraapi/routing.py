@@ -1,7 +1,7 @@
 """Routers and route records.
 
 Decorators only record what the user declared (plus where: the decorator's file and line);
-`astraapi.compiler.introspect` analyses the records later, all at once, and reports every
+`astraapi.introspection` analyses the records later, all at once, and reports every
 problem together.
 """
 
@@ -722,7 +722,7 @@ def __getattr__(name: str) -> Any:
 
 def generate_unique_id(route: APIRoute) -> str:
     """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.compiler.openapi_schema import generate_unique_id as generate
+    from astraapi.introspection.openapi_schema import generate_unique_id as generate
 
     return generate(route)
 

@@ -1,7 +1,7 @@
 """The commonly used helpers of `fastapi.dependencies.utils`: reading a callable's typed
 signature, and telling how a callable runs. (FastAPI's own dependency solver, built on its
 `Dependant` model, has no counterpart here: AstraAPI analyses dependencies into the App IR,
-see astraapi.compiler.introspect, and solves them in astraapi.engine.dependencies.)"""
+see astraapi.introspection, and solves them in astraapi.engine.dependencies.)"""
 
 from __future__ import annotations
 

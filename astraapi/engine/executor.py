@@ -39,8 +39,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.compiler.introspect import RouteAnalysis, analyze_app, analyze_route, path_param_names
-from astraapi.compiler.ir import AppIR, RouteIR
+from astraapi.introspection.annotations import path_param_names
+from astraapi.introspection.app import analyze_app, analyze_route
+from astraapi.introspection.records import RouteAnalysis
+from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple

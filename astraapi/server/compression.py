@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from astraapi.compiler.ir import GzipIR
+from astraapi.ir.nodes import GzipIR
 from astraapi.engine.responses import ServerErrorHeaders
 
 JSON_HEADERS = (b"content-type", b"application/json")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from astraapi.compiler.ir import CorsIR
+from astraapi.ir.nodes import CorsIR
 from astraapi.engine.responses import ServerErrorHeaders
 from astraapi.middleware.cors import ALL_METHODS, SAFELISTED_HEADERS
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import TEXT_FORM_CHECKS
 from astraapi.compiler.codegen.serializers import ModelPlanner, Unsupported, type_text
-from astraapi.compiler.ir import FieldIR, ModelIR, TypeRef
+from astraapi.ir.nodes import FieldIR, ModelIR, TypeRef
 
 INT64_LIMIT = 2**63 - 1
 NUMERIC = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}

@@ -22,8 +22,8 @@ from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import PARAM_LOCATIONS, TEXT_FORM_CHECKS
 from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
 from astraapi.compiler.codegen.serializers import Unsupported
-from astraapi.compiler.ir import ParamIR, RouteIR, TypeRef
-from astraapi.compiler.trie import PARAM_KINDS, parse_route_path
+from astraapi.ir.nodes import ParamIR, RouteIR, TypeRef
+from astraapi.ir.trie import PARAM_KINDS, parse_route_path
 
 SCALAR_KINDS = ("int", "float", "str", "bool")
 NUMERIC_CONSTRAINTS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}

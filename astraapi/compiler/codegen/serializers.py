@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import JSON_NATIVE_KINDS, SCALAR_SERIALIZERS
-from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, RouteIR, TypeRef
+from astraapi.ir.nodes import AppIR, FieldIR, ModelIR, RouteIR, TypeRef
 
 PlanT = TypeVar("PlanT")
 
