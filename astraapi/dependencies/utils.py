@@ -16,7 +16,7 @@ from typing import Any
 
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
-from astraapi.background import run_in_threadpool as run_in_threadpool
+from astraapi.concurrency import run_in_threadpool as run_in_threadpool
 from astraapi.concurrency import contextmanager_in_threadpool as contextmanager_in_threadpool
 from astraapi.datastructures import FormData as FormData
 from astraapi.datastructures import Headers as Headers

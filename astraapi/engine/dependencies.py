@@ -29,7 +29,8 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.background import BackgroundTasks, run_in_threadpool
+from astraapi.background import BackgroundTasks
+from astraapi.concurrency import run_in_threadpool
 from astraapi.introspection.dependencies import form_model_type
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING

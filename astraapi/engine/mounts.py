@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from astraapi.background import run_in_threadpool
+from astraapi.concurrency import run_in_threadpool
 from astraapi.ir.nodes import RouteIR
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response

@@ -21,8 +21,8 @@ from astraapi.compiler.codegen.serializers import (
     ModelPlan,
     DumpOptions,
     SerializerPlanner,
-    Unsupported,
 )
+from astraapi.compiler.codegen.common import Unsupported
 from astraapi.ir.nodes import AppIR
 from astraapi.compiler.paths import templates_dir
 from astraapi.ir.trie import TrieTables, build_trie_tables
