@@ -18,8 +18,8 @@ from pydantic.fields import FieldInfo
 
 from astraapi.encoders import jsonable_encoder
 from astraapi.introspection.module_names import module_of
+from astraapi.routing import PATH_PARAM
 
-_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _SEQUENCE_TYPES: tuple[type, ...] = (list, tuple, set, frozenset, deque, Sequence)
 _UNION_ORIGINS = (Union, types.UnionType)
@@ -38,7 +38,7 @@ def source_path(filename: str) -> str:
 
 def path_param_names(path: str) -> list[tuple[str, str]]:
     """(name, convertor) for each `{name}` / `{name:convertor}` in `path`, in order."""
-    return [(m.group(1), m.group(2) or "str") for m in _PATH_PARAM.finditer(path)]
+    return [(m.group(1), m.group(2) or "str") for m in PATH_PARAM.finditer(path)]
 
 
 def _qualified(obj: Any) -> str:

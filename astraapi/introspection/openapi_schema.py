@@ -44,7 +44,7 @@ from pydantic_core import PydanticUndefined, core_schema
 
 from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
-from astraapi.routing import APIRoute, Default
+from astraapi.routing import APIRoute, Default, path_format
 
 # The pydantic Field attributes that carry over from a parameter's FieldInfo to the schema.
 _FIELD_ATTRIBUTES = (
@@ -64,14 +64,6 @@ def generate_unique_id(route: APIRoute) -> str:
     every non-word character replaced by `_`."""
     text = re.sub(r"\W", "_", f"{route.name}{path_format(route.path)}")
     return f"{text}_{list(route.methods)[0].lower()}"
-
-
-_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
-
-def path_format(path: str) -> str:
-    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
-    return _CONVERTOR.sub(r"{\1}", path)
 
 
 def endpoint_description(route: APIRoute) -> str:

@@ -317,7 +317,7 @@ def openapi_document(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The document for IR routes whose shared schemas are `schemas` (component name -> schema)."""
-    from astraapi.introspection.openapi_schema import path_format
+    from astraapi.routing import path_format
 
     info: dict[str, Any] = {"title": title, "version": version}
     if summary:
@@ -444,7 +444,7 @@ def generate_operation_id_for_path(*, name: str, path: str, method: str) -> str:
 
 def generate_operation_id(*, route: Any, method: str) -> str:
     """FastAPI's deprecated helper: the declared operation id, else one from the name, path and method."""
-    from astraapi.introspection.openapi_schema import path_format
+    from astraapi.routing import path_format
 
     if route.operation_id:
         return route.operation_id  # type: ignore[no-any-return]
