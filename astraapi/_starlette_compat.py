@@ -237,7 +237,8 @@ def add_route(router: Any, route: Any, prefix: str = "") -> None:
         _takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
         router.add_api_websocket_route(prefix + route.path, websocket_endpoint, name=route.name, _site=site)
     elif isinstance(route, theirs.Route):
-        from astraapi.background import is_async_callable, run_in_threadpool
+        from astraapi.background import is_async_callable
+        from astraapi.concurrency import run_in_threadpool
         from astraapi.requests import Request
 
         if is_async_callable(endpoint):

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from astraapi.compiler.ir import ParamIR
+from astraapi.ir.nodes import ParamIR
 from astraapi.datastructures import parse_cookie_header
 from astraapi.engine.body import MISSING
 from astraapi.engine.errors import located_errors, missing_error
@@ -37,7 +37,7 @@ PATH_CONVERTORS: dict[str, Callable[[str], Any]] = {
 
 @functools.lru_cache(maxsize=1024)
 def _path_convertors(route_path: str) -> tuple[Callable[[str], Any], ...]:
-    from astraapi.compiler.introspect import path_param_names
+    from astraapi.introspection.annotations import path_param_names
 
     return tuple(PATH_CONVERTORS.get(convertor, str) for _, convertor in path_param_names(route_path))
 
