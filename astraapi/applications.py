@@ -7,6 +7,7 @@ from dataclasses import replace
 from enum import Enum
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.datastructures import State
 from astraapi.requests import Request
 from astraapi.responses import HTMLResponse, JSONResponse, Response
@@ -64,8 +65,10 @@ class AstraAPI:
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         docs_offline: bool = False,
+        routes: Sequence[Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        starlette_compat.register()  # Starlette's types, if the app's environment has loaded it
         # A body without content-type is parsed as JSON only with strict_content_type=False.
         self.strict_content_type = strict_content_type
         # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.
@@ -130,6 +133,7 @@ class AstraAPI:
             on_shutdown=on_shutdown,
             lifespan=lifespan,
             form_limits=form_limits,
+            routes=routes,
         )
         self.router._app = self
         self.state = State()
@@ -345,8 +349,14 @@ class AstraAPI:
         from astraapi.middleware.httpsredirect import HTTPSRedirectMiddleware
         from astraapi.middleware.trustedhost import TrustedHostMiddleware
 
+        middleware_class = starlette_compat.native_middleware(middleware_class)  # Starlette's four: native
         native = (GZipMiddleware, CORSMiddleware, TrustedHostMiddleware, HTTPSRedirectMiddleware)
         if middleware_class not in native:
+            if getattr(middleware_class, "__module__", "").startswith("starlette."):
+                raise NotImplementedError(
+                    f"{middleware_class.__module__}.{middleware_class.__qualname__}: AstraAPI runs Starlette's "
+                    "CORSMiddleware, GZipMiddleware, TrustedHostMiddleware and HTTPSRedirectMiddleware natively; "
+                    "its other middlewares need the ASGI middleware layer, which this build does not have yet")
             raise NotImplementedError(
                 f"{getattr(middleware_class, '__name__', middleware_class)}: AstraAPI has no ASGI layer and runs "
                 "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware, "

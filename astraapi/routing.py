@@ -288,6 +288,7 @@ class APIRouter:
         max_body_size: int | None = None,
         strict_content_type: bool | None = None,
         form_limits: dict[str, int] | None = None,
+        routes: Sequence[Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
@@ -316,6 +317,8 @@ class APIRouter:
         self.lifespan_state: dict[str, Any] | None = None  # what the lifespan yielded, per worker
         self._app: Any = None  # the application that owns this router, passed to the lifespan
         self._running: Any = None
+        for route in routes or ():
+            self.add_route_record(route)
 
     def add_api_route(
         self,
@@ -391,6 +394,19 @@ class APIRouter:
                 form_limits=own_form_limits,
             )
         )
+
+    def add_route_record(self, route: Any) -> None:
+        """A route given as an object (`routes=[...]`): AstraAPI's records as they are, Starlette's
+        Route / WebSocketRoute / Mount adapted (astraapi/_starlette_compat.py)."""
+        from astraapi import _starlette_compat as starlette_compat
+
+        if starlette_compat.is_foreign_route(route):
+            starlette_compat.add_route(self, route)
+        elif isinstance(route, (APIRoute, Mount)):
+            self.routes.append(route)
+        else:
+            raise TypeError(f"routes=[...]: {route!r} is not a route (an APIRoute, or Starlette's Route, "
+                            "WebSocketRoute or Mount)")
 
     def api_route(
         self, path: str, *, methods: Sequence[str] | None = None, **options: Any

@@ -35,7 +35,7 @@ from astraapi.introspection.dependencies import form_model_type
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
 from astraapi.engine.form import form_value
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -216,7 +216,8 @@ class RequestContext:
     def request(self) -> Request:
         if self._request is None:
             router = getattr(self.app, "router", None)
-            self._request = Request(self.native, dict(zip(self.path_names, self.path_params)), app=self.app,
+            path_params = request_path_params(self.route_path, self.path_names, self.path_params)
+            self._request = Request(self.native, path_params, app=self.app,
                                     state=getattr(router, "lifespan_state", None))
         return self._request
 

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.introspection.annotations import path_param_names
 from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
@@ -49,7 +50,7 @@ from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.direct import direct_route
 from astraapi.engine.inline import continue_in_task, never_suspends, resume_coroutine
 from astraapi.engine.mounts import MountPlan
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
+from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
     ResponseTuple,
@@ -246,7 +247,7 @@ class RoutePlan:
 
     def _request_object(self, request: Any, path_params: tuple[str, ...]) -> Request:
         router = getattr(self.app, "router", None)
-        return Request(request, dict(zip(self.path_names, path_params)), app=self.app,
+        return Request(request, request_path_params(self.ir.path, self.path_names, path_params), app=self.app,
                        state=getattr(router, "lifespan_state", None))
 
 
@@ -529,10 +530,11 @@ class Executor:
     async def _run_unmatched(self, native: Any, route_index: int, path_params: tuple[str, ...]) -> None:
         """The router's 404, or its 405 (path_params: the allow value), through the app's exception
         handlers, as Starlette's router raises them."""
+        error_class = starlette_compat.router_http_exception()  # Starlette's own class when it is loaded
         if route_index == METHOD_NOT_ALLOWED_ROUTE:
-            error = StarletteHTTPException(405, headers={"Allow": path_params[0]})
+            error = error_class(405, headers={"Allow": path_params[0]})
         else:
-            error = StarletteHTTPException(404)
+            error = error_class(404)
         router = getattr(self.app, "router", None)
         request = Request(native, {}, app=self.app, state=getattr(router, "lifespan_state", None))
         label = f"{native.method} {native.path}"
@@ -604,6 +606,8 @@ class Executor:
             from astraapi.concurrency import run_in_threadpool
 
             raw = await run_in_threadpool(plan.endpoint, **values)
+        if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
+            raw = starlette_compat.adopt_response(raw)
         if isinstance(raw, Response):
             if raw.background is None:
                 raw.background = ctx.background
@@ -734,6 +738,8 @@ async def _awaited_direct(plan: RoutePlan, endpoint_coro: Any) -> Any:
 
 def _rendered(plan: RoutePlan, raw: Any) -> Any:
     """What an endpoint's return value becomes: a response tuple, a Stream, or _After."""
+    if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
+        raw = starlette_compat.adopt_response(raw)
     if is_streamed(raw):
         return Stream(raw, raw.background)
     if isinstance(raw, Response) and raw.background is not None:
@@ -742,7 +748,7 @@ def _rendered(plan: RoutePlan, raw: Any) -> Any:
 
 
 def _failed(plan: RoutePlan, error: BaseException) -> ResponseTuple:
-    if isinstance(error, HTTPException):
+    if isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error):
         return http_exception_tuple(error.status_code, error.detail, error.headers)
     if isinstance(error, asyncio.CancelledError):  # what a task would report for it
         return internal_error(f"{plan.label} was cancelled before it answered", error)

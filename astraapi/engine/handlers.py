@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.background import is_async_callable
 from astraapi.concurrency import run_in_threadpool
 from astraapi.engine.errors import validation_error_tuple
@@ -36,7 +37,9 @@ def _defaults() -> tuple[Any, Any]:
 
 class ExceptionDispatcher:
     def __init__(self, app: Any) -> None:
-        registered = dict(getattr(app, "exception_handlers", None) or {})
+        starlette_compat.register()  # the app starts serving: Starlette's types, if it is loaded
+        registered = {starlette_compat.http_exception_key(key): handler
+                      for key, handler in (getattr(app, "exception_handlers", None) or {}).items()}
         http_default, validation_default = _defaults()
         self.status_handlers: dict[int, Any] = {}
         self.class_handlers: dict[type, Any] = {}
@@ -71,11 +74,12 @@ class ExceptionDispatcher:
 
     def lookup(self, error: BaseException) -> Any:
         handler = None
-        if isinstance(error, StarletteHTTPException):
-            handler = self.status_handlers.get(error.status_code)
+        foreign = not isinstance(error, StarletteHTTPException) and starlette_compat.is_http_exception(error)
+        if foreign or isinstance(error, StarletteHTTPException):
+            handler = self.status_handlers.get(error.status_code)  # type: ignore[attr-defined]
         if handler is None:
             for cls in type(error).__mro__:
-                handler = self.class_handlers.get(cls)
+                handler = self.class_handlers.get(starlette_compat.http_exception_key(cls) if foreign else cls)
                 if handler is not None:
                     break
         return handler
@@ -114,4 +118,6 @@ class ExceptionDispatcher:
             response = await handler(request, error)
         else:
             response = await run_in_threadpool(handler, request, error)
+        if isinstance(response, starlette_compat.FOREIGN_RESPONSES):
+            response = starlette_compat.adopt_response(response)
         return from_response(response), getattr(response, "background", None)

@@ -23,6 +23,7 @@ from astraapi.ir.nodes import RouteIR
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response
 from astraapi.engine.streaming import is_streamed, send_streamed
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.exceptions import StarletteHTTPException as HTTPException
 from astraapi.requests import Request
 from astraapi.responses import RedirectResponse
@@ -80,7 +81,8 @@ class MountPlan:
             if url.query:
                 location += "?" + url.query
             return from_response(RedirectResponse(location))
-        error = HTTPException(405, headers={"Allow": self.sub_allow[match[1]]}) if match[0] == 1 else HTTPException(404)
+        error_class = starlette_compat.router_http_exception()
+        error = error_class(405, headers={"Allow": self.sub_allow[match[1]]}) if match[0] == 1 else error_class(404)
         task = asyncio.get_running_loop().create_task(self._answer_error(native, error))
         task.add_done_callback(self._report)
         return None

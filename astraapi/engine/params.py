@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,22 @@ PATH_CONVERTORS: dict[str, Callable[[str], Any]] = {
     "float": float,
     "uuid": uuid.UUID,
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_convertors(route_path: str) -> tuple[Callable[[str], Any], ...]:
+    from astraapi.introspection.annotations import path_param_names
+
+    return tuple(PATH_CONVERTORS.get(convertor, str) for _, convertor in path_param_names(route_path))
+
+
+def request_path_params(route_path: str, names: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
+    """`request.path_params` as Starlette gives them: each value through its path convertor (`{id:int}`
+    gives an int). The router matched the value with the convertor's pattern, so it converts."""
+    convertors = _path_convertors(route_path)
+    if len(convertors) != len(names):  # a mount's names: as matched
+        return dict(zip(names, values))
+    return {name: convert(value) for name, convert, value in zip(names, convertors, values)}
 
 
 class RequestInputs:

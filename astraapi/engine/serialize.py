@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.ir.nodes import RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.engine.errors import located_errors
@@ -116,6 +117,8 @@ class ResponsePlan:
             response = self.response_class(content)
         else:
             response = self.response_class(content, status_code=status)
+        if isinstance(response, starlette_compat.FOREIGN_RESPONSES):  # a Starlette class as response_class
+            response = starlette_compat.adopt_response(response)
         if is_streamed(response):
             return Stream(response, response.background)  # type: ignore[return-value]
         status, headers, body = from_response(response)

@@ -10,7 +10,11 @@ endpoint runs. What ends the connection:
 - `WebSocketRequestValidationError` (invalid parameters): FastAPI's handler closes with 1008 and
   the errors as the reason, which before accepting is uvicorn's 403;
 - `WebSocketException(code, reason)`: closed with that code and reason (403 before accepting);
-- a handler the app registered for the exception's class: called with (websocket, exc);
+- `HTTPException` (AstraAPI's or Starlette's) before accepting: the handler's response (FastAPI's
+  default: the JSON `{"detail": ...}`) answers the handshake instead of the 101, as Starlette 1.10
+  sends a handler's response as the Websocket Denial Response;
+- a handler the app registered for the exception's class: called with (websocket, exc); a response
+  it returns is the denial response (before accepting; after, an error);
 - `WebSocketDisconnect` (the client left): nothing more to do;
 - any other exception: logged; 500 before accepting, else the TCP connection is dropped
   without a close frame (uvicorn's `transport.close()`; the client sees 1006).
@@ -27,7 +31,9 @@ from typing import Any
 from astraapi.concurrency import run_in_threadpool
 from astraapi.engine.dependencies import RequestContext
 from astraapi.engine.responses import error_logger, report_server_error
-from astraapi.exceptions import WebSocketException, WebSocketRequestValidationError
+from astraapi.engine.params import request_path_params
+from astraapi import _starlette_compat as starlette_compat
+from astraapi.exceptions import StarletteHTTPException, WebSocketException, WebSocketRequestValidationError
 from astraapi.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 
@@ -44,7 +50,7 @@ def _report_crash(plan: Any, task: asyncio.Future[None]) -> None:
 async def run_websocket(executor: Any, plan: Any, native: Any, path_params: tuple[str, ...]) -> None:
     app = executor.app
     router = getattr(app, "router", None)
-    websocket = WebSocket(native, dict(zip(plan.path_names, path_params)), app=app,
+    websocket = WebSocket(native, request_path_params(plan.ir.path, plan.path_names, path_params), app=app,
                           state=getattr(router, "lifespan_state", None))
     ctx = RequestContext(native, path_params, plan.root_path_names(), app, plan.ir.path)
     ctx._request = websocket  # the "request" parameters (WebSocket, HTTPConnection) get the connection
@@ -79,12 +85,25 @@ def _registered_handler(app: Any, error: Exception) -> Any:
 
 async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: Any) -> None:
     handler = _registered_handler(app, error)
+    if handler is None and (isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error)):
+        from astraapi.exception_handlers import http_exception_handler
+
+        handler = http_exception_handler  # its answer is the handshake's denial response, as in Starlette
     try:
         if handler is not None:
             if inspect.iscoroutinefunction(handler):
-                await handler(websocket, error)
+                response = await handler(websocket, error)
             else:
-                await run_in_threadpool(handler, websocket, error)
+                response = await run_in_threadpool(handler, websocket, error)
+            if response is not None:
+                # Starlette sends a handler's response as the Websocket Denial Response; after the
+                # handshake was accepted that is an error.
+                if isinstance(response, starlette_compat.FOREIGN_RESPONSES):
+                    response = starlette_compat.adopt_response(response)
+                if websocket.application_state != WebSocketState.CONNECTING:
+                    raise RuntimeError(f"{type(error).__name__} handled with a response after the WebSocket "
+                                       "was accepted: the handshake can no longer be denied") from error
+                await websocket.send_denial_response(response)
             return
         if isinstance(error, WebSocketRequestValidationError):
             from astraapi.encoders import jsonable_encoder

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi import params
 from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
@@ -440,13 +441,14 @@ class _Analyzer:
         is_default = response_class is Default
         if is_default:
             response_class = JSONResponse
-        elif not _lenient_issubclass(response_class, Response):
+        elif not _lenient_issubclass(response_class, Response) and not starlette_compat.is_response_class(response_class):
             problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
             response_class = JSONResponse
         annotation = route.response_model
         if annotation is Default:
             annotation = hints.get("return")
-            if _lenient_issubclass(strip_annotated(annotation), Response):
+            returned = strip_annotated(annotation)
+            if _lenient_issubclass(returned, Response) or starlette_compat.is_response_class(returned):
                 annotation = None
         if annotation is type(None):
             annotation = None

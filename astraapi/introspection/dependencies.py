@@ -11,6 +11,7 @@ from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi import params
 from astraapi.background import BackgroundTasks
 from astraapi.encoders import jsonable_encoder
@@ -47,7 +48,7 @@ def _special_location(annotation: Any) -> str | None:
         return "background_tasks"
     if scopes_module is not None and _lenient_issubclass(annotation, scopes_module.SecurityScopes):
         return "security_scopes"
-    return None
+    return starlette_compat.special_location(annotation)
 
 
 def _depends_marker(annotation: Any, default: Any) -> params.Depends | None:

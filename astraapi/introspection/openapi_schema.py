@@ -42,6 +42,7 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticUndefined, core_schema
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
 from astraapi.routing import APIRoute, Default, path_format
@@ -518,7 +519,8 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             else dumps_fragment(jsonable_encoder(route.openapi_extra)),
             responses=tuple(responses),
             response_media_type=getattr(response_class, "media_type", None),
-            response_class_is_json=isinstance(response_class, type) and issubclass(response_class, JSONResponse),
+            response_class_is_json=isinstance(response_class, type) and (
+                issubclass(response_class, JSONResponse) or starlette_compat.is_response_class(response_class, "JSONResponse")),
             openapi_status_code=str(route.status_code) if route.status_code is not None
             else _class_status_code(response_class),
             # An SSE stream: the itemSchema (openapi.utils writes it under text/event-stream).

@@ -56,6 +56,9 @@ APPS = {
     "compat_limits_app": None,
     "compat_debug_app": None,
     "compat_direct_app": None,
+    "compat_starlette_app": None,
+    "compat_starlette_handlers_app": None,
+    "compat_starlette_routes_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process

@@ -1,0 +1,272 @@
+"""Starlette's types where the app's environment has Starlette, without depending on it.
+
+AstraAPI never imports Starlette: everything here looks Starlette's classes up in `sys.modules`,
+so an app that does not use Starlette pays nothing and imports nothing. When the app (or a
+library it uses) has imported Starlette, its objects are accepted (docs/internals.md, "Starlette
+interoperability"):
+
+- `register()` makes AstraAPI's request, WebSocket and datastructure classes virtual subclasses of
+  Starlette's ABCs (`Request`, `WebSocket`, `HTTPConnection`, `Headers`, `MutableHeaders`,
+  `QueryParams`, `FormData` are `collections.abc.Mapping`s, hence ABCs), so
+  `isinstance(request, starlette.requests.Request)` holds. It runs when an app is created and
+  when it starts serving (the exception dispatcher is built), and is idempotent.
+- Starlette responses returned by an endpoint, a dependency or an exception handler are adopted
+  (`adopt_response`): the engine gets the same status, headers, body, body iterator or file and
+  background it would get from AstraAPI's class of the same name (the bytes are Starlette's own:
+  Starlette rendered them when the response was made).
+- `starlette.exceptions.HTTPException` is looked up as AstraAPI's `StarletteHTTPException`
+  (`http_exception_key`): a handler registered for either catches both, as in FastAPI.
+- Starlette's CORS, GZip, TrustedHost and HTTPSRedirect middlewares are mapped to the native ones
+  (`native_middleware`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+# Starlette's response classes once registered (empty while Starlette is not loaded): the engine
+# checks `isinstance(raw, FOREIGN_RESPONSES)` only for a value that is not an AstraAPI Response.
+FOREIGN_RESPONSES: tuple[type, ...] = ()
+
+_registered: set[str] = set()
+
+# (Starlette module, class) -> (AstraAPI module, class): AstraAPI's class becomes a virtual subclass.
+_VIRTUAL_SUBCLASSES = (
+    ("starlette.requests", "HTTPConnection", "astraapi.requests", "HTTPConnection"),
+    ("starlette.requests", "Request", "astraapi.requests", "Request"),
+    ("starlette.websockets", "WebSocket", "astraapi.websockets", "WebSocket"),
+    ("starlette.datastructures", "Headers", "astraapi.datastructures", "Headers"),
+    ("starlette.datastructures", "MutableHeaders", "astraapi.datastructures", "MutableHeaders"),
+    ("starlette.datastructures", "QueryParams", "astraapi.datastructures", "QueryParams"),
+    ("starlette.datastructures", "FormData", "astraapi.datastructures", "FormData"),
+)
+
+
+def _class(module: str, name: str) -> Any:
+    loaded = sys.modules.get(module)
+    return getattr(loaded, name, None) if loaded is not None else None
+
+
+def register() -> None:
+    """Accept Starlette's types for the Starlette modules loaded now (each module once)."""
+    global FOREIGN_RESPONSES
+    if "starlette" not in sys.modules:
+        return
+    for module, name, own_module, own_name in _VIRTUAL_SUBCLASSES:
+        key = f"{module}.{name}"
+        if key in _registered:
+            continue
+        theirs = _class(module, name)
+        if theirs is None:
+            continue
+        ours = _class(own_module, own_name)
+        if ours is None:
+            __import__(own_module)
+            ours = _class(own_module, own_name)
+        theirs.register(ours)
+        _registered.add(key)
+    if not FOREIGN_RESPONSES:
+        response = _class("starlette.responses", "Response")
+        if response is not None:
+            FOREIGN_RESPONSES = (response,)
+
+
+# ---------------------------------------------------------------------- declarations
+
+
+def special_location(annotation: Any) -> str | None:
+    """The special parameter kind of a Starlette type used as an endpoint or dependency parameter's
+    annotation (`request: starlette.requests.Request`, ...), as FastAPI recognizes them; None else."""
+    if not isinstance(annotation, type) or not annotation.__module__.startswith("starlette."):
+        return None
+    for module, name, location in (
+        ("starlette.requests", "HTTPConnection", "request"),
+        ("starlette.responses", "Response", "response"),
+        ("starlette.background", "BackgroundTasks", "background_tasks"),
+    ):
+        base = _class(module, name)
+        if base is not None and issubclass(annotation, base):
+            return location
+    return None
+
+
+def is_response_class(cls: Any, name: str = "Response") -> bool:
+    """`cls` is Starlette's Response (or its class `name`) or a subclass (a `response_class`, a return
+    annotation)."""
+    base = _class("starlette.responses", name)
+    return base is not None and isinstance(cls, type) and issubclass(cls, base)
+
+
+def is_upload_file_class(cls: Any) -> bool:
+    base = _class("starlette.datastructures", "UploadFile")
+    return base is not None and isinstance(cls, type) and issubclass(cls, base)
+
+
+# ---------------------------------------------------------------------- responses
+
+
+def adopt_response(response: Any) -> Any:
+    """AstraAPI's response for a Starlette `response` (status, headers, body or body iterator or
+    file, background: the same bytes Starlette would send). A class that overrides `__call__` sends
+    its own ASGI messages, which AstraAPI cannot run here: refused with an error naming it."""
+    from astraapi import responses as ours
+
+    theirs = sys.modules["starlette.responses"]
+    call = type(response).__call__
+    if call is theirs.FileResponse.__call__:
+        adopted: Any = object.__new__(ours.FileResponse)
+        state = {k: v for k, v in vars(response).items() if k not in ("_headers", "send_header_only")}
+        vars(adopted).update(state)
+    elif call is theirs.StreamingResponse.__call__:
+        adopted = object.__new__(ours.StreamingResponse)
+        adopted.body_iterator = response.body_iterator
+        adopted.charset = response.charset
+    elif call is theirs.Response.__call__:
+        adopted = object.__new__(ours.Response)
+        adopted.body = response.body
+    else:
+        raise TypeError(
+            f"{type(response).__module__}.{type(response).__qualname__} overrides Starlette's Response.__call__ "
+            "(it sends its own ASGI messages): AstraAPI answers Starlette responses from their status, headers "
+            "and body, and cannot run that method; return one of Starlette's own response classes, or AstraAPI's")
+    adopted.status_code = response.status_code
+    adopted.raw_headers = response.raw_headers
+    adopted.background = response.background
+    if response.media_type is not None:
+        adopted.media_type = response.media_type
+    return adopted
+
+
+# ---------------------------------------------------------------------- exceptions
+
+
+def http_exception_key(key: Any) -> Any:
+    """An exception handler's key with Starlette's HTTPException (and WebSocketException) read as
+    AstraAPI's classes that stand for them."""
+    if isinstance(key, type) and key.__module__ == "starlette.exceptions":
+        from astraapi import exceptions
+
+        if key is _class("starlette.exceptions", "HTTPException"):
+            return exceptions.StarletteHTTPException
+        if key is _class("starlette.exceptions", "WebSocketException"):
+            return exceptions.WebSocketException
+    return key
+
+
+def router_http_exception() -> type[Exception]:
+    """The class of the router's own 404 and 405: Starlette's HTTPException when Starlette is loaded
+    (FastAPI's router raises that one: handlers may test for it), else AstraAPI's stand-in."""
+    theirs = _class("starlette.exceptions", "HTTPException")
+    if theirs is not None:
+        return theirs
+    from astraapi.exceptions import StarletteHTTPException
+
+    return StarletteHTTPException
+
+
+def is_http_exception(error: BaseException) -> bool:
+    """`error` is a `starlette.exceptions.HTTPException` (status_code, detail, headers)."""
+    base = _class("starlette.exceptions", "HTTPException")
+    return base is not None and isinstance(error, base)
+
+
+# ---------------------------------------------------------------------- middleware
+
+_NATIVE_MIDDLEWARE = {
+    "starlette.middleware.cors.CORSMiddleware": ("astraapi.middleware.cors", "CORSMiddleware"),
+    "starlette.middleware.gzip.GZipMiddleware": ("astraapi.middleware.gzip", "GZipMiddleware"),
+    "starlette.middleware.trustedhost.TrustedHostMiddleware": (
+        "astraapi.middleware.trustedhost", "TrustedHostMiddleware"),
+    "starlette.middleware.httpsredirect.HTTPSRedirectMiddleware": (
+        "astraapi.middleware.httpsredirect", "HTTPSRedirectMiddleware"),
+}
+
+
+def native_middleware(cls: Any) -> Any:
+    """AstraAPI's native middleware for one of Starlette's four (the same options and answers),
+    else `cls` itself."""
+    if not isinstance(cls, type) or not cls.__module__.startswith("starlette.middleware"):
+        return cls
+    target = _NATIVE_MIDDLEWARE.get(f"{cls.__module__}.{cls.__qualname__}")
+    if target is None or _class(cls.__module__, cls.__qualname__) is not cls:
+        return cls
+    module = __import__(target[0], fromlist=[target[1]])
+    return getattr(module, target[1])
+
+
+# ---------------------------------------------------------------------- routes
+
+
+def is_foreign_route(route: Any) -> bool:
+    return type(route).__module__ == "starlette.routing"
+
+
+def add_route(router: Any, route: Any, prefix: str = "") -> None:
+    """Add Starlette's `Route`, `WebSocketRoute` or `Mount` (as given in `routes=[...]`) to `router` as
+    AstraAPI's records: the endpoint is called with the request (or WebSocket) as Starlette calls it,
+    not documented in OpenAPI and without the router's dependencies, as FastAPI serves Starlette routes.
+    A mount of routes adds them under its path; a mount of an app is `router.mount`."""
+    import dataclasses
+
+    from astraapi.routing import declaration_site
+
+    kind = type(route).__name__
+    theirs = sys.modules["starlette.routing"]
+    site = declaration_site()
+    if isinstance(route, theirs.Mount):
+        app = getattr(route, "app", None)
+        routes = getattr(app, "routes", None) if type(app).__name__ == "Router" else None
+        if routes is not None and type(app).__module__ == "starlette.routing":
+            for sub_route in routes:
+                add_route(router, sub_route, prefix + route.path)
+        else:
+            router.mount(prefix + route.path, app, name=route.name)
+        return
+    endpoint = route.endpoint
+    if isinstance(endpoint, type):
+        raise NotImplementedError(
+            f"{kind}({route.path!r}, {endpoint.__qualname__}): a class endpoint (Starlette's HTTPEndpoint / "
+            "WebSocketEndpoint) is not supported; use a function endpoint or an APIRouter route")
+    if isinstance(route, theirs.WebSocketRoute):
+        from astraapi.websockets import WebSocket
+
+        async def websocket_endpoint(websocket: Any, **path_params: Any) -> None:
+            await endpoint(websocket)
+
+        _takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
+        router.add_api_websocket_route(prefix + route.path, websocket_endpoint, name=route.name, _site=site)
+    elif isinstance(route, theirs.Route):
+        from astraapi.background import is_async_callable
+        from astraapi.concurrency import run_in_threadpool
+        from astraapi.requests import Request
+
+        if is_async_callable(endpoint):
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await endpoint(request)
+        else:
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await run_in_threadpool(endpoint, request)
+
+        _takes_path_params(request_endpoint, route.path, "request", Request)
+        methods = sorted(route.methods or ("GET", "HEAD"), key=lambda method: (method != "GET", method))
+        router.add_api_route(prefix + route.path, request_endpoint, methods=methods, name=route.name,
+                             include_in_schema=False, _site=site)
+    else:
+        raise NotImplementedError(f"starlette.routing.{kind} is not supported in routes=[...] (Route, "
+                                  "WebSocketRoute and Mount are)")
+    # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
+    router.routes[-1] = dataclasses.replace(router.routes[-1], dependencies=())
+
+
+def _takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
+    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
+    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
+    import inspect
+    import re
+
+    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
+    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
+    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
+    function.__signature__ = inspect.Signature(parameters)
+    function.__annotations__ = {first: first_type, **{name: Any for name in names}}
