@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--route", metavar="PATH", help="show the routes with this path and their generated code")
     inspect.add_argument("--model", metavar="NAME", help="show the generated serializer of this model (name or key)")
     inspect.set_defaults(command=_inspect)
+
+    routes = commands.add_parser("routes", help="list the app's routes: method, path, name, where declared, "
+                                                "response model, compiled or why not")
+    _app_argument(routes)
+    routes.add_argument("--json", action="store_true", help="print the rows as JSON (for tools)")
+    routes.set_defaults(command=_routes)
     return parser
 
 
@@ -391,6 +397,15 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     if not executor.dispatcher.only_defaults:
         return "the app has exception handlers of its own, or debug=True", False
     return direct_refusal(plan, inline_sync=executor.inline_sync), plan.is_async and not plan.inline_async
+
+
+def _routes(args) -> int:
+    from astraapi.cli_routes import route_rows, to_json, to_table
+
+    app, ref, _ = _load(args.app)
+    rows = route_rows(app, ref)
+    print(to_json(rows) if args.json else to_table(rows))
+    return 0
 
 
 def _inspect(args) -> int:
