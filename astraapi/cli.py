@@ -80,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     _app_argument(routes)
     routes.add_argument("--json", action="store_true", help="print the rows as JSON (for tools)")
     routes.set_defaults(command=_routes)
+
+    migrate = commands.add_parser("migrate", help="rewrite a FastAPI project's imports to AstraAPI (a codemod: "
+                                                  "comments and formatting kept; prints a summary by default)")
+    migrate.add_argument("path", type=Path, help="a Python file or a project folder")
+    shown = migrate.add_mutually_exclusive_group()
+    shown.add_argument("--diff", action="store_true", help="print the changes as a unified diff (writes nothing)")
+    shown.add_argument("--write", action="store_true", help="rewrite the files in place")
+    migrate.set_defaults(command=_migrate)
     return parser
 
 
@@ -406,6 +414,12 @@ def _routes(args) -> int:
     rows = route_rows(app, ref)
     print(to_json(rows) if args.json else to_table(rows))
     return 0
+
+
+def _migrate(args) -> int:
+    from astraapi.migrate import run
+
+    return run(args.path, mode="diff" if args.diff else "write" if args.write else "summary", out=sys.stdout)
 
 
 def _inspect(args) -> int:
