@@ -103,6 +103,7 @@ def test_websockets():
 
 def test_testing_example_tests_pass():
     module = importlib.import_module("docs_src.testing.test_main")
+    assert module.app is _app("testing.main")
     module.test_read_item()
     module.test_read_item_validation()
 
