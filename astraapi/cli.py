@@ -196,22 +196,51 @@ def _dev(args) -> int:
         except ImportError:
             print("astraapi: watchfiles is not installed; serving without reload", file=sys.stderr)
         else:
-            return watchfiles.run_process(
-                Path.cwd(), target=_serve_dynamic, args=(args.app, args.host, args.port, config),
-                watch_filter=watchfiles.PythonFilter(), callback=_announce_reload,
-            ) and 0
-    return _serve_dynamic(args.app, args.host, args.port, config, args.workers)
+            import tempfile
+
+            from astraapi.cli_dev import FILES_ENV, AppFilesFilter
+
+            handle, listing = tempfile.mkstemp(prefix="astraapi-dev-", suffix=".files")
+            os.close(handle)
+            os.unlink(listing)  # written by the server process once the app is imported
+            os.environ[FILES_ENV] = listing
+            try:
+                return watchfiles.run_process(
+                    Path.cwd(), target=_serve_dev, args=(args.app, args.host, args.port, config, 1, True),
+                    watch_filter=AppFilesFilter(Path.cwd(), Path(listing)), callback=_announce_reload,
+                ) and 0
+            finally:
+                Path(listing).unlink(missing_ok=True)
+    return _serve_dev(args.app, args.host, args.port, config, args.workers, False)
 
 
 def _announce_reload(changes) -> None:
-    print(f"astraapi: {len(changes)} file(s) changed, reloading", file=sys.stderr)
+    names = sorted({os.path.relpath(path) for _, path in changes})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    print(f"astraapi dev: {shown} changed, reloading", file=sys.stderr, flush=True)
 
 
-def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1) -> int:
+def _serve_dev(ref: str, host: str, port: int, config=None, workers: int = 1, reload: bool = False) -> int:
+    """Serve in dynamic mode, with the banner; an error in the user's code (importing the app, its
+    declarations) is printed with its file:line, and with reload the reloader waits for the next change."""
+    from astraapi.cli_dev import banner, describe_user_error, forget_own_files, record_own_files
     from astraapi.server.serve import prepare, serve
 
-    app, ref, _ = _load(ref)
-    return serve(prepare(app, mode="dynamic", host=host, port=port, app_ref=ref, config=config), workers=workers)
+    waiting = "; waiting for a change to reload" if reload else ""
+    forget_own_files()  # until the app imports, any change under the project reloads
+    try:
+        app, ref, _ = _load(ref)
+        target = prepare(app, mode="dynamic", host=host, port=port, app_ref=ref, config=config)
+        record_own_files(Path.cwd())
+    except _UserError as exc:
+        print(f"astraapi dev: error: {exc}{waiting}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:  # the user's code failed: shown, not swallowed; the process ends with 1
+        print(describe_user_error(exc, Path.cwd()) + (f"astraapi dev: {waiting[2:]}" if reload else ""),
+              file=sys.stderr, flush=True)
+        return 1
+    print(banner(app, ref, host, port, reload=reload, workers=workers), flush=True)
+    return serve(target, workers=workers)
 
 
 def _build(args) -> int:
