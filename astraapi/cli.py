@@ -74,6 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--route", metavar="PATH", help="show the routes with this path and their generated code")
     inspect.add_argument("--model", metavar="NAME", help="show the generated serializer of this model (name or key)")
     inspect.set_defaults(command=_inspect)
+
+    routes = commands.add_parser("routes", help="list the app's routes: method, path, name, where declared, "
+                                                "response model, compiled or why not")
+    _app_argument(routes)
+    routes.add_argument("--json", action="store_true", help="print the rows as JSON (for tools)")
+    routes.set_defaults(command=_routes)
+
+    migrate = commands.add_parser("migrate", help="rewrite a FastAPI project's imports to AstraAPI (a codemod: "
+                                                  "comments and formatting kept; prints a summary by default)")
+    migrate.add_argument("path", type=Path, help="a Python file or a project folder")
+    shown = migrate.add_mutually_exclusive_group()
+    shown.add_argument("--diff", action="store_true", help="print the changes as a unified diff (writes nothing)")
+    shown.add_argument("--write", action="store_true", help="rewrite the files in place")
+    migrate.set_defaults(command=_migrate)
     return parser
 
 
@@ -182,22 +196,51 @@ def _dev(args) -> int:
         except ImportError:
             print("astraapi: watchfiles is not installed; serving without reload", file=sys.stderr)
         else:
-            return watchfiles.run_process(
-                Path.cwd(), target=_serve_dynamic, args=(args.app, args.host, args.port, config),
-                watch_filter=watchfiles.PythonFilter(), callback=_announce_reload,
-            ) and 0
-    return _serve_dynamic(args.app, args.host, args.port, config, args.workers)
+            import tempfile
+
+            from astraapi.cli_dev import FILES_ENV, AppFilesFilter
+
+            handle, listing = tempfile.mkstemp(prefix="astraapi-dev-", suffix=".files")
+            os.close(handle)
+            os.unlink(listing)  # written by the server process once the app is imported
+            os.environ[FILES_ENV] = listing
+            try:
+                return watchfiles.run_process(
+                    Path.cwd(), target=_serve_dev, args=(args.app, args.host, args.port, config, 1, True),
+                    watch_filter=AppFilesFilter(Path.cwd(), Path(listing)), callback=_announce_reload,
+                ) and 0
+            finally:
+                Path(listing).unlink(missing_ok=True)
+    return _serve_dev(args.app, args.host, args.port, config, args.workers, False)
 
 
 def _announce_reload(changes) -> None:
-    print(f"astraapi: {len(changes)} file(s) changed, reloading", file=sys.stderr)
+    names = sorted({os.path.relpath(path) for _, path in changes})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    print(f"astraapi dev: {shown} changed, reloading", file=sys.stderr, flush=True)
 
 
-def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1) -> int:
+def _serve_dev(ref: str, host: str, port: int, config=None, workers: int = 1, reload: bool = False) -> int:
+    """Serve in dynamic mode, with the banner; an error in the user's code (importing the app, its
+    declarations) is printed with its file:line, and with reload the reloader waits for the next change."""
+    from astraapi.cli_dev import banner, describe_user_error, forget_own_files, record_own_files
     from astraapi.server.serve import prepare, serve
 
-    app, ref, _ = _load(ref)
-    return serve(prepare(app, mode="dynamic", host=host, port=port, app_ref=ref, config=config), workers=workers)
+    waiting = "; waiting for a change to reload" if reload else ""
+    forget_own_files()  # until the app imports, any change under the project reloads
+    try:
+        app, ref, _ = _load(ref)
+        target = prepare(app, mode="dynamic", host=host, port=port, app_ref=ref, config=config)
+        record_own_files(Path.cwd())
+    except _UserError as exc:
+        print(f"astraapi dev: error: {exc}{waiting}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:  # the user's code failed: shown, not swallowed; the process ends with 1
+        print(describe_user_error(exc, Path.cwd()) + (f"astraapi dev: {waiting[2:]}" if reload else ""),
+              file=sys.stderr, flush=True)
+        return 1
+    print(banner(app, ref, host, port, reload=reload, workers=workers), flush=True)
+    return serve(target, workers=workers)
 
 
 def _build(args) -> int:
@@ -391,6 +434,21 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     if not executor.dispatcher.only_defaults:
         return "the app has exception handlers of its own, or debug=True", False
     return direct_refusal(plan, inline_sync=executor.inline_sync), plan.is_async and not plan.inline_async
+
+
+def _routes(args) -> int:
+    from astraapi.cli_routes import route_rows, to_json, to_table
+
+    app, ref, _ = _load(args.app)
+    rows = route_rows(app, ref)
+    print(to_json(rows) if args.json else to_table(rows))
+    return 0
+
+
+def _migrate(args) -> int:
+    from astraapi.migrate import run
+
+    return run(args.path, mode="diff" if args.diff else "write" if args.write else "summary", out=sys.stdout)
 
 
 def _inspect(args) -> int:

@@ -15,7 +15,8 @@ is raised again in the test, after the response arrived.
 Known differences: `request.client` is the real peer (`127.0.0.1`, an ephemeral port), not
 `("testclient", 50000)`; the `date` and `server` headers the server writes are removed from the
 responses the client returns (FastAPI's in-process client has neither); an exception raised in
-a background task, after the response was sent, is logged but not raised in the test;
+a background task, after the response was sent, is logged but not raised in the test (the call
+returns once background tasks and `yield` dependencies' exits are over, as FastAPI's does);
 `root_path=` is stored but not applied to requests. Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
@@ -54,6 +55,22 @@ from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
 
 _DROPPED_HEADERS = frozenset({"date", "server"})
+
+
+# A task the request started and that outlives this (a task the app spawned to run on) is not waited for
+# longer than this.
+_SETTLE_SECONDS = 10.0
+
+
+async def _live_tasks() -> set[asyncio.Task]:
+    return asyncio.all_tasks()
+
+
+async def _settle(before: set[asyncio.Task]) -> None:
+    """Wait for the tasks started since `before` (the request's own: its run, background tasks, exits)."""
+    started = asyncio.all_tasks() - before - {asyncio.current_task()}
+    if started:
+        await asyncio.wait(started, timeout=_SETTLE_SECONDS)
 
 
 class _AppServer:
@@ -173,8 +190,12 @@ class _Transport(httpx.BaseTransport):
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
+        before = server.run(_live_tasks())
         response = self._inner.handle_request(forwarded)
         response.read()
+        # As FastAPI's in-process client: the call returns once the request's work is over, background
+        # tasks and `yield` dependencies' exits included (they run after the response was sent).
+        server.run(_settle(before))
         for name in _DROPPED_HEADERS:
             if name in response.headers:
                 del response.headers[name]

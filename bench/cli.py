@@ -268,6 +268,19 @@ def _scaling(report: Report, targets: dict[str, Target], settings: Settings, bui
             report.scaling[(key, workers)] = result
 
 
+def _install_line() -> str:
+    """How long scripts/setup.sh took to install AstraAPI into this environment (it records it)."""
+    import json
+
+    record = Path(sys.prefix) / "astraapi-install.json"
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return f"Install: not recorded ({record} is written by scripts/setup.sh)"
+    kind = "a fresh native build" if data.get("fresh_native_build") else "an incremental native build"
+    return f"Install: scripts/setup.sh installed AstraAPI in {data['seconds']} s ({kind}, {data.get('python')})"
+
+
 def _machine() -> list[str]:
     lines = []
     try:
@@ -283,6 +296,7 @@ def _machine() -> list[str]:
     if nginx is not None:
         tools.append(nginx.stderr.strip().replace("nginx version: ", ""))
     lines.append("Tools: " + ", ".join(tools))
+    lines.append(_install_line())
     idle = procstat.sample_load(set(), 1.0)
     lines.append(f"Load when the bench started: {idle.describe()}")
     return lines

@@ -8,6 +8,8 @@ import warnings
 
 import pytest
 
+from astraapi import BackgroundTasks, Depends  # annotations of an endpoint declared in a test below
+
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from pathlib import Path
@@ -169,3 +171,34 @@ def test_routes_added_later_are_served(tmp_path):
 
     assert client.get("/late").json() == {"late": True}
     client.close()
+
+
+def test_a_call_returns_after_background_tasks_and_dependency_exits():
+    """As FastAPI's in-process client: what runs after the response was sent is over when the call returns."""
+    import asyncio
+
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    app = FastAPI()
+    events: list[str] = []
+
+    async def session():
+        events.append("open")
+        yield
+        await asyncio.sleep(0.05)
+        events.append("close")
+
+    async def slow_task(name: str):
+        await asyncio.sleep(0.1)
+        events.append(name)
+
+    @app.post("/jobs", dependencies=[Depends(session)])
+    def jobs(tasks: BackgroundTasks):
+        tasks.add_task(slow_task, "async task")
+        tasks.add_task(events.append, "sync task")
+        return {"queued": 2}
+
+    with TestClient(app) as client:
+        assert client.post("/jobs").json() == {"queued": 2}
+        assert sorted(events) == ["async task", "close", "open", "sync task"]
