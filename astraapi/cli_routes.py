@@ -33,7 +33,7 @@ def _analyse(app, ref: str):
     """The IR and the code generator's decisions for `app` (one place that reaches into the compiler's
     modules, so a move of those modules changes only this function)."""
     from astraapi.compiler.codegen.emit import emit_app_module
-    from astraapi.compiler.introspect import build_ir
+    from astraapi.introspection.app import build_ir
 
     ir = build_ir(app, app_ref=ref, openapi=False)
     return ir, emit_app_module(ir)
