@@ -412,7 +412,7 @@ def _inspect(args) -> int:
         raise _UserError(f"no route has the path {args.route!r}")
     for route in routes:
         compiled = route.index in emitted.serializer_routes
-        print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
+        print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'asgi', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
               f"({route.source.file}:{route.source.line} {route.name})")
         if args.route:
             if compiled:

@@ -150,7 +150,7 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
         bits = method_bits(route.methods)
         if route.mount in ("frontend", "frontend-guarded"):
             bits |= LOW_PRIORITY
-        if route.mount in ("static", "app", "frontend"):
+        if route.mount in ("static", "app", "asgi", "frontend"):
             bits |= ANY_METHOD
         routes.append((bits, ", ".join(route.methods), param_count))
 

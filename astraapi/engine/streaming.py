@@ -133,7 +133,7 @@ def _through_python(native: Any) -> bool:
     through its `send`, so the file is read in pieces instead of sent with sendfile(2)."""
     from astraapi.server.compression import _Compressing
 
-    return isinstance(native, _Compressing)
+    return isinstance(native, _Compressing) or getattr(native, "through_python", False)
 
 
 async def _send_pieces(native: Any, fd: int, segments: list[tuple[bytes, int, int]], tail: bytes) -> bool:

@@ -56,6 +56,7 @@ APPS = {
     "compat_limits_app": None,
     "compat_debug_app": None,
     "compat_direct_app": None,
+    "compat_middleware_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process
