@@ -129,7 +129,7 @@ class AsgiLayer:
         self.inner = inner
         self.app = app
         self.errors = errors
-        self.endpoint = AsgiEndpoint(inner, app, trie)
+        self.endpoint = AsgiEndpoint(inner, app, trie, errors)
         self.middleware = cls(self.endpoint, *args, **kwargs)
         self.name = getattr(cls, "__qualname__", repr(cls))
 
@@ -173,9 +173,10 @@ class AsgiLayer:
 class AsgiEndpoint:
     """The ASGI application below a pure ASGI middleware: the handler below, on the scope given."""
 
-    def __init__(self, inner: Any, app: Any, trie: Any = None) -> None:
+    def __init__(self, inner: Any, app: Any, trie: Any = None, errors: ServerErrors | None = None) -> None:
         self.inner = inner
         self.app = app
+        self.errors = errors
         self.trie = trie  # for the route a 405 matched on its path
         self._records: list | None = None
 
@@ -188,15 +189,15 @@ class AsgiEndpoint:
             run.body_taken = True
             body = run.native.body
         else:
-            parts = []
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                parts.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(parts)
+            try:
+                body = await _read_body(receive)
+            except Exception as error:
+                # Starlette's endpoint reads the body inside ExceptionMiddleware: what a wrapped
+                # `receive` raises gets the app's exception handlers (an unhandled one goes on up).
+                await self._answer_error(error, run, send)
+                return
+            if body is None:
+                return  # the client left
         request = InnerRequest(run.native, run.state)
         request.headers = scope["headers"]
         request.method = scope["method"]
@@ -234,6 +235,35 @@ class AsgiEndpoint:
         async for chunk in request.chunks():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+    async def _answer_error(self, error: Exception, run: AsgiRun, send: Any) -> None:
+        from astraapi.engine.responses import ServerErrorHeaders
+        from astraapi.requests import Request
+
+        if self.errors is None:
+            raise error
+        dispatcher = self.errors.dispatcher
+        if dispatcher.lookup(error) is None:
+            raise error
+        request = Request(run.native, {}, app=self.app, state=run.state)
+        (status, headers, body), _ = await dispatcher.outcome(error, request, run.label)
+        if isinstance(headers, ServerErrorHeaders):
+            raise error
+        await send({"type": "http.response.start", "status": status,
+                    "headers": json_head(body) if headers is None else list(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    parts = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
 
 class AsgiMount:

@@ -61,7 +61,7 @@ def python_stack(handler: Any, ir: Any, app: Any, native_layer: Callable[[Any, s
         if kind is not None:
             handler = native_layer(handler, kind, ir)
         elif is_dispatch_middleware(entry.cls):
-            instance = entry.cls(AsgiEndpoint(handler, app, trie), *entry.args, **entry.kwargs)
+            instance = entry.cls(AsgiEndpoint(handler, app, trie, errors), *entry.args, **entry.kwargs)
             # Starlette sends call_next's response in body messages (more_body): a GZip outside then
             # compresses it whatever its size, an ASGI middleware outside sees the pieces. With either
             # outside, a whole answer returned from call_next is streamed, as there.
