@@ -386,11 +386,34 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     plan = executor._first_request_plan(index)
     if plan.__class__ is not RoutePlan:
         return "a mount (its own app or files answer)", False
-    if with_middleware(executor.handle, ir) != executor.handle:
+    if with_middleware(executor.handle, ir, app) != executor.handle:
+        from astraapi.middleware.stack import has_python_middleware
+
+        if has_python_middleware(app):
+            return "Python middleware wraps every request (see \"Python middleware\" above)", False
         return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request", False
     if not executor.dispatcher.only_defaults:
         return "the app has exception handlers of its own, or debug=True", False
     return direct_refusal(plan, inline_sync=executor.inline_sync), plan.is_async and not plan.inline_async
+
+
+def _python_middleware_lines(app, route) -> list[str]:
+    """What `astraapi inspect --route` says about the Python middleware a route runs through."""
+    from astraapi.middleware.stack import describe
+
+    names = describe(app)
+    if not names:
+        return ["Python middleware: none (the route keeps the direct call and native paths where it qualifies)"]
+    costs = ["no direct call (every request goes through the handler)",
+             "404, 405 and trailing-slash redirects reach the middleware too (the handler answers them)"]
+    if any(name.endswith("(call_next)") for name in names):
+        costs.append("call_next: a Request and a response object per request and middleware; no ASGI messages; "
+                     "a task only when something below suspends")
+    if any(name.endswith("(ASGI)") for name in names):
+        costs.append("ASGI: a scope dict and the http.response.start/body messages per request and middleware")
+    if route.mount is not None:
+        costs.append("a mount: the middleware wraps what the mounted app answers")
+    return [f"Python middleware (outermost first): {', '.join(names)}", *(f"  cost: {c}" for c in costs)]
 
 
 def _inspect(args) -> int:
@@ -425,6 +448,8 @@ def _inspect(args) -> int:
                     print(f"      {line}")
             else:
                 print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
+            for line in _python_middleware_lines(app, route):
+                print(f"    {line}")
             refusal, as_task = _direct_call(app, ir, route.index, set(emitted.decoder_routes))
             if refusal is not None:
                 print(f"    direct call: no: {refusal}")

@@ -79,6 +79,8 @@ def route_scope(app: Any, records: list[Any], route_index: int, path_params: tup
     record = records[route_index]
     path = getattr(record, "route_path", None) or getattr(record, "path", "")
     names = [name for name, _ in path_param_names(path)]
+    if hasattr(record, "route_path"):  # a mount: Starlette's Mount keeps its own parameters, not the rest
+        names = names[:-1]
     endpoint = getattr(record, "endpoint", None) or getattr(record, "app", None)
     return {"endpoint": endpoint, "path_params": dict(zip(names, path_params)), "route": record,
             "router": getattr(app, "router", None)}

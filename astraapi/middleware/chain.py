@@ -341,9 +341,18 @@ class DispatchLayer:
         self.errors = errors
         self.streams = streams  # call_next's whole answers go out as a stream (see stack.python_stack)
 
+    websocket_routes: frozenset = frozenset()  # route indexes a WebSocket handshake may reach
+    websocket_mounts: frozenset = frozenset()  # ... among routes that also take HTTP (ASGI mounts)
+
     def __call__(self, native: Any, route_index: int, path_params: tuple) -> Any:
+        if route_index in self.websocket_routes or (route_index in self.websocket_mounts and is_upgrade(native)):
+            return self.inner(native, route_index, path_params)  # Starlette's passes websocket scopes on
         run = _DispatchRun(self, native, route_index, path_params)
         return drive(run, run.main())
+
+
+def is_upgrade(native: Any) -> bool:
+    return any(name == b"upgrade" and value.lower() == b"websocket" for name, value in native.headers)
 
 
 class _DispatchRun(Run):
