@@ -26,8 +26,8 @@ from typing import Any
 from astraapi.engine.responses import error_logger
 from astraapi.middleware.chain import (
     INTERNAL_ERROR,
-    InnerRequest,
     Run,
+    ScopeRequest,
     ServerErrors,
     call_below,
     drive,
@@ -198,7 +198,7 @@ class AsgiEndpoint:
                 return
             if body is None:
                 return  # the client left
-        request = InnerRequest(run.native, run.state)
+        request = ScopeRequest(run.native, run.state)
         request.headers = scope["headers"]
         request.method = scope["method"]
         request.path = scope["path"]

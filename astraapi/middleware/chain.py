@@ -67,12 +67,15 @@ class Later:
 class Run:
     """What every layer's per-request run has: `eager` is True during its first, inline step."""
 
-    __slots__ = ("native", "label", "eager")
+    __slots__ = ("native", "eager")
 
     def __init__(self, native: Any) -> None:
         self.native = native
-        self.label = f"{native.method} {native.path}"
         self.eager = True
+
+    @property
+    def label(self) -> str:  # for messages: made only when one is written
+        return f"{self.native.method} {self.native.path}"
 
 
 def drive(run: Run, coro: Any) -> Any:
@@ -196,6 +199,17 @@ class InnerRequest:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._native, name)
 
+    # What the engine reads on every request, without the failed lookup before __getattr__.
+    method = property(lambda self: self._native.method)
+    path = property(lambda self: self._native.path)
+    raw_path = property(lambda self: self._native.raw_path)
+    query_string = property(lambda self: self._native.query_string)
+    headers = property(lambda self: self._native.headers)
+    body = property(lambda self: self._native.body)
+    client = property(lambda self: self._native.client)
+    scheme = property(lambda self: self._native.scheme)
+    http_version = property(lambda self: self._native.http_version)
+
     @property
     def connected(self) -> bool:
         return bool(self._native.connected)
@@ -259,6 +273,13 @@ class InnerRequest:
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
             self._waiter = None
+
+
+class ScopeRequest(InnerRequest):
+    """An InnerRequest whose request line, headers and body are the ASGI scope's and body's
+    (a pure ASGI middleware may have rewritten them): set on the instance by the bridge."""
+
+    method = path = raw_path = query_string = headers = body = client = scheme = None  # type: ignore[assignment]
 
 
 def state_dict_of(native: Any, app: Any) -> dict:
