@@ -169,3 +169,23 @@ def test_routes_added_later_are_served(tmp_path):
 
     assert client.get("/late").json() == {"late": True}
     client.close()
+
+
+def test_the_client_stays_usable_after_its_with_block():
+    """Starlette's TestClient leaves the HTTP client open when the `with` block (the lifespan) ends."""
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def root():
+        return {"ok": True}
+
+    client = TestClient(app)
+    with client:
+        assert client.get("/").json() == {"ok": True}
+    assert client.get("/").json() == {"ok": True}
+    with client:
+        assert client.get("/").status_code == 200
+    client.close()
