@@ -141,10 +141,14 @@ class AsgiLayer:
         from astraapi.asgi.scope import http_scope
 
         scope = http_scope(run.native, self.app, state=run.state)
-        if scope["type"] == "websocket":
-            run.eager = False  # not run as ASGI: the handshake goes to the handler below as it came
-            return self.inner(run.native, run.route_index, run.path_params)
         scope[_RUN] = run
+        if scope["type"] == "websocket":
+            from astraapi.asgi.websocket import serve_websocket
+
+            run.eager = False
+            await leave_eager_step()
+            await serve_websocket(self.middleware, scope, run.native, f"{self.name} ({run.label})")
+            return None
         try:
             await self.middleware(scope, run.receive, run.send)
         except Exception as error:
@@ -182,6 +186,21 @@ class AsgiEndpoint:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         run = scope.get(_RUN)
+        if run is not None and scope.get("type") == "websocket":
+            from astraapi.asgi.websocket import route_below
+
+            if self._records is None:
+                from astraapi.asgi.scope import route_records
+
+                self._records = route_records(self.app)
+            from astraapi.asgi.scope import route_scope
+
+            scope.update(route_scope(self.app, self._records, run.route_index, run.path_params))
+            error = await route_below(self.inner, run.native, run.state, run.route_index, run.path_params,
+                                      receive, send)
+            if error is not None:
+                raise error
+            return
         if run is None or scope.get("type") != "http":
             raise RuntimeError(f"AstraAPI's route handler was called with a {scope.get('type')!r} scope it did "
                                "not make: a Python middleware can only call the app below it on the scope it got")

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse as StarletteJSON
 from starlette.routing import Route, WebSocketRoute
 
-from astraapi import FastAPI, Request
+from astraapi import FastAPI, Request, WebSocket
 from astraapi.middleware.base import BaseHTTPMiddleware
 from astraapi.responses import PlainTextResponse, StreamingResponse
 
@@ -49,6 +49,26 @@ class Recorder:
             await send(message)
 
         await self.app(scope, upper_receive if scope["path"] == "/upper" else receive, wrapped_send)
+
+
+class WebSocketTagger:
+    """Pure ASGI around WebSocket routes: sets state, tags each text frame the route sends."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        scope["state"]["tag"] = "ws-mw"
+
+        async def tagged(message):
+            if message["type"] == "websocket.send" and "text" in message:
+                message = {**message, "text": message["text"] + "|tagged"}
+            await send(message)
+
+        await self.app(scope, receive, tagged)
 
 
 class Replace:
@@ -99,6 +119,7 @@ app = FastAPI()
 app.add_middleware(Recorder)
 app.add_middleware(Tagger, tag="outer-tag")
 app.add_middleware(Replace)
+app.add_middleware(WebSocketTagger)
 
 
 @app.get("/items/{item_id}")
@@ -128,6 +149,14 @@ async def after():
 @app.get("/after-seen")
 async def after_seen():
     return {"after": AFTER[-1] if AFTER else None}
+
+
+@app.websocket("/ws-route")
+async def ws_route(websocket: WebSocket):
+    await websocket.accept()
+    text = await websocket.receive_text()
+    await websocket.send_text(f"route:{text}:{websocket.state.tag if hasattr(websocket.state, 'tag') else '-'}")
+    await websocket.close(code=1001)
 
 
 @app.get("/fails")

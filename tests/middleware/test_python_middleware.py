@@ -98,7 +98,18 @@ def test_a_mounted_starlette_app_answers_http_and_websockets(server):
     assert status == 101
     with WebSocketTestSession(None, None, sock, reader, []) as session:
         session.send_text("hi")
-        assert session.receive_text() == "/star:hi"
+        assert session.receive_text() == "/star:hi|tagged"  # the pure ASGI middleware wraps mounts too
+
+
+def test_a_websocket_route_runs_inside_pure_asgi_middleware(server):
+    status, _, _, sock, reader = open_websocket(server.port, "/ws-route", [])
+    assert status == 101
+    with WebSocketTestSession(None, None, sock, reader, []) as session:
+        session.send_text("hi")
+        assert session.receive_text() == "route:hi:ws-mw|tagged"
+        with pytest.raises(Exception) as closed:
+            session.receive_text()
+        assert getattr(closed.value, "code", None) == 1001
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -121,7 +132,7 @@ def test_inspect_names_the_python_middleware_and_its_cost(tmp_path):
     done = run_cli(["inspect", "python_middleware_app:app", "--route", "/items/{item_id}", "--build-dir",
                     str(tmp_path)], cwd=APPS_DIR)
     assert done.returncode == 0, done.stderr
-    assert "Python middleware (outermost first): Replace (ASGI), Tagger (call_next), Recorder (ASGI)" in done.stdout
+    assert "Python middleware (outermost first): WebSocketTagger (ASGI), Replace (ASGI), Tagger (call_next), Recorder (ASGI)" in done.stdout
     assert "cost: no direct call" in done.stdout
     assert "direct call: no: Python middleware wraps every request" in done.stdout
     plain = run_cli(["inspect", "direct_routes_app:app", "--route", "/plain", "--build-dir", str(tmp_path)],
