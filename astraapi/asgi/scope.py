@@ -61,7 +61,7 @@ def http_scope(native: Any, app: Any, *, state: dict | None = None, root_path: s
 
 def route_records(app: Any) -> list[Any]:
     """The app's route records by IR route index (a frontend with several paths repeats)."""
-    from astraapi.compiler.introspect import _mount_route_count, served_records
+    from astraapi.introspection.app import _mount_route_count, served_records
     from astraapi.routing import FrontendRoute, Mount
 
     out: list[Any] = []
@@ -74,7 +74,7 @@ def route_scope(app: Any, records: list[Any], route_index: int, path_params: tup
     """What Starlette's router adds to the scope for a matched route (empty for 404/405)."""
     if not 0 <= route_index < len(records):
         return {}
-    from astraapi.compiler.introspect import path_param_names
+    from astraapi.introspection.annotations import path_param_names
 
     record = records[route_index]
     path = getattr(record, "route_path", None) or getattr(record, "path", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from astraapi.engine.responses import error_logger, report_server_error
+from astraapi.engine.responses import BodyThroughPython, error_logger, report_server_error
 
 
 async def serve_websocket(asgi_app: Any, scope: dict, native: Any, label: str) -> None:
@@ -32,7 +32,7 @@ async def serve_websocket(asgi_app: Any, scope: dict, native: Any, label: str) -
             await websocket._finish()
 
 
-class WebSocketBelow:
+class WebSocketBelow(BodyThroughPython):
     """The native request as the WebSocket route below a pure ASGI middleware sees it: the route's
     `ws_*` calls become ASGI messages sent through the middleware's `send`, and what the middleware's
     `receive` gives becomes the frames the route reads. Used by `asgi/bridge.py` AsgiEndpoint."""

@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR as INTERNAL_ERROR,
+    BodyThroughPython,
     ServerErrorHeaders,
     error_logger,
     from_response,
@@ -179,12 +180,12 @@ def answer_of(response: Any) -> Any:
 # ---------------------------------------------------------------------------- the handler below
 
 
-class InnerRequest:
+class InnerRequest(BodyThroughPython):
     """The native request, as the handler below a Python middleware sees it; its answer is kept
     for the middleware. Attributes set on the instance (the ASGI bridge sets the scope's) hide the
     native request's."""
 
-    through_python = True  # file bodies pass through `send` (engine/streaming.py)
+    through_python = True  # its Request.state is the shared state_dict (astraapi/requests.py)
 
     def __init__(self, native: Any, state_dict: dict) -> None:
         self._native = native

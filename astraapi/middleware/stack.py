@@ -85,7 +85,7 @@ class _LazyTrie:
 
     def match(self, method: str, path: str) -> tuple:
         if self._trie is None:
-            from astraapi.compiler.trie import build_trie_tables
+            from astraapi.ir.trie import build_trie_tables
 
             self._trie = build_trie_tables(self.ir).to_runtime()
         return self._trie.match(method, path)
