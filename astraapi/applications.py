@@ -329,20 +329,24 @@ class AstraAPI:
         return self.router.websocket(path, name=name)
 
     def middleware(self, middleware_type: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
-        """FastAPI's `@app.middleware("http")` (a function around `call_next`): not supported yet;
-        refused at declaration, naming the function, rather than failing later."""
+        """FastAPI's `@app.middleware("http")`: a function `(request, call_next)` around every HTTP
+        request, added as `BaseHTTPMiddleware(dispatch=func)` (astraapi/middleware/chain.py runs it)."""
+        if middleware_type != "http":
+            raise AssertionError('Currently only middleware("http") is supported.')
+
         def decorator(func: DecoratedCallable) -> DecoratedCallable:
-            raise NotImplementedError(
-                f"@app.middleware({middleware_type!r}) on {getattr(func, '__qualname__', func)}: AstraAPI has no "
-                "ASGI layer and does not run function middleware yet; it runs CORSMiddleware, GZipMiddleware, "
-                "TrustedHostMiddleware and HTTPSRedirectMiddleware natively (app.add_middleware)"
-            )
+            from astraapi.middleware.base import BaseHTTPMiddleware
+
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
         return decorator
 
     def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
-        """Add a middleware, as FastAPI's `app.add_middleware`. AstraAPI carries out the ones
-        it knows natively (GZip, CORS, TrustedHost, HTTPSRedirect); any other class is refused
-        here, at declaration."""
+        """Add a middleware, as FastAPI's `app.add_middleware` (the last added is the outermost).
+        GZip, CORS, TrustedHost and HTTPSRedirect are carried out natively; BaseHTTPMiddleware
+        subclasses and pure ASGI middleware classes (`cls(app, **options)`, then
+        `await instance(scope, receive, send)`) run in Python around the routes
+        (astraapi/middleware/chain.py, astraapi/asgi/bridge.py)."""
         from astraapi.middleware import Middleware
         from astraapi.middleware.cors import CORSMiddleware
         from astraapi.middleware.gzip import GZipMiddleware
@@ -352,17 +356,10 @@ class AstraAPI:
         middleware_class = starlette_compat.native_middleware(middleware_class)  # Starlette's four: native
         native = (GZipMiddleware, CORSMiddleware, TrustedHostMiddleware, HTTPSRedirectMiddleware)
         if middleware_class not in native:
-            if getattr(middleware_class, "__module__", "").startswith("starlette."):
-                raise NotImplementedError(
-                    f"{middleware_class.__module__}.{middleware_class.__qualname__}: AstraAPI runs Starlette's "
-                    "CORSMiddleware, GZipMiddleware, TrustedHostMiddleware and HTTPSRedirectMiddleware natively; "
-                    "its other middlewares need the ASGI middleware layer, which this build does not have yet")
-            raise NotImplementedError(
-                f"{getattr(middleware_class, '__name__', middleware_class)}: AstraAPI has no ASGI layer and runs "
-                "only the middleware it implements natively (astraapi.middleware.gzip.GZipMiddleware, "
-                "astraapi.middleware.cors.CORSMiddleware, astraapi.middleware.trustedhost.TrustedHostMiddleware, "
-                "astraapi.middleware.httpsredirect.HTTPSRedirectMiddleware)"
-            )
+            if not callable(middleware_class):
+                raise TypeError(f"{middleware_class!r} is not a middleware class (cls(app, **options))")
+            self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+            return
         if middleware_class is not GZipMiddleware and any(e.cls is middleware_class for e in self.user_middleware):
             raise NotImplementedError(f"{middleware_class.__name__} is already added: AstraAPI runs one "
                                       f"{middleware_class.__name__} per app")

@@ -429,7 +429,11 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     plan = executor._first_request_plan(index)
     if plan.__class__ is not RoutePlan:
         return "a mount (its own app or files answer)", False
-    if with_middleware(executor.handle, ir) != executor.handle:
+    if with_middleware(executor.handle, ir, app) != executor.handle:
+        from astraapi.middleware.stack import has_python_middleware
+
+        if has_python_middleware(app):
+            return "Python middleware wraps every request (see \"Python middleware\" above)", False
         return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request", False
     if not executor.dispatcher.only_defaults:
         return "the app has exception handlers of its own, or debug=True", False
@@ -449,6 +453,23 @@ def _migrate(args) -> int:
     from astraapi.migrate import run
 
     return run(args.path, mode="diff" if args.diff else "write" if args.write else "summary", out=sys.stdout)
+def _python_middleware_lines(app, route) -> list[str]:
+    """What `astraapi inspect --route` says about the Python middleware a route runs through."""
+    from astraapi.middleware.stack import describe
+
+    names = describe(app)
+    if not names:
+        return ["Python middleware: none (the route keeps the direct call and native paths where it qualifies)"]
+    costs = ["no direct call (every request goes through the handler)",
+             "404, 405 and trailing-slash redirects reach the middleware too (the handler answers them)"]
+    if any(name.endswith("(call_next)") for name in names):
+        costs.append("call_next: a Request and a response object per request and middleware; no ASGI messages; "
+                     "a task only when something below suspends")
+    if any(name.endswith("(ASGI)") for name in names):
+        costs.append("ASGI: a scope dict and the http.response.start/body messages per request and middleware")
+    if route.mount is not None:
+        costs.append("a mount: the middleware wraps what the mounted app answers")
+    return [f"Python middleware (outermost first): {', '.join(names)}", *(f"  cost: {c}" for c in costs)]
 
 
 def _inspect(args) -> int:
@@ -470,7 +491,7 @@ def _inspect(args) -> int:
         raise _UserError(f"no route has the path {args.route!r}")
     for route in routes:
         compiled = route.index in emitted.serializer_routes
-        print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
+        print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'asgi', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
               f"({route.source.file}:{route.source.line} {route.name})")
         if args.route:
             if compiled:
@@ -483,6 +504,8 @@ def _inspect(args) -> int:
                     print(f"      {line}")
             else:
                 print(f"    request decoder: generic path: {emitted.decoder_fallbacks.get(route.index)}")
+            for line in _python_middleware_lines(app, route):
+                print(f"    {line}")
             refusal, as_task = _direct_call(app, ir, route.index, set(emitted.decoder_routes))
             if refusal is not None:
                 print(f"    direct call: no: {refusal}")

@@ -73,8 +73,21 @@ class HTTPConnection:
     @property
     def state(self) -> State:
         if not isinstance(self._state, State):
-            self._state = State(dict(self._state) if self._state else {})
+            # Below a Python middleware, one dict per request shared by every layer (Starlette's
+            # scope["state"]): astraapi/middleware/chain.py InnerRequest.
+            shared = getattr(self._native, "state_dict", None) if hasattr(self._native, "through_python") else None
+            if shared is not None:
+                self._state = State(shared)
+            else:
+                self._state = State(dict(self._state) if self._state else {})
         return self._state
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The request as an ASGI scope, as Starlette's `request.scope` (built on first use)."""
+        from astraapi.asgi.scope import http_scope
+
+        return http_scope(self._native, self.app, path_params=self.path_params)
 
     @property
     def method(self) -> str:

@@ -444,7 +444,7 @@ class APIRouter:
         return self.api_route(path, methods=["TRACE"], **options)
 
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
-        """Serve `app` (a StaticFiles) under `path`, as Starlette's Mount: requests for
+        """Serve `app` (a StaticFiles, an AstraAPI app or any ASGI app) under `path`, as Starlette's Mount: requests for
         `path` + "/..." in declaration order with the routes; `name` for url_path_for."""
         from astraapi.applications import AstraAPI
         from astraapi.staticfiles import StaticFiles
@@ -452,11 +452,9 @@ class APIRouter:
         decl_file, decl_line = declaration_site()
         if path != "" and not path.startswith("/"):
             raise AssertionError("Routed paths must start with '/'")
-        if not isinstance(app, (StaticFiles, AstraAPI)):
-            raise NotImplementedError(
-                f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): AstraAPI has no ASGI "
-                "layer; it mounts astraapi.staticfiles.StaticFiles and AstraAPI applications"
-            )
+        if not isinstance(app, (StaticFiles, AstraAPI)) and not callable(app):
+            raise TypeError(f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): not an ASGI "
+                            "application (async app(scope, receive, send)), a StaticFiles or an AstraAPI app")
         self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
                                  decl_file=decl_file, decl_line=decl_line))
 

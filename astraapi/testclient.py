@@ -311,7 +311,11 @@ class TestClient(httpx.Client):
                     server.lifespan_users -= 1
                     self._in_lifespan = False
         finally:
-            self.close()
+            # As Starlette's TestClient: the client stays usable after the `with` block (a later request
+            # serves the app again, without its lifespan); only close() closes it.
+            server, self._server = self._server, None
+            if server is not None:
+                _release(server)
 
     def close(self) -> None:
         super().close()

@@ -17,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from astraapi.datastructures import State
 from astraapi.requests import HTTPConnection, URL
 
 
@@ -52,11 +53,20 @@ class WebSocket(HTTPConnection):
     """One WebSocket connection (Starlette's `WebSocket` API). Created by the engine for a
     WebSocket route; the endpoint receives it through a parameter annotated `WebSocket`."""
 
-    __slots__ = ("client_state", "application_state", "_connect_delivered", "_subprotocols", "_denial")
+    __slots__ = ("client_state", "application_state", "_connect_delivered", "_subprotocols", "_denial", "_asgi")
 
-    def __init__(self, native: Any, path_params: dict[str, Any] | None = None, *, app: Any = None,
-                 state: dict[str, Any] | None = None) -> None:
-        super().__init__(native, path_params, app=app, state=state)
+    def __init__(self, native: Any, path_params: Any = None, send: Any = None, *, app: Any = None,
+                 state: dict[str, Any] | None = None, receive: Any = None) -> None:
+        self._asgi: tuple[Any, Any] | None = None
+        if isinstance(native, dict):  # Starlette's WebSocket(scope, receive, send), as ASGI middleware makes one
+            scope = native
+            self._asgi = (receive if receive is not None else path_params, send)
+            native, path_params = _ScopeView(scope), dict(scope.get("path_params") or {})
+            app, state = scope.get("app"), scope.setdefault("state", {})
+            super().__init__(native, path_params, app=app)
+            self._state = State(state)
+        else:
+            super().__init__(native, path_params, app=app, state=state)
         self.client_state = WebSocketState.CONNECTING
         self.application_state = WebSocketState.CONNECTING
         self._connect_delivered = False
@@ -105,6 +115,8 @@ class WebSocket(HTTPConnection):
 
     async def receive(self) -> dict[str, Any]:
         """The next message, as Starlette's `WebSocket.receive` gives it."""
+        if self._asgi is not None:
+            return await self._asgi_receive()
         if self.client_state == WebSocketState.CONNECTING:
             self._connect_delivered = True
             self.client_state = WebSocketState.CONNECTED
@@ -119,6 +131,9 @@ class WebSocket(HTTPConnection):
     async def send(self, message: dict[str, Any]) -> None:
         """Send an ASGI message (`websocket.accept`, `websocket.send`, `websocket.close`)."""
         message_type = message["type"]
+        if self._asgi is not None:
+            await self._asgi_send(message)
+            return
         if self.application_state == WebSocketState.CONNECTING:
             if message_type not in {"websocket.accept", "websocket.close", "websocket.http.response.start"}:
                 raise RuntimeError(
@@ -258,6 +273,32 @@ class WebSocket(HTTPConnection):
                          "headers": list(response.raw_headers)})
         await self.send({"type": "websocket.http.response.body", "body": bytes(response.body)})
 
+    # ------------------------------------------------------------------ made from an ASGI scope
+
+    async def _asgi_receive(self) -> dict[str, Any]:
+        if self.client_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
+        message = await self._asgi[0]()  # type: ignore[index]
+        if message["type"] == "websocket.connect":
+            self.client_state = WebSocketState.CONNECTED
+        elif message["type"] == "websocket.disconnect":
+            self.client_state = WebSocketState.DISCONNECTED
+        return message
+
+    async def _asgi_send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if self.application_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
+        if kind == "websocket.accept":
+            self.application_state = WebSocketState.CONNECTED
+        elif kind == "websocket.close":
+            self.application_state = WebSocketState.DISCONNECTED
+        elif kind == "websocket.http.response.start":
+            self.application_state = WebSocketState.RESPONSE
+        elif kind == "websocket.http.response.body" and not message.get("more_body", False):
+            self.application_state = WebSocketState.DISCONNECTED
+        await self._asgi[1](message)  # type: ignore[index]
+
     # ------------------------------------------------------------------ the native side
 
     def _log(self, outcome: str) -> None:
@@ -344,6 +385,24 @@ class WebSocket(HTTPConnection):
         elif self.application_state == WebSocketState.RESPONSE:  # a denial response left unfinished
             self.application_state = WebSocketState.DISCONNECTED
             self._send_denial()
+
+
+class _ScopeView:
+    """What a WebSocket made from an ASGI scope reads where a native request would be."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        self.path = scope.get("path", "/")
+        self.raw_path = scope.get("raw_path") or self.path.encode()
+        self.query_string = scope.get("query_string", b"")
+        self.headers = list(scope.get("headers") or ())
+        client = scope.get("client")
+        self.client = tuple(client) if client else None
+        self.http_version = scope.get("http_version", "1.1")
+        self.scheme = scope.get("scheme", "ws")
+        self.method = "GET"
+        self.body = b""
+        self.responded = False
+        self.connected = True
 
 
 __all__ = ["WebSocket", "WebSocketDisconnect", "WebSocketDisconnected", "WebSocketState"]

@@ -22,7 +22,7 @@ from bench import peers, procstat, store
 from bench.apps import generate_fastapi_twin
 from bench.measure import RouteResult, Settings, build_time, measure_route, python_import_time
 from bench.report import Report, render
-from bench.routes import BY_KEY, ROUTES, check
+from bench.routes import BY_KEY, ROUTES, VARIANTS, check
 from bench.targets import APP_REF, REPO, Target, all_targets, start
 
 GROUPS = {"astraapi": ["astraapi-compiled", "astraapi-dynamic"],
@@ -146,8 +146,8 @@ def _run_all(report: Report, targets: dict[str, Target], routes, settings: Setti
     astra = [k for k in targets if k.startswith("astraapi")]
     build_dirs = {}
     if "astraapi-compiled" in targets:
-        for variant, env in (("main", {}), ("gzip", {"BENCH_GZIP": "1"})):
-            if variant == "gzip" and not any(r.gzip for r in routes):
+        for variant, env in VARIANTS.items():
+            if variant != "main" and not any(r.variant == variant for r in routes):
                 continue
             build_dirs[variant] = work / f"build-{variant}"
             os.environ.update(env)
@@ -166,12 +166,12 @@ def _run_all(report: Report, targets: dict[str, Target], routes, settings: Setti
         if target.unavailable:
             log(f"bench: {target.label}: not available ({target.unavailable})")
             continue
-        for variant, env in (("main", {}), ("gzip", {"BENCH_GZIP": "1"})):
-            variant_routes = [r for r in routes if r.gzip == (variant == "gzip")
+        for variant, env in VARIANTS.items():
+            variant_routes = [r for r in routes if r.variant == variant
                               and (target.routes is None or r.key in target.routes)]
             if not variant_routes:
                 continue
-            log(f"bench: {target.label}{' (gzip variant)' if variant == 'gzip' else ''}")
+            log(f"bench: {target.label}{f' ({variant} variant)' if variant != 'main' else ''}")
             _measure_target(report, target, variant, env, variant_routes, settings, build_dirs.get(variant),
                             work, raw_dir, log)
 

@@ -20,6 +20,16 @@ class Route:
     request: Request
     expected: object
     gzip: bool = False  # served by the BENCH_GZIP=1 variant, must answer content-encoding: gzip
+    middleware: str | None = None  # served by the BENCH_MIDDLEWARE=<this> variant, must answer x-middleware
+
+    @property
+    def variant(self) -> str:
+        return "gzip" if self.gzip else f"mw-{self.middleware}" if self.middleware else "main"
+
+
+# The server processes the routes are served from: variant -> environment.
+VARIANTS = {"main": {}, "gzip": {"BENCH_GZIP": "1"}, "mw-function": {"BENCH_MIDDLEWARE": "function"},
+            "mw-asgi": {"BENCH_MIDDLEWARE": "asgi"}}
 
 
 ROUTES = (
@@ -31,6 +41,10 @@ ROUTES = (
     Route("catalog", "GET /catalog (50 nested)", Request("GET", "/catalog"), CATALOG),
     Route("gzip", "GET /report (gzip 10 KB)", Request("GET", "/report", (("Accept-Encoding", "gzip"),)),
           REPORT, gzip=True),
+    Route("item-mw-function", "GET /items/{id}?q= (function middleware)", Request("GET", "/items/42?q=hello"),
+          {"item_id": 42, "q": "hello", "price": 9.5, "tags": ["a", "b"]}, middleware="function"),
+    Route("item-mw-asgi", "GET /items/{id}?q= (pure ASGI middleware)", Request("GET", "/items/42?q=hello"),
+          {"item_id": 42, "q": "hello", "price": 9.5, "tags": ["a", "b"]}, middleware="asgi"),
 )
 BY_KEY = {route.key: route for route in ROUTES}
 
@@ -47,6 +61,8 @@ def check(route: Route, host: str, port: int, timeout: float = 5.0) -> str | Non
         body = response.read()
         if response.status != 200:
             return f"answers {response.status}: {body[:120]!r}"
+        if route.middleware and response.getheader("x-middleware") != route.middleware:
+            return f"no x-middleware: {route.middleware} header (the middleware did not run)"
         encoding = (response.getheader("content-encoding") or "").lower()
         if route.gzip:
             if encoding != "gzip":

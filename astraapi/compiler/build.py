@@ -244,7 +244,7 @@ def _count(number: int, noun: str) -> str:
 
 def route_label(route: Any) -> str:
     """How the build's summary and `astraapi inspect` name a route: `GET /items/{id} (read_item)`."""
-    methods = "ANY" if route.mount in ("static", "app", "frontend") else "/".join(route.methods)
+    methods = "ANY" if route.mount in ("static", "app", "asgi", "frontend") else "/".join(route.methods)
     return f"{methods} {route.path} ({route.name})"
 
 

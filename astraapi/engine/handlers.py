@@ -95,6 +95,12 @@ class ExceptionDispatcher:
                 return await self._call(handler, request, error)
             except Exception as raised:  # the handler failed: the server error layer answers
                 error = raised
+        return await self.server_error(error, request, label)
+
+    async def server_error(self, error: BaseException, request: Any, label: str) -> Outcome:
+        """ServerErrorMiddleware's answer (it is outside the user's middleware: an exception raised in a
+        Python middleware gets this one): logged, then the debug page, the `500`/`Exception` handler's
+        response, or the plain 500."""
         error_logger.error("Exception in %s", label, exc_info=error)
         report_server_error(error)
         if self.debug:

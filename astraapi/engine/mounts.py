@@ -41,6 +41,11 @@ class MountPlan:
         self.app = app
         self.label = f"the {route.mount} mount at {record.path or '/'} ({route.source})"
         self.sub: Any = None
+        self.asgi: Any = None
+        if route.mount == "asgi":  # a foreign ASGI app (astraapi/asgi/bridge.py)
+            from astraapi.asgi.bridge import AsgiMount
+
+            self.asgi = AsgiMount(record.app, record.path, app)
         if route.mount == "app":
             from astraapi.introspection.app import build_ir
             from astraapi.ir.trie import build_trie_tables
@@ -55,12 +60,14 @@ class MountPlan:
             from astraapi.server.serve import with_middleware
 
             # the sub-app's own middlewares (GZip, CORS) wrap everything it answers
-            self.sub_handle = with_middleware(self._sub_answer, sub_ir)
+            self.sub_handle = with_middleware(self._sub_answer, sub_ir, record.app)
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
             self.sub_trie = build_trie_tables(sub_ir).to_runtime()
 
     def handle(self, native: Any, path_params: tuple[str, ...], dispatcher: ExceptionDispatcher) -> Any:
         """The handler contract's answer: a response tuple now, or None (answered later)."""
+        if self.asgi is not None:
+            return self.asgi.handle(native, path_params, dispatcher)
         if self.sub is None:
             task = asyncio.get_running_loop().create_task(self.serve(native, path_params, dispatcher))
             task.add_done_callback(self._report)

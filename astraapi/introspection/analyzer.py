@@ -139,7 +139,10 @@ class _Analyzer:
         if isinstance(record, FrontendRoute):
             kind = "frontend"
         else:
-            kind = "static" if isinstance(record.app, StaticFiles) else "app"
+            from astraapi.applications import AstraAPI
+
+            kind = ("static" if isinstance(record.app, StaticFiles)
+                    else "app" if isinstance(record.app, AstraAPI) else "asgi")
         paths = record.route_paths() if isinstance(record, FrontendRoute) else (record.route_path,)
         app = record.app
         out: list[RouteAnalysis] = []

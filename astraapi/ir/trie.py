@@ -150,8 +150,10 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
         bits = method_bits(route.methods)
         if route.mount in ("frontend", "frontend-guarded"):
             bits |= LOW_PRIORITY
-        if route.mount in ("static", "app", "frontend"):
+        if route.mount in ("static", "app", "asgi", "frontend"):
             bits |= ANY_METHOD
+        if route.mount == "asgi":  # a mounted ASGI app answers WebSocket handshakes too
+            bits |= METHOD_BITS["WEBSOCKET"]
         routes.append((bits, ", ".join(route.methods), param_count))
 
     # Number nodes breadth-first so that the tables read top-down.

@@ -1,7 +1,8 @@
 """Middleware declarations (`fastapi.middleware`).
 
-AstraAPI has no ASGI layer: a middleware it supports is a declaration the runtime carries out
-natively (GZip, CORS, TrustedHost, HTTPSRedirect). Others are refused when added, with a message saying so.
+GZip, CORS, TrustedHost and HTTPSRedirect are declarations the runtime carries out natively; function
+middleware, BaseHTTPMiddleware subclasses (astraapi.middleware.base) and pure ASGI middleware classes run in
+Python around the routes of the apps that declare them (astraapi/middleware/stack.py).
 """
 
 from __future__ import annotations

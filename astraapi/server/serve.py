@@ -46,14 +46,16 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
-    handler = with_middleware(executor.handle, ir)
+    handler = with_middleware(executor.handle, ir, app)
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
+    # A Python middleware sees every request, as under Starlette (404s, 405s and redirects included).
+    every = sees_every_request(ir) or not direct
     # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched or sees_every_request(ir),
-                       route_redirects=sees_every_request(ir),
+                       route_unmatched=executor.routes_unmatched or every,
+                       route_redirects=every,
                        on_server=executor.attach_server if direct else None)
 
 
@@ -63,26 +65,40 @@ def sees_every_request(ir: Any) -> bool:
     return ir.cors is not None or ir.trusted_host is not None or ir.https_redirect
 
 
-def with_middleware(handler: Any, ir: Any) -> Any:
-    """The app's handler inside its native middlewares, the last added outermost (Starlette's stack)."""
+def with_middleware(handler: Any, ir: Any, app: Any = None) -> Any:
+    """The app's handler inside its middlewares, the last added outermost (Starlette's stack): the
+    native ones (settings from the IR) and, when `app` has any, the Python ones (function middleware,
+    BaseHTTPMiddleware, pure ASGI classes: astraapi/middleware/stack.py), in `app.user_middleware` order."""
+    if app is not None:
+        from astraapi.middleware.stack import has_python_middleware
+
+        if has_python_middleware(app):
+            from astraapi.middleware.stack import python_stack
+
+            return python_stack(handler, ir, app, _native_layer)
     order = ir.middleware_order or (("gzip",) if ir.gzip is not None else ())
     for name in reversed(order):
-        if name == "gzip" and ir.gzip is not None:
-            from astraapi.server.compression import gzip_handler
+        handler = _native_layer(handler, name, ir)
+    return handler
 
-            handler = gzip_handler(handler, ir.gzip)
-        elif name == "cors" and ir.cors is not None:
-            from astraapi.server.cors import cors_handler
 
-            handler = cors_handler(handler, ir.cors)
-        elif name == "trusted_host" and ir.trusted_host is not None:
-            from astraapi.server.hosts import trusted_host_handler
+def _native_layer(handler: Any, name: str, ir: Any) -> Any:
+    if name == "gzip" and ir.gzip is not None:
+        from astraapi.server.compression import gzip_handler
 
-            handler = trusted_host_handler(handler, ir.trusted_host)
-        elif name == "https_redirect" and ir.https_redirect:
-            from astraapi.server.hosts import https_redirect_handler
+        return gzip_handler(handler, ir.gzip)
+    if name == "cors" and ir.cors is not None:
+        from astraapi.server.cors import cors_handler
 
-            handler = https_redirect_handler(handler)
+        return cors_handler(handler, ir.cors)
+    if name == "trusted_host" and ir.trusted_host is not None:
+        from astraapi.server.hosts import trusted_host_handler
+
+        return trusted_host_handler(handler, ir.trusted_host)
+    if name == "https_redirect" and ir.https_redirect:
+        from astraapi.server.hosts import https_redirect_handler
+
+        return https_redirect_handler(handler)
     return handler
 
 

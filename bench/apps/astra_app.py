@@ -6,7 +6,7 @@
 With BENCH_GZIP=1 the app installs GZipMiddleware when the framework has one; the bench
 serves the gzip route (/report) from such a second process, so the middleware's per-request
 cost does not weigh on the other routes. Without it, /report answers uncompressed and the bench
-marks that route n/a for the target.
+marks that route n/a for the target. BENCH_MIDDLEWARE (below) likewise makes the middleware variants.
 """
 
 import os
@@ -25,6 +25,33 @@ if os.environ.get("BENCH_GZIP") == "1" and hasattr(app, "add_middleware"):
         GZipMiddleware = None
     if GZipMiddleware is not None:
         app.add_middleware(GZipMiddleware, minimum_size=1000)
+
+# BENCH_MIDDLEWARE=function: one `@app.middleware("http")` that adds a header; =asgi: one pure ASGI
+# middleware class that adds the same header (the bench's middleware routes are served from such a process).
+if os.environ.get("BENCH_MIDDLEWARE") == "function":
+    @app.middleware("http")
+    async def add_header(request, call_next):
+        response = await call_next(request)
+        response.headers["x-middleware"] = "function"
+        return response
+elif os.environ.get("BENCH_MIDDLEWARE") == "asgi":
+    class AddHeader:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+
+            async def send_with_header(message):
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), (b"x-middleware", b"asgi")]
+                await send(message)
+
+            await self.app(scope, receive, send_with_header)
+
+    app.add_middleware(AddHeader)
 
 
 @app.get("/")

@@ -63,11 +63,15 @@ def test_gzip_like_fastapi(start_server, mode, fastapi_results):
     assert ("/big", "gzip") in compressed and ("/model", "br, gzip;q=0.5") in compressed
 
 
-def test_other_middleware_is_refused_clearly():
+def test_other_middleware_runs_as_python_middleware_and_non_classes_are_refused():
     from astraapi import FastAPI
 
     class Custom:
-        pass
+        def __init__(self, app):
+            self.app = app
 
-    with pytest.raises(NotImplementedError, match="Custom"):
-        FastAPI().add_middleware(Custom)
+    app = FastAPI()
+    app.add_middleware(Custom)
+    assert app.user_middleware[0].cls is Custom
+    with pytest.raises(TypeError, match="not a middleware class"):
+        app.add_middleware("Custom")  # type: ignore[arg-type]

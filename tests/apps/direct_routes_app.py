@@ -68,3 +68,14 @@ app.include_router(router)
 cors_app = FastAPI()  # the same routes behind Python middleware
 cors_app.add_middleware(CORSMiddleware, allow_origins=["*"])
 cors_app.include_router(router)
+
+function_middleware_app = FastAPI()  # the same routes behind a function middleware
+
+
+@function_middleware_app.middleware("http")
+async def mark(request, call_next):
+    response = await call_next(request)
+    response.headers["x-function"] = "1"
+    return response
+
+function_middleware_app.include_router(router)

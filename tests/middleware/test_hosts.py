@@ -110,11 +110,17 @@ def test_https_redirect_sees_the_scheme_the_server_sees(start_server, mode):
         assert ws.status == 101, ws.head
 
 
-def test_function_middleware_is_refused_at_declaration():
+def test_function_middleware_is_recorded_as_starlette_does():
     from astraapi import FastAPI
+    from astraapi.middleware.base import BaseHTTPMiddleware
 
     app = FastAPI()
-    with pytest.raises(NotImplementedError, match=r"@app.middleware\('http'\) on .*add_process_time"):
-        @app.middleware("http")
-        async def add_process_time(request, call_next):
-            return await call_next(request)
+
+    @app.middleware("http")
+    async def add_process_time(request, call_next):
+        return await call_next(request)
+
+    entry = app.user_middleware[0]
+    assert entry.cls is BaseHTTPMiddleware and entry.kwargs == {"dispatch": add_process_time}
+    with pytest.raises(AssertionError, match=r'only middleware\("http"\)'):
+        app.middleware("websocket")

@@ -202,3 +202,24 @@ def test_a_call_returns_after_background_tasks_and_dependency_exits():
     with TestClient(app) as client:
         assert client.post("/jobs").json() == {"queued": 2}
         assert sorted(events) == ["async task", "close", "open", "sync task"]
+
+
+def test_the_client_stays_usable_after_its_with_block():
+    """Starlette's TestClient leaves the HTTP client open when the `with` block (the lifespan) ends."""
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    app = FastAPI()
+
+    @app.get("/")
+    async def root():
+        return {"ok": True}
+
+    client = TestClient(app)
+    with client:
+        assert client.get("/").json() == {"ok": True}
+    assert client.get("/").json() == {"ok": True}
+    with client:
+        assert client.get("/").status_code == 200
+    client.close()
+

@@ -154,6 +154,7 @@ def _plan_responses(ir: AppIR) -> _ResponsePlans:
         if route.mount is not None:
             plans.route_fallbacks[route.index] = (f"a {route.mount} mount: "
                                                   + ("served by its own routes" if route.mount == "app"
+                                                     else "an ASGI application answers" if route.mount == "asgi"
                                                      else "its files are sent with sendfile(2)"))
             continue
         options = DumpOptions.of(route)
