@@ -85,9 +85,31 @@ class HTTPConnection:
     @property
     def scope(self) -> dict[str, Any]:
         """The request as an ASGI scope, as Starlette's `request.scope` (built on first use)."""
+        given = getattr(self._native, "asgi_scope", None)  # the one an ASGI middleware passed down
+        if given is not None:
+            return given
         from astraapi.asgi.scope import http_scope
 
         return http_scope(self._native, self.app, path_params=self.path_params)
+
+    def _scope_key(self, key: str, middleware: str) -> Any:
+        given = getattr(self._native, "asgi_scope", None)
+        if given is None or key not in given:
+            raise AssertionError(f"{middleware} must be installed to access request.{key}")
+        return given[key]
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """What Starlette's SessionMiddleware put in the scope (Starlette's assertion without it)."""
+        return self._scope_key("session", "SessionMiddleware")
+
+    @property
+    def auth(self) -> Any:
+        return self._scope_key("auth", "AuthenticationMiddleware")
+
+    @property
+    def user(self) -> Any:
+        return self._scope_key("user", "AuthenticationMiddleware")
 
     @property
     def method(self) -> str:

@@ -140,7 +140,8 @@ class AsgiLayer:
     async def main(self, run: AsgiRun) -> Any:
         from astraapi.asgi.scope import http_scope
 
-        scope = http_scope(run.native, self.app, state=run.state)
+        outer = getattr(run.native, "asgi_scope", None)  # an ASGI middleware outside passed its scope down
+        scope = dict(outer) if outer is not None else http_scope(run.native, self.app, state=run.state)
         scope[_RUN] = run
         if scope["type"] == "websocket":
             from astraapi.asgi.websocket import serve_websocket
@@ -226,6 +227,7 @@ class AsgiEndpoint:
         request.scheme = scope["scheme"]
         request.client = scope.get("client")
         request.body = body
+        request.asgi_scope = scope
         if self._records is None:
             from astraapi.asgi.scope import route_records
 

@@ -281,6 +281,7 @@ class ScopeRequest(InnerRequest):
     (a pure ASGI middleware may have rewritten them): set on the instance by the bridge."""
 
     method = path = raw_path = query_string = headers = body = client = scheme = None  # type: ignore[assignment]
+    asgi_scope: dict | None = None  # the scope the middleware passed down: Request.scope, .session, .user, .auth
 
 
 def state_dict_of(native: Any, app: Any) -> dict:

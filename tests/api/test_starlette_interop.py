@@ -69,14 +69,37 @@ def test_starlette_middlewares_map_to_the_native_ones():
         FastAPI().add_middleware(CORSMiddleware, allow_origins="https://a.example")
 
 
-def test_other_starlette_middlewares_are_refused_with_a_clear_message():
-    from starlette.middleware.authentication import AuthenticationMiddleware
+@pytest.fixture(scope="module", params=MODES)
+def session_server(request, start_server):
+    pytest.importorskip("itsdangerous")
+    return start_server("starlette_session_app:app", request.param, cwd=APPS_DIR)
 
-    from astraapi import FastAPI
 
-    with pytest.raises(NotImplementedError, match=r"starlette\.middleware\.authentication\.AuthenticationMiddleware"
-                                                  r": .*ASGI middleware layer"):
-        FastAPI().add_middleware(AuthenticationMiddleware, backend=None)
+def test_starlette_session_middleware_runs_as_asgi_middleware(session_server):
+    with httpx.Client(base_url=session_server.base_url) as client:
+        assert client.get("/count").json() == {"n": 1}
+        assert "session" in client.cookies
+        assert client.get("/count").json() == {"n": 2}
+    assert httpx.get(session_server.base_url + "/count").json() == {"n": 1}  # a new client, a new session
+
+
+def test_starlette_authentication_middleware_sets_user_and_auth(session_server):
+    assert httpx.get(session_server.base_url + "/whoami").json() == {"user": None, "scopes": []}
+    answer = httpx.get(session_server.base_url + "/whoami", headers={"x-user": "ada"})
+    assert answer.json() == {"user": "ada", "scopes": ["authenticated"]}
+
+
+def test_request_session_without_the_middleware_is_starlettes_assertion():
+    pytest.importorskip("itsdangerous")
+    sys.path.insert(0, str(APPS_DIR))
+    try:
+        from starlette_session_app import plain
+    finally:
+        sys.path.remove(str(APPS_DIR))
+    from astraapi.testclient import TestClient
+
+    with TestClient(plain) as client, pytest.raises(AssertionError, match="SessionMiddleware must be installed"):
+        client.get("/session")
 
 
 def test_an_app_without_starlette_never_imports_it():
