@@ -128,7 +128,7 @@ class ASGIEntry:
         from astraapi.engine.executor import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 
         chunks = []
-        while True:
+        while _may_have_body(scope):
             message = await receive()
             kind = message["type"]
             if kind == "http.request":
@@ -178,6 +178,20 @@ class ASGIEntry:
         await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
 
 
+def _may_have_body(scope: dict[str, Any]) -> bool:
+    """Whether to read a body before calling the engine: HTTP/1 framing says so (a content-length
+    other than 0, or a transfer-encoding); HTTP/2 and 3 need not announce one. A request without one
+    is not read, as Starlette reads nothing until an endpoint asks."""
+    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
 async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
                  websocket: bool = False) -> None:
     """Call the handler in a context of the request's own (its task set and error sink), send
@@ -203,20 +217,51 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     listener = loop.create_task(_listen(native, receive, websocket))
     try:
         await native.pump(send)
-        while True:
-            pending = [task for task in tasks if not task.done()]
-            if not pending:
-                break
-            await asyncio.wait(pending)
+        await _settled(tasks)
         if websocket:
             native.finish()
             await native.pump(send)
+    except asyncio.CancelledError:
+        # The ASGI call was cancelled (the server, or the caller's cancel scope): the request's
+        # engine tasks are cancelled too, and the call returns once they have unwound (their
+        # `yield` dependencies' cleanup included), as a cancelled Starlette request does.
+        for task in tasks:
+            task.cancel()
+        await _shielded(_settled(tasks))
+        raise
     finally:
         listener.cancel()
     if errors:
         raise errors[0]
     if native.aborted:
         raise RuntimeError("the response could not be completed")
+
+
+async def _settled(tasks: set[asyncio.Task[Any]]) -> None:
+    while True:
+        pending = [task for task in tasks if not task.done()]
+        if not pending:
+            return
+        await asyncio.wait(pending)
+
+
+async def _shielded(awaitable: Any) -> None:
+    """Await `awaitable` to its end even if the caller is cancelled again (anyio's cancel scopes,
+    when anyio is there, cancel at every await until the scope is left)."""
+    try:
+        import anyio
+    except ImportError:
+        anyio = None
+    if anyio is not None:
+        with anyio.CancelScope(shield=True):
+            await awaitable
+        return
+    task = asyncio.ensure_future(awaitable)
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            continue
 
 
 async def _listen(native: Any, receive: Any, websocket: bool) -> None:
