@@ -81,6 +81,19 @@ class HTTPConnection:
         return self._native.method
 
     @property
+    def scope(self) -> dict[str, Any]:
+        """The ASGI scope: the server's own under an ASGI server (astraapi.asgi), else one built from
+        the native request on each access (astraapi.asgi.scope.http_scope)."""
+        scope = getattr(self._native, "scope", None)
+        if scope is None:
+            from astraapi.asgi.scope import http_scope
+
+            scope = http_scope(self._native, self.app)
+            scope["path_params"] = self.path_params
+            scope["state"] = self.state
+        return scope
+
+    @property
     def url(self) -> URL:
         return URL(self._native.path, self._native.query_string.decode("latin-1"),
                    getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
@@ -88,7 +101,9 @@ class HTTPConnection:
     @property
     def base_url(self) -> URL:
         """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
-        root = getattr(self.app, "root_path", "") or ""
+        root = getattr(self._native, "root_path", None)  # an ASGI scope's (astraapi.asgi)
+        if root is None:
+            root = getattr(self.app, "root_path", "") or ""
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
                    self.headers.get("host", ""))
 
