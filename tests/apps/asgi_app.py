@@ -3,6 +3,7 @@ application, and by AstraAPI's native server, the answers compared byte for byte
 what is sent; `/log` tells what the lifespan and the background tasks did."""
 
 import os
+from collections.abc import AsyncIterable
 from contextlib import asynccontextmanager
 from typing import Optional
 
@@ -12,9 +13,10 @@ from astraapi import BackgroundTasks, FastAPI, HTTPException, Request, WebSocket
 from astraapi.middleware.cors import CORSMiddleware
 from astraapi.middleware.gzip import GZipMiddleware
 from astraapi.responses import FileResponse, PlainTextResponse, StreamingResponse
+from astraapi.sse import EventSourceResponse
 
 LOG: list = []
-HERE = os.path.dirname(os.path.abspath(__file__))
+SERVED_FILE = os.path.join(os.path.dirname(os.__file__), "this.py")  # the same file for every copy of the app
 
 
 @asynccontextmanager
@@ -72,7 +74,18 @@ async def stream():
 
 @app.get("/file")
 def file():
-    return FileResponse(os.path.join(HERE, "asgi_app.py"), media_type="text/x-python")
+    return FileResponse(SERVED_FILE, media_type="text/x-python")
+
+
+@app.get("/events", response_class=EventSourceResponse)
+async def events() -> AsyncIterable[Item]:
+    yield Item(name="a", price=1.5)
+    yield {"name": "b", "price": 2}
+
+
+@app.get("/lines")
+async def lines() -> AsyncIterable[Item]:
+    yield Item(name="c", price=3)
 
 
 @app.get("/background")
@@ -123,5 +136,7 @@ REQUESTS = [
     ("OPTIONS", "/items/3", {"headers": {"origin": "https://example.org", "access-control-request-method": "GET"}}),
     ("GET", "/items/3", {"headers": {"origin": "https://example.org"}}),
     ("GET", "/background", {}),
+    ("GET", "/events", {}),
+    ("GET", "/lines", {}),
     ("GET", "/openapi.json", {}),
 ]

@@ -62,7 +62,7 @@ async def _pieces(pieces: list[bytes]):
         yield piece
 
 
-@pytest.mark.parametrize("name", list(APPS))
+@pytest.mark.parametrize("name", [*APPS, "asgi_app"])
 def test_asgi_app_matches_fastapi(tmp_path, name):
     path = tmp_path / f"fa_asgi_{name}.py"
     path.write_text(_fastapi_source(name))
@@ -70,7 +70,7 @@ def test_asgi_app_matches_fastapi(tmp_path, name):
         warnings.simplefilter("ignore")
         reference = _load(path, f"fa_asgi_{name}")
     ours = _load(APPS_DIR / f"{name}.py", f"ours_asgi_{name}")
-    requests = _requests(name, ours)
+    requests = ours.REQUESTS if name == "asgi_app" else _requests(name, ours)
     expected = asyncio.run(_exchange(reference.app, requests))
     got = asyncio.run(_exchange(ours.app, requests))
     assert len(got) == len(expected)
