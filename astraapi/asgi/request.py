@@ -292,7 +292,8 @@ class ASGIWebSocketRequest:
         if self.closed:
             return False
         self.closed = True
-        self._push({"type": "websocket.close", "code": int(code), "reason": bytes(reason).decode("utf-8")})
+        if self.connected:  # after the client's disconnect there is no one to close
+            self._push({"type": "websocket.close", "code": int(code), "reason": bytes(reason).decode("utf-8")})
         self._done = True
         self._kick()
         return self.connected
@@ -303,13 +304,18 @@ class ASGIWebSocketRequest:
             return
         self.responded = True
         self.closed = True
-        text = reason if isinstance(reason, str) else ("" if reason is None else str(reason))
-        self._push({"type": "websocket.close", "code": int(code), "reason": text})
+        # As Starlette passes it: FastAPI's 1008 gives the validation errors (a list) as the reason.
+        self._push({"type": "websocket.close", "code": int(code), "reason": "" if reason is None else reason})
         self._done = True
         self._kick()
 
     def ws_receive(self) -> tuple[Any, ...] | None:
-        return self._inbox.popleft() if self._inbox else None
+        if not self._inbox:
+            return None
+        message = self._inbox.popleft()
+        if message[0] == _CLOSE:  # the engine now knows the client left: nothing more is sent
+            self.connected = False
+        return message
 
     def on_ws_message(self, callback: Callable[[], Any]) -> None:
         if self._inbox:
@@ -364,13 +370,10 @@ class ASGIWebSocketRequest:
             return True
         if kind == "websocket.disconnect":
             reason = message.get("reason") or ""
+            # Delivered in order: what the engine sends before it reads this still goes out (the
+            # server drops it), as when the app reads its messages one by one.
             self._inbox.append((_CLOSE, int(message.get("code", 1005)), reason.encode("utf-8")))
-            self.connected = False
             self._wake_readers()
-            for callback in self._drain:
-                asyncio.get_running_loop().call_soon(callback)
-            self._drain.clear()
-            self._kick()
             return False
         return True
 
@@ -379,8 +382,6 @@ class ASGIWebSocketRequest:
         while True:
             while self._outbox:
                 message = self._outbox.popleft()
-                if not self.connected:  # the client left: nothing more reaches it
-                    continue
                 try:
                     await send(message)
                 except OSError:
