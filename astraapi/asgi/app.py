@@ -91,9 +91,11 @@ class _Serving:
 
 
 def routes_key(app: Any) -> tuple[Any, ...]:
+    """Read per request, so cheap: the route list's identity and length and its last route (routes are
+    appended; replacing one in the middle of the list after the first request is not noticed)."""
     routes = app.routes
     frontends = getattr(getattr(app, "router", None), "frontends", None) or ()
-    return (id(routes), len(routes), *(id(route) for route in routes), len(frontends))
+    return (id(routes), len(routes), id(routes[-1]) if routes else None, len(frontends))
 
 
 class ASGIEntry:
