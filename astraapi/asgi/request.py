@@ -34,7 +34,7 @@ class ASGIRequest:
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
-                 "_wake", "_finished", "_aborted", "_drain", "_status", "_started")
+                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started")
 
     def __init__(self, scope: dict[str, Any], body: bytes) -> None:
         self.scope = scope
@@ -55,6 +55,7 @@ class ASGIRequest:
         self._out: deque[Any] = deque()
         self._pending = 0
         self._wake: asyncio.Future[None] | None = None
+        self._kicked = False
         self._finished = False
         self._aborted = False
         self._drain: list[Callable[[], Any]] = []
@@ -181,6 +182,16 @@ class ASGIRequest:
         self._out.append(item)
 
     def _kick(self) -> None:
+        # Woken on the next loop iteration, not now: a producer that never waits would otherwise keep
+        # the pump's future resolved whenever anyio looks, and a cancel scope around the ASGI call
+        # (it cancels only a task whose future is still pending) would never reach it.
+        wake = self._wake
+        if wake is not None and not wake.done() and not self._kicked:
+            self._kicked = True
+            wake.get_loop().call_soon(self._wake_pump)
+
+    def _wake_pump(self) -> None:
+        self._kicked = False
         wake = self._wake
         if wake is not None and not wake.done():
             wake.set_result(None)
