@@ -48,8 +48,9 @@ class _Serving:
     """What the ASGI entry keeps per app: the executor, its handler and the route tries."""
 
     def __init__(self, app: Any) -> None:
-        from astraapi.compiler.introspect import analyze_app, build_ir, path_param_names
-        from astraapi.compiler.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
+        from astraapi.introspection.annotations import path_param_names
+        from astraapi.introspection.app import analyze_app, build_ir
+        from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
         from astraapi.engine.executor import Executor
         from astraapi.engine.params import PATH_CONVERTORS
         from astraapi.server.serve import with_middleware

@@ -216,7 +216,7 @@ class _FileBody:
         self.tail = tail
 
     async def send(self, send: Any, loop: asyncio.AbstractEventLoop) -> None:
-        from astraapi.engine.executor import sync_pool
+        from astraapi.concurrency import sync_pool
 
         try:
             for before, offset, length in self.segments:
