@@ -137,6 +137,7 @@ class AstraAPI:
         )
         self.router._app = self
         self.state = State()
+        self.middleware_stack: Any = None  # the ASGI callable, built on the first ASGI call (astraapi.asgi)
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
@@ -262,6 +263,23 @@ class AstraAPI:
                     return asset_response("redoc", asset_name)
 
                 add(redoc_assets_path + "/{asset_name}", redoc_asset)
+
+    # ------------------------------------------------------------------ the app as an ASGI application
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    def build_middleware_stack(self) -> Any:
+        """The ASGI callable `__call__` runs: the app inside its ASGI middleware classes."""
+        from astraapi.asgi.app import build_middleware_stack
+
+        return build_middleware_stack(self)
 
     @property
     def routes(self) -> list[APIRoute]:

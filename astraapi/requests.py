@@ -82,18 +82,15 @@ class HTTPConnection:
                 self._state = State(dict(self._state) if self._state else {})
         return self._state
 
-    @property
-    def scope(self) -> dict[str, Any]:
-        """The request as an ASGI scope, as Starlette's `request.scope` (built on first use)."""
-        given = getattr(self._native, "asgi_scope", None)  # the one an ASGI middleware passed down
-        if given is not None:
-            return given
-        from astraapi.asgi.scope import http_scope
-
-        return http_scope(self._native, self.app, path_params=self.path_params)
+    def _given_scope(self) -> dict[str, Any] | None:
+        """The ASGI scope the request came with: an ASGI server's (astraapi.asgi.request), or the one a pure
+        ASGI middleware on the native server passed down (astraapi.asgi.bridge); None for a plain native request."""
+        native = self._native
+        given = getattr(native, "asgi_scope", None)
+        return given if given is not None else getattr(native, "scope", None)
 
     def _scope_key(self, key: str, middleware: str) -> Any:
-        given = getattr(self._native, "asgi_scope", None)
+        given = self._given_scope()
         if given is None or key not in given:
             raise AssertionError(f"{middleware} must be installed to access request.{key}")
         return given[key]
@@ -116,6 +113,19 @@ class HTTPConnection:
         return self._native.method
 
     @property
+    def scope(self) -> dict[str, Any]:
+        """The ASGI scope: the one the request came with (an ASGI server's, or what an ASGI middleware passed
+        down), else one built from the native request on each access (astraapi.asgi.scope.http_scope)."""
+        scope = self._given_scope()
+        if scope is None:
+            from astraapi.asgi.scope import http_scope
+
+            scope = http_scope(self._native, self.app)
+            scope["path_params"] = self.path_params
+            scope["state"] = self.state
+        return scope
+
+    @property
     def url(self) -> URL:
         return URL(self._native.path, self._native.query_string.decode("latin-1"),
                    getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
@@ -123,7 +133,9 @@ class HTTPConnection:
     @property
     def base_url(self) -> URL:
         """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
-        root = getattr(self.app, "root_path", "") or ""
+        root = getattr(self._native, "root_path", None)  # an ASGI scope's (astraapi.asgi)
+        if root is None:
+            root = getattr(self.app, "root_path", "") or ""
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
                    self.headers.get("host", ""))
 

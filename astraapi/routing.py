@@ -102,6 +102,12 @@ class APIRoute:
         """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
         return path_format(self.path)
 
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
+        """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""
+        from astraapi.asgi.matching import route_matches
+
+        return route_matches(self, scope, websocket=self.methods == (WEBSOCKET_METHOD,))
+
 
 @dataclass(frozen=True)
 class Mount:
@@ -125,6 +131,12 @@ class Mount:
     @property
     def path_format(self) -> str:
         return path_format(self.path + "/{path}")
+
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
+        """Starlette's `Mount.matches(scope)`."""
+        from astraapi.asgi.matching import mount_matches
+
+        return mount_matches(self, scope)
 
 
 @dataclass(frozen=True)

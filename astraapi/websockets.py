@@ -320,7 +320,11 @@ class WebSocket(HTTPConnection):
         if sink is not None:
             client = self._native.client
             sink.append((client[1] if client else 0, code, reason or ""))
-        if not self._native.responded:
+        reject = getattr(self._native, "ws_reject", None)  # under an ASGI server (astraapi.asgi)
+        if reject is not None:
+            self._log("403")
+            reject(code, reason)
+        elif not self._native.responded:
             self._log("403")
             self._native.respond(403, _REJECT_HEADERS, b"")
 

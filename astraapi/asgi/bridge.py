@@ -140,7 +140,10 @@ class AsgiLayer:
     async def main(self, run: AsgiRun) -> Any:
         from astraapi.asgi.scope import http_scope
 
-        outer = getattr(run.native, "asgi_scope", None)  # an ASGI middleware outside passed its scope down
+        # The scope of an ASGI middleware outside, or an ASGI server's (astraapi.asgi.request): start from it.
+        outer = getattr(run.native, "asgi_scope", None)
+        if outer is None:
+            outer = getattr(run.native, "scope", None)
         scope = dict(outer) if outer is not None else http_scope(run.native, self.app, state=run.state)
         scope[_RUN] = run
         if scope["type"] == "websocket":

@@ -1,16 +1,71 @@
-"""The ASGI scope of a native request, as uvicorn and Starlette give it.
+"""ASGI scopes: reading them as Starlette does, and building one from a native request.
 
-Keys: type, asgi, http_version, server, client, scheme, method, root_path, path, raw_path,
-query_string, headers, state, app; `route_scope` adds what Starlette's router adds once a route
-matched (endpoint, path_params, route, router). `server` is the Host header's host and port (the
+`route_path(scope)` is the path the router matches (Starlette's `get_route_path`: the scope's path
+without its `root_path`). `redirect_location(scope, new_path)` is the `location` of the router's
+trailing-slash redirect, as Starlette builds it (`URL(scope=redirect_scope)`, quoted by
+`RedirectResponse`). `http_scope(native, app)` is the ASGI scope of a request the native server parsed,
+as uvicorn and Starlette give it (for `request.scope`, pure ASGI middleware and mounted ASGI apps on the
+native server): type, asgi, http_version, server, client, scheme, method, root_path, path, raw_path,
+query_string, headers, state, app, extensions; `route_scope` adds what Starlette's router adds once a
+route matched (endpoint, path_params, route, router). `server` is the Host header's host and port (the
 native request does not carry the socket's local address; uvicorn gives that one).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+WEBSOCKET_ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+
+# RedirectResponse quotes its URL with this safe set (Starlette's responses.py).
+_REDIRECT_SAFE = ":/%#?=@[]!$&'()*+,;"
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def route_path(scope: dict[str, Any]) -> str:
+    """The path the router matches: the scope's path without its root_path (Starlette's rule)."""
+    path: str = scope["path"]
+    root_path = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    if path[len(root_path)] == "/":
+        return path[len(root_path):]
+    return path
+
+
+def netloc(scope: dict[str, Any]) -> str | None:
+    """The URL authority Starlette's `URL(scope=...)` uses: the Host header, else the server."""
+    for name, value in scope.get("headers") or ():
+        if name == b"host":
+            return value.decode("latin-1")
+    server = scope.get("server")
+    if server is None:
+        return None
+    host, port = server[0], server[1]
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    scheme = scope.get("scheme", "http")
+    return host if port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+
+
+def redirect_location(scope: dict[str, Any], new_path: str) -> str:
+    """The router's trailing-slash redirect to `new_path` (a full scope path), as Starlette writes it."""
+    path = new_path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"").decode()
+    authority = netloc(scope)
+    if authority is not None:
+        url = f"{scope.get('scheme', 'http')}://{authority}{path}"
+        if query:
+            url += "?" + query
+    else:
+        if path.startswith("//"):
+            path = "/%2F" + path[2:]
+        url = f"{path}?{query}" if query else path
+    return quote(url, safe=_REDIRECT_SAFE)
 
 
 def _server(headers: Any, scheme: str) -> tuple[str, int | None]:
@@ -26,7 +81,7 @@ def _server(headers: Any, scheme: str) -> tuple[str, int | None]:
     return "127.0.0.1", None
 
 
-def http_scope(native: Any, app: Any, *, state: dict | None = None, root_path: str = "",
+def http_scope(native: Any, app: Any = None, *, state: dict | None = None, root_path: str | None = None,
                path_params: dict | None = None) -> dict[str, Any]:
     headers = list(native.headers)
     scheme = getattr(native, "scheme", "http") or "http"
@@ -48,8 +103,10 @@ def http_scope(native: Any, app: Any, *, state: dict | None = None, root_path: s
         "query_string": native.query_string,
         "headers": headers,
         "state": state if state is not None else {},
-        "app": app,
+        "extensions": {},
     }
+    if app is not None:
+        scope["app"] = app
     if websocket:
         del scope["method"]
         protocols = next((value for name, value in headers if name == b"sec-websocket-protocol"), b"")

@@ -1,0 +1,308 @@
+"""`await app(scope, receive, send)`: the app under an ASGI server.
+
+`AstraAPI.__call__` runs `app.middleware_stack` (built once by `app.build_middleware_stack()`, as
+Starlette does): `ASGIEntry`. The app's middlewares, native (CORS, GZip, TrustedHost, HTTPSRedirect,
+from the IR) and Python (function middleware, BaseHTTPMiddleware, pure ASGI classes), run inside the
+handler in `user_middleware` order, as on the native server (`serve.with_middleware`); a pure ASGI
+middleware starts from the server's scope. `ASGIEntry` serves the three scope types:
+
+- `http`: reads the body from `receive`, matches `route_path(scope)` with the app's route trie
+  (the runtime's matcher, on the same tables the native server reads), sets Starlette's
+  `scope["route"]`, `["endpoint"]`, `["path_params"]`, `["router"]`, then calls the same handler
+  the native server calls (`Executor.handle` inside `serve.with_middleware`) with an
+  `ASGIRequest`. Requests no route answers go to the handler too (the executor's 404, 405 and
+  trailing-slash redirect routes), so the app's exception handlers and native middlewares see them
+  as under Starlette. The call returns when the answer is sent and the engine's work for the
+  request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
+  exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
+  it for the server to log, and `httpx.ASGITransport` raises it in tests).
+- `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
+- `lifespan`: `astraapi.asgi.lifespan`.
+
+The executor, trie and handler are built on the first call (dynamic mode: the app's IR, without
+OpenAPI), and again when the app's routes changed.
+
+Waiting for the engine's tasks: the engine starts a task for the general path, for streams, for
+background work and for WebSockets. A task factory (installed on the running loop on the first
+call, chaining any factory already there) records, in the request's context, the tasks created
+for coroutines of the engine's own modules (`astraapi/engine/`); tasks the user's code creates are
+not waited for, as under Starlette.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+from typing import Any
+
+from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest
+from astraapi.asgi.scope import redirect_location, route_path
+
+_ENGINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "engine") + os.sep
+_request_tasks: contextvars.ContextVar[set[asyncio.Task[Any]] | None] = contextvars.ContextVar(
+    "astraapi_asgi_request_tasks", default=None)
+
+class _Serving:
+    """What the ASGI entry keeps per app: the executor, its handler and the route tries."""
+
+    def __init__(self, app: Any) -> None:
+        from astraapi.introspection.annotations import path_param_names
+        from astraapi.introspection.app import analyze_app, build_ir
+        from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
+        from astraapi.engine.executor import Executor
+        from astraapi.engine.params import PATH_CONVERTORS
+        from astraapi.server.serve import with_middleware
+
+        self.key = routes_key(app)
+        ir = build_ir(app, openapi=False)
+        self.executor = Executor(app, ir)
+        self.handler = with_middleware(self.executor.handle, ir, app)
+        tables = build_trie_tables(ir)
+        self.trie = tables.to_runtime()
+        # WebSocket routes: the runtime's matcher has no WEBSOCKET method name; a second trie
+        # on the same tables where they answer GET (and other routes no method) finds them.
+        websocket_bit, get_bit = METHOD_BITS["WEBSOCKET"], METHOD_BITS["GET"]
+        ws_routes = tuple(((get_bit if bits & websocket_bit else 0) | (bits & (ANY_METHOD | LOW_PRIORITY)), allow, count)
+                          for bits, allow, count in tables.routes)
+        from dataclasses import replace
+
+        self.ws_trie = replace(tables, routes=ws_routes).to_runtime()
+        self.allow = [allow for _, allow, _ in tables.routes]
+        analysis = analyze_app(app)
+        self.records = [route.route for route in analysis.routes]
+        self.param_specs = [tuple((name, PATH_CONVERTORS.get(convertor, str)) for name, convertor in
+                                  path_param_names(route.path)) for route in ir.routes]
+        self.router = getattr(app, "router", None)
+
+    def route_scope(self, scope: dict[str, Any], index: int, params: tuple[str, ...]) -> None:
+        """What Starlette's router puts into the scope once a route matched."""
+        record = self.records[index]
+        scope["route"] = record
+        endpoint = getattr(record, "endpoint", None)
+        scope["endpoint"] = endpoint if endpoint is not None else getattr(record, "app", None)
+        path_params: dict[str, Any] = {}
+        for (name, convert), value in zip(self.param_specs[index], params):
+            try:
+                path_params[name] = convert(value)
+            except (TypeError, ValueError):
+                path_params[name] = value
+        scope["path_params"] = path_params
+
+
+def routes_key(app: Any) -> tuple[Any, ...]:
+    """Read per request, so cheap: the route list's identity and length and its last route (routes are
+    appended; replacing one in the middle of the list after the first request is not noticed)."""
+    routes = app.routes
+    frontends = getattr(getattr(app, "router", None), "frontends", None) or ()
+    return (id(routes), len(routes), id(routes[-1]) if routes else None, len(frontends))
+
+
+class ASGIEntry:
+    """The app's own ASGI application (the innermost layer of `app.middleware_stack`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._serving: _Serving | None = None
+
+    def serving(self) -> _Serving:
+        serving = self._serving
+        if serving is None or serving.key != routes_key(self.app):
+            serving = self._serving = _Serving(self.app)
+        return serving
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        elif kind == "lifespan":
+            from astraapi.asgi.lifespan import lifespan
+
+            await lifespan(self.app, scope, receive, send)
+        else:
+            raise ValueError(f"unknown ASGI scope type {kind!r}")
+
+    # ------------------------------------------------------------------ http
+
+    async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        from astraapi.engine.executor import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
+
+        chunks = []
+        while _may_have_body(scope):
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                body = message.get("body", b"")
+                if body:
+                    chunks.append(body)
+                if not message.get("more_body", False):
+                    break
+            elif kind == "http.disconnect":
+                return
+        serving = self.serving()
+        if "router" not in scope and serving.router is not None:
+            scope["router"] = serving.router
+        native = ASGIRequest(scope, b"".join(chunks) if len(chunks) != 1 else chunks[0])
+        path = route_path(scope)
+        match = serving.trie.match(native.method, path)
+        kind = match[0]
+        if kind == 0:
+            index, params = match[1], match[2]
+            serving.route_scope(scope, index, params)
+        elif kind == 1:
+            index, params = METHOD_NOT_ALLOWED_ROUTE, (serving.allow[match[1]],)
+            serving.route_scope(scope, match[1], ())
+        elif kind == 2 and path != "/":
+            full = scope["path"].rstrip("/") if path.endswith("/") else scope["path"] + "/"
+            index, params = REDIRECT_ROUTE, (redirect_location(scope, full),)
+        else:
+            index, params = NOT_FOUND_ROUTE, ()
+        await _serve(serving.handler, native, index, params, receive, send)
+
+    # ------------------------------------------------------------------ websocket
+
+    async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        serving = self.serving()
+        if "router" not in scope and serving.router is not None:
+            scope["router"] = serving.router
+        match = serving.ws_trie.match("GET", route_path(scope))
+        if match[0] != 0:
+            # No WebSocket route: the native server refuses the handshake (uvicorn's 403).
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+            return
+        serving.route_scope(scope, match[1], match[2])
+        native = ASGIWebSocketRequest(scope)
+        await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
+
+
+def _may_have_body(scope: dict[str, Any]) -> bool:
+    """Whether to read a body before calling the engine: HTTP/1 framing says so (a content-length
+    other than 0, or a transfer-encoding); HTTP/2 and 3 need not announce one. A request without one
+    is not read, as Starlette reads nothing until an endpoint asks."""
+    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
+                 websocket: bool = False) -> None:
+    """Call the handler in a context of the request's own (its task set and error sink), send
+    what it answers, wait for the engine's work for the request, then raise a server error."""
+    from astraapi.engine.responses import internal_error, server_error_sink
+
+    loop = asyncio.get_running_loop()
+    _install_task_factory(loop)
+    tasks: set[asyncio.Task[Any]] = set()
+    errors: list[BaseException] = []
+
+    def start() -> Any:
+        _request_tasks.set(tasks)
+        server_error_sink.set(errors)
+        try:
+            return handler(native, index, params)
+        except Exception as error:  # what the native server does with a handler that raises
+            return internal_error("Exception in the request handler", error)
+
+    result = contextvars.copy_context().run(start)
+    if result is not None:
+        native.respond(*result)
+    listener = loop.create_task(_listen(native, receive, websocket))
+    try:
+        await native.pump(send)
+        await _settled(tasks)
+        if websocket:
+            native.finish()
+            await native.pump(send)
+    except asyncio.CancelledError:
+        # The ASGI call was cancelled (the server, or the caller's cancel scope): the request's
+        # engine tasks are cancelled too, and the call returns once they have unwound (their
+        # `yield` dependencies' cleanup included), as a cancelled Starlette request does.
+        for task in tasks:
+            task.cancel()
+        await _shielded(_settled(tasks))
+        raise
+    finally:
+        listener.cancel()
+    if errors:
+        raise errors[0]
+    if native.aborted:
+        raise RuntimeError("the response could not be completed")
+
+
+async def _settled(tasks: set[asyncio.Task[Any]]) -> None:
+    while True:
+        pending = [task for task in tasks if not task.done()]
+        if not pending:
+            return
+        await asyncio.wait(pending)
+
+
+async def _shielded(awaitable: Any) -> None:
+    """Await `awaitable` to its end even if the caller is cancelled again (anyio's cancel scopes,
+    when anyio is there, cancel at every await until the scope is left)."""
+    try:
+        import anyio
+    except ImportError:
+        anyio = None
+    if anyio is not None:
+        with anyio.CancelScope(shield=True):
+            await awaitable
+        return
+    task = asyncio.ensure_future(awaitable)
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            continue
+
+
+async def _listen(native: Any, receive: Any, websocket: bool) -> None:
+    """Read what the client sends while the engine answers: WebSocket messages, or an HTTP client's
+    disconnect."""
+    if websocket:
+        while True:
+            if not native.received(await receive()):
+                return
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            native.disconnected()
+            return
+
+
+def _install_task_factory(loop: asyncio.AbstractEventLoop) -> None:
+    previous = loop.get_task_factory()
+    if getattr(previous, "astraapi_tracking", False):
+        return
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = previous(loop, coro, **kwargs) if previous is not None else asyncio.Task(coro, loop=loop, **kwargs)
+        code = getattr(coro, "cr_code", None)
+        if code is not None and code.co_filename.startswith(_ENGINE_DIR):
+            context = kwargs.get("context")
+            tasks = context.get(_request_tasks) if context is not None else _request_tasks.get()
+            if tasks is not None:
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        return task
+
+    factory.astraapi_tracking = True  # type: ignore[attr-defined]
+    loop.set_task_factory(factory)
+
+
+def build_middleware_stack(app: Any) -> Any:
+    """The app as an ASGI callable (`app.middleware_stack`, which instrumentation may wrap or replace):
+    `ASGIEntry`. The app's own middlewares, native and Python (function middleware, BaseHTTPMiddleware,
+    pure ASGI classes), run inside it around the handler, in `user_middleware` order, exactly as on the
+    native server (`serve.with_middleware`), so both servers answer alike."""
+    return ASGIEntry(app)
