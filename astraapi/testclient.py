@@ -116,11 +116,12 @@ class _AppServer:
     def stop(self) -> None:
         if self.loop is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=10)
+            if threading.current_thread() is not self._thread:  # a finalizer may run on the server's thread
+                self._thread.join(timeout=10)
 
 
 _servers: weakref.WeakKeyDictionary[Any, _AppServer] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a client's finalizer may run from the GC while it is held
 
 
 def _routes_key(app: Any) -> tuple[int, ...]:
@@ -159,33 +160,65 @@ def _stop_all() -> None:
         _servers.clear()
 
 
+class _Connection:
+    """What a client shares with its transport and its finalizer: the app, and the server it holds.
+
+    Kept apart from the client so that nothing the client owns points back at it: the client is
+    freed as soon as the test drops it, and its finalizer (which must not reference the client)
+    closes the pooled keep-alive sockets and releases the server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server: _AppServer | None = None
+        self.in_lifespan = False
+        self.raise_server_exceptions = True
+        self.pool = httpx.HTTPTransport()
+
+    def server_for_request(self) -> _AppServer:
+        if self.server is None:
+            self.server = _acquire(self.app)
+        elif self.server.routes_key != _routes_key(self.app) and not self.in_lifespan:
+            _release(self.server)
+            self.server = _acquire(self.app)
+        return self.server
+
+    def close(self) -> None:
+        """Close the pool's sockets and release the server (idempotent; also the GC finalizer)."""
+        self.pool.close()
+        server, self.server = self.server, None
+        if server is not None:
+            _release(server)
+
+
 class _Transport(httpx.BaseTransport):
     """Sends each request to the app's server, keeping the URL's host in the Host header."""
 
-    def __init__(self, client: TestClient) -> None:
-        self._client = client
-        self._inner = httpx.HTTPTransport()
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        server = self._client._server_for_request()
+        connection = self._connection
+        server = connection.server_for_request()
         forwarded = httpx.Request(request.method, request.url.copy_with(scheme="http", host="127.0.0.1",
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
-        response = self._inner.handle_request(forwarded)
-        response.read()
+        response = connection.pool.handle_request(forwarded)
+        try:
+            response.read()
+        finally:
+            response.close()
         for name in _DROPPED_HEADERS:
             if name in response.headers:
                 del response.headers[name]
-        if server.errors and self._client.raise_server_exceptions:
+        if server.errors and connection.raise_server_exceptions:
             error = server.errors[0]
             del server.errors[:]
-            response.close()
             raise error
         return response
 
     def close(self) -> None:
-        self._inner.close()
+        self._connection.close()
 
 
 class TestClient(httpx.Client):
@@ -208,28 +241,37 @@ class TestClient(httpx.Client):
     ) -> None:
         self.app = app
         self.app_state: dict[str, Any] = {}
+        self._connection = _Connection(app)
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
-        self._server: _AppServer | None = None
-        self._in_lifespan = False
+        # Closes the keep-alive sockets and releases the server when a client used without `with`
+        # (and never closed) is garbage collected, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, self._connection.close)
         all_headers = {"user-agent": "testclient"}
         if headers is not None:
             all_headers.update(headers)
         super().__init__(
             base_url=base_url,
             headers=all_headers,
-            transport=_Transport(self),
+            transport=_Transport(self._connection),
             follow_redirects=follow_redirects,
             cookies=cookies,
         )
 
+    @property
+    def raise_server_exceptions(self) -> bool:
+        return self._connection.raise_server_exceptions
+
+    @raise_server_exceptions.setter
+    def raise_server_exceptions(self, value: bool) -> None:
+        self._connection.raise_server_exceptions = value
+
+    @property
+    def _server(self) -> _AppServer | None:
+        return self._connection.server
+
     def _server_for_request(self) -> _AppServer:
-        if self._server is None:
-            self._server = _acquire(self.app)
-        elif self._server.routes_key != _routes_key(self.app) and not self._in_lifespan:
-            _release(self._server)
-            self._server = _acquire(self.app)
-        return self._server
+        return self._connection.server_for_request()
 
     def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> WebSocketTestSession:
         """Open a WebSocket to the app (Starlette's signature: `headers=`, `params=`, `cookies=`...)."""
@@ -269,12 +311,12 @@ class TestClient(httpx.Client):
     def __enter__(self) -> TestClient:
         server = self._server_for_request()
         server.lifespan_users += 1
-        self._in_lifespan = True
+        self._connection.in_lifespan = True
         try:
             server.run(self.app.router.startup())
         except BaseException:
             server.lifespan_users -= 1
-            self._in_lifespan = False
+            self._connection.in_lifespan = False
             raise
         self.app_state = dict(getattr(self.app.router, "lifespan_state", None) or {})
         return self
@@ -282,20 +324,18 @@ class TestClient(httpx.Client):
     def __exit__(self, *args: Any) -> None:
         server = self._server
         try:
-            if server is not None and self._in_lifespan:
+            if server is not None and self._connection.in_lifespan:
                 try:
                     server.run(self.app.router.shutdown())
                 finally:
                     server.lifespan_users -= 1
-                    self._in_lifespan = False
+                    self._connection.in_lifespan = False
         finally:
             self.close()
 
     def close(self) -> None:
-        super().close()
-        server, self._server = self._server, None
-        if server is not None:
-            _release(server)
+        super().close()  # closes the transport: the pool's sockets, and the server is released
+        self._connection.close()
 
 
 # ---- WebSockets ----------------------------------------------------------------------------------
