@@ -28,9 +28,17 @@ async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any)
     """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
     from astraapi.engine.executor import sync_pool
 
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
     call = functools.partial(func, *args, **kwargs)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not on an asyncio loop: trio through anyio (FastAPI's helper is anyio's)
+        from astraapi.concurrency import _anyio
+
+        anyio = _anyio()
+        if anyio is None:
+            raise RuntimeError("run_in_threadpool needs a running event loop (asyncio, or trio through anyio)") from None
+        return await anyio.to_thread.run_sync(call)  # anyio copies the caller's contextvars
+    context = contextvars.copy_context()
     return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
