@@ -11,7 +11,11 @@ endpoint runs. What ends the connection:
   the errors as the reason, which before accepting is uvicorn's 403;
 - `WebSocketException(code, reason)`: closed with that code and reason (403 before accepting);
 - a handler the app registered for the exception's class: called with (websocket, exc);
-- `WebSocketDisconnect` (the client left): nothing more to do;
+- an `HTTPException` (a security dependency's 401/403, for example) before accepting: the app's
+  handler for it (FastAPI's by default) gives a response, sent as the handshake's denial response
+  (Starlette's exception layer does the same through the Websocket Denial Response extension);
+- `WebSocketDisconnect` (the client left): nothing more to do on the wire; as Starlette's
+  in-process client does, a test client sees it raised again (it is reported, not logged);
 - any other exception: logged; 500 before accepting, else the TCP connection is dropped
   without a close frame (uvicorn's `transport.close()`; the client sees 1006).
 """
@@ -66,20 +70,45 @@ async def run_websocket(executor: Any, plan: Any, native: Any, path_params: tupl
         await websocket._finish()
 
 
-def _registered_handler(app: Any, error: Exception) -> Any:
+def _registered_handler(app: Any, error: Exception, *, http: bool = False) -> Any:
+    """The app's handler for `error`; FastAPI's default HTTP handlers only when `http` (an
+    HTTPException before accepting, whose response becomes the denial response)."""
     from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 
     handlers = getattr(app, "exception_handlers", None) or {}
+    if http and error.status_code in handlers:  # type: ignore[attr-defined]
+        return handlers[error.status_code]  # type: ignore[attr-defined]
     for cls in type(error).__mro__:
         handler = handlers.get(cls)
-        if handler is not None and handler not in (http_exception_handler, request_validation_exception_handler):
+        if handler is not None and (http or handler not in (http_exception_handler,
+                                                            request_validation_exception_handler)):
             return handler
-    return None
+    return http_exception_handler if http else None
+
+
+def _is_http_exception(error: Exception) -> bool:
+    import sys
+
+    from astraapi.exceptions import StarletteHTTPException
+
+    if isinstance(error, StarletteHTTPException):
+        return True
+    starlette = sys.modules.get("starlette.exceptions")  # Starlette's own class, where the app uses it
+    return starlette is not None and isinstance(error, starlette.HTTPException)
 
 
 async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: Any) -> None:
-    handler = _registered_handler(app, error)
+    denial = websocket.application_state == WebSocketState.CONNECTING and _is_http_exception(error)
+    handler = _registered_handler(app, error, http=denial)
     try:
+        if denial:
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(websocket, error)
+            else:
+                response = await run_in_threadpool(handler, websocket, error)
+            if response is not None:
+                await websocket.send_denial_response(response)
+            return
         if handler is not None:
             if inspect.iscoroutinefunction(handler):
                 await handler(websocket, error)
@@ -95,6 +124,7 @@ async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: 
             await websocket.close(code=error.code, reason=error.reason)
             return
         if isinstance(error, WebSocketDisconnect):
+            report_server_error(error)  # a test client raises it again, as Starlette's does
             return
     except Exception as handler_error:  # the handler failed: treat it as the error
         error = handler_error
