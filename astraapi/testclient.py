@@ -12,11 +12,18 @@ TestClient(app) as client:` runs the app's lifespan (startup on enter, shutdown 
 with `raise_server_exceptions=True` (the default) an exception that made the server answer 500
 is raised again in the test, after the response arrived.
 
-Known differences: `request.client` is the real peer (`127.0.0.1`, an ephemeral port), not
-`("testclient", 50000)`; the `date` and `server` headers the server writes are removed from the
-responses the client returns (FastAPI's in-process client has neither); an exception raised in
-a background task, after the response was sent, is logged but not raised in the test;
-`root_path=` is stored but not applied to requests. Needs httpx (an optional dependency, as in FastAPI).
+Like FastAPI's in-process client, a request returns once the app is done with it: the client waits
+(bounded) for the request's task, so a `yield` dependency's exit code and background tasks have run,
+and an exception raised there (or by a streamed item) is raised in the test. Sockets: the client
+holds no reference cycle; its pooled keep-alive connections are closed on `with` exit, `close()`, or
+when a client used without `with` is garbage collected (no `ResourceWarning`).
+
+Known differences (docs/compat-differences.md): `request.client` is the real peer (`127.0.0.1`, an
+ephemeral port), not `("testclient", 50000)`; the `date` and `server` headers the server writes are
+removed from the responses the client returns (FastAPI's in-process client has neither);
+`root_path=` is stored but not applied to requests; the app runs on the server's own thread and
+loop (asyncio), so context variables set in the test do not reach it and `backend="trio"` is
+ignored. Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
 6455 client: masked frames over a socket) and returns Starlette's `WebSocketTestSession` API. A
@@ -190,6 +197,22 @@ class _Connection:
             _release(server)
 
 
+_SETTLE_TIMEOUT = 30.0
+
+
+async def _tasks() -> set[asyncio.Task[Any]]:
+    return asyncio.all_tasks()
+
+
+async def _settle(before: set[asyncio.Task[Any]]) -> None:
+    """Wait (bounded) for the tasks started since `before` (the request's), WebSocket sessions aside."""
+    current = asyncio.current_task()
+    started = [task for task in asyncio.all_tasks() if task not in before and task is not current
+               and getattr(task.get_coro(), "__qualname__", "") != "run_websocket"]
+    if started:
+        await asyncio.wait(started, timeout=_SETTLE_TIMEOUT)
+
+
 class _Transport(httpx.BaseTransport):
     """Sends each request to the app's server, keeping the URL's host in the Host header."""
 
@@ -203,11 +226,21 @@ class _Transport(httpx.BaseTransport):
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
-        response = connection.pool.handle_request(forwarded)
+        before = server.run(_tasks())
         try:
-            response.read()
-        finally:
-            response.close()
+            response = connection.pool.handle_request(forwarded)
+            try:
+                response.read()
+            finally:
+                response.close()
+        except httpx.TransportError:  # the server cut the answer short: its error explains why
+            server.run(_settle(before))
+            if server.errors and connection.raise_server_exceptions:
+                raise server.errors.pop(0) from None
+            raise
+        # As FastAPI's in-process client returns once the app returned: let the request's task finish
+        # (`yield` dependencies' exit code, background tasks), so an error raised there is raised here.
+        server.run(_settle(before))
         for name in _DROPPED_HEADERS:
             if name in response.headers:
                 del response.headers[name]
