@@ -204,11 +204,20 @@ async def _tasks() -> set[asyncio.Task[Any]]:
     return asyncio.all_tasks()
 
 
+_ENGINE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine") + os.sep
+
+
+def _is_request_task(task: asyncio.Task[Any]) -> bool:
+    """A task the engine runs for an HTTP request (not a WebSocket session, not a task the app spawned)."""
+    coroutine = task.get_coro()
+    code = getattr(coroutine, "cr_code", None)
+    return (code is not None and code.co_filename.startswith(_ENGINE_DIR)
+            and code.co_name != "run_websocket")
+
+
 async def _settle(before: set[asyncio.Task[Any]]) -> None:
-    """Wait (bounded) for the tasks started since `before` (the request's), WebSocket sessions aside."""
-    current = asyncio.current_task()
-    started = [task for task in asyncio.all_tasks() if task not in before and task is not current
-               and getattr(task.get_coro(), "__qualname__", "") != "run_websocket"]
+    """Wait (bounded) for the request tasks the engine started since `before`."""
+    started = [task for task in asyncio.all_tasks() if task not in before and _is_request_task(task)]
     if started:
         await asyncio.wait(started, timeout=_SETTLE_TIMEOUT)
 

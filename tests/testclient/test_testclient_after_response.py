@@ -76,3 +76,25 @@ def test_background_tasks_have_run_when_the_client_returns():
     assert done == ["ran"]
     with pytest.raises(RuntimeError, match="background failed"):
         client.get("/background?fail=true")
+
+
+spawned: list = []
+
+
+@app.get("/spawns")
+async def spawns():
+    import asyncio
+
+    async def forever():
+        await asyncio.sleep(3600)
+
+    spawned.append(asyncio.get_running_loop().create_task(forever()))
+    return {"spawned": True}
+
+
+def test_a_task_the_app_spawns_is_not_waited_for():
+    # Only the engine's request task is awaited: a task the endpoint leaves running does not hold the test.
+    client = TestClient(app)
+    assert client.get("/spawns").json() == {"spawned": True}
+    assert not spawned[-1].done()
+    spawned[-1].get_loop().call_soon_threadsafe(spawned[-1].cancel)
