@@ -8,10 +8,11 @@ Async functions are awaited on the worker's loop; plain functions run in the thr
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
+
+from astraapi.concurrency import run_in_threadpool
 
 P = ParamSpec("P")
 
@@ -22,24 +23,6 @@ def is_async_callable(func: Any) -> bool:
     return asyncio.iscoroutinefunction(func) or (
         callable(func) and asyncio.iscoroutinefunction(getattr(func, "__call__", None))
     )
-
-
-async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
-    from astraapi.engine.executor import sync_pool
-
-    call = functools.partial(func, *args, **kwargs)
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # not on an asyncio loop: trio through anyio (FastAPI's helper is anyio's)
-        from astraapi.concurrency import _anyio
-
-        anyio = _anyio()
-        if anyio is None:
-            raise RuntimeError("run_in_threadpool needs a running event loop (asyncio, or trio through anyio)") from None
-        return await anyio.to_thread.run_sync(call)  # anyio copies the caller's contextvars
-    context = contextvars.copy_context()
-    return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
 class BackgroundTask:

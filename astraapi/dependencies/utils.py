@@ -1,7 +1,7 @@
 """The commonly used helpers of `fastapi.dependencies.utils`: reading a callable's typed
 signature, and telling how a callable runs. (FastAPI's own dependency solver, built on its
 `Dependant` model, has no counterpart here: AstraAPI analyses dependencies into the App IR,
-see astraapi.compiler.introspect, and solves them in astraapi.engine.dependencies.)"""
+see astraapi.introspection, and solves them in astraapi.engine.dependencies.)"""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
-from astraapi.background import run_in_threadpool as run_in_threadpool
+from astraapi.concurrency import run_in_threadpool as run_in_threadpool
 from astraapi.concurrency import contextmanager_in_threadpool as contextmanager_in_threadpool
 from astraapi.datastructures import FormData as FormData
 from astraapi.datastructures import Headers as Headers

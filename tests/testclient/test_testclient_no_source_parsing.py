@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 
-from astraapi.compiler import source_lines
+from astraapi.introspection import source_lines
 from astraapi.testclient import TestClient
 
 APP = textwrap.dedent('''
