@@ -222,6 +222,14 @@ async def _settle(before: set[asyncio.Task[Any]]) -> None:
         await asyncio.wait(started, timeout=_SETTLE_TIMEOUT)
 
 
+async def _settle_websockets() -> None:
+    """Wait (briefly) for the server's WebSocket session tasks, so a closed session's outcome is recorded."""
+    sessions = [task for task in asyncio.all_tasks()
+                if getattr(getattr(task.get_coro(), "cr_code", None), "co_name", "") == "run_websocket"]
+    if sessions:
+        await asyncio.wait(sessions, timeout=2.0)
+
+
 class _Transport(httpx.BaseTransport):
     """Sends each request to the app's server, keeping the URL's host in the Host header."""
 
@@ -504,6 +512,9 @@ class WebSocketTestSession:
                     pass
         finally:
             self._sock.close()
+        if self._server is not None and self._server.loop is not None:
+            # the session's task records how the endpoint ended (its WebSocketDisconnect, say): let it finish
+            self._server.run(_settle_websockets())
         if args[0] is None:
             self._raise_server_error()
 
