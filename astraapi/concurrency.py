@@ -34,9 +34,15 @@ def sync_pool() -> ThreadPoolExecutor:
 
 async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
     call = functools.partial(func, *args, **kwargs)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not on an asyncio loop: trio through anyio (FastAPI's helper is anyio's)
+        anyio = _anyio()
+        if anyio is None:
+            raise RuntimeError("run_in_threadpool needs a running event loop (asyncio, or trio through anyio)") from None
+        return await anyio.to_thread.run_sync(call)  # anyio copies the caller's contextvars
+    context = contextvars.copy_context()
     return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
@@ -61,19 +67,78 @@ async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
             break
 
 
+def _anyio() -> Any:
+    """anyio when it is installed (FastAPI's thread helpers are anyio's; trio runs only through it), else None."""
+    global _ANYIO
+    if _ANYIO is _UNSET:
+        try:
+            import anyio.to_thread
+        except ModuleNotFoundError:
+            _ANYIO = None
+        else:
+            _ANYIO = anyio
+    return _ANYIO
+
+
+_UNSET: Any = object()
+_ANYIO: Any = _UNSET
+
+
 @asynccontextmanager
 async def contextmanager_in_threadpool(cm: AbstractContextManager[T]) -> AsyncIterator[T]:
-    """Enter and leave a blocking context manager in the thread pool (FastAPI uses this for sync
-    `yield` dependencies); an exception raised in the block is passed to its `__exit__`."""
-    value = await run_in_threadpool(cm.__enter__)
+    """Enter and leave a blocking context manager in worker threads, as FastAPI's does: `__exit__`
+    runs after anything that leaves the block, cancellation included (shielded from it), and
+    without waiting for worker capacity (a limiter of its own), since a context manager with a
+    pool of its own could otherwise deadlock. With anyio installed (any anyio backend, trio
+    included) the threads are anyio's, as FastAPI's; without it, the engine's pool on asyncio."""
+    anyio = _anyio()
+    if anyio is None:
+        async with _contextmanager_on_asyncio(cm) as value:
+            yield value
+        return
+    exit_limiter = anyio.CapacityLimiter(1)
+    value = await anyio.to_thread.run_sync(cm.__enter__)  # __exit__ only once __enter__ succeeded
     try:
         yield value
-    except Exception as error:
-        handled = await run_in_threadpool(cm.__exit__, type(error), error, error.__traceback__)
+    except BaseException as error:
+        with anyio.CancelScope(shield=True):
+            handled = await anyio.to_thread.run_sync(cm.__exit__, type(error), error, error.__traceback__,
+                                                     limiter=exit_limiter)
         if not handled:
             raise
     else:
-        await run_in_threadpool(cm.__exit__, None, None, None)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(cm.__exit__, None, None, None, limiter=exit_limiter)
+
+
+async def _run_to_completion(func: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking call in the pool and wait for it even if this task is cancelled meanwhile
+    (the cancellation is raised once the call finished)."""
+    future = asyncio.ensure_future(run_in_threadpool(func, *args))
+    cancelled: BaseException | None = None
+    while True:
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError as error:
+            if future.done():
+                raise
+            cancelled = error
+            continue
+        if cancelled is not None:
+            raise cancelled
+        return result
+
+
+@asynccontextmanager
+async def _contextmanager_on_asyncio(cm: AbstractContextManager[T]) -> AsyncIterator[T]:
+    value = await run_in_threadpool(cm.__enter__)
+    try:
+        yield value
+    except BaseException as error:
+        if not await _run_to_completion(cm.__exit__, type(error), error, error.__traceback__):
+            raise
+    else:
+        await _run_to_completion(cm.__exit__, None, None, None)
 
 
 async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[Any]], dict[str, Any]]) -> None:

@@ -12,12 +12,18 @@ TestClient(app) as client:` runs the app's lifespan (startup on enter, shutdown 
 with `raise_server_exceptions=True` (the default) an exception that made the server answer 500
 is raised again in the test, after the response arrived.
 
-Known differences: `request.client` is the real peer (`127.0.0.1`, an ephemeral port), not
-`("testclient", 50000)`; the `date` and `server` headers the server writes are removed from the
-responses the client returns (FastAPI's in-process client has neither); an exception raised in
-a background task, after the response was sent, is logged but not raised in the test (the call
-returns once background tasks and `yield` dependencies' exits are over, as FastAPI's does);
-`root_path=` is stored but not applied to requests. Needs httpx (an optional dependency, as in FastAPI).
+Like FastAPI's in-process client, a request returns once the app is done with it: the client waits
+(bounded) for the request's task, so a `yield` dependency's exit code and background tasks have run,
+and an exception raised there (or by a streamed item) is raised in the test. Sockets: the client
+holds no reference cycle; its pooled keep-alive connections are closed on `with` exit, `close()`, or
+when a client used without `with` is garbage collected (no `ResourceWarning`).
+
+Known differences (docs/compat-differences.md): `request.client` is the real peer (`127.0.0.1`, an
+ephemeral port), not `("testclient", 50000)`; the `date` and `server` headers the server writes are
+removed from the responses the client returns (FastAPI's in-process client has neither);
+`root_path=` is stored but not applied to requests; the app runs on the server's own thread and
+loop (asyncio), so context variables set in the test do not reach it and `backend="trio"` is
+ignored. Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
 6455 client: masked frames over a socket) and returns Starlette's `WebSocketTestSession` API. A
@@ -35,7 +41,6 @@ import hashlib
 import json
 import os
 import socket
-import sys
 import struct
 import threading
 import weakref
@@ -55,22 +60,6 @@ from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
 
 _DROPPED_HEADERS = frozenset({"date", "server"})
-
-
-# A task the request started and that outlives this (a task the app spawned to run on) is not waited for
-# longer than this.
-_SETTLE_SECONDS = 10.0
-
-
-async def _live_tasks() -> set[asyncio.Task]:
-    return asyncio.all_tasks()
-
-
-async def _settle(before: set[asyncio.Task]) -> None:
-    """Wait for the tasks started since `before` (the request's own: its run, background tasks, exits)."""
-    started = asyncio.all_tasks() - before - {asyncio.current_task()}
-    if started:
-        await asyncio.wait(started, timeout=_SETTLE_SECONDS)
 
 
 class _AppServer:
@@ -134,11 +123,12 @@ class _AppServer:
     def stop(self) -> None:
         if self.loop is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=10)
+            if threading.current_thread() is not self._thread:  # a finalizer may run on the server's thread
+                self._thread.join(timeout=10)
 
 
 _servers: weakref.WeakKeyDictionary[Any, _AppServer] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a client's finalizer may run from the GC while it is held
 
 
 def _routes_key(app: Any) -> tuple[int, ...]:
@@ -177,37 +167,114 @@ def _stop_all() -> None:
         _servers.clear()
 
 
+class _Connection:
+    """What a client shares with its transport and its finalizer: the app, and the server it holds.
+
+    Kept apart from the client so that nothing the client owns points back at it: the client is
+    freed as soon as the test drops it, and its finalizer (which must not reference the client)
+    closes the pooled keep-alive sockets and releases the server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server: _AppServer | None = None
+        self.in_lifespan = False
+        self.raise_server_exceptions = True
+        self.pool = httpx.HTTPTransport()
+
+    def server_for_request(self) -> _AppServer:
+        if self.server is None:
+            self.server = _acquire(self.app)
+        elif self.server.routes_key != _routes_key(self.app) and not self.in_lifespan:
+            _release(self.server)
+            self.server = _acquire(self.app)
+        return self.server
+
+    def close(self) -> None:
+        """Close the pool's sockets and release the server (idempotent; also the GC finalizer)."""
+        self.pool.close()
+        server, self.server = self.server, None
+        if server is not None:
+            _release(server)
+
+    def release(self) -> None:
+        """The end of a `with` block: the pooled sockets closed and the server released, the client still
+        usable (as Starlette's TestClient: a later request serves the app again, without its lifespan)."""
+        self.close()
+        self.pool = httpx.HTTPTransport()
+
+
+_SETTLE_TIMEOUT = 30.0
+
+
+async def _tasks() -> set[asyncio.Task[Any]]:
+    return asyncio.all_tasks()
+
+
+_ENGINE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine") + os.sep
+
+
+def _is_request_task(task: asyncio.Task[Any]) -> bool:
+    """A task the engine runs for an HTTP request (not a WebSocket session, not a task the app spawned)."""
+    coroutine = task.get_coro()
+    code = getattr(coroutine, "cr_code", None)
+    return (code is not None and code.co_filename.startswith(_ENGINE_DIR)
+            and code.co_name != "run_websocket")
+
+
+async def _settle(before: set[asyncio.Task[Any]]) -> None:
+    """Wait (bounded) for the request tasks the engine started since `before`."""
+    started = [task for task in asyncio.all_tasks() if task not in before and _is_request_task(task)]
+    if started:
+        await asyncio.wait(started, timeout=_SETTLE_TIMEOUT)
+
+
+async def _settle_websockets() -> None:
+    """Wait (briefly) for the server's WebSocket session tasks, so a closed session's outcome is recorded."""
+    sessions = [task for task in asyncio.all_tasks()
+                if getattr(getattr(task.get_coro(), "cr_code", None), "co_name", "") == "run_websocket"]
+    if sessions:
+        await asyncio.wait(sessions, timeout=2.0)
+
+
 class _Transport(httpx.BaseTransport):
     """Sends each request to the app's server, keeping the URL's host in the Host header."""
 
-    def __init__(self, client: TestClient) -> None:
-        self._client = client
-        self._inner = httpx.HTTPTransport()
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        server = self._client._server_for_request()
+        connection = self._connection
+        server = connection.server_for_request()
         forwarded = httpx.Request(request.method, request.url.copy_with(scheme="http", host="127.0.0.1",
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
-        before = server.run(_live_tasks())
-        response = self._inner.handle_request(forwarded)
-        response.read()
-        # As FastAPI's in-process client: the call returns once the request's work is over, background
-        # tasks and `yield` dependencies' exits included (they run after the response was sent).
+        before = server.run(_tasks())
+        try:
+            response = connection.pool.handle_request(forwarded)
+            try:
+                response.read()
+            finally:
+                response.close()
+        except httpx.TransportError:  # the server cut the answer short: its error explains why
+            server.run(_settle(before))
+            if server.errors and connection.raise_server_exceptions:
+                raise server.errors.pop(0) from None
+            raise
+        # As FastAPI's in-process client returns once the app returned: let the request's task finish
+        # (`yield` dependencies' exit code, background tasks), so an error raised there is raised here.
         server.run(_settle(before))
         for name in _DROPPED_HEADERS:
             if name in response.headers:
                 del response.headers[name]
-        if server.errors and self._client.raise_server_exceptions:
+        if server.errors and connection.raise_server_exceptions:
             error = server.errors[0]
             del server.errors[:]
-            response.close()
             raise error
         return response
 
     def close(self) -> None:
-        self._inner.close()
+        self._connection.close()
 
 
 class TestClient(httpx.Client):
@@ -230,28 +297,37 @@ class TestClient(httpx.Client):
     ) -> None:
         self.app = app
         self.app_state: dict[str, Any] = {}
+        self._connection = _Connection(app)
         self.raise_server_exceptions = raise_server_exceptions
         self.root_path = root_path
-        self._server: _AppServer | None = None
-        self._in_lifespan = False
+        # Closes the keep-alive sockets and releases the server when a client used without `with`
+        # (and never closed) is garbage collected, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, self._connection.close)
         all_headers = {"user-agent": "testclient"}
         if headers is not None:
             all_headers.update(headers)
         super().__init__(
             base_url=base_url,
             headers=all_headers,
-            transport=_Transport(self),
+            transport=_Transport(self._connection),
             follow_redirects=follow_redirects,
             cookies=cookies,
         )
 
+    @property
+    def raise_server_exceptions(self) -> bool:
+        return self._connection.raise_server_exceptions
+
+    @raise_server_exceptions.setter
+    def raise_server_exceptions(self, value: bool) -> None:
+        self._connection.raise_server_exceptions = value
+
+    @property
+    def _server(self) -> _AppServer | None:
+        return self._connection.server
+
     def _server_for_request(self) -> _AppServer:
-        if self._server is None:
-            self._server = _acquire(self.app)
-        elif self._server.routes_key != _routes_key(self.app) and not self._in_lifespan:
-            _release(self._server)
-            self._server = _acquire(self.app)
-        return self._server
+        return self._connection.server_for_request()
 
     def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> WebSocketTestSession:
         """Open a WebSocket to the app (Starlette's signature: `headers=`, `params=`, `cookies=`...)."""
@@ -275,11 +351,11 @@ class TestClient(httpx.Client):
                 if entry[0] == local_port:
                     server.handshake_closes.remove(entry)
                     if entry[1] is None:  # the app sent a denial response
-                        raise _denial_class()(status_code=status, headers=headers, content=body)
+                        raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
                     raise WebSocketDisconnect(code=entry[1], reason=entry[2])
             if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
                 raise WebSocketDisconnect(code=1000)
-            raise _denial_class()(status_code=status, headers=headers, content=body)
+            raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
     def _raise_server_error(self, server: _AppServer) -> None:
@@ -291,12 +367,12 @@ class TestClient(httpx.Client):
     def __enter__(self) -> TestClient:
         server = self._server_for_request()
         server.lifespan_users += 1
-        self._in_lifespan = True
+        self._connection.in_lifespan = True
         try:
             server.run(self.app.router.startup())
         except BaseException:
             server.lifespan_users -= 1
-            self._in_lifespan = False
+            self._connection.in_lifespan = False
             raise
         self.app_state = dict(getattr(self.app.router, "lifespan_state", None) or {})
         return self
@@ -304,24 +380,18 @@ class TestClient(httpx.Client):
     def __exit__(self, *args: Any) -> None:
         server = self._server
         try:
-            if server is not None and self._in_lifespan:
+            if server is not None and self._connection.in_lifespan:
                 try:
                     server.run(self.app.router.shutdown())
                 finally:
                     server.lifespan_users -= 1
-                    self._in_lifespan = False
+                    self._connection.in_lifespan = False
         finally:
-            # As Starlette's TestClient: the client stays usable after the `with` block (a later request
-            # serves the app again, without its lifespan); only close() closes it.
-            server, self._server = self._server, None
-            if server is not None:
-                _release(server)
+            self._connection.release()
 
     def close(self) -> None:
-        super().close()
-        server, self._server = self._server, None
-        if server is not None:
-            _release(server)
+        super().close()  # closes the transport: the pool's sockets, and the server is released
+        self._connection.close()
 
 
 # ---- WebSockets ----------------------------------------------------------------------------------
@@ -362,12 +432,6 @@ def open_websocket(port: int, target: str, header_lines: list[str], subprotocols
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
     """The server answered the handshake with an HTTP response instead of accepting it."""
-
-
-def _denial_class() -> type[Exception]:
-    """Starlette's WebSocketDenialResponse when the tests imported it (they catch that class), else ours."""
-    theirs = sys.modules.get("starlette.testclient")
-    return getattr(theirs, "WebSocketDenialResponse", None) or WebSocketDenialResponse
 
 
 class _SocketReader:
@@ -454,6 +518,9 @@ class WebSocketTestSession:
                     pass
         finally:
             self._sock.close()
+        if self._server is not None and self._server.loop is not None:
+            # the session's task records how the endpoint ended (its WebSocketDisconnect, say): let it finish
+            self._server.run(_settle_websockets())
         if args[0] is None:
             self._raise_server_error()
 

@@ -66,6 +66,9 @@ def direct_refusal(plan: Any, *, inline_sync: bool) -> str | None:
         return "a body-size limit of its own"
     if plan.request_param is not None:
         return "a Request parameter"
+    status = plan.response.status_code or 200
+    if not 200 <= status < 300:
+        return f"status_code={status} (the server's direct rendering answers 2xx)"
     if not plan.is_async and not inline_sync:
         return "a def endpoint runs in the thread pool (sync_endpoints=\"inline\" runs it on the loop)"
     if (plan.path_plans or plan.input_plans or plan.body_plans) and plan.decoder is None:

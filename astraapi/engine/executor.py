@@ -58,6 +58,7 @@ from astraapi.engine.responses import (
     from_response,
     http_exception_tuple,
     internal_error,
+    report_server_error,
 )
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
@@ -493,6 +494,7 @@ class Executor:
         except Exception as error:
             if sent:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
+                report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
             if _over_declared_limit(native, plan.max_body_size):

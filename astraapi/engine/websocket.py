@@ -72,23 +72,30 @@ async def run_websocket(executor: Any, plan: Any, native: Any, path_params: tupl
         await websocket._finish()
 
 
-def _registered_handler(app: Any, error: Exception) -> Any:
+def _registered_handler(app: Any, error: Exception, *, http: bool = False) -> Any:
+    """The app's handler for `error`; FastAPI's default HTTP handlers only when `http` (an
+    HTTPException before accepting, whose response becomes the denial response)."""
     from astraapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 
     handlers = getattr(app, "exception_handlers", None) or {}
+    if http and error.status_code in handlers:  # type: ignore[attr-defined]
+        return handlers[error.status_code]  # type: ignore[attr-defined]
     for cls in type(error).__mro__:
         handler = handlers.get(cls)
-        if handler is not None and handler not in (http_exception_handler, request_validation_exception_handler):
+        if handler is not None and (http or handler not in (http_exception_handler,
+                                                            request_validation_exception_handler)):
             return handler
-    return None
+    return http_exception_handler if http else None
+
+
+def _is_http_exception(error: Exception) -> bool:
+    return isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error)
 
 
 async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: Any) -> None:
-    handler = _registered_handler(app, error)
-    if handler is None and (isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error)):
-        from astraapi.exception_handlers import http_exception_handler
-
-        handler = http_exception_handler  # its answer is the handshake's denial response, as in Starlette
+    # An HTTPException (AstraAPI's or Starlette's) gets the app's handler for its status or class, else
+    # FastAPI's default: its response is the handshake's denial response (after accepting: an error).
+    handler = _registered_handler(app, error, http=_is_http_exception(error))
     try:
         if handler is not None:
             if inspect.iscoroutinefunction(handler):
@@ -114,6 +121,7 @@ async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: 
             await websocket.close(code=error.code, reason=error.reason)
             return
         if isinstance(error, WebSocketDisconnect):
+            report_server_error(error)  # a test client raises it again, as Starlette's does
             return
     except Exception as handler_error:  # the handler failed: treat it as the error
         error = handler_error

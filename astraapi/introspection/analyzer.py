@@ -53,6 +53,7 @@ from astraapi.introspection.dependencies import (
     form_model_type,
 )
 from astraapi.introspection.models import _model_ir
+from astraapi.introspection.source_lines import class_line
 from astraapi.introspection.params import (
     _VAR_PARAM,
     _group_field_ir,
@@ -411,7 +412,8 @@ class _Analyzer:
         try:
             target = type(call) if _is_instance_call(call) else _unwrap_call(call)
             source_file = source_path(inspect.getsourcefile(target) or "<unknown>")
-            source_line = inspect.getsourcelines(target)[1]
+            # a class's line without inspect's AST parse (gh-106905: not on a server thread, on 3.11)
+            source_line = class_line(target) if isinstance(target, type) else inspect.getsourcelines(target)[1]
         except (OSError, TypeError):
             pass
         ir = DependencyIR(

@@ -62,6 +62,11 @@ def sync():
     return caller()
 
 
+@router.get("/gone", status_code=410)
+async def gone():  # a non-2xx status: the handler path answers it (the direct call declines the route)
+    return caller()
+
+
 app = FastAPI()
 app.include_router(router)
 

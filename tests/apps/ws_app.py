@@ -147,3 +147,23 @@ async def denied(websocket: WebSocket):
 
     await websocket.send_denial_response(JSONResponse({"detail": "go away"}, status_code=401,
                                                       headers={"x-why": "token"}))
+
+
+from astraapi.security import HTTPBearer  # noqa: E402
+
+bearer = HTTPBearer()
+
+
+@app.websocket("/secured")
+async def secured(websocket: WebSocket, credentials=Depends(bearer)):
+    # Without credentials the security dependency raises HTTPException(401): the handshake's denial.
+    await websocket.accept()
+    await websocket.send_text(credentials.credentials)
+    await websocket.close()
+
+
+@app.websocket("/until-disconnect")
+async def until_disconnect(websocket: WebSocket):
+    await websocket.accept()
+    while True:  # FastAPI's tutorial: receive_text raises WebSocketDisconnect when the client leaves
+        await websocket.send_text(await websocket.receive_text())

@@ -39,6 +39,16 @@ def test_routes_called_directly(start_server, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_non_2xx_status_code_is_declined_not_refused(start_server, mode):
+    # The app starts (the direct call used to refuse it: "a direct route answers with a 2xx status")
+    # and the route answers with its status from the handler path.
+    server = start_server("direct_routes_app:app", mode, cwd=APPS_DIR)
+    for _ in range(2):
+        response = httpx.get(server.base_url + "/gone", timeout=10)
+        assert response.status_code == 410 and response.json() == {"engine": True}
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_python_middleware_keeps_every_route_on_the_handler_path(start_server, mode):
     server = start_server("direct_routes_app:cors_app", mode, cwd=APPS_DIR)
     for _ in range(3):
@@ -52,6 +62,7 @@ def test_python_middleware_keeps_every_route_on_the_handler_path(start_server, m
     ("/dependency", "direct call: no: dependencies"),
     ("/request", "direct call: no: a Request parameter"),
     ("/sync", "direct call: no: a def endpoint runs in the thread pool"),
+    ("/gone", "direct call: no: status_code=410"),
 ])
 def test_inspect_says_which_routes_are_called_directly(tmp_path, path, expected):
     done = run_cli(["inspect", "direct_routes_app:app", "--route", path, "--build-dir", str(tmp_path)], cwd=APPS_DIR)

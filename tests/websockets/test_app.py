@@ -191,3 +191,42 @@ def test_denial_response_matches_fastapi(ws_server):
     assert without_date(data) == (b"HTTP/1.1 401 Unauthorized\r\nserver: astraapi\r\nx-why: token\r\n"
                                   b"content-length: 20\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
                                   b'{"detail":"go away"}')
+
+
+def test_http_exception_from_a_security_dependency_is_the_denial_response(ws_server):
+    twin = _load_fastapi_twin()
+    module = _load_ours()
+    results = []
+    for client_class, app in ((fastapi_testclient.TestClient, twin.app), (TestClient, module.app)):
+        with client_class(app) as client:
+            with pytest.raises(Exception) as denied:
+                client.websocket_connect("/secured").__enter__()
+            response = denied.value
+            results.append((type(response).__name__, response.status_code, response.json(),
+                            response.headers["www-authenticate"]))
+            with client.websocket_connect("/secured", headers={"authorization": "Bearer t0k"}) as ws:
+                assert ws.receive_text() == "t0k"
+    assert results[0] == results[1] == ("WebSocketDenialResponse", 401, {"detail": "Not authenticated"}, "Bearer")
+    # On the wire, in both modes (it was a 500 and a server error)
+    from support.raw_http import without_date
+    from support.ws_raw import handshake_bytes
+
+    import socket
+
+    with socket.create_connection(("127.0.0.1", ws_server.port), timeout=10) as sock:
+        sock.sendall(handshake_bytes("/secured"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = without_date(data).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401 Unauthorized\r\n") and b"\r\nwww-authenticate: Bearer\r\n" in head
+    assert body == b'{"detail":"Not authenticated"}'
+
+
+def test_the_endpoints_websocket_disconnect_reaches_the_test_as_in_fastapi():
+    module = _load_ours()
+    with TestClient(module.app) as client:
+        with pytest.raises(WebSocketDisconnect):
+            with client.websocket_connect("/until-disconnect") as ws:
+                ws.send_text("one")
+                assert ws.receive_text() == "one"
