@@ -20,6 +20,7 @@ MODULES = [
     ".datastructures", ".testclient", ".openapi.utils", ".openapi.docs", ".openapi.models", ".concurrency",
     ".middleware", ".middleware.cors", ".middleware.gzip", ".middleware.trustedhost", ".middleware.httpsredirect",
     ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets", ".sse",
+    "._compat", "._compat.shared", "._compat.v2", ".types",
 ]
 
 _FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (astraapi.engine.form)"
