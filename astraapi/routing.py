@@ -614,21 +614,11 @@ def validate_max_body_size(max_body_size: int | None) -> None:
         raise ValueError("max_body_size must be a non-negative integer or None")
 
 
-FORM_LIMIT_NAMES = ("max_fields", "max_files", "max_part_size")
-
-
 def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
-    """FastAPI 0.165's form_limits: max_fields, max_files and max_part_size, each a non-negative integer."""
-    if limits is None:
-        return {}
-    checked = {}
-    for name, value in dict(limits).items():
-        if name not in FORM_LIMIT_NAMES:
-            continue  # FastAPI's TypedDict validation ignores other keys
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"form_limits[{name!r}] must be a non-negative integer")
-        checked[name] = value
-    return checked
+    """FastAPI 0.165's form_limits (astraapi._form_limits): max_fields, max_files and max_part_size."""
+    from astraapi._form_limits import _validate_form_limits
+
+    return dict(_validate_form_limits(limits))
 
 
 def _first_limit(*limits: int | None) -> int | None:

@@ -216,6 +216,8 @@ class RequestContext:
             router = getattr(self.app, "router", None)
             self._request = Request(self.native, dict(zip(self.path_names, self.path_params)), app=self.app,
                                     state=getattr(router, "lifespan_state", None))
+            if self.form is not None:
+                self._request._form = self.form  # parsed once, with the route's form_limits (as FastAPI caches it)
         return self._request
 
     def temporary_response(self) -> Response:
