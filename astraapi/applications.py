@@ -64,8 +64,16 @@ class AstraAPI:
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
         docs_offline: bool = False,
+        telemetry: dict[str, Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        # FastAPI 0.165's OpenTelemetry settings (astraapi.telemetry.TelemetryConfig), copied; None: the
+        # defaults, which record only when the process has configured OpenTelemetry (read at start-up).
+        self._telemetry_settings: dict[str, Any] | None = None
+        if telemetry is not None:
+            from astraapi.telemetry._api import resolve_config
+
+            self._telemetry_settings = resolve_config(telemetry)
         # A body without content-type is parsed as JSON only with strict_content_type=False.
         self.strict_content_type = strict_content_type
         # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.

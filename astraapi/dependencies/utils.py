@@ -250,10 +250,13 @@ def _marker_field_info(param: Any) -> Any:
     import copy
 
     from astraapi import params
+
     merged = param.field_info
     declared = [arg for arg in typing.get_args(param.annotation)[1:] if isinstance(arg, FieldInfo)] \
         if typing.get_origin(param.annotation) is typing.Annotated else []
     marker = next((m for m in reversed(declared) if isinstance(m, (params.Param, params.Body))), None)
+    if marker is None and isinstance(merged, (params.Param, params.Body)):
+        marker = merged  # declared as the default (`q: str = Query()`)
     if marker is None:
         location = param.ir.location
         if location == "body":

@@ -46,14 +46,29 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
     handler = with_middleware(executor.handle, ir)
+    observed = _observed(app)
+    if observed:  # OpenTelemetry configured (astraapi.telemetry): every request, answered by the engine
+        from astraapi.telemetry._server import telemetry_handler
+
+        handler = telemetry_handler(handler, app, ir)
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched or sees_every_request(ir),
-                       route_redirects=sees_every_request(ir),
+                       route_unmatched=executor.routes_unmatched or sees_every_request(ir) or observed,
+                       route_redirects=sees_every_request(ir) or observed,
                        on_server=executor.attach_server if direct else None)
+
+
+def _observed(app: Any) -> bool:
+    """Whether the app's telemetry records anything (checked once, at start-up): only when the app gave
+    `telemetry=` providers or the process has imported OpenTelemetry, so serving costs nothing otherwise."""
+    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules:
+        return False
+    from astraapi.telemetry._server import telemetry_active
+
+    return telemetry_active(app)
 
 
 def sees_every_request(ir: Any) -> bool:
