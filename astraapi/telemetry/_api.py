@@ -83,6 +83,7 @@ class _RequestTelemetry:
     logger: Any = None  # set when logs are on
     route: str | None = None
     status_code: int | None = None
+    websocket: bool = False
     data: TelemetryData | None = field(default_factory=TelemetryData)
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
 
@@ -157,10 +158,13 @@ def _validation_failed(errors: Sequence[Any], body: Any = None, has_body: bool =
                            body="Request validation failed", attributes=attributes)
 
 
-def _exception(error: BaseException, *, websocket: bool = False, record: _RequestTelemetry | None = None) -> None:
+def _exception(error: BaseException, *, record: _RequestTelemetry | None = None) -> None:
     """An unhandled exception of the request: remembered (for `error.type`) and logged once, as ERROR."""
     record = record if record is not None else _current()
-    if record is None or (websocket and _normal_websocket_disconnect(error)):
+    if record is None:
+        return
+    websocket = record.websocket
+    if websocket and _normal_websocket_disconnect(error):
         return
     if any(previous is error for previous in record._exceptions):
         return

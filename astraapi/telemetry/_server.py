@@ -217,7 +217,7 @@ class ServerTelemetry:
         record = _RequestTelemetry(
             span=span, span_method=span_method, tracer=tracer if config["operation_spans"] else None,
             logger=_logs.get_logger("fastapi", self.version, config["logger_provider"], schema_url=SCHEMA_URL)
-            if logging else None,
+            if logging else None, websocket=is_websocket,
         )
         route = self.route_for(route_index)
         if route is not None:
@@ -236,7 +236,7 @@ class ServerTelemetry:
             try:
                 result = handler(observed, route_index, path_params)
             except BaseException as error:
-                _exception(error, websocket=is_websocket, record=record)
+                _exception(error, record=record)
                 finish(error)
                 raise
             if result is not None:
