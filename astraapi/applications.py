@@ -23,6 +23,15 @@ from astraapi.routing import (
 class AstraAPI:
     """A FastAPI-compatible application. `FastAPI` is an alias of this class."""
 
+    @property
+    def _telemetry(self) -> dict[str, Any]:
+        """The complete telemetry settings (FastAPI's `app._telemetry`): the given ones over the defaults."""
+        if self._telemetry_settings is None:
+            from astraapi.telemetry._api import resolve_config
+
+            self._telemetry_settings = resolve_config(None)
+        return self._telemetry_settings
+
     def __init__(
         self,
         *,

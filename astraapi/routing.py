@@ -596,6 +596,10 @@ class APIRouter:
         """Enter the lifespan (or run the startup handlers) on the running loop; each worker
         calls it before serving. A mapping the lifespan yields becomes every request's
         initial `request.state`."""
+        if _auto_telemetry(self._app):
+            from astraapi.telemetry import _runtime
+
+            await _runtime.startup(self._app)
         context = self.lifespan_context(self._app)
         state = await context.__aenter__()
         self._running = context
@@ -604,8 +608,21 @@ class APIRouter:
     async def shutdown(self) -> None:
         """Leave the lifespan (or run the shutdown handlers); each worker calls it after serving."""
         context, self._running = self._running, None
-        if context is not None:
-            await context.__aexit__(None, None, None)
+        try:
+            if context is not None:
+                await context.__aexit__(None, None, None)
+        finally:
+            runtime = sys.modules.get("astraapi.telemetry._runtime")  # loaded only by auto_configure
+            if runtime is not None:
+                await runtime.shutdown()
+
+
+def _auto_telemetry(app: Any) -> bool:
+    """`telemetry={"auto_configure": True}`, or FASTAPI_OTEL_AUTO_CONFIGURE=true without a setting."""
+    settings = getattr(app, "_telemetry_settings", None)
+    if settings is not None:
+        return bool(settings["auto_configure"])
+    return hasattr(app, "_telemetry_settings") and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
 
 
 def validate_max_body_size(max_body_size: int | None) -> None:
