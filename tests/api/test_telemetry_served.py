@@ -110,3 +110,29 @@ def test_settings_are_checked_and_copied():
         FastAPI(telemetry={"tracer": None})
     with pytest.raises(ValueError, match="must be a bool"):
         FastAPI(telemetry={"metrics": 1})
+
+
+def test_auto_configure_problems_warn_without_stopping_startup(monkeypatch, caplog):
+    """auto_configure with an exporter AstraAPI cannot set up: a warning, and the app still starts."""
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "zipkin")
+    started = []
+
+    async def lifespan(app):
+        started.append(True)
+        yield
+
+    app = FastAPI(telemetry={"auto_configure": True, "metrics": False, "logs": False}, lifespan=lifespan)
+
+    @app.get("/")
+    def root():
+        return "ok"
+
+    with caplog.at_level("WARNING", logger="fastapi"), TestClient(app) as client:
+        assert client.get("/").json() == "ok"
+    assert started == [True]
+    assert "automatic telemetry configuration failed" in caplog.text
+    assert "OTEL_TRACES_EXPORTER=otlp or none" in caplog.text
