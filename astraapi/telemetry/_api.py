@@ -86,6 +86,7 @@ class _RequestTelemetry:
     websocket: bool = False
     data: TelemetryData | None = field(default_factory=TelemetryData)
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
+    _finish: Any = field(default=None, repr=False)  # ends the span and the metrics (set by the server)
 
 
 _KEY: Any = None
@@ -179,6 +180,27 @@ def _exception(error: BaseException, *, record: _RequestTelemetry | None = None)
                   else "Unhandled exception in FastAPI request"),
             attributes={"http.route": record.route} if record.route else None,
         )
+
+
+def _connection_started(websocket: Any) -> None:
+    data = get_telemetry_data()
+    if data is not None:
+        data.websocket = websocket
+
+
+def _solved(values: dict[str, Any], errors: Sequence[Any]) -> None:
+    """Dependency solving is done: the data keeps the parsed arguments and the errors (if any)."""
+    data = get_telemetry_data()
+    if data is not None:
+        data.values = values
+        data.errors = errors
+
+
+def _connection_ended(error: BaseException | None = None) -> None:
+    """A WebSocket session is over (its span ends here, not when the handshake was handled)."""
+    record = _current()
+    if record is not None and record._finish is not None:
+        record._finish(None if error is not None and _normal_websocket_disconnect(error) else error)
 
 
 _NO_OPERATION = nullcontext()

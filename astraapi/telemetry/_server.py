@@ -226,6 +226,7 @@ class ServerTelemetry:
                 span.set_attribute("http.route", route)
                 span.update_name(f"{span_method} {route}")
         finish = _Finisher(record, attributes, active_attributes, duration, active, started, is_websocket)
+        record._finish = finish
         observed = _Observed(request, record, finish)
         token = otel_context.attach(otel_context.set_value(request_key(), record))
         span_context = trace.use_span(span, end_on_exit=False, record_exception=False,
@@ -341,17 +342,12 @@ class _Observed:
         try:
             return self._native.abort(*args)
         finally:
-            self._finish(ConnectionError("Client disconnected"))
+            if not self._record.websocket:  # a session ends with its task (astraapi.engine.websocket)
+                self._finish(ConnectionError("Client disconnected"))
 
     def websocket_started(self) -> None:
-        """A WebSocket session goes on after the handler returns: its span ends when the connection does."""
-
-    # WebSocket sessions: the close (either side) ends the span
-    def ws_close(self, *args: Any) -> Any:
-        try:
-            return self._native.ws_close(*args)
-        finally:
-            self._finish()
+        """A WebSocket session goes on after the handler returns: its span ends with the session
+        (astraapi.engine.websocket calls `_connection_ended`)."""
 
 
 def telemetry_handler(handler: Any, app: Any, ir: Any) -> Any:

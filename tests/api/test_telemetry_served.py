@@ -87,6 +87,29 @@ def test_request_data_and_background_span(server):
     assert "fastapi.background_task" in names
 
 
+def test_websocket_session_span(server):
+    import time
+
+    from support.ws_raw import RawWS
+
+    httpx.delete(server.base_url + "/_telemetry")
+    with RawWS(server.port, "/ws/5") as ws:
+        assert ws.status == 101, ws.head
+        assert ws.read_frame()[2] == b"True 5"
+        assert ws.read_close()[0] == 1000
+    for _ in range(50):  # the session's task ends just after the close frame
+        seen = httpx.get(server.base_url + "/_telemetry").json()
+        if any(span["kind"] == "SERVER" for span in seen["spans"]):
+            break
+        time.sleep(0.02)
+    span = server_span(seen)
+    assert span["name"] == "WS /ws/{room}" and span["status"] == "UNSET"
+    assert span["attributes"]["network.protocol.name"] == "websocket"
+    assert span["attributes"]["url.scheme"] == "ws"
+    assert "http.response.status_code" not in span["attributes"]
+    assert {"fastapi.dependencies", "fastapi.endpoint"} <= {s["name"] for s in seen["spans"]}
+
+
 def test_off_without_providers():
     """Without telemetry= providers and without OpenTelemetry imported, serving does not wrap the handler."""
     import sys

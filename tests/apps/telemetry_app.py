@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from astraapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from astraapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request, WebSocket
 from astraapi.telemetry import get_telemetry_data
 
 spans = InMemorySpanExporter()
@@ -53,6 +53,14 @@ def fail():
 @app.get("/gone")
 async def gone():
     raise HTTPException(410, "Gone")
+
+
+@app.websocket("/ws/{room}")
+async def echo(websocket: WebSocket, room: int):
+    data = get_telemetry_data()
+    await websocket.accept()
+    await websocket.send_text(f"{data.websocket is websocket} {data.values['room']}")
+    await websocket.close()
 
 
 @app.get("/_telemetry")
