@@ -713,6 +713,11 @@ _REEXPORTS = {
     "RedirectResponse": "astraapi.responses",
     "Response": "astraapi.responses",
     "WebSocket": "astraapi.websockets",
+    "get_telemetry_data": "astraapi.telemetry",
+    "Dependant": "astraapi.dependencies.models",
+    "ModelField": "astraapi._compat",
+    "get_dependant": "astraapi.dependencies.utils",
+    "get_parameterless_sub_dependant": "astraapi.dependencies.utils",
 }
 
 

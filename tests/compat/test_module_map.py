@@ -21,6 +21,7 @@ MODULES = [
     ".middleware", ".middleware.cors", ".middleware.gzip", ".middleware.trustedhost", ".middleware.httpsredirect",
     ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets", ".sse",
     "._compat", "._compat.shared", "._compat.v2", ".types", ".dependencies.models", "._form_limits",
+    ".telemetry",
 ]
 
 _FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (astraapi.engine.form)"
@@ -51,8 +52,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
             "iter_route_contexts", "get_value_or_default", "StaticFiles")},
         **{name: _SOLVER for name in (
-            "Dependant", "ModelField", "SolvedDependency", "create_model_field", "get_dependant",
-            "get_parameterless_sub_dependant", "get_request_handler", "run_endpoint_function",
+            "SolvedDependency", "create_model_field", "get_request_handler", "run_endpoint_function",
             "serialize_response", "solve_dependencies", "EndpointContext")},
         **{name: _WEBSOCKETS for name in ("get_websocket_app", "websocket_session")},
         **{name: _STREAMING for name in (
@@ -60,8 +60,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_stream_item_type", "KEEPALIVE_COMMENT")},
         "DefaultPlaceholder": _DEFAULT,
         **{name: _TELEMETRY for name in (
-            "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "get_telemetry_data",
-            "wrap_app_with_body_limit")},
+            "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "wrap_app_with_body_limit")},
     },
     ".openapi.utils": {
         **{name: _OPENAPI for name in (
