@@ -87,6 +87,7 @@ class _RequestTelemetry:
     data: TelemetryData | None = field(default_factory=TelemetryData)
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
     _finish: Any = field(default=None, repr=False)  # ends the span and the metrics (set by the server)
+    _validation_reported: bool = field(default=False, repr=False)
 
 
 _KEY: Any = None
@@ -142,8 +143,9 @@ def _expected(error: BaseException) -> bool:
 def _validation_failed(errors: Sequence[Any], body: Any = None, has_body: bool = False) -> None:
     """Request validation failed: the data keeps the errors (and the body), and a WARN log record says so."""
     record = _current()
-    if record is None:
+    if record is None or record._validation_reported:  # reported where raised; the 422 answer comes later
         return
+    record._validation_reported = True
     if record.data is not None:
         if has_body:
             record.data.body = body
@@ -180,6 +182,18 @@ def _exception(error: BaseException, *, record: _RequestTelemetry | None = None)
                   else "Unhandled exception in FastAPI request"),
             attributes={"http.route": record.route} if record.route else None,
         )
+
+
+def _run_sync_endpoint(function: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    """A `def` endpoint's call in the worker thread, inside its `fastapi.endpoint` span."""
+    with _operation(name="endpoint", function=function):
+        return function(**arguments)
+
+
+def _body_read(body: Any) -> None:
+    data = get_telemetry_data()
+    if data is not None:
+        data.body = body
 
 
 def _connection_started(websocket: Any) -> None:
