@@ -51,6 +51,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         from astraapi.telemetry._server import telemetry_handler
 
         handler = telemetry_handler(handler, app, ir)
+        executor.telemetry = sys.modules["astraapi.telemetry._api"]
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.

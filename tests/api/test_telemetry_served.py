@@ -83,8 +83,12 @@ def test_request_data_and_background_span(server):
     response, seen = recorded(server, "GET", "/sync")
     assert response.json() == {"data_has_request": True}
     names = {span["name"] for span in seen["spans"]}
-    assert "GET /sync" in names
-    assert "fastapi.background_task" in names
+    assert names == {"GET /sync", "fastapi.dependencies", "fastapi.endpoint", "fastapi.serialization",
+                     "fastapi.background_task"}
+    server = server_span(seen)
+    operations = [span for span in seen["spans"] if span["name"].startswith("fastapi.")]
+    assert all(span["trace_id"] == server["trace_id"] for span in operations)
+    assert all("code.function.name" in span["attributes"] for span in operations)
 
 
 def test_websocket_session_span(server):
