@@ -171,7 +171,7 @@ class AstraAPI:
 
                 self.openapi_schema = json.loads(self._built_openapi[0].read_text(encoding="utf-8"))
             else:
-                from astraapi.compiler.introspect import build_ir
+                from astraapi.introspection.app import build_ir
                 from astraapi.openapi.utils import openapi_from_ir
 
                 self.openapi_schema = openapi_from_ir(build_ir(self))

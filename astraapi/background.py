@@ -8,11 +8,12 @@ Async functions are awaited on the worker's loop; plain functions run in the thr
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
+
+from astraapi.concurrency import run_in_threadpool
 
 P = ParamSpec("P")
 
@@ -23,16 +24,6 @@ def is_async_callable(func: Any) -> bool:
     return asyncio.iscoroutinefunction(func) or (
         callable(func) and asyncio.iscoroutinefunction(getattr(func, "__call__", None))
     )
-
-
-async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
-    from astraapi.engine.executor import sync_pool
-
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
-    call = functools.partial(func, *args, **kwargs)
-    return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
 class BackgroundTask:

@@ -150,7 +150,7 @@ def _app_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_dir_argument(parser: argparse.ArgumentParser) -> None:
-    from astraapi.compiler.build import DEFAULT_BUILD_DIR
+    from astraapi.ir.build_layout import DEFAULT_BUILD_DIR
 
     parser.add_argument("--build-dir", "--emit-dir", dest="build_dir", type=Path, default=DEFAULT_BUILD_DIR,
                         help=f"where the build goes (default: {DEFAULT_BUILD_DIR})")
@@ -166,7 +166,7 @@ def _load(ref: str):
     ref = canonical_ref(ref)
 
     def make_ir():
-        from astraapi.compiler.introspect import build_ir
+        from astraapi.introspection.app import build_ir
 
         return build_ir(app, app_ref=ref, openapi=False)
     return app, ref, make_ir
@@ -201,7 +201,7 @@ def _serve_dynamic(ref: str, host: str, port: int, config=None, workers: int = 1
 
 
 def _build(args) -> int:
-    from astraapi.compiler.build import StaleBuildError, verify_build
+    from astraapi.ir.build_layout import StaleBuildError, verify_build
 
     started = time.perf_counter()
     _stage("introspect", args.app)
@@ -220,8 +220,8 @@ def _build(args) -> int:
             print(f"astraapi build --check: {altered}: run `astraapi build {ref}`", file=sys.stderr)
             return 1
         print(f"astraapi build --check: the build in {args.build_dir}/ matches {ref} (IR hash {ir.ir_hash()[:12]})")
-        from astraapi.compiler import fingerprint
-        from astraapi.compiler.build import read_manifest
+        from astraapi.introspection import fingerprint
+        from astraapi.ir.build_layout import read_manifest
 
         stored = read_manifest(args.build_dir).get("fingerprint")
         changed = fingerprint.differences(app, stored) if stored else ["the build has no fingerprint"]
@@ -350,7 +350,7 @@ def _print_fallbacks(ir, route_fallbacks: dict, model_fallbacks: dict) -> None:
 
 
 def _run(args) -> int:
-    from astraapi.compiler.build import StaleBuildError
+    from astraapi.ir.build_layout import StaleBuildError
     from astraapi.server.serve import prepare, serve
 
     from astraapi.server.serve import _configure_logging
@@ -394,7 +394,7 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
 
 
 def _inspect(args) -> int:
-    from astraapi.compiler.build import read_manifest
+    from astraapi.ir.build_layout import read_manifest
     from astraapi.compiler.codegen.emit import emit_app_module
 
     app, ref, make_ir = _load(args.app)

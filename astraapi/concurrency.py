@@ -1,19 +1,43 @@
 """Thread-pool helpers under FastAPI's names (`fastapi.concurrency`).
 
-Blocking work runs in the engine's sync thread pool (the one sync endpoints use), with the
-caller's contextvars."""
+Blocking work runs in the sync thread pool (`sync_pool`, the one sync endpoints and background
+tasks use), with the caller's contextvars."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from contextlib import asynccontextmanager as asynccontextmanager
 from typing import Any, TypeVar
 
-from astraapi.background import run_in_threadpool as run_in_threadpool
-
 T = TypeVar("T")
+
+SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def sync_pool() -> ThreadPoolExecutor:
+    """The thread pool sync endpoints run in (created on first use, shared by executors)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=SYNC_POOL_SIZE, thread_name_prefix="astraapi-sync")
+        return _pool
+
+
+async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    call = functools.partial(func, *args, **kwargs)
+    return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
 class _Exhausted(Exception):

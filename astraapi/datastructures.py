@@ -228,7 +228,7 @@ class UploadFile:
         return bool(future_size > self._max_mem_size) if self._max_mem_size else False
 
     async def write(self, data: bytes) -> None:
-        from astraapi.background import run_in_threadpool
+        from astraapi.concurrency import run_in_threadpool
 
         if self.size is not None:
             self.size += len(data)
@@ -238,14 +238,14 @@ class UploadFile:
             self.file.write(data)
 
     async def read(self, size: int = -1) -> bytes:
-        from astraapi.background import run_in_threadpool
+        from astraapi.concurrency import run_in_threadpool
 
         if self._in_memory:
             return self.file.read(size)
         return await run_in_threadpool(self.file.read, size)
 
     async def seek(self, offset: int) -> None:
-        from astraapi.background import run_in_threadpool
+        from astraapi.concurrency import run_in_threadpool
 
         if self._in_memory:
             self.file.seek(offset)
@@ -253,7 +253,7 @@ class UploadFile:
             await run_in_threadpool(self.file.seek, offset)
 
     async def close(self) -> None:
-        from astraapi.background import run_in_threadpool
+        from astraapi.concurrency import run_in_threadpool
 
         if self._in_memory:
             self.file.close()

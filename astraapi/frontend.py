@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from astraapi.background import run_in_threadpool
+from astraapi.concurrency import run_in_threadpool
 from astraapi.exceptions import StarletteHTTPException as HTTPException
 from astraapi.requests import Request
 from astraapi.responses import RedirectResponse, Response

@@ -211,7 +211,7 @@ Content = str | bytes | memoryview
 
 async def _iterate_in_threadpool(iterator: Iterable[Content]) -> Any:
     """A sync iterator's items, each `next()` run in the thread pool (as Starlette does)."""
-    from astraapi.background import run_in_threadpool
+    from astraapi.concurrency import run_in_threadpool
 
     it = iter(iterator)
     done = object()
@@ -443,7 +443,7 @@ class FileResponse(Response):
 
     async def chunks(self) -> Any:
         """The file's content in chunk_size pieces (read in the thread pool)."""
-        from astraapi.background import run_in_threadpool
+        from astraapi.concurrency import run_in_threadpool
 
         file = await run_in_threadpool(open, self.path, "rb")
         try:

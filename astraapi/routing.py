@@ -1,7 +1,7 @@
 """Routers and route records.
 
 Decorators only record what the user declared (plus where: the decorator's file and line);
-`astraapi.compiler.introspect` analyses the records later, all at once, and reports every
+`astraapi.introspection` analyses the records later, all at once, and reports every
 problem together.
 """
 
@@ -100,7 +100,7 @@ class APIRoute:
     @property
     def path_format(self) -> str:
         """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
-        return _CONVERTOR.sub(r"{\1}", self.path)
+        return path_format(self.path)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class Mount:
 
     @property
     def path_format(self) -> str:
-        return _CONVERTOR.sub(r"{\1}", self.path + "/{path}")
+        return path_format(self.path + "/{path}")
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,14 @@ class APIWebSocketRoute(APIRoute):
 WEBSOCKET_METHOD = "WEBSOCKET"
 
 
-_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
-_CONVERTOR_FULL = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+# `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
+# The one pattern for it: introspection, OpenAPI and url_path_for read paths with it.
+PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+
+
+def path_format(path: str) -> str:
+    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
+    return PATH_PARAM.sub(r"{\1}", path)
 
 
 class NoMatchFound(Exception):
@@ -677,11 +683,11 @@ def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) 
             template = route.route_path
         else:
             template = route.path
-        names = [m.group(1) for m in _CONVERTOR.finditer(template)]
+        names = [m.group(1) for m in PATH_PARAM.finditer(template)]
         if set(names) != set(params):
             continue
         # each value written as its convertor writes it back (Starlette's to_string)
-        return _CONVERTOR_FULL.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
+        return PATH_PARAM.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
     raise NoMatchFound(name, path_params)
 
 
@@ -734,7 +740,7 @@ def __getattr__(name: str) -> Any:
 
 def generate_unique_id(route: APIRoute) -> str:
     """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.compiler.openapi_schema import generate_unique_id as generate
+    from astraapi.introspection.openapi_schema import generate_unique_id as generate
 
     return generate(route)
 

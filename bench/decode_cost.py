@@ -30,8 +30,9 @@ class _Request:
 
 def main() -> None:
     mode, count = sys.argv[1], int(sys.argv[2])
-    from astraapi.compiler.build import BuildOptions, build, load_build
-    from astraapi.compiler.introspect import build_ir
+    from astraapi.compiler.build import BuildOptions, build
+    from astraapi.server.build_loader import load_build
+    from astraapi.introspection.app import build_ir
     from astraapi.engine.executor import Executor
     from bench.apps.astra_app import app
 

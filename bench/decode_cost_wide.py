@@ -57,8 +57,9 @@ BODY = (b'{"status":"paid","point":[1.5,-2],"codes":[1,2,3],"flags":["red","blue
 
 def main() -> None:
     mode, count = sys.argv[1], int(sys.argv[2])
-    from astraapi.compiler.build import BuildOptions, build, load_build
-    from astraapi.compiler.introspect import build_ir
+    from astraapi.compiler.build import BuildOptions, build
+    from astraapi.server.build_loader import load_build
+    from astraapi.introspection.app import build_ir
     from astraapi.engine.executor import Executor
 
     ir = build_ir(app, app_ref="bench.decode_cost_wide:app")

@@ -218,7 +218,7 @@ def get_definitions(
 def __getattr__(name: str) -> Any:
     # the OpenAPI generator (bytes as binary content) loads with the compiler's schema module, only when asked for
     if name == "GenerateJsonSchema":
-        from astraapi.compiler.openapi_schema import _SchemaGenerator
+        from astraapi.introspection.openapi_schema import _SchemaGenerator
 
         return _SchemaGenerator
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

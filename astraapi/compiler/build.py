@@ -10,37 +10,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shlex
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from astraapi.compiler.codegen.abi_registry import ABI_VERSION
-from astraapi.compiler.ir import AppIR
 from astraapi.compiler.paths import include_dir
+from astraapi.ir.build_layout import (
+    DEFAULT_BUILD_DIR,
+    IR_FILE,
+    MANIFEST,
+    MODULE_FILE,
+    OPENAPI_FILE,
+    SERVING_IR_FILE,
+    file_digests,
+    read_manifest,
+    sha256_file,
+)
+from astraapi.ir.nodes import AppIR
 
-logger = logging.getLogger("astraapi.server")
 
-DEFAULT_BUILD_DIR = Path(".astraapi") / "build"
-MANIFEST = "manifest.json"
-MODULE_FILE = "app_module.so"
-IR_FILE = "ir.json"
-SERVING_IR_FILE = "serving_ir.jsonl"  # the IR as compiled start-up reads it (AppIR.to_serving_text)
-OPENAPI_FILE = "openapi.json"
 
 
 class BuildError(Exception):
     """A build that cannot complete; the message says which route or file and why."""
-
-
-class StaleBuildError(Exception):
-    """The build on disk does not match the app; the message says what to run."""
 
 
 @dataclass
@@ -83,7 +81,7 @@ def _progress_none(stage: str, detail: str) -> None:
 
 def check_ir(ir: AppIR) -> None:
     """Every problem the compiler can see in the IR, reported together."""
-    from astraapi.compiler.trie import RoutePathError, parse_route_path
+    from astraapi.ir.trie import RoutePathError, parse_route_path
 
     problems = []
     for route in ir.routes:
@@ -165,7 +163,7 @@ def build(
     previous = read_manifest(build_dir)
     linked = False
     if (not module_path.exists() or previous.get("link_key") != link_key
-            or _sha256_file(module_path) != previous.get("files", {}).get(MODULE_FILE)):  # damaged, or older
+            or sha256_file(module_path) != previous.get("files", {}).get(MODULE_FILE)):  # damaged, or older
         temporary = module_path.with_suffix(".so.tmp")
         command = [options.compiler, "-shared", "-o", str(temporary), *map(str, objects)]
         done = subprocess.run(command, capture_output=True, text=True)
@@ -199,7 +197,7 @@ def build(
         # For an unchanged rebuild (`cached_build`): what the build depends on besides the app, the
         # digest of every file it wrote, and its summary.
         "inputs_key": inputs_key(options),
-        "files": _file_digests(build_dir, [f"generated/{name}" for name in sorted(emitted.files)]
+        "files": file_digests(build_dir, [f"generated/{name}" for name in sorted(emitted.files)]
                                + [MODULE_FILE] + ([OPENAPI_FILE] if startup.get("openapi") else [])),
         "summary": {
             "routes": len(ir.routes),
@@ -257,7 +255,7 @@ def cached_build(app: Any, app_ref: str, options: BuildOptions) -> tuple[BuildRe
     fingerprint.py), and every file the build wrote (generated sources, ir.json, the module, the
     OpenAPI document) is on disk with the digest the manifest names. Then (report, "") without
     analysing, emitting, compiling or linking anything; otherwise (None, why not)."""
-    from astraapi.compiler import fingerprint
+    from astraapi.introspection import fingerprint
 
     started = time.perf_counter()
     build_dir = Path(options.build_dir)
@@ -311,7 +309,7 @@ def changed_files(build_dir: Path, manifest: dict) -> str:
         expected[manifest["serving_ir"]] = manifest.get("serving_ir_sha256")
     for name, digest in expected.items():
         try:
-            actual = _sha256_file(build_dir / name)
+            actual = sha256_file(build_dir / name)
         except OSError:
             return f"{build_dir / name} is missing"
         if actual != digest:
@@ -334,39 +332,9 @@ def inputs_key(options: BuildOptions) -> str:
     return digest.hexdigest()
 
 
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _file_digests(build_dir: Path, names: list[str]) -> dict[str, str]:
-    return {name: _sha256_file(build_dir / name) for name in names}
-
-
-def verify_build(ir: AppIR, build_dir: Path) -> dict:
-    """The manifest of a build that matches `ir`; StaleBuildError saying what to run otherwise."""
-    build_dir = Path(build_dir)
-    rebuild = f"run `astraapi build {ir.app_ref or '<module:app>'}`"
-    manifest = read_manifest(build_dir)
-    if not manifest:
-        raise StaleBuildError(f"no compiled build in {build_dir}/: {rebuild} first")
-    if manifest.get("abi_version") != ABI_VERSION:
-        raise StaleBuildError(
-            f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
-            f"this AstraAPI has ABI {ABI_VERSION}: {rebuild}"
-        )
-    if manifest.get("ir_hash") != ir.ir_hash():
-        raise StaleBuildError(
-            f"the build in {build_dir}/ is stale: it was made for IR hash {manifest.get('ir_hash')}, "
-            f"the app now has IR hash {ir.ir_hash()}: {rebuild}"
-        )
-    if not (build_dir / manifest["module"]).is_file():
-        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
-    return manifest
-
-
 def _startup_data(app: Any, build_dir: Path) -> dict[str, Any]:
     """The manifest's start-up part: the declarations' fingerprint and the OpenAPI document."""
-    from astraapi.compiler import fingerprint
+    from astraapi.introspection import fingerprint
 
     data: dict[str, Any] = {"fingerprint": fingerprint.take(app).to_json(), "openapi": None}
     document_path = build_dir / OPENAPI_FILE
@@ -388,105 +356,6 @@ def _default_openapi(app: Any) -> bool:
     from astraapi.applications import AstraAPI
 
     return "openapi" not in vars(app) and getattr(type(app), "openapi", None) is AstraAPI.openapi
-
-
-@dataclass(frozen=True)
-class StartupBuild:
-    """What compiled mode starts from: the build's serving IR and module, without analysing the app."""
-
-    ir: AppIR
-    loaded: LoadedBuild
-    openapi_path: Path | None  # the OpenAPI document made at build time (None: made on first request)
-    analysed: bool = False  # the fingerprint differed, the app was analysed (its IR matched the build's)
-
-
-def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> StartupBuild:
-    """The build in `build_dir`, checked against `app` by its declarations' fingerprint (see
-    astraapi/compiler/fingerprint.py) instead of by analysing the app. When the fingerprint
-    differs, the app is analysed and its IR hash decides (as `build --check`): the same, it starts
-    (more slowly, with a warning); different, StaleBuildError naming what changed and what to run."""
-    from astraapi import _runtime
-    from astraapi.compiler import fingerprint
-
-    build_dir = Path(build_dir)
-    manifest = read_manifest(build_dir)
-    ref = app_ref or manifest.get("app_ref")
-    rebuild = f"run `astraapi build {ref or '<module:app>'}`"
-    if not manifest:
-        raise StaleBuildError(f"no compiled build in {build_dir}/: {rebuild} first")
-    if manifest.get("abi_version") != ABI_VERSION:
-        raise StaleBuildError(
-            f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
-            f"this AstraAPI has ABI {ABI_VERSION}: {rebuild}"
-        )
-    changed = (fingerprint.differences(app, manifest["fingerprint"]) if "fingerprint" in manifest
-               else ["the build has no fingerprint (made by an older AstraAPI)"])
-    analysed = None
-    if changed:
-        # Something the declarations may depend on changed: the full IR decides, as `build --check` does.
-        from astraapi.compiler.introspect import build_ir
-
-        analysed = build_ir(app, app_ref=ref, openapi=False)
-        if analysed.ir_hash() != manifest.get("ir_hash"):
-            raise StaleBuildError(
-                f"the build in {build_dir}/ is stale: " + "; ".join(changed) + f" since it was made: {rebuild}"
-            )
-        logger.warning(
-            "%s since the build in %s/ was made, but the app's declarations are the same: started by analysing "
-            "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
-        )
-    ir = analysed or _serving_ir(build_dir, manifest, rebuild)
-    if not (build_dir / manifest["module"]).is_file():
-        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
-    module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
-    openapi = manifest.get("openapi")
-    return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),
-                        openapi_path=build_dir / openapi if openapi and analysed is None else None,
-                        analysed=analysed is not None)
-
-
-def _serving_ir(build_dir: Path, manifest: dict, rebuild: str) -> AppIR:
-    """The build's IR as compiled mode serves it, from `serving_ir.jsonl` (each route parsed when
-    first used), or from `ir.json` for a build made before that file existed; checked against the
-    manifest's sha256 (the module loader checks the IR hash)."""
-    name, digest_key = ((manifest["serving_ir"], "serving_ir_sha256") if "serving_ir" in manifest
-                        else (IR_FILE, "ir_sha256"))
-    try:
-        data = (build_dir / name).read_bytes()
-    except OSError:
-        raise StaleBuildError(f"the build in {build_dir}/ has no {name}: {rebuild}") from None
-    if hashlib.sha256(data).hexdigest() != manifest.get(digest_key):
-        raise StaleBuildError(f"{build_dir / name} is not the one the build wrote: {rebuild}")
-    text = data.decode("utf-8")
-    if name == IR_FILE:
-        return AppIR.serving_from_json(text, manifest["ir_hash"])
-    return AppIR.serving_from_text(text, manifest["ir_hash"])
-
-
-@dataclass(frozen=True)
-class LoadedBuild:
-    module: object  # _runtime.AppModule
-    serializers: dict  # route index -> callable(validated value) -> bytes | None
-    decoders: dict  # route index -> callable(query_string, path_params) -> dict | None
-    encoders: dict  # route index -> callable(raw return value) -> bytes | None
-
-
-def load_build(ir: AppIR, build_dir: Path) -> LoadedBuild:
-    """The compiled module of a build matching `ir`, with its per-route entry points."""
-    from astraapi import _runtime
-
-    manifest = verify_build(ir, build_dir)
-    module = _runtime.load_app_module(str(Path(build_dir) / manifest["module"]), ir.ir_hash())
-    return _entry_points(module, manifest)
-
-
-def _entry_points(module: Any, manifest: dict) -> LoadedBuild:
-    # One bound method each: looking a method up on the native module costs tens of µs.
-    serialize, decode, encode = module.serialize, module.decode, module.encode
-    serializers = {int(index): partial(serialize, sid) for index, sid in manifest["serializers"].items()}
-    decoders = {int(index): partial(decode, did) for index, did in manifest.get("decoders", {}).items()}
-    encoders = {index: partial(encode, manifest["serializers"][str(index)]) for index in manifest.get("encoders", [])}
-    return LoadedBuild(module=module, serializers=serializers, decoders=decoders, encoders=encoders)
 
 
 def _compile_flags(options: BuildOptions) -> list[str]:
@@ -550,10 +419,3 @@ def _prune_objects(object_dir: Path, keep: set[Path]) -> None:
     for obj in object_dir.glob("*.o"):
         if obj not in keep:
             obj.unlink()
-
-
-def read_manifest(build_dir: Path) -> dict:
-    path = Path(build_dir) / MANIFEST
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """FastAPI's `Dependant` model (`fastapi.dependencies.models`): a callable's parameters sorted by where
 their values come from, and its sub-dependencies.
 
-AstraAPI does not solve requests with it: it analyses routes into the App IR (astraapi.compiler.introspect)
+AstraAPI does not solve requests with it: it analyses routes into the App IR (astraapi.introspection)
 and solves them in astraapi.engine.dependencies. `astraapi.dependencies.utils.get_dependant` builds a
 `Dependant` from that same analysis for code written against FastAPI's internals (Sentry, Logfire,
 fastapi-users and others read it); the helpers below answer what FastAPI derives from one."""

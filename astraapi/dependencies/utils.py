@@ -2,7 +2,7 @@
 signature, telling how a callable runs, and `get_dependant` (FastAPI's `Dependant` for a callable,
 built from AstraAPI's own route analysis). FastAPI's request solver (`solve_dependencies`,
 `request_params_to_args`, ...) has no counterpart here: AstraAPI analyses dependencies into the App IR,
-see astraapi.compiler.introspect, and solves them in astraapi.engine.dependencies."""
+see astraapi.introspection, and solves them in astraapi.engine.dependencies."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
-from astraapi.background import run_in_threadpool as run_in_threadpool
+from astraapi.concurrency import run_in_threadpool as run_in_threadpool
 from astraapi.concurrency import contextmanager_in_threadpool as contextmanager_in_threadpool
 from astraapi.datastructures import FormData as FormData
 from astraapi.datastructures import Headers as Headers
@@ -202,14 +202,14 @@ def get_dependant(
     """FastAPI's `Dependant` for `call` served at `path`: its parameters sorted by location (as
     `ModelField`s), its special parameters by name, and its sub-dependencies, recursively.
 
-    Built from the same analysis AstraAPI serves the route with (astraapi.compiler.introspect), so what
+    Built from the same analysis AstraAPI serves the route with (astraapi.introspection), so what
     it reports is what the engine does. Raises `FastAPIError` with the analysis' messages when the
     callable cannot be served (as route declaration would)."""
-    from astraapi.compiler.introspect import _Analyzer
+    from astraapi.introspection.analyzer import analyze_dependency
 
     label = getattr(call, "__qualname__", None) or repr(call)
     problems = _Problems(label)
-    analysis = _Analyzer().dependant_for(
+    analysis = analyze_dependency(
         call, name=name, path_names=get_path_param_names(path), problems=problems,  # type: ignore[arg-type]
         own_scopes=tuple(own_oauth_scopes or ()), parent_scopes=tuple(parent_oauth_scopes or ()),
         use_cache=use_cache, scope=scope, concurrency=concurrency,

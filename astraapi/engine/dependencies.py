@@ -30,8 +30,10 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.background import BackgroundTasks, run_in_threadpool
-from astraapi.compiler.introspect import DependantAnalysis, form_model_type
+from astraapi.background import BackgroundTasks
+from astraapi.concurrency import run_in_threadpool
+from astraapi.introspection.dependencies import form_model_type
+from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
 from astraapi.engine.form import form_value
 from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body
@@ -50,7 +52,7 @@ class NodePlan:
                  "effective_scopes", "dependencies", "label", "form_models", "file_bytes")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
-        from astraapi.compiler.introspect import endpoint_ref, path_param_names
+        from astraapi.introspection.annotations import endpoint_ref, path_param_names
 
         self.node = node
         self.call = node.call
@@ -132,17 +134,17 @@ class _FormModel:
     def __init__(self, model: Any, annotation: Any) -> None:
         from typing import get_args
 
-        from astraapi.compiler.introspect import _is_sequence, _strip_annotated
+        from astraapi.introspection.annotations import is_sequence, strip_annotated
 
         fields = []
         names = set()
         for name, info in model.model_fields.items():
             alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
-            fields.append((alias, _is_sequence(info.annotation)))
+            fields.append((alias, is_sequence(info.annotation)))
             names.add(alias)
         self.fields = tuple(fields)
         self.names = frozenset(names)
-        self.optional = type(None) in get_args(_strip_annotated(annotation))
+        self.optional = type(None) in get_args(strip_annotated(annotation))
         self.open_extra = model.model_config.get("extra") in ("allow", "forbid")
 
     def extract(self, form: Any) -> Any:
@@ -303,19 +305,20 @@ class Solver:
         cached = self._override_plans.get(key)
         if cached is not None and cached[1] is replacement and cached[2] is sub:
             return cached[0]
-        from astraapi.compiler.introspect import _Analyzer, _embed_body, path_param_names
+        from astraapi.introspection.analyzer import analyze_dependency
+        from astraapi.introspection.annotations import path_param_names
+        from astraapi.introspection.dependencies import embed_body
         from astraapi.exceptions import DeclarationError
 
-        analyzer = _Analyzer()
         problems = _Problems(f"dependency override {replacement!r} for {sub.label}: ")
-        node = analyzer.dependant_for(
+        node = analyze_dependency(
             replacement, name=sub.name, path_names={name for name, _ in path_param_names(path)}, problems=problems,
             parent_scopes=tuple(sub.effective_scopes), scope=sub.scope, concurrency=sub.concurrency,
         )
         if node is None:
             raise DeclarationError(problems.messages)
         if sub.body_embedded:
-            node = _embed_body(node)
+            node = embed_body(node)
         plan = NodePlan(node, path, sub.body_embedded)
         self._override_plans[key] = (plan, replacement, sub)
         return plan

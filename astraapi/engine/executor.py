@@ -32,15 +32,15 @@ import datetime
 import functools
 import inspect
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.compiler.introspect import RouteAnalysis, analyze_app, analyze_route, path_param_names
-from astraapi.compiler.ir import AppIR, RouteIR
+from astraapi.introspection.annotations import path_param_names
+from astraapi.introspection.app import analyze_app, analyze_route
+from astraapi.introspection.records import RouteAnalysis
+from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
@@ -61,6 +61,7 @@ from astraapi.engine.responses import (
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
 from astraapi.engine.websocket import start_websocket
+from astraapi.concurrency import sync_pool
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError, StarletteHTTPException
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -75,7 +76,6 @@ METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
 # A trailing-slash redirect (path_params: the location), when `route_redirects` is on (CORSMiddleware).
 REDIRECT_ROUTE = 0xFFFFFFFD
 
-SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_threadpool uses
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 _SCALARS = (str, int, float, bool, type(None))  # a list of these is deep-copied by list()
 
@@ -83,19 +83,6 @@ _SCALARS = (str, int, float, bool, type(None))  # a list of these is deep-copied
 # arguments, or None when it declines that request (see runtime_cpp/include/astraapi/abi.h).
 # A route with a body parameter gets a decoder only when the generated code decodes its body.
 CompiledDecoder = Callable[..., "dict[str, Any] | None"]
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def sync_pool() -> ThreadPoolExecutor:
-    """The thread pool sync endpoints run in (created on first use, shared by executors)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=SYNC_POOL_SIZE, thread_name_prefix="astraapi-sync")
-        return _pool
-
 
 def _native_dumps() -> Callable[[Any], bytes] | None:
     try:
@@ -621,7 +608,7 @@ class Executor:
         elif self.inline_sync:
             raw = plan.endpoint(**values)
         else:
-            from astraapi.background import run_in_threadpool
+            from astraapi.concurrency import run_in_threadpool
 
             raw = await run_in_threadpool(plan.endpoint, **values)
         if isinstance(raw, Response):
@@ -635,7 +622,7 @@ class Executor:
         if plan.is_async or self.inline_sync:
             response = plan.response.render(raw, status)
         else:
-            from astraapi.background import run_in_threadpool
+            from astraapi.concurrency import run_in_threadpool
 
             response = await run_in_threadpool(plan.response.render, raw, status)
         return _with_temporary_headers(response, temporary), ctx.background

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from astraapi.background import is_async_callable, run_in_threadpool
+from astraapi.background import is_async_callable
+from astraapi.concurrency import run_in_threadpool
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,

@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from astraapi.background import run_in_threadpool
-from astraapi.compiler.ir import RouteIR
+from astraapi.concurrency import run_in_threadpool
+from astraapi.ir.nodes import RouteIR
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response
 from astraapi.engine.streaming import is_streamed, send_streamed
@@ -41,8 +41,8 @@ class MountPlan:
         self.label = f"the {route.mount} mount at {record.path or '/'} ({route.source})"
         self.sub: Any = None
         if route.mount == "app":
-            from astraapi.compiler.introspect import build_ir
-            from astraapi.compiler.trie import build_trie_tables
+            from astraapi.introspection.app import build_ir
+            from astraapi.ir.trie import build_trie_tables
             from astraapi.engine.executor import Executor
 
             if not record.app.root_path:

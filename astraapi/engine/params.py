@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from astraapi.compiler.ir import ParamIR
+from astraapi.ir.nodes import ParamIR
 from astraapi.datastructures import parse_cookie_header
 from astraapi.engine.body import MISSING
 from astraapi.engine.errors import located_errors, missing_error

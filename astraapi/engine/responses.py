@@ -34,6 +34,14 @@ def report_server_error(error: BaseException) -> None:
     if telemetry is not None:
         telemetry._exception(error)
 
+class BodyThroughPython:
+    """A request wrapper whose answers pass through Python (GZipMiddleware's `Compressing`,
+    astraapi.server.compression): a streamed file body must then go through its `send`, read in
+    pieces instead of sent with sendfile(2)."""
+
+    __slots__ = ()
+
+
 class ServerErrorHeaders(list):
     """The headers of an answer given by Starlette's ServerErrorMiddleware (the plain 500, the debug
     page, a `500`/`Exception` handler's response): that layer is outside the user's middleware, so

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from astraapi.compiler.ir import RouteIR
+from astraapi.ir.nodes import RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.engine.errors import located_errors
 from astraapi.engine.streaming import Stream, is_streamed

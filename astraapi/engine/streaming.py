@@ -15,7 +15,7 @@ import asyncio
 import os
 from typing import Any
 
-from astraapi.engine.responses import error_logger
+from astraapi.engine.responses import BodyThroughPython, error_logger
 from astraapi.responses import FileResponse, Response, StreamingResponse
 
 
@@ -93,7 +93,7 @@ async def send_file(native: Any, response: FileResponse) -> bool:
     bytes through the server's sendfile(2) body (`Request.send_file`): the file is never read
     into Python. Range / If-Range as Starlette's FileResponse (206, multipart/byteranges, 400,
     416); HEAD gets the head only. True when all of it was sent."""
-    from astraapi.background import run_in_threadpool
+    from astraapi.concurrency import run_in_threadpool
 
     method, headers = native.method, native.headers
 
@@ -131,14 +131,12 @@ async def send_file(native: Any, response: FileResponse) -> bool:
 def _through_python(native: Any) -> bool:
     """GZipMiddleware wraps the request (astraapi.server.compression): the body must then pass
     through its `send`, so the file is read in pieces instead of sent with sendfile(2)."""
-    from astraapi.server.compression import _Compressing
-
-    return isinstance(native, _Compressing)
+    return isinstance(native, BodyThroughPython)
 
 
 async def _send_pieces(native: Any, fd: int, segments: list[tuple[bytes, int, int]], tail: bytes) -> bool:
     """The file body through `send`, read in the thread pool in FileResponse.chunk_size pieces."""
-    from astraapi.background import run_in_threadpool
+    from astraapi.concurrency import run_in_threadpool
 
     async def send(piece: bytes) -> bool:
         if not native.send(piece):

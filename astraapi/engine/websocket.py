@@ -25,7 +25,7 @@ import sys
 from contextlib import AsyncExitStack
 from typing import Any
 
-from astraapi.background import run_in_threadpool
+from astraapi.concurrency import run_in_threadpool
 from astraapi.engine.dependencies import RequestContext
 from astraapi.engine.responses import error_logger, report_server_error
 from astraapi.exceptions import WebSocketException, WebSocketRequestValidationError

@@ -1,7 +1,7 @@
 """The OpenAPI document, made from the App IR alone (`openapi_from_ir`), and FastAPI's `get_openapi`.
 
 Introspection stores in the IR everything the document needs (see
-`astraapi.compiler.openapi_schema`): JSON Schemas as JSON text, operation metadata as plain
+`astraapi.introspection.openapi_schema`): JSON Schemas as JSON text, operation metadata as plain
 values. This module only assembles them, in FastAPI's order and with FastAPI's rules, then
 passes the result through the `OpenAPI` model and `jsonable_encoder(by_alias=True,
 exclude_none=True)`, as FastAPI does, so key order and value types come out the same.
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from astraapi.compiler.ir import AppIR, DependencyIR, ParamIR, RouteIR
+from astraapi.ir.nodes import AppIR, DependencyIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import AstraAPIError, FastAPIDeprecationWarning
 from astraapi.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
@@ -317,7 +317,7 @@ def openapi_document(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The document for IR routes whose shared schemas are `schemas` (component name -> schema)."""
-    from astraapi.compiler.openapi_schema import path_format
+    from astraapi.routing import path_format
 
     info: dict[str, Any] = {"title": title, "version": version}
     if summary:
@@ -389,10 +389,10 @@ def openapi_from_ir(ir: AppIR) -> dict[str, Any]:
 def routes_ir(routes: Sequence[Any], *, separate_input_output_schemas: bool = True) -> tuple[tuple[RouteIR, ...], dict[str, Any]]:
     """Introspect route records (e.g. `app.routes`) into IR routes with their OpenAPI fields,
     and the component schemas they share."""
-    from astraapi.compiler.introspect import _Analyzer
-    from astraapi.compiler.openapi_schema import with_openapi
+    from astraapi.introspection.app import analyze_records
+    from astraapi.introspection.openapi_schema import with_openapi
 
-    analysis = _Analyzer().run(list(routes))
+    analysis = analyze_records(routes)
     endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts document nothing
     ir_routes, schemas_json = with_openapi(endpoints, separate_input_output_schemas=separate_input_output_schemas)
     return ir_routes, json.loads(schemas_json)
@@ -444,7 +444,7 @@ def generate_operation_id_for_path(*, name: str, path: str, method: str) -> str:
 
 def generate_operation_id(*, route: Any, method: str) -> str:
     """FastAPI's deprecated helper: the declared operation id, else one from the name, path and method."""
-    from astraapi.compiler.openapi_schema import path_format
+    from astraapi.routing import path_format
 
     if route.operation_id:
         return route.operation_id  # type: ignore[no-any-return]

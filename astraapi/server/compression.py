@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from astraapi.compiler.ir import GzipIR
-from astraapi.engine.responses import ServerErrorHeaders
+from astraapi.ir.nodes import GzipIR
+from astraapi.engine.responses import BodyThroughPython, ServerErrorHeaders
+from astraapi.server.headers import set_header
 
 JSON_HEADERS = (b"content-type", b"application/json")
 VARY = (b"vary", b"Accept-Encoding")
@@ -42,7 +43,7 @@ def gzip_handler(handler: Handler, settings: GzipIR) -> Handler:
 
     def handle(request: Any, route_index: int, path_params: tuple) -> Any:
         accepts = b"gzip" in _accept_encoding(request)
-        result = handler(_Compressing(request, compressor, accepts), route_index, path_params)
+        result = handler(Compressing(request, compressor, accepts), route_index, path_params)
         if result is None:
             return None
         return compressor.apply(*result, accepts)
@@ -79,7 +80,7 @@ class Compressor:
         if accepts:
             body = self.compress(body, self.whole_level)
             headers.append(GZIP)
-            headers = _set_header(headers, b"content-length", str(len(body)).encode())
+            headers = set_header(headers, b"content-length", str(len(body)).encode())
         return status, headers, body
 
     def _passes(self, headers: list) -> bool:
@@ -97,7 +98,7 @@ class Compressor:
         return False
 
 
-class _Compressing:
+class Compressing(BodyThroughPython):
     """The native request, with deferred answers going through the compressor."""
 
     __slots__ = ("_native", "_compressor", "_accepts", "_held", "_stream", "_passing")
@@ -170,19 +171,4 @@ def _accept_encoding(request: Any) -> bytes:
 def _with_vary(headers: list) -> list:
     """Starlette's add_vary_header: the values joined, set in place of the first `vary`."""
     values = [value for name, value in headers if name.lower() == b"vary"]
-    return _set_header(headers, b"vary", b", ".join([*values, b"Accept-Encoding"]))
-
-
-def _set_header(headers: list, name: bytes, value: bytes) -> list:
-    """MutableHeaders.__setitem__: replace the first `name` in place, drop the others, else append."""
-    out, placed = [], False
-    for key, current in headers:
-        if key.lower() == name:
-            if not placed:
-                out.append((name, value))
-                placed = True
-            continue
-        out.append((key, current))
-    if not placed:
-        out.append((name, value))
-    return out
+    return set_header(headers, b"vary", b", ".join([*values, b"Accept-Encoding"]))

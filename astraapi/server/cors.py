@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from astraapi.compiler.ir import CorsIR
+from astraapi.ir.nodes import CorsIR
 from astraapi.engine.responses import ServerErrorHeaders
+from astraapi.server.headers import set_header
 from astraapi.middleware.cors import ALL_METHODS, SAFELISTED_HEADERS
 
 Handler = Callable[[Any, int, tuple], Any]
@@ -114,13 +115,13 @@ class Cors:
         failures = []
         if self.allowed(origin.decode("latin-1")):
             if self.explicit_preflight_origin:
-                headers = _set(headers, b"access-control-allow-origin", origin)
+                headers = set_header(headers, b"access-control-allow-origin", origin)
         else:
             failures.append("origin")
         if method.decode("latin-1") not in self.allow_methods:
             failures.append("method")
         if self.allow_all_headers and requested_headers is not None:
-            headers = _set(headers, b"access-control-allow-headers", requested_headers)
+            headers = set_header(headers, b"access-control-allow-headers", requested_headers)
         elif requested_headers is not None:
             for header in requested_headers.decode("latin-1").lower().split(","):
                 if header.strip() not in self.allow_headers:
@@ -128,7 +129,7 @@ class Cors:
                     break
         if private_network is not None:
             if self.allow_private_network:
-                headers = _set(headers, b"access-control-allow-private-network", b"true")
+                headers = set_header(headers, b"access-control-allow-private-network", b"true")
             else:
                 failures.append("private-network")
         if failures:
@@ -199,18 +200,3 @@ class _WithCors:
 
     def start_response(self, status: int, headers: list) -> bool:
         return self._native.start_response(status, self._cors.simple(headers, None, self._origin))
-
-
-def _set(headers: list, name: bytes, value: bytes) -> list:
-    """MutableHeaders.__setitem__: replace the first `name` in place, drop the others, else append."""
-    out, placed = [], False
-    for key, current in headers:
-        if key.lower() == name:
-            if not placed:
-                out.append((name, value))
-                placed = True
-            continue
-        out.append((key, current))
-    if not placed:
-        out.append((name, value))
-    return out

@@ -17,7 +17,7 @@ import ipaddress
 from typing import Any, Callable
 from urllib.parse import quote
 
-from astraapi.compiler.ir import TrustedHostIR
+from astraapi.ir.nodes import TrustedHostIR
 
 Handler = Callable[[Any, int, tuple], Any]
 

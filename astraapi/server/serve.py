@@ -28,15 +28,16 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     if mode == "dynamic":
-        from astraapi.compiler.introspect import build_ir
-        from astraapi.compiler.trie import build_trie_tables
+        from astraapi.introspection.app import build_ir
+        from astraapi.ir.trie import build_trie_tables
 
         ir = build_ir(app, app_ref=app_ref, openapi=False)
         executor = Executor(app, ir)
         tables = build_trie_tables(ir)
         make_trie = tables.to_runtime
     else:
-        from astraapi.compiler.build import DEFAULT_BUILD_DIR, load_startup
+        from astraapi.ir.build_layout import DEFAULT_BUILD_DIR
+        from astraapi.server.build_loader import load_startup
 
         startup = load_startup(app, Path(build_dir or DEFAULT_BUILD_DIR), app_ref)
         ir, loaded = startup.ir, startup.loaded
@@ -127,7 +128,7 @@ def run(app, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, mod
 def main_app_ref(app: Any) -> str | None:
     """For an app that `python main.py` (or `python -m pkg.main`) declared in `__main__`: the
     reference `astraapi build` takes for it (`main:app`), naming the module as the build imports
-    it (astraapi/compiler/module_names.py), so the build made by `astraapi build main:app` is the
+    it (astraapi/introspection/module_names.py), so the build made by `astraapi build main:app` is the
     one `app.run(mode="compiled")` serves, and registers `__main__` under that name too (the
     compiled module imports the app's classes by name). None when the app is not a global of
     `__main__`. An app
@@ -137,7 +138,7 @@ def main_app_ref(app: Any) -> str | None:
     name = next((key for key, value in vars(main).items() if value is app), None) if main is not None else None
     if name is None:
         return None
-    from astraapi.compiler.module_names import script_module_name
+    from astraapi.introspection.module_names import script_module_name
 
     module = script_module_name()
     if module is None:

@@ -28,7 +28,7 @@ _FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (
 _STREAMING = "FastAPI's streaming internals: AstraAPI streams through the runtime (astraapi.engine)"
 _ASGI = "Starlette/ASGI machinery (mounts, middleware, scopes, ASGI apps) that AstraAPI's native runtime replaces"
 _SOLVER = ("FastAPI's dependency solver and its Dependant/ModelField models: AstraAPI analyses dependencies "
-           "into the App IR (astraapi.compiler.introspect) and solves them in astraapi.engine.dependencies")
+           "into the App IR (astraapi.introspection) and solves them in astraapi.engine.dependencies")
 _OPENAPI = ("FastAPI's OpenAPI internals over ModelField/Dependant: AstraAPI builds the document from the IR "
             "(astraapi.openapi.utils.openapi_from_ir, get_openapi)")
 _WEBSOCKETS = ("FastAPI's ASGI wrappers around WebSocket endpoints: AstraAPI runs them in "

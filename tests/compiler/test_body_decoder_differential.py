@@ -23,8 +23,9 @@ from pydantic import BaseModel
 
 pytest.importorskip("astraapi._runtime")
 
-from astraapi.compiler.build import BuildOptions, build, load_build  # noqa: E402
-from astraapi.compiler.introspect import build_ir  # noqa: E402
+from astraapi.compiler.build import BuildOptions, build  # noqa: E402
+from astraapi.server.build_loader import load_build  # noqa: E402
+from astraapi.introspection.app import build_ir  # noqa: E402
 from astraapi.engine.body import BodyError  # noqa: E402
 from astraapi.engine.executor import Executor  # noqa: E402
 
@@ -488,7 +489,8 @@ def test_text_forms(setup):
 
 
 def test_patterns_decoded_only_when_both_regex_engines_agree(tmp_path):
-    from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
+    from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
+    from astraapi.compiler.codegen.common import plain_pattern as _plain_pattern
 
     assert all(_plain_pattern(p) for p in [r"^[a-z]{2,3}-[0-9]+$", "b+|(xy)?z$", r"^\.x\-$", "a{2}", "^$"])
     assert not any(_plain_pattern(p) for p in [r"^\d+$", r"\w", "(?i)a", "(?=a)", "[[:alpha:]]", "[a&&b]",

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from astraapi.compiler.introspect import build_ir
+from astraapi.introspection.app import build_ir
 from astraapi.exceptions import DeclarationError
 
 APP = textwrap.dedent(

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 pytest.importorskip("astraapi._runtime")
 
-from astraapi.compiler.build import BuildOptions, build, load_build  # noqa: E402
-from astraapi.compiler.introspect import build_ir  # noqa: E402
+from astraapi.compiler.build import BuildOptions, build  # noqa: E402
+from astraapi.server.build_loader import load_build  # noqa: E402
+from astraapi.introspection.app import build_ir  # noqa: E402
 from astraapi.engine.executor import Executor  # noqa: E402
 
 APP = textwrap.dedent(

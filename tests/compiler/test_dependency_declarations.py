@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from astraapi.compiler.introspect import build_ir
-from astraapi.compiler.ir import AppIR
+from astraapi.introspection.app import build_ir
+from astraapi.ir.nodes import AppIR
 from astraapi.exceptions import DeclarationError
 
 

@@ -20,8 +20,9 @@ from pydantic import TypeAdapter, ValidationError
 
 pytest.importorskip("astraapi._runtime")
 
-from astraapi.compiler.build import BuildOptions, build, load_build  # noqa: E402
-from astraapi.compiler.introspect import build_ir  # noqa: E402
+from astraapi.compiler.build import BuildOptions, build  # noqa: E402
+from astraapi.server.build_loader import load_build  # noqa: E402
+from astraapi.introspection.app import build_ir  # noqa: E402
 
 from test_serializer_differential import SHAPE_COUNT, app_source, strategy_for  # noqa: E402
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from astraapi.compiler.codegen.emit import emit_app_module
-from astraapi.compiler.introspect import build_ir
+from astraapi.introspection.app import build_ir
 from support.paths import REPO_DIR
 
 GOLDEN = Path(__file__).parent / "golden"

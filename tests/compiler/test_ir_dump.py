@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from astraapi.compiler.introspect import build_ir
-from astraapi.compiler.ir import AppIR
+from astraapi.introspection.app import build_ir
+from astraapi.ir.nodes import AppIR
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -134,7 +134,7 @@ def test_contents(app_module):
 
 
 def _hash_in_subprocess(directory: Path, seed: str) -> str:
-    code = "from astraapi.compiler.introspect import build_ir; import ir_app; print(build_ir(ir_app.app, 'ir_app:app').ir_hash())"
+    code = "from astraapi.introspection.app import build_ir; import ir_app; print(build_ir(ir_app.app, 'ir_app:app').ir_hash())"
     env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join([str(REPO), str(directory)])}
     return subprocess.run([sys.executable, "-c", code], cwd=directory, env=env, capture_output=True, text=True,
                           check=True).stdout.strip()

@@ -11,8 +11,8 @@ from typing import Annotated
 from pydantic import BaseModel
 
 from astraapi import APIRouter, FastAPI, Header, Query
-from astraapi.compiler.introspect import build_ir
-from astraapi.compiler.ir import AppIR
+from astraapi.introspection.app import build_ir
+from astraapi.ir.nodes import AppIR
 
 OPTIONAL = ("fields", "alias_choices", "form_limits", "strict_content_type", "callbacks", "json_stream",
             "stream_item_schema_json", "max_body_size")

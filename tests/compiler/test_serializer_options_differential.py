@@ -19,8 +19,9 @@ from pydantic import TypeAdapter
 
 pytest.importorskip("astraapi._runtime")
 
-from astraapi.compiler.build import BuildOptions, build, load_build  # noqa: E402
-from astraapi.compiler.introspect import build_ir  # noqa: E402
+from astraapi.compiler.build import BuildOptions, build  # noqa: E402
+from astraapi.server.build_loader import load_build  # noqa: E402
+from astraapi.introspection.app import build_ir  # noqa: E402
 
 SHAPE_COUNT = 8
 OPTIONS = ["by_alias", "exclude_unset", "exclude_defaults", "exclude_none"]

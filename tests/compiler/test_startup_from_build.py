@@ -209,7 +209,7 @@ def built_app(tmp_path, monkeypatch):
 
 
 def test_prepare_in_compiled_mode_analyses_no_route_and_reads_the_built_document(built_app, monkeypatch):
-    from astraapi.compiler import introspect
+    from astraapi.introspection import analyzer as introspect
     from astraapi.server.serve import prepare
 
     app, out, name = built_app
@@ -231,7 +231,7 @@ def test_prepare_in_compiled_mode_analyses_no_route_and_reads_the_built_document
 
 
 def test_a_route_whose_analysis_differs_from_the_build_runs_generically(built_app, caplog):
-    from astraapi.compiler.build import load_startup
+    from astraapi.server.build_loader import load_startup
     from astraapi.engine.executor import Executor
 
     app, out, name = built_app
@@ -255,7 +255,8 @@ def test_a_route_whose_analysis_differs_from_the_build_runs_generically(built_ap
 
 
 def test_start_up_reads_the_serving_ir_and_refuses_one_the_build_did_not_write(built_app):
-    from astraapi.compiler.build import StaleBuildError, load_startup
+    from astraapi.ir.build_layout import StaleBuildError
+    from astraapi.server.build_loader import load_startup
 
     app, out, name = built_app
     manifest = json.loads((out / "manifest.json").read_text())
@@ -270,7 +271,8 @@ def test_start_up_reads_the_serving_ir_and_refuses_one_the_build_did_not_write(b
 
 
 def test_a_build_made_before_serving_ir_jsonl_starts_from_ir_json(built_app):
-    from astraapi.compiler.build import StaleBuildError, load_startup
+    from astraapi.ir.build_layout import StaleBuildError
+    from astraapi.server.build_loader import load_startup
 
     app, out, name = built_app
     manifest_path = out / "manifest.json"
@@ -287,7 +289,7 @@ def test_a_build_made_before_serving_ir_jsonl_starts_from_ir_json(built_app):
 
 
 def test_fingerprint_differences_in_process(built_app):
-    from astraapi.compiler import fingerprint
+    from astraapi.introspection import fingerprint
 
     app, out, _ = built_app
     stored = json.loads((out / "manifest.json").read_text())["fingerprint"]
@@ -326,7 +328,8 @@ def test_declaring_an_app_does_not_load_pydantic_the_engine_or_the_compiler():
         "app.include_router(router)"
     )
     assert not {m for m in loaded if m.split(".")[0] in ("pydantic", "asyncio")}
-    assert not {m for m in loaded if m.startswith(("astraapi.compiler", "astraapi.engine.executor",
+    assert not {m for m in loaded if m.startswith(("astraapi.compiler", "astraapi.introspection", "astraapi.ir.",
+                                                  "astraapi.engine.executor",
                                                   "astraapi._runtime"))}
 
 
@@ -344,7 +347,7 @@ def test_every_top_level_name_still_imports():
 def test_the_check_stage_reports_every_problem_together_with_file_and_line():
     from astraapi import FastAPI
     from astraapi.compiler.build import BuildError, check_ir
-    from astraapi.compiler.introspect import build_ir
+    from astraapi.introspection.app import build_ir
 
     app = FastAPI()
 
@@ -374,8 +377,8 @@ def test_each_route_analysed_on_first_request_equals_the_built_ir(filename, monk
     import importlib.util
 
     from astraapi.applications import AstraAPI
-    from astraapi.compiler.introspect import analyze_route, build_ir, served_records
-    from astraapi.compiler.ir import AppIR
+    from astraapi.introspection.app import analyze_route, build_ir, served_records
+    from astraapi.ir.nodes import AppIR
 
     monkeypatch.syspath_prepend(APPS_DIR)
     # the folders the static-file and frontend apps read from their environment
@@ -401,7 +404,7 @@ def test_each_route_analysed_on_first_request_equals_the_built_ir(filename, monk
 
 def test_analysing_an_app_without_security_does_not_build_the_openapi_models():
     loaded = _modules_after(
-        "from astraapi import FastAPI\nfrom astraapi.compiler.introspect import build_ir\n"
+        "from astraapi import FastAPI\nfrom astraapi.introspection.app import build_ir\n"
         "app = FastAPI()\n@app.get('/items/{i}')\ndef item(i: int, q: str = ''): return {}\n"
         "build_ir(app, openapi=False)"
     )

@@ -11,8 +11,8 @@ from support.paths import APPS_DIR
 _runtime = pytest.importorskip("astraapi._runtime")
 
 from astraapi.compiler.build import BuildOptions, build  # noqa: E402
-from astraapi.compiler.introspect import build_ir  # noqa: E402
-from astraapi.compiler.trie import build_trie_tables  # noqa: E402
+from astraapi.introspection.app import build_ir  # noqa: E402
+from astraapi.ir.trie import build_trie_tables  # noqa: E402
 
 SEGMENTS = ["", "items", "special", "users", "me", "orders", "7", "files", "a", "b.txt", "numbers",
             "42", "4.5", "x1", "ids", "12345678-1234-1234-1234-123456789abc", "slash", "multi", "ünï"]

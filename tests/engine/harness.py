@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from astraapi.compiler.introspect import build_ir
+from astraapi.introspection.app import build_ir
 from astraapi.engine import Executor
 
 Result = tuple[int, list[tuple[bytes, bytes]], bytes]

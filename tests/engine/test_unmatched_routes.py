@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from astraapi import FastAPI, HTTPException
-from astraapi.compiler.introspect import build_ir
+from astraapi.introspection.app import build_ir
 from astraapi.engine.executor import Executor
 from astraapi.exceptions import RequestValidationError, StarletteHTTPException
 from astraapi.responses import PlainTextResponse

@@ -146,8 +146,8 @@ def test_cors_options_are_checked_when_added():
 
 
 def test_cors_settings_enter_the_ir():
-    from astraapi.compiler.introspect import build_ir
-    from astraapi.compiler.ir import AppIR, CorsIR
+    from astraapi.introspection.app import build_ir
+    from astraapi.ir.nodes import AppIR, CorsIR
 
     import importlib.util
     import sys
@@ -167,7 +167,7 @@ def test_cors_settings_enter_the_ir():
 def test_middleware_list_order_is_starlettes():
     """FastAPI(middleware=[A, B]): A is the outermost, as `add_middleware(B)` then `add_middleware(A)`."""
     from astraapi import FastAPI
-    from astraapi.compiler.introspect import build_ir
+    from astraapi.introspection.app import build_ir
     from astraapi.middleware import Middleware
     from astraapi.middleware.cors import CORSMiddleware
     from astraapi.middleware.gzip import GZipMiddleware

@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from astraapi import _runtime
-from astraapi.compiler.ir import GzipIR
+from astraapi.ir.nodes import GzipIR
 from astraapi.server.compression import Compressor
 
 

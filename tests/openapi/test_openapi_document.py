@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from openapi_apps import APP_NAMES
 
-from astraapi.compiler.introspect import build_ir
-from astraapi.compiler.ir import AppIR
+from astraapi.introspection.app import build_ir
+from astraapi.ir.nodes import AppIR
 from astraapi.openapi.utils import openapi_from_ir
 
 warnings.filterwarnings("ignore", message=".*deprecated.*")
@@ -222,7 +222,7 @@ def test_ir_with_set_defaults_is_the_same_in_every_process(tmp_path):
     import sys
 
     (tmp_path / "set_defaults.py").write_text(SET_DEFAULTS_APP)
-    script = ("import set_defaults; from astraapi.compiler.introspect import build_ir; "
+    script = ("import set_defaults; from astraapi.introspection.app import build_ir; "
               "print(build_ir(set_defaults.app).ir_hash())")
     hashes = {
         subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True,

@@ -118,5 +118,5 @@ def test_invalid_tables_rejected():
 
 
 def test_matches_compiler_tables_if_available():
-    trie_mod = pytest.importorskip("astraapi.compiler.trie")
+    trie_mod = pytest.importorskip("astraapi.ir.trie")
     assert trie_mod.split_path("/") == [""] and trie_mod.split_path("/a/b/") == ["a", "b", ""]

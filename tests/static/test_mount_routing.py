@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from astraapi import APIRouter, FastAPI
-from astraapi.compiler.introspect import build_ir
-from astraapi.compiler.trie import build_trie_tables
+from astraapi.introspection.app import build_ir
+from astraapi.ir.trie import build_trie_tables
 from astraapi.routing import NoMatchFound
 from astraapi.staticfiles import StaticFiles
 

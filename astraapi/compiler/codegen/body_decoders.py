@@ -21,17 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import TEXT_FORM_CHECKS
-from astraapi.compiler.codegen.serializers import ModelPlanner, Unsupported, type_text
-from astraapi.compiler.ir import FieldIR, ModelIR, TypeRef
+from astraapi.compiler.codegen.common import (
+    INT64_LIMIT,
+    Unsupported,
+    length_checks,
+    numeric_checks,
+    plain_pattern,
+    type_text,
+)
+from astraapi.compiler.codegen.serializers import ModelPlanner
+from astraapi.ir.nodes import FieldIR, ModelIR, TypeRef
 
-INT64_LIMIT = 2**63 - 1
-NUMERIC = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-LENGTH = {"min_length": ">=", "max_length": "<="}
 # Types read from a JSON string in one canonical form: (constructor, gen_support.h form test).
 # Python's constructor and pydantic give the same value for every string of that form.
 TEXT_KINDS = {
@@ -119,7 +123,7 @@ class DecodeHelper:
     # literal: (C condition on `s` (a string), on `value` (an int), true, false, null) that
     # select the accepted values; union: (C condition on `kind`, decode function) in order
     cases: tuple[tuple[str, str], ...] = ()
-    pattern: str = ""  # str_pattern: the regular expression (a plain one: _plain_pattern)
+    pattern: str = ""  # str_pattern: the regular expression (a plain one: common.plain_pattern)
 
 
 @dataclass(frozen=True)
@@ -195,14 +199,14 @@ class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
         constraints = constraints or {}
         kind = ref.kind
         if kind in ("int", "float"):
-            return self._helper(kind, ref, "", _numeric_checks(kind, constraints), helpers)
+            return self._helper(kind, ref, "", numeric_checks(kind, constraints), helpers)
         if kind == "str":
             constraints = dict(constraints)
             pattern = constraints.pop("pattern", None)
-            checks = _length_checks("astra_utf8_length(s)", constraints)
+            checks = length_checks("astra_utf8_length(s)", constraints)
             if pattern is None:
                 return self._helper("str", ref, "", checks, helpers)
-            if not _plain_pattern(pattern):
+            if not plain_pattern(pattern):
                 raise Unsupported(f"pattern {pattern!r}: only plain patterns are checked natively "
                                   f"(pydantic's Rust regex and Python's re agree on them)")
             return self._helper("str_pattern", ref, "", checks, helpers,
@@ -211,7 +215,7 @@ class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
             if len(ref.args) != 1:
                 raise Unsupported(f"{type_text(ref)}: a list needs its item type")
             inner = self._plan_type(ref.args[0], helpers)
-            return self._helper("list", ref, inner, _length_checks("n", constraints), helpers)
+            return self._helper("list", ref, inner, length_checks("n", constraints), helpers)
         if constraints:
             raise Unsupported(f"{type_text(ref)}: constraints {sorted(constraints)} are checked by pydantic")
         if kind in ("bool", "none", "any"):
@@ -322,39 +326,6 @@ class BodyDecoderPlanner(ModelPlanner[BodyModelPlan]):
         return name
 
 
-# Pattern text on which pydantic's regex (Rust's regex crate, search semantics) and Python's re
-# agree for every string without a newline (Python's `$` also matches before a final newline):
-# literal characters, `.`, classes of plain characters and ranges, groups, alternation, anchors and
-# quantifiers. No escapes but of punctuation (\d, \w, \b, \p differ in details), no `(?` (flags,
-# lookaround), no `[:`/`&&`/`--`/`~~` (Rust's class syntax), no `{,n}`.
-_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-^$.*+?{}[]()|,:/@#%&=~!<>'\"")
-_PATTERN_ESCAPED = frozenset(".-+*?()[]{}|^$\\/")
-
-
-def _plain_pattern(pattern: str) -> bool:
-    if any(part in pattern for part in ("(?", "[:", "&&", "--", "~~", "{,", "[[", "[]", "[^]")):
-        return False
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            if i + 1 >= len(pattern) or pattern[i + 1] not in _PATTERN_ESCAPED:
-                return False
-            i += 2
-            continue
-        if char not in _PATTERN_CHARS:
-            return False
-        if char == "{":  # only a repetition {n}, {n,} or {n,m} (Python reads other braces as text)
-            end = pattern.find("}", i)
-            if end < 0 or not re.fullmatch(r"[0-9]+(,[0-9]*)?", pattern[i + 1:end]):
-                return False
-            i = end
-        elif char == "}":
-            return False
-        i += 1
-    return True
-
-
 def _union_members(ref: TypeRef):
     """The members of a union or optional type, nested unions flattened (as pydantic does)."""
     if ref.kind in ("union", "optional"):
@@ -414,39 +385,3 @@ def _hashable(ref: TypeRef) -> bool:
     if ref.kind in ("optional", "union"):
         return all(_hashable(arg) for arg in ref.args)
     return False
-
-
-def _numeric_checks(kind: str, constraints: dict) -> tuple[str, ...]:
-    checks = []
-    for name, value in sorted(constraints.items()):
-        if name in NUMERIC:
-            checks.append(f"value {NUMERIC[name]} {_number_literal(value, kind)}")
-        elif name == "multiple_of" and kind == "int" and type(value) is int and 0 < value <= INT64_LIMIT:
-            checks.append(f"value % INT64_C({value}) == 0")
-        else:
-            raise Unsupported(f"constraint {name}={value!r} on {kind} is checked by pydantic")
-    return tuple(checks)
-
-
-def _length_checks(subject: str, constraints: dict) -> tuple[str, ...]:
-    checks = []
-    for name, value in sorted(constraints.items()):
-        if name not in LENGTH or type(value) is not int or not 0 <= value <= INT64_LIMIT:
-            raise Unsupported(f"constraint {name}={value!r} is checked by pydantic")
-        checks.append(f"{subject} {LENGTH[name]} {value}u")
-    return tuple(checks)
-
-
-def _number_literal(value: object, kind: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Unsupported(f"constraint value {value!r} is checked by pydantic")
-    if kind == "int":
-        if not isinstance(value, int) or abs(value) > INT64_LIMIT:
-            raise Unsupported(f"constraint value {value!r} on an int is checked by pydantic")
-        return f"INT64_C({value})"
-    number = float(value)
-    if number != number or number in (float("inf"), float("-inf")):
-        raise Unsupported(f"constraint value {value!r} is checked by pydantic")
-    if isinstance(value, int) and float(value) != value:
-        raise Unsupported(f"constraint value {value!r} is not exact as a double")
-    return repr(number)

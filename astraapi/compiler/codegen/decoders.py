@@ -20,15 +20,12 @@ from dataclasses import dataclass
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import PARAM_LOCATIONS, TEXT_FORM_CHECKS
-from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner, _plain_pattern
-from astraapi.compiler.codegen.serializers import Unsupported
-from astraapi.compiler.ir import ParamIR, RouteIR, TypeRef
-from astraapi.compiler.trie import PARAM_KINDS, parse_route_path
+from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
+from astraapi.compiler.codegen.common import INT64_LIMIT, LENGTH, NUMERIC, Unsupported, number_literal, plain_pattern
+from astraapi.ir.nodes import ParamIR, RouteIR, TypeRef
+from astraapi.ir.trie import PARAM_KINDS, parse_route_path
 
 SCALAR_KINDS = ("int", "float", "str", "bool")
-NUMERIC_CONSTRAINTS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-LENGTH_CONSTRAINTS = {"min_length": ">=", "max_length": "<="}
-INT64_LIMIT = 2**63 - 1
 # More occurrences of a list parameter than this: the decoder declines (the generic path reads them).
 MAX_LIST_ITEMS = 64
 # Types converted from their text into a Python object by a constructor that agrees with pydantic
@@ -56,7 +53,7 @@ class TextConverter:
     type_text: str
     target: str = ""  # enum: the class; text: the constructor ("module.QualName[.attr]")
     form_check: str = ""  # text: the gen_support.h test of the canonical form
-    pattern: str = ""  # str_pattern: the regular expression (a plain one, see body_decoders._plain_pattern)
+    pattern: str = ""  # str_pattern: the regular expression (a plain one, see common.plain_pattern)
 
 
 @dataclass(frozen=True)
@@ -170,7 +167,7 @@ def _converter(ref: TypeRef, constraints: tuple[tuple[str, str], ...], label: st
     text = ref.text or kind
     if kind == "str" and any(name == "pattern" for name, _ in constraints):
         pattern = json.loads(dict(constraints)["pattern"])
-        if type(pattern) is not str or not _plain_pattern(pattern):
+        if type(pattern) is not str or not plain_pattern(pattern):
             raise Unsupported(f"{label}: constraint pattern ({json.dumps(pattern)}) is checked on the generic path "
                               "(only plain patterns, on which pydantic's Rust regex and Python's re agree, are "
                               "checked natively)")
@@ -215,9 +212,9 @@ def _list_checks(param: ParamIR, label: str) -> tuple[str, ...]:
         value = json.loads(raw)
         if value is None:
             continue
-        if name not in LENGTH_CONSTRAINTS or type(value) is not int or not 0 <= value <= INT64_LIMIT:
+        if name not in LENGTH or type(value) is not int or not 0 <= value <= INT64_LIMIT:
             raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
-        checks.append(f"(size_t)n {LENGTH_CONSTRAINTS[name]} {value}u")
+        checks.append(f"(size_t)n {LENGTH[name]} {value}u")
     return tuple(checks)
 
 
@@ -271,27 +268,13 @@ def _constraint_checks(constraints: tuple[tuple[str, str], ...], kind: str, labe
         value = json.loads(raw)
         if value is None:
             continue
-        if name in NUMERIC_CONSTRAINTS and kind in ("int", "float"):
-            checks.append(f"value {NUMERIC_CONSTRAINTS[name]} {_number_literal(value, kind, label)}")
+        if name in NUMERIC and kind in ("int", "float"):
+            literal = number_literal(value, kind, where=f"{label}: ", fallback="checked on the generic path", int_note="")
+            checks.append(f"value {NUMERIC[name]} {literal}")
         elif name == "multiple_of" and kind == "int" and type(value) is int and 0 < value <= INT64_LIMIT:
             checks.append(f"value % INT64_C({value}) == 0")
-        elif name in LENGTH_CONSTRAINTS and kind == "str" and type(value) is int and 0 <= value <= INT64_LIMIT:
-            checks.append(f"astra_utf8_length(raw) {LENGTH_CONSTRAINTS[name]} {value}u")
+        elif name in LENGTH and kind == "str" and type(value) is int and 0 <= value <= INT64_LIMIT:
+            checks.append(f"astra_utf8_length(raw) {LENGTH[name]} {value}u")
         else:
             raise Unsupported(f"{label}: constraint {name} ({raw}) is checked on the generic path")
     return tuple(checks)
-
-
-def _number_literal(value: object, kind: str, label: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Unsupported(f"{label}: constraint value {value!r} is checked on the generic path")
-    if kind == "int":
-        if not isinstance(value, int) or abs(value) > INT64_LIMIT:
-            raise Unsupported(f"{label}: constraint value {value!r} is checked on the generic path")
-        return f"INT64_C({value})"
-    number = float(value)
-    if number != number or number in (float("inf"), float("-inf")):
-        raise Unsupported(f"{label}: constraint value {value!r} is checked on the generic path")
-    if isinstance(value, int) and float(value) != value:
-        raise Unsupported(f"{label}: constraint value {value!r} is not exact as a double")
-    return repr(number)

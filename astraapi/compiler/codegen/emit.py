@@ -21,11 +21,11 @@ from astraapi.compiler.codegen.serializers import (
     ModelPlan,
     DumpOptions,
     SerializerPlanner,
-    Unsupported,
 )
-from astraapi.compiler.ir import AppIR
+from astraapi.compiler.codegen.common import Unsupported
+from astraapi.ir.nodes import AppIR
 from astraapi.compiler.paths import templates_dir
-from astraapi.compiler.trie import TrieTables, build_trie_tables
+from astraapi.ir.trie import TrieTables, build_trie_tables
 
 GENERATOR = f"astraapi.compiler {__version__}"
 

@@ -19,13 +19,10 @@ from typing import Generic, TypeVar
 
 from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import JSON_NATIVE_KINDS, SCALAR_SERIALIZERS
-from astraapi.compiler.ir import AppIR, FieldIR, ModelIR, RouteIR, TypeRef
+from astraapi.compiler.codegen.common import Unsupported, length_checks, numeric_checks, type_text
+from astraapi.ir.nodes import AppIR, FieldIR, ModelIR, RouteIR, TypeRef
 
 PlanT = TypeVar("PlanT")
-
-
-class Unsupported(Exception):
-    """This type cannot be serialized by generated code (yet); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +89,6 @@ class RoutePlan:
     route: RouteIR
     function: str  # serializer of the whole response value
     helpers: tuple[HelperFn, ...]
-
-
-def type_text(ref: TypeRef) -> str:
-    return ref.text or ref.kind
 
 
 class ModelPlanner(Generic[PlanT]):
@@ -190,16 +183,14 @@ class SerializerPlanner(ModelPlanner[ModelPlan]):
 
     def _constraint_check(self, field_ir, helpers: list[HelperFn]) -> str:
         """Encoders: a helper that checks the field's constraints on the raw value ("" when none)."""
-        from astraapi.compiler.codegen.body_decoders import _length_checks, _numeric_checks
-
         if not field_ir.constraints:
             return ""
         constraints = {name: json.loads(raw) for name, raw in field_ir.constraints}
         kind = field_ir.type.kind
         if kind in ("int", "float"):
-            checks = _numeric_checks(kind, constraints)
+            checks = numeric_checks(kind, constraints)
         elif kind in ("str", "list"):
-            checks = _length_checks("n", constraints)
+            checks = length_checks("n", constraints)
         else:
             raise Unsupported(f"constraints on {type_text(field_ir.type)} are checked by pydantic")
         digest = hashlib.sha256(json.dumps([kind, checks]).encode()).hexdigest()[:10]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from astraapi.compiler.ir import AppIR, RouteIR
+from astraapi.ir.nodes import AppIR, RouteIR
 
 PARAM_KINDS = {"str": 0, "int": 1, "float": 2, "uuid": 3, "path": 4}
 PARAM_PATH = PARAM_KINDS["path"]

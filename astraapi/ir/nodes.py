@@ -1,6 +1,6 @@
 """The App IR: plain frozen data describing an app's routes and models.
 
-Introspection (`astraapi.compiler.introspect`) is the only producer. The request engine,
+Introspection (`astraapi.introspection`) is the only producer. The request engine,
 the trie builder, the code generator and OpenAPI generation read it; none of them looks at
 the user's functions again.
 

@@ -262,7 +262,7 @@ def _callable_name(obj: Any) -> str:
     if code is not None:
         where = _portable(code.co_filename)
     else:
-        from astraapi.compiler.module_names import module_of
+        from astraapi.introspection.module_names import module_of
 
         where = module_of(obj)
     return f"{where}:{getattr(obj, '__qualname__', type(obj).__qualname__)}"

@@ -42,9 +42,9 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticUndefined, core_schema
 
-from astraapi.compiler.ir import ResponseIR
+from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
-from astraapi.routing import APIRoute, Default
+from astraapi.routing import APIRoute, Default, path_format
 
 # The pydantic Field attributes that carry over from a parameter's FieldInfo to the schema.
 _FIELD_ATTRIBUTES = (
@@ -64,14 +64,6 @@ def generate_unique_id(route: APIRoute) -> str:
     every non-word character replaced by `_`."""
     text = re.sub(r"\W", "_", f"{route.name}{path_format(route.path)}")
     return f"{text}_{list(route.methods)[0].lower()}"
-
-
-_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
-
-def path_format(path: str) -> str:
-    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
-    return _CONVERTOR.sub(r"{\1}", path)
 
 
 def endpoint_description(route: APIRoute) -> str:
@@ -558,7 +550,7 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     Schema for, a failing `generate_unique_id_function`), the routes come without them and
     `openapi_error` says why: serving never depends on the document.
     """
-    from astraapi.compiler.introspect import _Analyzer
+    from astraapi.introspection.app import analyze_records
 
     separate = getattr(app, "separate_input_output_schemas", True)
     unique_id = getattr(app.router, "generate_unique_id_function", Default)
@@ -570,12 +562,12 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
         return cached[1]
     fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
     try:
-        webhooks = _Analyzer().run(webhook_records).routes if webhook_records else ()
+        webhooks = analyze_records(webhook_records).routes if webhook_records else ()
         endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts: nothing to document
         # `callbacks=` routes (APIRoute records of a router, documented under their operation).
         callback_owners = [(route.ir.index, record) for route in endpoints
                            for record in route.route.callbacks if isinstance(record, APIRoute)]
-        callbacks = _Analyzer().run([record for _, record in callback_owners]).routes if callback_owners else ()
+        callbacks = analyze_records([record for _, record in callback_owners]).routes if callback_owners else ()
         documented, schemas_json = with_openapi((*endpoints, *webhooks, *callbacks),
                                                 separate_input_output_schemas=separate,
                                                 generate_unique_id_function=unique_id)

@@ -1,0 +1,187 @@
+"""Dependency helpers of the route analyser: markers, callables, body embedding."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import json
+import sys
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel
+
+from astraapi import params
+from astraapi.background import BackgroundTasks
+from astraapi.encoders import jsonable_encoder
+from astraapi.requests import HTTPConnection
+from astraapi.responses import Response
+from astraapi.introspection.annotations import _UNION_ORIGINS, _lenient_issubclass, strip_annotated
+from astraapi.introspection.params import _VAR_PARAM
+from astraapi.introspection.records import DependantAnalysis, ParamAnalysis
+
+class _PrefixedProblems:
+    """Problems found inside a dependency, reported under the route with the dependency named."""
+
+    def __init__(self, parent: Any, prefix: str) -> None:
+        self.parent = parent
+        self.prefix = prefix
+
+    @property
+    def count(self) -> int:
+        return self.parent.count
+
+    def add(self, message: str) -> None:
+        self.parent.add(self.prefix + message)
+
+
+def _special_location(annotation: Any) -> str | None:
+    # An app that never imported the module defining SecurityScopes cannot annotate with it (and
+    # importing it here would build the OpenAPI models for every app).
+    scopes_module = sys.modules.get("astraapi.security.oauth2")
+    if _lenient_issubclass(annotation, HTTPConnection):
+        return "request"
+    if _lenient_issubclass(annotation, Response):
+        return "response"
+    if _lenient_issubclass(annotation, BackgroundTasks):
+        return "background_tasks"
+    if scopes_module is not None and _lenient_issubclass(annotation, scopes_module.SecurityScopes):
+        return "security_scopes"
+    return None
+
+
+def _depends_marker(annotation: Any, default: Any) -> params.Depends | None:
+    found = None
+    if get_origin(annotation) is Annotated:
+        markers = [m for m in get_args(annotation)[1:] if isinstance(m, (params.Param, params.Body, params.Depends))]
+        if markers and isinstance(markers[-1], params.Depends):
+            found = markers[-1]
+    if isinstance(default, params.Depends):
+        found = default
+    return found
+
+
+def _unwrap_call(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return inspect.unwrap(call)
+
+
+def _is_instance_call(call: Any) -> bool:
+    target = _unwrap_call(call)
+    return not inspect.isroutine(target) and not inspect.isclass(target) and callable(target)
+
+
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _forms(call: Any) -> list[Any]:
+    """`call` as FastAPI classifies it: through partials, then through `__wrapped__` as well."""
+    return [_impartial(call), inspect.unwrap(_impartial(call))]
+
+
+def _dependency_kind(call: Any) -> str:
+    """How FastAPI calls `call`: generator and coroutine functions found through partials,
+    `functools.wraps` wrappers and an instance's `__call__`; a class is a plain call."""
+    import asyncio
+
+    def dunders() -> list[Any]:
+        if inspect.isclass(inspect.unwrap(_impartial(call))):
+            return []
+        found = []
+        for form in _forms(call):
+            dunder = getattr(form, "__call__", None)
+            if dunder is not None:
+                found.extend(_forms(dunder))
+        return found
+
+    candidates = _forms(call) + dunders()
+    if any(inspect.isasyncgenfunction(c) for c in candidates):
+        return "async_generator"
+    if any(inspect.isgeneratorfunction(c) for c in candidates):
+        return "generator"
+    if any(inspect.isroutine(c) and asyncio.iscoroutinefunction(c) for c in _forms(call)):
+        return "coroutine"
+    if any(asyncio.iscoroutinefunction(c) for c in dunders()):
+        return "coroutine"
+    return "function"
+
+
+def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
+    """(name, annotation, default) for each parameter, string annotations evaluated."""
+    try:
+        signature = inspect.signature(call, eval_str=True)
+    except NameError:
+        signature = inspect.signature(call)
+    entries = []
+    for name, parameter in signature.parameters.items():
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            entries.append((name, None, _VAR_PARAM))
+            continue
+        annotation = parameter.annotation
+        if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+            annotation = annotation.__value__
+        entries.append((name, annotation, parameter.default))
+    return entries
+
+
+def _scheme_json(scheme: Any) -> str | None:
+    try:
+        plain = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
+    except Exception:  # a user subclass with a model jsonable_encoder cannot encode: no schema entry
+        return None
+    # key order kept: it is the document's (an OAuth2 flow's scopes are listed as declared)
+    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+
+
+def form_model_type(annotation: Any) -> type[BaseModel] | None:
+    """The model of a `Form()` parameter annotated with a model or an optional model."""
+    annotation = strip_annotated(annotation)
+    if get_origin(annotation) in _UNION_ORIGINS:
+        args = get_args(annotation)
+        if len(args) == 2 and type(None) in args:
+            annotation = next(arg for arg in args if arg is not type(None))
+    return annotation if _lenient_issubclass(annotation, BaseModel) else None
+
+
+def _should_embed(body_params: list[ParamAnalysis]) -> bool:
+    """FastAPI's rule over the flattened body parameters of the whole tree (counted by name)."""
+    if not body_params:
+        return False
+    if len({p.ir.name for p in body_params}) > 1:
+        return True
+    first = body_params[0]
+    if any(p.ir.embed for p in body_params):
+        return True
+    return first.ir.is_form and form_model_type(first.annotation) is None
+
+
+def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:
+    if not body_params:
+        return False
+    if not embedded:
+        return body_params[0].ir.is_form
+    return any(p.ir.is_form for p in body_params)
+
+
+def embed_body(node: DependantAnalysis) -> DependantAnalysis:
+    """The same tree with every body parameter marked embedded (IR included)."""
+    new_params = tuple(
+        dataclasses.replace(p, ir=dataclasses.replace(p.ir, embed=True)) if p.ir.location == "body" else p
+        for p in node.params
+    )
+    new_deps = tuple(embed_body(d) for d in node.dependencies)
+    ir = node.ir
+    if ir is not None:
+        ir = dataclasses.replace(ir, params=tuple(p.ir for p in new_params),
+                                 dependencies=tuple(d.ir for d in new_deps if d.ir is not None))
+    return dataclasses.replace(node, params=new_params, dependencies=new_deps, ir=ir)
+
+
+def _looks_like_foreign_marker(value: Any) -> bool:
+    """A FastAPI marker object (Depends, Security, ...) passed to an AstraAPI app."""
+    module = type(value).__module__ or ""
+    return module.startswith(("fastapi", "starlette"))
