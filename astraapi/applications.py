@@ -24,6 +24,15 @@ from astraapi.routing import (
 class AstraAPI:
     """A FastAPI-compatible application. `FastAPI` is an alias of this class."""
 
+    @property
+    def _telemetry(self) -> dict[str, Any]:
+        """The complete telemetry settings (FastAPI's `app._telemetry`): the given ones over the defaults."""
+        if self._telemetry_settings is None:
+            from astraapi.telemetry._api import resolve_config
+
+            self._telemetry_settings = resolve_config(None)
+        return self._telemetry_settings
+
     def __init__(
         self,
         *,
@@ -66,9 +75,17 @@ class AstraAPI:
         form_limits: dict[str, int] | None = None,
         docs_offline: bool = False,
         routes: Sequence[Any] | None = None,
+        telemetry: dict[str, Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         starlette_compat.register()  # Starlette's types, if the app's environment has loaded it
+        # FastAPI 0.165's OpenTelemetry settings (astraapi.telemetry.TelemetryConfig), copied; None: the
+        # defaults, which record only when the process has configured OpenTelemetry (read at start-up).
+        self._telemetry_settings: dict[str, Any] | None = None
+        if telemetry is not None:
+            from astraapi.telemetry._api import resolve_config
+
+            self._telemetry_settings = resolve_config(telemetry)
         # A body without content-type is parsed as JSON only with strict_content_type=False.
         self.strict_content_type = strict_content_type
         # Request bodies above this many bytes answer 413 "Content Too Large", as FastAPI does.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
 
@@ -47,8 +48,13 @@ class BackgroundTasks(BackgroundTask):
         self.tasks.append(BackgroundTask(func, *args, **kwargs))
 
     async def __call__(self) -> None:
+        telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
         for task in self.tasks:
-            await task()
+            if telemetry is None:
+                await task()
+                continue
+            with telemetry._operation(name="background_task", function=task.func):  # a span, when on
+                await task()
 
 
 StarletteBackgroundTasks = BackgroundTasks  # FastAPI's name for the base class it extends

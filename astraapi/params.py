@@ -153,6 +153,41 @@ class File(Form):
         super().__init__(default, media_type=media_type, **options)
 
 
+class _Statistics:
+    __slots__ = ("tasks_waiting",)
+
+    def __init__(self, tasks_waiting: int) -> None:
+        self.tasks_waiting = tasks_waiting
+
+
+def _semaphore_class() -> Any:
+    import asyncio
+
+    class Semaphore(asyncio.Semaphore):
+        """asyncio's semaphore, with anyio's read-outs (`value`, `statistics().tasks_waiting`), which
+        FastAPI's `Depends(max_concurrency=)` limiter is."""
+
+        @property
+        def value(self) -> int:
+            return self._value  # type: ignore[attr-defined]
+
+        def statistics(self) -> _Statistics:
+            waiters = self._waiters or ()  # type: ignore[attr-defined]
+            return _Statistics(sum(1 for waiter in waiters if not waiter.done()))
+
+    return Semaphore
+
+
+def _Semaphore(value: int) -> Any:  # noqa: N802
+    global _SEMAPHORE
+    if _SEMAPHORE is None:
+        _SEMAPHORE = _semaphore_class()
+    return _SEMAPHORE(value)
+
+
+_SEMAPHORE: Any = None
+
+
 class _Concurrency:
     """The limit one `Depends(..., max_concurrency=N)` declaration puts on its calls, per event loop."""
 
@@ -166,10 +201,12 @@ class _Concurrency:
         loop = asyncio.get_running_loop()
         entry = self._semaphores.get(id(loop))
         if entry is None or entry[0] is not loop:
-            entry = (loop, asyncio.Semaphore(self.max_concurrency))
+            entry = (loop, _Semaphore(self.max_concurrency))
             self._semaphores = {k: v for k, v in self._semaphores.items() if not v[0].is_closed()}
             self._semaphores[id(loop)] = entry
         return entry[1]
+
+    get_semaphore = semaphore  # FastAPI's name (fastapi.concurrency._DependencyConcurrency)
 
 
 class Depends:

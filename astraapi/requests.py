@@ -189,15 +189,47 @@ class Request(HTTPConnection):
     async def is_disconnected(self) -> bool:
         return not getattr(self._native, "connected", True)
 
-    async def form(self) -> Any:
-        """The body as a form (urlencoded or multipart text fields; other types give an empty form)."""
-        if self._form is None:
-            from astraapi.engine.form import read_form
-
-            self._form = read_form(self._native.body, list(self._native.headers))
-        return self._form
+    def form(self, *, max_files: int | float = 1000, max_fields: int | float = 1000,
+             max_part_size: int = 1024 * 1024) -> _FormReader:
+        """The body as a form (urlencoded or multipart; other types give an empty form), parsed once: later
+        calls get the first result whatever their limits. `await request.form()`, or
+        `async with request.form() as form:` to close its uploaded files on leaving the block."""
+        return _FormReader(self, {"max_files": max_files, "max_fields": max_fields, "max_part_size": max_part_size})
 
     async def json(self) -> Any:
         if self._json is None:
             self._json = json.loads(self._native.body)
         return self._json
+
+
+class _FormReader:
+    """What `Request.form()` returns: awaitable (the form), and an async context manager that closes the
+    form's files on exit (as Starlette's `request.form()` is both)."""
+
+    __slots__ = ("_request", "_limits", "_form")
+
+    def __init__(self, request: Request, limits: dict[str, Any]) -> None:
+        self._request = request
+        self._limits = limits
+        self._form: Any = None
+
+    def _read(self) -> Any:
+        request = self._request
+        if request._form is None:
+            from astraapi.engine.form import read_form
+
+            request._form = read_form(request._native.body, list(request._native.headers), self._limits)
+        return request._form
+
+    def __await__(self) -> Any:
+        return self._coroutine().__await__()
+
+    async def _coroutine(self) -> Any:
+        return self._read()
+
+    async def __aenter__(self) -> Any:
+        self._form = self._read()
+        return self._form
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._form.close()

@@ -628,6 +628,10 @@ class APIRouter:
         """Enter the lifespan (or run the startup handlers) on the running loop; each worker
         calls it before serving. A mapping the lifespan yields becomes every request's
         initial `request.state`."""
+        if _auto_telemetry(self._app):
+            from astraapi.telemetry import _runtime
+
+            await _runtime.startup(self._app)
         context = self.lifespan_context(self._app)
         state = await context.__aenter__()
         self._running = context
@@ -636,8 +640,21 @@ class APIRouter:
     async def shutdown(self) -> None:
         """Leave the lifespan (or run the shutdown handlers); each worker calls it after serving."""
         context, self._running = self._running, None
-        if context is not None:
-            await context.__aexit__(None, None, None)
+        try:
+            if context is not None:
+                await context.__aexit__(None, None, None)
+        finally:
+            runtime = sys.modules.get("astraapi.telemetry._runtime")  # loaded only by auto_configure
+            if runtime is not None:
+                await runtime.shutdown()
+
+
+def _auto_telemetry(app: Any) -> bool:
+    """`telemetry={"auto_configure": True}`, or FASTAPI_OTEL_AUTO_CONFIGURE=true without a setting."""
+    settings = getattr(app, "_telemetry_settings", None)
+    if settings is not None:
+        return bool(settings["auto_configure"])
+    return hasattr(app, "_telemetry_settings") and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
 
 
 def validate_max_body_size(max_body_size: int | None) -> None:
@@ -646,21 +663,11 @@ def validate_max_body_size(max_body_size: int | None) -> None:
         raise ValueError("max_body_size must be a non-negative integer or None")
 
 
-FORM_LIMIT_NAMES = ("max_fields", "max_files", "max_part_size")
-
-
 def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
-    """FastAPI 0.165's form_limits: max_fields, max_files and max_part_size, each a non-negative integer."""
-    if limits is None:
-        return {}
-    checked = {}
-    for name, value in dict(limits).items():
-        if name not in FORM_LIMIT_NAMES:
-            continue  # FastAPI's TypedDict validation ignores other keys
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"form_limits[{name!r}] must be a non-negative integer")
-        checked[name] = value
-    return checked
+    """FastAPI 0.165's form_limits (astraapi._form_limits): max_fields, max_files and max_part_size."""
+    from astraapi._form_limits import _validate_form_limits
+
+    return dict(_validate_form_limits(limits))
 
 
 def _first_limit(*limits: int | None) -> int | None:
@@ -738,6 +745,11 @@ _REEXPORTS = {
     "RedirectResponse": "astraapi.responses",
     "Response": "astraapi.responses",
     "WebSocket": "astraapi.websockets",
+    "get_telemetry_data": "astraapi.telemetry",
+    "Dependant": "astraapi.dependencies.models",
+    "ModelField": "astraapi._compat",
+    "get_dependant": "astraapi.dependencies.utils",
+    "get_parameterless_sub_dependant": "astraapi.dependencies.utils",
 }
 
 

@@ -52,12 +52,12 @@ class _Serving:
         from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
         from astraapi.engine.executor import Executor
         from astraapi.engine.params import PATH_CONVERTORS
-        from astraapi.server.serve import with_middleware
+        from astraapi.server.serve import app_handler
 
         self.key = routes_key(app)
         ir = build_ir(app, openapi=False)
         self.executor = Executor(app, ir)
-        self.handler = with_middleware(self.executor.handle, ir, app)
+        self.handler = app_handler(self.executor, ir, app)
         tables = build_trie_tables(ir)
         self.trie = tables.to_runtime()
         # WebSocket routes: the runtime's matcher has no WEBSOCKET method name; a second trie

@@ -1,7 +1,8 @@
 """The commonly used helpers of `fastapi.dependencies.utils`: reading a callable's typed
-signature, and telling how a callable runs. (FastAPI's own dependency solver, built on its
-`Dependant` model, has no counterpart here: AstraAPI analyses dependencies into the App IR,
-see astraapi.introspection, and solves them in astraapi.engine.dependencies.)"""
+signature, telling how a callable runs, and `get_dependant` (FastAPI's `Dependant` for a callable,
+built from AstraAPI's own route analysis). FastAPI's request solver (`solve_dependencies`,
+`request_params_to_args`, ...) has no counterpart here: AstraAPI analyses dependencies into the App IR,
+see astraapi.introspection, and solves them in astraapi.engine.dependencies."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic.fields import FieldInfo
+
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
 from astraapi.concurrency import run_in_threadpool as run_in_threadpool
@@ -21,6 +24,7 @@ from astraapi.concurrency import contextmanager_in_threadpool as contextmanager_
 from astraapi.datastructures import FormData as FormData
 from astraapi.datastructures import Headers as Headers
 from astraapi.datastructures import QueryParams as QueryParams
+from astraapi.exceptions import AstraAPIError
 from astraapi.exceptions import DependencyScopeError as DependencyScopeError
 from astraapi.requests import HTTPConnection as HTTPConnection
 from astraapi.requests import Request as Request
@@ -151,8 +155,194 @@ def field_annotation_is_scalar_sequence(annotation: Any) -> bool:
     return all(field_annotation_is_scalar(arg) for arg in args if arg is not Ellipsis) if args else True
 
 
+# FastAPI requires python-multipart for forms; AstraAPI parses form bodies itself (astraapi.engine.form),
+# so these messages are never raised here. They are kept for code that matches on them.
+multipart_not_installed_error = (
+    'Form data requires "python-multipart" to be installed (FastAPI). '
+    "AstraAPI parses form data itself and does not need it.\n"
+)
+multipart_incorrect_install_error = (
+    'Form data requires "python-multipart" to be installed, not "multipart" (FastAPI). '
+    "AstraAPI parses form data itself and does not need either.\n"
+)
+
+
+def ensure_multipart_is_installed() -> None:
+    """FastAPI checks that python-multipart is installed when a route declares a form; AstraAPI parses
+    forms natively, so there is nothing to check."""
+
+
+async def _read_file_bytes(file: Any) -> bytes:
+    """A File() bytes parameter's content; the file's position is restored afterwards, also on failure."""
+    from astraapi.engine.form import read_file_bytes
+
+    return await read_file_bytes(file)
+
+
+class _Problems:
+    """Collects what the route analysis refuses, for one get_dependant call."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.messages: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.messages)
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def get_dependant(
+    *, path: str, call: Callable[..., Any], name: str | None = None, own_oauth_scopes: list[str] | None = None,
+    parent_oauth_scopes: list[str] | None = None, use_cache: bool = True, scope: str | None = None,
+    concurrency: Any = None,
+) -> Any:
+    """FastAPI's `Dependant` for `call` served at `path`: its parameters sorted by location (as
+    `ModelField`s), its special parameters by name, and its sub-dependencies, recursively.
+
+    Built from the same analysis AstraAPI serves the route with (astraapi.introspection), so what
+    it reports is what the engine does. Raises `FastAPIError` with the analysis' messages when the
+    callable cannot be served (as route declaration would)."""
+    from astraapi.introspection.analyzer import analyze_dependency
+
+    label = getattr(call, "__qualname__", None) or repr(call)
+    problems = _Problems(label)
+    analysis = analyze_dependency(
+        call, name=name, path_names=get_path_param_names(path), problems=problems,  # type: ignore[arg-type]
+        own_scopes=tuple(own_oauth_scopes or ()), parent_scopes=tuple(parent_oauth_scopes or ()),
+        use_cache=use_cache, scope=scope, concurrency=concurrency,
+    )
+    if analysis is None:
+        raise AstraAPIError(f"{label}: " + "; ".join(problems.messages))
+    return _dependant_from_analysis(analysis, path, own_oauth_scopes, parent_oauth_scopes)
+
+
+def _dependant_from_analysis(node: Any, path: str, own_scopes: list[str] | None,
+                             parent_scopes: list[str] | None) -> Any:
+    from astraapi._compat.v2 import ModelField
+    from astraapi.dependencies.models import Dependant
+
+    dependant = Dependant(
+        call=node.call, name=node.name, path=path, use_cache=node.use_cache, scope=node.scope,  # type: ignore[arg-type]
+        concurrency=node.concurrency, own_oauth_scopes=own_scopes, parent_oauth_scopes=parent_scopes,
+    )
+    by_location = {"path": dependant.path_params, "query": dependant.query_params,
+                   "header": dependant.header_params, "cookie": dependant.cookie_params,
+                   "body": dependant.body_params}
+    for param in node.params:
+        location = param.ir.location
+        if location in by_location:
+            by_location[location].append(ModelField(field_info=_marker_field_info(param), name=param.ir.name))
+        else:
+            setattr(dependant, _special_attribute(location, param.annotation), param.ir.name)
+    current = list(parent_scopes or []) + list(own_scopes or [])
+    for sub in node.dependencies:
+        dependant.dependencies.append(_dependant_from_analysis(sub, path, list(sub.own_scopes), current))
+    return dependant
+
+
+def _marker_field_info(param: Any) -> Any:
+    """The parameter's FieldInfo as FastAPI keeps it: an instance of the marker class (Path, Query, Header,
+    Cookie, Body, Form, File; inferred from the location when none was written), with the analysed
+    annotation, metadata and default, and `alias` set to the key read from the request."""
+    import copy
+
+    from astraapi import params
+
+    merged = param.field_info
+    declared = [arg for arg in typing.get_args(param.annotation)[1:] if isinstance(arg, FieldInfo)] \
+        if typing.get_origin(param.annotation) is typing.Annotated else []
+    marker = next((m for m in reversed(declared) if isinstance(m, (params.Param, params.Body))), None)
+    if marker is None and isinstance(merged, (params.Param, params.Body)):
+        marker = merged  # declared as the default (`q: str = Query()`)
+    if marker is None:
+        location = param.ir.location
+        if location == "body":
+            upload = _compat_shared().is_uploadfile_or_nonable_uploadfile_annotation(merged.annotation) or \
+                _compat_shared().is_uploadfile_sequence_annotation(merged.annotation)
+            cls: Any = params.File if upload or param.reads_file_bytes else (params.Form if param.ir.is_form else params.Body)
+        else:
+            cls = {"path": params.Path, "query": params.Query, "header": params.Header, "cookie": params.Cookie}[location]
+        marker = cls(annotation=merged.annotation, default=... if location == "path" else merged.default)
+    result = copy.copy(marker)
+    result.annotation = merged.annotation
+    result.metadata = list(merged.metadata)
+    result.default = merged.default
+    result.default_factory = merged.default_factory
+    result.alias = param.ir.alias
+    return result
+
+
+def _compat_shared() -> Any:
+    from astraapi._compat import shared
+
+    return shared
+
+
+def _special_attribute(location: str, annotation: Any) -> str:
+    if location != "request":
+        return f"{location}_param_name"  # response, background_tasks, security_scopes
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if lenient_issubclass(annotation, Request):
+        return "request_param_name"
+    if lenient_issubclass(annotation, WebSocket):
+        return "websocket_param_name"
+    return "http_connection_param_name"
+
+
+def get_parameterless_sub_dependant(*, depends: Any, path: str) -> Any:
+    """The `Dependant` of a `dependencies=[Depends(...)]` entry (its value is not passed anywhere)."""
+    from astraapi.params import Security
+
+    if not callable(depends.dependency):
+        raise AstraAPIError("A parameter-less dependency must have a callable dependency")
+    scopes = list(depends.scopes or []) if isinstance(depends, Security) else []
+    return get_dependant(path=path, call=depends.dependency, scope=depends.scope,
+                         concurrency=depends._concurrency, own_oauth_scopes=scopes)
+
+
+def get_flat_dependant(dependant: Any, *, skip_repeats: bool = False, visited: list[Any] | None = None,
+                       parent_oauth_scopes: list[str] | None = None) -> Any:
+    """One `Dependant` holding the parameters of `dependant` and of every dependency below it."""
+    from astraapi.dependencies.models import Dependant, _get_cache_key
+
+    visited = [] if visited is None else visited
+    visited.append(_get_cache_key(dependant=dependant))
+    flat = Dependant(
+        path_params=list(dependant.path_params), query_params=list(dependant.query_params),
+        header_params=list(dependant.header_params), cookie_params=list(dependant.cookie_params),
+        body_params=list(dependant.body_params), name=dependant.name, call=dependant.call,
+        use_cache=dependant.use_cache, path=dependant.path, scope=dependant.scope,
+        own_oauth_scopes=dependant.own_oauth_scopes, parent_oauth_scopes=parent_oauth_scopes,
+    )
+    for sub in dependant.dependencies:
+        if skip_repeats and _get_cache_key(dependant=sub) in visited:
+            continue
+        inner = get_flat_dependant(sub, skip_repeats=skip_repeats, visited=visited,
+                                   parent_oauth_scopes=flat.own_oauth_scopes)
+        for attribute in ("path_params", "query_params", "header_params", "cookie_params", "body_params"):
+            getattr(flat, attribute).extend(getattr(inner, attribute))
+    return flat
+
+
+def get_flat_params(dependant: Any) -> list[Any]:
+    """The path, query, header and cookie fields of the whole tree, in that order."""
+    flat = get_flat_dependant(dependant, skip_repeats=True)
+    return [*flat.path_params, *flat.query_params, *flat.header_params, *flat.cookie_params]
+
+
 __all__: Sequence[str] = [
+    "ensure_multipart_is_installed",
     "evaluate_forwardref",
+    "get_dependant",
+    "get_flat_dependant",
+    "get_flat_params",
+    "get_parameterless_sub_dependant",
+    "multipart_incorrect_install_error",
+    "multipart_not_installed_error",
     "field_annotation_is_scalar",
     "field_annotation_is_scalar_sequence",
     "field_annotation_is_sequence",

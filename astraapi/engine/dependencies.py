@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -219,6 +220,13 @@ class RequestContext:
             path_params = request_path_params(self.route_path, self.path_names, self.path_params)
             self._request = Request(self.native, path_params, app=self.app,
                                     state=getattr(router, "lifespan_state", None))
+            if self.form is not None:
+                self._request._form = self.form  # parsed once, with the route's form_limits (as FastAPI caches it)
+            telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
+            if telemetry is not None:
+                data = telemetry.get_telemetry_data()
+                if data is not None:
+                    data.request = self._request
         return self._request
 
     def temporary_response(self) -> Response:

@@ -6,6 +6,7 @@ Errors are pydantic's `errors(include_url=False)` dicts with FastAPI's location 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,4 +33,7 @@ def json_invalid_error(position: int, message: str) -> dict[str, Any]:
 
 def validation_error_tuple(errors: list[dict[str, Any]]) -> ResponseTuple:
     """The 422 answer FastAPI's default RequestValidationError handler gives."""
+    telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
+    if telemetry is not None:
+        telemetry._validation_failed(errors)
     return 422, None, render_json({"detail": jsonable_encoder(errors)})

@@ -291,6 +291,9 @@ class Executor:
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
         self.routes_unmatched = self.dispatcher.answers_router_errors()
+        # astraapi.telemetry._api when serving records telemetry (server.serve.prepare sets it): every
+        # route then takes the general path, where the operation spans are. None: no cost at all.
+        self.telemetry: Any = None
         self._direct_sink: Callable[..., None] | None = None
 
     # ------------------------------------------------------------------ the direct call (engine/direct.py)
@@ -412,7 +415,8 @@ class Executor:
         if plan.websocket:
             start_websocket(self, plan, request, path_params)
             return None
-        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None):
+        if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None) \
+                or self.telemetry is not None:
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(_report_crash, plan))
             return None
@@ -586,20 +590,23 @@ class Executor:
                         raise RequestValidationError([error.error], body=native.body,
                                                      endpoint_ctx=plan.endpoint_ctx) from error
                     raise HTTPException(400, "There was an error parsing the body") from error
-        values, errors = await self.solver.solve(plan.root, ctx)
+        telemetry = self.telemetry
+        if telemetry is None:
+            values, errors = await self.solver.solve(plan.root, ctx)
+        else:
+            telemetry._body_read(ctx.form if ctx.form is not None else (None if ctx.body is MISSING else ctx.body))
+            with telemetry._operation(name="dependencies", function=plan.endpoint):
+                values, errors = await self.solver.solve(plan.root, ctx)
+            telemetry._solved(values, errors)
         if errors:
             body = ctx.form if ctx.form is not None else (None if ctx.body is MISSING else ctx.body)
+            if telemetry is not None:
+                telemetry._validation_failed(errors, body, has_body=True)
             raise RequestValidationError(errors, body=body, endpoint_ctx=plan.endpoint_ctx)
+        if telemetry is not None:
+            return await self._produce_observed(plan, ctx, values, telemetry)
         if plan.stream is not None:
-            temporary = ctx.response
-            status = temporary.status_code if temporary is not None and temporary.status_code else None
-            streamed = generator_response(
-                plan.endpoint(**values), mode=plan.stream, is_async=inspect.isasyncgenfunction(plan.endpoint),
-                item_adapter=plan.stream_item_adapter, dump_options=plan.response.dump_options,
-                endpoint_ctx=plan.endpoint_ctx, response_class=plan.response_class,
-                status=status or plan.response.status_code, background=ctx.background,
-                extra_headers=list(temporary.raw_headers) if temporary is not None else [])
-            return Stream(streamed, streamed.background), streamed.background
+            return self._produce_stream(plan, ctx, values)
         if plan.is_async:
             raw = await plan.endpoint(**values)
         elif self.inline_sync:
@@ -624,16 +631,49 @@ class Executor:
             from astraapi.concurrency import run_in_threadpool
 
             response = await run_in_threadpool(plan.response.render, raw, status)
-        if isinstance(response, Stream):
-            if temporary is not None and temporary.raw_headers:
-                response.response.raw_headers.extend(temporary.raw_headers)
-            return response, ctx.background
-        if temporary is not None and temporary.raw_headers:
-            code, headers, body = response
-            if headers is None:
-                headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", b"application/json")]
-            response = (code, [*headers, *temporary.raw_headers], body)
-        return response, ctx.background
+        return _with_temporary_headers(response, temporary), ctx.background
+
+    def _produce_stream(self, plan: RoutePlan, ctx: RequestContext, values: dict[str, Any]) -> tuple[Any, Any]:
+        """A generator endpoint's answer: the stream, with the temporary Response's status and headers."""
+        temporary = ctx.response
+        status = temporary.status_code if temporary is not None and temporary.status_code else None
+        streamed = generator_response(
+            plan.endpoint(**values), mode=plan.stream, is_async=inspect.isasyncgenfunction(plan.endpoint),
+            item_adapter=plan.stream_item_adapter, dump_options=plan.response.dump_options,
+            endpoint_ctx=plan.endpoint_ctx, response_class=plan.response_class,
+            status=status or plan.response.status_code, background=ctx.background,
+            extra_headers=list(temporary.raw_headers) if temporary is not None else [])
+        return Stream(streamed, streamed.background), streamed.background
+
+    async def _produce_observed(self, plan: RoutePlan, ctx: RequestContext, values: dict[str, Any],
+                                telemetry: Any) -> tuple[ResponseTuple, Any]:
+        """`_produce`'s endpoint call and serialization inside telemetry's operation spans (a `def`
+        endpoint's span starts in its worker thread). Streams, and a Response returned, as `_produce`."""
+        from astraapi.background import run_in_threadpool
+
+        if plan.stream is not None:
+            return self._produce_stream(plan, ctx, values)
+        if plan.is_async:
+            with telemetry._operation(name="endpoint", function=plan.endpoint):
+                raw = await plan.endpoint(**values)
+        elif self.inline_sync:
+            raw = telemetry._run_sync_endpoint(plan.endpoint, values)
+        else:
+            raw = await run_in_threadpool(telemetry._run_sync_endpoint, plan.endpoint, values)
+        if isinstance(raw, Response):
+            if raw.background is None:
+                raw.background = ctx.background
+            if is_streamed(raw):
+                return Stream(raw, raw.background), raw.background
+            return from_response(raw), raw.background
+        temporary = ctx.response
+        status = temporary.status_code if temporary is not None and temporary.status_code else None
+        with telemetry._operation(name="serialization", function=plan.endpoint):
+            if plan.is_async or self.inline_sync:
+                response = plan.response.render(raw, status)
+            else:
+                response = await run_in_threadpool(plan.response.render, raw, status)
+        return _with_temporary_headers(response, temporary), ctx.background
 
     # ------------------------------------------------------------------ async endpoints
 
@@ -809,6 +849,19 @@ class _After:
     def __init__(self, response: ResponseTuple, background: Any) -> None:
         self.response = response
         self.background = background
+
+
+def _with_temporary_headers(response: Any, temporary: Response | None) -> Any:
+    """A rendered answer with the headers set on the endpoint's temporary Response added."""
+    if temporary is None or not temporary.raw_headers:
+        return response
+    if isinstance(response, Stream):
+        response.response.raw_headers.extend(temporary.raw_headers)
+        return response
+    code, headers, body = response
+    if headers is None:
+        headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", b"application/json")]
+    return (code, [*headers, *temporary.raw_headers], body)
 
 
 def _sent_now(result: Any, plan: RoutePlan) -> ResponseTuple:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -29,6 +30,9 @@ def report_server_error(error: BaseException) -> None:
     sink = server_error_sink.get()
     if sink is not None:
         sink.append(error)
+    telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
+    if telemetry is not None:
+        telemetry._exception(error)
 
 class BodyThroughPython:
     """A request wrapper whose answers pass through Python (GZipMiddleware's `Compressing`,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import sys
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -54,22 +55,48 @@ async def run_websocket(executor: Any, plan: Any, native: Any, path_params: tupl
                           state=getattr(router, "lifespan_state", None))
     ctx = RequestContext(native, path_params, plan.root_path_names(), app, plan.ir.path)
     ctx._request = websocket  # the "request" parameters (WebSocket, HTTPConnection) get the connection
+    telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
+    if telemetry is not None:
+        telemetry._connection_started(websocket)
+    ended: BaseException | None = None
     try:
         try:
             async with AsyncExitStack() as request_stack:
                 ctx.request_stack = request_stack
                 async with AsyncExitStack() as function_stack:
                     ctx.function_stack = function_stack
-                    values, errors = await executor.solver.solve(plan.root, ctx)
+                    if telemetry is None:
+                        values, errors = await executor.solver.solve(plan.root, ctx)
+                    else:
+                        with telemetry._operation(name="dependencies", function=plan.endpoint):
+                            values, errors = await executor.solver.solve(plan.root, ctx)
+                        telemetry._solved(values, errors)
+                        if errors:
+                            telemetry._validation_failed(errors)
                     if errors:
                         raise WebSocketRequestValidationError(errors, endpoint_ctx=plan.endpoint_ctx)
-                    result = plan.endpoint(**values)
-                    if inspect.isawaitable(result):
-                        await result
+                    if telemetry is None:
+                        result = plan.endpoint(**values)
+                        if inspect.isawaitable(result):
+                            await result
+                    else:
+                        with telemetry._operation(name="endpoint", function=plan.endpoint):
+                            result = plan.endpoint(**values)
+                            if inspect.isawaitable(result):
+                                await result
         except Exception as error:
+            ended = error
             await _handle_error(app, websocket, error, plan)
     finally:
         await websocket._finish()
+        if telemetry is not None:
+            telemetry._connection_ended(ended if ended is not None and not _answered(ended) else None)
+
+
+def _answered(error: BaseException) -> bool:
+    """An error the connection answers by design (validation, WebSocketException); a disconnect other than
+    1000/1001 still counts as the session's error (astraapi.telemetry)."""
+    return isinstance(error, (WebSocketRequestValidationError, WebSocketException))
 
 
 def _registered_handler(app: Any, error: Exception, *, http: bool = False) -> Any:

@@ -46,7 +46,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
-    handler = with_middleware(executor.handle, ir, app)
+    handler = app_handler(executor, ir, app)
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # A Python middleware sees every request, as under Starlette (404s, 405s and redirects included).
     every = sees_every_request(ir) or not direct
@@ -57,6 +57,29 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
                        route_unmatched=executor.routes_unmatched or every,
                        route_redirects=every,
                        on_server=executor.attach_server if direct else None)
+
+
+def app_handler(executor: Any, ir: Any, app: Any) -> Any:
+    """The handler both servers call (the native one, and the ASGI entry): the executor inside the app's
+    middlewares, and inside the telemetry layer when OpenTelemetry is configured (astraapi.telemetry:
+    then every request is answered by the engine)."""
+    handler = with_middleware(executor.handle, ir, app)
+    if _observed(app):
+        from astraapi.telemetry._server import telemetry_handler
+
+        handler = telemetry_handler(handler, app, ir)
+        executor.telemetry = sys.modules["astraapi.telemetry._api"]
+    return handler
+
+
+def _observed(app: Any) -> bool:
+    """Whether the app's telemetry records anything (checked once, at start-up): only when the app gave
+    `telemetry=` providers or the process has imported OpenTelemetry, so serving costs nothing otherwise."""
+    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules:
+        return False
+    from astraapi.telemetry._server import telemetry_active
+
+    return telemetry_active(app)
 
 
 def sees_every_request(ir: Any) -> bool:

@@ -20,6 +20,8 @@ MODULES = [
     ".datastructures", ".testclient", ".openapi.utils", ".openapi.docs", ".openapi.models", ".concurrency",
     ".middleware", ".middleware.cors", ".middleware.gzip", ".middleware.trustedhost", ".middleware.httpsredirect",
     ".dependencies.utils", ".status", ".templating", ".staticfiles", ".websockets", ".sse",
+    "._compat", "._compat.shared", "._compat.v2", ".types", ".dependencies.models", "._form_limits",
+    ".telemetry",
 ]
 
 _FILES = "FastAPI's multipart helpers: AstraAPI parses multipart bodies itself (astraapi.engine.form)"
@@ -50,8 +52,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
             "iter_route_contexts", "get_value_or_default", "StaticFiles")},
         **{name: _SOLVER for name in (
-            "Dependant", "ModelField", "SolvedDependency", "create_model_field", "get_dependant",
-            "get_parameterless_sub_dependant", "get_request_handler", "run_endpoint_function",
+            "SolvedDependency", "create_model_field", "get_request_handler", "run_endpoint_function",
             "serialize_response", "solve_dependencies", "EndpointContext")},
         **{name: _WEBSOCKETS for name in ("get_websocket_app", "websocket_session")},
         **{name: _STREAMING for name in (
@@ -59,8 +60,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_stream_item_type", "KEEPALIVE_COMMENT")},
         "DefaultPlaceholder": _DEFAULT,
         **{name: _TELEMETRY for name in (
-            "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "get_telemetry_data",
-            "wrap_app_with_body_limit")},
+            "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "wrap_app_with_body_limit")},
     },
     ".openapi.utils": {
         **{name: _OPENAPI for name in (
@@ -74,15 +74,14 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
         **{name: _SOLVER for name in (
             "Dependant", "ModelField", "ParamDetails", "SolvedDependency", "add_non_field_param_to_dependency",
             "add_param_to_fields", "analyze_param", "copy_field_info", "create_body_model", "create_model_field",
-            "get_cached_model_fields", "get_dependant", "get_flat_params", "get_missing_field_error",
-            "get_parameterless_sub_dependant", "get_validation_alias", "is_scalar_field", "request_body_to_args",
+            "get_cached_model_fields", "get_missing_field_error",
+            "get_validation_alias", "is_scalar_field", "request_body_to_args",
             "request_params_to_args", "serialize_sequence_value", "solve_dependencies",
             "ImmutableMultiDict")},
         **{name: _FILES for name in (
-            "UploadFile", "ensure_multipart_is_installed", "is_bytes_or_nonable_bytes_annotation",
+            "UploadFile", "is_bytes_or_nonable_bytes_annotation",
             "is_bytes_sequence_annotation", "is_uploadfile_or_nonable_uploadfile_annotation",
-            "is_uploadfile_sequence_annotation", "multipart_incorrect_install_error",
-            "multipart_not_installed_error")},
+            "is_uploadfile_sequence_annotation")},
         "get_stream_item_type": _STREAMING,
     },
 }

@@ -1,0 +1,165 @@
+"""FastAPI(telemetry=...) on real servers, in both modes: server spans with FastAPI's attributes, the HTTP
+metrics, log records for validation failures and unhandled exceptions, and get_telemetry_data()."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from support.paths import APPS_DIR, MODES
+
+pytest.importorskip("opentelemetry.sdk")
+
+
+@pytest.fixture(scope="module", params=MODES)
+def server(request, start_server):
+    return start_server("telemetry_app:app", request.param, cwd=APPS_DIR)
+
+
+def recorded(server, method: str, path: str, **kwargs):
+    """Send one request, then what telemetry recorded for it (and only for it)."""
+    httpx.delete(server.base_url + "/_telemetry")
+    response = httpx.request(method, server.base_url + path, **kwargs)
+    return response, httpx.get(server.base_url + "/_telemetry").json()
+
+
+def server_span(seen):
+    (span,) = [span for span in seen["spans"] if span["kind"] == "SERVER"]
+    return span
+
+
+def test_matched_request(server):
+    trace_id = "0123456789abcdef0123456789abcdef"
+    response, seen = recorded(server, "GET", "/items/7?page=2&sig=secret",
+                              headers={"traceparent": f"00-{trace_id}-0123456789abcdef-01"})
+    assert response.json() == {"item_id": 7}
+    span = server_span(seen)
+    assert span["name"] == "GET /items/{item_id}"
+    assert span["trace_id"] == trace_id and span["parent"] == "0123456789abcdef"
+    assert span["status"] == "UNSET"
+    port = int(server.base_url.rsplit(":", 1)[1])
+    assert span["attributes"] == {
+        "url.scheme": "http", "http.request.method": "GET", "network.protocol.version": "1.1",
+        "server.address": "127.0.0.1", "server.port": port, "url.path": "/items/7",
+        "url.query": "page=2&sig=REDACTED", "http.route": "/items/{item_id}", "http.response.status_code": 200,
+    }
+    duration = [p for p in seen["points"] if p["name"] == "http.server.request.duration"]
+    assert any(p["attributes"].get("http.route") == "/items/{item_id}" and p["count"] >= 1 for p in duration)
+    active = [p for p in seen["points"] if p["name"] == "http.server.active_requests"]
+    assert [p["value"] for p in active] == [0]
+
+
+def test_not_found_and_validation(server):
+    response, seen = recorded(server, "GET", "/nowhere")
+    assert response.status_code == 404
+    span = server_span(seen)
+    assert span["name"] == "GET" and "http.route" not in span["attributes"]
+    assert span["attributes"]["http.response.status_code"] == 404
+    response, seen = recorded(server, "GET", "/items/x")
+    assert response.status_code == 422
+    assert server_span(seen)["status"] == "UNSET"
+    assert [(log["event"], log["severity"], log["attributes"]) for log in seen["logs"]] == [
+        ("fastapi.validation.failed", "WARN", {"fastapi.validation.error_count": 1, "http.route": "/items/{item_id}"}),
+    ]
+
+
+def test_errors(server):
+    response, seen = recorded(server, "GET", "/fail")
+    assert response.status_code == 500
+    span = server_span(seen)
+    assert span["status"] == "ERROR"
+    assert span["attributes"]["error.type"] == "ValueError"
+    assert [(log["event"], log["severity"]) for log in seen["logs"]] == [
+        ("http.server.request.exception", "ERROR"),
+    ]
+    response, seen = recorded(server, "GET", "/gone")
+    assert response.status_code == 410
+    span = server_span(seen)
+    assert span["status"] == "UNSET" and "error.type" not in span["attributes"]
+    assert seen["logs"] == []
+
+
+def test_request_data_and_background_span(server):
+    response, seen = recorded(server, "GET", "/sync")
+    assert response.json() == {"data_has_request": True}
+    names = {span["name"] for span in seen["spans"]}
+    assert names == {"GET /sync", "fastapi.dependencies", "fastapi.endpoint", "fastapi.serialization",
+                     "fastapi.background_task"}
+    server = server_span(seen)
+    operations = [span for span in seen["spans"] if span["name"].startswith("fastapi.")]
+    assert all(span["trace_id"] == server["trace_id"] for span in operations)
+    assert all("code.function.name" in span["attributes"] for span in operations)
+
+
+def test_websocket_session_span(server):
+    import time
+
+    from support.ws_raw import RawWS
+
+    httpx.delete(server.base_url + "/_telemetry")
+    with RawWS(server.port, "/ws/5") as ws:
+        assert ws.status == 101, ws.head
+        assert ws.read_frame()[2] == b"True 5"
+        assert ws.read_close()[0] == 1000
+    for _ in range(50):  # the session's task ends just after the close frame
+        seen = httpx.get(server.base_url + "/_telemetry").json()
+        if any(span["kind"] == "SERVER" for span in seen["spans"]):
+            break
+        time.sleep(0.02)
+    span = server_span(seen)
+    assert span["name"] == "WS /ws/{room}" and span["status"] == "UNSET"
+    assert span["attributes"]["network.protocol.name"] == "websocket"
+    assert span["attributes"]["url.scheme"] == "ws"
+    assert "http.response.status_code" not in span["attributes"]
+    assert {"fastapi.dependencies", "fastapi.endpoint"} <= {s["name"] for s in seen["spans"]}
+
+
+def test_off_without_providers():
+    """Without telemetry= providers and without OpenTelemetry imported, serving does not wrap the handler."""
+    import sys
+
+    from astraapi import FastAPI
+    from astraapi.server.serve import _observed
+
+    app = FastAPI()
+    assert "opentelemetry" in sys.modules  # this test process has imported it: the global providers decide
+    assert _observed(app) is False  # OpenTelemetry's default (proxy) providers: nothing configured
+
+
+def test_settings_are_checked_and_copied():
+    from astraapi import FastAPI
+
+    settings = {"tracing": False}
+    app = FastAPI(telemetry=settings)
+    settings["tracing"] = True
+    assert app._telemetry_settings["tracing"] is False
+    with pytest.raises(ValueError, match="unknown setting"):
+        FastAPI(telemetry={"tracer": None})
+    with pytest.raises(ValueError, match="must be a bool"):
+        FastAPI(telemetry={"metrics": 1})
+
+
+def test_auto_configure_problems_warn_without_stopping_startup(monkeypatch, caplog):
+    """auto_configure with an exporter AstraAPI cannot set up: a warning, and the app still starts."""
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "zipkin")
+    started = []
+
+    async def lifespan(app):
+        started.append(True)
+        yield
+
+    app = FastAPI(telemetry={"auto_configure": True, "metrics": False, "logs": False}, lifespan=lifespan)
+
+    @app.get("/")
+    def root():
+        return "ok"
+
+    with caplog.at_level("WARNING", logger="fastapi"), TestClient(app) as client:
+        assert client.get("/").json() == "ok"
+    assert started == [True]
+    assert "automatic telemetry configuration failed" in caplog.text
+    assert "OTEL_TRACES_EXPORTER=otlp or none" in caplog.text
