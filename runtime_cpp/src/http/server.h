@@ -2,6 +2,17 @@
 // built-in responses (404, 405, 307, 400, 413, 431, 500) and the response writer.
 // It knows nothing about Python: matched requests go to a Dispatcher (the pybind11 bridge).
 //
+// Its parts (one compilation unit each; connection.h holds the state they share):
+//   server.cpp           construction, the event loop, the timeout sweep, accepting, driving a
+//                        connection, routing a parsed request, graceful shutdown, closing
+//   http1_parser.cpp     llhttp's callbacks -> RequestData (limits, framing and Host checks)
+//   response_writer.cpp  the one head writer (whole and streamed answers), whole answers,
+//                        built-in answers, body writes and flushing
+//   streams.cpp          streamed answers and file bodies
+//   proxy_headers.cpp    X-Forwarded-* from trusted peers, the access log's client and path
+//   gzip_negotiation.cpp Accept-Encoding negotiation and native gzip of answers
+//   server_websocket.cpp the WebSocket upgrade, frames in and out, the close handshake
+//
 // Concurrency: everything runs on one thread (the event loop's). poll() drains ready events;
 // respond() may be called from inside a dispatch (inline answer) or later (deferred answer).
 // A connection is named by ConnId {slot, generation}: a stale id is detected, never followed.
@@ -28,6 +39,8 @@
 #include "../net/reactor.h"
 #include "date_cache.h"
 #include "file_body.h"
+#include "gzip_negotiation.h"
+#include "proxy_headers.h"
 #include "websocket.h"
 
 namespace astra::http {
@@ -65,35 +78,6 @@ struct ServerOptions {
     bool gzip = false;
     size_t gzip_min_size = 500;
     int gzip_level = 6;  // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
-};
-
-// RFC 9110 12.5.3 negotiation of gzip from the joined Accept-Encoding values: 0: not acceptable
-// (or identity preferred), 1: gzip acceptable, 2: gzip acceptable and identity refused.
-int gzip_negotiate(std::string_view accept_encoding);
-// A media type not worth compressing (images but SVG/ICO/BMP, audio, video, archives, fonts in
-// compressed formats, octet-stream, gRPC) or never to be (text/event-stream). `content_type` is
-// the whole header value.
-bool gzip_excluded_type(std::string_view content_type);
-
-// uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
-class TrustedHosts {
-public:
-    explicit TrustedHosts(std::string_view spec);
-    bool contains(std::string_view host) const;
-    bool contains(const sockaddr* sa) const;
-    // X-Forwarded-For (joined with ", ") -> the first untrusted host from the right.
-    void client_address(std::string_view xff, std::string& host, int& port) const;
-
-private:
-    struct Net {
-        int family;
-        uint8_t addr[16];
-        int prefix;
-    };
-    bool contains_ip(int family, const uint8_t* addr) const;
-    bool always_ = false;
-    std::vector<Net> nets_;  // single addresses are /32 or /128
-    std::vector<std::string> literals_;
 };
 
 struct ConnId {
@@ -299,6 +283,9 @@ private:
     void write_error_and_close(Conn& c, int status, std::string_view message);
     void write_status_error(Conn& c, int status);
     void begin_head(Conn& c, int status);
+    struct HeadFraming;
+    const char* write_head(Conn& c, int status, const ResponseHeader* headers, size_t header_count,
+                           const size_t* default_json_length, HeadFraming& f);
     void append_body(Conn& c, const char* body, size_t len);
     void complete_response(Conn& c);
     bool flush(Conn& c);
@@ -313,7 +300,10 @@ private:
     void ws_keepalive(Conn& c);
     void tick();
     bool drain_keeps(Conn& c);
-    // gzip (ServerOptions::gzip): see server.cpp, "native gzip".
+    // gzip (ServerOptions::gzip): gzip_negotiation.cpp.
+    void gzip_negotiate_request(Conn& c);
+    void gzip_whole_body(Conn& c, int status, const ResponseHeader*& headers, size_t& header_count,
+                         bool& default_json, const char*& body, size_t& body_len);
     bool gzip_eligible(const Conn& c, int status, const ResponseHeader* headers, size_t header_count) const;
     void gzip_headers(const ResponseHeader* headers, size_t header_count, bool compressed, int length_mode,
                       size_t new_length);
