@@ -55,6 +55,8 @@ cd "$ROOT"
 # what it uses from net/, app/ (the router) and codec/ (gzip).
 SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/*.cpp runtime_cpp/src/net/reactor.cpp
       runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp runtime_cpp/src/codec/gzip.cpp)
-"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -isystem "$LLHTTP_INC" -isystem "$DEFLATE_INC" \
+# The shared constants' C++ side, generated from astraapi/_runtime_contract.py as the module build does.
+"$PY" cmake/gen_contract.py "$OUT/generated/astraapi_contract.h"
+"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -I"$OUT/generated" -isystem "$LLHTTP_INC" -isystem "$DEFLATE_INC" \
   "${SRCS[@]}" "${objs[@]}" "${deflate[@]}" -lz -o "$OUT/fuzz_server"
 echo "$OUT/fuzz_server"

@@ -146,7 +146,9 @@ public:
             throw py::type_error("endpoint and finish must be callable");
         }
         if (!defaults.is_none() && !PyDict_Check(defaults.ptr())) throw py::type_error("defaults must be a dict or None");
-        if (decode_kind < 0 || decode_kind > 3 || render < 0 || render > 2) throw py::value_error("unknown decode/render kind");
+        if (decode_kind < contract::kDecodeNone || decode_kind > contract::kDecodeWithHeaders ||
+            render < contract::kRenderPython || render > contract::kRenderEncoder)
+            throw py::value_error("unknown decode/render kind");
         for (py::handle pair : copied_defaults) {
             if (!PyTuple_Check(pair.ptr()) || PyTuple_GET_SIZE(pair.ptr()) != 2 ||
                 !PyUnicode_Check(PyTuple_GET_ITEM(pair.ptr(), 0)) || !PyList_Check(PyTuple_GET_ITEM(pair.ptr(), 1))) {
@@ -202,15 +204,25 @@ void bind_server(py::module_& m) {
                       double, size_t, double, double, size_t, bool, bool, py::object, size_t, double, double,
                       size_t, double, bool, size_t, int>(),
              py::arg("handler"), py::arg("trie"), py::arg("host"), py::arg("port"), py::kw_only(),
-             py::arg("reuse_port") = false, py::arg("backlog") = 1024,
-             py::arg("server_header") = py::bytes("astraapi"), py::arg("max_header_size") = 64 * 1024,
-             py::arg("max_body_size") = 16 * 1024 * 1024, py::arg("idle_timeout") = 5.0,
-             py::arg("max_header_count") = 100, py::arg("header_timeout") = 10.0, py::arg("body_timeout") = 30.0,
-             py::arg("max_connections") = 10000, py::arg("access_log") = false, py::arg("proxy_headers") = false,
-             py::arg("forwarded_allow_ips") = py::str("127.0.0.1"), py::arg("ws_max_size") = 16 * 1024 * 1024,
-             py::arg("ws_ping_interval") = 20.0, py::arg("ws_ping_timeout") = 20.0, py::arg("body_min_rate") = 0,
-             py::arg("body_min_rate_grace") = 5.0, py::arg("gzip") = false, py::arg("gzip_min_size") = 500,
-             py::arg("gzip_level") = 6)
+             // Defaults: astraapi/_runtime_contract.py SERVER_DEFAULTS.
+             py::arg("reuse_port") = false, py::arg("backlog") = static_cast<int>(contract::kServerBacklog),
+             py::arg("server_header") = py::bytes(contract::kServerServerHeader),
+             py::arg("max_header_size") = static_cast<size_t>(contract::kServerMaxHeaderSize),
+             py::arg("max_body_size") = static_cast<size_t>(contract::kServerMaxBodySize),
+             py::arg("idle_timeout") = contract::kServerIdleTimeout,
+             py::arg("max_header_count") = static_cast<size_t>(contract::kServerMaxHeaderCount),
+             py::arg("header_timeout") = contract::kServerHeaderTimeout,
+             py::arg("body_timeout") = contract::kServerBodyTimeout,
+             py::arg("max_connections") = static_cast<size_t>(contract::kServerMaxConnections),
+             py::arg("access_log") = contract::kServerAccessLog, py::arg("proxy_headers") = contract::kServerProxyHeaders,
+             py::arg("forwarded_allow_ips") = py::str(contract::kServerForwardedAllowIps),
+             py::arg("ws_max_size") = static_cast<size_t>(contract::kServerWsMaxSize),
+             py::arg("ws_ping_interval") = contract::kServerWsPingInterval,
+             py::arg("ws_ping_timeout") = contract::kServerWsPingTimeout,
+             py::arg("body_min_rate") = static_cast<size_t>(contract::kServerBodyMinRate),
+             py::arg("body_min_rate_grace") = contract::kServerBodyMinRateGrace, py::arg("gzip") = contract::kServerGzip,
+             py::arg("gzip_min_size") = static_cast<size_t>(contract::kServerGzipMinSize),
+             py::arg("gzip_level") = static_cast<int>(contract::kServerGzipLevel))
         .def("fileno", &PyServer::fileno, "The epoll descriptor: register it with loop.add_reader(fd, server.poll).")
         .def(
             "poll", [](py::object self) { self.cast<PyServer&>().poll(self); },
@@ -223,10 +235,11 @@ void bind_server(py::module_& m) {
         .def_property_readonly("draining", &PyServer::draining)
         .def_property("route_unmatched", &PyServer::route_unmatched, &PyServer::set_route_unmatched,
                       "True: requests no route matches (404) or whose method is not allowed (405) go to the "
-                      "handler as route 0xFFFFFFFF / 0xFFFFFFFE (405: path_params is (allow,)), for an app "
+                      "handler as route NOT_FOUND_ROUTE / METHOD_NOT_ALLOWED_ROUTE (astraapi/_runtime_contract.py; "
+                      "405: path_params is (allow,)), for an app "
                       "with an exception handler for them; False (default): the built-in answers.")
         .def_property("route_redirects", &PyServer::route_redirects, &PyServer::set_route_redirects,
-                      "True: the router's trailing-slash redirects go to the handler as route 0xFFFFFFFD "
+                      "True: the router's trailing-slash redirects go to the handler as route REDIRECT_ROUTE "
                       "(path_params is (location,)), for an app whose middleware changes every answer "
                       "(CORSMiddleware); False (default): the server writes the 307 itself.")
         .def("set_direct_route", &PyServer::set_direct_route, py::arg("route"), py::kw_only(), py::arg("endpoint"),

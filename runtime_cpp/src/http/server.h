@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "../app/router.h"
+#include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
 #include "../net/reactor.h"
 #include "date_cache.h"
 #include "file_body.h"
@@ -49,35 +50,44 @@ namespace astra::http {
 // all connections (no per-connection timers), so one fires between its value and a second
 // later, never earlier; 0 disables a timeout.
 struct ServerOptions {
+    // Defaults: astraapi/_runtime_contract.py SERVER_DEFAULTS (the Python side reads the same).
     std::string host = "127.0.0.1";
     int port = 8000;
     bool listen = true;                      // false: no listening socket (connections come through adopt())
     bool reuse_port = false;
-    int backlog = 1024;
-    std::string server_header = "astraapi";  // empty: no server header
-    size_t max_header_size = 64 * 1024;      // request line + headers (+ trailers) -> 431
-    size_t max_header_count = 100;           // header fields per request -> 431
-    size_t max_body_size = 16 * 1024 * 1024; // -> 413
-    size_t max_chunk_ext_size = 16 * 1024;   // chunk-extension bytes per request -> 400
-    uint64_t idle_timeout_ms = 5000;         // keep-alive: no request started for this long -> close
-    uint64_t header_timeout_ms = 10000;      // request line + headers not complete this long after their first byte -> 408
-    uint64_t body_timeout_ms = 30000;        // no body byte received (or no response byte taken) for this long -> 408 / close
-    size_t max_connections = 10000;          // beyond: accept, answer 503, close (0: no limit)
-    bool access_log = false;                 // Dispatcher::on_access for each answered request
-    bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
-    std::string forwarded_allow_ips = "127.0.0.1";  // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
-    size_t ws_max_size = 16 * 1024 * 1024;   // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
-    uint64_t ws_ping_interval_ms = 20000;    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
-    uint64_t ws_ping_timeout_ms = 20000;     // no pong this long after a ping -> close 1011 (0: wait for ever)
+    int backlog = static_cast<int>(contract::kServerBacklog);
+    std::string server_header = contract::kServerServerHeader;  // empty: no server header
+    size_t max_header_size = contract::kServerMaxHeaderSize;    // request line + headers (+ trailers) -> 431
+    size_t max_header_count = contract::kServerMaxHeaderCount;  // header fields per request -> 431
+    size_t max_body_size = contract::kServerMaxBodySize;        // -> 413
+    size_t max_chunk_ext_size = contract::kServerMaxChunkExtSize;  // chunk-extension bytes per request -> 400
+    // keep-alive: no request started for this long -> close
+    uint64_t idle_timeout_ms = static_cast<uint64_t>(contract::kServerIdleTimeout * 1000);
+    // request line + headers not complete this long after their first byte -> 408
+    uint64_t header_timeout_ms = static_cast<uint64_t>(contract::kServerHeaderTimeout * 1000);
+    // no body byte received (or no response byte taken) for this long -> 408 / close
+    uint64_t body_timeout_ms = static_cast<uint64_t>(contract::kServerBodyTimeout * 1000);
+    size_t max_connections = contract::kServerMaxConnections;  // beyond: accept, answer 503, close (0: no limit)
+    bool access_log = contract::kServerAccessLog;              // Dispatcher::on_access for each answered request
+    bool proxy_headers = contract::kServerProxyHeaders;        // X-Forwarded-For / X-Forwarded-Proto from trusted peers
+    // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
+    std::string forwarded_allow_ips = contract::kServerForwardedAllowIps;
+    // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
+    size_t ws_max_size = contract::kServerWsMaxSize;
+    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
+    uint64_t ws_ping_interval_ms = static_cast<uint64_t>(contract::kServerWsPingInterval * 1000);
+    // no pong this long after a ping -> close 1011 (0: wait for ever)
+    uint64_t ws_ping_timeout_ms = static_cast<uint64_t>(contract::kServerWsPingTimeout * 1000);
     // A request body arriving slower than this on average (bytes/s since the end of the headers),
     // once the grace period has passed: 408, close. 0: no minimum rate.
-    uint64_t body_min_rate = 0;
-    uint64_t body_min_rate_grace_ms = 5000;
+    uint64_t body_min_rate = contract::kServerBodyMinRate;
+    uint64_t body_min_rate_grace_ms = static_cast<uint64_t>(contract::kServerBodyMinRateGrace * 1000);
     // Native gzip of responses (docs/http-hardening.md, "gzip"): Accept-Encoding negotiated with
     // q-values (RFC 9110 12.5.3); bodies of at least gzip_min_size bytes; streams from the first piece.
-    bool gzip = false;
-    size_t gzip_min_size = 500;
-    int gzip_level = 6;  // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
+    bool gzip = contract::kServerGzip;
+    size_t gzip_min_size = contract::kServerGzipMinSize;
+    // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
+    int gzip_level = static_cast<int>(contract::kServerGzipLevel);
 };
 
 struct ConnId {
@@ -171,12 +181,12 @@ public:
     // The app has an exception handler for the router's 404/405: hand unmatched requests to the
     // dispatcher as route kRouteNotFound / kRouteMethodNotAllowed (405: one parameter, the allow
     // value) instead of writing the built-in answers.
-    static constexpr uint32_t kRouteNotFound = 0xFFFFFFFFu;
-    static constexpr uint32_t kRouteMethodNotAllowed = 0xFFFFFFFEu;
+    static constexpr uint32_t kRouteNotFound = contract::kNotFoundRoute;
+    static constexpr uint32_t kRouteMethodNotAllowed = contract::kMethodNotAllowedRoute;
     void set_route_unmatched(bool on) { route_unmatched_ = on; }
     // A middleware changes every answer (CORSMiddleware): hand the router's trailing-slash redirects
     // to the dispatcher as route kRouteRedirect (one parameter, the location) instead of writing them.
-    static constexpr uint32_t kRouteRedirect = 0xFFFFFFFDu;
+    static constexpr uint32_t kRouteRedirect = contract::kRedirectRoute;
     void set_route_redirects(bool on) { route_redirects_ = on; }
     bool route_redirects() const { return route_redirects_; }
     bool route_unmatched() const { return route_unmatched_; }
