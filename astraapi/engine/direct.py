@@ -27,16 +27,18 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-# How the server renders the endpoint's return value (runtime: bind_server.cpp, DirectRoute).
-RENDER_PYTHON = 0  # always `finish`
-RENDER_DEFAULT_JSON = 1  # dumps(value, jsonable=True) with the default JSON headers
-RENDER_ENCODER = 2  # the compiled encoder (module.encode), the default JSON headers
-
-# What the compiled decoder reads (the handler path's two calls of it).
-DECODE_NONE = 0
-DECODE_QUERY_PATH = 1
-DECODE_WITH_BODY = 2  # query, path parameters, the body and the headers
-DECODE_WITH_HEADERS = 3  # query, path parameters and the headers (header and cookie parameters)
+# How the server renders the endpoint's return value (RENDER_*), and what the compiled decoder
+# reads (DECODE_*: the handler path's two calls of it): astraapi/_runtime_contract.py, shared
+# with the runtime (bindings/direct_call.h).
+from astraapi._runtime_contract import (  # noqa: F401
+    DECODE_NONE,
+    DECODE_QUERY_PATH,
+    DECODE_WITH_BODY,
+    DECODE_WITH_HEADERS,
+    RENDER_DEFAULT_JSON,
+    RENDER_ENCODER,
+    RENDER_PYTHON,
+)
 
 
 def native_method(fn: Any, name: str) -> tuple[Any, int] | None:

@@ -60,6 +60,11 @@ from astraapi.engine.responses import (
     internal_error,
     report_server_error,
 )
+# The route indexes the server hands over for requests no route answers, when `route_unmatched` is
+# on (the app has an exception handler for the router's 404 or 405: see Executor.routes_unmatched),
+# and for a trailing-slash redirect (path_params: the location) when `route_redirects` is on
+# (CORSMiddleware): astraapi/_runtime_contract.py, shared with the runtime.
+from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_default_dumps
 from astraapi.engine.streaming import Stream, generator_response, is_streamed, send_streamed
 from astraapi.engine.websocket import start_websocket
@@ -70,13 +75,6 @@ from astraapi.responses import Response
 from astraapi.routing import Default
 
 EAGER_TASKS = sys.version_info >= (3, 12)
-
-# The route indexes the server hands over for requests no route answers, when `route_unmatched` is
-# on (the app has an exception handler for the router's 404 or 405): see Executor.routes_unmatched.
-NOT_FOUND_ROUTE = 0xFFFFFFFF
-METHOD_NOT_ALLOWED_ROUTE = 0xFFFFFFFE
-# A trailing-slash redirect (path_params: the location), when `route_redirects` is on (CORSMiddleware).
-REDIRECT_ROUTE = 0xFFFFFFFD
 
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
 _SCALARS = (str, int, float, bool, type(None))  # a list of these is deep-copied by list()

@@ -12,25 +12,11 @@ from dataclasses import dataclass, field
 
 from astraapi.ir.nodes import AppIR, RouteIR
 
-PARAM_KINDS = {"str": 0, "int": 1, "float": 2, "uuid": 3, "path": 4}
+# Parameter kinds, method bits, and the flags beside them (a mount takes every method; a frontend
+# is low priority): astraapi/_runtime_contract.py, shared with the runtime (trie.h).
+from astraapi._runtime_contract import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, PARAM_KINDS  # noqa: F401
+
 PARAM_PATH = PARAM_KINDS["path"]
-
-METHOD_BITS = {
-    "GET": 1 << 0,
-    "HEAD": 1 << 1,
-    "POST": 1 << 2,
-    "PUT": 1 << 3,
-    "DELETE": 1 << 4,
-    "PATCH": 1 << 5,
-    "OPTIONS": 1 << 6,
-    "TRACE": 1 << 7,
-    "CONNECT": 1 << 8,
-    "WEBSOCKET": 1 << 9,  # the pseudo-method of a WebSocket route (APIWebSocketRoute)
-}
-
-# Flags beside the method bits (trie.h): a mount takes every method; a frontend is low priority.
-ANY_METHOD = 1 << 30
-LOW_PRIORITY = 1 << 31
 
 _PARAM_SEGMENT = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
 

@@ -10,28 +10,35 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any
 
+from astraapi._runtime_contract import SERVER_DEFAULTS as _DEFAULTS
+
 
 @dataclass(frozen=True)
 class ServerConfig:
-    max_header_size: int = 64 * 1024  # request line + header fields (+ trailers), bytes -> 431
-    max_header_count: int = 100  # header fields per request -> 431
-    max_body_size: int = 16 * 1024 * 1024  # bytes -> 413
-    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers -> 408
-    body_timeout: float = 30.0  # seconds without a body byte (or without the client taking our answer) -> 408/close
-    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept (uvicorn: 5)
-    max_connections: int = 10000  # per worker; beyond it: 503 and close (uvicorn's --limit-concurrency answer)
-    access_log: bool = False  # uvicorn's access log line on "astraapi.access" (off: nothing on the hot path)
-    proxy_headers: bool = True  # X-Forwarded-For/-Proto from trusted peers (uvicorn's default: on)
-    forwarded_allow_ips: str | None = None  # None: $FORWARDED_ALLOW_IPS, else "127.0.0.1" (as uvicorn)
-    graceful_timeout: float = 30.0  # SIGTERM/SIGINT: how long in-flight requests may take to finish
-    ws_max_size: int = 16 * 1024 * 1024  # a WebSocket message (all its fragments), bytes -> close 1009 (uvicorn's)
-    ws_ping_interval: float = 20.0  # seconds between WebSocket keep-alive pings (0: none; uvicorn's default)
-    ws_ping_timeout: float = 20.0  # seconds without a pong after a ping -> close 1011 (0: wait for ever)
+    # Defaults: the native server's (astraapi/_runtime_contract.py SERVER_DEFAULTS), except where
+    # a comment says the app's default differs.
+    max_header_size: int = _DEFAULTS["max_header_size"]  # request line + header fields (+ trailers), bytes -> 431
+    max_header_count: int = _DEFAULTS["max_header_count"]  # header fields per request -> 431
+    max_body_size: int = _DEFAULTS["max_body_size"]  # bytes -> 413
+    header_timeout: float = _DEFAULTS["header_timeout"]  # seconds from a request's first byte to the end of its headers -> 408
+    body_timeout: float = _DEFAULTS["body_timeout"]  # seconds without a body byte (or without the client taking our answer) -> 408/close
+    keep_alive_timeout: float = _DEFAULTS["idle_timeout"]  # seconds an idle keep-alive connection is kept (uvicorn: 5)
+    max_connections: int = _DEFAULTS["max_connections"]  # per worker; beyond it: 503 and close (uvicorn's --limit-concurrency answer)
+    access_log: bool = _DEFAULTS["access_log"]  # uvicorn's access log line on "astraapi.access" (off: nothing on the hot path)
+    # Differs from the native server's default (off): uvicorn's default, on.
+    proxy_headers: bool = True  # X-Forwarded-For/-Proto from trusted peers
+    # Differs: None reads $FORWARDED_ALLOW_IPS, else the native default "127.0.0.1" (as uvicorn).
+    forwarded_allow_ips: str | None = None
+    graceful_timeout: float = 30.0  # SIGTERM/SIGINT: how long in-flight requests may take to finish (Python only)
+    ws_max_size: int = _DEFAULTS["ws_max_size"]  # a WebSocket message (all its fragments), bytes -> close 1009 (uvicorn's)
+    ws_ping_interval: float = _DEFAULTS["ws_ping_interval"]  # seconds between WebSocket keep-alive pings (0: none; uvicorn's default)
+    ws_ping_timeout: float = _DEFAULTS["ws_ping_timeout"]  # seconds without a pong after a ping -> close 1011 (0: wait for ever)
+    # Differs from the native server's default (0: off): a slow-body guard for served apps.
     body_min_rate: int = 240  # bytes/s: a request body arriving slower on average (after the grace) -> 408 (0: off)
-    body_min_rate_grace: float = 5.0  # seconds after the headers before the minimum rate applies
-    gzip: bool = False  # native gzip of responses, negotiated from Accept-Encoding with q-values (RFC 9110)
-    gzip_min_size: int = 500  # bytes: smaller bodies are sent as they are
-    gzip_level: int = 6  # 0-9
+    body_min_rate_grace: float = _DEFAULTS["body_min_rate_grace"]  # seconds after the headers before the minimum rate applies
+    gzip: bool = _DEFAULTS["gzip"]  # native gzip of responses, negotiated from Accept-Encoding with q-values (RFC 9110)
+    gzip_min_size: int = _DEFAULTS["gzip_min_size"]  # bytes: smaller bodies are sent as they are
+    gzip_level: int = _DEFAULTS["gzip_level"]  # 0-9
 
     def __post_init__(self) -> None:
         for name in ("max_header_size", "max_header_count", "max_body_size", "max_connections", "ws_max_size",
@@ -63,7 +70,7 @@ class ServerConfig:
     def trusted_ips(self) -> str:
         if self.forwarded_allow_ips is not None:
             return self.forwarded_allow_ips
-        return os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+        return os.environ.get("FORWARDED_ALLOW_IPS", _DEFAULTS["forwarded_allow_ips"])
 
     def server_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for astraapi._runtime.Server (0 disables a timeout / the connection limit)."""

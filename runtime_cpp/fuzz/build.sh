@@ -50,11 +50,13 @@ else
     deflate+=("$o")
   done
 fi
-SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/server.cpp runtime_cpp/src/http/file_body.cpp
-      runtime_cpp/src/http/url.cpp runtime_cpp/src/http/status.cpp runtime_cpp/src/http/date_cache.cpp
-      runtime_cpp/src/http/websocket.cpp runtime_cpp/src/net/reactor.cpp
-      runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp runtime_cpp/src/codec/gzip.cpp)
 cd "$ROOT"
-"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -isystem "$LLHTTP_INC" -isystem "$DEFLATE_INC" \
+# The whole server core: every source under http/ (server.cpp and its parts, see server.h), and
+# what it uses from net/, app/ (the router) and codec/ (gzip).
+SRCS=(runtime_cpp/fuzz/fuzz_server.cpp runtime_cpp/src/http/*.cpp runtime_cpp/src/net/reactor.cpp
+      runtime_cpp/src/net/socket.cpp runtime_cpp/src/app/router.cpp runtime_cpp/src/codec/gzip.cpp)
+# The shared constants' C++ side, generated from astraapi/_runtime_contract.py as the module build does.
+"$PY" cmake/gen_contract.py "$OUT/generated/astraapi_contract.h"
+"$CXX" -std=c++20 $SAN -Iruntime_cpp/include -Iruntime_cpp/src -I"$OUT/generated" -isystem "$LLHTTP_INC" -isystem "$DEFLATE_INC" \
   "${SRCS[@]}" "${objs[@]}" "${deflate[@]}" -lz -o "$OUT/fuzz_server"
 echo "$OUT/fuzz_server"

@@ -1,8 +1,23 @@
 #include "router.h"
 
+#include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
+
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+
+// The public trie.h (compiled app modules build against it alone) against the one source of
+// these values, astraapi/_runtime_contract.py (via the generated astraapi_contract.h).
+static_assert(ASTRA_PARAM_STR == astra::contract::kParamStr && ASTRA_PARAM_INT == astra::contract::kParamInt &&
+              ASTRA_PARAM_FLOAT == astra::contract::kParamFloat && ASTRA_PARAM_UUID == astra::contract::kParamUuid &&
+              ASTRA_PARAM_PATH == astra::contract::kParamPath);
+static_assert(ASTRA_M_GET == astra::contract::kMethodGet && ASTRA_M_HEAD == astra::contract::kMethodHead &&
+              ASTRA_M_POST == astra::contract::kMethodPost && ASTRA_M_PUT == astra::contract::kMethodPut &&
+              ASTRA_M_DELETE == astra::contract::kMethodDelete && ASTRA_M_PATCH == astra::contract::kMethodPatch &&
+              ASTRA_M_OPTIONS == astra::contract::kMethodOptions && ASTRA_M_TRACE == astra::contract::kMethodTrace &&
+              ASTRA_M_CONNECT == astra::contract::kMethodConnect &&
+              ASTRA_M_WEBSOCKET == astra::contract::kMethodWebsocket && ASTRA_M_ANY == astra::contract::kAnyMethod &&
+              ASTRA_M_LOW == astra::contract::kLowPriority);
 
 namespace astra {
 

@@ -12,11 +12,22 @@
 #include <memory>
 
 #include "../app/module_loader.h"
+#include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
 
 namespace astra::bindings {
 
-enum class DirectRender : int { Python = 0, DefaultJson = 1, Encoder = 2 };
-enum class DirectDecode : int { None = 0, QueryPath = 1, WithBody = 2, WithHeaders = 3 };
+// Values: astraapi/_runtime_contract.py (RENDER_*, DECODE_*), which engine/direct.py reads too.
+enum class DirectRender : int {
+    Python = contract::kRenderPython,
+    DefaultJson = contract::kRenderDefaultJson,
+    Encoder = contract::kRenderEncoder,
+};
+enum class DirectDecode : int {
+    None = contract::kDecodeNone,
+    QueryPath = contract::kDecodeQueryPath,
+    WithBody = contract::kDecodeWithBody,
+    WithHeaders = contract::kDecodeWithHeaders,
+};
 
 struct DirectRoute {
     pybind11::object endpoint;  // empty: the route is not called directly

@@ -1,6 +1,7 @@
 // The pybind11 module astraapi._runtime: one registration function per layer, in the order
 // bindings.h gives (a later one may use types bound earlier).
 #include "astraapi/abi.h"
+#include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
 #include "bindings/bindings.h"
 
 namespace py = pybind11;
@@ -15,6 +16,14 @@ PYBIND11_MODULE(_runtime, m) {
     deps["libdeflate"] = ASTRAAPI_LIBDEFLATE_VERSION;
     deps["libdeflate_origin"] = ASTRAAPI_LIBDEFLATE_ORIGIN;
     m.attr("NATIVE_DEPS") = deps;
+
+    // The shared constants as this module was compiled with them (flattened: "METHOD_BITS.GET"),
+    // for the test that checks both sides agree (tests/native/test_runtime_contract.py).
+    py::dict contract;
+#define ASTRA_CONTRACT_ITEM(name, value) contract[name] = value;
+    ASTRA_CONTRACT_ITEMS(ASTRA_CONTRACT_ITEM)
+#undef ASTRA_CONTRACT_ITEM
+    m.attr("CONTRACT") = contract;
 
     astra::bindings::bind_json(m);
     astra::bindings::bind_router(m);

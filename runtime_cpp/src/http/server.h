@@ -2,6 +2,17 @@
 // built-in responses (404, 405, 307, 400, 413, 431, 500) and the response writer.
 // It knows nothing about Python: matched requests go to a Dispatcher (the pybind11 bridge).
 //
+// Its parts (one compilation unit each; connection.h holds the state they share):
+//   server.cpp           construction, the event loop, the timeout sweep, accepting, driving a
+//                        connection, routing a parsed request, graceful shutdown, closing
+//   http1_parser.cpp     llhttp's callbacks -> RequestData (limits, framing and Host checks)
+//   response_writer.cpp  the one head writer (whole and streamed answers), whole answers,
+//                        built-in answers, body writes and flushing
+//   streams.cpp          streamed answers and file bodies
+//   proxy_headers.cpp    X-Forwarded-* from trusted peers, the access log's client and path
+//   gzip_negotiation.cpp Accept-Encoding negotiation and native gzip of answers
+//   server_websocket.cpp the WebSocket upgrade, frames in and out, the close handshake
+//
 // Concurrency: everything runs on one thread (the event loop's). poll() drains ready events;
 // respond() may be called from inside a dispatch (inline answer) or later (deferred answer).
 // A connection is named by ConnId {slot, generation}: a stale id is detected, never followed.
@@ -25,9 +36,12 @@
 #include <vector>
 
 #include "../app/router.h"
+#include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
 #include "../net/reactor.h"
 #include "date_cache.h"
 #include "file_body.h"
+#include "gzip_negotiation.h"
+#include "proxy_headers.h"
 #include "websocket.h"
 
 namespace astra::http {
@@ -36,64 +50,44 @@ namespace astra::http {
 // all connections (no per-connection timers), so one fires between its value and a second
 // later, never earlier; 0 disables a timeout.
 struct ServerOptions {
+    // Defaults: astraapi/_runtime_contract.py SERVER_DEFAULTS (the Python side reads the same).
     std::string host = "127.0.0.1";
     int port = 8000;
     bool listen = true;                      // false: no listening socket (connections come through adopt())
     bool reuse_port = false;
-    int backlog = 1024;
-    std::string server_header = "astraapi";  // empty: no server header
-    size_t max_header_size = 64 * 1024;      // request line + headers (+ trailers) -> 431
-    size_t max_header_count = 100;           // header fields per request -> 431
-    size_t max_body_size = 16 * 1024 * 1024; // -> 413
-    size_t max_chunk_ext_size = 16 * 1024;   // chunk-extension bytes per request -> 400
-    uint64_t idle_timeout_ms = 5000;         // keep-alive: no request started for this long -> close
-    uint64_t header_timeout_ms = 10000;      // request line + headers not complete this long after their first byte -> 408
-    uint64_t body_timeout_ms = 30000;        // no body byte received (or no response byte taken) for this long -> 408 / close
-    size_t max_connections = 10000;          // beyond: accept, answer 503, close (0: no limit)
-    bool access_log = false;                 // Dispatcher::on_access for each answered request
-    bool proxy_headers = false;              // X-Forwarded-For / X-Forwarded-Proto from trusted peers
-    std::string forwarded_allow_ips = "127.0.0.1";  // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
-    size_t ws_max_size = 16 * 1024 * 1024;   // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
-    uint64_t ws_ping_interval_ms = 20000;    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
-    uint64_t ws_ping_timeout_ms = 20000;     // no pong this long after a ping -> close 1011 (0: wait for ever)
+    int backlog = static_cast<int>(contract::kServerBacklog);
+    std::string server_header = contract::kServerServerHeader;  // empty: no server header
+    size_t max_header_size = contract::kServerMaxHeaderSize;    // request line + headers (+ trailers) -> 431
+    size_t max_header_count = contract::kServerMaxHeaderCount;  // header fields per request -> 431
+    size_t max_body_size = contract::kServerMaxBodySize;        // -> 413
+    size_t max_chunk_ext_size = contract::kServerMaxChunkExtSize;  // chunk-extension bytes per request -> 400
+    // keep-alive: no request started for this long -> close
+    uint64_t idle_timeout_ms = static_cast<uint64_t>(contract::kServerIdleTimeout * 1000);
+    // request line + headers not complete this long after their first byte -> 408
+    uint64_t header_timeout_ms = static_cast<uint64_t>(contract::kServerHeaderTimeout * 1000);
+    // no body byte received (or no response byte taken) for this long -> 408 / close
+    uint64_t body_timeout_ms = static_cast<uint64_t>(contract::kServerBodyTimeout * 1000);
+    size_t max_connections = contract::kServerMaxConnections;  // beyond: accept, answer 503, close (0: no limit)
+    bool access_log = contract::kServerAccessLog;              // Dispatcher::on_access for each answered request
+    bool proxy_headers = contract::kServerProxyHeaders;        // X-Forwarded-For / X-Forwarded-Proto from trusted peers
+    // uvicorn's syntax: "*" or a comma list of IPs, networks, literals
+    std::string forwarded_allow_ips = contract::kServerForwardedAllowIps;
+    // WebSocket message (all fragments) -> close 1009 (uvicorn's ws_max_size)
+    size_t ws_max_size = contract::kServerWsMaxSize;
+    // WebSocket keep-alive ping this often (0: none; uvicorn's 20 s)
+    uint64_t ws_ping_interval_ms = static_cast<uint64_t>(contract::kServerWsPingInterval * 1000);
+    // no pong this long after a ping -> close 1011 (0: wait for ever)
+    uint64_t ws_ping_timeout_ms = static_cast<uint64_t>(contract::kServerWsPingTimeout * 1000);
     // A request body arriving slower than this on average (bytes/s since the end of the headers),
     // once the grace period has passed: 408, close. 0: no minimum rate.
-    uint64_t body_min_rate = 0;
-    uint64_t body_min_rate_grace_ms = 5000;
+    uint64_t body_min_rate = contract::kServerBodyMinRate;
+    uint64_t body_min_rate_grace_ms = static_cast<uint64_t>(contract::kServerBodyMinRateGrace * 1000);
     // Native gzip of responses (docs/http-hardening.md, "gzip"): Accept-Encoding negotiated with
     // q-values (RFC 9110 12.5.3); bodies of at least gzip_min_size bytes; streams from the first piece.
-    bool gzip = false;
-    size_t gzip_min_size = 500;
-    int gzip_level = 6;  // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
-};
-
-// RFC 9110 12.5.3 negotiation of gzip from the joined Accept-Encoding values: 0: not acceptable
-// (or identity preferred), 1: gzip acceptable, 2: gzip acceptable and identity refused.
-int gzip_negotiate(std::string_view accept_encoding);
-// A media type not worth compressing (images but SVG/ICO/BMP, audio, video, archives, fonts in
-// compressed formats, octet-stream, gRPC) or never to be (text/event-stream). `content_type` is
-// the whole header value.
-bool gzip_excluded_type(std::string_view content_type);
-
-// uvicorn's _TrustedHosts: which peers may set X-Forwarded-*, and the client it yields.
-class TrustedHosts {
-public:
-    explicit TrustedHosts(std::string_view spec);
-    bool contains(std::string_view host) const;
-    bool contains(const sockaddr* sa) const;
-    // X-Forwarded-For (joined with ", ") -> the first untrusted host from the right.
-    void client_address(std::string_view xff, std::string& host, int& port) const;
-
-private:
-    struct Net {
-        int family;
-        uint8_t addr[16];
-        int prefix;
-    };
-    bool contains_ip(int family, const uint8_t* addr) const;
-    bool always_ = false;
-    std::vector<Net> nets_;  // single addresses are /32 or /128
-    std::vector<std::string> literals_;
+    bool gzip = contract::kServerGzip;
+    size_t gzip_min_size = contract::kServerGzipMinSize;
+    // 0-9, zlib's scale (whole bodies: libdeflate at codec::libdeflate_level_for_zlib)
+    int gzip_level = static_cast<int>(contract::kServerGzipLevel);
 };
 
 struct ConnId {
@@ -187,12 +181,12 @@ public:
     // The app has an exception handler for the router's 404/405: hand unmatched requests to the
     // dispatcher as route kRouteNotFound / kRouteMethodNotAllowed (405: one parameter, the allow
     // value) instead of writing the built-in answers.
-    static constexpr uint32_t kRouteNotFound = 0xFFFFFFFFu;
-    static constexpr uint32_t kRouteMethodNotAllowed = 0xFFFFFFFEu;
+    static constexpr uint32_t kRouteNotFound = contract::kNotFoundRoute;
+    static constexpr uint32_t kRouteMethodNotAllowed = contract::kMethodNotAllowedRoute;
     void set_route_unmatched(bool on) { route_unmatched_ = on; }
     // A middleware changes every answer (CORSMiddleware): hand the router's trailing-slash redirects
     // to the dispatcher as route kRouteRedirect (one parameter, the location) instead of writing them.
-    static constexpr uint32_t kRouteRedirect = 0xFFFFFFFDu;
+    static constexpr uint32_t kRouteRedirect = contract::kRedirectRoute;
     void set_route_redirects(bool on) { route_redirects_ = on; }
     bool route_redirects() const { return route_redirects_; }
     bool route_unmatched() const { return route_unmatched_; }
@@ -299,6 +293,9 @@ private:
     void write_error_and_close(Conn& c, int status, std::string_view message);
     void write_status_error(Conn& c, int status);
     void begin_head(Conn& c, int status);
+    struct HeadFraming;
+    const char* write_head(Conn& c, int status, const ResponseHeader* headers, size_t header_count,
+                           const size_t* default_json_length, HeadFraming& f);
     void append_body(Conn& c, const char* body, size_t len);
     void complete_response(Conn& c);
     bool flush(Conn& c);
@@ -313,7 +310,10 @@ private:
     void ws_keepalive(Conn& c);
     void tick();
     bool drain_keeps(Conn& c);
-    // gzip (ServerOptions::gzip): see server.cpp, "native gzip".
+    // gzip (ServerOptions::gzip): gzip_negotiation.cpp.
+    void gzip_negotiate_request(Conn& c);
+    void gzip_whole_body(Conn& c, int status, const ResponseHeader*& headers, size_t& header_count,
+                         bool& default_json, const char*& body, size_t& body_len);
     bool gzip_eligible(const Conn& c, int status, const ResponseHeader* headers, size_t header_count) const;
     void gzip_headers(const ResponseHeader* headers, size_t header_count, bool compressed, int length_mode,
                       size_t new_length);

@@ -1,6 +1,15 @@
-// Server's WebSocket member functions (docs/websockets.md). Included by server.cpp, inside
-// namespace astra::http, after Server::Conn is defined: not a separate translation unit.
-// The protocol itself (handshake key, frames, UTF-8, close codes) is websocket.{h,cpp}.
+// Server's WebSocket member functions (docs/websockets.md): the upgrade, frames in and out, the
+// keep-alive pings and the close handshake. The protocol itself (handshake key, frames, UTF-8,
+// close codes) is websocket.{h,cpp}.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "connection.h"
+
+namespace astra::http {
+
+using namespace detail;
 
 // ---- WebSockets ----------------------------------------------------------------------------------
 // The upgrade request went through llhttp like any other (HPE_PAUSED_UPGRADE); the bytes after
@@ -249,3 +258,5 @@ void Server::ws_forget(ConnId id) {
     Conn* cp = lookup(id);
     if (cp && cp->ws && !cp->ws->close_sent()) ws_close(id, ws::kNormal, "");
 }
+
+}  // namespace astra::http
