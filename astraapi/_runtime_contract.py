@@ -26,7 +26,7 @@ DECODE_QUERY_PATH = 1
 DECODE_WITH_BODY = 2  # query, path parameters, the body and the headers
 DECODE_WITH_HEADERS = 3  # query, path parameters and the headers (header and cookie parameters)
 
-# Route trie tables (compiler/trie.py; include/astraapi/trie.h): path parameter kinds
+# Route trie tables (ir/trie.py; include/astraapi/trie.h): path parameter kinds
 # (Starlette's convertors) and method bits.
 PARAM_KINDS = {"str": 0, "int": 1, "float": 2, "uuid": 3, "path": 4}
 METHOD_BITS = {

@@ -65,7 +65,7 @@ def test_server_keyword_defaults_agree():
 
 
 def test_python_users_read_the_contract():
-    from astraapi.compiler import trie
+    from astraapi.ir import trie
     from astraapi.engine import direct, executor
     from astraapi.server.config import ServerConfig
 

@@ -1,7 +1,7 @@
 /* AstraAPI public header: the route trie table format.
  *
  * One format serves both modes: dynamic mode builds these tables in memory from the IR
- * (astraapi/compiler/trie.py computes them), compiled mode emits the same tables as const
+ * (astraapi/ir/trie.py computes them), compiled mode emits the same tables as const
  * data in the generated app module. The runtime's matcher walks them; it is the only
  * code that interprets them, so both modes match identically by construction.
  *
