@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from astraapi.engine.responses import BodyThroughPython, error_logger, report_server_error
+from astraapi.engine.responses import BodyThroughPython
 
 
 async def serve_websocket(asgi_app: Any, scope: dict, native: Any, label: str) -> None:
@@ -16,16 +16,9 @@ async def serve_websocket(asgi_app: Any, scope: dict, native: Any, label: str) -
     try:
         await asgi_app(scope, websocket.receive, websocket.send)
     except Exception as error:  # what uvicorn does with it: 500 before accepting, else drop the connection
-        error_logger.error("Exception in %s", label, exc_info=error)
-        report_server_error(error)
-        if websocket.application_state == WebSocketState.CONNECTING:
-            websocket.application_state = WebSocketState.DISCONNECTED
-            if not native.responded:
-                native.respond(500, [(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")],
-                               b"Internal Server Error")
-        elif websocket.application_state == WebSocketState.CONNECTED:
-            websocket.application_state = WebSocketState.DISCONNECTED
-            native.abort()
+        from astraapi.engine.websocket import fail_websocket
+
+        fail_websocket(websocket, error, label)
         return
     finally:
         if websocket.application_state != WebSocketState.DISCONNECTED:

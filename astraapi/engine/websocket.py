@@ -152,7 +152,13 @@ async def _handle_error(app: Any, websocket: WebSocket, error: Exception, plan: 
             return
     except Exception as handler_error:  # the handler failed: treat it as the error
         error = handler_error
-    error_logger.error("Exception in WebSocket endpoint %s", plan.label, exc_info=error)
+    fail_websocket(websocket, error, f"WebSocket endpoint {plan.label}")
+
+
+def fail_websocket(websocket: WebSocket, error: BaseException, label: str) -> None:
+    """What uvicorn does with an unhandled error in a WebSocket session: logged; a 500 before accepting,
+    else the TCP connection dropped without a close frame."""
+    error_logger.error("Exception in %s", label, exc_info=error)
     report_server_error(error)
     native = websocket._native
     if websocket.application_state == WebSocketState.CONNECTING:
