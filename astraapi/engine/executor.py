@@ -613,14 +613,9 @@ class Executor:
             from astraapi.concurrency import run_in_threadpool
 
             raw = await run_in_threadpool(plan.endpoint, **values)
-        if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
-            raw = starlette_compat.adopt_response(raw)
-        if isinstance(raw, Response):
-            if raw.background is None:
-                raw.background = ctx.background
-            if is_streamed(raw):
-                return Stream(raw, raw.background), raw.background
-            return from_response(raw), raw.background
+        answered = _response_answer(raw, ctx)
+        if answered is not None:
+            return answered
         temporary = ctx.response
         status = temporary.status_code if temporary is not None and temporary.status_code else None
         if plan.is_async or self.inline_sync:
@@ -658,12 +653,9 @@ class Executor:
             raw = telemetry._run_sync_endpoint(plan.endpoint, values)
         else:
             raw = await run_in_threadpool(telemetry._run_sync_endpoint, plan.endpoint, values)
-        if isinstance(raw, Response):
-            if raw.background is None:
-                raw.background = ctx.background
-            if is_streamed(raw):
-                return Stream(raw, raw.background), raw.background
-            return from_response(raw), raw.background
+        answered = _response_answer(raw, ctx)
+        if answered is not None:
+            return answered
         temporary = ctx.response
         status = temporary.status_code if temporary is not None and temporary.status_code else None
         with telemetry._operation(name="serialization", function=plan.endpoint):
@@ -900,3 +892,17 @@ def _send(native: Any, response: ResponseTuple, plan: RoutePlan) -> None:
         native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
+
+
+def _response_answer(raw: Any, ctx: RequestContext) -> tuple[Any, Any] | None:
+    """A Response (AstraAPI's, or Starlette's adopted) returned by the endpoint, answered as it is with the
+    request's background tasks; None for any other value (rendered by the route's response plan)."""
+    if starlette_compat.FOREIGN_RESPONSES and isinstance(raw, starlette_compat.FOREIGN_RESPONSES):
+        raw = starlette_compat.adopt_response(raw)
+    if not isinstance(raw, Response):
+        return None
+    if raw.background is None:
+        raw.background = ctx.background
+    if is_streamed(raw):
+        return Stream(raw, raw.background), raw.background
+    return from_response(raw), raw.background
