@@ -421,7 +421,8 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     """What compiled mode's executor decides for route `index` (astraapi/engine/direct.py): why the
     server does not call the endpoint (None: it does), and whether the endpoint then runs as a task."""
     from astraapi.engine.direct import direct_refusal
-    from astraapi.engine.executor import Executor, RoutePlan
+    from astraapi.engine.executor import Executor
+    from astraapi.engine.route_plan import RoutePlan
     from astraapi.server.serve import with_middleware
 
     decoders = {i: (lambda *request: None) for i in decoded_routes}  # stand-ins: only their presence counts
