@@ -52,11 +52,11 @@ class _Serving:
         from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
         from astraapi.engine.executor import Executor
         from astraapi.engine.params import PATH_CONVERTORS
-        from astraapi.server.serve import app_handler
+        from astraapi.server.serve import app_handler, with_middleware
 
         self.key = routes_key(app)
         ir = build_ir(app, openapi=False)
-        self.executor = Executor(app, ir)
+        self.executor = Executor(app, ir, wrap_handler=with_middleware)
         self.handler = app_handler(self.executor, ir, app)
         tables = build_trie_tables(ir)
         self.trie = tables.to_runtime()
@@ -127,7 +127,7 @@ class ASGIEntry:
     # ------------------------------------------------------------------ http
 
     async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        from astraapi.engine.executor import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
+        from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 
         chunks = []
         while _may_have_body(scope):

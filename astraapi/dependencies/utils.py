@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from astraapi._compat.shared import lenient_issubclass as lenient_issubclass
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
 from astraapi.concurrency import run_in_threadpool as run_in_threadpool
@@ -112,10 +113,6 @@ def is_async_gen_callable(call: Callable[..., Any]) -> bool:
 def is_gen_callable(call: Callable[..., Any]) -> bool:
     target = _unwrapped(call)
     return inspect.isgeneratorfunction(target) or inspect.isgeneratorfunction(_dunder_call(target))
-
-
-def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, class_or_tuple)
 
 
 def value_is_sequence(value: Any) -> bool:

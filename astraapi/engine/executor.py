@@ -103,8 +103,12 @@ class Executor:
         compiled_encoders: Mapping[int, CompiledSerializer] | None = None,
         *,
         lazy: bool = False,
+        wrap_handler: Callable[[Any, AppIR, Any], Any] | None = None,
     ) -> None:
         self.app = app
+        # The serving layer's `with_middleware`: a mounted AstraAPI app's handler goes inside its own
+        # middlewares (engine/mounts.py). None: an executor outside a server (tests, tools).
+        self.wrap_handler = wrap_handler
         self.ir = ir
         self._default_dumps = make_default_dumps(_native_dumps())
         self._compiled_serializers = compiled_serializers or {}
@@ -181,7 +185,7 @@ class Executor:
             if live.ir.mount != route.mount or live.ir.path != route.path:
                 raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                     f"app's route {route.index} is not; rebuild the IR")
-            return MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            return MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
         if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
             raise AstraAPIError(
                 f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -225,7 +229,7 @@ class Executor:
             )
             route = live.ir
         if route.mount is not None and route.mount != "frontend-guarded":
-            mount = MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            mount = MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
             self._plans[route_index] = mount
             return mount
         plan = self._make_plan(route, live, compiled)

@@ -21,10 +21,10 @@ from astraapi import params
 from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
+from astraapi.concurrency import is_async_callable
 from astraapi.routing import APIRoute, Default, FrontendRoute, Mount
 from astraapi.introspection.annotations import (
     _constraints,
-    _is_async_callable,
     _is_complex,
     _is_generator_callable,
     _is_scalar_sequence,
@@ -220,7 +220,7 @@ class _Analyzer:
         param_analyses, own_deps = self._dependant_params(entries, set(path_names), problems, (), 0)
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
-                                      kind="coroutine" if _is_async_callable(endpoint) else "function")
+                                      kind="coroutine" if is_async_callable(endpoint) else "function")
         read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
         for name in path_names:
             if name not in seen_names and name not in read_anywhere:
@@ -291,7 +291,7 @@ class _Analyzer:
             name=route.name,
             endpoint=endpoint_ref(endpoint),
             source=SourceLoc(source_path(route.decl_file), route.decl_line),
-            is_async=_is_async_callable(endpoint),
+            is_async=is_async_callable(endpoint),
             params=tuple(p.ir for p in param_analyses),
             response_model=response_ref,
             status_code=route.status_code,

@@ -32,7 +32,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         from astraapi.ir.trie import build_trie_tables
 
         ir = build_ir(app, app_ref=app_ref, openapi=False)
-        executor = Executor(app, ir)
+        executor = Executor(app, ir, wrap_handler=with_middleware)
         tables = build_trie_tables(ir)
         make_trie = tables.to_runtime
     else:
@@ -42,7 +42,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         startup = load_startup(app, Path(build_dir or DEFAULT_BUILD_DIR), app_ref)
         ir, loaded = startup.ir, startup.loaded
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
-                            compiled_encoders=loaded.encoders, lazy=not startup.analysed)
+                            compiled_encoders=loaded.encoders, lazy=not startup.analysed,
+                            wrap_handler=with_middleware)
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables

@@ -41,8 +41,8 @@ def test_response_sending_its_own_messages_is_refused_loudly(server):
     answer = httpx.get(server.base_url + "/own-call")
     assert answer.status_code == 500
     assert answer.text == "Internal Server Error"
-    log = "".join(server.output)
-    assert "OwnASGIResponse overrides Starlette's Response.__call__" in log
+    expected = "OwnASGIResponse overrides Starlette's Response.__call__"
+    assert expected in server.wait_for_output(expected)
 
 
 def test_starlette_middlewares_map_to_the_native_ones():
