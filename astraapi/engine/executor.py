@@ -50,7 +50,13 @@ from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.direct import direct_route
 from astraapi.engine.inline import continue_in_task, never_suspends, resume_coroutine
 from astraapi.engine.mounts import MountPlan
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.params import (
+    ParamPlan,
+    RequestInputs,
+    apply_json_body,
+    path_plan,
+    request_path_params,
+)
 from astraapi.engine.responses import (
     INTERNAL_SERVER_ERROR,
     ResponseTuple,
@@ -155,9 +161,8 @@ class RoutePlan:
             if current is None or current.adapter is None or current.field_info is None:
                 raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")
             if param.location == "path":
-                position = self.path_names.index(param.alias if param.alias in self.path_names else param.name)
                 plan = ParamPlan(param, current.adapter, current.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[self.path_names[position]], str), plan))
+                path_plans.append(path_plan(self.path_names, convertors, plan, param.alias))
             elif param.location == "body":
                 loc = ("body", param.alias) if param.embed else ("body",)
                 body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
@@ -233,13 +238,13 @@ class RoutePlan:
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(path_params[position]), values, errors)
+            plan.apply(convert(path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = RequestInputs(request)
             for plan in self.input_plans:
                 plan.apply(plan.read(inputs), values, errors)
         if self.body_plans:
-            apply_json_body(body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+            apply_json_body(body, self.body_plans, self.body_embedded, values, errors)
         if self.request_param is not None:
             values[self.request_param] = self._request_object(request, path_params)
         return values, errors

@@ -221,14 +221,6 @@ class _Analyzer:
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
                                       kind="coroutine" if _is_async_callable(endpoint) else "function")
-        read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
-        for name in path_names:
-            if name not in seen_names and name not in read_anywhere:
-                problems.add(
-                    f"path parameter {{{name}}} has no matching endpoint or dependency parameter "
-                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
-                )
-
         body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
         body_embedded = _should_embed(body_params)
         body_is_form = _body_is_form(body_params, body_embedded)
@@ -527,39 +519,18 @@ class _Analyzer:
         elif isinstance(marker, params.Body):
             location = "body"
         else:
-            location = marker.in_.value
+            declared_in = getattr(marker, "in_", None)  # a bare Param() is a query parameter, as in FastAPI
+            location = declared_in.value if declared_in is not None else "query"
 
         if is_path and location != "path":
-            problems.add(f"parameter {name!r} is in the path, it cannot be a {type(marker).__name__} parameter")
-            return None
-        if location == "path" and not is_path:
-            problems.add(f"parameter {name!r} is declared with Path() but the path has no {{{name}}}")
+            problems.add(f"Cannot use `{type(marker).__name__}` for path param {name!r}")
             return None
         if is_path:
             field_info = copy.copy(field_info)
             field_info.default = PydanticUndefined  # path parameters are always required
             field_info.default_factory = None
 
-        if marker is not None and marker.alias:
-            alias = marker.alias
-        elif location == "header" and getattr(marker, "convert_underscores", True):
-            alias = name.replace("_", "-")
-        else:
-            alias = name
-        validation_alias = marker.validation_alias if marker is not None else None
-        alias_choices: tuple[str, ...] = ()
-        if validation_alias is not None:
-            choices = getattr(validation_alias, "choices", None)
-            if choices is not None and all(isinstance(c, str) for c in choices) and location != "body":
-                alias_choices = tuple(choices)  # AliasChoices: literal names, the first present wins
-                alias = alias_choices[0]
-            elif not isinstance(validation_alias, str):
-                problems.add(f"parameter {name!r}: AliasPath (and AliasChoices on body parameters) are not "
-                             "supported yet")
-                return None
-            else:
-                alias = validation_alias
-
+        alias, alias_choices = _request_key(name, location, field_info, marker, path_names)
         group: ParamGroup | None = None
         if isinstance(marker, (params.Query, params.Header, params.Cookie)):
             model = _param_model_type(type_annotation)
@@ -616,6 +587,29 @@ class _Analyzer:
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
                              group=group)
+
+
+def _request_key(name: str, location: str, field_info: FieldInfo, marker: Any,
+                 path_names: set[str]) -> tuple[str, tuple[str, ...]]:
+    """The key a parameter is read under, and its AliasChoices keys (tried in order), as FastAPI reads
+    them: the merged field's string `validation_alias`, else its `alias` (a Field() beside the marker
+    in `Annotated` counts; a header's name converts underscores when neither is given), else the name.
+    AliasChoices of plain names are tried in order (a path parameter takes the first one the route's
+    path has); an AliasPath, or choices holding one, is not a request key: the alias is read."""
+    if not field_info.alias and location == "header" and getattr(marker, "convert_underscores", True):
+        alias = name.replace("_", "-")
+    else:
+        alias = field_info.alias or name
+    validation_alias = field_info.validation_alias
+    if isinstance(validation_alias, str) and validation_alias:
+        return validation_alias, ()
+    choices = getattr(validation_alias, "choices", None)
+    if choices is None or not all(isinstance(choice, str) for choice in choices):
+        return alias, ()
+    if location == "path":
+        chosen = next((choice for choice in choices if choice in path_names), None)
+        return (chosen, ()) if chosen is not None else (alias, ())
+    return choices[0], tuple(choices)
 
 
 def analyze_dependency(call: Any, **options: Any) -> DependantAnalysis | None:
