@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from astraapi.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
+from astraapi.exceptions import InvalidDeclarationError
 
 
 def __getattr__(name: str) -> Any:
@@ -122,8 +123,8 @@ class Path(Param):
     in_ = ParamTypes.path
 
     def __init__(self, default: Any = ..., **options: Any) -> None:
-        if default is not ...:
-            raise ValueError("Path parameters cannot have a default value")
+        if default is not ...:  # an AssertionError, as FastAPI's (code catching it keeps working)
+            raise InvalidDeclarationError("Path parameters cannot have a default value")
         super().__init__(default, **options)
 
 
