@@ -28,6 +28,7 @@ from astraapi.introspection.annotations import (
     _is_complex,
     _is_generator_callable,
     _is_scalar_sequence,
+    is_sequence as is_sequence_annotation,
     _json_or_none,
     _lenient_issubclass,
     _qualified,
@@ -531,8 +532,10 @@ class _Analyzer:
             field_info.default_factory = None
 
         alias, alias_choices = _request_key(name, location, field_info, marker, path_names)
+        # A pydantic Json[...] value is one text, whatever its type (FastAPI reads it as a single value).
+        is_json = _is_json(field_info)
         group: ParamGroup | None = None
-        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)) and not is_json:
             model = _param_model_type(type_annotation)
             if model is not None:
                 group = _param_group(name, model, model is not type_annotation, location, marker, problems)
@@ -541,7 +544,7 @@ class _Analyzer:
 
         is_sequence = False
         is_form = isinstance(marker, params.Form)
-        if is_form:
+        if is_form and not is_json:
             if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
                     and form_model_type(type_annotation) is None:
                 problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
@@ -551,15 +554,19 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
-            if location != "cookie" and _is_scalar_sequence(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and not is_json \
+                and _is_complex(type_annotation):
+            # As FastAPI: a query parameter must be a scalar or a list of scalars (refused at declaration);
+            # a header of a sequence type collects every occurrence; other types read one value (and a
+            # value that is not valid for the type is a 422, as in FastAPI).
+            if location == "query":
+                if not _is_scalar_sequence(type_annotation):
+                    problems.add(f"Query parameter {name!r} must be one of the supported types "
+                                 f"(a scalar type or a list of scalars, not {type_text(type_annotation)})")
+                    return None
                 is_sequence = True
-            else:
-                problems.add(
-                    f"{location} parameter {name!r} must be a scalar type or a list of scalars, "
-                    f"not {type_text(type_annotation)}"
-                )
-                return None
+            elif location == "header":
+                is_sequence = is_sequence_annotation(type_annotation)
 
         try:
             adapter = _param_adapter(field_info)
@@ -587,6 +594,12 @@ class _Analyzer:
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
                              group=group)
+
+
+def _is_json(field_info: FieldInfo) -> bool:
+    from pydantic import Json
+
+    return any(type(item) is Json for item in field_info.metadata)
 
 
 def _request_key(name: str, location: str, field_info: FieldInfo, marker: Any,
