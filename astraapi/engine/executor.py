@@ -129,7 +129,7 @@ class RoutePlan:
         self.inline_async = self.is_async and never_suspends(self.endpoint)
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
-        self.endpoint_ctx = dict(response.endpoint_ctx, path=f"{'/'.join(route.methods)} {route.path}")
+        self.endpoint_ctx = response.endpoint_ctx
         dependant = live.dependant
         assert dependant is not None
         self.root = NodePlan(dependant, route.path, route.body_embedded)
@@ -353,8 +353,12 @@ class Executor:
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
         response_class = None if live.route.response_class is Default else live.route.response_class
+        # as FastAPI reports it: the method(s) and the path, behind the app's root path (a mount's path)
+        mount_path = (getattr(self.app, "root_path", "") or "").rstrip("/")
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
-                        "function": getattr(live.route.endpoint, "__name__", route.name)}
+                        "function": getattr(live.route.endpoint, "__name__", route.name),
+                        "path": f"{'WS' if route.methods == ('WEBSOCKET',) else '/'.join(route.methods)} "
+                                f"{mount_path}{route.path}"}
         response = ResponsePlan(
             route,
             live.response_adapter if route.response_model is not None else None,
