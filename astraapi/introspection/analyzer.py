@@ -56,7 +56,6 @@ from astraapi.introspection.dependencies import (
 from astraapi.introspection.models import _model_ir
 from astraapi.introspection.source_lines import class_line
 from astraapi.introspection.params import (
-    _VAR_PARAM,
     _group_field_ir,
     _is_bytes_annotation,
     _is_upload_file_annotation,
@@ -202,12 +201,6 @@ class _Analyzer:
         seen_names: set[str] = set()
         entries: list[tuple[str, Any, Any]] = []
         for name, parameter in signature.parameters.items():
-            if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-                problems.add(f"parameter {name!r}: *args and **kwargs parameters are not supported")
-                continue
-            if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-                problems.add(f"parameter {name!r}: positional-only parameters are not supported")
-                continue
             seen_names.add(name)
             entries.append((name, hints.get(name, parameter.annotation), parameter.default))
         route_deps: list[DependantAnalysis] = []
@@ -388,10 +381,6 @@ class _Analyzer:
         shell = DependantAnalysis(call=call, name=name, params=(), dependencies=(), kind=kind,
                                   computed_scope=computed_scope)
         sub_problems = _PrefixedProblems(problems, f"dependency {label}: ")
-        for entry_name, _, entry_default in entries:
-            if entry_default is _VAR_PARAM:
-                sub_problems.add(f"parameter {entry_name!r}: *args and **kwargs parameters are not supported")
-        entries = [e for e in entries if e[2] is not _VAR_PARAM]
         found, deps = self._dependant_params(entries, path_names, sub_problems, current_scopes, depth, owner=shell)
         if problems.count != before:
             return None

@@ -18,9 +18,6 @@ from astraapi.introspection.annotations import (
 from astraapi.introspection.records import GroupField, ParamGroup
 from astraapi.introspection.types import _TypeMapper
 
-_VAR_PARAM: Any = object()
-
-
 def _param_model_type(annotation: Any) -> type[BaseModel] | None:
     """The model of a parameter model declaration: `Model` or `Model | None` (FastAPI's rule)."""
     if get_origin(annotation) in _UNION_ORIGINS:
