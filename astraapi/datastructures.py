@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 
@@ -294,6 +294,9 @@ class DefaultPlaceholder:
         return isinstance(other, DefaultPlaceholder) and other.value == self.value
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, as FastAPI's
+
+
+DefaultType = TypeVar("DefaultType")
 
 
 def Default(value: Any) -> Any:  # noqa: N802 - FastAPI's name
