@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 
@@ -278,6 +278,30 @@ class UploadFile:
         from pydantic_core.core_schema import with_info_plain_validator_function
 
         return with_info_plain_validator_function(cls._validate)
+
+
+class DefaultPlaceholder:
+    """FastAPI's marker for a value left at its default (so an explicit value can be told from it):
+    truthy as its value is, equal to another placeholder of an equal value."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPlaceholder) and other.value == self.value
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, as FastAPI's
+
+
+DefaultType = TypeVar("DefaultType")
+
+
+def Default(value: Any) -> Any:  # noqa: N802 - FastAPI's name
+    """`value` wrapped as a DefaultPlaceholder: the parameter was not set explicitly."""
+    return DefaultPlaceholder(value)
 
 
 def __getattr__(name: str) -> object:

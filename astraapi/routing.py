@@ -366,6 +366,11 @@ class APIRouter:
         validate_max_body_size(max_body_size)
         own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
+        from astraapi._declaration_checks import check_route
+
+        check_route(endpoint, self.prefix + path, decl_file, decl_line,
+                    response_model=None if response_model is Default else response_model, responses=responses,
+                    return_is_model=response_model is Default, dependencies=dependencies)
         if response_class is Default:
             response_class = self.default_response_class
         if isinstance(status_code, int):
@@ -502,6 +507,9 @@ class APIRouter:
         _site: tuple[str, int] | None = None,
     ) -> None:
         decl_file, decl_line = _site or declaration_site()
+        from astraapi._declaration_checks import check_route
+
+        check_route(endpoint, self.prefix + path, decl_file, decl_line, dependencies=dependencies)
         self.routes.append(
             APIWebSocketRoute(
                 path=self.prefix + path,

@@ -36,7 +36,13 @@ from astraapi.introspection.dependencies import form_model_type
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
 from astraapi.engine.form import form_value
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.params import (
+    ParamPlan,
+    RequestInputs,
+    apply_json_body,
+    path_plan,
+    request_path_params,
+)
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -80,9 +86,8 @@ class NodePlan:
                 specials.append((param.location, param.name))
                 continue
             if param.location == "path":
-                position = path_names.index(param.alias if param.alias in path_names else param.name)
                 plan = ParamPlan(param, live.adapter, live.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
+                path_plans.append(path_plan(path_names, convertors, plan, param.alias))
             elif param.location == "body":
                 model = form_model_type(live.annotation) if param.is_form else None
                 loc = ("body", param.alias) if param.embed and model is None else ("body",)
@@ -104,7 +109,7 @@ class NodePlan:
 
     def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(ctx.path_params[position]), values, errors)
+            plan.apply(convert(ctx.path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = ctx.inputs()
             for plan in self.input_plans:
@@ -123,7 +128,7 @@ class NodePlan:
                     raw = ctx.file_contents(raw)
                 plan.apply(raw, values, errors)
             return
-        apply_json_body(ctx.body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+        apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
 
 
 class _FormModel:

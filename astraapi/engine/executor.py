@@ -195,8 +195,12 @@ class Executor:
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
         response_class = None if live.route.response_class is Default else live.route.response_class
+        # as FastAPI reports it: the method(s) and the path, behind the app's root path (a mount's path)
+        mount_path = (getattr(self.app, "root_path", "") or "").rstrip("/")
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
-                        "function": getattr(live.route.endpoint, "__name__", route.name)}
+                        "function": getattr(live.route.endpoint, "__name__", route.name),
+                        "path": f"{'WS' if route.methods == ('WEBSOCKET',) else '/'.join(route.methods)} "
+                                f"{mount_path}{route.path}"}
         response = ResponsePlan(
             route,
             live.response_adapter if route.response_model is not None else None,

@@ -16,7 +16,7 @@ from typing import Any
 from astraapi.engine.body import MISSING, read_body
 from astraapi.engine.dependencies import NodePlan
 from astraapi.engine.inline import never_suspends
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.params import ParamPlan, RequestInputs, apply_json_body, path_plan, request_path_params
 from astraapi.engine.serialize import ResponsePlan
 from astraapi.exceptions import AstraAPIError
 from astraapi.introspection.annotations import path_param_names
@@ -64,7 +64,7 @@ class RoutePlan:
         self.inline_async = self.is_async and never_suspends(self.endpoint)
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
-        self.endpoint_ctx = dict(response.endpoint_ctx, path=f"{'/'.join(route.methods)} {route.path}")
+        self.endpoint_ctx = response.endpoint_ctx
         dependant = live.dependant
         assert dependant is not None
         self.root = NodePlan(dependant, route.path, route.body_embedded)
@@ -96,9 +96,8 @@ class RoutePlan:
             if current is None or current.adapter is None or current.field_info is None:
                 raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")
             if param.location == "path":
-                position = self.path_names.index(param.alias if param.alias in self.path_names else param.name)
                 plan = ParamPlan(param, current.adapter, current.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[self.path_names[position]], str), plan))
+                path_plans.append(path_plan(self.path_names, convertors, plan, param.alias))
             elif param.location == "body":
                 loc = ("body", param.alias) if param.embed else ("body",)
                 body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
@@ -174,13 +173,13 @@ class RoutePlan:
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(path_params[position]), values, errors)
+            plan.apply(convert(path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = RequestInputs(request)
             for plan in self.input_plans:
                 plan.apply(plan.read(inputs), values, errors)
         if self.body_plans:
-            apply_json_body(body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+            apply_json_body(body, self.body_plans, self.body_embedded, values, errors)
         if self.request_param is not None:
             values[self.request_param] = self._request_object(request, path_params)
         return values, errors

@@ -28,6 +28,7 @@ from astraapi.introspection.annotations import (
     _is_complex,
     _is_generator_callable,
     _is_scalar_sequence,
+    is_sequence as is_sequence_annotation,
     _json_or_none,
     _lenient_issubclass,
     _qualified,
@@ -55,7 +56,6 @@ from astraapi.introspection.dependencies import (
 from astraapi.introspection.models import _model_ir
 from astraapi.introspection.source_lines import class_line
 from astraapi.introspection.params import (
-    _VAR_PARAM,
     _group_field_ir,
     _is_bytes_annotation,
     _is_upload_file_annotation,
@@ -201,12 +201,6 @@ class _Analyzer:
         seen_names: set[str] = set()
         entries: list[tuple[str, Any, Any]] = []
         for name, parameter in signature.parameters.items():
-            if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-                problems.add(f"parameter {name!r}: *args and **kwargs parameters are not supported")
-                continue
-            if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-                problems.add(f"parameter {name!r}: positional-only parameters are not supported")
-                continue
             seen_names.add(name)
             entries.append((name, hints.get(name, parameter.annotation), parameter.default))
         route_deps: list[DependantAnalysis] = []
@@ -221,14 +215,6 @@ class _Analyzer:
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
                                       kind="coroutine" if is_async_callable(endpoint) else "function")
-        read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
-        for name in path_names:
-            if name not in seen_names and name not in read_anywhere:
-                problems.add(
-                    f"path parameter {{{name}}} has no matching endpoint or dependency parameter "
-                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
-                )
-
         body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
         body_embedded = _should_embed(body_params)
         body_is_form = _body_is_form(body_params, body_embedded)
@@ -395,10 +381,6 @@ class _Analyzer:
         shell = DependantAnalysis(call=call, name=name, params=(), dependencies=(), kind=kind,
                                   computed_scope=computed_scope)
         sub_problems = _PrefixedProblems(problems, f"dependency {label}: ")
-        for entry_name, _, entry_default in entries:
-            if entry_default is _VAR_PARAM:
-                sub_problems.add(f"parameter {entry_name!r}: *args and **kwargs parameters are not supported")
-        entries = [e for e in entries if e[2] is not _VAR_PARAM]
         found, deps = self._dependant_params(entries, path_names, sub_problems, current_scopes, depth, owner=shell)
         if problems.count != before:
             return None
@@ -527,41 +509,22 @@ class _Analyzer:
         elif isinstance(marker, params.Body):
             location = "body"
         else:
-            location = marker.in_.value
+            declared_in = getattr(marker, "in_", None)  # a bare Param() is a query parameter, as in FastAPI
+            location = declared_in.value if declared_in is not None else "query"
 
         if is_path and location != "path":
-            problems.add(f"parameter {name!r} is in the path, it cannot be a {type(marker).__name__} parameter")
-            return None
-        if location == "path" and not is_path:
-            problems.add(f"parameter {name!r} is declared with Path() but the path has no {{{name}}}")
+            problems.add(f"Cannot use `{type(marker).__name__}` for path param {name!r}")
             return None
         if is_path:
             field_info = copy.copy(field_info)
             field_info.default = PydanticUndefined  # path parameters are always required
             field_info.default_factory = None
 
-        if marker is not None and marker.alias:
-            alias = marker.alias
-        elif location == "header" and getattr(marker, "convert_underscores", True):
-            alias = name.replace("_", "-")
-        else:
-            alias = name
-        validation_alias = marker.validation_alias if marker is not None else None
-        alias_choices: tuple[str, ...] = ()
-        if validation_alias is not None:
-            choices = getattr(validation_alias, "choices", None)
-            if choices is not None and all(isinstance(c, str) for c in choices) and location != "body":
-                alias_choices = tuple(choices)  # AliasChoices: literal names, the first present wins
-                alias = alias_choices[0]
-            elif not isinstance(validation_alias, str):
-                problems.add(f"parameter {name!r}: AliasPath (and AliasChoices on body parameters) are not "
-                             "supported yet")
-                return None
-            else:
-                alias = validation_alias
-
+        alias, alias_choices = _request_key(name, location, field_info, marker, path_names)
+        # A pydantic Json[...] value is one text, whatever its type (FastAPI reads it as a single value).
+        is_json = _is_json(field_info)
         group: ParamGroup | None = None
-        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)) and not is_json:
             model = _param_model_type(type_annotation)
             if model is not None:
                 group = _param_group(name, model, model is not type_annotation, location, marker, problems)
@@ -570,7 +533,7 @@ class _Analyzer:
 
         is_sequence = False
         is_form = isinstance(marker, params.Form)
-        if is_form:
+        if is_form and not is_json:
             if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
                     and form_model_type(type_annotation) is None:
                 problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
@@ -580,15 +543,19 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
-            if location != "cookie" and _is_scalar_sequence(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and not is_json \
+                and _is_complex(type_annotation):
+            # As FastAPI: a query parameter must be a scalar or a list of scalars (refused at declaration);
+            # a header of a sequence type collects every occurrence; other types read one value (and a
+            # value that is not valid for the type is a 422, as in FastAPI).
+            if location == "query":
+                if not _is_scalar_sequence(type_annotation):
+                    problems.add(f"Query parameter {name!r} must be one of the supported types "
+                                 f"(a scalar type or a list of scalars, not {type_text(type_annotation)})")
+                    return None
                 is_sequence = True
-            else:
-                problems.add(
-                    f"{location} parameter {name!r} must be a scalar type or a list of scalars, "
-                    f"not {type_text(type_annotation)}"
-                )
-                return None
+            elif location == "header":
+                is_sequence = is_sequence_annotation(type_annotation)
 
         try:
             adapter = _param_adapter(field_info)
@@ -616,6 +583,35 @@ class _Analyzer:
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
                              group=group)
+
+
+def _is_json(field_info: FieldInfo) -> bool:
+    from pydantic import Json
+
+    return any(type(item) is Json for item in field_info.metadata)
+
+
+def _request_key(name: str, location: str, field_info: FieldInfo, marker: Any,
+                 path_names: set[str]) -> tuple[str, tuple[str, ...]]:
+    """The key a parameter is read under, and its AliasChoices keys (tried in order), as FastAPI reads
+    them: the merged field's string `validation_alias`, else its `alias` (a Field() beside the marker
+    in `Annotated` counts; a header's name converts underscores when neither is given), else the name.
+    AliasChoices of plain names are tried in order (a path parameter takes the first one the route's
+    path has); an AliasPath, or choices holding one, is not a request key: the alias is read."""
+    if not field_info.alias and location == "header" and getattr(marker, "convert_underscores", True):
+        alias = name.replace("_", "-")
+    else:
+        alias = field_info.alias or name
+    validation_alias = field_info.validation_alias
+    if isinstance(validation_alias, str) and validation_alias:
+        return validation_alias, ()
+    choices = getattr(validation_alias, "choices", None)
+    if choices is None or not all(isinstance(choice, str) for choice in choices):
+        return alias, ()
+    if location == "path":
+        chosen = next((choice for choice in choices if choice in path_names), None)
+        return (chosen, ()) if chosen is not None else (alias, ())
+    return choices[0], tuple(choices)
 
 
 def analyze_dependency(call: Any, **options: Any) -> DependantAnalysis | None:

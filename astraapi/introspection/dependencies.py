@@ -18,7 +18,6 @@ from astraapi.encoders import jsonable_encoder
 from astraapi.requests import HTTPConnection
 from astraapi.responses import Response
 from astraapi.introspection.annotations import _UNION_ORIGINS, _lenient_issubclass, strip_annotated
-from astraapi.introspection.params import _VAR_PARAM
 from astraapi.introspection.records import DependantAnalysis, ParamAnalysis
 
 class _PrefixedProblems:
@@ -119,9 +118,8 @@ def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
         signature = inspect.signature(call)
     entries = []
     for name, parameter in signature.parameters.items():
-        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            entries.append((name, None, _VAR_PARAM))
-            continue
+        # As FastAPI: every parameter counts by its name, `*args`, `**kwargs` and positional-only ones
+        # too (query parameters unless annotated otherwise; their values are passed by keyword).
         annotation = parameter.annotation
         if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
             annotation = annotation.__value__

@@ -33,7 +33,8 @@ _OPENAPI = ("FastAPI's OpenAPI internals over ModelField/Dependant: AstraAPI bui
             "(astraapi.openapi.utils.openapi_from_ir, get_openapi)")
 _WEBSOCKETS = ("FastAPI's ASGI wrappers around WebSocket endpoints: AstraAPI runs them in "
                "astraapi.engine.websocket")
-_DEFAULT = "FastAPI's DefaultPlaceholder: AstraAPI marks defaults with the astraapi.routing.Default sentinel"
+_DEFAULT = ("FastAPI's DefaultPlaceholder (in astraapi.datastructures): AstraAPI's routing marks defaults with the "
+            "astraapi.routing.Default sentinel")
 _TELEMETRY = "FastAPI's telemetry and body-size-limit hooks"
 
 # module -> {name: why astraapi does not have it}. A module mapped to a string is missing as a whole.
@@ -44,7 +45,6 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     ".encoders": {"PyExtraColor": "pydantic-extra-types' Color, only when that package is installed"},
     ".datastructures": {
         "StarletteUploadFile": "Starlette's UploadFile class: AstraAPI has one UploadFile (astraapi.datastructures)",
-        "Default": _DEFAULT, "DefaultPlaceholder": _DEFAULT, "DefaultType": _DEFAULT,
     },
     ".routing": {
         **{name: _ASGI for name in (
@@ -75,8 +75,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "Dependant", "ModelField", "ParamDetails", "SolvedDependency", "add_non_field_param_to_dependency",
             "add_param_to_fields", "analyze_param", "copy_field_info", "create_body_model", "create_model_field",
             "get_cached_model_fields", "get_missing_field_error",
-            "get_validation_alias", "is_scalar_field", "request_body_to_args",
-            "request_params_to_args", "serialize_sequence_value", "solve_dependencies",
+            "get_validation_alias", "is_scalar_field", "serialize_sequence_value", "solve_dependencies",
             "ImmutableMultiDict")},
         **{name: _FILES for name in (
             "UploadFile", "is_bytes_or_nonable_bytes_annotation",
