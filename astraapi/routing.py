@@ -17,27 +17,18 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from astraapi.datastructures import Default, DefaultPlaceholder, get_value_or_default
+from astraapi.responses import JSONResponse
+
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
 
-class _DefaultType:
-    """Marks an argument the user did not pass (so "not given" differs from None)."""
+def generate_unique_id(route: APIRoute) -> str:
+    """FastAPI's default operation id for a route (its name, path and first method)."""
+    from astraapi.introspection.openapi_schema import generate_unique_id as generate
 
-    _instance: _DefaultType | None = None
+    return generate(route)
 
-    def __new__(cls) -> _DefaultType:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "Default"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-Default: Any = _DefaultType()
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -63,7 +54,7 @@ class APIRoute:
     name: str
     decl_file: str
     decl_line: int
-    response_model: Any = Default
+    response_model: Any = field(default_factory=lambda: Default(None))  # Default(None): from the return annotation
     status_code: int | None = None
     tags: tuple[str, ...] = ()
     summary: str | None = None
@@ -71,7 +62,7 @@ class APIRoute:
     response_description: str = "Successful Response"
     deprecated: bool | None = None
     operation_id: str | None = None
-    response_class: Any = Default
+    response_class: Any = field(default_factory=lambda: Default(JSONResponse))
     include_in_schema: bool = True
     response_model_by_alias: bool = True
     response_model_exclude_unset: bool = False
@@ -79,7 +70,8 @@ class APIRoute:
     response_model_exclude_none: bool = False
     responses: dict[Any, Any] = field(default_factory=dict)
     openapi_extra: dict[str, Any] | None = None
-    generate_unique_id_function: Any = Default  # Default: the app's (FastAPI's generate_unique_id)
+    # Default(generate_unique_id): the app's (FastAPI's generate_unique_id)
+    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
     # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
     # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
     enum_tags: frozenset[str] = frozenset()
@@ -286,12 +278,12 @@ class APIRouter:
         *,
         prefix: str = "",
         tags: list[str | Enum] | None = None,
-        default_response_class: Any = Default,
+        default_response_class: Any = Default(JSONResponse),
         include_in_schema: bool = True,
         redirect_slashes: bool = True,
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
@@ -337,7 +329,7 @@ class APIRouter:
         path: str,
         endpoint: Callable[..., Any],
         *,
-        response_model: Any = Default,
+        response_model: Any = Default(None),
         status_code: int | None = None,
         tags: list[str | Enum] | None = None,
         summary: str | None = None,
@@ -352,10 +344,10 @@ class APIRouter:
         response_model_exclude_defaults: bool = False,
         response_model_exclude_none: bool = False,
         include_in_schema: bool = True,
-        response_class: Any = Default,
+        response_class: Any = Default(JSONResponse),
         name: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
@@ -366,8 +358,7 @@ class APIRouter:
         validate_max_body_size(max_body_size)
         own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
-        if response_class is Default:
-            response_class = self.default_response_class
+        response_class = get_value_or_default(response_class, self.default_response_class)
         if isinstance(status_code, int):
             status_code = int(status_code)  # http.HTTPStatus and other IntEnums
         self.routes.append(
@@ -395,9 +386,8 @@ class APIRouter:
                 response_model_exclude_none=response_model_exclude_none,
                 responses={**self.responses, **(responses or {})},
                 openapi_extra=openapi_extra,
-                generate_unique_id_function=generate_unique_id_function
-                if generate_unique_id_function is not Default
-                else self.generate_unique_id_function,
+                generate_unique_id_function=get_value_or_default(generate_unique_id_function,
+                                                                 self.generate_unique_id_function),
                 dependencies=(*self.dependencies, *(dependencies or ())),
                 callbacks=(*self.callbacks, *(callbacks or ())),
                 max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
@@ -538,11 +528,12 @@ class APIRouter:
         include_in_schema: bool = True,
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        default_response_class: Any = Default(JSONResponse),
     ) -> None:
         validate_max_body_size(max_body_size)
         # The include's limits, overridden by the included router's own (FastAPI's include context).
@@ -564,9 +555,9 @@ class APIRouter:
             if isinstance(route, Mount):
                 self.routes.append(replace(route, path=self.prefix + prefix + route.path))
                 continue
-            response_class = route.response_class
-            if response_class is Default:
-                response_class = self.default_response_class
+            # FastAPI's order: the route's, the included router's default, the include's, this router's.
+            response_class = get_value_or_default(route.response_class, router.default_response_class,
+                                                  default_response_class, self.default_response_class)
             self.routes.append(
                 replace(
                     route,
@@ -577,9 +568,9 @@ class APIRouter:
                     include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
                     responses={**self.responses, **(responses or {}), **route.responses},
                     deprecated=route.deprecated or deprecated or self.deprecated,
-                    generate_unique_id_function=_first_given(
-                        route.generate_unique_id_function, generate_unique_id_function,
-                        self.generate_unique_id_function,
+                    generate_unique_id_function=get_value_or_default(
+                        route.generate_unique_id_function, router.generate_unique_id_function,
+                        generate_unique_id_function, self.generate_unique_id_function,
                     ),
                     dependencies=(*extra_dependencies, *route.dependencies),
                     callbacks=(*extra_callbacks, *route.callbacks),
@@ -717,13 +708,6 @@ def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) 
     raise NoMatchFound(name, path_params)
 
 
-def _first_given(*choices: Any) -> Any:
-    for choice in choices:
-        if choice is not Default:
-            return choice
-    return Default
-
-
 # FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
 # that declaring routes does not import the encoders, pydantic's models or the thread pool.
 _REEXPORTS = {
@@ -762,13 +746,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
-
-
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.introspection.openapi_schema import generate_unique_id as generate
-
-    return generate(route)
 
 
 def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:

@@ -83,7 +83,7 @@ from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_def
 from astraapi.engine.websocket import start_websocket
 from astraapi.concurrency import sync_pool
 from astraapi.requests import Request
-from astraapi.routing import Default
+from astraapi.datastructures import DefaultPlaceholder
 
 def _native_dumps() -> Callable[[Any], bytes] | None:
     try:
@@ -194,7 +194,7 @@ class Executor:
         return self._make_plan(route, live, compiled=True)
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
-        response_class = None if live.route.response_class is Default else live.route.response_class
+        response_class = None if isinstance(live.route.response_class, DefaultPlaceholder) else live.route.response_class
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
                         "function": getattr(live.route.endpoint, "__name__", route.name)}
         response = ResponsePlan(

@@ -22,7 +22,8 @@ from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
 from astraapi.concurrency import is_async_callable
-from astraapi.routing import APIRoute, Default, FrontendRoute, Mount
+from astraapi.datastructures import DefaultPlaceholder
+from astraapi.routing import APIRoute, FrontendRoute, Mount
 from astraapi.introspection.annotations import (
     _constraints,
     _is_complex,
@@ -250,7 +251,7 @@ class _Analyzer:
             stream = "jsonl" if response_class_is_default else "raw"
             if _lenient_issubclass(response_class, EventSourceResponse):
                 stream = "sse"
-            if route.response_model is Default:
+            if isinstance(route.response_model, DefaultPlaceholder):
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
@@ -443,14 +444,14 @@ class _Analyzer:
         self, route: APIRoute, hints: dict[str, Any], problems: _RouteProblems
     ) -> tuple[Any, type[Response], bool]:
         response_class = route.response_class
-        is_default = response_class is Default
+        is_default = isinstance(response_class, DefaultPlaceholder)
         if is_default:
             response_class = JSONResponse
         elif not _lenient_issubclass(response_class, Response) and not starlette_compat.is_response_class(response_class):
             problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
             response_class = JSONResponse
         annotation = route.response_model
-        if annotation is Default:
+        if isinstance(annotation, DefaultPlaceholder):
             annotation = hints.get("return")
             returned = strip_annotated(annotation)
             if _lenient_issubclass(returned, Response) or starlette_compat.is_response_class(returned):
