@@ -64,6 +64,8 @@ class APIRoute:
     operation_id: str | None = None
     response_class: Any = field(default_factory=lambda: Default(JSONResponse))
     include_in_schema: bool = True
+    response_model_include: Any = None  # FastAPI's IncEx: a set, list or dict of fields (as pydantic takes it)
+    response_model_exclude: Any = None
     response_model_by_alias: bool = True
     response_model_exclude_unset: bool = False
     response_model_exclude_defaults: bool = False
@@ -339,6 +341,8 @@ class APIRouter:
         deprecated: bool | None = None,
         methods: Sequence[str] | None = None,
         operation_id: str | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
         response_model_by_alias: bool = True,
         response_model_exclude_unset: bool = False,
         response_model_exclude_defaults: bool = False,
@@ -380,6 +384,8 @@ class APIRouter:
                 operation_id=operation_id,
                 response_class=response_class,
                 include_in_schema=include_in_schema and self.include_in_schema,
+                response_model_include=response_model_include,
+                response_model_exclude=response_model_exclude,
                 response_model_by_alias=response_model_by_alias,
                 response_model_exclude_unset=response_model_exclude_unset,
                 response_model_exclude_defaults=response_model_exclude_defaults,

@@ -23,6 +23,7 @@ from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
 from astraapi.concurrency import is_async_callable
 from astraapi.datastructures import DefaultPlaceholder
+from astraapi.introspection.incex import IncExError, incex_json
 from astraapi.routing import APIRoute, FrontendRoute, Mount
 from astraapi.introspection.annotations import (
     _constraints,
@@ -283,6 +284,12 @@ class _Analyzer:
         except (OSError, TypeError):
             source_file, source_line = route.decl_file, route.decl_line
 
+        include_json = exclude_json = None
+        try:
+            include_json = incex_json(route.response_model_include, "response_model_include")
+            exclude_json = incex_json(route.response_model_exclude, "response_model_exclude")
+        except IncExError as exc:
+            problems.add(str(exc))
         if problems.count:
             return None
         ir = RouteIR(
@@ -305,6 +312,8 @@ class _Analyzer:
             response_model_exclude_unset=route.response_model_exclude_unset,
             response_model_exclude_defaults=route.response_model_exclude_defaults,
             response_model_exclude_none=route.response_model_exclude_none,
+            response_model_include_json=include_json,
+            response_model_exclude_json=exclude_json,
             body_embedded=body_embedded,
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
