@@ -82,6 +82,10 @@ class APIRoute:
     dependencies: tuple[Any, ...] = ()
     # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
     callbacks: tuple[Any, ...] = ()
+    # A Starlette-style route (`router.add_route` / `@router.route`, Starlette's `Route` in `routes=`): the
+    # endpoint takes the request and returns a Response; no dependencies (not even an including router's),
+    # never in OpenAPI, as FastAPI serves Starlette's routes.
+    takes_request: bool = False
     # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
     # None: the app's `max_body_size` applies.
     max_body_size: int | None = None
@@ -403,6 +407,42 @@ class APIRouter:
             )
         )
 
+    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True, *,
+                  _site: tuple[str, int] | None = None) -> None:
+        """Starlette's `add_route`: `endpoint(request)` returns a Response; the path parameters are in
+        `request.path_params`. Not documented in OpenAPI, no dependencies (FastAPI's `route`)."""
+        from astraapi._starlette_compat import _takes_path_params
+        from astraapi.background import is_async_callable
+        from astraapi.requests import Request
+
+        site = _site or declaration_site()
+        if is_async_callable(endpoint):
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await endpoint(request)
+        else:
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                from astraapi.concurrency import run_in_threadpool
+
+                return await run_in_threadpool(endpoint, request)
+
+        _takes_path_params(request_endpoint, self.prefix + path, "request", Request)
+        methods = ["GET", "HEAD"] if methods is None else [*methods, *(["HEAD"] if "GET" in methods else [])]
+        self.add_api_route(path, request_endpoint, methods=methods, include_in_schema=False, _site=site,
+                           name=name if name is not None else get_name(endpoint))
+        self.routes[-1] = replace(self.routes[-1], dependencies=(), takes_request=True)
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Starlette's `@router.route(path)` (see `add_route`)."""
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema, _site=site)
+            return func
+
+        return decorator
+
     def add_route_record(self, route: Any) -> None:
         """A route given as an object (`routes=[...]`): AstraAPI's records as they are, Starlette's
         Route / WebSocketRoute / Mount adapted (astraapi/_starlette_compat.py)."""
@@ -541,7 +581,16 @@ class APIRouter:
         form_limits: dict[str, int] | None = None,
         default_response_class: Any = Default(JSONResponse),
     ) -> None:
+        if router is self:
+            raise AssertionError("Cannot include the same APIRouter instance into itself. "
+                                 "Did you mean to include a different router?")
         validate_max_body_size(max_body_size)
+        if not prefix:
+            for route in router.routes:
+                if isinstance(route, APIRoute) and not route.path:
+                    from astraapi.exceptions import FastAPIError
+
+                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
         # The include's limits, overridden by the included router's own (FastAPI's include context).
         include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
@@ -578,7 +627,7 @@ class APIRouter:
                         route.generate_unique_id_function, router.generate_unique_id_function,
                         generate_unique_id_function, self.generate_unique_id_function,
                     ),
-                    dependencies=(*extra_dependencies, *route.dependencies),
+                    dependencies=() if route.takes_request else (*extra_dependencies, *route.dependencies),
                     callbacks=(*extra_callbacks, *route.callbacks),
                     max_body_size=_first_limit(route.max_body_size, include_limit),
                     strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,

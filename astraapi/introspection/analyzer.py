@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import inspect
 import os
 import typing
@@ -193,7 +194,7 @@ class _Analyzer:
         is_generator = _is_generator_callable(endpoint)
         try:
             signature = inspect.signature(endpoint)
-            hints = typing.get_type_hints(endpoint, include_extras=True)
+            hints = typing.get_type_hints(_annotated_function(endpoint), include_extras=True)
         except (NameError, TypeError, ValueError) as error:
             problems.add(f"cannot read the endpoint's signature or annotations: {error}")
             return None
@@ -632,3 +633,10 @@ def analyze_dependency(call: Any, **options: Any) -> DependantAnalysis | None:
     """One dependency's analysis outside a route's (a dependency override, analysed when first
     used); `options` as `_Analyzer.dependant_for` takes them. None: problems were reported."""
     return _Analyzer().dependant_for(call, **options)
+
+
+def _annotated_function(endpoint: Any) -> Any:
+    """Where an endpoint's annotations are: a functools.partial's (nested) function, as FastAPI reads them."""
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return endpoint
