@@ -100,6 +100,15 @@ class APIRoute:
         """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
         return path_format(self.path)
 
+    def get_route_handler(self) -> Callable[[Any], Any]:
+        """FastAPI's hook: the function serving this route, `await handler(request)` -> Response. A
+        subclass may override it to wrap what `super().get_route_handler()` returns (a custom Request
+        class, timing, error handling); such a route runs on the general path (engine/route_class.py).
+        AstraAPI calls it when it serves the route, once per route."""
+        from astraapi.engine.route_class import original_handler
+
+        return original_handler(self)
+
     def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
         """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""
         from astraapi.asgi.matching import route_matches
@@ -299,6 +308,8 @@ class APIRouter:
         strict_content_type: bool | None = None,
         form_limits: dict[str, int] | None = None,
         routes: Sequence[Any] | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        dependency_overrides_provider: Any = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
@@ -308,6 +319,9 @@ class APIRouter:
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
         self.prefix = prefix
+        # The class of the route records add_api_route makes (FastAPI's route_class; read at each declaration).
+        self.route_class = route_class
+        self.dependency_overrides_provider = dependency_overrides_provider
         self.strict_content_type = strict_content_type  # None: not given (the including router's, else the app's)
         self.tags: list[str | Enum] = list(tags or [])
         self.default_response_class = default_response_class
@@ -361,16 +375,20 @@ class APIRouter:
         max_body_size: int | None = None,
         strict_content_type: bool | None = None,
         form_limits: dict[str, int] | None = None,
+        route_class_override: type[APIRoute] | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        route_class = route_class_override or self.route_class
+        if not (isinstance(route_class, type) and issubclass(route_class, APIRoute)):
+            raise TypeError(f"route_class {route_class!r} is not a subclass of astraapi.routing.APIRoute")
         own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
         response_class = get_value_or_default(response_class, self.default_response_class)
         if isinstance(status_code, int):
             status_code = int(status_code)  # http.HTTPStatus and other IntEnums
         self.routes.append(
-            APIRoute(
+            route_class(
                 path=self.prefix + path,
                 endpoint=endpoint,
                 methods=_methods(methods),
