@@ -199,7 +199,7 @@ class AstraAPI:
         def add(path: str, endpoint: Callable[..., Any]) -> None:
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
             # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
-            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=())
+            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=(), takes_request=True)
 
         if self.openapi_url:
 

@@ -30,6 +30,18 @@ def generate_unique_id(route: APIRoute) -> str:
     return generate(route)
 
 
+def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
+    """FastAPI's `routing.get_request_handler`: the function serving a route, `await handler(request)`
+    -> Response. AstraAPI calls it (through this module's attribute, so that an integration replacing
+    it, as Sentry's does, wraps every route) while it builds a route's handler; the route's own settings
+    come from its plan, `dependant.call` (possibly replaced) is the endpoint it calls."""
+    from astraapi.engine.route_class import request_handler
+
+    return request_handler(dependant)
+
+
+_own_get_request_handler = get_request_handler
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -105,9 +117,19 @@ class APIRoute:
         subclass may override it to wrap what `super().get_route_handler()` returns (a custom Request
         class, timing, error handling); such a route runs on the general path (engine/route_class.py).
         AstraAPI calls it when it serves the route, once per route."""
-        from astraapi.engine.route_class import original_handler
+        from astraapi.engine.route_class import building_dependant
 
-        return original_handler(self)
+        # Looked up in the module on each call, so that an integration replacing it wraps every route.
+        return get_request_handler(
+            dependant=building_dependant(self), body_field=None, status_code=self.status_code,
+            response_class=self.response_class, response_field=None,
+            response_model_include=self.response_model_include, response_model_exclude=self.response_model_exclude,
+            response_model_by_alias=self.response_model_by_alias,
+            response_model_exclude_unset=self.response_model_exclude_unset,
+            response_model_exclude_defaults=self.response_model_exclude_defaults,
+            response_model_exclude_none=self.response_model_exclude_none,
+            dependency_overrides_provider=None, embed_body_fields=False,
+            strict_content_type=self.strict_content_type, form_limits=self.form_limits)
 
     def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
         """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""

@@ -59,9 +59,9 @@ def direct_refusal(plan: Any, *, inline_sync: bool) -> str | None:
     if plan.websocket:
         return "a WebSocket route"
     if plan.route_class is not None:
-        from astraapi.engine.route_class import route_class_name
+        from astraapi.engine.route_class import refusal
 
-        return f"its route class {route_class_name(plan.route_class)} overrides get_route_handler"
+        return refusal(plan.route_class)
     if plan.stream is not None:
         return "a streaming endpoint"
     if plan.body_is_form:

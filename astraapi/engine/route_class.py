@@ -29,16 +29,31 @@ serving_context: contextvars.ContextVar[Any] = contextvars.ContextVar("astraapi_
 
 
 def overrides_handler(record: Any) -> bool:
-    """Whether the route's class replaces `APIRoute.get_route_handler`."""
-    from astraapi.routing import APIRoute
+    """Whether the route's handler is not APIRoute's own: its class replaces `get_route_handler`, or
+    something replaced `routing.get_request_handler` (see handler_is_wrapped)."""
+    from astraapi.routing import APIRoute, APIWebSocketRoute
 
+    if not isinstance(record, APIRoute) or isinstance(record, APIWebSocketRoute):
+        return False
     method = getattr(type(record), "get_route_handler", None)
-    return isinstance(record, APIRoute) and method is not None and method is not APIRoute.get_route_handler
+    if method is not None and method is not APIRoute.get_route_handler:
+        return True
+    # Starlette-style routes (and the docs routes, which FastAPI adds as such) have no request handler to wrap.
+    return not record.takes_request and handler_is_wrapped()
 
 
 def route_class_name(record: Any) -> str:
     cls = type(record)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def refusal(record: Any) -> str:
+    """Why such a route is not called directly (astraapi inspect)."""
+    from astraapi.routing import APIRoute
+
+    if type(record).get_route_handler is not APIRoute.get_route_handler:
+        return f"its route class {route_class_name(record)} overrides get_route_handler"
+    return "astraapi.routing.get_request_handler is replaced (an integration wraps every route's handler)"
 
 
 def build_handler(executor: Any, plan: Any, record: Any) -> Callable[[Any], Any]:
@@ -55,15 +70,42 @@ def build_handler(executor: Any, plan: Any, record: Any) -> Callable[[Any], Any]
     return handler
 
 
-def original_handler(record: Any) -> Callable[[Any], Any]:
-    """`APIRoute.get_route_handler()`: the route's own handler, `async (request) -> Response`."""
+def _being_built(what: str) -> tuple[Any, Any]:
     building = _building.get()
     if building is None:
         raise RuntimeError(
-            f"{route_class_name(record)}.get_route_handler(): AstraAPI builds a route's handler when it serves the "
-            "route (on its first request); calling it elsewhere has no request engine to run it")
-    executor, plan = building
+            f"{what}: AstraAPI builds a route's handler when it serves the route (on its first request); "
+            "calling it elsewhere has no request engine to run it")
+    return building
+
+
+def building_dependant(record: Any) -> Any:
+    """The FastAPI `Dependant` of the route whose handler is being built (what `get_request_handler` gets)."""
+    from astraapi.dependencies.utils import _dependant_from_analysis
+
+    executor, plan = _being_built(f"{route_class_name(record)}.get_route_handler()")
+    return _dependant_from_analysis(plan.root.node, plan.ir.path, None, None)
+
+
+def request_handler(dependant: Any) -> Callable[[Any], Any]:
+    """`routing.get_request_handler(dependant=...)`: the handler of the route being built. A `dependant.call`
+    replaced before the call (an integration wrapping the endpoint, as Sentry's does) is what it calls."""
+    executor, plan = _being_built("get_request_handler()")
+    call = getattr(dependant, "call", None)
+    if call is not None and call is not plan.endpoint:
+        import copy
+
+        plan = copy.copy(plan)
+        plan.endpoint = call
     return OriginalHandler(executor, plan)
+
+
+def handler_is_wrapped() -> bool:
+    """Whether something replaced `astraapi.routing.get_request_handler` (an integration wrapping every
+    route's handler): every route then runs its handler as a custom route class's does."""
+    import astraapi.routing as routing
+
+    return routing.get_request_handler is not routing._own_get_request_handler
 
 
 class OriginalHandler:
