@@ -453,7 +453,7 @@ class APIRouter:
         """Starlette's `add_route`: `endpoint(request)` returns a Response; the path parameters are in
         `request.path_params`. Not documented in OpenAPI, no dependencies (FastAPI's `route`)."""
         from astraapi._starlette_compat import _takes_path_params
-        from astraapi.background import is_async_callable
+        from astraapi.concurrency import is_async_callable
         from astraapi.requests import Request
 
         site = _site or declaration_site()
