@@ -237,21 +237,9 @@ def add_route(router: Any, route: Any, prefix: str = "") -> None:
         _takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
         router.add_api_websocket_route(prefix + route.path, websocket_endpoint, name=route.name, _site=site)
     elif isinstance(route, theirs.Route):
-        from astraapi.background import is_async_callable
-        from astraapi.concurrency import run_in_threadpool
-        from astraapi.requests import Request
-
-        if is_async_callable(endpoint):
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                return await endpoint(request)
-        else:
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                return await run_in_threadpool(endpoint, request)
-
-        _takes_path_params(request_endpoint, route.path, "request", Request)
         methods = sorted(route.methods or ("GET", "HEAD"), key=lambda method: (method != "GET", method))
-        router.add_api_route(prefix + route.path, request_endpoint, methods=methods, name=route.name,
-                             include_in_schema=False, _site=site)
+        router.add_route(prefix + route.path, endpoint, methods=methods, name=route.name, _site=site)
+        return
     else:
         raise NotImplementedError(f"starlette.routing.{kind} is not supported in routes=[...] (Route, "
                                   "WebSocketRoute and Mount are)")

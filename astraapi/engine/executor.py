@@ -61,6 +61,7 @@ from astraapi.engine.answering import (
 from astraapi.engine.dependencies import RequestContext, Solver
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.inline import continue_in_task, resume_coroutine
+from astraapi.engine.route_class import BodyOverride, as_response, build_handler, route_class_name, serving_context
 from astraapi.engine.route_plan import CompiledDecoder, RoutePlan
 from astraapi.engine.streaming import Stream, generator_response, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
@@ -83,7 +84,7 @@ from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_def
 from astraapi.engine.websocket import start_websocket
 from astraapi.concurrency import sync_pool
 from astraapi.requests import Request
-from astraapi.routing import Default
+from astraapi.datastructures import DefaultPlaceholder
 
 def _native_dumps() -> Callable[[Any], bytes] | None:
     try:
@@ -140,6 +141,7 @@ class Executor:
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
         self._direct_sink: Callable[..., None] | None = None
+        self._route_handlers: dict[int, Any] = {}  # custom route classes' handlers, built on first use
 
     # ------------------------------------------------------------------ the direct call (engine/direct.py)
 
@@ -194,7 +196,7 @@ class Executor:
         return self._make_plan(route, live, compiled=True)
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
-        response_class = None if live.route.response_class is Default else live.route.response_class
+        response_class = None if isinstance(live.route.response_class, DefaultPlaceholder) else live.route.response_class
         # as FastAPI reports it: the method(s) and the path, behind the app's root path (a mount's path)
         mount_path = (getattr(self.app, "root_path", "") or "").rstrip("/")
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
@@ -320,7 +322,10 @@ class Executor:
                 produced = None
                 async with AsyncExitStack() as function_stack:
                     ctx.function_stack = function_stack
-                    produced = await self._produce(plan, ctx)
+                    if plan.route_class is None:
+                        produced = await self._produce(plan, ctx)
+                    else:
+                        produced = await self._produce_through_route_class(plan, ctx)
                 if produced is None:
                     raise AstraAPIError(
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
@@ -420,6 +425,34 @@ class Executor:
                 await background()
             except Exception as bg_error:
                 error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
+
+    async def _produce_through_route_class(self, plan: RoutePlan, ctx: RequestContext) -> tuple[Any, Any]:
+        """A custom route class's route (engine/route_class.py): its handler answers `ctx.request()`."""
+        handler = self._route_handlers.get(plan.ir.index)
+        if handler is None:
+            handler = self._route_handlers[plan.ir.index] = build_handler(self, plan, plan.route_class)
+        token = serving_context.set(ctx)
+        try:
+            response = await handler(ctx.request())
+        finally:
+            serving_context.reset(token)
+        answer = response_answer(response, ctx)
+        if answer is None:
+            raise AstraAPIError(f"{plan.label}: the handler of route class {route_class_name(plan.route_class)} "
+                                f"returned {type(response).__name__}, not a Response")
+        return answer
+
+    async def produce_for_route_class(self, plan: RoutePlan, ctx: RequestContext, request: Request) -> Any:
+        """`APIRoute.get_route_handler()`'s handler: the route run for `request` (its body, its object as
+        the Request parameter), answered as a Response."""
+        ctx._request = request
+        if plan.has_body:
+            body = await request.body()
+            if body is not ctx.native.body:
+                ctx.native = BodyOverride(ctx.native, body)
+                ctx._inputs = None
+        answer, background = await self._produce(plan, ctx)
+        return as_response(answer, background)
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native

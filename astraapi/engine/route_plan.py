@@ -17,6 +17,7 @@ from astraapi.engine.body import MISSING, read_body
 from astraapi.engine.dependencies import NodePlan
 from astraapi.engine.inline import never_suspends
 from astraapi.engine.params import ParamPlan, RequestInputs, apply_json_body, path_plan, request_path_params
+from astraapi.engine.route_class import overrides_handler
 from astraapi.engine.serialize import ResponsePlan
 from astraapi.exceptions import AstraAPIError
 from astraapi.introspection.annotations import path_param_names
@@ -52,7 +53,7 @@ class RoutePlan:
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
                  "decoder_reads_body", "decoder_reads_headers", "decoder_copied_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
-                 "form_limits", "inline_async", "websocket")
+                 "form_limits", "inline_async", "websocket", "route_class")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -64,6 +65,8 @@ class RoutePlan:
         self.inline_async = self.is_async and never_suspends(self.endpoint)
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
+        # A route class overriding get_route_handler (engine/route_class.py): its handler runs on the general path.
+        self.route_class = live.route if overrides_handler(live.route) else None
         self.endpoint_ctx = response.endpoint_ctx
         dependant = live.dependant
         assert dependant is not None
@@ -74,7 +77,7 @@ class RoutePlan:
         self.stream = live.stream  # a generator endpoint: "jsonl" or "raw" (engine/streaming.py)
         self.stream_item_adapter = live.stream_item_adapter
         self.response_class = live.route.response_class
-        if self.stream is not None:
+        if self.stream is not None or self.route_class is not None:
             self.simple = False
         self.body_is_form = route.body_is_form
         live_params = {p.ir.name: p for p in live.params}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import inspect
 import os
 import typing
@@ -22,7 +23,9 @@ from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
 from astraapi.concurrency import is_async_callable
-from astraapi.routing import APIRoute, Default, FrontendRoute, Mount
+from astraapi.datastructures import DefaultPlaceholder
+from astraapi.introspection.incex import IncExError, incex_json
+from astraapi.routing import APIRoute, FrontendRoute, Mount
 from astraapi.introspection.annotations import (
     _constraints,
     _is_complex,
@@ -191,7 +194,7 @@ class _Analyzer:
         is_generator = _is_generator_callable(endpoint)
         try:
             signature = inspect.signature(endpoint)
-            hints = typing.get_type_hints(endpoint, include_extras=True)
+            hints = typing.get_type_hints(_annotated_function(endpoint), include_extras=True)
         except (NameError, TypeError, ValueError) as error:
             problems.add(f"cannot read the endpoint's signature or annotations: {error}")
             return None
@@ -236,7 +239,7 @@ class _Analyzer:
             stream = "jsonl" if response_class_is_default else "raw"
             if _lenient_issubclass(response_class, EventSourceResponse):
                 stream = "sse"
-            if route.response_model is Default:
+            if isinstance(route.response_model, DefaultPlaceholder):
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
@@ -268,6 +271,12 @@ class _Analyzer:
         except (OSError, TypeError):
             source_file, source_line = route.decl_file, route.decl_line
 
+        include_json = exclude_json = None
+        try:
+            include_json = incex_json(route.response_model_include, "response_model_include")
+            exclude_json = incex_json(route.response_model_exclude, "response_model_exclude")
+        except IncExError as exc:
+            problems.add(str(exc))
         if problems.count:
             return None
         ir = RouteIR(
@@ -290,6 +299,8 @@ class _Analyzer:
             response_model_exclude_unset=route.response_model_exclude_unset,
             response_model_exclude_defaults=route.response_model_exclude_defaults,
             response_model_exclude_none=route.response_model_exclude_none,
+            response_model_include_json=include_json,
+            response_model_exclude_json=exclude_json,
             body_embedded=body_embedded,
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
@@ -425,14 +436,14 @@ class _Analyzer:
         self, route: APIRoute, hints: dict[str, Any], problems: _RouteProblems
     ) -> tuple[Any, type[Response], bool]:
         response_class = route.response_class
-        is_default = response_class is Default
+        is_default = isinstance(response_class, DefaultPlaceholder)
         if is_default:
             response_class = JSONResponse
         elif not _lenient_issubclass(response_class, Response) and not starlette_compat.is_response_class(response_class):
             problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
             response_class = JSONResponse
         annotation = route.response_model
-        if annotation is Default:
+        if isinstance(annotation, DefaultPlaceholder):
             annotation = hints.get("return")
             returned = strip_annotated(annotation)
             if _lenient_issubclass(returned, Response) or starlette_compat.is_response_class(returned):
@@ -618,3 +629,10 @@ def analyze_dependency(call: Any, **options: Any) -> DependantAnalysis | None:
     """One dependency's analysis outside a route's (a dependency override, analysed when first
     used); `options` as `_Analyzer.dependant_for` takes them. None: problems were reported."""
     return _Analyzer().dependant_for(call, **options)
+
+
+def _annotated_function(endpoint: Any) -> Any:
+    """Where an endpoint's annotations are: a functools.partial's (nested) function, as FastAPI reads them."""
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return endpoint

@@ -45,7 +45,8 @@ from pydantic_core import PydanticUndefined, core_schema
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
-from astraapi.routing import APIRoute, Default, path_format
+from astraapi.datastructures import DefaultPlaceholder
+from astraapi.routing import APIRoute, path_format
 
 # The pydantic Field attributes that carry over from a parameter's FieldInfo to the schema.
 _FIELD_ATTRIBUTES = (
@@ -270,8 +271,8 @@ class RouteOpenAPI:
 
 
 def unique_id_function(route: APIRoute, app_function: Any) -> Callable[[APIRoute], str]:
-    for candidate in (getattr(route, "generate_unique_id_function", Default), app_function):
-        if candidate is not Default and candidate is not None:
+    for candidate in (getattr(route, "generate_unique_id_function", None), app_function):
+        if candidate is not None and not isinstance(candidate, DefaultPlaceholder):
             return candidate
     return generate_unique_id
 
@@ -341,7 +342,7 @@ def _examples(marker: Any) -> tuple[str | None, str | None]:
 def _response_class(route: APIRoute) -> Any:
     from astraapi.responses import JSONResponse
 
-    return JSONResponse if route.response_class is Default else route.response_class
+    return JSONResponse if isinstance(route.response_class, DefaultPlaceholder) else route.response_class
 
 
 def _class_status_code(cls: Any) -> str:
@@ -419,7 +420,7 @@ _VALUE_LOCATIONS = ("path", "query", "header", "cookie", "body")
 
 
 def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool = True,
-                 generate_unique_id_function: Any = Default) -> tuple[tuple[Any, ...], str]:
+                 generate_unique_id_function: Any = None) -> tuple[tuple[Any, ...], str]:
     """The routes' IR with the OpenAPI fields filled in, and the component schemas as JSON.
 
     `routes`: the `RouteAnalysis` objects of introspection (live objects plus IR).
@@ -555,7 +556,7 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     from astraapi.introspection.app import analyze_records
 
     separate = getattr(app, "separate_input_output_schemas", True)
-    unique_id = getattr(app.router, "generate_unique_id_function", Default)
+    unique_id = getattr(app.router, "generate_unique_id_function", None)
     webhook_router = getattr(app, "webhooks", None)
     webhook_records = list(getattr(webhook_router, "routes", []) or [])
     key = (id(analysis), separate, unique_id, tuple(id(r) for r in webhook_records), openapi_settings(app))

@@ -205,6 +205,10 @@ class RouteIR:
     response_model_exclude_unset: bool = False
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
+    # response_model_include / _exclude (pydantic's IncEx) as canonical JSON: a list of [key, value]
+    # pairs sorted by key, value `true` (the whole field) or the nested pairs (introspection/incex.py).
+    response_model_include_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    response_model_exclude_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
     body_embedded: bool = False  # more than one body parameter, or Body(embed=True)
     # OpenAPI (computed in introspection; *_json fields are JSON text in the document's key order)
     description: str = ""  # the declared description, else the endpoint's docstring

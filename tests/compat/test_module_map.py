@@ -33,8 +33,6 @@ _OPENAPI = ("FastAPI's OpenAPI internals over ModelField/Dependant: AstraAPI bui
             "(astraapi.openapi.utils.openapi_from_ir, get_openapi)")
 _WEBSOCKETS = ("FastAPI's ASGI wrappers around WebSocket endpoints: AstraAPI runs them in "
                "astraapi.engine.websocket")
-_DEFAULT = ("FastAPI's DefaultPlaceholder (in astraapi.datastructures): AstraAPI's routing marks defaults with the "
-            "astraapi.routing.Default sentinel")
 _TELEMETRY = "FastAPI's telemetry and body-size-limit hooks"
 
 # module -> {name: why astraapi does not have it}. A module mapped to a string is missing as a whole.
@@ -50,15 +48,14 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
         **{name: _ASGI for name in (
             "AppType", "BaseRoute", "Match", "Middleware", "URLPath", "compile_path",
             "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
-            "iter_route_contexts", "get_value_or_default", "StaticFiles")},
+            "iter_route_contexts", "StaticFiles")},
         **{name: _SOLVER for name in (
-            "SolvedDependency", "create_model_field", "get_request_handler", "run_endpoint_function",
+            "SolvedDependency", "create_model_field", "run_endpoint_function",
             "serialize_response", "solve_dependencies", "EndpointContext")},
         **{name: _WEBSOCKETS for name in ("get_websocket_app", "websocket_session")},
         **{name: _STREAMING for name in (
             "EventSourceResponse", "ServerSentEvent", "StreamingResponse", "format_sse_event",
             "get_stream_item_type", "KEEPALIVE_COMMENT")},
-        "DefaultPlaceholder": _DEFAULT,
         **{name: _TELEMETRY for name in (
             "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "wrap_app_with_body_limit")},
     },
@@ -68,7 +65,6 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_flat_models_from_fields", "get_flat_params", "get_model_name_map",
             "get_openapi_operation_metadata", "get_openapi_operation_request_body", "get_openapi_path",
             "get_schema_from_model_field")},
-        "DefaultPlaceholder": _DEFAULT,
     },
     ".dependencies.utils": {
         **{name: _SOLVER for name in (
