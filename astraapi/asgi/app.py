@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import sys
 from typing import Any
 
 from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest
@@ -57,7 +58,7 @@ class _Serving:
         self.key = routes_key(app)
         ir = build_ir(app, openapi=False)
         self.executor = Executor(app, ir)
-        self.handler = app_handler(self.executor, ir, app)
+        self.handler = app_handler(self.executor, ir, app, native=False)
         tables = build_trie_tables(ir)
         self.trie = tables.to_runtime()
         # WebSocket routes: the runtime's matcher has no WEBSOCKET method name; a second trie
@@ -300,9 +301,47 @@ def _install_task_factory(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_task_factory(factory)
 
 
+# Set while the native server builds an app's replaced middleware stack (`instrumented_stack`): the
+# ASGI application the stack then wraps, in place of `ASGIEntry`.
+_native_inner: contextvars.ContextVar[Any] = contextvars.ContextVar("astraapi_native_inner", default=None)
+
+
 def build_middleware_stack(app: Any) -> Any:
     """The app as an ASGI callable (`app.middleware_stack`, which instrumentation may wrap or replace):
     `ASGIEntry`. The app's own middlewares, native and Python (function middleware, BaseHTTPMiddleware,
     pure ASGI classes), run inside it around the handler, in `user_middleware` order, exactly as on the
-    native server (`serve.with_middleware`), so both servers answer alike."""
-    return ASGIEntry(app)
+    native server (`serve.with_middleware`), so both servers answer alike.
+
+    Where Starlette is loaded, the entry is wrapped in Starlette's `ServerErrorMiddleware`, the outermost
+    layer of FastAPI's stack, which instrumentation checks for and rebuilds around its own middleware
+    (opentelemetry-instrumentation-fastapi). The entry answers errors itself (the app's 500 handler,
+    the debug page) and raises them again, so that layer only re-raises them."""
+    inner = _native_inner.get()
+    if inner is None:
+        inner = ASGIEntry(app)
+    errors = sys.modules.get("starlette.middleware.errors")
+    if errors is None:
+        return inner
+    return errors.ServerErrorMiddleware(app=inner, debug=bool(getattr(app, "debug", False)))
+
+
+def instrumented_stack(handler: Any, app: Any) -> Any:
+    """The native server's handler for an app whose `build_middleware_stack` was replaced: the stack it
+    builds, as a pure ASGI layer (astraapi.asgi.bridge) around `handler` (the app's handler with its own
+    middlewares), the stack's innermost application being the native handler in place of `ASGIEntry`.
+    Only such apps pay for ASGI messages."""
+    from astraapi.asgi.bridge import AsgiLayer
+    from astraapi.middleware.chain import ServerErrors
+
+    def build(endpoint: Any) -> Any:
+        endpoint.sends_errors = True  # as ASGIEntry: answer, then raise for the layers outside
+        token = _native_inner.set(endpoint)
+        try:
+            return app.build_middleware_stack()
+        finally:
+            _native_inner.reset(token)
+
+    layer = AsgiLayer(handler, build, (), {}, app, ServerErrors(app))
+    method = app.build_middleware_stack
+    layer.name = f"the app's middleware stack ({getattr(method, '__qualname__', method)})"
+    return layer

@@ -163,8 +163,11 @@ async def send_later(run: Run, later: Later) -> None:
 
 def answer_of(response: Any) -> Any:
     """What a middleware's returned Response becomes: a response tuple, or a Later."""
+    from astraapi import _starlette_compat as starlette_compat
     from astraapi.engine.streaming import is_streamed
 
+    if starlette_compat.FOREIGN_RESPONSES and isinstance(response, starlette_compat.FOREIGN_RESPONSES):
+        response = starlette_compat.adopt_response(response)  # Starlette's, as a middleware library returns
     if response.__class__ is CallNextResponse and response._iterator is None and response._body is not None:
         answer = (response.status_code, response.raw_headers, response._body)
     elif is_streamed(response):

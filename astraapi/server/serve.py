@@ -59,17 +59,32 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
                        on_server=executor.attach_server if direct else None)
 
 
-def app_handler(executor: Any, ir: Any, app: Any) -> Any:
-    """The handler both servers call (the native one, and the ASGI entry): the executor inside the app's
-    middlewares, and inside the telemetry layer when OpenTelemetry is configured (astraapi.telemetry:
-    then every request is answered by the engine)."""
+def app_handler(executor: Any, ir: Any, app: Any, *, native: bool = True) -> Any:
+    """The handler both servers call (the native one, and the ASGI entry, `native=False`): the executor
+    inside the app's middlewares, and inside the telemetry layer when OpenTelemetry is configured
+    (astraapi.telemetry: then every request is answered by the engine). On the native server, an app
+    whose `build_middleware_stack` was replaced (opentelemetry-instrumentation-fastapi does so) is served
+    through the stack it builds (astraapi.asgi.app.instrumented_stack), as an ASGI server would serve it."""
     handler = with_middleware(executor.handle, ir, app)
+    if native and app is not None and _replaced_stack(app):
+        from astraapi.asgi.app import instrumented_stack
+
+        handler = instrumented_stack(handler, app)
     if _observed(app):
         from astraapi.telemetry._server import telemetry_handler
 
         handler = telemetry_handler(handler, app, ir)
         executor.telemetry = sys.modules["astraapi.telemetry._api"]
     return handler
+
+
+def _replaced_stack(app: Any) -> bool:
+    """Whether `app.build_middleware_stack` is not AstraAPI's own: replaced on the app (instrumentation),
+    or overridden by a subclass."""
+    from astraapi.applications import AstraAPI
+
+    method = getattr(app, "build_middleware_stack", None)
+    return getattr(method, "__func__", None) is not AstraAPI.build_middleware_stack
 
 
 def _observed(app: Any) -> bool:
