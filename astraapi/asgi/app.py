@@ -315,14 +315,21 @@ def build_middleware_stack(app: Any) -> Any:
     Where Starlette is loaded, the entry is wrapped in Starlette's `ServerErrorMiddleware`, the outermost
     layer of FastAPI's stack, which instrumentation checks for and rebuilds around its own middleware
     (opentelemetry-instrumentation-fastapi). The entry answers errors itself (the app's 500 handler,
-    the debug page) and raises them again, so that layer only re-raises them."""
+    the debug page) and raises them again, so that layer only re-raises them. With sentry-sdk's
+    Starlette/FastAPI integration enabled, the stack is inside sentry's ASGI middleware, as sentry's
+    patch of `Starlette.__call__` puts a FastAPI app (astraapi/_sentry_compat.py)."""
     inner = _native_inner.get()
     if inner is None:
         inner = ASGIEntry(app)
     errors = sys.modules.get("starlette.middleware.errors")
-    if errors is None:
-        return inner
-    return errors.ServerErrorMiddleware(app=inner, debug=bool(getattr(app, "debug", False)))
+    stack = inner if errors is None else errors.ServerErrorMiddleware(app=inner, debug=bool(getattr(app, "debug", False)))
+    if "sentry_sdk" in sys.modules:
+        from astraapi import _sentry_compat
+
+        enabled = _sentry_compat.integration()
+        if enabled is not None:
+            stack = _sentry_compat.wrap(stack, enabled)
+    return stack
 
 
 def instrumented_stack(handler: Any, app: Any) -> Any:
