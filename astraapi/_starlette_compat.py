@@ -139,6 +139,25 @@ def adopt_response(response: Any) -> Any:
     return adopted
 
 
+_temporary_class: Any = None
+
+
+def temporary_response_class() -> type:
+    """The class of the `response: Response` parameter's object. With Starlette loaded, AstraAPI's Response
+    that is also a Starlette Response (AstraAPI's methods first), as FastAPI's temporal response is one:
+    libraries check `isinstance(response, starlette.responses.Response)` before writing headers into it
+    (slowapi's rate-limit headers)."""
+    global _temporary_class
+    from astraapi.responses import Response
+
+    theirs = sys.modules.get("starlette.responses")
+    if theirs is None:
+        return Response
+    if _temporary_class is None:
+        _temporary_class = type("Response", (Response, theirs.Response), {"__module__": "astraapi.responses"})
+    return _temporary_class
+
+
 # ---------------------------------------------------------------------- exceptions
 
 

@@ -105,6 +105,7 @@ class ASGIEntry:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._serving: _Serving | None = None
+        self.sends_errors = True  # False inside Starlette's ServerErrorMiddleware (build_middleware_stack)
 
     def serving(self) -> _Serving:
         serving = self._serving
@@ -160,6 +161,7 @@ class ASGIEntry:
             index, params = REDIRECT_ROUTE, (redirect_location(scope, full),)
         else:
             index, params = NOT_FOUND_ROUTE, ()
+        native.hold_errors = not self.sends_errors
         await _serve(serving.handler, native, index, params, receive, send)
 
     # ------------------------------------------------------------------ websocket
@@ -234,8 +236,13 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
         raise
     finally:
         listener.cancel()
+    held = getattr(native, "held", None)
     if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
         raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
     if native.aborted:
         raise RuntimeError("the response could not be completed")
 
@@ -314,15 +321,19 @@ def build_middleware_stack(app: Any) -> Any:
 
     Where Starlette is loaded, the entry is wrapped in Starlette's `ServerErrorMiddleware`, the outermost
     layer of FastAPI's stack, which instrumentation checks for and rebuilds around its own middleware
-    (opentelemetry-instrumentation-fastapi). The entry answers errors itself (the app's 500 handler,
-    the debug page) and raises them again, so that layer only re-raises them. With sentry-sdk's
+    (opentelemetry-instrumentation-fastapi). As in FastAPI, an unhandled error then leaves the entry
+    before any answer was sent (instrumentation in between records it on a request still open), and that
+    layer sends the answer: its handler, `held_error_answer`, sends the one the engine made (the app's
+    500 handler, the debug page, or the plain 500), which the entry left in the scope. With sentry-sdk's
     Starlette/FastAPI integration enabled, the stack is inside sentry's ASGI middleware, as sentry's
     patch of `Starlette.__call__` puts a FastAPI app (astraapi/_sentry_compat.py)."""
     inner = _native_inner.get()
     if inner is None:
         inner = ASGIEntry(app)
     errors = sys.modules.get("starlette.middleware.errors")
-    stack = inner if errors is None else errors.ServerErrorMiddleware(app=inner, debug=bool(getattr(app, "debug", False)))
+    # Without that layer the entry sends an unhandled error's answer itself before raising the error again.
+    inner.sends_errors = errors is None
+    stack = inner if errors is None else errors.ServerErrorMiddleware(app=inner, handler=held_error_answer)
     if "sentry_sdk" in sys.modules:
         from astraapi import _sentry_compat
 
@@ -330,6 +341,33 @@ def build_middleware_stack(app: Any) -> Any:
         if enabled is not None:
             stack = _sentry_compat.wrap(stack, enabled)
     return stack
+
+
+ERROR_ANSWER = "astraapi.error_answer"  # the scope key of an unhandled error's answer, held for the layer outside
+_PLAIN_500 = (500, [(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")],
+              b"Internal Server Error")
+
+
+async def held_error_answer(request: Any, error: BaseException) -> Any:
+    """Starlette ServerErrorMiddleware's handler in the app's stack: the answer the engine made for `error`
+    (left in the scope by the entry), as an ASGI response; Starlette's plain 500 for an error raised
+    elsewhere (by a middleware of the stack)."""
+    return _Answer(request.scope.pop(ERROR_ANSWER, None) or _PLAIN_500)
+
+
+class _Answer:
+    __slots__ = ("answer",)
+
+    def __init__(self, answer: tuple) -> None:
+        self.answer = answer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from astraapi.middleware.chain import json_head
+
+        status, headers, body = self.answer
+        await send({"type": "http.response.start", "status": status,
+                    "headers": json_head(body) if headers is None else list(headers)})
+        await send({"type": "http.response.body", "body": body})
 
 
 def instrumented_stack(handler: Any, app: Any) -> Any:
@@ -341,7 +379,6 @@ def instrumented_stack(handler: Any, app: Any) -> Any:
     from astraapi.middleware.chain import ServerErrors
 
     def build(endpoint: Any) -> Any:
-        endpoint.sends_errors = True  # as ASGIEntry: answer, then raise for the layers outside
         token = _native_inner.set(endpoint)
         try:
             return app.build_middleware_stack()

@@ -200,7 +200,8 @@ class AsgiEndpoint:
         self.trie = trie  # for the route a 405 matched on its path
         self._records: list | None = None
         # True: an unhandled error's answer (ServerErrorMiddleware's) is sent before the error is raised, as
-        # ASGIEntry does; False: raised only, the layer outside answers it (chain.ServerErrors).
+        # ASGIEntry does without Starlette; False: raised only, the layer outside answers it
+        # (chain.ServerErrors, or the Starlette ServerErrorMiddleware of asgi.app.build_middleware_stack).
         self.sends_errors = False
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -263,11 +264,13 @@ class AsgiEndpoint:
         if error is not None:
             run.captured.extend(captured)
             run.error_answer = head[1:]
-            if self.sends_errors:  # the innermost app of a whole stack (asgi.app.instrumented_stack)
+            if self.sends_errors:  # the innermost app of a whole stack without ServerErrorMiddleware
                 _, status, headers, body = head
                 await send({"type": "http.response.start", "status": status,
                             "headers": json_head(body) if headers is None else list(headers)})
                 await send({"type": "http.response.body", "body": body})
+            else:  # for the ServerErrorMiddleware of the app's stack, if any (asgi.app.held_error_answer)
+                scope["astraapi.error_answer"] = head[1:]
             raise error
         if head[0] == "whole":
             _, status, headers, body = head
