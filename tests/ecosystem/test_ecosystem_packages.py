@@ -215,3 +215,32 @@ def test_an_endless_event_stream_ends_when_the_client_leaves(sse):
     while get(sse, "/closed").json() != {"closed": ["endless"]}:
         assert time.monotonic() < deadline, "the generator was not closed after the client left"
         time.sleep(0.05)
+
+
+# ------------------------------------------------------------------ astraapi inspect
+
+def test_inspect_names_the_python_middleware_of_every_route_and_its_cost(tmp_path):
+    from support.servers import run_cli
+
+    def inspect(ref: str, *route: str) -> str:
+        done = run_cli(["inspect", ref, *(("--route", route[0]) if route else ()), "--build-dir", str(tmp_path)],
+                       cwd=APPS_DIR)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = inspect("eco_slowapi_app:asgi_app")
+    routes = [line for line in listing.splitlines() if line.startswith("  generic   ")]
+    through = [line for line in listing.splitlines() if "through Python middleware" in line]
+    assert len(routes) == len(through) == 8  # one line per route
+    assert through[0].strip() == "through Python middleware: SlowAPIASGIMiddleware (ASGI); no direct call"
+    otel_route = inspect("eco_otel_app:app", "/items/{item_id}")
+    assert ("Python middleware (outermost first): the app's middleware stack, build_middleware_stack replaced by "
+            "opentelemetry.instrumentation.fastapi.FastAPIInstrumentor.instrument_app.<locals>.build_middleware_stack"
+            " (ASGI)") in otel_route
+    assert "cost: ASGI: a scope dict and the http.response.start/body messages" in otel_route
+    assert "cost: no native file body" in otel_route
+    assert "direct call: no: Python middleware wraps every request" in otel_route
+    sentry_route = inspect("eco_sentry_app:app", "/items/{item_id}")
+    assert "sentry-sdk's SentryAsgiMiddleware, its Starlette/FastAPI integration being enabled (ASGI)" in sentry_route
+    plain = inspect("eco_otel_app:app")
+    assert "through Python middleware: the app's middleware stack" in plain
