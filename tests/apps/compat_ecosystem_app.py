@@ -53,7 +53,7 @@ REQUESTS = [
     ("GET", "/cid", {"headers": CID}),
     ("GET", "/nothing", {"headers": CID}),
     ("GET", "/limited", {"headers": CID}),
-    ("GET", "/limited", {"headers": CID}),
+    ("GET", "/limited?again=1", {"headers": CID}),
     ("POST", "/wsgi/a/b?q=1", {"headers": CID, "content": b"body"}),
     ("GET", "/wsgi", {"headers": CID}),
     ("GET", "/events", {"headers": CID}),
