@@ -381,7 +381,7 @@ async def run_response_app(native: Any, response_app: Any, label: str) -> bool:
     try:
         await response_app(scope, run.receive, run.send)
     except BaseException:
-        if run.status is not None:
+        if run.streaming:  # its head went out: no error answer can follow
             native.abort()
         raise
     if not run.complete:
