@@ -345,6 +345,23 @@ class AstraAPI:
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
 
+    def add_route(self, path: str, route: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True) -> None:
+        """Starlette's `app.add_route`: `route(request)` answers `path` (see APIRouter.add_route)."""
+        self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema,
+                              _site=declaration_site())
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.router.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema,
+                                  _site=site)
+            return func
+
+        return decorator
+
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
         """Serve a StaticFiles under `path` (Starlette's Mount; see APIRouter.mount)."""
         self.router.mount(path, app, name=name)

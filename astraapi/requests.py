@@ -140,6 +140,31 @@ class HTTPConnection:
             scope["state"] = self.state
         return scope
 
+    # Starlette's HTTPConnection is a Mapping over its scope (`request["path"]`): libraries read it so.
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.scope
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.scope.get(key, default)
+
+    def keys(self) -> Any:
+        return self.scope.keys()
+
+    def items(self) -> Any:
+        return self.scope.items()
+
+    def values(self) -> Any:
+        return self.scope.values()
+
     @property
     def url(self) -> URL:
         return URL(self._native.path, self._native.query_string.decode("latin-1"),

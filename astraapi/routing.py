@@ -567,6 +567,50 @@ class APIRouter:
                                             decl_file=decl_file, decl_line=decl_line,
                                             dependencies=tuple(self.dependencies)))
 
+    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True, *,
+                  _site: tuple[str, int] | None = None) -> None:
+        """Starlette's `Router.add_route`: `endpoint(request)` answers `path` (GET and HEAD unless
+        `methods`), with a Response or a value. As FastAPI serves such a route: not in OpenAPI, without
+        the router's dependencies, the endpoint called with the request alone (a `def` in the thread
+        pool). Instrumentation libraries add their `/metrics` route this way."""
+        import dataclasses
+
+        from astraapi.background import is_async_callable
+        from astraapi.concurrency import run_in_threadpool
+        from astraapi.requests import Request
+
+        site = _site or declaration_site()
+        if is_async_callable(endpoint):
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await endpoint(request)
+        else:
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await run_in_threadpool(endpoint, request)
+
+        takes_path_params(request_endpoint, path, "request", Request)
+        methods = {method.upper() for method in methods or ("GET",)}
+        if "GET" in methods:
+            methods.add("HEAD")  # as Starlette's Route
+        methods = sorted(methods, key=lambda method: (method != "GET", method))
+        if name is None:
+            name = getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.add_api_route(path, request_endpoint, methods=methods, name=name, include_in_schema=False,
+                           _site=site)
+        # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
+        self.routes[-1] = dataclasses.replace(self.routes[-1], dependencies=())
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Starlette's `@router.route(path)` decorator (see `add_route`)."""
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema, _site=site)
+            return func
+
+        return decorator
+
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route or mount called `name` with these path parameters (Starlette's
         url_path_for; a mount takes `path`). NoMatchFound when none fits."""
@@ -865,3 +909,16 @@ def get_name(endpoint: Callable[..., Any]) -> str:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_REEXPORTS))
+
+
+def takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
+    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
+    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
+    import inspect
+    import re
+
+    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
+    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
+    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
+    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    function.__annotations__ = {first: first_type, **{name: Any for name in names}}

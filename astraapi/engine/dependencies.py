@@ -30,6 +30,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool
 from astraapi.introspection.dependencies import form_model_type
@@ -236,7 +237,7 @@ class RequestContext:
 
     def temporary_response(self) -> Response:
         if self.response is None:
-            response = Response()
+            response = starlette_compat.temporary_response_class()()
             del response.headers["content-length"]
             response.status_code = None  # type: ignore[assignment]  # "not set", as FastAPI marks it
             self.response = response
