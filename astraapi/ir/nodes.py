@@ -131,6 +131,9 @@ class ParamIR:
     fields: tuple[ParamIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
     # `validation_alias=AliasChoices(...)`: the request keys to try in order (`alias` is the first).
     alias_choices: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # A Form() parameter read from the whole form: the model keys (one: a model or an optional one;
+    # several: a union of models, each member reading the form on its own).
+    form_models: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
