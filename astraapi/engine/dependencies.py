@@ -84,7 +84,9 @@ class NodePlan:
                 path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
             elif param.location == "body":
                 whole = bool(live.form_models)
-                loc = ("body", param.alias) if param.embed and not whole else ("body",)
+                # a form field is located under its key even where the route's body is not embedded
+                # (a dependency override can add one)
+                loc = ("body", param.alias) if (param.embed or param.is_form) and not whole else ("body",)
                 body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
                 body_aliases.append(param.alias)
                 form_models.append(_FormReader(live) if param.is_form else None)
