@@ -35,7 +35,8 @@ from astraapi.concurrency import run_in_threadpool
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
 from astraapi.engine.form import field_value, form_value, read_whole_form
-from astraapi.engine.params import PATH_CONVERTORS, ChosenValue, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.params import (PATH_CONVERTORS, ChosenValue, ParamPlan, RequestInputs, apply_json_body,
+                                    request_path_params)
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response

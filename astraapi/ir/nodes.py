@@ -478,7 +478,7 @@ _NESTED.update(
         FieldIR: {"type": _one(TypeRef), "constraints": _pairs},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings, "decode_fallback_reasons": _strings},
-        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings,
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings, "form_models": _strings,
                   "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},
         DependencyIR: {

@@ -60,6 +60,7 @@ APPS = {
     "compat_starlette_handlers_app": None,
     "compat_starlette_routes_app": None,
     "compat_middleware_app": None,
+    "compat_forms_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process
