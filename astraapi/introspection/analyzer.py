@@ -564,7 +564,8 @@ class _Analyzer:
                 alias = validation_alias
 
         group: ParamGroup | None = None
-        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+        is_json = is_json_field(field_info)  # Json[T]: one text value, parsed as JSON by pydantic
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)) and not is_json:
             model = _param_model_type(type_annotation)
             if model is not None:
                 group = _param_group(name, model, model is not type_annotation, location, marker, problems)
@@ -577,7 +578,7 @@ class _Analyzer:
         if len(form_models) > 1:  # a union of models: each member reads the form on its own
             field_info = copy.copy(field_info)
             field_info.annotation = union_annotation(field_info.annotation, form_models)
-        if is_form and not form_models:
+        if is_form and not form_models and not is_json:
             if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
                     and form_model_type(type_annotation) is None:
                 problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
@@ -587,7 +588,8 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation) \
+                and not is_json:
             if location != "cookie" and _is_scalar_sequence(type_annotation):
                 is_sequence = True
             else:
@@ -625,7 +627,7 @@ class _Analyzer:
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
                              group=group, form_models=form_models,
                              form_field=FormField(name, alias_choices or (alias,), annotation_is_sequence(
-                                 field_info.annotation) and not is_json_field(field_info))
+                                 field_info.annotation) and not is_json)
                              if is_form and not form_models else None)
 
 

@@ -6,9 +6,9 @@ byte for byte with FastAPI 0.165."""
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, Json
 
-from astraapi import Depends, FastAPI, File, Form, UploadFile
+from astraapi import Depends, FastAPI, File, Form, Query, UploadFile
 
 app = FastAPI()
 
@@ -104,6 +104,11 @@ def choices(
     return {"value": value, "values": values}
 
 
+@app.post("/json")
+def json_values(items: Annotated[Json[list[str]], Form()], account: Annotated[Json[Account], Query()]):
+    return {"items": items, "account": account}
+
+
 def _multipart(*parts: tuple[str, str]) -> dict:
     return {"files": [(name, (None, value)) for name, value in parts]}
 
@@ -141,5 +146,8 @@ REQUESTS = [
     ("POST", "/choices", {"data": {"more": ["1", "x"], "legacy": "3"}}),
     ("POST", "/choices", {"data": {"many": ["1", "2"], "more": "3"}}),
     ("POST", "/choices", {}),
+    ("POST", "/json?account=%7B%22name%22%3A%22R%22%2C%22age%22%3A3%7D", {"data": {"items": '["a", "b"]'}}),
+    ("POST", "/json?account=%7B%22name%22%3A%22R%22%7D", {"data": {"items": "[1]"}}),
+    ("POST", "/json?account=nope", {"data": {"items": "x"}}),
     ("GET", "/openapi.json", {}),
 ]
