@@ -36,6 +36,7 @@ from astraapi.introspection.annotations import (
     _lenient_issubclass,
     _qualified,
     _stream_item_type,
+    is_sequence as annotation_is_sequence,
     strip_annotated,
     endpoint_ref,
     path_param_names,
@@ -56,6 +57,7 @@ from astraapi.introspection.dependencies import (
     _unwrap_call,
     form_model_type,
 )
+from astraapi.introspection.forms import FormField, is_json_field, union_annotation, whole_form_models
 from astraapi.introspection.models import _model_ir
 from astraapi.introspection.source_lines import class_line
 from astraapi.introspection.params import (
@@ -533,7 +535,7 @@ class _Analyzer:
 
         alias, alias_choices = _request_key(name, location, field_info, marker, path_names)
         # A pydantic Json[...] value is one text, whatever its type (FastAPI reads it as a single value).
-        is_json = _is_json(field_info)
+        is_json = is_json_field(field_info)
         group: ParamGroup | None = None
         if isinstance(marker, (params.Query, params.Header, params.Cookie)) and not is_json:
             model = _param_model_type(type_annotation)
@@ -544,7 +546,11 @@ class _Analyzer:
 
         is_sequence = False
         is_form = isinstance(marker, params.Form)
-        if is_form and not is_json:
+        form_models = whole_form_models(marker, field_info) if is_form else ()
+        if len(form_models) > 1:  # a union of models: each member reads the form on its own
+            field_info = copy.copy(field_info)
+            field_info.annotation = union_annotation(field_info.annotation, form_models)
+        if is_form and not form_models and not is_json:
             if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
                     and form_model_type(type_annotation) is None:
                 problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
@@ -590,16 +596,14 @@ class _Analyzer:
             alias_choices=alias_choices,
             fields=() if group is None else tuple(_group_field_ir(f, location, group.optional and not required)
                                                   for f in group.fields),
+            form_models=tuple(self.mapper.ref(m.model).model or "" for m in form_models),
         )
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
-                             group=group)
-
-
-def _is_json(field_info: FieldInfo) -> bool:
-    from pydantic import Json
-
-    return any(type(item) is Json for item in field_info.metadata)
+                             group=group, form_models=form_models,
+                             form_field=FormField(name, alias_choices or (alias,), annotation_is_sequence(
+                                 field_info.annotation) and not is_json)
+                             if is_form and not form_models else None)
 
 
 def _request_key(name: str, location: str, field_info: FieldInfo, marker: Any,

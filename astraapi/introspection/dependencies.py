@@ -153,9 +153,13 @@ def _should_embed(body_params: list[ParamAnalysis]) -> bool:
     if len({p.ir.name for p in body_params}) > 1:
         return True
     first = body_params[0]
+    # dependencies can give the same name to different form models
+    if first.form_models and any(not p.form_models or p.field_info.annotation is not first.field_info.annotation
+                                 for p in body_params[1:]):
+        return True
     if any(p.ir.embed for p in body_params):
         return True
-    return first.ir.is_form and form_model_type(first.annotation) is None
+    return first.ir.is_form and not first.form_models
 
 
 def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:

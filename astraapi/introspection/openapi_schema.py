@@ -43,6 +43,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticUndefined, core_schema
 
 from astraapi import _starlette_compat as starlette_compat
+from astraapi.introspection.form_schema import needs_form_body_model
 from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
 from astraapi.datastructures import DefaultPlaceholder
@@ -161,6 +162,28 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
     wrapper = FieldInfo(annotation=model, alias="body") if required else FieldInfo(
         annotation=model, alias="body", default=None)
     return SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required, media_type
+
+
+def form_body_field(route_unique_id: str, params: Sequence[Any], embedded: bool,
+                    markers: Sequence[tuple[bool, str | None]]) -> tuple[SchemaField, bool, str]:
+    """The request body of a form with form-model parameters, as one `Body_` model
+    (astraapi/introspection/form_schema.py): (field, required, media type)."""
+    from astraapi.introspection.form_schema import form_body_model
+
+    model = form_body_model(route_unique_id, list(params))
+    if not embedded:  # an optional form model alone: the body model, under the parameter's marker
+        first = params[0]
+        info = copy.copy(first.field_info)
+        info.annotation = model
+        info.metadata = []
+        info.discriminator = None
+        return (SchemaField(first.ir.alias, model, info.title, "validation", _field_adapter(model, info)),
+                info.is_required(), markers[0][1] or "application/json")
+    required = any(p.field_info.is_required() for p in params)
+    wrapper = FieldInfo(annotation=model, alias="body") if required else FieldInfo(
+        annotation=model, alias="body", default=None)
+    return (SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required,
+            embedded_media_type(markers))
 
 
 def embedded_media_type(markers: Sequence[tuple[bool, str | None]]) -> str:
@@ -445,10 +468,15 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             if document is not None and param.field_info is not None:
                 document(plan, param, body_params)
         if body_params:
-            markers = [(p.ir.is_form, p.ir.media_type) for p in _tree_params(analysis)
-                       if p.ir.location == "body" and p.field_info is not None]
-            plan.body, plan.body_required, plan.body_media_type = body_field(
-                plan.unique_id, body_params, analysis.ir.body_embedded, markers)
+            body_analyses = [p for p in _tree_params(analysis) if p.ir.location == "body" and p.field_info is not None]
+            markers = [(p.ir.is_form, p.ir.media_type) for p in body_analyses]
+            if any(p.form_models for p in body_analyses) and needs_form_body_model(body_analyses,
+                                                                                  analysis.ir.body_embedded):
+                plan.body, plan.body_required, plan.body_media_type = form_body_field(
+                    plan.unique_id, body_analyses, analysis.ir.body_embedded, markers)
+            else:
+                plan.body, plan.body_required, plan.body_media_type = body_field(
+                    plan.unique_id, body_params, analysis.ir.body_embedded, markers)
             body_fields.append(plan.body)
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
