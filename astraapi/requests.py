@@ -172,16 +172,30 @@ class HTTPConnection:
 
 
 class Request(HTTPConnection):
-    __slots__ = ("_body_read",)
+    # _body_limit: the max_body_size in force where this request object is used (the route's, or the
+    # app's in a Python middleware), set by the engine; reading a longer body raises the limiter's 413
+    # (astraapi.engine.body_limit).
+    __slots__ = ("_body_read", "_body_limit")
+
+    def _read(self) -> bytes:
+        native = self._native
+        limit = getattr(self, "_body_limit", None)
+        if limit is not None:
+            from astraapi.engine.body_limit import check_read, mark_consumed
+
+            check_read(native, limit)
+            mark_consumed(native)
+        return native.body
 
     async def body(self) -> bytes:
+        body = self._read()
         self._body_read = True
-        return self._native.body
+        return body
 
     async def stream(self) -> Any:
         """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
         body: after `body()`, the body then b""; before, the body when not empty, then b"")."""
-        body = self._native.body
+        body = self._read()
         if body or getattr(self, "_body_read", False):
             yield body
         yield b""
@@ -198,7 +212,7 @@ class Request(HTTPConnection):
 
     async def json(self) -> Any:
         if self._json is None:
-            self._json = json.loads(self._native.body)
+            self._json = json.loads(self._read())
         return self._json
 
 
@@ -218,7 +232,7 @@ class _FormReader:
         if request._form is None:
             from astraapi.engine.form import read_form
 
-            request._form = read_form(request._native.body, list(request._native.headers), self._limits)
+            request._form = read_form(request._read(), list(request._native.headers), self._limits)
         return request._form
 
     def __await__(self) -> Any:

@@ -43,6 +43,7 @@ from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
 from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
@@ -460,6 +461,10 @@ class Executor:
         request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
         their `yield`), then the exception handlers answer. An exception raised after the
         response was sent is only logged."""
+        if plan.max_body_size is not None and read_above(native, plan.max_body_size):
+            on_send()
+            _send(native, CONTENT_TOO_LARGE, plan)
+            return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
         sent = False
         swallowed = True
@@ -475,7 +480,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if _over_declared_limit(native, plan.max_body_size):
+                if over_declared(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await _close_stream(response)
@@ -499,7 +504,7 @@ class Executor:
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if _over_declared_limit(native, plan.max_body_size):
+            if over_declared(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await _close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -555,7 +560,7 @@ class Executor:
 
     async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
         response, background = await self.dispatcher.outcome(error, request, label)
-        if _over_declared_limit(native, self.max_body_size):
+        if over_declared(native, self.max_body_size):
             if isinstance(response, Stream):
                 await _close_stream(response)
             response, background = CONTENT_TOO_LARGE, None
@@ -573,9 +578,9 @@ class Executor:
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
         limit = plan.max_body_size
-        if plan.has_body and limit is not None and len(native.body) > limit:
-            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
+        ctx.body_limit = limit
         if plan.has_body:
+            check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:
@@ -700,20 +705,6 @@ class Executor:
         future = loop.run_in_executor(sync_pool(), context.run, _run_sync, plan, values)
         future.add_done_callback(functools.partial(_respond_later, request, plan))
         return None
-
-
-CONTENT_TOO_LARGE: ResponseTuple = (
-    413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
-
-
-def _declared_length(native: Any) -> int:
-    for name, value in native.headers:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return -1
-    return -1
 
 
 async def _close_stream(stream: Stream) -> None:
@@ -875,10 +866,6 @@ def _start_background(background: Any, plan: RoutePlan) -> None:
 def _report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
-
-
-def _over_declared_limit(native: Any, limit: int | None) -> bool:
-    return limit is not None and _declared_length(native) > limit
 
 
 def _report_unmatched_crash(task: asyncio.Future[None]) -> None:
