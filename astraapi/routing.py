@@ -122,6 +122,8 @@ class Mount:
     decl_file: str
     decl_line: int
     include_in_schema: bool = False
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def route_path(self) -> str:
@@ -154,6 +156,8 @@ class FrontendRoute:
     # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
     # serving a frontend file (GET and HEAD; other methods go straight to the files).
     dependencies: tuple[Any, ...] = ()
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def specificity(self) -> int:
@@ -559,10 +563,12 @@ class APIRouter:
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for frontend in router.frontends:
             self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
-                                          dependencies=(*extra_dependencies, *frontend.dependencies)))
+                                          dependencies=(*extra_dependencies, *frontend.dependencies),
+                                          max_body_size=_first_limit(frontend.max_body_size, include_limit)))
         for route in router.routes:
             if isinstance(route, Mount):
-                self.routes.append(replace(route, path=self.prefix + prefix + route.path))
+                self.routes.append(replace(route, path=self.prefix + prefix + route.path,
+                                           max_body_size=_first_limit(route.max_body_size, include_limit)))
                 continue
             response_class = route.response_class
             if response_class is Default:

@@ -20,6 +20,7 @@ from typing import Any
 
 from astraapi.concurrency import run_in_threadpool
 from astraapi.ir.nodes import RouteIR
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, over_declared
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response
 from astraapi.engine.streaming import is_streamed, send_streamed
@@ -34,8 +35,11 @@ class MountPlan:
 
     simple = False
 
-    def __init__(self, route: RouteIR, record: Any, app: Any) -> None:
+    def __init__(self, route: RouteIR, record: Any, app: Any, app_body_limit: int | None = None) -> None:
         self.ir = route
+        # The body limit in force here (astraapi.engine.body_limit): the includes' the mount came
+        # through, else the app's; a mounted app's own limit replaces it inside that app.
+        self.body_limit = route.max_body_size if route.max_body_size is not None else app_body_limit
         self.record = record
         self.files = record.app
         self.app = app
@@ -56,6 +60,11 @@ class MountPlan:
                 # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
+            if sub_ir.max_body_size is None and self.body_limit is not None:
+                import dataclasses
+
+                # Starlette's limiter of the app outside goes on counting in the mounted app.
+                sub_ir = dataclasses.replace(sub_ir, max_body_size=self.body_limit)
             self.sub = Executor(record.app, sub_ir)
             from astraapi.server.serve import with_middleware
 
@@ -112,7 +121,14 @@ class MountPlan:
             response = await run_in_threadpool(self.files.get_response, self.files.get_path("/" + rest), request)
         except Exception as error:
             (status, headers, body), _ = await dispatcher.outcome(error, request, self.label)
+            if over_declared(native, self.body_limit):
+                status, headers, body = CONTENT_TOO_LARGE
             _respond(native, status, headers, body, self.label)
+            return
+        if over_declared(native, self.body_limit):
+            # the limiter replaces the answer when it starts (astraapi.engine.body_limit)
+            await _close_response(response)
+            _respond(native, *CONTENT_TOO_LARGE, self.label)
             return
         if is_streamed(response):
             try:
@@ -132,3 +148,11 @@ def _respond(native: Any, status: int, headers: Any, body: bytes, label: str) ->
         native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", label, exc_info=error)
+
+
+async def _close_response(response: Any) -> None:
+    """A response that will not be sent: its body iterator closed (a file response's holds nothing open
+    before it is iterated)."""
+    close = getattr(getattr(response, "body_iterator", None), "aclose", None)
+    if close is not None:
+        await close()
