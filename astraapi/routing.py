@@ -59,10 +59,12 @@ class APIRoute:
 
     path: str
     endpoint: Callable[..., Any]
-    methods: tuple[str, ...]
-    name: str
-    decl_file: str
-    decl_line: int
+    # Given to FastAPI's constructor (`APIRoute(path, endpoint, methods=[...], ...)`, a route appended to
+    # `router.routes`), these may be left out: GET, the endpoint's name, the caller's file and line.
+    methods: tuple[str, ...] = None  # type: ignore[assignment]
+    name: str = None  # type: ignore[assignment]
+    decl_file: str = None  # type: ignore[assignment]
+    decl_line: int = 0
     response_model: Any = Default
     status_code: int | None = None
     tags: tuple[str, ...] = ()
@@ -96,6 +98,18 @@ class APIRoute:
     # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
     # first, then the route's own; the app's come before them.
     form_limits: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.methods is None or not isinstance(self.methods, tuple):
+            object.__setattr__(self, "methods", _methods(self.methods))
+        if self.name is None:
+            object.__setattr__(self, "name", getattr(self.endpoint, "__name__", type(self.endpoint).__name__))
+        if self.decl_file is None:
+            decl_file, decl_line = declaration_site()
+            object.__setattr__(self, "decl_file", decl_file)
+            object.__setattr__(self, "decl_line", decl_line)
+        validate_max_body_size(self.max_body_size)
+        object.__setattr__(self, "form_limits", validate_form_limits(self.form_limits))
 
     @property
     def path_format(self) -> str:

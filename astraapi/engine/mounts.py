@@ -60,11 +60,7 @@ class MountPlan:
                 # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
-            if sub_ir.max_body_size is None and self.body_limit is not None:
-                import dataclasses
-
-                # Starlette's limiter of the app outside goes on counting in the mounted app.
-                sub_ir = dataclasses.replace(sub_ir, max_body_size=self.body_limit)
+            sub_ir = _inherit_limits(sub_ir, self.body_limit, dict(route.form_limits))
             self.sub = Executor(record.app, sub_ir)
             from astraapi.server.serve import with_middleware
 
@@ -156,3 +152,18 @@ async def _close_response(response: Any) -> None:
     close = getattr(getattr(response, "body_iterator", None), "aclose", None)
     if close is not None:
         await close()
+
+
+def _inherit_limits(sub_ir: Any, body_limit: int | None, form_limits: dict[str, int]) -> Any:
+    """A mounted app's IR with the limits in force at its mount: the body limit of the app outside goes on
+    counting inside unless the mounted app has its own (Starlette's limiter), and the form limits outside
+    are the defaults under the mounted app's own settings (FastAPI 0.165)."""
+    import dataclasses
+
+    if sub_ir.max_body_size is None and body_limit is not None:
+        sub_ir = dataclasses.replace(sub_ir, max_body_size=body_limit)
+    if form_limits:
+        sub_ir = dataclasses.replace(sub_ir, routes=tuple(
+            dataclasses.replace(route, form_limits=tuple(sorted({**form_limits, **dict(route.form_limits)}.items())))
+            for route in sub_ir.routes))
+    return sub_ir

@@ -179,6 +179,7 @@ class _Analyzer:
                 tags=(),
                 mount=kind,
                 max_body_size=record.max_body_size,
+                form_limits=self.form_limits(record),  # what a mounted app inherits
             )
             out.append(RouteAnalysis(route=record, ir=ir, params=(), response_annotation=None, response_adapter=None,
                                      source_file=os.path.abspath(record.decl_file), source_line=record.decl_line))
