@@ -154,7 +154,8 @@ class ASGIEntry:
         path = route_path(scope)
         match = serving.trie.match(scope["method"], path)
         kind = match[0]
-        body = await _read_body(receive, serving.read_limit(match[1] if kind == 0 else None))
+        limit = serving.read_limit(match[1] if kind == 0 else None)
+        body = await _read_body(receive, limit)
         if body is None:
             return  # the client left before it finished sending the body
         native = ASGIRequest(scope, body)
@@ -169,7 +170,9 @@ class ASGIEntry:
             index, params = REDIRECT_ROUTE, (redirect_location(scope, full),)
         else:
             index, params = NOT_FOUND_ROUTE, ()
-        await _serve(serving.handler, native, index, params, receive, send, listen=len(body) <= body.limit)
+        # (a body read only in part, past the limit: receive() would go on reading it)
+        await _serve(serving.handler, native, index, params, receive, send,
+                     listen=limit is None or len(body) <= limit)
 
     # ------------------------------------------------------------------ websocket
 
@@ -190,13 +193,7 @@ class ASGIEntry:
         await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
 
 
-class _Body(bytes):
-    """The request body as read, and the limit it was read up to (`len(body) > limit`: not all read)."""
-
-    limit: float
-
-
-async def _read_body(receive: Any, limit: int | None) -> _Body | None:
+async def _read_body(receive: Any, limit: int | None) -> bytes | None:
     """The request body, read as Starlette's limiter reads it: the messages stop being read once more
     than `limit` bytes came (the engine then answers 413 without the rest: astraapi.engine.body_limit).
     None when the client disconnected first. Every request is read (a request without a body is one
@@ -216,9 +213,7 @@ async def _read_body(receive: Any, limit: int | None) -> _Body | None:
                 break
         elif kind == "http.disconnect":
             return None
-    body = _Body(b"".join(chunks))
-    body.limit = stop
-    return body
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
 async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
@@ -243,7 +238,6 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     result = contextvars.copy_context().run(start)
     if result is not None:
         native.respond(*result)
-    # (not after a body read only in part: receive() would go on reading it)
     listener = loop.create_task(_listen(native, receive, websocket)) if listen else None
     try:
         await native.pump(send)

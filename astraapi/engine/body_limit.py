@@ -19,10 +19,28 @@ body in is decided here from its length, with the same answers:
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 CONTENT_TOO_LARGE = (
     413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
+# In a mounted app the limiter outside counts on, and the mounted app answers its error with the default
+# HTTPException handler's bytes (FastAPI's AppBodyLimitMiddleware of a mounted app).
+CONTENT_TOO_LARGE_JSON = (
+    413, [(b"content-length", b"30"), (b"content-type", b"application/json")], b'{"detail":"Content Too Large"}')
+
+_mounted: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def mark_mounted(app: Any) -> None:
+    """`app` is served as a mounted app, with a limit in force outside it (astraapi.engine.mounts)."""
+    _mounted.add(app)
+
+
+def refusal(app: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The answer when the limit is exceeded outside a route's handlers (in a Python middleware, or
+    entering the route): the limiter's plain text, or in a mounted app its JSON."""
+    return CONTENT_TOO_LARGE_JSON if app in _mounted else CONTENT_TOO_LARGE
 
 
 def declared_length(native: Any) -> int:
@@ -69,11 +87,14 @@ def _http_exception_base() -> type[Exception]:
 
 @functools.cache
 def _too_large_class(base: type[Exception]) -> type[Exception]:
-    """The limiter's error: an HTTPException 413 of Starlette's class when Starlette is loaded (code that
-    catches `starlette.exceptions.HTTPException` around `await request.body()` catches it, as under
-    FastAPI), else of AstraAPI's."""
+    """The limiter's error: an HTTPException 413 of AstraAPI's class (astraapi.exceptions.StarletteHTTPException)
+    and, when Starlette is loaded, of Starlette's too (code that catches `starlette.exceptions.HTTPException`
+    around `await request.body()` catches it, as under FastAPI)."""
+    from astraapi.exceptions import StarletteHTTPException
 
-    class ContentTooLarge(base):  # type: ignore[misc, valid-type]
+    bases = (base,) if base is StarletteHTTPException else (base, StarletteHTTPException)
+
+    class ContentTooLarge(*bases):  # type: ignore[misc]
         _astraapi_body_limit = True
 
         def __init__(self) -> None:

@@ -43,7 +43,7 @@ from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
 from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
-from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above, refusal
 from astraapi.engine.dependencies import NodePlan, RequestContext, Solver
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
@@ -289,7 +289,8 @@ class Executor:
         # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
-        self.routes_unmatched = self.dispatcher.answers_router_errors()
+        # So does an app with a body limit: its limiter replaces them when the declared length is over it.
+        self.routes_unmatched = self.dispatcher.answers_router_errors() or self.max_body_size is not None
         # astraapi.telemetry._api when serving records telemetry (server.serve.prepare sets it): every
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
@@ -398,6 +399,8 @@ class Executor:
             plan = self._plans[route_index]
         except IndexError:
             if route_index == REDIRECT_ROUTE:  # the router's RedirectResponse, as the server writes it
+                if over_declared(request, self.max_body_size):
+                    return CONTENT_TOO_LARGE  # the app's body limiter replaces it
                 return 307, [(b"content-length", b"0"), (b"location", path_params[0].encode("latin-1"))], b""
             if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
                 raise
@@ -463,7 +466,7 @@ class Executor:
         response was sent is only logged."""
         if plan.max_body_size is not None and read_above(native, plan.max_body_size):
             on_send()
-            _send(native, CONTENT_TOO_LARGE, plan)
+            _send(native, refusal(self.app), plan)
             return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
         sent = False

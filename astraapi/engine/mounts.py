@@ -20,7 +20,7 @@ from typing import Any
 
 from astraapi.concurrency import run_in_threadpool
 from astraapi.ir.nodes import RouteIR
-from astraapi.engine.body_limit import CONTENT_TOO_LARGE, over_declared
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, mark_mounted, over_declared
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response
 from astraapi.engine.streaming import is_streamed, send_streamed
@@ -61,6 +61,8 @@ class MountPlan:
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
             sub_ir = _inherit_limits(sub_ir, self.body_limit, dict(route.form_limits))
+            if self.body_limit is not None:
+                mark_mounted(record.app)  # (a limiter outside counts on: it answers in JSON)
             self.sub = Executor(record.app, sub_ir)
             from astraapi.server.serve import with_middleware
 

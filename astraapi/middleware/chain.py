@@ -40,7 +40,7 @@ from astraapi.engine.responses import (
     report_server_error,
     server_error_sink,
 )
-from astraapi.engine.body_limit import CONTENT_TOO_LARGE, is_content_too_large
+from astraapi.engine.body_limit import is_content_too_large, refusal
 from astraapi.responses import Response, StreamingResponse
 
 Handler = Callable[[Any, int, tuple], Any]
@@ -431,10 +431,11 @@ class ServerErrors:
         from astraapi.engine.handlers import ExceptionDispatcher
 
         self.dispatcher = ExceptionDispatcher(app)
+        self.app = app
 
     async def answer(self, error: BaseException, request: Any, label: str, captured: list, error_answer: Any) -> Any:
         if is_content_too_large(error):
-            return CONTENT_TOO_LARGE  # the body limiter outside the middlewares answers its own error
+            return refusal(self.app)  # the body limiter outside the middlewares answers its own error
         if error_answer is not None and captured and error is captured[0]:
             report_server_error(error)  # answered below already (logged there): the same answer
             return tuple(error_answer)
