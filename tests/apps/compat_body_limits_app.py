@@ -4,11 +4,11 @@ limiter answers then (a JSON 413 through the handlers, or its plain-text 413). F
 
 from typing import Annotated
 
-from astraapi import APIRouter, Body, FastAPI, Request
+from astraapi import APIRouter, Body, FastAPI, Form, Request
 from astraapi.exceptions import StarletteHTTPException
 from astraapi.responses import PlainTextResponse
 
-app = FastAPI(max_body_size=10)
+app = FastAPI(max_body_size=10, form_limits={"max_part_size": 2})
 
 
 async def echo(request: Request):
@@ -68,6 +68,13 @@ app.include_router(open_router, prefix="/include", max_body_size=3)
 
 inherits = FastAPI()
 inherits.post("/echo")(echo)
+
+
+@inherits.post("/field")
+async def field(text: Annotated[str, Form()]):  # the form limits in force at the mount apply
+    return text
+
+
 app.mount("/child", inherits)
 
 own_limit = FastAPI(max_body_size=20)
@@ -110,6 +117,7 @@ REQUESTS = [
     ("POST", "/json", {"content": b'{"a":1}', "headers": {"content-type": "application/json"}}),
     ("POST", "/form", {"content": [b"a=12345", b"&b=6"], "headers": {"content-type": "application/x-www-form-urlencoded"}}),
     ("POST", "/form", {"data": {"a": "1"}}),
+    ("POST", "/form", {"data": {"a": "123"}}),  # the app's max_part_size
     _post("/catch", [b"x"]),
     _post("/catch", b""),
     _post("/unread", [b"0123456789AB"]),  # never read: no limit reached
@@ -120,6 +128,8 @@ REQUESTS = [
     _post("/include/echo", b"123"),
     _post("/child/echo", [b"0123456789A"]),
     _post("/child/echo", b"0123456789"),
+    ("POST", "/child/field", {"data": {"text": "ab"}}),
+    ("POST", "/child/field", {"data": {"text": "abc"}}),
     _post("/child20/echo", [b"0123456789ABCDEF"]),
     _post("/child20/echo", [b"x" * 21]),
     _post("/mw/echo", [b"0123456789A"]),  # read by the middleware, over the limit inherited from the app
