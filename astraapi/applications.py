@@ -288,6 +288,13 @@ class AstraAPI:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
+        from astraapi.asgi.foreign_loop import running_asyncio
+
+        if not running_asyncio():  # trio: the engine runs on an asyncio loop of its own
+            from astraapi.asgi.foreign_loop import call_from_trio
+
+            await call_from_trio(self, scope, receive, send)
+            return
         if self.root_path:
             scope["root_path"] = self.root_path
         scope["app"] = self

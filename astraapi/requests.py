@@ -212,10 +212,22 @@ class HTTPConnection:
 
 
 class Request(HTTPConnection):
-    __slots__ = ("_body_read",)
+    # _body_limit: the max_body_size in force where this request object is used (the route's, or the
+    # app's in a Python middleware), set by the engine; reading a longer body raises the limiter's 413
+    # (astraapi.engine.body_limit).
+    __slots__ = ("_body_read", "_body_limit")
+
+    def _read(self) -> bytes:
+        native = self._native
+        limit = getattr(self, "_body_limit", None)
+        if limit is not None:
+            from astraapi.engine.body_limit import check_read, mark_consumed
+
+            check_read(native, limit)
+            mark_consumed(native)
+        return native.body
 
     async def body(self) -> bytes:
-        self._body_read = True
         receive = self._receive
         if receive is not None:  # made as Request(scope, receive) from an ASGI receive: read it once
             self._receive = None
@@ -228,7 +240,9 @@ class Request(HTTPConnection):
                 if not message.get("more_body", False):
                     break
             self._native.body = b"".join(chunks)
-        return self._native.body
+        body = self._read()
+        self._body_read = True
+        return body
 
     @property
     def receive(self) -> Any:
@@ -239,7 +253,7 @@ class Request(HTTPConnection):
     async def stream(self) -> Any:
         """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
         body: after `body()`, the body then b""; before, the body when not empty, then b"")."""
-        body = self._native.body
+        body = self._read()
         if body or getattr(self, "_body_read", False):
             yield body
         yield b""
@@ -256,7 +270,7 @@ class Request(HTTPConnection):
 
     async def json(self) -> Any:
         if self._json is None:
-            self._json = json.loads(self._native.body)
+            self._json = json.loads(self._read())
         return self._json
 
 
@@ -276,7 +290,7 @@ class _FormReader:
         if request._form is None:
             from astraapi.engine.form import read_form
 
-            request._form = read_form(request._native.body, list(request._native.headers), self._limits)
+            request._form = read_form(request._read(), list(request._native.headers), self._limits)
         return request._form
 
     def __await__(self) -> Any:

@@ -25,20 +25,6 @@ if TYPE_CHECKING:
 
 EAGER_TASKS = sys.version_info >= (3, 12)
 
-CONTENT_TOO_LARGE: ResponseTuple = (
-    413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
-
-
-def declared_length(native: Any) -> int:
-    for name, value in native.headers:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return -1
-    return -1
-
-
 async def close_stream(stream: Stream) -> None:
     iterator = getattr(stream.response, "body_iterator", None)
     close = getattr(iterator, "aclose", None)
@@ -198,10 +184,6 @@ def start_background(background: Any, plan: RoutePlan) -> None:
 def report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
-
-
-def over_declared_limit(native: Any, limit: int | None) -> bool:
-    return limit is not None and declared_length(native) > limit
 
 
 def report_unmatched_crash(task: asyncio.Future[None]) -> None:

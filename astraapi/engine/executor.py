@@ -38,14 +38,13 @@ from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
 from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above, refusal
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.answering import (
-    CONTENT_TOO_LARGE,
     awaited_direct,
     close_stream,
     failed_answer,
-    over_declared_limit,
     rendered_answer,
     report_crash,
     report_unmatched_crash,
@@ -136,7 +135,8 @@ class Executor:
         # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
-        self.routes_unmatched = self.dispatcher.answers_router_errors()
+        # So does an app with a body limit: its limiter replaces them when the declared length is over it.
+        self.routes_unmatched = self.dispatcher.answers_router_errors() or self.max_body_size is not None
         # astraapi.telemetry._api when serving records telemetry (server.serve.prepare sets it): every
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
@@ -187,7 +187,7 @@ class Executor:
             if live.ir.mount != route.mount or live.ir.path != route.path:
                 raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                     f"app's route {route.index} is not; rebuild the IR")
-            return MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
+            return MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
         if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
             raise AstraAPIError(
                 f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -235,7 +235,7 @@ class Executor:
             )
             route = live.ir
         if route.mount is not None and route.mount != "frontend-guarded":
-            mount = MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
+            mount = MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
             self._plans[route_index] = mount
             return mount
         plan = self._make_plan(route, live, compiled)
@@ -250,6 +250,8 @@ class Executor:
             plan = self._plans[route_index]
         except IndexError:
             if route_index == REDIRECT_ROUTE:  # the router's RedirectResponse, as the server writes it
+                if over_declared(request, self.max_body_size):
+                    return CONTENT_TOO_LARGE  # the app's body limiter replaces it
                 return 307, [(b"content-length", b"0"), (b"location", path_params[0].encode("latin-1"))], b""
             if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
                 raise
@@ -313,6 +315,10 @@ class Executor:
         request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
         their `yield`), then the exception handlers answer. An exception raised after the
         response was sent is only logged."""
+        if plan.max_body_size is not None and read_above(native, plan.max_body_size):
+            on_send()
+            send_answer(native, refusal(self.app), plan)
+            return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
         sent = False
         swallowed = True
@@ -331,7 +337,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if over_declared_limit(native, plan.max_body_size):
+                if over_declared(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await close_stream(response)
@@ -355,7 +361,7 @@ class Executor:
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if over_declared_limit(native, plan.max_body_size):
+            if over_declared(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -411,7 +417,7 @@ class Executor:
 
     async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
         response, background = await self.dispatcher.outcome(error, request, label)
-        if over_declared_limit(native, self.max_body_size):
+        if over_declared(native, self.max_body_size):
             if isinstance(response, Stream):
                 await close_stream(response)
             response, background = CONTENT_TOO_LARGE, None
@@ -457,9 +463,9 @@ class Executor:
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
         limit = plan.max_body_size
-        if plan.has_body and limit is not None and len(native.body) > limit:
-            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
+        ctx.body_limit = limit
         if plan.has_body:
+            check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:

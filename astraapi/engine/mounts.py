@@ -21,6 +21,7 @@ from typing import Any
 
 from astraapi.concurrency import run_in_threadpool
 from astraapi.ir.nodes import RouteIR
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, mark_mounted, over_declared
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.responses import error_logger, from_response
 from astraapi.engine.streaming import is_streamed, send_streamed
@@ -35,9 +36,12 @@ class MountPlan:
 
     simple = False
 
-    def __init__(self, route: RouteIR, record: Any, app: Any,
+    def __init__(self, route: RouteIR, record: Any, app: Any, app_body_limit: int | None = None,
                  wrap_handler: Callable[[Any, Any, Any], Any] | None = None) -> None:
         self.ir = route
+        # The body limit in force here (astraapi.engine.body_limit): the includes' the mount came
+        # through, else the app's; a mounted app's own limit replaces it inside that app.
+        self.body_limit = route.max_body_size if route.max_body_size is not None else app_body_limit
         self.record = record
         self.files = record.app
         self.app = app
@@ -58,6 +62,9 @@ class MountPlan:
                 # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
+            sub_ir = _inherit_limits(sub_ir, self.body_limit, dict(route.form_limits))
+            if self.body_limit is not None:
+                mark_mounted(record.app)  # (a limiter outside counts on: it answers in JSON)
             self.sub = Executor(record.app, sub_ir, wrap_handler=wrap_handler)
             # the sub-app's own middlewares (GZip, CORS, Python ones) wrap everything it answers
             self.sub_handle = (self._sub_answer if wrap_handler is None
@@ -113,7 +120,14 @@ class MountPlan:
             response = await run_in_threadpool(self.files.get_response, self.files.get_path("/" + rest), request)
         except Exception as error:
             (status, headers, body), _ = await dispatcher.outcome(error, request, self.label)
+            if over_declared(native, self.body_limit):
+                status, headers, body = CONTENT_TOO_LARGE
             _respond(native, status, headers, body, self.label)
+            return
+        if over_declared(native, self.body_limit):
+            # the limiter replaces the answer when it starts (astraapi.engine.body_limit)
+            await _close_response(response)
+            _respond(native, *CONTENT_TOO_LARGE, self.label)
             return
         if is_streamed(response):
             try:
@@ -133,3 +147,26 @@ def _respond(native: Any, status: int, headers: Any, body: bytes, label: str) ->
         native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", label, exc_info=error)
+
+
+async def _close_response(response: Any) -> None:
+    """A response that will not be sent: its body iterator closed (a file response's holds nothing open
+    before it is iterated)."""
+    close = getattr(getattr(response, "body_iterator", None), "aclose", None)
+    if close is not None:
+        await close()
+
+
+def _inherit_limits(sub_ir: Any, body_limit: int | None, form_limits: dict[str, int]) -> Any:
+    """A mounted app's IR with the limits in force at its mount: the body limit of the app outside goes on
+    counting inside unless the mounted app has its own (Starlette's limiter), and the form limits outside
+    are the defaults under the mounted app's own settings (FastAPI 0.165)."""
+    import dataclasses
+
+    if sub_ir.max_body_size is None and body_limit is not None:
+        sub_ir = dataclasses.replace(sub_ir, max_body_size=body_limit)
+    if form_limits:
+        sub_ir = dataclasses.replace(sub_ir, routes=tuple(
+            dataclasses.replace(route, form_limits=tuple(sorted({**form_limits, **dict(route.form_limits)}.items())))
+            for route in sub_ir.routes))
+    return sub_ir

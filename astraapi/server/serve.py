@@ -56,7 +56,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
                        route_unmatched=executor.routes_unmatched or every,
-                       route_redirects=every,
+                       route_redirects=every or executor.max_body_size is not None,
                        on_server=executor.attach_server if direct else None)
 
 
