@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import base64
 import hashlib
 import json
@@ -54,6 +55,7 @@ except ModuleNotFoundError as error:  # httpx is an optional dependency, as with
         "astraapi.testclient needs httpx: pip install httpx (or astraapi[testclient])", name="httpx"
     ) from error
 
+from astraapi._starlette_compat import raised_class
 from astraapi.engine.responses import server_error_sink
 from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 
@@ -70,11 +72,12 @@ class _AppServer:
 
         self.app = app
         self.routes_key = _routes_key(app)
+        self.served = app if hasattr(app, "router") else _asgi_host(app)
         self.errors: list[BaseException] = []
         self.handshake_closes: list[tuple[int, int, Any]] = []
         self.users = 0
         self.lifespan_users = 0
-        target = prepare(app, mode="dynamic", host="127.0.0.1", port=0)
+        target = prepare(self.served, mode="dynamic", host="127.0.0.1", port=0)
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -132,7 +135,58 @@ _lock = threading.RLock()  # re-entrant: a client's finalizer may run from the G
 
 
 def _routes_key(app: Any) -> tuple[int, ...]:
-    return tuple(id(route) for route in app.routes)
+    routes = getattr(app, "routes", None)
+    return tuple(id(route) for route in routes) if routes is not None else ()
+
+
+def _asgi_host(asgi: Any) -> Any:
+    """An app that serves a plain ASGI application (not an AstraAPI app) on the test server: all of it
+    mounted at the root, its lifespan run through the ASGI lifespan protocol."""
+    from contextlib import asynccontextmanager
+
+    from astraapi.applications import AstraAPI
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        async with _asgi_lifespan(asgi):
+            yield
+
+    host = AstraAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    host.mount("", asgi)
+    return host
+
+
+@contextlib.asynccontextmanager
+async def _asgi_lifespan(asgi: Any) -> Any:
+    """Drive `asgi`'s lifespan protocol (startup on enter, shutdown on exit), as Starlette's client does."""
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def send(message: dict[str, Any]) -> None:
+        await from_app.put(message)
+
+    async def run() -> None:
+        try:
+            await asgi({"type": "lifespan", "state": {}, "asgi": {"version": "3.0", "spec_version": "2.0"}},
+                       to_app.get, send)
+        finally:
+            await from_app.put(None)
+
+    task = asyncio.ensure_future(run())
+    await to_app.put({"type": "lifespan.startup"})
+    message = await from_app.get()
+    if message is None or message["type"] == "lifespan.startup.failed":
+        await task  # raises what the app raised
+        raise RuntimeError(message["message"] if message else "the app's lifespan ended before its startup completed")
+    try:
+        yield
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        message = await from_app.get()
+        if message is not None and message["type"] == "lifespan.shutdown.failed":
+            await task
+            raise RuntimeError(message.get("message", ""))
+        await task
 
 
 def _acquire(app: Any) -> _AppServer:
@@ -351,11 +405,11 @@ class TestClient(httpx.Client):
                 if entry[0] == local_port:
                     server.handshake_closes.remove(entry)
                     if entry[1] is None:  # the app sent a denial response
-                        raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
-                    raise WebSocketDisconnect(code=entry[1], reason=entry[2])
+                        raise _denial(status, headers, body)
+                    raise _disconnect(code=entry[1], reason=entry[2])
             if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
-                raise WebSocketDisconnect(code=1000)
-            raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
+                raise _disconnect(code=1000)
+            raise _denial(status, headers, body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
     def _raise_server_error(self, server: _AppServer) -> None:
@@ -369,12 +423,12 @@ class TestClient(httpx.Client):
         server.lifespan_users += 1
         self._connection.in_lifespan = True
         try:
-            server.run(self.app.router.startup())
+            server.run(server.served.router.startup())
         except BaseException:
             server.lifespan_users -= 1
             self._connection.in_lifespan = False
             raise
-        self.app_state = dict(getattr(self.app.router, "lifespan_state", None) or {})
+        self.app_state = dict(getattr(server.served.router, "lifespan_state", None) or {})
         return self
 
     def __exit__(self, *args: Any) -> None:
@@ -382,7 +436,7 @@ class TestClient(httpx.Client):
         try:
             if server is not None and self._connection.in_lifespan:
                 try:
-                    server.run(self.app.router.shutdown())
+                    server.run(server.served.router.shutdown())
                 finally:
                     server.lifespan_users -= 1
                     self._connection.in_lifespan = False
@@ -432,6 +486,16 @@ def open_websocket(port: int, target: str, header_lines: list[str], subprotocols
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
     """The server answered the handshake with an HTTP response instead of accepting it."""
+
+
+def _denial(status: int, headers: Any, body: bytes) -> WebSocketDenialResponse:
+    cls = raised_class(WebSocketDenialResponse, "starlette.testclient", "WebSocketDenialResponse")
+    return cls(status_code=status, headers=headers, content=body)
+
+
+def _disconnect(code: int = 1000, reason: str | None = None) -> WebSocketDisconnect:
+    """The client's WebSocketDisconnect (also Starlette's class while Starlette is loaded)."""
+    return raised_class(WebSocketDisconnect, "starlette.websockets", "WebSocketDisconnect")(code, reason)
 
 
 class _SocketReader:
@@ -612,7 +676,7 @@ class WebSocketTestSession:
     def receive(self) -> dict[str, Any]:
         if self._closed:
             self._raise_server_error()
-            raise WebSocketDisconnect(1006)
+            raise _disconnect(1006)
         message = self._read_message()
         if message["type"] == "websocket.close":
             self._raise_server_error()
@@ -620,7 +684,7 @@ class WebSocketTestSession:
 
     def _raise_on_close(self, message: dict[str, Any]) -> None:
         if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
+            raise _disconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
 
     def receive_text(self) -> str:
         message = self.receive()

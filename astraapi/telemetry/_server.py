@@ -100,7 +100,8 @@ def _server_attributes(request: Any, headers: list[tuple[bytes, bytes]], scheme:
         if port is None:
             port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
     else:
-        server = getattr(request, "server", None)
+        scope = getattr(request, "scope", None)  # an ASGI request (astraapi.asgi.request) carries its scope
+        server = scope.get("server") if isinstance(scope, dict) else getattr(request, "server", None)
         address, port = server if server else (None, None)
     if address is None:
         return {}
