@@ -57,6 +57,7 @@ except ModuleNotFoundError as error:  # httpx is an optional dependency, as with
 
 from astraapi._starlette_compat import raised_class
 from astraapi.engine.responses import server_error_sink
+from astraapi.requests import server_root_path
 from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
@@ -108,6 +109,7 @@ class _AppServer:
             self._ready.set()
             return
         self.loop, self.port = loop, server.port
+        self._native = server
         try:
             loop.add_reader(server.fileno(), server.poll)
             self._ready.set()
@@ -122,6 +124,12 @@ class _AppServer:
         """Run a coroutine on the server's loop and wait for its result."""
         assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def rebind_reader(self) -> None:
+        """Register the server's reader again, from the running (loop) thread's current context."""
+        assert self.loop is not None
+        self.loop.remove_reader(self._native.fileno())
+        self.loop.add_reader(self._native.fileno(), self._native.poll)
 
     def stop(self) -> None:
         if self.loop is not None and self._thread.is_alive():
@@ -233,6 +241,7 @@ class _Connection:
         self.server: _AppServer | None = None
         self.in_lifespan = False
         self.raise_server_exceptions = True
+        self.root_path = ""
         self.pool = httpx.HTTPTransport()
 
     def server_for_request(self) -> _AppServer:
@@ -261,6 +270,21 @@ _SETTLE_TIMEOUT = 30.0
 
 
 async def _tasks() -> set[asyncio.Task[Any]]:
+    return asyncio.all_tasks()
+
+
+async def _bind(server: _AppServer, root_path: str) -> set[asyncio.Task[Any]]:
+    """Serve the next requests in the calling test's context, and with its client's `root_path`.
+
+    This coroutine runs in a copy of the context of the thread that sent it (`run_coroutine_threadsafe`);
+    the server's reader is registered again from here, so the server handles what it reads next in a copy
+    of that context: the test's context variables reach the app, as with FastAPI's in-process client
+    (the values are shared, so an object the app changes is the test's object). Returns the tasks
+    running now (see `_settle`)."""
+    server_error_sink.set(server.errors)
+    handshake_close_sink.set(server.handshake_closes)
+    server_root_path.set(root_path)
+    server.rebind_reader()
     return asyncio.all_tasks()
 
 
@@ -303,7 +327,7 @@ class _Transport(httpx.BaseTransport):
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
-        before = server.run(_tasks())
+        before = server.run(_bind(server, connection.root_path))
         try:
             response = connection.pool.handle_request(forwarded)
             try:
@@ -353,7 +377,7 @@ class TestClient(httpx.Client):
         self.app_state: dict[str, Any] = {}
         self._connection = _Connection(app)
         self.raise_server_exceptions = raise_server_exceptions
-        self.root_path = root_path
+        self._connection.root_path = root_path
         # Closes the keep-alive sockets and releases the server when a client used without `with`
         # (and never closed) is garbage collected, or at interpreter exit.
         self._finalizer = weakref.finalize(self, self._connection.close)
@@ -377,6 +401,14 @@ class TestClient(httpx.Client):
         self._connection.raise_server_exceptions = value
 
     @property
+    def root_path(self) -> str:
+        return self._connection.root_path
+
+    @root_path.setter
+    def root_path(self, value: str) -> None:
+        self._connection.root_path = value
+
+    @property
     def _server(self) -> _AppServer | None:
         return self._connection.server
 
@@ -396,6 +428,7 @@ class TestClient(httpx.Client):
             if name.lower() not in skip:
                 lines.append(f"{name}: {value}")
         del server.errors[:]
+        server.run(_bind(server, self.root_path))
         status, headers, body, sock, reader = open_websocket(server.port, target, lines[1:], subprotocols)
         if status != 101:
             local_port = sock.getsockname()[1]

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from astraapi.datastructures import State
-from astraapi.requests import HTTPConnection, URL
+from astraapi.requests import URL, HTTPConnection, root_path_of
 
 
 class WebSocketState(enum.Enum):
@@ -93,8 +93,10 @@ class WebSocket(HTTPConnection):
     @property
     def scope(self) -> dict[str, Any]:
         """An ASGI-like scope for code that reads it (built on each access)."""
+        from astraapi.asgi.scope import add_matched_route
+
         client = self.client
-        return {
+        scope = {
             "type": "websocket",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": self._native.http_version,
@@ -102,7 +104,7 @@ class WebSocket(HTTPConnection):
             "path": self._native.path,
             "raw_path": self._native.raw_path,
             "query_string": self._native.query_string,
-            "root_path": "",
+            "root_path": root_path_of(self._native, self.app),
             "headers": list(self._native.headers),
             "client": (client.host, client.port) if client else None,
             "subprotocols": self.subprotocols,
@@ -110,6 +112,8 @@ class WebSocket(HTTPConnection):
             "app": self.app,
             "state": self.state,
         }
+        add_matched_route(scope, self.app)
+        return scope
 
     # ------------------------------------------------------------------ ASGI-style messages
 
