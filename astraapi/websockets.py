@@ -34,6 +34,14 @@ class WebSocketDisconnect(Exception):
         self.reason = reason or ""
 
 
+def _disconnect(code: int, reason: str | None = None) -> WebSocketDisconnect:
+    """The WebSocketDisconnect to raise: also Starlette's class while Starlette is loaded, so an app's
+    `except starlette.websockets.WebSocketDisconnect` catches it as under FastAPI."""
+    from astraapi._starlette_compat import raised_class
+
+    return raised_class(WebSocketDisconnect, "starlette.websockets", "WebSocketDisconnect")(code, reason)
+
+
 class WebSocketDisconnected(RuntimeError):
     """Using a WebSocket that is not (or no longer) connected (Starlette's name)."""
 
@@ -176,7 +184,7 @@ class WebSocket(HTTPConnection):
                 sent = self._native.ws_send(bytes(data), True)
             if sent < 0:
                 self.application_state = WebSocketState.DISCONNECTED
-                raise WebSocketDisconnect(code=1006)
+                raise _disconnect(1006)
             if sent == 0:
                 await self._drained()
             return
@@ -201,7 +209,7 @@ class WebSocket(HTTPConnection):
 
     def _raise_on_disconnect(self, message: dict[str, Any]) -> None:
         if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message["code"], message.get("reason"))
+            raise _disconnect(message["code"], message.get("reason"))
 
     def _connected(self) -> None:
         if self.application_state != WebSocketState.CONNECTED:

@@ -88,6 +88,7 @@ class _RequestTelemetry:
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
     _finish: Any = field(default=None, repr=False)  # ends the span and the metrics (set by the server)
     _validation_reported: bool = field(default=False, repr=False)
+    _route_prefix: str = field(default="", repr=False)  # the mount paths matched so far
 
 
 _KEY: Any = None
@@ -188,6 +189,21 @@ def _run_sync_endpoint(function: Callable[..., Any], arguments: dict[str, Any]) 
     """A `def` endpoint's call in the worker thread, inside its `fastapi.endpoint` span."""
     with _operation(name="endpoint", function=function):
         return function(**arguments)
+
+
+def _mount_matched(mount_path: str, route_path: str | None) -> None:
+    """A mounted app matched one of its routes: the request's `http.route` (and span name) is the mount
+    path, then the route's path (`route_path`; None: the route is itself a mount, whose app goes on)."""
+    record = _current()
+    if record is None or record.route is not None:
+        return
+    record._route_prefix += mount_path
+    if route_path is None:
+        return
+    route = record.route = record._route_prefix + route_path
+    if record.span is not None:
+        record.span.set_attribute("http.route", route)
+        record.span.update_name(f"{record.span_method} {route}")
 
 
 def _body_read(body: Any) -> None:
