@@ -202,6 +202,7 @@ class AstraAPI:
         site = declaration_site()
 
         def add(path: str, endpoint: Callable[..., Any]) -> None:
+            endpoint.__astraapi_plain_route__ = True  # type: ignore[attr-defined]  # no telemetry operation spans
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
             # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
             self.router.routes[-1] = replace(self.router.routes[-1], dependencies=())

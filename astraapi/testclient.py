@@ -655,6 +655,14 @@ class WebSocketTestSession:
         if self._close_sent or self._closed:
             return
         self._close_sent = True
+        if code in (1005, 1006, 1015):
+            # Codes that never travel in a close frame (RFC 6455 7.4.1): 1006, the connection lost without
+            # a close handshake, is what the app then sees; the socket is shut down without a frame.
+            try:
+                self._sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                self._closed = True
+            return
         try:
             self._sock.sendall(_client_frame(0x8, struct.pack("!H", code) + (reason or "").encode("utf-8")))
         except OSError:

@@ -94,6 +94,9 @@ class MountPlan:
             self._matched(match[1])
             return self.sub.handle(native, match[1], match[2])
         if match[0] == 2:
+            redirected = self.sub_trie.match(native.method, match[1])
+            if redirected[0] == 0:
+                self._matched(redirected[1])
             request = Request(native, app=self.record.app)
             url = request.url
             new_path = self.record.path + match[1]
@@ -101,6 +104,8 @@ class MountPlan:
             if url.query:
                 location += "?" + url.query
             return from_response(RedirectResponse(location))
+        if match[0] == 1:
+            self._matched(match[1])
         error_class = starlette_compat.router_http_exception()
         error = error_class(405, headers={"Allow": self.sub_allow[match[1]]}) if match[0] == 1 else error_class(404)
         task = asyncio.get_running_loop().create_task(self._answer_error(native, error))

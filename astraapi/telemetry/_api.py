@@ -240,7 +240,8 @@ def _operation(*, name: str, function: Callable[..., Any] | None = None) -> Any:
     """A `fastapi.<name>` span around one step of the request (dependencies, endpoint, serialization,
     background_task) when operation spans are on; otherwise a shared no-op context manager."""
     record = _current()
-    if record is None or record.tracer is None:
+    if record is None or record.tracer is None or getattr(function, "__astraapi_plain_route__", False):
+        # (the docs routes are plain Starlette routes under FastAPI: no operation spans)
         return _NO_OPERATION
     return _traced_operation(record, name, function)
 

@@ -119,8 +119,11 @@ def _redacted_query(query: str) -> str:
 class ServerTelemetry:
     """One app's telemetry: its settings, and the tracer and instruments (re-made when a provider changes)."""
 
-    def __init__(self, app: Any, routes: list[str | None]) -> None:
+    def __init__(self, app: Any, routes: list[str | None], ir: Any = None) -> None:
         from astraapi import __version__
+
+        self.ir = ir
+        self._trie: Any = None
 
         self.config = app_config(app)
         self.routes = routes
@@ -153,9 +156,23 @@ class ServerTelemetry:
             self._tracer_provider = provider
         return self._tracer
 
-    def route_for(self, route_index: int) -> str | None:
+    def route_for(self, route_index: int, request: Any) -> str | None:
+        """The request's route template: its route's; for the router's 405 the route whose path matched,
+        for its trailing-slash redirect the route redirected to (found again here: these are rare)."""
         if 0 <= route_index < len(self.routes):
             return self.routes[route_index]
+        if route_index not in (METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE) or self.ir is None:
+            return None
+        if self._trie is None:
+            from astraapi.ir.trie import build_trie_tables
+
+            self._trie = build_trie_tables(self.ir).to_runtime()
+        path = request.path
+        if route_index == REDIRECT_ROUTE:
+            path = path[:-1] if path.endswith("/") else path + "/"
+        match = self._trie.match(request.method, path)
+        if match[0] in (0, 1):
+            return self.route_for(match[1], request)
         return None
 
     def handle(self, handler: Any, request: Any, route_index: int, path_params: tuple) -> Any:
@@ -220,7 +237,7 @@ class ServerTelemetry:
             logger=_logs.get_logger("fastapi", self.version, config["logger_provider"], schema_url=SCHEMA_URL)
             if logging else None, websocket=is_websocket,
         )
-        route = self.route_for(route_index)
+        route = self.route_for(route_index, request)
         if route is not None:
             record.route = route
             if span is not None:
@@ -286,8 +303,10 @@ class _Finisher:
             attributes["http.route"] = record.route
         if record.status_code is not None and not self.is_websocket:
             attributes["http.response.status_code"] = record.status_code
-        failed = error is not None or (not self.is_websocket and (record.status_code is None
-                                                                  or record.status_code >= 500))
+        # A WebSocket session failed with an error (an unhandled one reported before the handshake's 500
+        # answer ends the span counts too); an HTTP request with a 5xx answer or none.
+        failed = error is not None or (bool(record._exceptions) if self.is_websocket else (
+            record.status_code is None or record.status_code >= 500))
         if failed:
             failure = error or (record._exceptions[-1] if record._exceptions else None)
             attributes["error.type"] = _exception_type(failure) if failure else str(
@@ -354,7 +373,7 @@ class _Observed:
 def telemetry_handler(handler: Any, app: Any, ir: Any) -> Any:
     """`handler` with the app's telemetry around each request (see the module docstring)."""
     routes = [route.path if route.mount is None else None for route in ir.routes]
-    telemetry = ServerTelemetry(app, routes)
+    telemetry = ServerTelemetry(app, routes, ir)
 
     def handle(request: Any, route_index: int, path_params: tuple) -> Any:
         return telemetry.handle(handler, request, route_index, path_params)
