@@ -99,7 +99,10 @@ class MountPlan:
                 self._matched(redirected[1])
             request = Request(native, app=self.record.app)
             url = request.url
-            new_path = self.record.path + match[1]
+            # the path the mount matched (its parameters' values, not the template), then the new sub-path
+            path = native.path
+            mounted = path[:len(path) - len(sub_path)] if path.endswith(sub_path) else self.record.path
+            new_path = mounted + match[1]
             location = f"{url.scheme}://{url.netloc}{new_path}" if url.netloc else new_path
             if url.query:
                 location += "?" + url.query
@@ -114,9 +117,11 @@ class MountPlan:
 
     def _matched(self, index: int) -> None:
         telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
-        if telemetry is not None:
+        if telemetry is not None and telemetry._current() is not None:  # the request is observed
             route = self.sub_routes[index]
             telemetry._mount_matched(self.record.path, route.path if route.mount is None else None)
+            # the mounted app's engine reports to the request's telemetry too (its data, operation spans)
+            self.sub.telemetry = telemetry
 
     async def _answer_error(self, native: Any, error: HTTPException) -> None:
         request = Request(native, app=self.record.app)

@@ -89,6 +89,7 @@ class _RequestTelemetry:
     _finish: Any = field(default=None, repr=False)  # ends the span and the metrics (set by the server)
     _validation_reported: bool = field(default=False, repr=False)
     _route_prefix: str = field(default="", repr=False)  # the mount paths matched so far
+    _in_task: bool = field(default=False, repr=False)  # the engine's task for the request runs (see _task_started)
 
 
 _KEY: Any = None
@@ -210,6 +211,23 @@ def _body_read(body: Any) -> None:
     data = get_telemetry_data()
     if data is not None:
         data.body = body
+
+
+def _task_started() -> None:
+    """The engine's task for the request started: the request's data stays until `_task_ended` (its
+    background tasks run after the response, and the span, ended; they still see the data)."""
+    record = _current()
+    if record is not None:
+        record._in_task = True
+
+
+def _task_ended() -> None:
+    record = _current()
+    if record is not None:
+        record._in_task = False
+        if record._finish is None or record._finish.finished:
+            record.data = None
+            record._exceptions.clear()
 
 
 def _connection_started(websocket: Any) -> None:

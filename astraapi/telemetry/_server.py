@@ -324,8 +324,9 @@ class _Finisher:
             self.active.add(-1, self.active_attributes)
         if span is not None:
             span.end()
-        record.data = None
-        record._exceptions.clear()
+        if not record._in_task:  # else the engine's task clears them when it ends (_task_ended)
+            record.data = None
+            record._exceptions.clear()
 
 
 class _Observed:
