@@ -349,6 +349,7 @@ class _Transport(httpx.BaseTransport):
             error = server.errors[0]
             del server.errors[:]
             raise error
+        del server.errors[:]  # not raised: not kept either (their tracebacks hold the request's objects)
         return response
 
     def close(self) -> None:

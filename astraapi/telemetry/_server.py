@@ -39,6 +39,8 @@ def telemetry_active(app: Any) -> bool:
     config = app_config(app)
     if config is None:
         return False
+    if config["auto_configure"] and (config["tracing"] or config["metrics"] or config["logs"]):
+        return True  # export is set up from the environment at start-up, after this decision
     explicit = any(config[name] is not None for name in ("tracer_provider", "meter_provider", "logger_provider"))
     if not explicit and "opentelemetry" not in sys.modules:
         return False
