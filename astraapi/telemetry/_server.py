@@ -8,6 +8,7 @@ the handler runs (tasks and threads it starts inherit it); it ends when the answ
 
 from __future__ import annotations
 
+import logging
 import os
 from time import perf_counter
 from typing import Any
@@ -37,7 +38,7 @@ def telemetry_active(app: Any) -> bool:
     import sys
 
     config = app_config(app)
-    if config is None:
+    if config is None or contrib_instrumented(app):
         return False
     if config["auto_configure"] and (config["tracing"] or config["metrics"] or config["logs"]):
         return True  # export is set up from the environment at start-up, after this decision
@@ -54,6 +55,37 @@ def telemetry_active(app: Any) -> bool:
         or (config["logs"] and provider_active(config["logger_provider"], _logs.get_logger_provider,
                                                _logs.NoOpLoggerProvider))
     )
+
+
+def _is_contrib_middleware(cls: Any) -> bool:
+    return getattr(cls, "__module__", None) == "opentelemetry.instrumentation.asgi" \
+        and getattr(cls, "__name__", None) == "OpenTelemetryMiddleware"
+
+
+def contrib_instrumented(app: Any) -> bool:
+    """The app is traced by opentelemetry-instrumentation-fastapi (its ASGI middleware is in the app's stack):
+    AstraAPI's own telemetry then stays off, as FastAPI's does, so requests are not traced twice. Read from
+    the app's middleware (an `add_middleware(OpenTelemetryMiddleware)`, or the stack `instrument_app`
+    patches in), not from contrib's flag alone, which is also set when its patch did not take."""
+    if any(_is_contrib_middleware(getattr(entry, "cls", None)) for entry in getattr(app, "user_middleware", ())):
+        return True
+    if not getattr(app, "_is_instrumented_by_opentelemetry", False) or "build_middleware_stack" not in vars(app):
+        return False
+    stack, seen = app.middleware_stack, set()
+    if stack is None:
+        try:
+            stack = app.build_middleware_stack()
+        except Exception as error:  # contrib's patch could not build its stack: it does not trace this app
+            logging.getLogger("fastapi").warning("opentelemetry-instrumentation-fastapi's middleware stack "
+                                                 "could not be built (%s): FastAPI telemetry stays on", error)
+            return False
+        app.middleware_stack = stack  # built once, as the app's ASGI entry would build it
+    while stack is not None and id(stack) not in seen:
+        seen.add(id(stack))
+        if _is_contrib_middleware(type(stack)):
+            return True
+        stack = getattr(stack, "app", None)
+    return False
 
 
 def app_config(app: Any) -> dict[str, Any] | None:
