@@ -328,17 +328,34 @@ class _Transport(httpx.BaseTransport):
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
         before = server.run(_bind(server, connection.root_path))
+        response = None
+        received: list[bytes] = []
         try:
             response = connection.pool.handle_request(forwarded)
             try:
-                response.read()
+                received.extend(response.iter_raw())
             finally:
                 response.close()
         except httpx.TransportError:  # the server cut the answer short: its error explains why
             server.run(_settle(before))
             if server.errors and connection.raise_server_exceptions:
                 raise server.errors.pop(0) from None
-            raise
+            if response is None or not server.errors:
+                raise
+            # The app failed after its answer started (raise_server_exceptions=False): as FastAPI's in-process
+            # client does, the response is what was sent before the failure.
+            del server.errors[:]
+            partial = httpx.Response(response.status_code, headers=[
+                (name, value) for name, value in response.headers.multi_items()
+                if name.lower() not in ("content-length", "transfer-encoding", *_DROPPED_HEADERS)],
+                stream=httpx.ByteStream(b"".join(received)), request=request, extensions=response.extensions)
+            partial.read()
+            return partial
+        # the bytes as received (decoded by their content-encoding when read, as before), no header added
+        response = httpx.Response(response.status_code, headers=response.headers,
+                                  stream=httpx.ByteStream(b"".join(received)), request=forwarded,
+                                  extensions=response.extensions)
+        response.read()
         # As FastAPI's in-process client returns once the app returned: let the request's task finish
         # (`yield` dependencies' exit code, background tasks), so an error raised there is raised here.
         server.run(_settle(before))
