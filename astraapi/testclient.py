@@ -21,9 +21,13 @@ when a client used without `with` is garbage collected (no `ResourceWarning`).
 Known differences (docs/compat-differences.md): `request.client` is the real peer (`127.0.0.1`, an
 ephemeral port), not `("testclient", 50000)`; the `date` and `server` headers the server writes are
 removed from the responses the client returns (FastAPI's in-process client has neither);
-`root_path=` is stored but not applied to requests; the app runs on the server's own thread and
-loop (asyncio), so context variables set in the test do not reach it and `backend="trio"` is
-ignored. Needs httpx (an optional dependency, as in FastAPI).
+`root_path=` is the server's root path for the client's requests (`request.scope["root_path"]`,
+`base_url`, OpenAPI `servers`), not stripped from the path by the native router; the app runs on the
+server's own thread and loop (asyncio), so `backend="trio"` is ignored, but each request is read in a copy
+of the test's context (context variables set in the test reach the app, as in FastAPI's client).
+`TestClient(asgi_app)` with any ASGI callable serves it mounted at the root of a host app. With
+`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent.
+Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
 6455 client: masked frames over a socket) and returns Starlette's `WebSocketTestSession` API. A

@@ -834,6 +834,7 @@ def _start_stream(native: Any, stream: Stream, plan: RoutePlan) -> None:
                 _send(native, internal_error(f"Exception in {plan.label}", error), plan)
             else:
                 error_logger.error("Exception while streaming the response of %s", plan.label, exc_info=error)
+                report_server_error(error)  # a test client raises it, as on the general path
             return
         del complete  # a client that went away still gets the background work run, as in Starlette
         if stream.background is not None:
