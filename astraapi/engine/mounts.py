@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from astraapi.concurrency import run_in_threadpool
@@ -35,7 +36,8 @@ class MountPlan:
 
     simple = False
 
-    def __init__(self, route: RouteIR, record: Any, app: Any) -> None:
+    def __init__(self, route: RouteIR, record: Any, app: Any,
+                 wrap_handler: Callable[[Any, Any, Any], Any] | None = None) -> None:
         self.ir = route
         self.record = record
         self.files = record.app
@@ -57,11 +59,10 @@ class MountPlan:
                 # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
-            self.sub = Executor(record.app, sub_ir)
-            from astraapi.server.serve import with_middleware
-
-            # the sub-app's own middlewares (GZip, CORS) wrap everything it answers
-            self.sub_handle = with_middleware(self._sub_answer, sub_ir, record.app)
+            self.sub = Executor(record.app, sub_ir, wrap_handler=wrap_handler)
+            # the sub-app's own middlewares (GZip, CORS, Python ones) wrap everything it answers
+            self.sub_handle = (self._sub_answer if wrap_handler is None
+                               else wrap_handler(self._sub_answer, sub_ir, record.app))
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
             self.sub_routes = sub_ir.routes
             tables = build_trie_tables(sub_ir)

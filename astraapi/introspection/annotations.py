@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from astraapi._compat.shared import lenient_issubclass as _lenient_issubclass
 from astraapi.encoders import jsonable_encoder
 from astraapi.introspection.module_names import module_of
 from astraapi.routing import PATH_PARAM
@@ -50,14 +51,6 @@ def endpoint_ref(endpoint: Any) -> str:
     module = module_of(target)
     qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
     return f"{module}:{qualname}"
-
-
-def _is_async_callable(call: Any) -> bool:
-    while isinstance(call, functools.partial):
-        call = call.func
-    return inspect.iscoroutinefunction(call) or (
-        not inspect.isroutine(call) and inspect.iscoroutinefunction(getattr(call, "__call__", None))
-    )
 
 
 def _is_generator_callable(call: Any) -> bool:
@@ -97,10 +90,6 @@ def _sorted_sets(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _sorted_sets(item) for key, item in value.items()}
     return value
-
-
-def _lenient_issubclass(obj: Any, classes: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, classes)
 
 
 def strip_annotated(annotation: Any) -> Any:
