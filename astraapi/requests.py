@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from astraapi.datastructures import Address, Headers, QueryParams, State, parse_cookie_header
+
+
+# The root path the server serves the app under (uvicorn's `--root-path`; `TestClient(root_path=...)` sets
+# it for the requests of its client), for requests whose scope does not already carry one.
+server_root_path: ContextVar[str] = ContextVar("astraapi_server_root_path", default="")
+
+
+def root_path_of(native: Any, app: Any) -> str:
+    """A request's ASGI `root_path`: its ASGI scope's (under an ASGI server, `app.root_path` already
+    applied), else the app's `root_path=`, else the server's root path."""
+    root = getattr(native, "root_path", None)
+    if root is None:
+        root = getattr(app, "root_path", "") or server_root_path.get()
+    return root
 
 
 class URL:
@@ -133,11 +148,12 @@ class HTTPConnection:
         down), else one built from the native request on each access (astraapi.asgi.scope.http_scope)."""
         scope = self._given_scope()
         if scope is None:
-            from astraapi.asgi.scope import http_scope
+            from astraapi.asgi.scope import add_matched_route, http_scope
 
             scope = http_scope(self._native, self.app)
             scope["path_params"] = self.path_params
             scope["state"] = self.state
+            add_matched_route(scope, self.app)
         return scope
 
     # Starlette's HTTPConnection is a Mapping over its scope (`request["path"]`): libraries read it so.
@@ -173,9 +189,7 @@ class HTTPConnection:
     @property
     def base_url(self) -> URL:
         """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
-        root = getattr(self._native, "root_path", None)  # an ASGI scope's (astraapi.asgi)
-        if root is None:
-            root = getattr(self.app, "root_path", "") or ""
+        root = root_path_of(self._native, self.app)
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
                    self.headers.get("host", ""))
 

@@ -221,6 +221,10 @@ class APIWebSocketRoute(APIRoute):
 
 WEBSOCKET_METHOD = "WEBSOCKET"
 
+# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
+# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
+_PING_INTERVAL: float = 15.0
+
 
 # `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
 # The one pattern for it: introspection, OpenAPI and url_path_for read paths with it.

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.engine.dependencies import RequestContext
-from astraapi.engine.responses import ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error
+from astraapi.engine.responses import (
+    ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error, report_server_error,
+)
 from astraapi.engine.streaming import Stream, is_streamed, send_streamed
 from astraapi.exceptions import StarletteHTTPException
 from astraapi.responses import Response
@@ -128,6 +130,7 @@ def start_stream(native: Any, stream: Stream, plan: RoutePlan) -> None:
                 send_answer(native, internal_error(f"Exception in {plan.label}", error), plan)
             else:
                 error_logger.error("Exception while streaming the response of %s", plan.label, exc_info=error)
+                report_server_error(error)  # a test client raises it, as on the general path
             return
         del complete  # a client that went away still gets the background work run, as in Starlette
         if stream.background is not None:

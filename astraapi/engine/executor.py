@@ -26,6 +26,7 @@ code of `yield` dependencies (see `_run_full`).
 from __future__ import annotations
 
 import asyncio
+import json
 import contextvars
 import functools
 import inspect
@@ -297,6 +298,9 @@ class Executor:
         def on_send() -> None:
             answered[0] = True
 
+        telemetry = self.telemetry
+        if telemetry is not None:
+            telemetry._task_started()  # the request's data stays until this task ends (background tasks)
         try:
             await self._run_request(plan, native, path_params, on_send)
         except BaseException as error:  # a bug here must still answer the client, then surface
@@ -304,6 +308,9 @@ class Executor:
                 send_answer(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
             if not isinstance(error, Exception):
                 raise
+        finally:
+            if telemetry is not None:
+                telemetry._task_ended()
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
                            on_send: Callable[[], None]) -> None:
@@ -475,10 +482,18 @@ class Executor:
                     ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
-                        raise RequestValidationError([error.error], body=native.body,
+                        # FastAPI's exc.body here: the document json.loads failed on (the JSONDecodeError's doc)
+                        cause = error.__cause__
+                        doc = cause.doc if isinstance(cause, json.JSONDecodeError) else native.body
+                        if self.telemetry is not None:
+                            ctx.request()  # the request's data has the request
+                            self.telemetry._validation_failed([error.error], doc, has_body=True)
+                        raise RequestValidationError([error.error], body=doc,
                                                      endpoint_ctx=plan.endpoint_ctx) from error
                     raise HTTPException(400, "There was an error parsing the body") from error
         telemetry = self.telemetry
+        if telemetry is not None:
+            ctx.request()  # the request's data has the request from the start (background tasks see it too)
         if telemetry is None:
             values, errors = await self.solver.solve(plan.root, ctx)
         else:
