@@ -366,6 +366,7 @@ class APIRouter:
         validate_max_body_size(max_body_size)
         own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
         if response_class is Default:
             response_class = self.default_response_class
         if isinstance(status_code, int):
@@ -502,6 +503,7 @@ class APIRouter:
         _site: tuple[str, int] | None = None,
     ) -> None:
         decl_file, decl_line = _site or declaration_site()
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
         self.routes.append(
             APIWebSocketRoute(
                 path=self.prefix + path,
@@ -751,6 +753,17 @@ _REEXPORTS = {
     "get_dependant": "astraapi.dependencies.utils",
     "get_parameterless_sub_dependant": "astraapi.dependencies.utils",
 }
+
+
+def _check_scopes(endpoint: Any, dependencies: Sequence[Any]) -> None:
+    """FastAPI refuses a request-scoped `yield` dependency that depends on a function-scoped one when the
+    route is declared; checked only once some `Depends(scope="function")` exists (declaring stays light)."""
+    from astraapi import params
+
+    if params.FUNCTION_SCOPE_DECLARED:
+        from astraapi.introspection.dependencies import check_dependency_scopes
+
+        check_dependency_scopes(endpoint, dependencies)
 
 
 def __getattr__(name: str) -> Any:

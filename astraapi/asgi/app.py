@@ -226,10 +226,16 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     except asyncio.CancelledError:
         # The ASGI call was cancelled (the server, or the caller's cancel scope): the request's
         # engine tasks are cancelled too, and the call returns once they have unwound (their
-        # `yield` dependencies' cleanup included), as a cancelled Starlette request does.
+        # `yield` dependencies' cleanup included), as a cancelled Starlette request does. Exit code of
+        # `yield` dependencies that is running finishes first (FastAPI shields it). An error that
+        # unwinding raised (a dependency's exit code failing) goes up instead, as it would in FastAPI.
+        from astraapi.engine.dependencies import cancel_request_task
+
         for task in tasks:
-            task.cancel()
+            cancel_request_task(task)
         await _shielded(_settled(tasks))
+        if errors:
+            raise errors[0]
         raise
     finally:
         listener.cancel()

@@ -26,6 +26,7 @@ import contextvars
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -171,7 +172,8 @@ class RequestContext:
     the exit stacks, the temporary Response, the BackgroundTasks, the Request object."""
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
-                 "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path")
+                 "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
+                 "gate")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -190,6 +192,7 @@ class RequestContext:
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
         self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+        self.gate: CleanupGate | None = None
 
     @staticmethod
     def file_contents(raw: Any) -> Any:
@@ -272,7 +275,7 @@ def _exit_threads() -> Any:
 
 class _ThreadedContext:
     """A sync context manager entered and exited in threads, as FastAPI does for `def`
-    dependencies with `yield`."""
+    dependencies with `yield` (without anyio; with it, `concurrency.contextmanager_in_threadpool`)."""
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager
@@ -285,6 +288,78 @@ class _ThreadedContext:
         context = contextvars.copy_context()
         call = functools.partial(context.run, self._manager.__exit__, exc_type, exc, tb)
         return bool(await loop.run_in_executor(_exit_threads(), call))
+
+
+def _threaded(manager: Any) -> Any:
+    """A `def` dependency's context manager, entered and exited in worker threads: anyio's when anyio
+    is installed (FastAPI's `contextmanager_in_threadpool`: the exit needs no thread capacity, and
+    `anyio.from_thread` works in both), else the engine's."""
+    from astraapi.concurrency import _anyio, contextmanager_in_threadpool
+
+    if _anyio() is not None:
+        return contextmanager_in_threadpool(manager)
+    return _ThreadedContext(manager)
+
+
+class CleanupGate:
+    """Holds back the cancellation of a request's task while exit code of its `yield` dependencies
+    runs, as FastAPI shields that code from cancellation: the cancellation is delivered when the
+    exit that was running ends (raised there, so the dependencies still to exit see it)."""
+
+    __slots__ = ("task", "depth", "pending")
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.depth = 0
+        self.pending = False
+
+
+_gates: weakref.WeakKeyDictionary[Any, CleanupGate] = weakref.WeakKeyDictionary()
+
+
+def cancel_request_task(task: Any) -> None:
+    """Cancel the engine's task for a request (the ASGI call was cancelled): at once, or, while a
+    `yield` dependency's exit code runs, once it has finished."""
+    gate = _gates.get(task)
+    if gate is not None and gate.depth:
+        gate.pending = True
+        return
+    task.cancel()
+
+
+class _GuardedExit:
+    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate`."""
+
+    __slots__ = ("manager", "gate")
+
+    def __init__(self, manager: Any, gate: CleanupGate) -> None:
+        self.manager = manager
+        self.gate = gate
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        gate = self.gate
+        gate.depth += 1
+        try:
+            return await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            gate.depth -= 1
+            if gate.depth == 0 and gate.pending:
+                gate.pending = False
+                gate.task.cancel()
+                await asyncio.sleep(0)  # raises the held-back cancellation here
+
+
+def _gate(ctx: RequestContext) -> CleanupGate | None:
+    gate = ctx.gate
+    if gate is None:
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        gate = ctx.gate = _gates[task] = CleanupGate(task)
+    return gate
 
 
 @contextlib.asynccontextmanager
@@ -357,7 +432,10 @@ class Solver:
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
             else:
-                manager = _ThreadedContext(contextlib.contextmanager(call)(**arguments))
+                manager = _threaded(contextlib.contextmanager(call)(**arguments))
+            gate = _gate(ctx)
+            if gate is not None:
+                manager = _GuardedExit(manager, gate)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
             stack = ctx.function_stack if declared.scope == "function" else ctx.request_stack
