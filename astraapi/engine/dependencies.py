@@ -173,7 +173,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "gate")
+                 "gate", "request_exits")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -191,8 +191,11 @@ class RequestContext:
         self.background: BackgroundTasks | None = None
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
-        self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+        # The app's own dict, read at each dependency: an override an earlier dependency installs applies at once.
+        overrides = getattr(app, "dependency_overrides", None)
+        self.overrides: dict[Any, Any] = overrides if overrides is not None else {}
         self.gate: CleanupGate | None = None
+        self.request_exits = False  # a `yield` dependency's exit code runs after the response
 
     @staticmethod
     def file_contents(raw: Any) -> Any:
@@ -438,7 +441,11 @@ class Solver:
                 manager = _GuardedExit(manager, gate)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
-            stack = ctx.function_stack if declared.scope == "function" else ctx.request_stack
+            if declared.scope == "function":
+                stack = ctx.function_stack
+            else:
+                stack = ctx.request_stack
+                ctx.request_exits = True
             assert stack is not None
             return await stack.enter_async_context(manager)
         if use.concurrency is None:

@@ -93,6 +93,13 @@ def _native_dumps() -> Callable[[Any], bytes] | None:
     return getattr(_runtime, "dumps", None)
 
 
+_NOT_AWAITED = (
+    "Response not awaited. There's a high chance that the application code is raising an exception and a "
+    "dependency with yield has a block with a bare except, or a block with except Exception, and is not "
+    "raising the exception again. Read more about it in the docs: "
+    "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
+
+
 class Executor:
     def __init__(
         self,
@@ -333,6 +340,13 @@ class Executor:
                 else:
                     send_answer(native, response, plan)
                 sent = True
+                if background is not None or ctx.request_exits:
+                    # Below a Python middleware, the work after the answer starts once the middleware has
+                    # taken it (call_next returned), as Starlette's streams hand it over: the middleware
+                    # sees the response before background tasks and request-scoped exit code run.
+                    handed_over = getattr(native, "handed_over", None)
+                    if handed_over is not None:
+                        await handed_over()
                 if background is not None:
                     await background()
                 swallowed = False
@@ -366,10 +380,10 @@ class Executor:
                 except Exception as bg_error:
                     error_logger.error("Exception in a background task of %s", plan.label, exc_info=bg_error)
             return
-        if swallowed:  # an exception vanished in a yield dependency's exit code (FastAPI's FastAPIError)
-            error_logger.error(
-                "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
-                "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
+        if swallowed:  # an exception vanished in a yield dependency's exit code: FastAPI's FastAPIError
+            error = AstraAPIError(_NOT_AWAITED)
+            error_logger.error("%s (%s)", _NOT_AWAITED, plan.label)
+            report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
             if not sent:
                 on_send()
                 send_answer(native, INTERNAL_SERVER_ERROR, plan)

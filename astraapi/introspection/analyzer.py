@@ -208,7 +208,10 @@ class _Analyzer:
                 problems.add(f"parameter {name!r}: positional-only parameters are not supported")
                 continue
             seen_names.add(name)
-            entries.append((name, hints.get(name, parameter.annotation), parameter.default))
+            annotation = hints.get(name, parameter.annotation)
+            if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+                annotation = annotation.__value__  # a PEP 695 alias (`type X = Annotated[...]`) declares what it names
+            entries.append((name, annotation, parameter.default))
         route_deps: list[DependantAnalysis] = []
         for depends in getattr(route, "dependencies", ()):
             if not isinstance(depends, params.Depends) or not callable(depends.dependency):
