@@ -188,6 +188,27 @@ def _Semaphore(value: int) -> Any:  # noqa: N802
 
 
 _SEMAPHORE: Any = None
+_RUN_SEMAPHORES: Any = None
+
+
+def _anyio_semaphore(concurrency: _Concurrency) -> Any:
+    """The declaration's semaphore for the running anyio event loop (kept while the declaration lives)."""
+    global _RUN_SEMAPHORES
+    import weakref
+
+    import anyio
+    from anyio.lowlevel import RunVar
+
+    if _RUN_SEMAPHORES is None:
+        _RUN_SEMAPHORES = RunVar("astraapi_dependency_semaphores")
+    semaphores = _RUN_SEMAPHORES.get(None)
+    if semaphores is None:
+        semaphores = weakref.WeakKeyDictionary()
+        _RUN_SEMAPHORES.set(semaphores)
+    semaphore = semaphores.get(concurrency)
+    if semaphore is None:
+        semaphore = semaphores[concurrency] = anyio.Semaphore(concurrency.max_concurrency)
+    return semaphore
 
 
 class _Concurrency:
@@ -200,7 +221,10 @@ class _Concurrency:
     def semaphore(self) -> Any:
         import asyncio
 
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # trio, through anyio: anyio's semaphore, one per run
+            return _anyio_semaphore(self)
         entry = self._semaphores.get(id(loop))
         if entry is None or entry[0] is not loop:
             entry = (loop, _Semaphore(self.max_concurrency))

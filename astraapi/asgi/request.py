@@ -34,7 +34,8 @@ class ASGIRequest:
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
-                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started")
+                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "in_caller",
+                 "asgi_send")
 
     def __init__(self, scope: dict[str, Any], body: bytes) -> None:
         self.scope = scope
@@ -61,6 +62,8 @@ class ASGIRequest:
         self._drain: list[Callable[[], Any]] = []
         self._status = 0
         self._started = False
+        self.in_caller = False  # served in the ASGI call's task: the engine flushes what it answers
+        self.asgi_send: Any = None
 
     # ------------------------------------------------------------------ the handler contract
 
@@ -177,6 +180,25 @@ class ASGIRequest:
                 await self._wake
             finally:
                 self._wake = None
+
+    async def flush(self) -> None:
+        """Send what is queued now, in the caller's task (a request served in the ASGI call's task:
+        Executor.run_in_caller): no task beside it, no event-loop primitive, so any anyio backend runs it."""
+        send = self.asgi_send
+        while self._out and self.connected and not self._aborted:
+            item = self._out.popleft()
+            try:
+                if isinstance(item, _FileBody):
+                    await item.send(send, asyncio.get_running_loop())
+                else:
+                    await send(item)
+                    if item["type"] == "http.response.body":
+                        self._pending -= len(item["body"])
+            except OSError:  # ASGI 2.4: the server reports a client that left
+                self.disconnected()
+                return
+        if not self._out and self._drain:
+            self._run_drain()
 
     def _queue(self, item: Any) -> None:
         self._out.append(item)

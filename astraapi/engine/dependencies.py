@@ -173,7 +173,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "gate", "request_exits")
+                 "gate", "request_exits", "in_caller", "cleanup_scope")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -196,6 +196,8 @@ class RequestContext:
         self.overrides: dict[Any, Any] = overrides if overrides is not None else {}
         self.gate: CleanupGate | None = None
         self.request_exits = False  # a `yield` dependency's exit code runs after the response
+        self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
+        self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
 
     @staticmethod
     def file_contents(raw: Any) -> Any:
@@ -355,7 +357,52 @@ class _GuardedExit:
                 await asyncio.sleep(0)  # raises the held-back cancellation here
 
 
+class _ShieldedExit:
+    """An `async def` dependency with `yield`, run in the ASGI call's task: its exit code runs shielded
+    from the caller's cancellation (the request's cleanup scope, entered on the request stack before
+    the first such dependency, so scopes the dependency opens itself still exit first), and a
+    cancellation that arrived meanwhile is raised right after it, as FastAPI runs them."""
+
+    __slots__ = ("manager", "scope", "anyio")
+
+    def __init__(self, manager: Any, scope: Any, anyio: Any) -> None:
+        self.manager = manager
+        self.scope = scope
+        self.anyio = anyio
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        scope = self.scope
+        before = scope.shield
+        scope.shield = True
+        try:
+            suppressed = await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            scope.shield = before
+        if exc_type is None or suppressed:  # nothing goes on up: the held-back cancellation, if any, does
+            await self.anyio.lowlevel.checkpoint_if_cancelled()
+        return suppressed
+
+
+def _in_caller_cleanup(ctx: RequestContext, manager: Any) -> Any:
+    from astraapi.concurrency import _anyio
+
+    anyio = _anyio()
+    if anyio is None:
+        return manager
+    import anyio.lowlevel  # noqa: F401
+
+    if ctx.cleanup_scope is None:
+        assert ctx.request_stack is not None
+        ctx.cleanup_scope = ctx.request_stack.enter_context(anyio.CancelScope())
+    return _ShieldedExit(manager, ctx.cleanup_scope, anyio)
+
+
 def _gate(ctx: RequestContext) -> CleanupGate | None:
+    if ctx.in_caller:  # cancellation comes from the caller's own scopes (see _ShieldedExit)
+        return None
     gate = ctx.gate
     if gate is None:
         task = asyncio.current_task()
@@ -434,6 +481,8 @@ class Solver:
         if kind in ("generator", "async_generator"):
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
+                if ctx.in_caller:
+                    manager = _in_caller_cleanup(ctx, manager)
             else:
                 manager = _threaded(contextlib.contextmanager(call)(**arguments))
             gate = _gate(ctx)

@@ -100,6 +100,14 @@ _NOT_AWAITED = (
     "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
 
 
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Executor:
     def __init__(
         self,
@@ -286,22 +294,51 @@ class Executor:
 
     # ------------------------------------------------------------------ the general path
 
-    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+    async def run_in_caller(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
+        """The ASGI entry's way in when nothing wraps the executor: the general path (and the router's 404
+        and 405) runs in the ASGI call's own task, as FastAPI runs a request in it, so the caller's
+        cancellation and cancel scopes reach dependencies and the endpoint as they do under FastAPI, and
+        any backend anyio runs serves it (trio included: then every route takes the general path). The
+        answer is sent as it is made (`request.flush()`). Returns what `handle` returns for the rest
+        (plain routes on asyncio, mounts, WebSockets, a trailing-slash redirect)."""
+        on_asyncio = _on_asyncio()
+        if route_index in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE) and route_index >= len(self._plans):
+            await self._run_unmatched(request, route_index, path_params)
+            await request.flush()
+            return None
+        if not 0 <= route_index < len(self._plans):
+            return self.handle(request, route_index, path_params)
+        plan = self._plans[route_index]
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception as error:
+                return internal_error(f"Exception while analysing route {route_index} on its first request", error)
+        if plan.__class__ is not RoutePlan or plan.websocket or (
+                on_asyncio and plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None
+                and self.telemetry is None):
+            return self.handle(request, route_index, path_params)
+        await self._run_full(plan, request, path_params, in_caller=True)
+        return None
+
+    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...], in_caller: bool = False) -> None:
         answered = [False]
 
         def on_send() -> None:
             answered[0] = True
 
         try:
-            await self._run_request(plan, native, path_params, on_send)
+            await self._run_request(plan, native, path_params, on_send, in_caller)
         except BaseException as error:  # a bug here must still answer the client, then surface
+            if in_caller and not isinstance(error, Exception):
+                raise  # the ASGI call was cancelled (or is exiting): nothing more is sent, as under FastAPI
             if not answered[0]:
                 send_answer(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
             if not isinstance(error, Exception):
                 raise
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
-                           on_send: Callable[[], None]) -> None:
+                           on_send: Callable[[], None], in_caller: bool = False) -> None:
         """One request, as FastAPI's request_response + get_request_handler run it.
 
         The request exit stack encloses the function exit stack, which encloses solving the
@@ -311,6 +348,7 @@ class Executor:
         their `yield`), then the exception handlers answer. An exception raised after the
         response was sent is only logged."""
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
+        ctx.in_caller = in_caller
         sent = False
         swallowed = True
         try:
@@ -339,6 +377,8 @@ class Executor:
                         raise
                 else:
                     send_answer(native, response, plan)
+                    if in_caller:
+                        await native.flush()
                 sent = True
                 if background is not None or ctx.request_exits:
                     # Below a Python middleware, the work after the answer starts once the middleware has
@@ -374,6 +414,8 @@ class Executor:
                     return
             else:
                 send_answer(native, response, plan)
+                if in_caller:
+                    await native.flush()
             if background is not None:
                 try:
                     await background()

@@ -65,10 +65,16 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
         return False
     chunks = response.chunks()  # type: ignore[attr-defined]
     complete = True
+    # An ASGI request served in the ASGI call's task has no pump beside it: each piece goes out as it comes.
+    flush = native.flush if getattr(native, "in_caller", False) else None
     try:
+        if flush is not None:
+            await flush()  # the head
         if chunks is not None:
             async for chunk in chunks:
                 if native.send(chunk):
+                    if flush is not None:
+                        await flush()
                     continue
                 if native.connected:
                     await _drained(native)
@@ -85,7 +91,10 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
             await _close(response.body_iterator)
     if not complete:
         return False
-    return bool(native.end())
+    ended = bool(native.end())
+    if flush is not None:
+        await flush()
+    return ended
 
 
 async def send_file(native: Any, response: FileResponse) -> bool:
