@@ -33,24 +33,36 @@ def sync_pool() -> ThreadPoolExecutor:
 
 
 async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking call in a worker thread, keeping contextvars.
-
-    With anyio installed, in anyio's worker threads, as FastAPI's helper (Starlette's) runs it: the
-    calls share anyio's default thread limiter (40 tokens) and may call back into the loop with
-    `anyio.from_thread`. Without anyio, or in a coroutine the engine runs without a task (an inline
-    endpoint, engine/inline.py), in the sync pool the plain path's `def` endpoints use."""
+    """Run a blocking call in the sync thread pool (the one sync endpoints use), keeping contextvars."""
     call = functools.partial(func, *args, **kwargs)
-    anyio = _anyio()
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # not on an asyncio loop: trio through anyio (FastAPI's helper is anyio's)
+        anyio = _anyio()
         if anyio is None:
             raise RuntimeError("run_in_threadpool needs a running event loop (asyncio, or trio through anyio)") from None
         return await anyio.to_thread.run_sync(call)  # anyio copies the caller's contextvars
-    if anyio is not None and asyncio.current_task() is not None:
-        return await anyio.to_thread.run_sync(call)
     context = contextvars.copy_context()
     return await loop.run_in_executor(sync_pool(), context.run, call)
+
+
+async def run_user_sync(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a `def` dependency or a general-path `def` endpoint (and its serialization) in a worker thread
+    as FastAPI runs them: with anyio installed, in anyio's worker threads, so they share anyio's default
+    thread limiter (40 tokens) and may call back into the loop with `anyio.from_thread`; without anyio,
+    in the sync pool (`run_in_threadpool`)."""
+    anyio = _anyio()
+    if anyio is not None and (asyncio.current_task() is not None if _on_asyncio() else True):
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _Exhausted(Exception):

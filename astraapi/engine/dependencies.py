@@ -32,7 +32,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from astraapi.background import BackgroundTasks
-from astraapi.concurrency import run_in_threadpool
+from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.dependencies import form_model_type
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
@@ -500,11 +500,11 @@ class Solver:
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
         async with use.concurrency.semaphore():
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
 
 
 class _Problems:

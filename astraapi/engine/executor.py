@@ -509,9 +509,9 @@ class Executor:
         elif self.inline_sync:
             raw = plan.endpoint(**values)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            raw = await run_in_threadpool(plan.endpoint, **values)
+            raw = await run_user_sync(plan.endpoint, **values)
         answered = response_answer(raw, ctx)
         if answered is not None:
             return answered
@@ -520,9 +520,9 @@ class Executor:
         if plan.is_async or self.inline_sync:
             response = plan.response.render(raw, status)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            response = await run_in_threadpool(plan.response.render, raw, status)
+            response = await run_user_sync(plan.response.render, raw, status)
         return with_temporary_headers(response, temporary), ctx.background
 
     def _produce_stream(self, plan: RoutePlan, ctx: RequestContext, values: dict[str, Any]) -> tuple[Any, Any]:
