@@ -16,6 +16,8 @@ middleware starts from the server's scope. `ASGIEntry` serves the three scope ty
   request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
   exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
   it for the server to log, and `httpx.ASGITransport` raises it in tests).
+  When nothing wraps the executor, a request on the general path runs in the ASGI call's own task
+  instead (`_serve_in_caller`, `Executor.run_in_caller`), as FastAPI runs it, on asyncio or trio.
 - `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
 - `lifespan`: `astraapi.asgi.lifespan`.
 
