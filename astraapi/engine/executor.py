@@ -314,6 +314,8 @@ class Executor:
                 plan = self._first_request_plan(route_index)
             except Exception as error:
                 return internal_error(f"Exception while analysing route {route_index} on its first request", error)
+        if plan.__class__ is MountPlan:
+            return await plan.run_in_caller(request, path_params, self.dispatcher)
         if plan.__class__ is not RoutePlan or plan.websocket or (
                 on_asyncio and plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None
                 and self.telemetry is None):

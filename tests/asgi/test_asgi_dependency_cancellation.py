@@ -168,3 +168,44 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
     assert responses[2].content == b"ab"
     assert responses[3].json() == {"detail": "Not Found"}
     assert limited._concurrency.get_semaphore().value == 1
+
+
+async def test_mounted_app_shares_a_declaration_limit(anyio_backend):
+    """A mounted AstraAPI app's route runs in the caller's task too (under trio as well), and one
+    `Depends(max_concurrency=1)` declaration limits both apps."""
+    entered, release = anyio.Event(), anyio.Event()
+    calls = []
+
+    async def dependency():
+        calls.append("enter")
+        entered.set()
+        await release.wait()
+        return "ok"
+
+    declaration = Depends(dependency, max_concurrency=1)
+    main, sub = FastAPI(), FastAPI()
+
+    @main.get("/main")
+    async def main_route(value: str = declaration):
+        return value
+
+    @sub.get("/sub")
+    async def sub_route(value: str = declaration):
+        return value
+
+    main.mount("/mounted", sub)
+    answers = []
+    with anyio.fail_after(5):
+        async with _client(main) as client:
+            async def get(path):
+                answers.append((await client.get(path)).json())
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(get, "/main")
+                await entered.wait()
+                group.start_soon(get, "/mounted/sub")
+                await anyio.wait_all_tasks_blocked()
+                assert calls == ["enter"]  # the mounted app's request waits for the capacity
+                assert declaration._concurrency.get_semaphore().statistics().tasks_waiting == 1
+                release.set()
+    assert answers == ["ok", "ok"] and calls == ["enter", "enter"]
