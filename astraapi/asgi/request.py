@@ -189,7 +189,7 @@ class ASGIRequest:
             item = self._out.popleft()
             try:
                 if isinstance(item, _FileBody):
-                    await item.send(send, asyncio.get_running_loop())
+                    await item.send(send, None)
                 else:
                     await send(item)
                     if item["type"] == "http.response.body":
@@ -238,7 +238,7 @@ class _FileBody:
         self.tail = tail
 
     async def send(self, send: Any, loop: asyncio.AbstractEventLoop) -> None:
-        from astraapi.concurrency import sync_pool
+        from astraapi.concurrency import run_in_threadpool  # the sync pool on asyncio, anyio's threads under trio
 
         try:
             for before, offset, length in self.segments:
@@ -246,8 +246,7 @@ class _FileBody:
                     await send({"type": "http.response.body", "body": bytes(before), "more_body": True})
                 end = offset + length
                 while offset < end:
-                    piece = await loop.run_in_executor(sync_pool(), os.pread, self.fd, min(_FILE_CHUNK, end - offset),
-                                                       offset)
+                    piece = await run_in_threadpool(os.pread, self.fd, min(_FILE_CHUNK, end - offset), offset)
                     if not piece:
                         raise RuntimeError("the file is shorter than its size when the response started")
                     offset += len(piece)

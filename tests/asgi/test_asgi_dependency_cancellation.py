@@ -160,9 +160,18 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
 
         return StreamingResponse(pieces(), media_type="text/plain")
 
+    @app.get("/file")
+    async def file(_: int = limited):
+        from astraapi.responses import FileResponse
+
+        return FileResponse(__file__)
+
     async with _client(app) as client:
-        responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing")]
-    assert [r.status_code for r in responses] == [200, 200, 200, 404]
+        with anyio.fail_after(5):
+            responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing", "/file")]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200]
+    with open(__file__, "rb") as source:
+        assert responses[4].content == source.read()
     assert responses[0].json() == {"value": 2}
     assert responses[1].json() == {"plain": True}
     assert responses[2].content == b"ab"
