@@ -17,6 +17,7 @@ from astraapi.routing import (
     DecoratedCallable,
     Default,
     declaration_site,
+    generate_unique_id,
     validate_max_body_size,
 )
 
@@ -44,7 +45,7 @@ class AstraAPI:
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
-        default_response_class: Any = Default,
+        default_response_class: Any = Default(JSONResponse),
         redirect_slashes: bool = True,
         sync_endpoints: str = "threadpool",
         root_path: str = "",
@@ -60,10 +61,11 @@ class AstraAPI:
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
         webhooks: APIRouter | None = None,
+        callbacks: Sequence[Any] | None = None,
         dependencies: Sequence[Any] | None = None,
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
@@ -146,6 +148,7 @@ class AstraAPI:
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             dependencies=dependencies,
+            callbacks=callbacks,
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             lifespan=lifespan,
@@ -196,7 +199,7 @@ class AstraAPI:
         def add(path: str, endpoint: Callable[..., Any]) -> None:
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
             # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
-            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=())
+            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=(), takes_request=True)
 
         if self.openapi_url:
 
@@ -342,6 +345,23 @@ class AstraAPI:
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
 
+    def add_route(self, path: str, route: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True) -> None:
+        """Starlette's `app.add_route`: `route(request)` answers `path` (see APIRouter.add_route)."""
+        self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema,
+                              _site=declaration_site())
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.router.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema,
+                                  _site=site)
+            return func
+
+        return decorator
+
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
         """Serve a StaticFiles under `path` (Starlette's Mount; see APIRouter.mount)."""
         self.router.mount(path, app, name=name)
@@ -410,14 +430,16 @@ class AstraAPI:
         include_in_schema: bool = True,
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        default_response_class: Any = Default(JSONResponse),
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
+                                   default_response_class=default_response_class,
                                    generate_unique_id_function=generate_unique_id_function,
                                    dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size,
                                    form_limits=form_limits)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,16 @@ SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_thre
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def is_async_callable(func: Any) -> bool:
+    """Whether calling `func` gives an awaitable: a coroutine function, an object whose `__call__` is
+    one, or a functools.partial of either (Starlette's rule)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or (
+        callable(func) and inspect.iscoroutinefunction(getattr(func, "__call__", None))
+    )
 
 
 def sync_pool() -> ThreadPoolExecutor:

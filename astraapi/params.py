@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from astraapi.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
+from astraapi.exceptions import InvalidDeclarationError
 
 
 def __getattr__(name: str) -> Any:
@@ -46,16 +47,51 @@ class ParamTypes(Enum):
     cookie = "cookie"
 
 
-def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
+# Keywords whose default is "unset" (as FastAPI's markers declare them): an explicit None is kept, so it
+# overrides a `Field()` beside the marker in `Annotated` (`Query(alias=None)` clears the Field's alias).
+_UNSET_DEFAULT_KEYWORDS = frozenset((
+    "default_factory", "alias", "alias_priority", "validation_alias", "serialization_alias", "title",
+    "description", "discriminator", "strict", "validate_default", "union_mode", "fail_fast", "multiple_of",
+    "allow_inf_nan", "max_digits", "decimal_places", "examples", "deprecated", "json_schema_extra",
+))
+
+
+def _field_kwargs(default: Any, options: dict[str, Any], example: Any) -> dict[str, Any]:
+    """The FieldInfo keywords of a marker, as FastAPI's markers pass them: `validation_alias` and
+    `serialization_alias` default to `alias`; `regex=` and `example=` warn (FastAPIDeprecationWarning,
+    pointing at the user's call)."""
+    if example is not _Unset:
+        _deprecated("`example` has been deprecated, please use `examples` instead")
     regex = options.pop("regex", None)
-    if regex is not None and options.get("pattern") is None:
-        options["pattern"] = regex
+    if regex is not None:
+        _deprecated("`regex` has been deprecated, please use `pattern` instead")
+        if options.get("pattern") is None:
+            options["pattern"] = regex
     unknown = set(options) - set(_FIELD_KEYWORDS)
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    kwargs = {k: v for k, v in options.items() if v is not _Unset and v is not None}
+    alias = options.get("alias", _Unset)
+    if options.get("validation_alias", _Unset) in (_Unset, None) and alias is not _Unset:
+        options["validation_alias"] = alias
+    if options.get("serialization_alias", _Unset) in (_Unset, None) and isinstance(alias, str):
+        options["serialization_alias"] = alias
+    kwargs = {k: v for k, v in options.items()
+              if v is not _Unset and (v is not None or k in _UNSET_DEFAULT_KEYWORDS)}
     kwargs["default"] = default
     return kwargs
+
+
+def _deprecated(message: str) -> None:
+    import sys
+    import warnings
+
+    # Point at the user's line: the first frame outside astraapi's marker modules.
+    depth = 2
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") in ("astraapi.params", "astraapi.param_functions"):
+        frame = frame.f_back
+        depth += 1
+    warnings.warn(message, category=FastAPIDeprecationWarning, stacklevel=depth)
 
 
 class Param(FieldInfo):
@@ -76,21 +112,21 @@ class Param(FieldInfo):
         self.example = example
         self.openapi_examples = openapi_examples
         self.include_in_schema = include_in_schema
-        kwargs = _field_kwargs(default, options)
+        kwargs = _field_kwargs(default, options, example)
         if annotation is not None:
             kwargs["annotation"] = annotation
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        return f"{type(self).__name__}({self.default})"
 
 
 class Path(Param):
     in_ = ParamTypes.path
 
     def __init__(self, default: Any = ..., **options: Any) -> None:
-        if default is not ...:
-            raise ValueError("Path parameters cannot have a default value")
+        if default is not ...:  # an AssertionError, as FastAPI's (code catching it keeps working)
+            raise InvalidDeclarationError("Path parameters cannot have a default value")
         super().__init__(default, **options)
 
 
@@ -130,13 +166,13 @@ class Body(FieldInfo):
         self.example = example
         self.openapi_examples = openapi_examples
         self.include_in_schema = include_in_schema
-        kwargs = _field_kwargs(default, options)
+        kwargs = _field_kwargs(default, options, example)
         if annotation is not None:
             kwargs["annotation"] = annotation
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        return f"{type(self).__name__}({self.default})"
 
 
 class Form(Body):

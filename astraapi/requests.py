@@ -56,10 +56,25 @@ class HTTPConnection:
     mapping); `app` is the application serving the request, when the engine knows it."""
 
     __slots__ = ("_native", "path_params", "_query_params", "_headers", "_cookies", "_json", "_state", "app",
-                 "_form", "__weakref__")
+                 "_form", "_receive", "__weakref__")
 
-    def __init__(self, native: Any, path_params: dict[str, Any] | None = None, *, app: Any = None,
-                 state: dict[str, Any] | None = None) -> None:
+    def __init__(self, native: Any, path_params: Any = None, *, app: Any = None,
+                 state: Any = None) -> None:
+        self._receive: Any = None
+        if isinstance(native, dict):
+            # Starlette's `Request(scope, receive)` (a custom route class's `GzipRequest(request.scope,
+            # request.receive)`): the request `receive` came from, else one read from the scope and `receive`.
+            scope, receive = native, path_params
+            native = getattr(receive, "native", None)
+            if native is None:
+                from astraapi.asgi.request import ASGIRequest
+
+                native = ASGIRequest(scope, b"")
+                self._receive = receive
+            path_params = scope.get("path_params")
+            app = app if app is not None else scope.get("app")
+            if state is None:
+                state = scope.get("state")
         self._native = native
         self.path_params: dict[str, Any] = path_params if path_params is not None else {}
         self._query_params: QueryParams | None = None
@@ -125,6 +140,31 @@ class HTTPConnection:
             scope["state"] = self.state
         return scope
 
+    # Starlette's HTTPConnection is a Mapping over its scope (`request["path"]`): libraries read it so.
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.scope
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.scope.get(key, default)
+
+    def keys(self) -> Any:
+        return self.scope.keys()
+
+    def items(self) -> Any:
+        return self.scope.items()
+
+    def values(self) -> Any:
+        return self.scope.values()
+
     @property
     def url(self) -> URL:
         return URL(self._native.path, self._native.query_string.decode("latin-1"),
@@ -176,7 +216,25 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         self._body_read = True
+        receive = self._receive
+        if receive is not None:  # made as Request(scope, receive) from an ASGI receive: read it once
+            self._receive = None
+            chunks = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            self._native.body = b"".join(chunks)
         return self._native.body
+
+    @property
+    def receive(self) -> Any:
+        """Starlette's `request.receive`: here the whole body (the server has read it) in one message,
+        then `http.disconnect`. `Request(request.scope, request.receive)` is a request over the same one."""
+        return _Receive(self._native)
 
     async def stream(self) -> Any:
         """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
@@ -233,3 +291,19 @@ class _FormReader:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self._form.close()
+
+
+class _Receive:
+    """`request.receive` over a request whose body the server has read (`native`: that request)."""
+
+    __slots__ = ("native", "_sent")
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self._sent = False
+
+    async def __call__(self) -> dict[str, Any]:
+        if self._sent:
+            return {"type": "http.disconnect"}
+        self._sent = True
+        return {"type": "http.request", "body": self.native.body, "more_body": False}

@@ -135,8 +135,20 @@ def _routes_key(app: Any) -> tuple[int, ...]:
     return tuple(id(route) for route in app.routes)
 
 
+# Releases that found the lock held by another thread: a client's finalizer can run from the GC on a
+# server thread while the lock's holder waits for that thread (`_acquire` starting a server), so a
+# release never blocks on the lock; the next holder applies the deferred ones.
+_deferred_releases: list[_AppServer] = []
+
+
+def _apply_deferred() -> None:
+    while _deferred_releases:
+        _release_locked(_deferred_releases.pop())
+
+
 def _acquire(app: Any) -> _AppServer:
     with _lock:
+        _apply_deferred()
         server = _servers.get(app)
         if server is not None and server.routes_key != _routes_key(app) and server.lifespan_users == 0:
             server.stop()  # the app changed since: serve what it declares now
@@ -151,17 +163,28 @@ def _acquire(app: Any) -> _AppServer:
 
 
 def _release(server: _AppServer) -> None:
-    with _lock:
-        server.users -= 1
-        if server.users <= 0:
-            server.stop()
-            if _servers.get(server.app) is server:
-                del _servers[server.app]
+    if not _lock.acquire(blocking=False):
+        _deferred_releases.append(server)  # list.append is atomic: no lock needed to hand it over
+        return
+    try:
+        _apply_deferred()
+        _release_locked(server)
+    finally:
+        _lock.release()
+
+
+def _release_locked(server: _AppServer) -> None:
+    server.users -= 1
+    if server.users <= 0:
+        server.stop()
+        if _servers.get(server.app) is server:
+            del _servers[server.app]
 
 
 @atexit.register
 def _stop_all() -> None:
     with _lock:
+        _deferred_releases.clear()
         for server in list(_servers.values()):
             server.stop()
         _servers.clear()

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import sys
 from typing import Any
 
 from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest
@@ -54,12 +55,12 @@ class _Serving:
         from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
         from astraapi.engine.executor import Executor
         from astraapi.engine.params import PATH_CONVERTORS
-        from astraapi.server.serve import app_handler
+        from astraapi.server.serve import app_handler, with_middleware
 
         self.key = routes_key(app)
         ir = build_ir(app, openapi=False)
-        self.executor = Executor(app, ir)
-        self.handler = app_handler(self.executor, ir, app)
+        self.executor = Executor(app, ir, wrap_handler=with_middleware)
+        self.handler = app_handler(self.executor, ir, app, native=False)
         # Nothing wraps the executor (no middleware, no telemetry): requests run in the ASGI call's task.
         self.in_caller = self.executor.run_in_caller if self.handler == self.executor.handle else None
         tables = build_trie_tables(ir)
@@ -108,6 +109,7 @@ class ASGIEntry:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._serving: _Serving | None = None
+        self.sends_errors = True  # False inside Starlette's ServerErrorMiddleware (build_middleware_stack)
 
     def serving(self) -> _Serving:
         serving = self._serving
@@ -131,7 +133,7 @@ class ASGIEntry:
     # ------------------------------------------------------------------ http
 
     async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        from astraapi.engine.executor import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
+        from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 
         chunks = []
         while _may_have_body(scope):
@@ -163,6 +165,7 @@ class ASGIEntry:
             index, params = REDIRECT_ROUTE, (redirect_location(scope, full),)
         else:
             index, params = NOT_FOUND_ROUTE, ()
+        native.hold_errors = not self.sends_errors
         if serving.in_caller is not None:
             await _serve_in_caller(serving.in_caller, native, index, params, receive, send)
             return
@@ -246,8 +249,13 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
         raise
     finally:
         listener.cancel()
+    held = getattr(native, "held", None)
     if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
         raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
     if native.aborted:
         raise RuntimeError("the response could not be completed")
 
@@ -296,8 +304,13 @@ async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str,
         _request_tasks.reset(tasks_token)
         if listener is not None:
             listener.cancel()
+    held = native.held
     if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
         raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
     if native.aborted:
         raise RuntimeError("the response could not be completed")
     if not native.finished and loop is None:
@@ -365,9 +378,84 @@ def _install_task_factory(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_task_factory(factory)
 
 
+# Set while the native server builds an app's replaced middleware stack (`instrumented_stack`): the
+# ASGI application the stack then wraps, in place of `ASGIEntry`.
+_native_inner: contextvars.ContextVar[Any] = contextvars.ContextVar("astraapi_native_inner", default=None)
+
+
 def build_middleware_stack(app: Any) -> Any:
     """The app as an ASGI callable (`app.middleware_stack`, which instrumentation may wrap or replace):
     `ASGIEntry`. The app's own middlewares, native and Python (function middleware, BaseHTTPMiddleware,
     pure ASGI classes), run inside it around the handler, in `user_middleware` order, exactly as on the
-    native server (`serve.with_middleware`), so both servers answer alike."""
-    return ASGIEntry(app)
+    native server (`serve.with_middleware`), so both servers answer alike.
+
+    Where Starlette is loaded, the entry is wrapped in Starlette's `ServerErrorMiddleware`, the outermost
+    layer of FastAPI's stack, which instrumentation checks for and rebuilds around its own middleware
+    (opentelemetry-instrumentation-fastapi). As in FastAPI, an unhandled error then leaves the entry
+    before any answer was sent (instrumentation in between records it on a request still open), and that
+    layer sends the answer: its handler, `held_error_answer`, sends the one the engine made (the app's
+    500 handler, the debug page, or the plain 500), which the entry left in the scope. With sentry-sdk's
+    Starlette/FastAPI integration enabled, the stack is inside sentry's ASGI middleware, as sentry's
+    patch of `Starlette.__call__` puts a FastAPI app (astraapi/_sentry_compat.py)."""
+    inner = _native_inner.get()
+    if inner is None:
+        inner = ASGIEntry(app)
+    errors = sys.modules.get("starlette.middleware.errors")
+    # Without that layer the entry sends an unhandled error's answer itself before raising the error again.
+    inner.sends_errors = errors is None
+    stack = inner if errors is None else errors.ServerErrorMiddleware(app=inner, handler=held_error_answer)
+    if "sentry_sdk" in sys.modules:
+        from astraapi import _sentry_compat
+
+        enabled = _sentry_compat.integration()
+        if enabled is not None:
+            stack = _sentry_compat.wrap(stack, enabled)
+    return stack
+
+
+ERROR_ANSWER = "astraapi.error_answer"  # the scope key of an unhandled error's answer, held for the layer outside
+_PLAIN_500 = (500, [(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")],
+              b"Internal Server Error")
+
+
+async def held_error_answer(request: Any, error: BaseException) -> Any:
+    """Starlette ServerErrorMiddleware's handler in the app's stack: the answer the engine made for `error`
+    (left in the scope by the entry), as an ASGI response; Starlette's plain 500 for an error raised
+    elsewhere (by a middleware of the stack)."""
+    return _Answer(request.scope.pop(ERROR_ANSWER, None) or _PLAIN_500)
+
+
+class _Answer:
+    __slots__ = ("answer",)
+
+    def __init__(self, answer: tuple) -> None:
+        self.answer = answer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from astraapi.middleware.chain import json_head
+
+        status, headers, body = self.answer
+        await send({"type": "http.response.start", "status": status,
+                    "headers": json_head(body) if headers is None else list(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+
+def instrumented_stack(handler: Any, app: Any) -> Any:
+    """The native server's handler for an app whose `build_middleware_stack` was replaced: the stack it
+    builds, as a pure ASGI layer (astraapi.asgi.bridge) around `handler` (the app's handler with its own
+    middlewares), the stack's innermost application being the native handler in place of `ASGIEntry`.
+    Only such apps pay for ASGI messages."""
+    from astraapi.asgi.bridge import AsgiLayer
+    from astraapi.middleware.chain import ServerErrors
+
+    def build(endpoint: Any) -> Any:
+        token = _native_inner.set(endpoint)
+        try:
+            return app.build_middleware_stack()
+        finally:
+            _native_inner.reset(token)
+
+    layer = AsgiLayer(handler, build, (), {}, app, ServerErrors(app))
+    method = app.build_middleware_stack
+    layer.name = f"the app's middleware stack ({getattr(method, '__qualname__', method)})"
+    return layer

@@ -20,6 +20,8 @@ import os
 from collections import deque
 from typing import Any, Callable
 
+from astraapi.engine.responses import ServerErrorHeaders
+
 HIGH_WATER = 256 * 1024
 _DEFAULT_JSON = b"application/json"
 _FILE_CHUNK = 64 * 1024
@@ -34,8 +36,8 @@ class ASGIRequest:
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
-                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "in_caller",
-                 "asgi_send")
+                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "hold_errors", "held",
+                 "in_caller", "asgi_send")
 
     def __init__(self, scope: dict[str, Any], body: bytes) -> None:
         self.scope = scope
@@ -62,6 +64,8 @@ class ASGIRequest:
         self._drain: list[Callable[[], Any]] = []
         self._status = 0
         self._started = False
+        self.hold_errors = False  # keep ServerErrorMiddleware's answer in `held` (astraapi.asgi.app)
+        self.held: tuple | None = None
         self.in_caller = False  # served in the ASGI call's task: the engine flushes what it answers
         self.asgi_send: Any = None
 
@@ -70,6 +74,11 @@ class ASGIRequest:
     def respond(self, status: int, headers: Any, body: bytes) -> bool:
         if self.responded or self._finished:
             return False
+        if self.hold_errors and isinstance(headers, ServerErrorHeaders):
+            self.responded = self._finished = True
+            self.held = (int(status), list(headers), bytes(body))
+            self._kick()
+            return self.connected
         if headers is None:
             headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _DEFAULT_JSON)]
         self.responded = True

@@ -31,13 +31,20 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool, run_user_sync
-from astraapi.introspection.dependencies import form_model_type
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
-from astraapi.engine.form import form_value
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.form import field_value, form_value, read_whole_form
+from astraapi.engine.params import (
+    ChosenValue,
+    ParamPlan,
+    RequestInputs,
+    apply_json_body,
+    path_plan,
+    request_path_params,
+)
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -81,15 +88,16 @@ class NodePlan:
                 specials.append((param.location, param.name))
                 continue
             if param.location == "path":
-                position = path_names.index(param.alias if param.alias in path_names else param.name)
                 plan = ParamPlan(param, live.adapter, live.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
+                path_plans.append(path_plan(path_names, convertors, plan, param.alias))
             elif param.location == "body":
-                model = form_model_type(live.annotation) if param.is_form else None
-                loc = ("body", param.alias) if param.embed and model is None else ("body",)
+                whole = bool(live.form_models)
+                # a form field is located under its key even where the route's body is not embedded
+                # (a dependency override can add one)
+                loc = ("body", param.alias) if (param.embed or param.is_form) and not whole else ("body",)
                 body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
                 body_aliases.append(param.alias)
-                form_models.append(None if model is None else _FormModel(model, live.annotation))
+                form_models.append(_FormReader(live) if param.is_form else None)
                 file_bytes.append(live.reads_file_bytes)
             else:
                 plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias), live.group)
@@ -105,7 +113,7 @@ class NodePlan:
 
     def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(ctx.path_params[position]), values, errors)
+            plan.apply(convert(ctx.path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = ctx.inputs()
             for plan in self.input_plans:
@@ -117,54 +125,40 @@ class NodePlan:
 
     def _solve_body(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         if ctx.form is not None:
-            for alias, plan, model, as_bytes in zip(self.body_aliases, self.body_plans, self.form_models,
-                                                    self.file_bytes):
-                raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
+            for alias, plan, reader, as_bytes in zip(self.body_aliases, self.body_plans, self.form_models,
+                                                     self.file_bytes):
+                raw = form_value(ctx.form, alias, plan.is_sequence) if reader is None else reader.read(ctx.form)
                 if as_bytes and raw is not MISSING:
-                    raw = ctx.file_contents(raw)
+                    if isinstance(raw, ChosenValue):
+                        raw.value = ctx.file_contents(raw.value)
+                    else:
+                        raw = ctx.file_contents(raw)
                 plan.apply(raw, values, errors)
             return
-        apply_json_body(ctx.body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+        apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
 
 
-class _FormModel:
-    """A `Form()` parameter whose type is a pydantic model: its fields are read from the whole form."""
+class _FormReader:
+    """How a Form() parameter's raw value is read from the form (astraapi/introspection/forms.py):
+    from the whole form for a model or a union of models, else from the first of its keys with a
+    value (errors located under that key when it has several)."""
 
-    __slots__ = ("fields", "names", "optional", "open_extra")
+    __slots__ = ("models", "optional", "field")
 
-    def __init__(self, model: Any, annotation: Any) -> None:
+    def __init__(self, live: Any) -> None:
         from typing import get_args
 
-        from astraapi.introspection.annotations import is_sequence, strip_annotated
+        self.models = live.form_models
+        self.optional = type(None) in get_args(live.field_info.annotation)
+        self.field = live.form_field
 
-        fields = []
-        names = set()
-        for name, info in model.model_fields.items():
-            alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
-            fields.append((alias, is_sequence(info.annotation)))
-            names.add(alias)
-        self.fields = tuple(fields)
-        self.names = frozenset(names)
-        self.optional = type(None) in get_args(strip_annotated(annotation))
-        self.open_extra = model.model_config.get("extra") in ("allow", "forbid")
-
-    def extract(self, form: Any) -> Any:
-        """FastAPI's value for the model: its fields' non-empty values, then every other key."""
-        keys = [key for key, _ in form.multi_items()]
-        if self.optional and not (self.names.intersection(keys) or (self.open_extra and keys)):
-            return MISSING
-        value: dict[str, Any] = {}
-        for alias, is_sequence in self.fields:
-            raw = form_value(form, alias, is_sequence)
-            if raw is not MISSING:
-                value[alias] = raw
-        grouped: dict[str, list[Any]] = {}
-        for key, item in form.multi_items():
-            if key not in self.names:
-                grouped.setdefault(key, []).append(item)
-        for key, items in grouped.items():
-            value[key] = items[0] if len(items) == 1 else items
-        return value
+    def read(self, form: Any) -> Any:
+        if self.models:
+            return read_whole_form(self.models, self.optional, form)
+        key, value = field_value(form, self.field)
+        if value is MISSING or len(self.field.aliases) == 1:
+            return value
+        return ChosenValue(value, key)
 
 
 class RequestContext:
@@ -239,7 +233,7 @@ class RequestContext:
 
     def temporary_response(self) -> Response:
         if self.response is None:
-            response = Response()
+            response = starlette_compat.temporary_response_class()()
             del response.headers["content-length"]
             response.status_code = None  # type: ignore[assignment]  # "not set", as FastAPI marks it
             self.response = response

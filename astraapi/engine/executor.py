@@ -61,6 +61,7 @@ from astraapi.engine.answering import (
 from astraapi.engine.dependencies import RequestContext, Solver
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.inline import continue_in_task, resume_coroutine
+from astraapi.engine.route_class import BodyOverride, as_response, build_handler, route_class_name, serving_context
 from astraapi.engine.route_plan import CompiledDecoder, RoutePlan
 from astraapi.engine.streaming import Stream, generator_response, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
@@ -83,7 +84,7 @@ from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_def
 from astraapi.engine.websocket import start_websocket
 from astraapi.concurrency import sync_pool
 from astraapi.requests import Request
-from astraapi.routing import Default
+from astraapi.datastructures import DefaultPlaceholder
 
 def _native_dumps() -> Callable[[Any], bytes] | None:
     try:
@@ -118,8 +119,12 @@ class Executor:
         compiled_encoders: Mapping[int, CompiledSerializer] | None = None,
         *,
         lazy: bool = False,
+        wrap_handler: Callable[[Any, AppIR, Any], Any] | None = None,
     ) -> None:
         self.app = app
+        # The serving layer's `with_middleware`: a mounted AstraAPI app's handler goes inside its own
+        # middlewares (engine/mounts.py). None: an executor outside a server (tests, tools).
+        self.wrap_handler = wrap_handler
         self.ir = ir
         self._default_dumps = make_default_dumps(_native_dumps())
         self._compiled_serializers = compiled_serializers or {}
@@ -151,6 +156,7 @@ class Executor:
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
         self._direct_sink: Callable[..., None] | None = None
+        self._route_handlers: dict[int, Any] = {}  # custom route classes' handlers, built on first use
 
     # ------------------------------------------------------------------ the direct call (engine/direct.py)
 
@@ -196,7 +202,7 @@ class Executor:
             if live.ir.mount != route.mount or live.ir.path != route.path:
                 raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                     f"app's route {route.index} is not; rebuild the IR")
-            return MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            return MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
         if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
             raise AstraAPIError(
                 f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -205,9 +211,13 @@ class Executor:
         return self._make_plan(route, live, compiled=True)
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
-        response_class = None if live.route.response_class is Default else live.route.response_class
+        response_class = None if isinstance(live.route.response_class, DefaultPlaceholder) else live.route.response_class
+        # as FastAPI reports it: the method(s) and the path, behind the app's root path (a mount's path)
+        mount_path = (getattr(self.app, "root_path", "") or "").rstrip("/")
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
-                        "function": getattr(live.route.endpoint, "__name__", route.name)}
+                        "function": getattr(live.route.endpoint, "__name__", route.name),
+                        "path": f"{'WS' if route.methods == ('WEBSOCKET',) else '/'.join(route.methods)} "
+                                f"{mount_path}{route.path}"}
         response = ResponsePlan(
             route,
             live.response_adapter if route.response_model is not None else None,
@@ -240,7 +250,7 @@ class Executor:
             )
             route = live.ir
         if route.mount is not None and route.mount != "frontend-guarded":
-            mount = MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            mount = MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
             self._plans[route_index] = mount
             return mount
         plan = self._make_plan(route, live, compiled)
@@ -359,7 +369,10 @@ class Executor:
                 produced = None
                 async with AsyncExitStack() as function_stack:
                     ctx.function_stack = function_stack
-                    produced = await self._produce(plan, ctx)
+                    if plan.route_class is None:
+                        produced = await self._produce(plan, ctx)
+                    else:
+                        produced = await self._produce_through_route_class(plan, ctx)
                 if produced is None:
                     raise AstraAPIError(
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
@@ -470,6 +483,34 @@ class Executor:
                 await background()
             except Exception as bg_error:
                 error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
+
+    async def _produce_through_route_class(self, plan: RoutePlan, ctx: RequestContext) -> tuple[Any, Any]:
+        """A custom route class's route (engine/route_class.py): its handler answers `ctx.request()`."""
+        handler = self._route_handlers.get(plan.ir.index)
+        if handler is None:
+            handler = self._route_handlers[plan.ir.index] = build_handler(self, plan, plan.route_class)
+        token = serving_context.set(ctx)
+        try:
+            response = await handler(ctx.request())
+        finally:
+            serving_context.reset(token)
+        answer = response_answer(response, ctx)
+        if answer is None:
+            raise AstraAPIError(f"{plan.label}: the handler of route class {route_class_name(plan.route_class)} "
+                                f"returned {type(response).__name__}, not a Response")
+        return answer
+
+    async def produce_for_route_class(self, plan: RoutePlan, ctx: RequestContext, request: Request) -> Any:
+        """`APIRoute.get_route_handler()`'s handler: the route run for `request` (its body, its object as
+        the Request parameter), answered as a Response."""
+        ctx._request = request
+        if plan.has_body:
+            body = await request.body()
+            if body is not ctx.native.body:
+                ctx.native = BodyOverride(ctx.native, body)
+                ctx._inputs = None
+        answer, background = await self._produce(plan, ctx)
+        return as_response(answer, background)
 
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native

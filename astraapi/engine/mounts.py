@@ -16,6 +16,7 @@ raises them inside the sub-app, so its handlers see them).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from astraapi.concurrency import run_in_threadpool
@@ -34,7 +35,8 @@ class MountPlan:
 
     simple = False
 
-    def __init__(self, route: RouteIR, record: Any, app: Any) -> None:
+    def __init__(self, route: RouteIR, record: Any, app: Any,
+                 wrap_handler: Callable[[Any, Any, Any], Any] | None = None) -> None:
         self.ir = route
         self.record = record
         self.files = record.app
@@ -56,11 +58,10 @@ class MountPlan:
                 # OpenAPI document lists it in `servers`, its docs pages load prefix + openapi_url.
                 record.app.root_path = record.path
             sub_ir = build_ir(record.app, openapi=False)
-            self.sub = Executor(record.app, sub_ir)
-            from astraapi.server.serve import with_middleware
-
-            # the sub-app's own middlewares (GZip, CORS) wrap everything it answers
-            self.sub_handle = with_middleware(self._sub_answer, sub_ir, record.app)
+            self.sub = Executor(record.app, sub_ir, wrap_handler=wrap_handler)
+            # the sub-app's own middlewares (GZip, CORS, Python ones) wrap everything it answers
+            self.sub_handle = (self._sub_answer if wrap_handler is None
+                               else wrap_handler(self._sub_answer, sub_ir, record.app))
             self.sub_allow = [", ".join(route.methods) for route in sub_ir.routes]
             self.sub_trie = build_trie_tables(sub_ir).to_runtime()
 

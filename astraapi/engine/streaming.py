@@ -29,6 +29,23 @@ class Stream:
         self.background = background
 
 
+class ASGIAppResponse(StreamingResponse):
+    """A response that is an ASGI application: it sends its own messages (a Starlette Response subclass
+    that overrides `__call__`, such as sse-starlette's EventSourceResponse). It is streamed by running
+    `app(scope, receive, send)` on the request (astraapi.asgi.bridge.run_response_app); the app runs its
+    own background work, as Starlette's responses do."""
+
+    def __init__(self, app: Any, status_code: int = 200) -> None:
+        self.app = app
+        self.status_code = status_code
+        self.background = None
+        self.raw_headers = []
+
+    async def chunks(self) -> Any:  # pragma: no cover - sent by run_response_app, never iterated
+        raise RuntimeError("an ASGI application response is run, not iterated")
+        yield b""
+
+
 def is_streamed(response: Any) -> bool:
     return isinstance(response, (StreamingResponse, FileResponse))
 
@@ -59,6 +76,10 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
     head is already out, so no error response can follow)."""
     if isinstance(response, FileResponse):
         return await send_file(native, response)
+    if isinstance(response, ASGIAppResponse):
+        from astraapi.asgi.bridge import run_response_app
+
+        return await run_response_app(native, response.app, label)
     if not native.start_response(response.status_code, response.raw_headers):
         if isinstance(response, StreamingResponse):
             await _close(response.body_iterator)

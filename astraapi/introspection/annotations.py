@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from astraapi._compat.shared import lenient_issubclass as _lenient_issubclass
 from astraapi.encoders import jsonable_encoder
 from astraapi.introspection.module_names import module_of
 from astraapi.routing import PATH_PARAM
@@ -52,7 +53,7 @@ def endpoint_ref(endpoint: Any) -> str:
     return f"{module}:{qualname}"
 
 
-def _is_async_callable(call: Any) -> bool:
+def endpoint_is_async(call: Any) -> bool:
     """Whether calling `call` gives a coroutine, as FastAPI decides it: through partials, through
     `functools.wraps` wrappers (a plain `def` wrapper around an `async def` endpoint returns its
     coroutine), and through an instance's `__call__`; a class is a plain call."""
@@ -109,10 +110,6 @@ def _sorted_sets(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _sorted_sets(item) for key, item in value.items()}
     return value
-
-
-def _lenient_issubclass(obj: Any, classes: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, classes)
 
 
 def strip_annotated(annotation: Any) -> Any:

@@ -18,7 +18,6 @@ from astraapi.encoders import jsonable_encoder
 from astraapi.requests import HTTPConnection
 from astraapi.responses import Response
 from astraapi.introspection.annotations import _UNION_ORIGINS, _lenient_issubclass, strip_annotated
-from astraapi.introspection.params import _VAR_PARAM
 from astraapi.introspection.records import DependantAnalysis, ParamAnalysis
 
 class _PrefixedProblems:
@@ -161,9 +160,8 @@ def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
         signature = inspect.signature(call)
     entries = []
     for name, parameter in signature.parameters.items():
-        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            entries.append((name, None, _VAR_PARAM))
-            continue
+        # As FastAPI: every parameter counts by its name, `*args`, `**kwargs` and positional-only ones
+        # too (query parameters unless annotated otherwise; their values are passed by keyword).
         annotation = parameter.annotation
         if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
             annotation = annotation.__value__
@@ -197,9 +195,13 @@ def _should_embed(body_params: list[ParamAnalysis]) -> bool:
     if len({p.ir.name for p in body_params}) > 1:
         return True
     first = body_params[0]
+    # dependencies can give the same name to different form models
+    if first.form_models and any(not p.form_models or p.field_info.annotation is not first.field_info.annotation
+                                 for p in body_params[1:]):
+        return True
     if any(p.ir.embed for p in body_params):
         return True
-    return first.ir.is_form and form_model_type(first.annotation) is None
+    return first.ir.is_form and not first.form_models
 
 
 def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:

@@ -163,11 +163,17 @@ async def send_later(run: Run, later: Later) -> None:
 
 def answer_of(response: Any) -> Any:
     """What a middleware's returned Response becomes: a response tuple, or a Later."""
+    from astraapi import _starlette_compat as starlette_compat
     from astraapi.engine.streaming import is_streamed
 
-    if response.__class__ is CallNextResponse and response._iterator is None and response._body is not None:
+    if isinstance(response, CallNextResponse) and response._iterator is None and response._body is not None:
         answer = (response.status_code, response.raw_headers, response._body)
-    elif is_streamed(response):
+        background = response.background
+        return answer if background is None else Later(answer, background)
+    if (starlette_compat.FOREIGN_RESPONSES and not isinstance(response, Response)
+            and isinstance(response, starlette_compat.FOREIGN_RESPONSES)):
+        response = starlette_compat.adopt_response(response)  # Starlette's, as a middleware library returns
+    if is_streamed(response):
         return Later(response, response.background)
     elif isinstance(response, Response):
         answer = from_response(response)
@@ -365,6 +371,25 @@ class CallNextResponse(StreamingResponse):
         self._iterator = value
 
 
+_call_next_classes: dict[type, type] = {}
+
+
+def call_next_class() -> type:
+    """CallNextResponse; with Starlette loaded, one that is also Starlette's StreamingResponse, as FastAPI's
+    call_next answer is (middleware libraries check `isinstance(response, starlette.responses.Response)`
+    before writing headers into it: slowapi). AstraAPI's attributes and methods come first."""
+    import sys
+
+    theirs = sys.modules.get("starlette.responses")
+    if theirs is None:
+        return CallNextResponse
+    base = theirs.StreamingResponse
+    cls = _call_next_classes.get(base)
+    if cls is None:
+        cls = _call_next_classes[base] = type("CallNextResponse", (CallNextResponse, base), {"__module__": __name__})
+    return cls
+
+
 async def _once(body: bytes) -> Any:
     yield body
 
@@ -415,7 +440,7 @@ class _DispatchRun(Run):
             response = await layer.dispatch(request, self.call_next)
             if response is None:
                 raise RuntimeError("No response returned.")
-            if layer.streams and response.__class__ is CallNextResponse:
+            if layer.streams and isinstance(response, CallNextResponse):
                 return Later(response, response.background)
             return answer_of(response)
         except Exception as error:
@@ -430,10 +455,11 @@ class _DispatchRun(Run):
         if error is not None:
             self.error_answer = head[1:]
             raise error
+        cls = call_next_class()
         if head[0] == "whole":
             _, status, headers, body = head
-            return CallNextResponse(status, json_head(body) if headers is None else list(headers), body, None)
-        return CallNextResponse(head[1], head[2], None, inner)
+            return cls(status, json_head(body) if headers is None else list(headers), body, None)
+        return cls(head[1], head[2], None, inner)
 
 
 class ServerErrors:

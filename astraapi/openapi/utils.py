@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+from astraapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from astraapi.ir.nodes import AppIR, DependencyIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import AstraAPIError, FastAPIDeprecationWarning
