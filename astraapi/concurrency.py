@@ -57,6 +57,25 @@ async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any)
     return await loop.run_in_executor(sync_pool(), context.run, call)
 
 
+async def run_user_sync(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a `def` dependency or a general-path `def` endpoint (and its serialization) in a worker thread
+    as FastAPI runs them: with anyio installed, in anyio's worker threads, so they share anyio's default
+    thread limiter (40 tokens) and may call back into the loop with `anyio.from_thread`; without anyio,
+    in the sync pool (`run_in_threadpool`)."""
+    anyio = _anyio()
+    if anyio is not None and (asyncio.current_task() is not None if _on_asyncio() else True):
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class _Exhausted(Exception):
     pass
 

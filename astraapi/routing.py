@@ -434,6 +434,7 @@ class APIRouter:
         check_route(endpoint, self.prefix + path, decl_file, decl_line,
                     response_model=response_model if model_given else None, responses=responses,
                     return_is_model=not model_given, dependencies=dependencies)
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
         response_class = get_value_or_default(response_class, self.default_response_class)
         if isinstance(status_code, int):
             status_code = int(status_code)  # http.HTTPStatus and other IntEnums
@@ -616,6 +617,7 @@ class APIRouter:
         from astraapi._declaration_checks import check_route
 
         check_route(endpoint, self.prefix + path, decl_file, decl_line, dependencies=dependencies)
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
         self.routes.append(
             APIWebSocketRoute(
                 path=self.prefix + path,
@@ -870,6 +872,17 @@ _REEXPORTS = {
     "get_dependant": "astraapi.dependencies.utils",
     "get_parameterless_sub_dependant": "astraapi.dependencies.utils",
 }
+
+
+def _check_scopes(endpoint: Any, dependencies: Sequence[Any]) -> None:
+    """FastAPI refuses a request-scoped `yield` dependency that depends on a function-scoped one when the
+    route is declared; checked only once some `Depends(scope="function")` exists (declaring stays light)."""
+    from astraapi import params
+
+    if params.FUNCTION_SCOPE_DECLARED:
+        from astraapi.introspection.dependencies import check_dependency_scopes
+
+        check_dependency_scopes(endpoint, dependencies)
 
 
 def __getattr__(name: str) -> Any:

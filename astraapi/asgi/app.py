@@ -16,6 +16,8 @@ middleware starts from the server's scope. `ASGIEntry` serves the three scope ty
   request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
   exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
   it for the server to log, and `httpx.ASGITransport` raises it in tests).
+  When nothing wraps the executor, a request on the general path runs in the ASGI call's own task
+  instead (`_serve_in_caller`, `Executor.run_in_caller`), as FastAPI runs it, on asyncio or trio.
 - `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
 - `lifespan`: `astraapi.asgi.lifespan`.
 
@@ -59,6 +61,8 @@ class _Serving:
         ir = build_ir(app, openapi=False)
         self.executor = Executor(app, ir, wrap_handler=with_middleware)
         self.handler = app_handler(self.executor, ir, app, native=False)
+        # Nothing wraps the executor (no middleware, no telemetry): requests run in the ASGI call's task.
+        self.in_caller = self.executor.run_in_caller if self.handler == self.executor.handle else None
         tables = build_trie_tables(ir)
         self.trie = tables.to_runtime()
         # WebSocket routes: the runtime's matcher has no WEBSOCKET method name; a second trie
@@ -173,6 +177,9 @@ class ASGIEntry:
         else:
             index, params = NOT_FOUND_ROUTE, ()
         native.hold_errors = not self.sends_errors
+        if serving.in_caller is not None:
+            await _serve_in_caller(serving.in_caller, native, index, params, receive, send)
+            return
         # (a body read only in part, past the limit: receive() would go on reading it)
         await _serve(serving.handler, native, index, params, receive, send,
                      listen=limit is None or len(body) <= limit)
@@ -251,10 +258,16 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     except asyncio.CancelledError:
         # The ASGI call was cancelled (the server, or the caller's cancel scope): the request's
         # engine tasks are cancelled too, and the call returns once they have unwound (their
-        # `yield` dependencies' cleanup included), as a cancelled Starlette request does.
+        # `yield` dependencies' cleanup included), as a cancelled Starlette request does. Exit code of
+        # `yield` dependencies that is running finishes first (FastAPI shields it). An error that
+        # unwinding raised (a dependency's exit code failing) goes up instead, as it would in FastAPI.
+        from astraapi.engine.dependencies import cancel_request_task
+
         for task in tasks:
-            task.cancel()
+            cancel_request_task(task)
         await _shielded(_settled(tasks))
+        if errors:
+            raise errors[0]
         raise
     finally:
         if listener is not None:
@@ -268,6 +281,63 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
         await _Answer(held)(native.scope, receive, send)
     if native.aborted:
         raise RuntimeError("the response could not be completed")
+
+
+async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any) -> None:
+    """`_serve` for a request the executor runs in this task (Executor.run_in_caller): the engine sends its
+    answer as it makes it (`native.flush`), so a cancellation of this call reaches the request where
+    FastAPI's would, and trio (through anyio) serves it. Plain routes on asyncio are answered as
+    `_serve` answers them."""
+    from astraapi.engine.responses import internal_error, server_error_sink
+
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # trio, through anyio
+        loop = None
+    tasks: set[asyncio.Task[Any]] = set()
+    errors: list[BaseException] = []
+    native.in_caller = True
+    native.asgi_send = send
+    tasks_token = _request_tasks.set(tasks)
+    errors_token = server_error_sink.set(errors)
+    listener = None
+    if loop is not None:
+        _install_task_factory(loop)
+        listener = loop.create_task(_listen(native, receive, False))
+    try:
+        try:
+            result = await run(native, index, params)
+        except Exception as error:  # what the native server does with a handler that raises
+            result = internal_error("Exception in the request handler", error)
+        if result is not None:
+            native.respond(*result)
+        await native.flush()
+        if loop is not None and not (native.finished and not tasks):
+            await native.pump(send)  # an answer a task of the engine gives (a plain route, a stream)
+            await _settled(tasks)
+    except asyncio.CancelledError:
+        from astraapi.engine.dependencies import cancel_request_task
+
+        for task in tasks:
+            cancel_request_task(task)
+        await _shielded(_settled(tasks))
+        raise
+    finally:
+        server_error_sink.reset(errors_token)
+        _request_tasks.reset(tasks_token)
+        if listener is not None:
+            listener.cancel()
+    held = native.held
+    if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
+        raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
+    if native.aborted:
+        raise RuntimeError("the response could not be completed")
+    if not native.finished and loop is None:
+        raise RuntimeError("the response could not be completed under this backend (an asyncio-only feature)")
 
 
 async def _settled(tasks: set[asyncio.Task[Any]]) -> None:

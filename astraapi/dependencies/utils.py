@@ -14,7 +14,7 @@ import re
 import typing
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ForwardRef
 
 from pydantic.fields import FieldInfo
 
@@ -63,8 +63,13 @@ def evaluate_forwardref(annotation: Any, globalns: dict[str, Any], localns: dict
 
 
 def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
-    """An annotation with string/forward references resolved against the callable's module."""
-    return evaluate_forwardref(annotation, globalns, globalns)
+    """An annotation with string/forward references resolved against the callable's module (the
+    string "None" gives None, as FastAPI's)."""
+    if isinstance(annotation, str):
+        annotation = evaluate_forwardref(ForwardRef(annotation), globalns, globalns)
+        if annotation is type(None):
+            return None
+    return annotation
 
 
 def _globals(call: Callable[..., Any]) -> dict[str, Any]:

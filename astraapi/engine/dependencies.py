@@ -26,13 +26,14 @@ import contextvars
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.background import BackgroundTasks
-from astraapi.concurrency import run_in_threadpool
+from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
 from astraapi.engine.form import field_value, form_value, read_whole_form
@@ -166,7 +167,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "body_limit")
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -185,7 +186,13 @@ class RequestContext:
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
         self.body_limit: int | None = None  # the route's max_body_size (astraapi.engine.body_limit)
-        self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+        # The app's own dict, read at each dependency: an override an earlier dependency installs applies at once.
+        overrides = getattr(app, "dependency_overrides", None)
+        self.overrides: dict[Any, Any] = overrides if overrides is not None else {}
+        self.gate: CleanupGate | None = None
+        self.request_exits = False  # a `yield` dependency's exit code runs after the response
+        self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
+        self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
 
     @staticmethod
     def file_contents(raw: Any) -> Any:
@@ -270,7 +277,7 @@ def _exit_threads() -> Any:
 
 class _ThreadedContext:
     """A sync context manager entered and exited in threads, as FastAPI does for `def`
-    dependencies with `yield`."""
+    dependencies with `yield` (without anyio; with it, `concurrency.contextmanager_in_threadpool`)."""
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager
@@ -283,6 +290,123 @@ class _ThreadedContext:
         context = contextvars.copy_context()
         call = functools.partial(context.run, self._manager.__exit__, exc_type, exc, tb)
         return bool(await loop.run_in_executor(_exit_threads(), call))
+
+
+def _threaded(manager: Any) -> Any:
+    """A `def` dependency's context manager, entered and exited in worker threads: anyio's when anyio
+    is installed (FastAPI's `contextmanager_in_threadpool`: the exit needs no thread capacity, and
+    `anyio.from_thread` works in both), else the engine's."""
+    from astraapi.concurrency import _anyio, contextmanager_in_threadpool
+
+    if _anyio() is not None:
+        return contextmanager_in_threadpool(manager)
+    return _ThreadedContext(manager)
+
+
+class CleanupGate:
+    """Holds back the cancellation of a request's task while exit code of its `yield` dependencies
+    runs, as FastAPI shields that code from cancellation: the cancellation is delivered when the
+    exit that was running ends (raised there, so the dependencies still to exit see it)."""
+
+    __slots__ = ("task", "depth", "pending")
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.depth = 0
+        self.pending = False
+
+
+_gates: weakref.WeakKeyDictionary[Any, CleanupGate] = weakref.WeakKeyDictionary()
+
+
+def cancel_request_task(task: Any) -> None:
+    """Cancel the engine's task for a request (the ASGI call was cancelled): at once, or, while a
+    `yield` dependency's exit code runs, once it has finished."""
+    gate = _gates.get(task)
+    if gate is not None and gate.depth:
+        gate.pending = True
+        return
+    task.cancel()
+
+
+class _GuardedExit:
+    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate`."""
+
+    __slots__ = ("manager", "gate")
+
+    def __init__(self, manager: Any, gate: CleanupGate) -> None:
+        self.manager = manager
+        self.gate = gate
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        gate = self.gate
+        gate.depth += 1
+        try:
+            return await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            gate.depth -= 1
+            if gate.depth == 0 and gate.pending:
+                gate.pending = False
+                gate.task.cancel()
+                await asyncio.sleep(0)  # raises the held-back cancellation here
+
+
+class _ShieldedExit:
+    """An `async def` dependency with `yield`, run in the ASGI call's task: its exit code runs shielded
+    from the caller's cancellation (the request's cleanup scope, entered on the request stack before
+    the first such dependency, so scopes the dependency opens itself still exit first), and a
+    cancellation that arrived meanwhile is raised right after it, as FastAPI runs them."""
+
+    __slots__ = ("manager", "scope", "anyio")
+
+    def __init__(self, manager: Any, scope: Any, anyio: Any) -> None:
+        self.manager = manager
+        self.scope = scope
+        self.anyio = anyio
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        scope = self.scope
+        before = scope.shield
+        scope.shield = True
+        try:
+            suppressed = await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            scope.shield = before
+        if exc_type is None or suppressed:  # nothing goes on up: the held-back cancellation, if any, does
+            await self.anyio.lowlevel.checkpoint_if_cancelled()
+        return suppressed
+
+
+def _in_caller_cleanup(ctx: RequestContext, manager: Any) -> Any:
+    from astraapi.concurrency import _anyio
+
+    anyio = _anyio()
+    if anyio is None:
+        return manager
+    import anyio.lowlevel  # noqa: F401
+
+    if ctx.cleanup_scope is None:
+        assert ctx.request_stack is not None
+        ctx.cleanup_scope = ctx.request_stack.enter_context(anyio.CancelScope())
+    return _ShieldedExit(manager, ctx.cleanup_scope, anyio)
+
+
+def _gate(ctx: RequestContext) -> CleanupGate | None:
+    if ctx.in_caller:  # cancellation comes from the caller's own scopes (see _ShieldedExit)
+        return None
+    gate = ctx.gate
+    if gate is None:
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        gate = ctx.gate = _gates[task] = CleanupGate(task)
+    return gate
 
 
 @contextlib.asynccontextmanager
@@ -354,21 +478,30 @@ class Solver:
         if kind in ("generator", "async_generator"):
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
+                if ctx.in_caller:
+                    manager = _in_caller_cleanup(ctx, manager)
             else:
-                manager = _ThreadedContext(contextlib.contextmanager(call)(**arguments))
+                manager = _threaded(contextlib.contextmanager(call)(**arguments))
+            gate = _gate(ctx)
+            if gate is not None:
+                manager = _GuardedExit(manager, gate)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
-            stack = ctx.function_stack if declared.scope == "function" else ctx.request_stack
+            if declared.scope == "function":
+                stack = ctx.function_stack
+            else:
+                stack = ctx.request_stack
+                ctx.request_exits = True
             assert stack is not None
             return await stack.enter_async_context(manager)
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
         async with use.concurrency.semaphore():
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
 
 
 class _Problems:

@@ -94,6 +94,21 @@ def _native_dumps() -> Callable[[Any], bytes] | None:
     return getattr(_runtime, "dumps", None)
 
 
+_NOT_AWAITED = (
+    "Response not awaited. There's a high chance that the application code is raising an exception and a "
+    "dependency with yield has a block with a bare except, or a block with except Exception, and is not "
+    "raising the exception again. Read more about it in the docs: "
+    "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Executor:
     def __init__(
         self,
@@ -292,7 +307,36 @@ class Executor:
 
     # ------------------------------------------------------------------ the general path
 
-    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+    async def run_in_caller(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
+        """The ASGI entry's way in when nothing wraps the executor: the general path (and the router's 404
+        and 405) runs in the ASGI call's own task, as FastAPI runs a request in it, so the caller's
+        cancellation and cancel scopes reach dependencies and the endpoint as they do under FastAPI, and
+        any backend anyio runs serves it (trio included: then every route takes the general path). The
+        answer is sent as it is made (`request.flush()`). Returns what `handle` returns for the rest
+        (plain routes on asyncio, mounts, WebSockets, a trailing-slash redirect)."""
+        on_asyncio = _on_asyncio()
+        if route_index in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE) and route_index >= len(self._plans):
+            await self._run_unmatched(request, route_index, path_params)
+            await request.flush()
+            return None
+        if not 0 <= route_index < len(self._plans):
+            return self.handle(request, route_index, path_params)
+        plan = self._plans[route_index]
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception as error:
+                return internal_error(f"Exception while analysing route {route_index} on its first request", error)
+        if plan.__class__ is MountPlan:
+            return await plan.run_in_caller(request, path_params, self.dispatcher)
+        if plan.__class__ is not RoutePlan or plan.websocket or (
+                on_asyncio and plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None
+                and self.telemetry is None):
+            return self.handle(request, route_index, path_params)
+        await self._run_full(plan, request, path_params, in_caller=True)
+        return None
+
+    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...], in_caller: bool = False) -> None:
         answered = [False]
 
         def on_send() -> None:
@@ -302,8 +346,10 @@ class Executor:
         if telemetry is not None:
             telemetry._task_started()  # the request's data stays until this task ends (background tasks)
         try:
-            await self._run_request(plan, native, path_params, on_send)
+            await self._run_request(plan, native, path_params, on_send, in_caller)
         except BaseException as error:  # a bug here must still answer the client, then surface
+            if in_caller and not isinstance(error, Exception):
+                raise  # the ASGI call was cancelled (or is exiting): nothing more is sent, as under FastAPI
             if not answered[0]:
                 send_answer(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
             if not isinstance(error, Exception):
@@ -313,7 +359,7 @@ class Executor:
                 telemetry._task_ended()
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
-                           on_send: Callable[[], None]) -> None:
+                           on_send: Callable[[], None], in_caller: bool = False) -> None:
         """One request, as FastAPI's request_response + get_request_handler run it.
 
         The request exit stack encloses the function exit stack, which encloses solving the
@@ -327,6 +373,7 @@ class Executor:
             send_answer(native, refusal(self.app), plan)
             return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
+        ctx.in_caller = in_caller
         sent = False
         swallowed = True
         try:
@@ -358,7 +405,16 @@ class Executor:
                         raise
                 else:
                     send_answer(native, response, plan)
+                    if in_caller:
+                        await native.flush()
                 sent = True
+                if background is not None or ctx.request_exits:
+                    # Below a Python middleware, the work after the answer starts once the middleware has
+                    # taken it (call_next returned), as Starlette's streams hand it over: the middleware
+                    # sees the response before background tasks and request-scoped exit code run.
+                    handed_over = getattr(native, "handed_over", None)
+                    if handed_over is not None:
+                        await handed_over()
                 if background is not None:
                     await background()
                 swallowed = False
@@ -386,16 +442,18 @@ class Executor:
                     return
             else:
                 send_answer(native, response, plan)
+                if in_caller:
+                    await native.flush()
             if background is not None:
                 try:
                     await background()
                 except Exception as bg_error:
                     error_logger.error("Exception in a background task of %s", plan.label, exc_info=bg_error)
             return
-        if swallowed:  # an exception vanished in a yield dependency's exit code (FastAPI's FastAPIError)
-            error_logger.error(
-                "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
-                "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
+        if swallowed:  # an exception vanished in a yield dependency's exit code: FastAPI's FastAPIError
+            error = AstraAPIError(_NOT_AWAITED)
+            error_logger.error("%s (%s)", _NOT_AWAITED, plan.label)
+            report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
             if not sent:
                 on_send()
                 send_answer(native, INTERNAL_SERVER_ERROR, plan)
@@ -515,9 +573,9 @@ class Executor:
         elif self.inline_sync:
             raw = plan.endpoint(**values)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            raw = await run_in_threadpool(plan.endpoint, **values)
+            raw = await run_user_sync(plan.endpoint, **values)
         answered = response_answer(raw, ctx)
         if answered is not None:
             return answered
@@ -526,9 +584,9 @@ class Executor:
         if plan.is_async or self.inline_sync:
             response = plan.response.render(raw, status)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            response = await run_in_threadpool(plan.response.render, raw, status)
+            response = await run_user_sync(plan.response.render, raw, status)
         return with_temporary_headers(response, temporary), ctx.background
 
     def _produce_stream(self, plan: RoutePlan, ctx: RequestContext, values: dict[str, Any]) -> tuple[Any, Any]:

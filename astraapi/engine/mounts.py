@@ -87,6 +87,16 @@ class MountPlan:
             return None
         return self.sub_handle(native, 0, path_params)
 
+    async def run_in_caller(self, native: Any, path_params: tuple[str, ...], dispatcher: ExceptionDispatcher) -> Any:
+        """`Executor.run_in_caller` for a request under this mount: a mounted AstraAPI app with no
+        middleware of its own runs the request in the caller's task as well; anything else as `handle`."""
+        if self.sub is not None and self.sub_handle == self._sub_answer:
+            sub_path = "/" + (path_params[-1] if path_params else "")
+            match = self.sub_trie.match(native.method, sub_path)
+            if match[0] == 0:
+                return await self.sub.run_in_caller(native, match[1], match[2])
+        return self.handle(native, path_params, dispatcher)
+
     def _sub_answer(self, native: Any, _index: int, path_params: tuple[str, ...]) -> Any:
         """The mounted app's answer for the request, inside the sub-app's middlewares."""
         sub_path = "/" + (path_params[-1] if path_params else "")

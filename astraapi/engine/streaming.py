@@ -86,10 +86,16 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
         return False
     chunks = response.chunks()  # type: ignore[attr-defined]
     complete = True
+    # An ASGI request served in the ASGI call's task has no pump beside it: each piece goes out as it comes.
+    flush = native.flush if getattr(native, "in_caller", False) else None
     try:
+        if flush is not None:
+            await flush()  # the head
         if chunks is not None:
             async for chunk in chunks:
                 if native.send(chunk):
+                    if flush is not None:
+                        await flush()
                     continue
                 if native.connected:
                     await _drained(native)
@@ -106,7 +112,10 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
             await _close(response.body_iterator)
     if not complete:
         return False
-    return bool(native.end())
+    ended = bool(native.end())
+    if flush is not None:
+        await flush()
+    return ended
 
 
 async def send_file(native: Any, response: FileResponse) -> bool:
@@ -126,8 +135,12 @@ async def send_file(native: Any, response: FileResponse) -> bool:
         return plan, os.open(response.path, os.O_RDONLY | os.O_CLOEXEC)
 
     plan, fd = await run_in_threadpool(stat_and_open)
+    flush = native.flush if getattr(native, "in_caller", False) else None  # as in send_streamed
     if isinstance(plan, Response):  # Starlette's 400 / 416 answer
-        return bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+        answered = bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+        if flush is not None:
+            await flush()
+        return answered
     try:
         if not native.start_response(plan.status_code, plan.raw_headers):
             return False
@@ -138,7 +151,10 @@ async def send_file(native: Any, response: FileResponse) -> bool:
             else:
                 state = native.send_file(fd, plan.segments, plan.tail)
                 if state == 0:
-                    await _drained(native)
+                    if flush is not None:
+                        await flush()
+                    else:
+                        await _drained(native)
                 elif state < 0:
                     return False
     finally:
@@ -146,7 +162,10 @@ async def send_file(native: Any, response: FileResponse) -> bool:
             os.close(fd)  # the server sends from its own duplicate
     if not native.connected:
         return False
-    return bool(native.end())
+    ended = bool(native.end())
+    if flush is not None:
+        await flush()
+    return ended
 
 
 def _through_python(native: Any) -> bool:

@@ -22,7 +22,6 @@ from astraapi import params
 from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
-from astraapi.concurrency import is_async_callable
 from astraapi.datastructures import DefaultPlaceholder
 from astraapi.introspection.incex import IncExError, incex_json
 from astraapi.routing import APIRoute, FrontendRoute, Mount
@@ -38,6 +37,7 @@ from astraapi.introspection.annotations import (
     _stream_item_type,
     is_sequence as annotation_is_sequence,
     strip_annotated,
+    endpoint_is_async,
     endpoint_ref,
     path_param_names,
     source_path,
@@ -210,7 +210,10 @@ class _Analyzer:
         entries: list[tuple[str, Any, Any]] = []
         for name, parameter in signature.parameters.items():
             seen_names.add(name)
-            entries.append((name, hints.get(name, parameter.annotation), parameter.default))
+            annotation = hints.get(name, parameter.annotation)
+            if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+                annotation = annotation.__value__  # a PEP 695 alias (`type X = Annotated[...]`) declares what it names
+            entries.append((name, annotation, parameter.default))
         route_deps: list[DependantAnalysis] = []
         for depends in getattr(route, "dependencies", ()):
             if not isinstance(depends, params.Depends) or not callable(depends.dependency):
@@ -222,7 +225,7 @@ class _Analyzer:
         param_analyses, own_deps = self._dependant_params(entries, set(path_names), problems, (), 0)
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
-                                      kind="coroutine" if is_async_callable(endpoint) else "function")
+                                      kind="coroutine" if endpoint_is_async(endpoint) else "function")
         body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
         body_embedded = _should_embed(body_params)
         body_is_form = _body_is_form(body_params, body_embedded)
@@ -291,7 +294,7 @@ class _Analyzer:
             name=route.name,
             endpoint=endpoint_ref(endpoint),
             source=SourceLoc(source_path(route.decl_file), route.decl_line),
-            is_async=is_async_callable(endpoint),
+            is_async=endpoint_is_async(endpoint),
             params=tuple(p.ir for p in param_analyses),
             response_model=response_ref,
             status_code=route.status_code,

@@ -53,6 +53,26 @@ def endpoint_ref(endpoint: Any) -> str:
     return f"{module}:{qualname}"
 
 
+def endpoint_is_async(call: Any) -> bool:
+    """Whether calling `call` gives a coroutine, as FastAPI decides it: through partials, through
+    `functools.wraps` wrappers (a plain `def` wrapper around an `async def` endpoint returns its
+    coroutine), and through an instance's `__call__`; a class is a plain call."""
+    import asyncio  # asyncio's check knows the legacy `_is_coroutine` marker, as FastAPI's on 3.11/3.12
+
+    while isinstance(call, functools.partial):
+        call = call.func
+    unwrapped = inspect.unwrap(call)
+    for form in (call, unwrapped):
+        if inspect.isroutine(form) and asyncio.iscoroutinefunction(form):
+            return True
+    if inspect.isclass(unwrapped) or inspect.isroutine(call):
+        return False
+    dunder = getattr(call, "__call__", None)
+    if dunder is None:
+        return False
+    return any(asyncio.iscoroutinefunction(form) for form in (dunder, inspect.unwrap(dunder)))
+
+
 def _is_generator_callable(call: Any) -> bool:
     while isinstance(call, functools.partial):
         call = call.func

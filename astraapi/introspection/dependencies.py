@@ -110,6 +110,48 @@ def _dependency_kind(call: Any) -> str:
     return "function"
 
 
+def check_dependency_scopes(endpoint: Any, dependencies: Any) -> None:
+    """FastAPI's declaration-time rule: a `yield` dependency whose scope is "request" cannot depend on
+    one declared with scope "function" (its exit code would run after the other's). Raises
+    DependencyScopeError, as FastAPI raises it from the route decorator."""
+    from astraapi.exceptions import DependencyScopeError
+
+    seen: set[tuple[int, Any]] = set()
+
+    def markers(call: Any) -> list[params.Depends]:
+        try:
+            entries = _signature_entries(call)
+        except (TypeError, ValueError):  # no signature: the route analysis reports it
+            return []
+        found = []
+        for _, annotation, default in entries:
+            depends = _depends_marker(annotation, default)
+            if depends is not None:
+                if depends.dependency is None:
+                    depends = depends._with_dependency(strip_annotated(annotation))
+                found.append(depends)
+        return found
+
+    def walk(depends: params.Depends) -> None:
+        call = depends.dependency
+        if call is None or (id(call), depends.scope) in seen:
+            return
+        seen.add((id(call), depends.scope))
+        subs = markers(call)
+        if _dependency_kind(call) in ("generator", "async_generator") and depends.scope in (None, "request"):
+            for sub in subs:
+                if sub.scope == "function":
+                    name = getattr(call, "__name__", "<unnamed_callable>")
+                    raise DependencyScopeError(
+                        f'The dependency "{name}" has a scope of "request", it cannot depend on dependencies '
+                        'with scope "function".')
+        for sub in subs:
+            walk(sub)
+
+    for depends in [*(d for d in dependencies or () if isinstance(d, params.Depends)), *markers(endpoint)]:
+        walk(depends)
+
+
 def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
     """(name, annotation, default) for each parameter, string annotations evaluated."""
     try:

@@ -203,6 +203,8 @@ class InnerRequest(BodyThroughPython):
         self._chunks: deque = deque()
         self._ended = False
         self._failed = False
+        self._taken = False
+        self._taken_waiter: asyncio.Future | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._native, name)
@@ -263,11 +265,25 @@ class InnerRequest(BodyThroughPython):
 
     async def answer(self) -> tuple:
         """The head of the answer, once the handler below gave it."""
-        while self._head is None:
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-            self._waiter = None
+        try:
+            while self._head is None:
+                self._waiter = asyncio.get_running_loop().create_future()
+                await self._waiter
+                self._waiter = None
+        finally:  # taken, or never will be (the layer above was cancelled): the handler below goes on
+            self._taken = True
+            taken = self._taken_waiter
+            if taken is not None and not taken.done():
+                taken.set_result(None)
         return self._head
+
+    async def handed_over(self) -> None:
+        """Returns once the layer above has taken the head of the answer (`answer` returned it)."""
+        if self._taken:
+            return
+        if self._taken_waiter is None:
+            self._taken_waiter = asyncio.get_running_loop().create_future()
+        await self._taken_waiter
 
     async def chunks(self) -> Any:
         """A streamed answer's body, piece by piece, as the handler below sends it."""
