@@ -816,6 +816,52 @@ def _join_frontend_paths(prefix: str, path: str) -> str:
     return prefix if path == "/" else prefix + path
 
 
+@dataclass(frozen=True)
+class RouteContext:
+    """FastAPI 0.165's view of a route as served (`iter_route_contexts(app.routes)`): its effective path,
+    name, methods and endpoint, any other attribute read from the route. AstraAPI's included routes are
+    copies carrying the include's prefix and settings, so `route` and `original_route` are that copy
+    (docs/compat-differences.md)."""
+
+    route: Any
+
+    @property
+    def original_route(self) -> Any:
+        return self.route
+
+    @property
+    def path(self) -> str | None:
+        return getattr(self.route, "path", None)
+
+    @property
+    def path_format(self) -> str | None:
+        return getattr(self.route, "path_format", None)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.route, "name", None)
+
+    @property
+    def methods(self) -> set[str] | None:
+        if isinstance(self.route, APIWebSocketRoute) or not isinstance(self.route, APIRoute):
+            return None
+        return set(self.route.methods)
+
+    @property
+    def endpoint(self) -> Callable[..., Any] | None:
+        return getattr(self.route, "endpoint", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.route, name)
+
+
+def iter_route_contexts(routes: Sequence[Any]) -> Any:
+    """FastAPI 0.165's `iter_route_contexts`: a RouteContext for each route (given contexts as they are);
+    `get_openapi(routes=...)` takes them."""
+    for route in routes:
+        yield route if isinstance(route, RouteContext) else RouteContext(route)
+
+
 def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
     for route in routes:
         if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):

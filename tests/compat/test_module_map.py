@@ -47,8 +47,7 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     ".routing": {
         **{name: _ASGI for name in (
             "AppType", "BaseRoute", "Match", "Middleware", "URLPath", "compile_path",
-            "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
-            "iter_route_contexts", "StaticFiles")},
+            "get_route_path", "request_response", "wrap_app_handling_exceptions", "StaticFiles")},
         **{name: _SOLVER for name in (
             "SolvedDependency", "create_model_field", "run_endpoint_function",
             "serialize_response", "solve_dependencies", "EndpointContext")},

@@ -123,3 +123,37 @@ def test_get_route_handler_outside_serving_says_so():
 
     with pytest.raises(RuntimeError, match="builds a route's handler when it serves the route"):
         app.routes[-1].get_route_handler()
+
+
+def test_route_contexts_and_get_openapi():
+    from astraapi.openapi.utils import get_openapi
+    from astraapi.routing import APIWebSocketRoute, RouteContext, iter_route_contexts
+
+    router = APIRouter()
+
+    @router.get("/public/{item_id:int}", tags=["public"])
+    def public(item_id: int):
+        return 1
+
+    @router.get("/private", tags=["private"])
+    def private():
+        return 1
+
+    @router.websocket("/ws")
+    async def ws(websocket):
+        pass
+
+    app = FastAPI()
+    app.include_router(router, prefix="/api")
+    contexts = list(iter_route_contexts(app.routes))
+    assert all(isinstance(c, RouteContext) for c in contexts) and list(iter_route_contexts(contexts)) == contexts
+    by_path = {c.path: c for c in contexts}
+    context = by_path["/api/public/{item_id:int}"]
+    assert (context.path_format, context.name, context.methods, context.endpoint) == \
+        ("/api/public/{item_id}", "public", {"GET"}, public)
+    assert tuple(context.tags) == ("public",)
+    assert context.original_route is context.route
+    assert by_path["/api/ws"].methods is None and isinstance(by_path["/api/ws"].route, APIWebSocketRoute)
+    chosen = [c for c in contexts if "public" in getattr(c, "tags", ())]
+    schema = get_openapi(title="Public", version="1", routes=chosen)
+    assert set(schema["paths"]) == {"/api/public/{item_id}"}
