@@ -923,9 +923,9 @@ _REEXPORTS = {
 def _check_scopes(endpoint: Any, dependencies: Sequence[Any]) -> None:
     """FastAPI refuses a request-scoped `yield` dependency that depends on a function-scoped one when the
     route is declared; checked only once some `Depends(scope="function")` exists (declaring stays light)."""
-    from astraapi import params
-
-    if params.FUNCTION_SCOPE_DECLARED:
+    # astraapi.params imports pydantic: read it only when loaded (a Depends(scope="function") loads it).
+    params = sys.modules.get("astraapi.params")
+    if params is not None and params.FUNCTION_SCOPE_DECLARED:
         from astraapi.introspection.dependencies import check_dependency_scopes
 
         check_dependency_scopes(endpoint, dependencies)
