@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import inspect
 import sys
 import types
@@ -21,7 +22,7 @@ import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from astraapi.exceptions import InvalidDeclarationError, PydanticV1NotSupportedError
+from astraapi.exceptions import DependencyScopeError, InvalidDeclarationError, PydanticV1NotSupportedError
 
 _SEQUENCES: tuple[type, ...] = (list, set, frozenset, tuple, collections.deque)
 _UNIONS = (Union, types.UnionType)
@@ -41,7 +42,7 @@ def check_route(endpoint: Any, path: str, decl_file: str, decl_line: int, *, res
     params = _params()
     for depends in dependencies or ():
         if params is not None and isinstance(depends, params.Depends) and depends.dependency is not None:
-            _check_call(depends.dependency, path_names, site, seen, 1)
+            _check_call(depends.dependency, path_names, site, seen, 1, depends.scope)
     models = [response_model]
     if return_is_model:
         models.append(_return_annotation(endpoint))
@@ -93,10 +94,25 @@ def _hints(call: Any) -> dict[str, Any] | None:
         return None
 
 
-def _check_call(call: Any, path_names: set[str], site: str, seen: set[int], depth: int) -> None:
-    if id(call) in seen or depth > _MAX_DEPTH or not callable(call):
+def _is_generator(call: Any) -> bool:
+    while isinstance(call, functools.partial):
+        call = call.func
+    call = inspect.unwrap(call)
+    if inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call):
+        return True
+    dunder = None if inspect.isroutine(call) or inspect.isclass(call) else getattr(call, "__call__", None)
+    return dunder is not None and (inspect.isgeneratorfunction(dunder) or inspect.isasyncgenfunction(dunder))
+
+
+def _check_call(call: Any, path_names: set[str], site: str, seen: set[tuple[int, Any]], depth: int,
+                scope: str | None = None) -> None:
+    """One callable's parameters (the endpoint's, or a dependency's declared with `scope`), and its
+    dependencies' below it."""
+    if (id(call), scope) in seen or depth > _MAX_DEPTH or not callable(call):
         return
-    seen.add(id(call))
+    seen.add((id(call), scope))
+    # a `yield` dependency whose exit runs after the response cannot use one whose exit runs before it
+    request_scoped = depth > 0 and (scope or "request") == "request" and _is_generator(call)
     try:
         signature = inspect.signature(call)
     except (TypeError, ValueError):
@@ -110,7 +126,14 @@ def _check_call(call: Any, path_names: set[str], site: str, seen: set[int], dept
         annotation = hints.get(name, parameter.annotation)
         depends = _check_param(name, annotation, parameter.default, path_names, site)
         if depends is not None:
-            _check_call(depends, path_names, site, seen, depth + 1)
+            dependency, dependency_scope = depends
+            if request_scoped and dependency_scope == "function":
+                call_name = getattr(call, "__name__", "<unnamed_callable>")
+                raise DependencyScopeError(
+                    f'The dependency "{call_name}" has a scope of "request", it cannot depend on dependencies with '
+                    f'scope "function". ({site})'
+                )
+            _check_call(dependency, path_names, site, seen, depth + 1, dependency_scope)
 
 
 def _fail(message: str, site: str) -> None:
@@ -118,7 +141,8 @@ def _fail(message: str, site: str) -> None:
 
 
 def _check_param(name: str, annotation: Any, value: Any, path_names: set[str], site: str) -> Any:
-    """FastAPI's declaration-time assertions for one parameter; the dependency to check further, if any."""
+    """FastAPI's declaration-time assertions for one parameter; (the dependency to check further, the
+    scope it is declared with), if it is one."""
     empty = inspect.Parameter.empty
     is_path = name in path_names
     if annotation is empty:
@@ -164,7 +188,7 @@ def _check_param(name: str, annotation: Any, value: Any, path_names: set[str], s
                   site)
         marker = value
     if depends is not None:
-        return depends.dependency if depends.dependency is not None else type_annotation
+        return (depends.dependency if depends.dependency is not None else type_annotation), depends.scope
     _check_not_v1(type_annotation, site)
     if is_path:
         if marker is not None and not isinstance(marker, params.Path):

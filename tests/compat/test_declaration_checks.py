@@ -170,3 +170,24 @@ def test_default_placeholder():
     assert Default("a") == Default("a") and Default("a") != Default("b")
     assert isinstance(Default(1), DefaultPlaceholder)
     assert Default("a") and not Default("")
+
+
+def test_a_request_scoped_yield_dependency_on_a_function_scoped_one_is_refused_at_the_decorator():
+    from astraapi.exceptions import DependencyScopeError
+
+    def inner():
+        yield 1
+
+    def outer(value: Annotated[int, Depends(inner, scope="function")]):
+        yield value
+
+    app = FastAPI()
+    with pytest.raises(DependencyScopeError, match='The dependency "outer" has a scope of "request"'):
+        @app.get("/")
+        def read(value: Annotated[int, Depends(outer)]):
+            return value
+    assert not [route for route in app.routes if getattr(route, "path", None) == "/"]
+
+    @app.get("/fine")
+    def fine(value: Annotated[int, Depends(outer, scope="function")]):
+        return value
