@@ -390,9 +390,8 @@ async def request_body_to_args(body_fields: list[Any], received_body: Any,
     none) or a form (FormData). (values by parameter name, errors), as the engine serves them."""
     from astraapi.engine.body import MISSING
     from astraapi.engine.dependencies import _FormReader
-    from astraapi.engine.form import form_value, read_file_bytes
-    from astraapi.engine.params import apply_json_body
-    from astraapi.engine.params import ChosenValue
+    from astraapi.engine.form import form_value
+    from astraapi.engine.params import ChosenValue, apply_json_body
 
     if not body_fields:
         raise AstraAPIError("request_body_to_args() should be called with fields")
@@ -406,8 +405,9 @@ async def request_body_to_args(body_fields: list[Any], received_body: Any,
         apply_json_body(MISSING if received_body is None else received_body, plans, embedded, values, errors)
         return values, errors
     for analysis in analyses:
-        whole = bool(analysis.form_models)  # a form model, or a union of them, reads the whole form
-        plan = _plan(analysis, ("body", analysis.ir.alias) if not whole else ("body",))
+        # as the engine reads a form (engine/dependencies.py): form models from the whole form,
+        # other fields from the first of their keys with a value
+        plan = _plan(analysis, ("body",) if analysis.form_models else ("body", analysis.ir.alias))
         if analysis.ir.is_form:
             raw = _FormReader(analysis).read(received_body)
         else:
@@ -415,14 +415,21 @@ async def request_body_to_args(body_fields: list[Any], received_body: Any,
         if analysis.reads_file_bytes and raw is not MISSING:
             chosen = raw if isinstance(raw, ChosenValue) else None
             value = chosen.value if chosen is not None else raw
-            value = [await read_file_bytes(item) for item in value] if isinstance(value, list) \
-                else await read_file_bytes(value)
+            value = [await _file_bytes(item) for item in value] if isinstance(value, list) \
+                else await _file_bytes(value)
             if chosen is not None:
                 chosen.value = value
             else:
                 raw = value
         plan.apply(raw, values, errors)
     return values, errors
+
+
+async def _file_bytes(item: Any) -> Any:
+    """An upload's content (its position kept), any other value as it is."""
+    from astraapi.engine.form import read_file_bytes
+
+    return await read_file_bytes(item) if hasattr(item, "seek") and hasattr(item, "file") else item
 
 
 def get_parameterless_sub_dependant(*, depends: Any, path: str) -> Any:
