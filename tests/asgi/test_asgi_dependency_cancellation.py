@@ -160,6 +160,11 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
 
         return StreamingResponse(pieces(), media_type="text/plain")
 
+    @app.get("/lines")
+    async def lines():  # a generator endpoint: JSON Lines, a cancellation point between items
+        for number in range(2):
+            yield {"n": number}
+
     @app.get("/file")
     async def file(_: int = limited):
         from astraapi.responses import FileResponse
@@ -168,8 +173,10 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
 
     async with _client(app) as client:
         with anyio.fail_after(5):
-            responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing", "/file")]
-    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200]
+            responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing", "/file",
+                                                             "/lines")]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200, 200]
+    assert responses[5].content == b'{"n":0}\n{"n":1}\n'
     with open(__file__, "rb") as source:
         assert responses[4].content == source.read()
     assert responses[0].json() == {"value": 2}
