@@ -18,6 +18,9 @@ interoperability"):
   (`http_exception_key`): a handler registered for either catches both, as in FastAPI.
 - Starlette's CORS, GZip, TrustedHost and HTTPSRedirect middlewares are mapped to the native ones
   (`native_middleware`).
+- The exceptions the test client raises (`WebSocketDisconnect`, `WebSocketDenialResponse`) are also
+  Starlette's classes when Starlette's module is loaded (`raised_class`): `except` and `pytest.raises`
+  match on real subclassing, which an ABC registration cannot give.
 """
 
 from __future__ import annotations
@@ -70,6 +73,22 @@ def register() -> None:
         response = _class("starlette.responses", "Response")
         if response is not None:
             FOREIGN_RESPONSES = (response,)
+
+
+_RAISED: dict[tuple[type, type], type] = {}
+
+
+def raised_class(ours: type[BaseException], module: str, name: str) -> type[BaseException]:
+    """The class to raise for AstraAPI's exception class `ours`: `ours` itself, or, while Starlette's
+    `module.name` (its class of the same role) is loaded, a subclass of both (made once)."""
+    theirs = _class(module, name)
+    if theirs is None or issubclass(ours, theirs):
+        return ours
+    both = _RAISED.get((ours, theirs))
+    if both is None:
+        both = _RAISED[(ours, theirs)] = type(ours.__name__, (ours, theirs), {
+            "__module__": ours.__module__, "__qualname__": ours.__qualname__, "__doc__": ours.__doc__})
+    return both
 
 
 # ---------------------------------------------------------------------- declarations

@@ -9,7 +9,7 @@ from typing import Any
 
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.datastructures import State
-from astraapi.requests import Request
+from astraapi.requests import Request, root_path_of
 from astraapi.responses import HTMLResponse, JSONResponse, Response
 from astraapi.routing import (
     APIRoute,
@@ -139,6 +139,14 @@ class AstraAPI:
                 raise AssertionError("A title must be provided for OpenAPI, e.g.: 'My API'")
             if not self.version:
                 raise AssertionError("A version must be provided for OpenAPI, e.g.: '2.1.0'")
+        if root_path:
+            import warnings
+
+            from astraapi.exceptions import FastAPIDeprecationWarning
+
+            warnings.warn("The `root_path` parameter is deprecated. Configure the server's root path instead, for "
+                          "example with `astraapi run --root-path /api/v1` (`fastapi run --root-path /api/v1`).",
+                          category=FastAPIDeprecationWarning, stacklevel=2)
         self.root_path = root_path
         self.router = APIRouter(
             default_response_class=default_response_class,
@@ -197,6 +205,7 @@ class AstraAPI:
         site = declaration_site()
 
         def add(path: str, endpoint: Callable[..., Any]) -> None:
+            endpoint.__astraapi_plain_route__ = True  # type: ignore[attr-defined]  # no telemetry operation spans
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
             # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
             self.router.routes[-1] = replace(self.router.routes[-1], dependencies=(), takes_request=True)
@@ -204,7 +213,7 @@ class AstraAPI:
         if self.openapi_url:
 
             async def openapi(req: Request) -> JSONResponse:
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 schema = self.openapi()
                 if root_path and self.root_path_in_servers:
                     server_urls = {s.get("url") for s in schema.get("servers", [])}
@@ -221,7 +230,7 @@ class AstraAPI:
             async def swagger_ui_html(req: Request) -> HTMLResponse:
                 from astraapi.openapi.docs import get_swagger_ui_html
 
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
                 if oauth2_redirect_url:
                     oauth2_redirect_url = root_path + oauth2_redirect_url
@@ -264,7 +273,7 @@ class AstraAPI:
             async def redoc_html(req: Request) -> HTMLResponse:
                 from astraapi.openapi.docs import get_redoc_html
 
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 offline: dict[str, Any] = {}
                 if self.docs_offline:
                     from astraapi.openapi.offline import redoc_asset_urls
@@ -288,6 +297,13 @@ class AstraAPI:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
+        from astraapi.asgi.foreign_loop import running_asyncio
+
+        if not running_asyncio():  # trio: the engine runs on an asyncio loop of its own
+            from astraapi.asgi.foreign_loop import call_from_trio
+
+            await call_from_trio(self, scope, receive, send)
+            return
         if self.root_path:
             scope["root_path"] = self.root_path
         scope["app"] = self

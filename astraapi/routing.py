@@ -62,10 +62,12 @@ class APIRoute:
 
     path: str
     endpoint: Callable[..., Any]
-    methods: tuple[str, ...]
-    name: str
-    decl_file: str
-    decl_line: int
+    # Given to FastAPI's constructor (`APIRoute(path, endpoint, methods=[...], ...)`, a route appended to
+    # `router.routes`), these may be left out: GET, the endpoint's name, the caller's file and line.
+    methods: tuple[str, ...] = None  # type: ignore[assignment]
+    name: str = None  # type: ignore[assignment]
+    decl_file: str = None  # type: ignore[assignment]
+    decl_line: int = 0
     response_model: Any = field(default_factory=lambda: Default(None))  # Default(None): from the return annotation
     status_code: int | None = None
     tags: tuple[str, ...] = ()
@@ -106,6 +108,18 @@ class APIRoute:
     # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
     # first, then the route's own; the app's come before them.
     form_limits: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.methods is None or not isinstance(self.methods, tuple):
+            object.__setattr__(self, "methods", _methods(self.methods))
+        if self.name is None:
+            object.__setattr__(self, "name", getattr(self.endpoint, "__name__", type(self.endpoint).__name__))
+        if self.decl_file is None:
+            decl_file, decl_line = declaration_site()
+            object.__setattr__(self, "decl_file", decl_file)
+            object.__setattr__(self, "decl_line", decl_line)
+        validate_max_body_size(self.max_body_size)
+        object.__setattr__(self, "form_limits", validate_form_limits(self.form_limits))
 
     @property
     def path_format(self) -> str:
@@ -151,6 +165,8 @@ class Mount:
     decl_file: str
     decl_line: int
     include_in_schema: bool = False
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def route_path(self) -> str:
@@ -183,6 +199,8 @@ class FrontendRoute:
     # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
     # serving a frontend file (GET and HEAD; other methods go straight to the files).
     dependencies: tuple[Any, ...] = ()
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def specificity(self) -> int:
@@ -202,6 +220,10 @@ class APIWebSocketRoute(APIRoute):
 
 
 WEBSOCKET_METHOD = "WEBSOCKET"
+
+# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
+# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
+_PING_INTERVAL: float = 15.0
 
 
 # `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
@@ -454,42 +476,6 @@ class APIRouter:
             )
         )
 
-    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
-                  name: str | None = None, include_in_schema: bool = True, *,
-                  _site: tuple[str, int] | None = None) -> None:
-        """Starlette's `add_route`: `endpoint(request)` returns a Response; the path parameters are in
-        `request.path_params`. Not documented in OpenAPI, no dependencies (FastAPI's `route`)."""
-        from astraapi._starlette_compat import _takes_path_params
-        from astraapi.concurrency import is_async_callable
-        from astraapi.requests import Request
-
-        site = _site or declaration_site()
-        if is_async_callable(endpoint):
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                return await endpoint(request)
-        else:
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                from astraapi.concurrency import run_in_threadpool
-
-                return await run_in_threadpool(endpoint, request)
-
-        _takes_path_params(request_endpoint, self.prefix + path, "request", Request)
-        methods = ["GET", "HEAD"] if methods is None else [*methods, *(["HEAD"] if "GET" in methods else [])]
-        self.add_api_route(path, request_endpoint, methods=methods, include_in_schema=False, _site=site,
-                           name=name if name is not None else get_name(endpoint))
-        self.routes[-1] = replace(self.routes[-1], dependencies=(), takes_request=True)
-
-    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
-              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
-        """Starlette's `@router.route(path)` (see `add_route`)."""
-        site = declaration_site()
-
-        def decorator(func: DecoratedCallable) -> DecoratedCallable:
-            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema, _site=site)
-            return func
-
-        return decorator
-
     def add_route_record(self, route: Any) -> None:
         """A route given as an object (`routes=[...]`): AstraAPI's records as they are, Starlette's
         Route / WebSocketRoute / Mount adapted (astraapi/_starlette_compat.py)."""
@@ -577,8 +563,7 @@ class APIRouter:
         pool). Instrumentation libraries add their `/metrics` route this way."""
         import dataclasses
 
-        from astraapi.background import is_async_callable
-        from astraapi.concurrency import run_in_threadpool
+        from astraapi.concurrency import is_async_callable, run_in_threadpool
         from astraapi.requests import Request
 
         site = _site or declaration_site()
@@ -589,7 +574,7 @@ class APIRouter:
             async def request_endpoint(request: Any, **path_params: Any) -> Any:
                 return await run_in_threadpool(endpoint, request)
 
-        takes_path_params(request_endpoint, path, "request", Request)
+        takes_path_params(request_endpoint, self.prefix + path, "request", Request)
         methods = {method.upper() for method in methods or ("GET",)}
         if "GET" in methods:
             methods.add("HEAD")  # as Starlette's Route
@@ -599,7 +584,7 @@ class APIRouter:
         self.add_api_route(path, request_endpoint, methods=methods, name=name, include_in_schema=False,
                            _site=site)
         # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
-        self.routes[-1] = dataclasses.replace(self.routes[-1], dependencies=())
+        self.routes[-1] = dataclasses.replace(self.routes[-1], dependencies=(), takes_request=True)
 
     def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
               include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -700,10 +685,12 @@ class APIRouter:
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for frontend in router.frontends:
             self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
-                                          dependencies=(*extra_dependencies, *frontend.dependencies)))
+                                          dependencies=(*extra_dependencies, *frontend.dependencies),
+                                          max_body_size=_first_limit(frontend.max_body_size, include_limit)))
         for route in router.routes:
             if isinstance(route, Mount):
-                self.routes.append(replace(route, path=self.prefix + prefix + route.path))
+                self.routes.append(replace(route, path=self.prefix + prefix + route.path,
+                                           max_body_size=_first_limit(route.max_body_size, include_limit)))
                 continue
             # FastAPI's order: the route's, the included router's default, the include's, this router's.
             response_class = get_value_or_default(route.response_class, router.default_response_class,

@@ -79,6 +79,25 @@ class _Serving:
         self.param_specs = [tuple((name, PATH_CONVERTORS.get(convertor, str)) for name, convertor in
                                   path_param_names(route.path)) for route in ir.routes]
         self.router = getattr(app, "router", None)
+        from astraapi.middleware.stack import has_python_middleware
+
+        self.python_middleware = has_python_middleware(app)
+
+    def read_limit(self, index: int | None) -> int | None:
+        """How much of the body to read (None: all): past every limit that can apply to the request, it
+        is refused whatever the rest. A route's own limit applies in the route; the app's in its Python
+        middlewares and for requests no route matched. A mounted app's routes have limits of their own."""
+        ir = self.executor.ir
+        app_limit = ir.max_body_size
+        if index is None:
+            return app_limit
+        route = ir.routes[index]
+        if route.mount is not None:
+            return None
+        limit = route.max_body_size if route.max_body_size is not None else app_limit
+        if self.python_middleware and limit is not None:
+            return None if app_limit is None else max(limit, app_limit)
+        return limit
 
     def route_scope(self, scope: dict[str, Any], index: int, params: tuple[str, ...]) -> None:
         """What Starlette's router puts into the scope once a route matched."""
@@ -135,25 +154,17 @@ class ASGIEntry:
     async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 
-        chunks = []
-        while _may_have_body(scope):
-            message = await receive()
-            kind = message["type"]
-            if kind == "http.request":
-                body = message.get("body", b"")
-                if body:
-                    chunks.append(body)
-                if not message.get("more_body", False):
-                    break
-            elif kind == "http.disconnect":
-                return
         serving = self.serving()
         if "router" not in scope and serving.router is not None:
             scope["router"] = serving.router
-        native = ASGIRequest(scope, b"".join(chunks) if len(chunks) != 1 else chunks[0])
         path = route_path(scope)
-        match = serving.trie.match(native.method, path)
+        match = serving.trie.match(scope["method"], path)
         kind = match[0]
+        limit = serving.read_limit(match[1] if kind == 0 else None)
+        body = await _read_body(receive, limit)
+        if body is None:
+            return  # the client left before it finished sending the body
+        native = ASGIRequest(scope, body)
         if kind == 0:
             index, params = match[1], match[2]
             serving.route_scope(scope, index, params)
@@ -169,7 +180,9 @@ class ASGIEntry:
         if serving.in_caller is not None:
             await _serve_in_caller(serving.in_caller, native, index, params, receive, send)
             return
-        await _serve(serving.handler, native, index, params, receive, send)
+        # (a body read only in part, past the limit: receive() would go on reading it)
+        await _serve(serving.handler, native, index, params, receive, send,
+                     listen=limit is None or len(body) <= limit)
 
     # ------------------------------------------------------------------ websocket
 
@@ -190,22 +203,31 @@ class ASGIEntry:
         await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
 
 
-def _may_have_body(scope: dict[str, Any]) -> bool:
-    """Whether to read a body before calling the engine: HTTP/1 framing says so (a content-length
-    other than 0, or a transfer-encoding); HTTP/2 and 3 need not announce one. A request without one
-    is not read, as Starlette reads nothing until an endpoint asks."""
-    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
-        return True
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return value.strip() not in (b"0", b"")
-        if name == b"transfer-encoding":
-            return True
-    return False
+async def _read_body(receive: Any, limit: int | None) -> bytes | None:
+    """The request body, read as Starlette's limiter reads it: the messages stop being read once more
+    than `limit` bytes came (the engine then answers 413 without the rest: astraapi.engine.body_limit).
+    None when the client disconnected first. Every request is read (a request without a body is one
+    empty message), as an ASGI server may send a body without announcing it (`httpx.ASGITransport`)."""
+    chunks = []
+    total = 0
+    stop = float("inf") if limit is None else limit
+    while total <= stop:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            data = message.get("body", b"")
+            if data:
+                chunks.append(data)
+                total += len(data)
+            if not message.get("more_body", False):
+                break
+        elif kind == "http.disconnect":
+            return None
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
 async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
-                 websocket: bool = False) -> None:
+                 websocket: bool = False, listen: bool = True) -> None:
     """Call the handler in a context of the request's own (its task set and error sink), send
     what it answers, wait for the engine's work for the request, then raise a server error."""
     from astraapi.engine.responses import internal_error, server_error_sink
@@ -226,7 +248,7 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     result = contextvars.copy_context().run(start)
     if result is not None:
         native.respond(*result)
-    listener = loop.create_task(_listen(native, receive, websocket))
+    listener = loop.create_task(_listen(native, receive, websocket)) if listen else None
     try:
         await native.pump(send)
         await _settled(tasks)
@@ -248,7 +270,8 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
             raise errors[0]
         raise
     finally:
-        listener.cancel()
+        if listener is not None:
+            listener.cancel()
     held = getattr(native, "held", None)
     if errors:
         if held is not None:

@@ -389,10 +389,10 @@ async def request_body_to_args(body_fields: list[Any], received_body: Any,
     """FastAPI's validation of the body parameters against a parsed body: a JSON value (MISSING/None for
     none) or a form (FormData). (values by parameter name, errors), as the engine serves them."""
     from astraapi.engine.body import MISSING
-    from astraapi.engine.dependencies import _FormModel
+    from astraapi.engine.dependencies import _FormReader
     from astraapi.engine.form import form_value, read_file_bytes
     from astraapi.engine.params import apply_json_body
-    from astraapi.introspection.dependencies import form_model_type
+    from astraapi.engine.params import ChosenValue
 
     if not body_fields:
         raise AstraAPIError("request_body_to_args() should be called with fields")
@@ -406,15 +406,21 @@ async def request_body_to_args(body_fields: list[Any], received_body: Any,
         apply_json_body(MISSING if received_body is None else received_body, plans, embedded, values, errors)
         return values, errors
     for analysis in analyses:
-        model = form_model_type(analysis.annotation) if analysis.ir.is_form else None
-        plan = _plan(analysis, ("body", analysis.ir.alias) if model is None else ("body",))
-        if model is not None:
-            raw = _FormModel(model, analysis.annotation).extract(received_body)
+        whole = bool(analysis.form_models)  # a form model, or a union of them, reads the whole form
+        plan = _plan(analysis, ("body", analysis.ir.alias) if not whole else ("body",))
+        if analysis.ir.is_form:
+            raw = _FormReader(analysis).read(received_body)
         else:
             raw = form_value(received_body, analysis.ir.alias, plan.is_sequence)
-            if analysis.reads_file_bytes and raw is not MISSING:
-                raw = [await read_file_bytes(item) for item in raw] if isinstance(raw, list) \
-                    else await read_file_bytes(raw)
+        if analysis.reads_file_bytes and raw is not MISSING:
+            chosen = raw if isinstance(raw, ChosenValue) else None
+            value = chosen.value if chosen is not None else raw
+            value = [await read_file_bytes(item) for item in value] if isinstance(value, list) \
+                else await read_file_bytes(value)
+            if chosen is not None:
+                chosen.value = value
+            else:
+                raw = value
         plan.apply(raw, values, errors)
     return values, errors
 

@@ -167,7 +167,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "gate", "request_exits", "in_caller", "cleanup_scope")
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -185,6 +185,7 @@ class RequestContext:
         self.background: BackgroundTasks | None = None
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
+        self.body_limit: int | None = None  # the route's max_body_size (astraapi.engine.body_limit)
         # The app's own dict, read at each dependency: an override an earlier dependency installs applies at once.
         overrides = getattr(app, "dependency_overrides", None)
         self.overrides: dict[Any, Any] = overrides if overrides is not None else {}
@@ -222,6 +223,8 @@ class RequestContext:
             path_params = request_path_params(self.route_path, self.path_names, self.path_params)
             self._request = Request(self.native, path_params, app=self.app,
                                     state=getattr(router, "lifespan_state", None))
+            if self.body_limit is not None:
+                self._request._body_limit = self.body_limit
             if self.form is not None:
                 self._request._form = self.form  # parsed once, with the route's form_limits (as FastAPI caches it)
             telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry

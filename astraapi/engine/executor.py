@@ -26,6 +26,7 @@ code of `yield` dependencies (see `_run_full`).
 from __future__ import annotations
 
 import asyncio
+import json
 import contextvars
 import functools
 import inspect
@@ -38,14 +39,13 @@ from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
 from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above, refusal
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.answering import (
-    CONTENT_TOO_LARGE,
     awaited_direct,
     close_stream,
     failed_answer,
-    over_declared_limit,
     rendered_answer,
     report_crash,
     report_unmatched_crash,
@@ -151,7 +151,8 @@ class Executor:
         # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
-        self.routes_unmatched = self.dispatcher.answers_router_errors()
+        # So does an app with a body limit: its limiter replaces them when the declared length is over it.
+        self.routes_unmatched = self.dispatcher.answers_router_errors() or self.max_body_size is not None
         # astraapi.telemetry._api when serving records telemetry (server.serve.prepare sets it): every
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
@@ -202,7 +203,7 @@ class Executor:
             if live.ir.mount != route.mount or live.ir.path != route.path:
                 raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                     f"app's route {route.index} is not; rebuild the IR")
-            return MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
+            return MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
         if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
             raise AstraAPIError(
                 f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -250,7 +251,7 @@ class Executor:
             )
             route = live.ir
         if route.mount is not None and route.mount != "frontend-guarded":
-            mount = MountPlan(route, live.route, self.app, self.wrap_handler)  # type: ignore[arg-type]
+            mount = MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
             self._plans[route_index] = mount
             return mount
         plan = self._make_plan(route, live, compiled)
@@ -265,6 +266,8 @@ class Executor:
             plan = self._plans[route_index]
         except IndexError:
             if route_index == REDIRECT_ROUTE:  # the router's RedirectResponse, as the server writes it
+                if over_declared(request, self.max_body_size):
+                    return CONTENT_TOO_LARGE  # the app's body limiter replaces it
                 return 307, [(b"content-length", b"0"), (b"location", path_params[0].encode("latin-1"))], b""
             if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
                 raise
@@ -339,6 +342,9 @@ class Executor:
         def on_send() -> None:
             answered[0] = True
 
+        telemetry = self.telemetry
+        if telemetry is not None:
+            telemetry._task_started()  # the request's data stays until this task ends (background tasks)
         try:
             await self._run_request(plan, native, path_params, on_send, in_caller)
         except BaseException as error:  # a bug here must still answer the client, then surface
@@ -348,6 +354,9 @@ class Executor:
                 send_answer(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
             if not isinstance(error, Exception):
                 raise
+        finally:
+            if telemetry is not None:
+                telemetry._task_ended()
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
                            on_send: Callable[[], None], in_caller: bool = False) -> None:
@@ -359,6 +368,10 @@ class Executor:
         request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
         their `yield`), then the exception handlers answer. An exception raised after the
         response was sent is only logged."""
+        if plan.max_body_size is not None and read_above(native, plan.max_body_size):
+            on_send()
+            send_answer(native, refusal(self.app), plan)
+            return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
         ctx.in_caller = in_caller
         sent = False
@@ -378,7 +391,7 @@ class Executor:
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if over_declared_limit(native, plan.max_body_size):
+                if over_declared(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await close_stream(response)
@@ -411,7 +424,7 @@ class Executor:
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if over_declared_limit(native, plan.max_body_size):
+            if over_declared(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -469,7 +482,7 @@ class Executor:
 
     async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
         response, background = await self.dispatcher.outcome(error, request, label)
-        if over_declared_limit(native, self.max_body_size):
+        if over_declared(native, self.max_body_size):
             if isinstance(response, Stream):
                 await close_stream(response)
             response, background = CONTENT_TOO_LARGE, None
@@ -515,9 +528,9 @@ class Executor:
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
         limit = plan.max_body_size
-        if plan.has_body and limit is not None and len(native.body) > limit:
-            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
+        ctx.body_limit = limit
         if plan.has_body:
+            check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:
@@ -527,10 +540,18 @@ class Executor:
                     ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
-                        raise RequestValidationError([error.error], body=native.body,
+                        # FastAPI's exc.body here: the document json.loads failed on (the JSONDecodeError's doc)
+                        cause = error.__cause__
+                        doc = cause.doc if isinstance(cause, json.JSONDecodeError) else native.body
+                        if self.telemetry is not None:
+                            ctx.request()  # the request's data has the request
+                            self.telemetry._validation_failed([error.error], doc, has_body=True)
+                        raise RequestValidationError([error.error], body=doc,
                                                      endpoint_ctx=plan.endpoint_ctx) from error
                     raise HTTPException(400, "There was an error parsing the body") from error
         telemetry = self.telemetry
+        if telemetry is not None:
+            ctx.request()  # the request's data has the request from the start (background tasks see it too)
         if telemetry is None:
             values, errors = await self.solver.solve(plan.root, ctx)
         else:

@@ -287,11 +287,11 @@ class _Failed:
 
 async def _sse_events(generator: Any, is_async: bool, serialize_data: Any) -> Any:
     """FastAPI's SSE stream: each item becomes one event; a `: ping` comment whenever the
-    generator stays idle for astraapi.sse._PING_INTERVAL seconds. The generator runs in its own
+    generator stays idle for astraapi.routing._PING_INTERVAL seconds. The generator runs in its own
     task (sync ones step in the thread pool), so the keep-alive timer never interrupts it."""
     import json
 
-    from astraapi import sse
+    from astraapi import routing, sse
     from astraapi.concurrency import iterate_in_threadpool
     from astraapi.encoders import jsonable_encoder
 
@@ -326,7 +326,7 @@ async def _sse_events(generator: Any, is_async: bool, serialize_data: Any) -> An
     try:
         while True:
             try:
-                chunk = await asyncio.wait_for(queue.get(), sse._PING_INTERVAL)
+                chunk = await asyncio.wait_for(queue.get(), routing._PING_INTERVAL)
             except asyncio.TimeoutError:
                 yield sse.KEEPALIVE_COMMENT
                 continue

@@ -162,7 +162,8 @@ class _Analyzer:
                 guarded = APIRoute(path=path, endpoint=guarded_endpoint(app, path.endswith("{path:path}")),
                                    methods=("GET", "HEAD"),
                                    name=record.name or "", decl_file=record.decl_file, decl_line=record.decl_line,
-                                   include_in_schema=False, dependencies=record.dependencies)
+                                   include_in_schema=False, dependencies=record.dependencies,
+                                   max_body_size=record.max_body_size)
                 analysis = self._route(index + len(out), guarded)
                 if analysis is not None:
                     out.append(dataclasses.replace(analysis, ir=dataclasses.replace(analysis.ir,
@@ -182,6 +183,8 @@ class _Analyzer:
                 include_in_schema=False,
                 tags=(),
                 mount=kind,
+                max_body_size=record.max_body_size,
+                form_limits=self.form_limits(record),  # what a mounted app inherits
             )
             out.append(RouteAnalysis(route=record, ir=ir, params=(), response_annotation=None, response_adapter=None,
                                      source_file=os.path.abspath(record.decl_file), source_line=record.decl_line))

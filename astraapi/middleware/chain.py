@@ -40,6 +40,7 @@ from astraapi.engine.responses import (
     report_server_error,
     server_error_sink,
 )
+from astraapi.engine.body_limit import is_content_too_large, refusal
 from astraapi.responses import Response, StreamingResponse
 
 Handler = Callable[[Any, int, tuple], Any]
@@ -405,6 +406,7 @@ class DispatchLayer:
         self.errors = errors
         self.streams = streams  # call_next's whole answers go out as a stream (see stack.python_stack)
 
+    body_limit: int | None = None  # the app's max_body_size: reading the body here is limited by it
     websocket_routes: frozenset = frozenset()  # route indexes a WebSocket handshake may reach
     websocket_mounts: frozenset = frozenset()  # ... among routes that also take HTTP (ASGI mounts)
 
@@ -436,6 +438,8 @@ class _DispatchRun(Run):
         layer = self.layer
         self.request = InnerRequest(self.native, state_dict_of(self.native, layer.app))
         request = Request(self.request, {}, app=layer.app)
+        if layer.body_limit is not None:
+            request._body_limit = layer.body_limit  # the app's max_body_size (astraapi.engine.body_limit)
         try:
             response = await layer.dispatch(request, self.call_next)
             if response is None:
@@ -469,8 +473,11 @@ class ServerErrors:
         from astraapi.engine.handlers import ExceptionDispatcher
 
         self.dispatcher = ExceptionDispatcher(app)
+        self.app = app
 
     async def answer(self, error: BaseException, request: Any, label: str, captured: list, error_answer: Any) -> Any:
+        if is_content_too_large(error):
+            return refusal(self.app)  # the body limiter outside the middlewares answers its own error
         if error_answer is not None and captured and error is captured[0]:
             report_server_error(error)  # answered below already (logged there): the same answer
             return tuple(error_answer)

@@ -79,6 +79,7 @@ def python_stack(handler: Any, ir: Any, app: Any, native_layer: Callable[[Any, s
             streams = any(native_kind(outer.cls) == "gzip" or not (native_kind(outer.cls) or is_dispatch_middleware(outer.cls))
                           for outer in entries[:position])
             handler = DispatchLayer(handler, instance.dispatch_func, app, errors, streams)
+            handler.body_limit = ir.max_body_size
             handler.websocket_routes = frozenset(r.index for r in ir.routes if r.methods == ("WEBSOCKET",))
             handler.websocket_mounts = frozenset(r.index for r in ir.routes if r.mount == "asgi")
         else:

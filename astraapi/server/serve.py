@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import http
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
                        route_unmatched=executor.routes_unmatched or every,
-                       route_redirects=every,
+                       route_redirects=every or executor.max_body_size is not None,
                        on_server=executor.attach_server if direct else None)
 
 
@@ -101,7 +102,8 @@ def _sentry_active() -> bool:
 def _observed(app: Any) -> bool:
     """Whether the app's telemetry records anything (checked once, at start-up): only when the app gave
     `telemetry=` providers or the process has imported OpenTelemetry, so serving costs nothing otherwise."""
-    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules:
+    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules \
+            and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() != "true":
         return False
     from astraapi.telemetry._server import telemetry_active
 

@@ -54,6 +54,7 @@ APPS = {
     "compat_callbacks_app": None,
     "compat_jsonl_app": None,
     "compat_limits_app": None,
+    "compat_body_limits_app": None,
     "compat_debug_app": None,
     "compat_direct_app": None,
     "compat_starlette_app": None,
