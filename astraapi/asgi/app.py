@@ -415,6 +415,8 @@ def serves_in_caller(app: Any, scope: dict[str, Any]) -> bool:
     stack = app.middleware_stack
     if stack is None:
         stack = app.middleware_stack = app.build_middleware_stack()
+    if stack.__class__ is not ASGIEntry and stack.__class__.__name__ == "ServerErrorMiddleware":
+        stack = getattr(stack, "app", None)  # Starlette's (anyio-based): it runs under trio too
     if stack.__class__ is not ASGIEntry:
         return False
     serving = stack.serving()
