@@ -299,14 +299,20 @@ class AstraAPI:
         """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
         from astraapi.asgi.foreign_loop import running_asyncio
 
-        if not running_asyncio():  # trio: the engine runs on an asyncio loop of its own
-            from astraapi.asgi.foreign_loop import call_from_trio
-
-            await call_from_trio(self, scope, receive, send)
-            return
         if self.root_path:
             scope["root_path"] = self.root_path
         scope["app"] = self
+        if not running_asyncio():
+            # trio: an HTTP request the engine can run in the caller's own task (no Python middleware,
+            # no telemetry: Executor.run_in_caller) runs there, as FastAPI runs it (the caller's cancel
+            # scopes, trio primitives in dependencies); anything else runs on an asyncio loop of its own.
+            from astraapi.asgi.app import serves_in_caller
+
+            if not serves_in_caller(self, scope):
+                from astraapi.asgi.foreign_loop import call_from_trio
+
+                await call_from_trio(self, scope, receive, send)
+                return
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)

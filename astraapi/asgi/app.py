@@ -406,6 +406,28 @@ def _install_task_factory(loop: asyncio.AbstractEventLoop) -> None:
 _native_inner: contextvars.ContextVar[Any] = contextvars.ContextVar("astraapi_native_inner", default=None)
 
 
+def serves_in_caller(app: Any, scope: dict[str, Any]) -> bool:
+    """Whether an HTTP request to `app` runs in the ASGI caller's task without needing asyncio: no ASGI
+    middleware class around the entry, nothing around the executor, and the route it matches is one of
+    the app's own routes or a mounted AstraAPI app's (not a foreign ASGI app)."""
+    if scope.get("type") != "http":
+        return False
+    stack = app.middleware_stack
+    if stack is None:
+        stack = app.middleware_stack = app.build_middleware_stack()
+    if stack.__class__ is not ASGIEntry and stack.__class__.__name__ == "ServerErrorMiddleware":
+        stack = getattr(stack, "app", None)  # Starlette's (anyio-based): it runs under trio too
+    if stack.__class__ is not ASGIEntry:
+        return False
+    serving = stack.serving()
+    if serving.in_caller is None:
+        return False
+    match = serving.trie.match(scope["method"], route_path(scope))
+    if match[0] != 0:
+        return True  # the router's 404 and 405 (and a redirect) are answered in the caller's task too
+    return serving.executor.runs_in_caller_anywhere(scope["method"], match[1], match[2])
+
+
 def build_middleware_stack(app: Any) -> Any:
     """The app as an ASGI callable (`app.middleware_stack`, which instrumentation may wrap or replace):
     `ASGIEntry`. The app's own middlewares, native and Python (function middleware, BaseHTTPMiddleware,

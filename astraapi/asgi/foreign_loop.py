@@ -68,6 +68,12 @@ async def call_from_trio(app: Any, scope: Any, receive: Any, send: Any) -> None:
     done = trio.Event()
     outcome: dict[str, Any] = {}
     context = contextvars.copy_context()
+    try:
+        import sniffio
+    except ImportError:
+        pass
+    else:  # the caller's "trio" must not follow the call onto the asyncio loop (anyio would pick trio there)
+        context.run(sniffio.current_async_library_cvar.set, None)
 
     def finished(task: asyncio.Task[None]) -> None:
         outcome["task"] = task

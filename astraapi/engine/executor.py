@@ -307,6 +307,19 @@ class Executor:
 
     # ------------------------------------------------------------------ the general path
 
+    def runs_in_caller_anywhere(self, method: str, route_index: int, path_params: tuple[str, ...]) -> bool:
+        """Whether `run_in_caller` serves this route without asyncio (under trio): an HTTP route of this
+        app, or of a mounted AstraAPI app without middleware of its own."""
+        plan = self._plans[route_index] if 0 <= route_index < len(self._plans) else None
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception:
+                return False
+        if plan.__class__ is MountPlan:
+            return plan.runs_in_caller_anywhere(method, path_params)
+        return plan.__class__ is RoutePlan and not plan.websocket
+
     async def run_in_caller(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         """The ASGI entry's way in when nothing wraps the executor: the general path (and the router's 404
         and 405) runs in the ASGI call's own task, as FastAPI runs a request in it, so the caller's

@@ -87,6 +87,12 @@ class MountPlan:
             return None
         return self.sub_handle(native, 0, path_params)
 
+    def runs_in_caller_anywhere(self, method: str, path_params: tuple[str, ...]) -> bool:
+        if self.sub is None or self.sub_handle != self._sub_answer:
+            return False
+        match = self.sub_trie.match(method, "/" + (path_params[-1] if path_params else ""))
+        return match[0] != 0 or self.sub.runs_in_caller_anywhere(method, match[1], match[2])
+
     async def run_in_caller(self, native: Any, path_params: tuple[str, ...], dispatcher: ExceptionDispatcher) -> Any:
         """`Executor.run_in_caller` for a request under this mount: a mounted AstraAPI app with no
         middleware of its own runs the request in the caller's task as well; anything else as `handle`."""

@@ -61,6 +61,19 @@ async def _drained(native: Any) -> None:
     await future
 
 
+async def _checkpoint() -> None:
+    """A cancellation point between the items of a generator endpoint (FastAPI's `anyio.sleep(0)`), on
+    asyncio or, in the ASGI call's task, on another anyio backend."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        import anyio
+
+        await anyio.sleep(0)
+        return
+    await asyncio.sleep(0)
+
+
 async def _close(iterator: Any) -> None:
     close = getattr(iterator, "aclose", None)
     if close is not None:
@@ -223,7 +236,7 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
             async def passthrough() -> Any:
                 async for chunk in endpoint_result:
                     yield chunk
-                    await asyncio.sleep(0)
+                    await _checkpoint()
             content = passthrough()
         response = response_class(content=content, **args)
         response.raw_headers.extend(extra_headers)
@@ -253,7 +266,7 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
         async def lines() -> Any:
             async for item in endpoint_result:
                 yield serialize(item)
-                await asyncio.sleep(0)
+                await _checkpoint()
         body: Any = lines()
     else:
         def sync_lines() -> Any:

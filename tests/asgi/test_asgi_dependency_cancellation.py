@@ -6,6 +6,8 @@ routes the request runs in the engine's task instead: there the cancellation als
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import anyio.from_thread
 import httpx
@@ -160,6 +162,11 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
 
         return StreamingResponse(pieces(), media_type="text/plain")
 
+    @app.get("/lines")
+    async def lines():  # a generator endpoint: JSON Lines, a cancellation point between items
+        for number in range(2):
+            yield {"n": number}
+
     @app.get("/file")
     async def file(_: int = limited):
         from astraapi.responses import FileResponse
@@ -168,8 +175,10 @@ async def test_threads_limits_and_streams_under_the_backend(anyio_backend):
 
     async with _client(app) as client:
         with anyio.fail_after(5):
-            responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing", "/file")]
-    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200]
+            responses = [await client.get(path) for path in ("/limited", "/plain", "/stream", "/missing", "/file",
+                                                             "/lines")]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200, 200]
+    assert [json.loads(line) for line in responses[5].content.splitlines()] == [{"n": 0}, {"n": 1}]
     with open(__file__, "rb") as source:
         assert responses[4].content == source.read()
     assert responses[0].json() == {"value": 2}
