@@ -297,7 +297,7 @@ class AstraAPI:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
-        from astraapi.asgi.foreign_loop import running_asyncio
+        from astraapi.concurrency import running_asyncio
 
         if self.root_path:
             scope["root_path"] = self.root_path

@@ -63,12 +63,13 @@ async def run_user_sync(func: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     thread limiter (40 tokens) and may call back into the loop with `anyio.from_thread`; without anyio,
     in the sync pool (`run_in_threadpool`)."""
     anyio = _anyio()
-    if anyio is not None and (asyncio.current_task() is not None if _on_asyncio() else True):
+    if anyio is not None and (asyncio.current_task() is not None if running_asyncio() else True):
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
     return await run_in_threadpool(func, *args, **kwargs)
 
 
-def _on_asyncio() -> bool:
+def running_asyncio() -> bool:
+    """Whether an asyncio event loop runs in this thread (not trio, nor no loop at all)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -24,14 +24,6 @@ _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 
 
-def running_asyncio() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 def _asyncio_loop() -> asyncio.AbstractEventLoop:
     """The process's helper loop, started on first use (a daemon thread: it never delays exit)."""
     global _loop

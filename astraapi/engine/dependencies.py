@@ -36,7 +36,7 @@ from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
-from astraapi.engine.form import field_value, form_value, read_whole_form
+from astraapi.engine.form import field_value, form_value, read_whole_form, upload_contents
 from astraapi.engine.params import (
     ChosenValue,
     ParamPlan,
@@ -130,9 +130,9 @@ class NodePlan:
                 raw = form_value(ctx.form, alias, plan.is_sequence) if reader is None else reader.read(ctx.form)
                 if as_bytes and raw is not MISSING:
                     if isinstance(raw, ChosenValue):
-                        raw.value = ctx.file_contents(raw.value)
+                        raw.value = upload_contents(raw.value)
                     else:
-                        raw = ctx.file_contents(raw)
+                        raw = upload_contents(raw)
                 plan.apply(raw, values, errors)
             return
         apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
@@ -193,24 +193,6 @@ class RequestContext:
         self.request_exits = False  # a `yield` dependency's exit code runs after the response
         self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
         self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
-
-    @staticmethod
-    def file_contents(raw: Any) -> Any:
-        """A File() bytes parameter: each upload's content (its position kept, as FastAPI reads it)."""
-        from astraapi.datastructures import UploadFile
-
-        def content(item: Any) -> Any:
-            if not isinstance(item, UploadFile):
-                return item
-            position = item.file.tell()
-            try:
-                return item.file.read()
-            finally:
-                item.file.seek(position)
-
-        if isinstance(raw, list):
-            return [content(item) for item in raw]
-        return content(raw)
 
     def inputs(self) -> RequestInputs:
         if self._inputs is None:

@@ -42,6 +42,7 @@ from astraapi.engine.body import MISSING, BodyError, read_body
 from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above, refusal
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
+from astraapi.concurrency import running_asyncio
 from astraapi.engine.answering import (
     awaited_direct,
     close_stream,
@@ -99,14 +100,6 @@ _NOT_AWAITED = (
     "dependency with yield has a block with a bare except, or a block with except Exception, and is not "
     "raising the exception again. Read more about it in the docs: "
     "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
-
-
-def _on_asyncio() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 class Executor:
@@ -327,7 +320,7 @@ class Executor:
         any backend anyio runs serves it (trio included: then every route takes the general path). The
         answer is sent as it is made (`request.flush()`). Returns what `handle` returns for the rest
         (plain routes on asyncio, mounts, WebSockets, a trailing-slash redirect)."""
-        on_asyncio = _on_asyncio()
+        on_asyncio = running_asyncio()
         if route_index in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE) and route_index >= len(self._plans):
             await self._run_unmatched(request, route_index, path_params)
             await request.flush()
