@@ -149,7 +149,7 @@ def main() -> int:
     server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=REPO,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # valgrind on a loaded machine starts slowly
         while True:
             try:
                 socket.create_connection(("127.0.0.1", args.port), timeout=1).close()

@@ -46,6 +46,7 @@ class UserBase(SQLModel):
 
 
 class User(UserBase, table=True):
+    __tablename__ = "compat_user"
     __table_args__ = {"extend_existing": True}  # the suite loads this source twice (AstraAPI, FastAPI)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

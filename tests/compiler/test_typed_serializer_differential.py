@@ -92,6 +92,9 @@ class UserPublic(UserBase):
 
 
 class User(UserBase, table=True):
+    __tablename__ = "typed_user"
+    __table_args__ = {"extend_existing": True}  # SQLModel's one MetaData is shared by every test app
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     hashed_password: str = "x"
     created_at: Optional[dt.datetime] = None
