@@ -170,7 +170,8 @@ def _values(module, draw):
         "link": draw(st.none() | URLS | st.sampled_from(["ftp://files.example.org", "postgres://u:p@db:5432/x"])),
         "ip": draw(st.ip_addresses(v=4)),
         "payload": json.dumps(draw(st.lists(st.integers(), max_size=3))),
-        "blob": json.dumps(draw(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=3),
+        "blob": json.dumps(draw(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False)
+                                             | st.text(max_size=3),
                                              lambda inner: st.lists(inner, max_size=2), max_leaves=4))),
     }
 
@@ -180,6 +181,7 @@ def test_typed_fields_equal_dump_json(compiled):
     serializer = by_path["/typed"]
     adapter = TypeAdapter(module.Typed)
     answered: list[tuple[bool, bool]] = []
+    declined: list[dict] = []
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.data())
@@ -196,10 +198,12 @@ def test_typed_fields_equal_dump_json(compiled):
         offset = value.at.utcoffset()
         plain = offset is None or offset % dt.timedelta(minutes=1) == dt.timedelta(0)
         answered.append((plain, got is not None))
+        if plain and got is None:
+            declined.append(raw)
 
     check()
     # Offsets with seconds are pydantic's to write (it drops the seconds); everything else is answered.
-    assert all(got for plain, got in answered if plain), "a plain value was declined"
+    assert not declined, f"plain values declined: {textwrap.shorten(repr(declined[:3]), 600)}"
     assert any(not got for plain, got in answered if not plain) or not any(not p for p, _ in answered)
 
 
