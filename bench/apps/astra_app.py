@@ -18,7 +18,8 @@ import os
 from collections import deque
 from typing import Optional
 
-from astraapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query
+from astraapi import FastAPI
+from astraapi import BackgroundTasks, Depends, HTTPException, Query
 from astraapi.security import OAuth2PasswordBearer
 
 from bench.apps.models import (
