@@ -18,6 +18,9 @@ interoperability"):
   (`http_exception_key`): a handler registered for either catches both, as in FastAPI.
 - Starlette's CORS, GZip, TrustedHost and HTTPSRedirect middlewares are mapped to the native ones
   (`native_middleware`).
+- The exceptions the test client raises (`WebSocketDisconnect`, `WebSocketDenialResponse`) are also
+  Starlette's classes when Starlette's module is loaded (`raised_class`): `except` and `pytest.raises`
+  match on real subclassing, which an ABC registration cannot give.
 """
 
 from __future__ import annotations
@@ -72,6 +75,22 @@ def register() -> None:
             FOREIGN_RESPONSES = (response,)
 
 
+_RAISED: dict[tuple[type, type], type] = {}
+
+
+def raised_class(ours: type[BaseException], module: str, name: str) -> type[BaseException]:
+    """The class to raise for AstraAPI's exception class `ours`: `ours` itself, or, while Starlette's
+    `module.name` (its class of the same role) is loaded, a subclass of both (made once)."""
+    theirs = _class(module, name)
+    if theirs is None or issubclass(ours, theirs):
+        return ours
+    both = _RAISED.get((ours, theirs))
+    if both is None:
+        both = _RAISED[(ours, theirs)] = type(ours.__name__, (ours, theirs), {
+            "__module__": ours.__module__, "__qualname__": ours.__qualname__, "__doc__": ours.__doc__})
+    return both
+
+
 # ---------------------------------------------------------------------- declarations
 
 
@@ -109,7 +128,7 @@ def is_upload_file_class(cls: Any) -> bool:
 def adopt_response(response: Any) -> Any:
     """AstraAPI's response for a Starlette `response` (status, headers, body or body iterator or
     file, background: the same bytes Starlette would send). A class that overrides `__call__` sends
-    its own ASGI messages, which AstraAPI cannot run here: refused with an error naming it."""
+    its own ASGI messages: it becomes an `ASGIAppResponse`, run as an ASGI application on the request."""
     from astraapi import responses as ours
 
     theirs = sys.modules["starlette.responses"]
@@ -126,16 +145,36 @@ def adopt_response(response: Any) -> Any:
         adopted = object.__new__(ours.Response)
         adopted.body = response.body
     else:
-        raise TypeError(
-            f"{type(response).__module__}.{type(response).__qualname__} overrides Starlette's Response.__call__ "
-            "(it sends its own ASGI messages): AstraAPI answers Starlette responses from their status, headers "
-            "and body, and cannot run that method; return one of Starlette's own response classes, or AstraAPI's")
+        # A subclass that sends its own ASGI messages (sse-starlette's EventSourceResponse, ...): run it as
+        # the ASGI application it is (it runs its own background work).
+        from astraapi.engine.streaming import ASGIAppResponse
+
+        return ASGIAppResponse(response, getattr(response, "status_code", 200))
     adopted.status_code = response.status_code
     adopted.raw_headers = response.raw_headers
     adopted.background = response.background
     if response.media_type is not None:
         adopted.media_type = response.media_type
     return adopted
+
+
+_temporary_class: Any = None
+
+
+def temporary_response_class() -> type:
+    """The class of the `response: Response` parameter's object. With Starlette loaded, AstraAPI's Response
+    that is also a Starlette Response (AstraAPI's methods first), as FastAPI's temporal response is one:
+    libraries check `isinstance(response, starlette.responses.Response)` before writing headers into it
+    (slowapi's rate-limit headers)."""
+    global _temporary_class
+    from astraapi.responses import Response
+
+    theirs = sys.modules.get("starlette.responses")
+    if theirs is None:
+        return Response
+    if _temporary_class is None:
+        _temporary_class = type("Response", (Response, theirs.Response), {"__module__": "astraapi.responses"})
+    return _temporary_class
 
 
 # ---------------------------------------------------------------------- exceptions
@@ -209,7 +248,7 @@ def add_route(router: Any, route: Any, prefix: str = "") -> None:
     A mount of routes adds them under its path; a mount of an app is `router.mount`."""
     import dataclasses
 
-    from astraapi.routing import declaration_site
+    from astraapi.routing import declaration_site, takes_path_params
 
     kind = type(route).__name__
     theirs = sys.modules["starlette.routing"]
@@ -234,39 +273,14 @@ def add_route(router: Any, route: Any, prefix: str = "") -> None:
         async def websocket_endpoint(websocket: Any, **path_params: Any) -> None:
             await endpoint(websocket)
 
-        _takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
+        takes_path_params(websocket_endpoint, route.path, "websocket", WebSocket)
         router.add_api_websocket_route(prefix + route.path, websocket_endpoint, name=route.name, _site=site)
     elif isinstance(route, theirs.Route):
-        from astraapi.background import is_async_callable
-        from astraapi.concurrency import run_in_threadpool
-        from astraapi.requests import Request
-
-        if is_async_callable(endpoint):
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                return await endpoint(request)
-        else:
-            async def request_endpoint(request: Any, **path_params: Any) -> Any:
-                return await run_in_threadpool(endpoint, request)
-
-        _takes_path_params(request_endpoint, route.path, "request", Request)
         methods = sorted(route.methods or ("GET", "HEAD"), key=lambda method: (method != "GET", method))
-        router.add_api_route(prefix + route.path, request_endpoint, methods=methods, name=route.name,
-                             include_in_schema=False, _site=site)
+        router.add_route(prefix + route.path, endpoint, methods=methods, name=route.name, _site=site)
+        return
     else:
         raise NotImplementedError(f"starlette.routing.{kind} is not supported in routes=[...] (Route, "
                                   "WebSocketRoute and Mount are)")
     # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
     router.routes[-1] = dataclasses.replace(router.routes[-1], dependencies=())
-
-
-def _takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
-    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
-    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
-    import inspect
-    import re
-
-    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
-    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
-    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
-    function.__signature__ = inspect.Signature(parameters)
-    function.__annotations__ = {first: first_type, **{name: Any for name in names}}

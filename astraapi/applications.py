@@ -9,7 +9,7 @@ from typing import Any
 
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.datastructures import State
-from astraapi.requests import Request
+from astraapi.requests import Request, root_path_of
 from astraapi.responses import HTMLResponse, JSONResponse, Response
 from astraapi.routing import (
     APIRoute,
@@ -17,6 +17,7 @@ from astraapi.routing import (
     DecoratedCallable,
     Default,
     declaration_site,
+    generate_unique_id,
     validate_max_body_size,
 )
 
@@ -44,7 +45,7 @@ class AstraAPI:
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
-        default_response_class: Any = Default,
+        default_response_class: Any = Default(JSONResponse),
         redirect_slashes: bool = True,
         sync_endpoints: str = "threadpool",
         root_path: str = "",
@@ -60,10 +61,11 @@ class AstraAPI:
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
         webhooks: APIRouter | None = None,
+        callbacks: Sequence[Any] | None = None,
         dependencies: Sequence[Any] | None = None,
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
@@ -137,6 +139,14 @@ class AstraAPI:
                 raise AssertionError("A title must be provided for OpenAPI, e.g.: 'My API'")
             if not self.version:
                 raise AssertionError("A version must be provided for OpenAPI, e.g.: '2.1.0'")
+        if root_path:
+            import warnings
+
+            from astraapi.exceptions import FastAPIDeprecationWarning
+
+            warnings.warn("The `root_path` parameter is deprecated. Configure the server's root path instead, for "
+                          "example with `astraapi run --root-path /api/v1` (`fastapi run --root-path /api/v1`).",
+                          category=FastAPIDeprecationWarning, stacklevel=2)
         self.root_path = root_path
         self.router = APIRouter(
             default_response_class=default_response_class,
@@ -146,6 +156,7 @@ class AstraAPI:
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
             dependencies=dependencies,
+            callbacks=callbacks,
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             lifespan=lifespan,
@@ -194,14 +205,15 @@ class AstraAPI:
         site = declaration_site()
 
         def add(path: str, endpoint: Callable[..., Any]) -> None:
+            endpoint.__astraapi_plain_route__ = True  # type: ignore[attr-defined]  # no telemetry operation spans
             self.router.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, _site=site)
             # FastAPI adds these as plain Starlette routes: app-level dependencies do not run on them.
-            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=())
+            self.router.routes[-1] = replace(self.router.routes[-1], dependencies=(), takes_request=True)
 
         if self.openapi_url:
 
             async def openapi(req: Request) -> JSONResponse:
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 schema = self.openapi()
                 if root_path and self.root_path_in_servers:
                     server_urls = {s.get("url") for s in schema.get("servers", [])}
@@ -218,7 +230,7 @@ class AstraAPI:
             async def swagger_ui_html(req: Request) -> HTMLResponse:
                 from astraapi.openapi.docs import get_swagger_ui_html
 
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
                 if oauth2_redirect_url:
                     oauth2_redirect_url = root_path + oauth2_redirect_url
@@ -261,7 +273,7 @@ class AstraAPI:
             async def redoc_html(req: Request) -> HTMLResponse:
                 from astraapi.openapi.docs import get_redoc_html
 
-                root_path = self.root_path.rstrip("/")
+                root_path = root_path_of(req._native, self).rstrip("/")
                 offline: dict[str, Any] = {}
                 if self.docs_offline:
                     from astraapi.openapi.offline import redoc_asset_urls
@@ -285,9 +297,22 @@ class AstraAPI:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """ASGI 3 (http, websocket, lifespan): the same engine as the native server (astraapi.asgi)."""
+        from astraapi.asgi.foreign_loop import running_asyncio
+
         if self.root_path:
             scope["root_path"] = self.root_path
         scope["app"] = self
+        if not running_asyncio():
+            # trio: an HTTP request the engine can run in the caller's own task (no Python middleware,
+            # no telemetry: Executor.run_in_caller) runs there, as FastAPI runs it (the caller's cancel
+            # scopes, trio primitives in dependencies); anything else runs on an asyncio loop of its own.
+            from astraapi.asgi.app import serves_in_caller
+
+            if not serves_in_caller(self, scope):
+                from astraapi.asgi.foreign_loop import call_from_trio
+
+                await call_from_trio(self, scope, receive, send)
+                return
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)
@@ -341,6 +366,23 @@ class AstraAPI:
 
     def trace(self, path: str, **options: Any) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
+
+    def add_route(self, path: str, route: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True) -> None:
+        """Starlette's `app.add_route`: `route(request)` answers `path` (see APIRouter.add_route)."""
+        self.router.add_route(path, route, methods=methods, name=name, include_in_schema=include_in_schema,
+                              _site=declaration_site())
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.router.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema,
+                                  _site=site)
+            return func
+
+        return decorator
 
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
         """Serve a StaticFiles under `path` (Starlette's Mount; see APIRouter.mount)."""
@@ -410,14 +452,16 @@ class AstraAPI:
         include_in_schema: bool = True,
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Callable[[APIRoute], str] = Default,
+        generate_unique_id_function: Callable[[APIRoute], str] = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        default_response_class: Any = Default(JSONResponse),
     ) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags, include_in_schema=include_in_schema,
                                    responses=responses, deprecated=deprecated,
+                                   default_response_class=default_response_class,
                                    generate_unique_id_function=generate_unique_id_function,
                                    dependencies=dependencies, callbacks=callbacks, max_body_size=max_body_size,
                                    form_limits=form_limits)

@@ -7,23 +7,14 @@ Async functions are awaited on the worker's loop; plain functions run in the thr
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
 
+from astraapi.concurrency import is_async_callable as is_async_callable
 from astraapi.concurrency import run_in_threadpool
 
 P = ParamSpec("P")
-
-
-def is_async_callable(func: Any) -> bool:
-    while isinstance(func, functools.partial):
-        func = func.func
-    return asyncio.iscoroutinefunction(func) or (
-        callable(func) and asyncio.iscoroutinefunction(getattr(func, "__call__", None))
-    )
 
 
 class BackgroundTask:

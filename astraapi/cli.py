@@ -428,19 +428,21 @@ def _direct_call(app, ir, index: int, decoded_routes: set[int]) -> tuple[str | N
     from astraapi.engine.direct import direct_refusal
     from astraapi.engine.executor import Executor
     from astraapi.engine.route_plan import RoutePlan
-    from astraapi.server.serve import with_middleware
+    from astraapi.server.serve import app_handler, with_middleware
 
     decoders = {i: (lambda *request: None) for i in decoded_routes}  # stand-ins: only their presence counts
     executor = Executor(app, ir, compiled_decoders=decoders, lazy=True)
     plan = executor._first_request_plan(index)
     if plan.__class__ is not RoutePlan:
         return "a mount (its own app or files answer)", False
-    if with_middleware(executor.handle, ir, app) != executor.handle:
-        from astraapi.middleware.stack import has_python_middleware
+    if app_handler(executor, ir, app) != executor.handle:
+        from astraapi.middleware.stack import describe
 
-        if has_python_middleware(app):
+        if describe(app):
             return "Python middleware wraps every request (see \"Python middleware\" above)", False
-        return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request", False
+        if with_middleware(executor.handle, ir, app) != executor.handle:
+            return "Python middleware (CORS, GZip, TrustedHost or HTTPSRedirect) wraps every request", False
+        return "the telemetry layer (FastAPI(telemetry=...) or a configured OpenTelemetry provider) wraps every request", False
     if not executor.dispatcher.only_defaults:
         return "the app has exception handlers of its own, or debug=True", False
     return direct_refusal(plan, inline_sync=executor.inline_sync), plan.is_async and not plan.inline_async
@@ -473,6 +475,8 @@ def _python_middleware_lines(app, route) -> list[str]:
                      "a task only when something below suspends")
     if any(name.endswith("(ASGI)") for name in names):
         costs.append("ASGI: a scope dict and the http.response.start/body messages per request and middleware")
+    costs.append("no native file body: a FileResponse or StaticFiles answer is read in Python and passed through "
+                 "the middleware in pieces, not sent with sendfile(2)")
     if route.mount is not None:
         costs.append("a mount: the middleware wraps what the mounted app answers")
     return [f"Python middleware (outermost first): {', '.join(names)}", *(f"  cost: {c}" for c in costs)]
@@ -495,10 +499,15 @@ def _inspect(args) -> int:
     routes = [route for route in ir.routes if args.route in (None, route.path)]
     if args.route and not routes:
         raise _UserError(f"no route has the path {args.route!r}")
+    from astraapi.middleware.stack import describe
+
+    through = describe(app)
     for route in routes:
         compiled = route.index in emitted.serializer_routes
         print(f"  {'compiled' if compiled else 'generic '}  {'ANY' if route.mount in ('static', 'app', 'asgi', 'frontend') else '/'.join(route.methods):<7} {route.path}  "
               f"({route.source.file}:{route.source.line} {route.name})")
+        if through and not args.route:  # every route runs through them (costs: --route PATH)
+            print(f"    through Python middleware: {', '.join(through)}; no direct call")
         if args.route:
             if compiled:
                 print(f"    response serializer: {emitted.route_functions[route.index]}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,16 @@ SYNC_POOL_SIZE = 40  # anyio's default thread limit, which FastAPI's run_in_thre
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def is_async_callable(func: Any) -> bool:
+    """Whether calling `func` gives an awaitable: a coroutine function, an object whose `__call__` is
+    one, or a functools.partial of either (Starlette's rule)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or (
+        callable(func) and inspect.iscoroutinefunction(getattr(func, "__call__", None))
+    )
 
 
 def sync_pool() -> ThreadPoolExecutor:
@@ -44,6 +55,25 @@ async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any)
         return await anyio.to_thread.run_sync(call)  # anyio copies the caller's contextvars
     context = contextvars.copy_context()
     return await loop.run_in_executor(sync_pool(), context.run, call)
+
+
+async def run_user_sync(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a `def` dependency or a general-path `def` endpoint (and its serialization) in a worker thread
+    as FastAPI runs them: with anyio installed, in anyio's worker threads, so they share anyio's default
+    thread limiter (40 tokens) and may call back into the loop with `anyio.from_thread`; without anyio,
+    in the sync pool (`run_in_threadpool`)."""
+    anyio = _anyio()
+    if anyio is not None and (asyncio.current_task() is not None if _on_asyncio() else True):
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _Exhausted(Exception):

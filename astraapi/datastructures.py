@@ -3,8 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode
+
+
+class DefaultPlaceholder:
+    """A default the user did not override (FastAPI's): `Default(value)` wraps the value, so
+    "not given" differs from a given value even when that value is truthy. Routers and routes
+    hold these (`route.response_class` is `Default(JSONResponse)` until something sets one);
+    checks test the type, `isinstance(x, DefaultPlaceholder)`."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPlaceholder) and other.value == self.value
+
+    __hash__ = None  # type: ignore[assignment]  # as FastAPI's: __eq__ without __hash__
+
+    def __repr__(self) -> str:
+        return f"Default({self.value!r})"
+
+
+DefaultType = TypeVar("DefaultType")
+
+
+def Default(value: DefaultType) -> DefaultType:  # noqa: N802 - FastAPI's name
+    """`value` marked as a default nobody gave (a DefaultPlaceholder, typed as the value)."""
+    return DefaultPlaceholder(value)  # type: ignore[return-value]
+
+
+def get_value_or_default(first_item: Any, *extra_items: Any) -> Any:
+    """The first item that is not a DefaultPlaceholder (items by descending priority); when all
+    are, the first (FastAPI's `utils.get_value_or_default`)."""
+    for item in (first_item, *extra_items):
+        if not isinstance(item, DefaultPlaceholder):
+            return item
+    return first_item
 
 
 class Address(NamedTuple):

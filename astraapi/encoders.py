@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import sys
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
@@ -160,6 +161,13 @@ def jsonable_encoder(
     for bases, encoder in _BY_BASE_TYPE:
         if isinstance(obj, bases):
             return encoder(obj)
+    if _is_color(obj):
+        return str(obj)
+    if is_pydantic_v1_model_instance(obj):
+        raise PydanticV1NotSupportedError(
+            "pydantic.v1 models are no longer supported by FastAPI."
+            f" Please update the model {obj!r}."
+        )
 
     try:
         data = dict(obj)
@@ -193,12 +201,24 @@ encoders_by_class_tuples = generate_encoders_by_class_tuples(ENCODERS_BY_TYPE)
 
 
 def is_pydantic_v1_model_instance(obj: Any) -> bool:
-    """True for an instance of a `pydantic.v1` model (which AstraAPI does not support)."""
-    try:
-        from pydantic import v1
-    except ImportError:  # pydantic without the v1 compatibility package
-        return False
-    return isinstance(obj, v1.BaseModel)
+    """True for an instance of a `pydantic.v1` model (which AstraAPI does not support). Such an
+    instance exists only once its module is imported, so the module is not imported here."""
+    v1 = sys.modules.get("pydantic.v1")
+    base = getattr(v1, "BaseModel", None)
+    return base is not None and isinstance(obj, base)
+
+
+_COLOR_MODULES = ("pydantic.color", "pydantic_extra_types.color")
+
+
+def _is_color(obj: Any) -> bool:
+    """pydantic's (deprecated) and pydantic-extra-types' Color, encoded as their text, as FastAPI does;
+    looked up among the loaded modules (an instance exists only once its module is)."""
+    for name in _COLOR_MODULES:
+        color = getattr(sys.modules.get(name), "Color", None)
+        if color is not None and isinstance(obj, color):
+            return True
+    return False
 
 
 from astraapi.exceptions import PydanticV1NotSupportedError as PydanticV1NotSupportedError  # noqa: E402

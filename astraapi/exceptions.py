@@ -140,6 +140,12 @@ class DeclarationError(AstraAPIError):
         super().__init__("\n".join([header, *(f"  {p}" for p in self.problems)]))
 
 
+class InvalidDeclarationError(AssertionError):
+    """A route declaration FastAPI refuses with an AssertionError when it is declared (a path parameter
+    of a list type, a marker's default inside `Annotated`, ...): refused at the same point, with FastAPI's
+    message and the user's file:line (astraapi/_declaration_checks.py)."""
+
+
 class WebSocketException(Exception):
     """Raised in WebSocket code to close the connection with a code and reason (Starlette's
     WebSocketException): before accepting, the handshake is answered 403 (docs/websockets.md)."""

@@ -14,10 +14,12 @@ from __future__ import annotations
 import email.message
 import os
 import stat
+import sys
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool
 from astraapi.exceptions import StarletteHTTPException as HTTPException
 from astraapi.requests import Request
@@ -37,9 +39,21 @@ def resolve_frontend_check_dir(*, directory: str | os.PathLike[str], check_dir: 
         warnings.warn(
             f"Frontend directory '{directory}' does not exist. "
             f"Resolved absolute path: '{os.path.realpath(os.fspath(directory))}'",
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     return False
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` of the caller's caller's nearest frame outside the astraapi package (the user's
+    `app.frontend(...)` or `router.frontend(...)` line)."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 class FrontendStaticFiles(StaticFiles):
@@ -131,16 +145,22 @@ def guarded_endpoint(files: FrontendStaticFiles, with_path: bool) -> Any:
     solves them (exception handlers, background tasks and all) before the files answer.
     `with_path`: the route's path ends in {path:path} (the path below the frontend's prefix)."""
 
-    async def serve(request: Request, rest: str) -> Response:
-        return await run_in_threadpool(files.get_response, files.get_path("/" + rest), request)
+    async def serve(request: Request, rest: str, dependencies: Response, background: BackgroundTasks) -> Response:
+        answer = await run_in_threadpool(files.get_response, files.get_path("/" + rest), request)
+        # what the dependencies set on their Response and BackgroundTasks goes with the file (FastAPI)
+        answer.raw_headers.extend(dependencies.raw_headers)
+        if answer.background is None:
+            answer.background = background
+        return answer
 
     if with_path:
-        async def serve_frontend_path(request: Request, path: str) -> Response:
-            return await serve(request, path)
+        async def serve_frontend_path(request: Request, path: str, response: Response,
+                                      background_tasks: BackgroundTasks) -> Response:
+            return await serve(request, path, response, background_tasks)
 
         return serve_frontend_path
 
-    async def serve_frontend(request: Request) -> Response:
-        return await serve(request, "")
+    async def serve_frontend(request: Request, response: Response, background_tasks: BackgroundTasks) -> Response:
+        return await serve(request, "", response, background_tasks)
 
     return serve_frontend

@@ -8,13 +8,16 @@ work both as a default value (`q: int = Query(ge=1)`) and inside `Annotated`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from astraapi.exceptions import FastAPIDeprecationWarning as FastAPIDeprecationWarning
+from astraapi.exceptions import InvalidDeclarationError
 
 
 def __getattr__(name: str) -> Any:
@@ -44,16 +47,51 @@ class ParamTypes(Enum):
     cookie = "cookie"
 
 
-def _field_kwargs(default: Any, options: dict[str, Any]) -> dict[str, Any]:
+# Keywords whose default is "unset" (as FastAPI's markers declare them): an explicit None is kept, so it
+# overrides a `Field()` beside the marker in `Annotated` (`Query(alias=None)` clears the Field's alias).
+_UNSET_DEFAULT_KEYWORDS = frozenset((
+    "default_factory", "alias", "alias_priority", "validation_alias", "serialization_alias", "title",
+    "description", "discriminator", "strict", "validate_default", "union_mode", "fail_fast", "multiple_of",
+    "allow_inf_nan", "max_digits", "decimal_places", "examples", "deprecated", "json_schema_extra",
+))
+
+
+def _field_kwargs(default: Any, options: dict[str, Any], example: Any) -> dict[str, Any]:
+    """The FieldInfo keywords of a marker, as FastAPI's markers pass them: `validation_alias` and
+    `serialization_alias` default to `alias`; `regex=` and `example=` warn (FastAPIDeprecationWarning,
+    pointing at the user's call)."""
+    if example is not _Unset:
+        _deprecated("`example` has been deprecated, please use `examples` instead")
     regex = options.pop("regex", None)
-    if regex is not None and options.get("pattern") is None:
-        options["pattern"] = regex
+    if regex is not None:
+        _deprecated("`regex` has been deprecated, please use `pattern` instead")
+        if options.get("pattern") is None:
+            options["pattern"] = regex
     unknown = set(options) - set(_FIELD_KEYWORDS)
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    kwargs = {k: v for k, v in options.items() if v is not _Unset and v is not None}
+    alias = options.get("alias", _Unset)
+    if options.get("validation_alias", _Unset) in (_Unset, None) and alias is not _Unset:
+        options["validation_alias"] = alias
+    if options.get("serialization_alias", _Unset) in (_Unset, None) and isinstance(alias, str):
+        options["serialization_alias"] = alias
+    kwargs = {k: v for k, v in options.items()
+              if v is not _Unset and (v is not None or k in _UNSET_DEFAULT_KEYWORDS)}
     kwargs["default"] = default
     return kwargs
+
+
+def _deprecated(message: str) -> None:
+    import sys
+    import warnings
+
+    # Point at the user's line: the first frame outside astraapi's marker modules.
+    depth = 2
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") in ("astraapi.params", "astraapi.param_functions"):
+        frame = frame.f_back
+        depth += 1
+    warnings.warn(message, category=FastAPIDeprecationWarning, stacklevel=depth)
 
 
 class Param(FieldInfo):
@@ -74,21 +112,21 @@ class Param(FieldInfo):
         self.example = example
         self.openapi_examples = openapi_examples
         self.include_in_schema = include_in_schema
-        kwargs = _field_kwargs(default, options)
+        kwargs = _field_kwargs(default, options, example)
         if annotation is not None:
             kwargs["annotation"] = annotation
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        return f"{type(self).__name__}({self.default})"
 
 
 class Path(Param):
     in_ = ParamTypes.path
 
     def __init__(self, default: Any = ..., **options: Any) -> None:
-        if default is not ...:
-            raise ValueError("Path parameters cannot have a default value")
+        if default is not ...:  # an AssertionError, as FastAPI's (code catching it keeps working)
+            raise InvalidDeclarationError("Path parameters cannot have a default value")
         super().__init__(default, **options)
 
 
@@ -128,13 +166,13 @@ class Body(FieldInfo):
         self.example = example
         self.openapi_examples = openapi_examples
         self.include_in_schema = include_in_schema
-        kwargs = _field_kwargs(default, options)
+        kwargs = _field_kwargs(default, options, example)
         if annotation is not None:
             kwargs["annotation"] = annotation
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        return f"{type(self).__name__}({self.default})"
 
 
 class Form(Body):
@@ -186,6 +224,27 @@ def _Semaphore(value: int) -> Any:  # noqa: N802
 
 
 _SEMAPHORE: Any = None
+_RUN_SEMAPHORES: Any = None
+
+
+def _anyio_semaphore(concurrency: _Concurrency) -> Any:
+    """The declaration's semaphore for the running anyio event loop (kept while the declaration lives)."""
+    global _RUN_SEMAPHORES
+    import weakref
+
+    import anyio
+    from anyio.lowlevel import RunVar
+
+    if _RUN_SEMAPHORES is None:
+        _RUN_SEMAPHORES = RunVar("astraapi_dependency_semaphores")
+    semaphores = _RUN_SEMAPHORES.get(None)
+    if semaphores is None:
+        semaphores = weakref.WeakKeyDictionary()
+        _RUN_SEMAPHORES.set(semaphores)
+    semaphore = semaphores.get(concurrency)
+    if semaphore is None:
+        semaphore = semaphores[concurrency] = anyio.Semaphore(concurrency.max_concurrency)
+    return semaphore
 
 
 class _Concurrency:
@@ -198,7 +257,10 @@ class _Concurrency:
     def semaphore(self) -> Any:
         import asyncio
 
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # trio, through anyio: anyio's semaphore, one per run
+            return _anyio_semaphore(self)
         entry = self._semaphores.get(id(loop))
         if entry is None or entry[0] is not loop:
             entry = (loop, _Semaphore(self.max_concurrency))
@@ -209,37 +271,44 @@ class _Concurrency:
     get_semaphore = semaphore  # FastAPI's name (fastapi.concurrency._DependencyConcurrency)
 
 
+# Set once any `Depends(scope="function")` exists: only then can a route declaration break the scope
+# rule (checked when the route is declared, as FastAPI does, without analysing every route then).
+FUNCTION_SCOPE_DECLARED = False
+
+
+@dataclass(frozen=True, repr=False)
 class Depends:
     """A dependency: `dependency` is called per request (once, unless `use_cache=False`) and its
     result is passed in. `scope` ("function" or "request") says when a `yield` dependency's exit
-    code runs: before the response is sent, or after (the default)."""
+    code runs: before the response is sent, or after (the default).
 
-    __slots__ = ("dependency", "use_cache", "scope", "max_concurrency", "_concurrency")
+    A frozen dataclass, as FastAPI's: hashable and comparable by value (tools key caches on it),
+    `dataclasses.replace` makes a copy. `_concurrency` is the declaration's own limiter: a copy
+    keeps it when the limit is the same (the two then share capacity), gets a new one otherwise."""
 
-    def __init__(self, dependency: Any = None, use_cache: bool = True, scope: str | None = None, *,
-                 max_concurrency: int | None = None, _concurrency: _Concurrency | None = None) -> None:
-        if scope not in (None, "function", "request"):
+    dependency: Any = None
+    use_cache: bool = True
+    scope: Literal["function", "request"] | None = None
+    max_concurrency: int | None = field(default=None, kw_only=True)
+    _concurrency: _Concurrency | None = field(default=None, repr=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.scope not in (None, "function", "request"):
             raise ValueError('scope must be "function", "request" or None')
-        if max_concurrency is not None and (type(max_concurrency) is not int or max_concurrency < 1):
+        if self.scope == "function":
+            global FUNCTION_SCOPE_DECLARED
+            FUNCTION_SCOPE_DECLARED = True
+        limit = self.max_concurrency
+        if limit is None:
+            object.__setattr__(self, "_concurrency", None)
+            return
+        if type(limit) is not int or limit < 1:
             raise ValueError("max_concurrency must be a positive integer or None")
-        self.dependency = dependency
-        self.use_cache = use_cache
-        self.scope = scope
-        self.max_concurrency = max_concurrency
-        if max_concurrency is None:
-            _concurrency = None
-        elif _concurrency is None or _concurrency.max_concurrency != max_concurrency:
-            _concurrency = _Concurrency(max_concurrency)
-        self._concurrency = _concurrency
+        if self._concurrency is None or self._concurrency.max_concurrency != limit:
+            object.__setattr__(self, "_concurrency", _Concurrency(limit))
 
     def _with_dependency(self, dependency: Any) -> Depends:
-        clone = object.__new__(type(self))
-        for cls in type(self).__mro__:
-            for slot in getattr(cls, "__slots__", ()):
-                if hasattr(self, slot):
-                    object.__setattr__(clone, slot, getattr(self, slot))
-        clone.dependency = dependency
-        return clone
+        return replace(self, dependency=dependency)
 
     def __repr__(self) -> str:
         attr = getattr(self.dependency, "__name__", type(self.dependency).__name__)
@@ -247,15 +316,11 @@ class Depends:
         return f"{type(self).__name__}({attr}{cache})"
 
 
+@dataclass(frozen=True, repr=False)
 class Security(Depends):
     """A dependency that is also a security requirement, with the OAuth2 `scopes` it needs."""
 
-    __slots__ = ("scopes",)
-
-    def __init__(self, dependency: Any = None, scopes: Any = None, use_cache: bool = True, scope: str | None = None,
-                 *, max_concurrency: int | None = None, _concurrency: _Concurrency | None = None) -> None:
-        super().__init__(dependency, use_cache, scope, max_concurrency=max_concurrency, _concurrency=_concurrency)
-        self.scopes = scopes
+    scopes: Sequence[str] | None = None
 
 
 def __dir__() -> list[str]:

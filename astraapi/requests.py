@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from astraapi.datastructures import Address, Headers, QueryParams, State, parse_cookie_header
+
+
+# The root path the server serves the app under (uvicorn's `--root-path`; `TestClient(root_path=...)` sets
+# it for the requests of its client), for requests whose scope does not already carry one.
+server_root_path: ContextVar[str] = ContextVar("astraapi_server_root_path", default="")
+
+
+def root_path_of(native: Any, app: Any) -> str:
+    """A request's ASGI `root_path`: its ASGI scope's (under an ASGI server, `app.root_path` already
+    applied), else the app's `root_path=`, else the server's root path."""
+    root = getattr(native, "root_path", None)
+    if root is None:
+        root = getattr(app, "root_path", "") or server_root_path.get()
+    return root
 
 
 class URL:
@@ -56,10 +71,25 @@ class HTTPConnection:
     mapping); `app` is the application serving the request, when the engine knows it."""
 
     __slots__ = ("_native", "path_params", "_query_params", "_headers", "_cookies", "_json", "_state", "app",
-                 "_form", "__weakref__")
+                 "_form", "_receive", "__weakref__")
 
-    def __init__(self, native: Any, path_params: dict[str, Any] | None = None, *, app: Any = None,
-                 state: dict[str, Any] | None = None) -> None:
+    def __init__(self, native: Any, path_params: Any = None, *, app: Any = None,
+                 state: Any = None) -> None:
+        self._receive: Any = None
+        if isinstance(native, dict):
+            # Starlette's `Request(scope, receive)` (a custom route class's `GzipRequest(request.scope,
+            # request.receive)`): the request `receive` came from, else one read from the scope and `receive`.
+            scope, receive = native, path_params
+            native = getattr(receive, "native", None)
+            if native is None:
+                from astraapi.asgi.request import ASGIRequest
+
+                native = ASGIRequest(scope, b"")
+                self._receive = receive
+            path_params = scope.get("path_params")
+            app = app if app is not None else scope.get("app")
+            if state is None:
+                state = scope.get("state")
         self._native = native
         self.path_params: dict[str, Any] = path_params if path_params is not None else {}
         self._query_params: QueryParams | None = None
@@ -118,12 +148,38 @@ class HTTPConnection:
         down), else one built from the native request on each access (astraapi.asgi.scope.http_scope)."""
         scope = self._given_scope()
         if scope is None:
-            from astraapi.asgi.scope import http_scope
+            from astraapi.asgi.scope import add_matched_route, http_scope
 
             scope = http_scope(self._native, self.app)
             scope["path_params"] = self.path_params
             scope["state"] = self.state
+            add_matched_route(scope, self.app)
         return scope
+
+    # Starlette's HTTPConnection is a Mapping over its scope (`request["path"]`): libraries read it so.
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.scope
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.scope.get(key, default)
+
+    def keys(self) -> Any:
+        return self.scope.keys()
+
+    def items(self) -> Any:
+        return self.scope.items()
+
+    def values(self) -> Any:
+        return self.scope.values()
 
     @property
     def url(self) -> URL:
@@ -133,9 +189,7 @@ class HTTPConnection:
     @property
     def base_url(self) -> URL:
         """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
-        root = getattr(self._native, "root_path", None)  # an ASGI scope's (astraapi.asgi)
-        if root is None:
-            root = getattr(self.app, "root_path", "") or ""
+        root = root_path_of(self._native, self.app)
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
                    self.headers.get("host", ""))
 
@@ -172,16 +226,48 @@ class HTTPConnection:
 
 
 class Request(HTTPConnection):
-    __slots__ = ("_body_read",)
+    # _body_limit: the max_body_size in force where this request object is used (the route's, or the
+    # app's in a Python middleware), set by the engine; reading a longer body raises the limiter's 413
+    # (astraapi.engine.body_limit).
+    __slots__ = ("_body_read", "_body_limit")
+
+    def _read(self) -> bytes:
+        native = self._native
+        limit = getattr(self, "_body_limit", None)
+        if limit is not None:
+            from astraapi.engine.body_limit import check_read, mark_consumed
+
+            check_read(native, limit)
+            mark_consumed(native)
+        return native.body
 
     async def body(self) -> bytes:
+        receive = self._receive
+        if receive is not None:  # made as Request(scope, receive) from an ASGI receive: read it once
+            self._receive = None
+            chunks = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            self._native.body = b"".join(chunks)
+        body = self._read()
         self._body_read = True
-        return self._native.body
+        return body
+
+    @property
+    def receive(self) -> Any:
+        """Starlette's `request.receive`: here the whole body (the server has read it) in one message,
+        then `http.disconnect`. `Request(request.scope, request.receive)` is a request over the same one."""
+        return _Receive(self._native)
 
     async def stream(self) -> Any:
         """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
         body: after `body()`, the body then b""; before, the body when not empty, then b"")."""
-        body = self._native.body
+        body = self._read()
         if body or getattr(self, "_body_read", False):
             yield body
         yield b""
@@ -198,7 +284,7 @@ class Request(HTTPConnection):
 
     async def json(self) -> Any:
         if self._json is None:
-            self._json = json.loads(self._native.body)
+            self._json = json.loads(self._read())
         return self._json
 
 
@@ -218,7 +304,7 @@ class _FormReader:
         if request._form is None:
             from astraapi.engine.form import read_form
 
-            request._form = read_form(request._native.body, list(request._native.headers), self._limits)
+            request._form = read_form(request._read(), list(request._native.headers), self._limits)
         return request._form
 
     def __await__(self) -> Any:
@@ -233,3 +319,19 @@ class _FormReader:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self._form.close()
+
+
+class _Receive:
+    """`request.receive` over a request whose body the server has read (`native`: that request)."""
+
+    __slots__ = ("native", "_sent")
+
+    def __init__(self, native: Any) -> None:
+        self.native = native
+        self._sent = False
+
+    async def __call__(self) -> dict[str, Any]:
+        if self._sent:
+            return {"type": "http.disconnect"}
+        self._sent = True
+        return {"type": "http.request", "body": self.native.body, "more_body": False}

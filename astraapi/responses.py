@@ -42,6 +42,14 @@ class Response:
         self.body = self.render(content)
         self.init_headers(headers)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """The response as an ASGI application (Starlette's `await response(scope, receive, send)`, e.g. from a
+        pure ASGI middleware): its head and body as ASGI messages, then its background task."""
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
+        if self.background is not None:
+            await self.background()
+
     def render(self, content: Any) -> bytes:
         if content is None:
             return b""
@@ -250,6 +258,16 @@ class StreamingResponse(Response):
         self.background = background
         self.init_headers(headers)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """As an ASGI application: the head, each chunk as it comes (not for HEAD), then the background task."""
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") != "HEAD":
+            async for chunk in self.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        if self.background is not None:
+            await self.background()
+
     async def chunks(self) -> Any:
         """The body as bytes chunks (the engine sends them)."""
         async for chunk in self.body_iterator:
@@ -348,6 +366,35 @@ class FileResponse(Response):
         if not stat.S_ISREG(stat_result.st_mode):
             raise RuntimeError(f"File at path {self.path} is not a file.")
         self.stat_result = stat_result
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """As an ASGI application: `plan` for the scope's request, the file's ranges read in chunks."""
+        from astraapi.concurrency import run_in_threadpool
+
+        await run_in_threadpool(self.prepare)
+        method = scope.get("method", "GET")
+        plan = self.plan(method, list(scope.get("headers", [])))
+        if isinstance(plan, Response):
+            await plan(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": plan.status_code, "headers": plan.raw_headers})
+        if method != "HEAD":
+            with open(self.path, "rb") as file:
+                for before, offset, length in plan.segments:
+                    if before:
+                        await send({"type": "http.response.body", "body": before, "more_body": True})
+                    await run_in_threadpool(file.seek, offset)
+                    while length > 0:
+                        chunk = await run_in_threadpool(file.read, min(self.chunk_size, length))
+                        if not chunk:
+                            break
+                        length -= len(chunk)
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if plan.tail:
+                await send({"type": "http.response.body", "body": plan.tail, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        if self.background is not None:
+            await self.background()
 
     def plan(self, method: str, request_headers: list[tuple[bytes, bytes]]) -> FilePlan | Response:
         """What to send for a request with this method and these headers (after `prepare`):

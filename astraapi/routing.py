@@ -17,27 +17,30 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from astraapi.datastructures import Default, DefaultPlaceholder, get_value_or_default
+from astraapi.responses import JSONResponse
+
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
 
-class _DefaultType:
-    """Marks an argument the user did not pass (so "not given" differs from None)."""
+def generate_unique_id(route: APIRoute) -> str:
+    """FastAPI's default operation id for a route (its name, path and first method)."""
+    from astraapi.introspection.openapi_schema import generate_unique_id as generate
 
-    _instance: _DefaultType | None = None
-
-    def __new__(cls) -> _DefaultType:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "Default"
-
-    def __bool__(self) -> bool:
-        return False
+    return generate(route)
 
 
-Default: Any = _DefaultType()
+def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
+    """FastAPI's `routing.get_request_handler`: the function serving a route, `await handler(request)`
+    -> Response. AstraAPI calls it (through this module's attribute, so that an integration replacing
+    it, as Sentry's does, wraps every route) while it builds a route's handler; the route's own settings
+    come from its plan, `dependant.call` (possibly replaced) is the endpoint it calls."""
+    from astraapi.engine.route_class import request_handler
+
+    return request_handler(dependant)
+
+
+_own_get_request_handler = get_request_handler
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,11 +62,13 @@ class APIRoute:
 
     path: str
     endpoint: Callable[..., Any]
-    methods: tuple[str, ...]
-    name: str
-    decl_file: str
-    decl_line: int
-    response_model: Any = Default
+    # Given to FastAPI's constructor (`APIRoute(path, endpoint, methods=[...], ...)`, a route appended to
+    # `router.routes`), these may be left out: GET, the endpoint's name, the caller's file and line.
+    methods: tuple[str, ...] = None  # type: ignore[assignment]
+    name: str = None  # type: ignore[assignment]
+    decl_file: str = None  # type: ignore[assignment]
+    decl_line: int = 0
+    response_model: Any = field(default_factory=lambda: Default(None))  # Default(None): from the return annotation
     status_code: int | None = None
     tags: tuple[str, ...] = ()
     summary: str | None = None
@@ -71,15 +76,18 @@ class APIRoute:
     response_description: str = "Successful Response"
     deprecated: bool | None = None
     operation_id: str | None = None
-    response_class: Any = Default
+    response_class: Any = field(default_factory=lambda: Default(JSONResponse))
     include_in_schema: bool = True
+    response_model_include: Any = None  # FastAPI's IncEx: a set, list or dict of fields (as pydantic takes it)
+    response_model_exclude: Any = None
     response_model_by_alias: bool = True
     response_model_exclude_unset: bool = False
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
     responses: dict[Any, Any] = field(default_factory=dict)
     openapi_extra: dict[str, Any] | None = None
-    generate_unique_id_function: Any = Default  # Default: the app's (FastAPI's generate_unique_id)
+    # Default(generate_unique_id): the app's (FastAPI's generate_unique_id)
+    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
     # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
     # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
     enum_tags: frozenset[str] = frozenset()
@@ -88,6 +96,10 @@ class APIRoute:
     dependencies: tuple[Any, ...] = ()
     # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
     callbacks: tuple[Any, ...] = ()
+    # A Starlette-style route (`router.add_route` / `@router.route`, Starlette's `Route` in `routes=`): the
+    # endpoint takes the request and returns a Response; no dependencies (not even an including router's),
+    # never in OpenAPI, as FastAPI serves Starlette's routes.
+    takes_request: bool = False
     # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
     # None: the app's `max_body_size` applies.
     max_body_size: int | None = None
@@ -97,10 +109,41 @@ class APIRoute:
     # first, then the route's own; the app's come before them.
     form_limits: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.methods is None or not isinstance(self.methods, tuple):
+            object.__setattr__(self, "methods", _methods(self.methods))
+        if self.name is None:
+            object.__setattr__(self, "name", getattr(self.endpoint, "__name__", type(self.endpoint).__name__))
+        if self.decl_file is None:
+            decl_file, decl_line = declaration_site()
+            object.__setattr__(self, "decl_file", decl_file)
+            object.__setattr__(self, "decl_line", decl_line)
+        validate_max_body_size(self.max_body_size)
+        object.__setattr__(self, "form_limits", validate_form_limits(self.form_limits))
+
     @property
     def path_format(self) -> str:
         """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
         return path_format(self.path)
+
+    def get_route_handler(self) -> Callable[[Any], Any]:
+        """FastAPI's hook: the function serving this route, `await handler(request)` -> Response. A
+        subclass may override it to wrap what `super().get_route_handler()` returns (a custom Request
+        class, timing, error handling); such a route runs on the general path (engine/route_class.py).
+        AstraAPI calls it when it serves the route, once per route."""
+        from astraapi.engine.route_class import building_dependant
+
+        # Looked up in the module on each call, so that an integration replacing it wraps every route.
+        return get_request_handler(
+            dependant=building_dependant(self), body_field=None, status_code=self.status_code,
+            response_class=self.response_class, response_field=None,
+            response_model_include=self.response_model_include, response_model_exclude=self.response_model_exclude,
+            response_model_by_alias=self.response_model_by_alias,
+            response_model_exclude_unset=self.response_model_exclude_unset,
+            response_model_exclude_defaults=self.response_model_exclude_defaults,
+            response_model_exclude_none=self.response_model_exclude_none,
+            dependency_overrides_provider=None, embed_body_fields=False,
+            strict_content_type=self.strict_content_type, form_limits=self.form_limits)
 
     def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
         """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""
@@ -122,6 +165,8 @@ class Mount:
     decl_file: str
     decl_line: int
     include_in_schema: bool = False
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def route_path(self) -> str:
@@ -154,6 +199,8 @@ class FrontendRoute:
     # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
     # serving a frontend file (GET and HEAD; other methods go straight to the files).
     dependencies: tuple[Any, ...] = ()
+    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
+    max_body_size: int | None = None
 
     @property
     def specificity(self) -> int:
@@ -173,6 +220,10 @@ class APIWebSocketRoute(APIRoute):
 
 
 WEBSOCKET_METHOD = "WEBSOCKET"
+
+# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
+# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
+_PING_INTERVAL: float = 15.0
 
 
 # `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
@@ -286,12 +337,12 @@ class APIRouter:
         *,
         prefix: str = "",
         tags: list[str | Enum] | None = None,
-        default_response_class: Any = Default,
+        default_response_class: Any = Default(JSONResponse),
         include_in_schema: bool = True,
         redirect_slashes: bool = True,
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
@@ -301,6 +352,8 @@ class APIRouter:
         strict_content_type: bool | None = None,
         form_limits: dict[str, int] | None = None,
         routes: Sequence[Any] | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        dependency_overrides_provider: Any = None,
     ) -> None:
         validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
@@ -310,6 +363,9 @@ class APIRouter:
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
         self.prefix = prefix
+        # The class of the route records add_api_route makes (FastAPI's route_class; read at each declaration).
+        self.route_class = route_class
+        self.dependency_overrides_provider = dependency_overrides_provider
         self.strict_content_type = strict_content_type  # None: not given (the including router's, else the app's)
         self.tags: list[str | Enum] = list(tags or [])
         self.default_response_class = default_response_class
@@ -337,7 +393,7 @@ class APIRouter:
         path: str,
         endpoint: Callable[..., Any],
         *,
-        response_model: Any = Default,
+        response_model: Any = Default(None),
         status_code: int | None = None,
         tags: list[str | Enum] | None = None,
         summary: str | None = None,
@@ -347,31 +403,43 @@ class APIRouter:
         deprecated: bool | None = None,
         methods: Sequence[str] | None = None,
         operation_id: str | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
         response_model_by_alias: bool = True,
         response_model_exclude_unset: bool = False,
         response_model_exclude_defaults: bool = False,
         response_model_exclude_none: bool = False,
         include_in_schema: bool = True,
-        response_class: Any = Default,
+        response_class: Any = Default(JSONResponse),
         name: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         strict_content_type: bool | None = None,
         form_limits: dict[str, int] | None = None,
+        route_class_override: type[APIRoute] | None = None,
         _site: tuple[str, int] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        route_class = route_class_override or self.route_class
+        if not (isinstance(route_class, type) and issubclass(route_class, APIRoute)):
+            raise TypeError(f"route_class {route_class!r} is not a subclass of astraapi.routing.APIRoute")
         own_form_limits = validate_form_limits(form_limits)
         decl_file, decl_line = _site or declaration_site()
-        if response_class is Default:
-            response_class = self.default_response_class
+        from astraapi._declaration_checks import check_route
+
+        model_given = not isinstance(response_model, DefaultPlaceholder)
+        check_route(endpoint, self.prefix + path, decl_file, decl_line,
+                    response_model=response_model if model_given else None, responses=responses,
+                    return_is_model=not model_given, dependencies=dependencies)
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
+        response_class = get_value_or_default(response_class, self.default_response_class)
         if isinstance(status_code, int):
             status_code = int(status_code)  # http.HTTPStatus and other IntEnums
         self.routes.append(
-            APIRoute(
+            route_class(
                 path=self.prefix + path,
                 endpoint=endpoint,
                 methods=_methods(methods),
@@ -389,15 +457,16 @@ class APIRouter:
                 operation_id=operation_id,
                 response_class=response_class,
                 include_in_schema=include_in_schema and self.include_in_schema,
+                response_model_include=response_model_include,
+                response_model_exclude=response_model_exclude,
                 response_model_by_alias=response_model_by_alias,
                 response_model_exclude_unset=response_model_exclude_unset,
                 response_model_exclude_defaults=response_model_exclude_defaults,
                 response_model_exclude_none=response_model_exclude_none,
                 responses={**self.responses, **(responses or {})},
                 openapi_extra=openapi_extra,
-                generate_unique_id_function=generate_unique_id_function
-                if generate_unique_id_function is not Default
-                else self.generate_unique_id_function,
+                generate_unique_id_function=get_value_or_default(generate_unique_id_function,
+                                                                 self.generate_unique_id_function),
                 dependencies=(*self.dependencies, *(dependencies or ())),
                 callbacks=(*self.callbacks, *(callbacks or ())),
                 max_body_size=max_body_size if max_body_size is not None else self.max_body_size,
@@ -485,6 +554,49 @@ class APIRouter:
                                             decl_file=decl_file, decl_line=decl_line,
                                             dependencies=tuple(self.dependencies)))
 
+    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True, *,
+                  _site: tuple[str, int] | None = None) -> None:
+        """Starlette's `Router.add_route`: `endpoint(request)` answers `path` (GET and HEAD unless
+        `methods`), with a Response or a value. As FastAPI serves such a route: not in OpenAPI, without
+        the router's dependencies, the endpoint called with the request alone (a `def` in the thread
+        pool). Instrumentation libraries add their `/metrics` route this way."""
+        import dataclasses
+
+        from astraapi.concurrency import is_async_callable, run_in_threadpool
+        from astraapi.requests import Request
+
+        site = _site or declaration_site()
+        if is_async_callable(endpoint):
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await endpoint(request)
+        else:
+            async def request_endpoint(request: Any, **path_params: Any) -> Any:
+                return await run_in_threadpool(endpoint, request)
+
+        takes_path_params(request_endpoint, self.prefix + path, "request", Request)
+        methods = {method.upper() for method in methods or ("GET",)}
+        if "GET" in methods:
+            methods.add("HEAD")  # as Starlette's Route
+        methods = sorted(methods, key=lambda method: (method != "GET", method))
+        if name is None:
+            name = getattr(endpoint, "__name__", type(endpoint).__name__)
+        self.add_api_route(path, request_endpoint, methods=methods, name=name, include_in_schema=False,
+                           _site=site)
+        # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
+        self.routes[-1] = dataclasses.replace(self.routes[-1], dependencies=(), takes_request=True)
+
+    def route(self, path: str, methods: Sequence[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Starlette's `@router.route(path)` decorator (see `add_route`)."""
+        site = declaration_site()
+
+        def decorator(func: DecoratedCallable) -> DecoratedCallable:
+            self.add_route(path, func, methods=methods, name=name, include_in_schema=include_in_schema, _site=site)
+            return func
+
+        return decorator
+
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route or mount called `name` with these path parameters (Starlette's
         url_path_for; a mount takes `path`). NoMatchFound when none fits."""
@@ -502,6 +614,10 @@ class APIRouter:
         _site: tuple[str, int] | None = None,
     ) -> None:
         decl_file, decl_line = _site or declaration_site()
+        from astraapi._declaration_checks import check_route
+
+        check_route(endpoint, self.prefix + path, decl_file, decl_line, dependencies=dependencies)
+        _check_scopes(endpoint, (*self.dependencies, *(dependencies or ())))
         self.routes.append(
             APIWebSocketRoute(
                 path=self.prefix + path,
@@ -538,13 +654,23 @@ class APIRouter:
         include_in_schema: bool = True,
         responses: dict[Any, Any] | None = None,
         deprecated: bool | None = None,
-        generate_unique_id_function: Any = Default,
+        generate_unique_id_function: Any = Default(generate_unique_id),
         dependencies: Sequence[Any] | None = None,
         callbacks: Sequence[Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        default_response_class: Any = Default(JSONResponse),
     ) -> None:
+        if router is self:
+            raise AssertionError("Cannot include the same APIRouter instance into itself. "
+                                 "Did you mean to include a different router?")
         validate_max_body_size(max_body_size)
+        if not prefix:
+            for route in router.routes:
+                if isinstance(route, APIRoute) and not route.path:
+                    from astraapi.exceptions import FastAPIError
+
+                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
         # The include's limits, overridden by the included router's own (FastAPI's include context).
         include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
@@ -559,14 +685,16 @@ class APIRouter:
         extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
         for frontend in router.frontends:
             self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
-                                          dependencies=(*extra_dependencies, *frontend.dependencies)))
+                                          dependencies=(*extra_dependencies, *frontend.dependencies),
+                                          max_body_size=_first_limit(frontend.max_body_size, include_limit)))
         for route in router.routes:
             if isinstance(route, Mount):
-                self.routes.append(replace(route, path=self.prefix + prefix + route.path))
+                self.routes.append(replace(route, path=self.prefix + prefix + route.path,
+                                           max_body_size=_first_limit(route.max_body_size, include_limit)))
                 continue
-            response_class = route.response_class
-            if response_class is Default:
-                response_class = self.default_response_class
+            # FastAPI's order: the route's, the included router's default, the include's, this router's.
+            response_class = get_value_or_default(route.response_class, router.default_response_class,
+                                                  default_response_class, self.default_response_class)
             self.routes.append(
                 replace(
                     route,
@@ -577,11 +705,11 @@ class APIRouter:
                     include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
                     responses={**self.responses, **(responses or {}), **route.responses},
                     deprecated=route.deprecated or deprecated or self.deprecated,
-                    generate_unique_id_function=_first_given(
-                        route.generate_unique_id_function, generate_unique_id_function,
-                        self.generate_unique_id_function,
+                    generate_unique_id_function=get_value_or_default(
+                        route.generate_unique_id_function, router.generate_unique_id_function,
+                        generate_unique_id_function, self.generate_unique_id_function,
                     ),
-                    dependencies=(*extra_dependencies, *route.dependencies),
+                    dependencies=() if route.takes_request else (*extra_dependencies, *route.dependencies),
                     callbacks=(*extra_callbacks, *route.callbacks),
                     max_body_size=_first_limit(route.max_body_size, include_limit),
                     strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
@@ -688,6 +816,52 @@ def _join_frontend_paths(prefix: str, path: str) -> str:
     return prefix if path == "/" else prefix + path
 
 
+@dataclass(frozen=True)
+class RouteContext:
+    """FastAPI 0.165's view of a route as served (`iter_route_contexts(app.routes)`): its effective path,
+    name, methods and endpoint, any other attribute read from the route. AstraAPI's included routes are
+    copies carrying the include's prefix and settings, so `route` and `original_route` are that copy
+    (docs/compat-differences.md)."""
+
+    route: Any
+
+    @property
+    def original_route(self) -> Any:
+        return self.route
+
+    @property
+    def path(self) -> str | None:
+        return getattr(self.route, "path", None)
+
+    @property
+    def path_format(self) -> str | None:
+        return getattr(self.route, "path_format", None)
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.route, "name", None)
+
+    @property
+    def methods(self) -> set[str] | None:
+        if isinstance(self.route, APIWebSocketRoute) or not isinstance(self.route, APIRoute):
+            return None
+        return set(self.route.methods)
+
+    @property
+    def endpoint(self) -> Callable[..., Any] | None:
+        return getattr(self.route, "endpoint", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.route, name)
+
+
+def iter_route_contexts(routes: Sequence[Any]) -> Any:
+    """FastAPI 0.165's `iter_route_contexts`: a RouteContext for each route (given contexts as they are);
+    `get_openapi(routes=...)` takes them."""
+    for route in routes:
+        yield route if isinstance(route, RouteContext) else RouteContext(route)
+
+
 def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
     for route in routes:
         if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
@@ -715,13 +889,6 @@ def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) 
         # each value written as its convertor writes it back (Starlette's to_string)
         return PATH_PARAM.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
     raise NoMatchFound(name, path_params)
-
-
-def _first_given(*choices: Any) -> Any:
-    for choice in choices:
-        if choice is not Default:
-            return choice
-    return Default
 
 
 # FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
@@ -753,6 +920,17 @@ _REEXPORTS = {
 }
 
 
+def _check_scopes(endpoint: Any, dependencies: Sequence[Any]) -> None:
+    """FastAPI refuses a request-scoped `yield` dependency that depends on a function-scoped one when the
+    route is declared; checked only once some `Depends(scope="function")` exists (declaring stays light)."""
+    # astraapi.params imports pydantic: read it only when loaded (a Depends(scope="function") loads it).
+    params = sys.modules.get("astraapi.params")
+    if params is not None and params.FUNCTION_SCOPE_DECLARED:
+        from astraapi.introspection.dependencies import check_dependency_scopes
+
+        check_dependency_scopes(endpoint, dependencies)
+
+
 def __getattr__(name: str) -> Any:
     module = _REEXPORTS.get(name)
     if module is None:
@@ -762,13 +940,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
-
-
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.introspection.openapi_schema import generate_unique_id as generate
-
-    return generate(route)
 
 
 def is_body_allowed_for_status_code(status_code: int | str | None) -> bool:
@@ -784,3 +955,16 @@ def get_name(endpoint: Callable[..., Any]) -> str:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_REEXPORTS))
+
+
+def takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
+    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
+    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
+    import inspect
+    import re
+
+    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
+    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
+    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
+    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    function.__annotations__ = {first: first_type, **{name: Any for name in names}}

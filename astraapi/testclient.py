@@ -21,9 +21,13 @@ when a client used without `with` is garbage collected (no `ResourceWarning`).
 Known differences (docs/compat-differences.md): `request.client` is the real peer (`127.0.0.1`, an
 ephemeral port), not `("testclient", 50000)`; the `date` and `server` headers the server writes are
 removed from the responses the client returns (FastAPI's in-process client has neither);
-`root_path=` is stored but not applied to requests; the app runs on the server's own thread and
-loop (asyncio), so context variables set in the test do not reach it and `backend="trio"` is
-ignored. Needs httpx (an optional dependency, as in FastAPI).
+`root_path=` is the server's root path for the client's requests (`request.scope["root_path"]`,
+`base_url`, OpenAPI `servers`), not stripped from the path by the native router; the app runs on the
+server's own thread and loop (asyncio), so `backend="trio"` is ignored, but each request is read in a copy
+of the test's context (context variables set in the test reach the app, as in FastAPI's client).
+`TestClient(asgi_app)` with any ASGI callable serves it mounted at the root of a host app. With
+`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent.
+Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
 6455 client: masked frames over a socket) and returns Starlette's `WebSocketTestSession` API. A
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import base64
 import hashlib
 import json
@@ -54,7 +59,9 @@ except ModuleNotFoundError as error:  # httpx is an optional dependency, as with
         "astraapi.testclient needs httpx: pip install httpx (or astraapi[testclient])", name="httpx"
     ) from error
 
+from astraapi._starlette_compat import raised_class
 from astraapi.engine.responses import server_error_sink
+from astraapi.requests import server_root_path
 from astraapi.websockets import WebSocketDisconnect, handshake_close_sink
 
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
@@ -70,11 +77,12 @@ class _AppServer:
 
         self.app = app
         self.routes_key = _routes_key(app)
+        self.served = app if hasattr(app, "router") else _asgi_host(app)
         self.errors: list[BaseException] = []
         self.handshake_closes: list[tuple[int, int, Any]] = []
         self.users = 0
         self.lifespan_users = 0
-        target = prepare(app, mode="dynamic", host="127.0.0.1", port=0)
+        target = prepare(self.served, mode="dynamic", host="127.0.0.1", port=0)
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -105,6 +113,7 @@ class _AppServer:
             self._ready.set()
             return
         self.loop, self.port = loop, server.port
+        self._native = server
         try:
             loop.add_reader(server.fileno(), server.poll)
             self._ready.set()
@@ -120,6 +129,12 @@ class _AppServer:
         assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
+    def rebind_reader(self) -> None:
+        """Register the server's reader again, from the running (loop) thread's current context."""
+        assert self.loop is not None
+        self.loop.remove_reader(self._native.fileno())
+        self.loop.add_reader(self._native.fileno(), self._native.poll)
+
     def stop(self) -> None:
         if self.loop is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
@@ -132,11 +147,74 @@ _lock = threading.RLock()  # re-entrant: a client's finalizer may run from the G
 
 
 def _routes_key(app: Any) -> tuple[int, ...]:
-    return tuple(id(route) for route in app.routes)
+    routes = getattr(app, "routes", None)
+    return tuple(id(route) for route in routes) if routes is not None else ()
+
+
+def _asgi_host(asgi: Any) -> Any:
+    """An app that serves a plain ASGI application (not an AstraAPI app) on the test server: all of it
+    mounted at the root, its lifespan run through the ASGI lifespan protocol."""
+    from contextlib import asynccontextmanager
+
+    from astraapi.applications import AstraAPI
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        async with _asgi_lifespan(asgi):
+            yield
+
+    host = AstraAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    host.mount("", asgi)
+    return host
+
+
+@contextlib.asynccontextmanager
+async def _asgi_lifespan(asgi: Any) -> Any:
+    """Drive `asgi`'s lifespan protocol (startup on enter, shutdown on exit), as Starlette's client does."""
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def send(message: dict[str, Any]) -> None:
+        await from_app.put(message)
+
+    async def run() -> None:
+        try:
+            await asgi({"type": "lifespan", "state": {}, "asgi": {"version": "3.0", "spec_version": "2.0"}},
+                       to_app.get, send)
+        finally:
+            await from_app.put(None)
+
+    task = asyncio.ensure_future(run())
+    await to_app.put({"type": "lifespan.startup"})
+    message = await from_app.get()
+    if message is None or message["type"] == "lifespan.startup.failed":
+        await task  # raises what the app raised
+        raise RuntimeError(message["message"] if message else "the app's lifespan ended before its startup completed")
+    try:
+        yield
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        message = await from_app.get()
+        if message is not None and message["type"] == "lifespan.shutdown.failed":
+            await task
+            raise RuntimeError(message.get("message", ""))
+        await task
+
+
+# Releases that found the lock held by another thread: a client's finalizer can run from the GC on a
+# server thread while the lock's holder waits for that thread (`_acquire` starting a server), so a
+# release never blocks on the lock; the next holder applies the deferred ones.
+_deferred_releases: list[_AppServer] = []
+
+
+def _apply_deferred() -> None:
+    while _deferred_releases:
+        _release_locked(_deferred_releases.pop())
 
 
 def _acquire(app: Any) -> _AppServer:
     with _lock:
+        _apply_deferred()
         server = _servers.get(app)
         if server is not None and server.routes_key != _routes_key(app) and server.lifespan_users == 0:
             server.stop()  # the app changed since: serve what it declares now
@@ -151,17 +229,28 @@ def _acquire(app: Any) -> _AppServer:
 
 
 def _release(server: _AppServer) -> None:
-    with _lock:
-        server.users -= 1
-        if server.users <= 0:
-            server.stop()
-            if _servers.get(server.app) is server:
-                del _servers[server.app]
+    if not _lock.acquire(blocking=False):
+        _deferred_releases.append(server)  # list.append is atomic: no lock needed to hand it over
+        return
+    try:
+        _apply_deferred()
+        _release_locked(server)
+    finally:
+        _lock.release()
+
+
+def _release_locked(server: _AppServer) -> None:
+    server.users -= 1
+    if server.users <= 0:
+        server.stop()
+        if _servers.get(server.app) is server:
+            del _servers[server.app]
 
 
 @atexit.register
 def _stop_all() -> None:
     with _lock:
+        _deferred_releases.clear()
         for server in list(_servers.values()):
             server.stop()
         _servers.clear()
@@ -179,6 +268,7 @@ class _Connection:
         self.server: _AppServer | None = None
         self.in_lifespan = False
         self.raise_server_exceptions = True
+        self.root_path = ""
         self.pool = httpx.HTTPTransport()
 
     def server_for_request(self) -> _AppServer:
@@ -207,6 +297,21 @@ _SETTLE_TIMEOUT = 30.0
 
 
 async def _tasks() -> set[asyncio.Task[Any]]:
+    return asyncio.all_tasks()
+
+
+async def _bind(server: _AppServer, root_path: str) -> set[asyncio.Task[Any]]:
+    """Serve the next requests in the calling test's context, and with its client's `root_path`.
+
+    This coroutine runs in a copy of the context of the thread that sent it (`run_coroutine_threadsafe`);
+    the server's reader is registered again from here, so the server handles what it reads next in a copy
+    of that context: the test's context variables reach the app, as with FastAPI's in-process client
+    (the values are shared, so an object the app changes is the test's object). Returns the tasks
+    running now (see `_settle`)."""
+    server_error_sink.set(server.errors)
+    handshake_close_sink.set(server.handshake_closes)
+    server_root_path.set(root_path)
+    server.rebind_reader()
     return asyncio.all_tasks()
 
 
@@ -249,18 +354,35 @@ class _Transport(httpx.BaseTransport):
                                                                         port=server.port),
                                   headers=request.headers, stream=request.stream, extensions=request.extensions)
         del server.errors[:]
-        before = server.run(_tasks())
+        before = server.run(_bind(server, connection.root_path))
+        response = None
+        received: list[bytes] = []
         try:
             response = connection.pool.handle_request(forwarded)
             try:
-                response.read()
+                received.extend(response.iter_raw())
             finally:
                 response.close()
         except httpx.TransportError:  # the server cut the answer short: its error explains why
             server.run(_settle(before))
             if server.errors and connection.raise_server_exceptions:
                 raise server.errors.pop(0) from None
-            raise
+            if response is None or not server.errors:
+                raise
+            # The app failed after its answer started (raise_server_exceptions=False): as FastAPI's in-process
+            # client does, the response is what was sent before the failure.
+            del server.errors[:]
+            partial = httpx.Response(response.status_code, headers=[
+                (name, value) for name, value in response.headers.multi_items()
+                if name.lower() not in ("content-length", "transfer-encoding", *_DROPPED_HEADERS)],
+                stream=httpx.ByteStream(b"".join(received)), request=request, extensions=response.extensions)
+            partial.read()
+            return partial
+        # the bytes as received (decoded by their content-encoding when read, as before), no header added
+        response = httpx.Response(response.status_code, headers=response.headers,
+                                  stream=httpx.ByteStream(b"".join(received)), request=forwarded,
+                                  extensions=response.extensions)
+        response.read()
         # As FastAPI's in-process client returns once the app returned: let the request's task finish
         # (`yield` dependencies' exit code, background tasks), so an error raised there is raised here.
         server.run(_settle(before))
@@ -271,6 +393,7 @@ class _Transport(httpx.BaseTransport):
             error = server.errors[0]
             del server.errors[:]
             raise error
+        del server.errors[:]  # not raised: not kept either (their tracebacks hold the request's objects)
         return response
 
     def close(self) -> None:
@@ -299,7 +422,7 @@ class TestClient(httpx.Client):
         self.app_state: dict[str, Any] = {}
         self._connection = _Connection(app)
         self.raise_server_exceptions = raise_server_exceptions
-        self.root_path = root_path
+        self._connection.root_path = root_path
         # Closes the keep-alive sockets and releases the server when a client used without `with`
         # (and never closed) is garbage collected, or at interpreter exit.
         self._finalizer = weakref.finalize(self, self._connection.close)
@@ -323,6 +446,14 @@ class TestClient(httpx.Client):
         self._connection.raise_server_exceptions = value
 
     @property
+    def root_path(self) -> str:
+        return self._connection.root_path
+
+    @root_path.setter
+    def root_path(self, value: str) -> None:
+        self._connection.root_path = value
+
+    @property
     def _server(self) -> _AppServer | None:
         return self._connection.server
 
@@ -342,6 +473,7 @@ class TestClient(httpx.Client):
             if name.lower() not in skip:
                 lines.append(f"{name}: {value}")
         del server.errors[:]
+        server.run(_bind(server, self.root_path))
         status, headers, body, sock, reader = open_websocket(server.port, target, lines[1:], subprotocols)
         if status != 101:
             local_port = sock.getsockname()[1]
@@ -351,11 +483,11 @@ class TestClient(httpx.Client):
                 if entry[0] == local_port:
                     server.handshake_closes.remove(entry)
                     if entry[1] is None:  # the app sent a denial response
-                        raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
-                    raise WebSocketDisconnect(code=entry[1], reason=entry[2])
+                        raise _denial(status, headers, body)
+                    raise _disconnect(code=entry[1], reason=entry[2])
             if status == 403:  # no WebSocket route for the path: Starlette's router closes with 1000
-                raise WebSocketDisconnect(code=1000)
-            raise WebSocketDenialResponse(status_code=status, headers=headers, content=body)
+                raise _disconnect(code=1000)
+            raise _denial(status, headers, body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
     def _raise_server_error(self, server: _AppServer) -> None:
@@ -369,12 +501,12 @@ class TestClient(httpx.Client):
         server.lifespan_users += 1
         self._connection.in_lifespan = True
         try:
-            server.run(self.app.router.startup())
+            server.run(server.served.router.startup())
         except BaseException:
             server.lifespan_users -= 1
             self._connection.in_lifespan = False
             raise
-        self.app_state = dict(getattr(self.app.router, "lifespan_state", None) or {})
+        self.app_state = dict(getattr(server.served.router, "lifespan_state", None) or {})
         return self
 
     def __exit__(self, *args: Any) -> None:
@@ -382,7 +514,7 @@ class TestClient(httpx.Client):
         try:
             if server is not None and self._connection.in_lifespan:
                 try:
-                    server.run(self.app.router.shutdown())
+                    server.run(server.served.router.shutdown())
                 finally:
                     server.lifespan_users -= 1
                     self._connection.in_lifespan = False
@@ -432,6 +564,16 @@ def open_websocket(port: int, target: str, header_lines: list[str], subprotocols
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
     """The server answered the handshake with an HTTP response instead of accepting it."""
+
+
+def _denial(status: int, headers: Any, body: bytes) -> WebSocketDenialResponse:
+    cls = raised_class(WebSocketDenialResponse, "starlette.testclient", "WebSocketDenialResponse")
+    return cls(status_code=status, headers=headers, content=body)
+
+
+def _disconnect(code: int = 1000, reason: str | None = None) -> WebSocketDisconnect:
+    """The client's WebSocketDisconnect (also Starlette's class while Starlette is loaded)."""
+    return raised_class(WebSocketDisconnect, "starlette.websockets", "WebSocketDisconnect")(code, reason)
 
 
 class _SocketReader:
@@ -558,6 +700,14 @@ class WebSocketTestSession:
         if self._close_sent or self._closed:
             return
         self._close_sent = True
+        if code in (1005, 1006, 1015):
+            # Codes that never travel in a close frame (RFC 6455 7.4.1): 1006, the connection lost without
+            # a close handshake, is what the app then sees; the socket is shut down without a frame.
+            try:
+                self._sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                self._closed = True
+            return
         try:
             self._sock.sendall(_client_frame(0x8, struct.pack("!H", code) + (reason or "").encode("utf-8")))
         except OSError:
@@ -612,7 +762,7 @@ class WebSocketTestSession:
     def receive(self) -> dict[str, Any]:
         if self._closed:
             self._raise_server_error()
-            raise WebSocketDisconnect(1006)
+            raise _disconnect(1006)
         message = self._read_message()
         if message["type"] == "websocket.close":
             self._raise_server_error()
@@ -620,7 +770,7 @@ class WebSocketTestSession:
 
     def _raise_on_close(self, message: dict[str, Any]) -> None:
         if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
+            raise _disconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
 
     def receive_text(self) -> str:
         message = self.receive()

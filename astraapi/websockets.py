@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from astraapi.datastructures import State
-from astraapi.requests import HTTPConnection, URL
+from astraapi.requests import URL, HTTPConnection, root_path_of
 
 
 class WebSocketState(enum.Enum):
@@ -32,6 +32,14 @@ class WebSocketDisconnect(Exception):
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
         self.code = code
         self.reason = reason or ""
+
+
+def _disconnect(code: int, reason: str | None = None) -> WebSocketDisconnect:
+    """The WebSocketDisconnect to raise: also Starlette's class while Starlette is loaded, so an app's
+    `except starlette.websockets.WebSocketDisconnect` catches it as under FastAPI."""
+    from astraapi._starlette_compat import raised_class
+
+    return raised_class(WebSocketDisconnect, "starlette.websockets", "WebSocketDisconnect")(code, reason)
 
 
 class WebSocketDisconnected(RuntimeError):
@@ -93,8 +101,10 @@ class WebSocket(HTTPConnection):
     @property
     def scope(self) -> dict[str, Any]:
         """An ASGI-like scope for code that reads it (built on each access)."""
+        from astraapi.asgi.scope import add_matched_route
+
         client = self.client
-        return {
+        scope = {
             "type": "websocket",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": self._native.http_version,
@@ -102,7 +112,7 @@ class WebSocket(HTTPConnection):
             "path": self._native.path,
             "raw_path": self._native.raw_path,
             "query_string": self._native.query_string,
-            "root_path": "",
+            "root_path": root_path_of(self._native, self.app),
             "headers": list(self._native.headers),
             "client": (client.host, client.port) if client else None,
             "subprotocols": self.subprotocols,
@@ -110,6 +120,8 @@ class WebSocket(HTTPConnection):
             "app": self.app,
             "state": self.state,
         }
+        add_matched_route(scope, self.app)
+        return scope
 
     # ------------------------------------------------------------------ ASGI-style messages
 
@@ -172,7 +184,7 @@ class WebSocket(HTTPConnection):
                 sent = self._native.ws_send(bytes(data), True)
             if sent < 0:
                 self.application_state = WebSocketState.DISCONNECTED
-                raise WebSocketDisconnect(code=1006)
+                raise _disconnect(1006)
             if sent == 0:
                 await self._drained()
             return
@@ -197,7 +209,7 @@ class WebSocket(HTTPConnection):
 
     def _raise_on_disconnect(self, message: dict[str, Any]) -> None:
         if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message["code"], message.get("reason"))
+            raise _disconnect(message["code"], message.get("reason"))
 
     def _connected(self) -> None:
         if self.application_state != WebSocketState.CONNECTED:

@@ -16,6 +16,8 @@ middleware starts from the server's scope. `ASGIEntry` serves the three scope ty
   request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
   exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
   it for the server to log, and `httpx.ASGITransport` raises it in tests).
+  When nothing wraps the executor, a request on the general path runs in the ASGI call's own task
+  instead (`_serve_in_caller`, `Executor.run_in_caller`), as FastAPI runs it, on asyncio or trio.
 - `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
 - `lifespan`: `astraapi.asgi.lifespan`.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import sys
 from typing import Any
 
 from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest
@@ -52,12 +55,14 @@ class _Serving:
         from astraapi.ir.trie import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, build_trie_tables
         from astraapi.engine.executor import Executor
         from astraapi.engine.params import PATH_CONVERTORS
-        from astraapi.server.serve import app_handler
+        from astraapi.server.serve import app_handler, with_middleware
 
         self.key = routes_key(app)
         ir = build_ir(app, openapi=False)
-        self.executor = Executor(app, ir)
-        self.handler = app_handler(self.executor, ir, app)
+        self.executor = Executor(app, ir, wrap_handler=with_middleware)
+        self.handler = app_handler(self.executor, ir, app, native=False)
+        # Nothing wraps the executor (no middleware, no telemetry): requests run in the ASGI call's task.
+        self.in_caller = self.executor.run_in_caller if self.handler == self.executor.handle else None
         tables = build_trie_tables(ir)
         self.trie = tables.to_runtime()
         # WebSocket routes: the runtime's matcher has no WEBSOCKET method name; a second trie
@@ -74,6 +79,25 @@ class _Serving:
         self.param_specs = [tuple((name, PATH_CONVERTORS.get(convertor, str)) for name, convertor in
                                   path_param_names(route.path)) for route in ir.routes]
         self.router = getattr(app, "router", None)
+        from astraapi.middleware.stack import has_python_middleware
+
+        self.python_middleware = has_python_middleware(app)
+
+    def read_limit(self, index: int | None) -> int | None:
+        """How much of the body to read (None: all): past every limit that can apply to the request, it
+        is refused whatever the rest. A route's own limit applies in the route; the app's in its Python
+        middlewares and for requests no route matched. A mounted app's routes have limits of their own."""
+        ir = self.executor.ir
+        app_limit = ir.max_body_size
+        if index is None:
+            return app_limit
+        route = ir.routes[index]
+        if route.mount is not None:
+            return None
+        limit = route.max_body_size if route.max_body_size is not None else app_limit
+        if self.python_middleware and limit is not None:
+            return None if app_limit is None else max(limit, app_limit)
+        return limit
 
     def route_scope(self, scope: dict[str, Any], index: int, params: tuple[str, ...]) -> None:
         """What Starlette's router puts into the scope once a route matched."""
@@ -104,6 +128,7 @@ class ASGIEntry:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._serving: _Serving | None = None
+        self.sends_errors = True  # False inside Starlette's ServerErrorMiddleware (build_middleware_stack)
 
     def serving(self) -> _Serving:
         serving = self._serving
@@ -127,27 +152,19 @@ class ASGIEntry:
     # ------------------------------------------------------------------ http
 
     async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        from astraapi.engine.executor import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
+        from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, NOT_FOUND_ROUTE, REDIRECT_ROUTE
 
-        chunks = []
-        while _may_have_body(scope):
-            message = await receive()
-            kind = message["type"]
-            if kind == "http.request":
-                body = message.get("body", b"")
-                if body:
-                    chunks.append(body)
-                if not message.get("more_body", False):
-                    break
-            elif kind == "http.disconnect":
-                return
         serving = self.serving()
         if "router" not in scope and serving.router is not None:
             scope["router"] = serving.router
-        native = ASGIRequest(scope, b"".join(chunks) if len(chunks) != 1 else chunks[0])
         path = route_path(scope)
-        match = serving.trie.match(native.method, path)
+        match = serving.trie.match(scope["method"], path)
         kind = match[0]
+        limit = serving.read_limit(match[1] if kind == 0 else None)
+        body = await _read_body(receive, limit)
+        if body is None:
+            return  # the client left before it finished sending the body
+        native = ASGIRequest(scope, body)
         if kind == 0:
             index, params = match[1], match[2]
             serving.route_scope(scope, index, params)
@@ -159,7 +176,13 @@ class ASGIEntry:
             index, params = REDIRECT_ROUTE, (redirect_location(scope, full),)
         else:
             index, params = NOT_FOUND_ROUTE, ()
-        await _serve(serving.handler, native, index, params, receive, send)
+        native.hold_errors = not self.sends_errors
+        if serving.in_caller is not None:
+            await _serve_in_caller(serving.in_caller, native, index, params, receive, send)
+            return
+        # (a body read only in part, past the limit: receive() would go on reading it)
+        await _serve(serving.handler, native, index, params, receive, send,
+                     listen=limit is None or len(body) <= limit)
 
     # ------------------------------------------------------------------ websocket
 
@@ -180,22 +203,31 @@ class ASGIEntry:
         await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
 
 
-def _may_have_body(scope: dict[str, Any]) -> bool:
-    """Whether to read a body before calling the engine: HTTP/1 framing says so (a content-length
-    other than 0, or a transfer-encoding); HTTP/2 and 3 need not announce one. A request without one
-    is not read, as Starlette reads nothing until an endpoint asks."""
-    if scope.get("http_version", "1.1") not in ("1.1", "1.0"):
-        return True
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return value.strip() not in (b"0", b"")
-        if name == b"transfer-encoding":
-            return True
-    return False
+async def _read_body(receive: Any, limit: int | None) -> bytes | None:
+    """The request body, read as Starlette's limiter reads it: the messages stop being read once more
+    than `limit` bytes came (the engine then answers 413 without the rest: astraapi.engine.body_limit).
+    None when the client disconnected first. Every request is read (a request without a body is one
+    empty message), as an ASGI server may send a body without announcing it (`httpx.ASGITransport`)."""
+    chunks = []
+    total = 0
+    stop = float("inf") if limit is None else limit
+    while total <= stop:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            data = message.get("body", b"")
+            if data:
+                chunks.append(data)
+                total += len(data)
+            if not message.get("more_body", False):
+                break
+        elif kind == "http.disconnect":
+            return None
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
 async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
-                 websocket: bool = False) -> None:
+                 websocket: bool = False, listen: bool = True) -> None:
     """Call the handler in a context of the request's own (its task set and error sink), send
     what it answers, wait for the engine's work for the request, then raise a server error."""
     from astraapi.engine.responses import internal_error, server_error_sink
@@ -216,7 +248,7 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     result = contextvars.copy_context().run(start)
     if result is not None:
         native.respond(*result)
-    listener = loop.create_task(_listen(native, receive, websocket))
+    listener = loop.create_task(_listen(native, receive, websocket)) if listen else None
     try:
         await native.pump(send)
         await _settled(tasks)
@@ -226,17 +258,86 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     except asyncio.CancelledError:
         # The ASGI call was cancelled (the server, or the caller's cancel scope): the request's
         # engine tasks are cancelled too, and the call returns once they have unwound (their
-        # `yield` dependencies' cleanup included), as a cancelled Starlette request does.
+        # `yield` dependencies' cleanup included), as a cancelled Starlette request does. Exit code of
+        # `yield` dependencies that is running finishes first (FastAPI shields it). An error that
+        # unwinding raised (a dependency's exit code failing) goes up instead, as it would in FastAPI.
+        from astraapi.engine.dependencies import cancel_request_task
+
         for task in tasks:
-            task.cancel()
+            cancel_request_task(task)
+        await _shielded(_settled(tasks))
+        if errors:
+            raise errors[0]
+        raise
+    finally:
+        if listener is not None:
+            listener.cancel()
+    held = getattr(native, "held", None)
+    if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
+        raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
+    if native.aborted:
+        raise RuntimeError("the response could not be completed")
+
+
+async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any) -> None:
+    """`_serve` for a request the executor runs in this task (Executor.run_in_caller): the engine sends its
+    answer as it makes it (`native.flush`), so a cancellation of this call reaches the request where
+    FastAPI's would, and trio (through anyio) serves it. Plain routes on asyncio are answered as
+    `_serve` answers them."""
+    from astraapi.engine.responses import internal_error, server_error_sink
+
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # trio, through anyio
+        loop = None
+    tasks: set[asyncio.Task[Any]] = set()
+    errors: list[BaseException] = []
+    native.in_caller = True
+    native.asgi_send = send
+    tasks_token = _request_tasks.set(tasks)
+    errors_token = server_error_sink.set(errors)
+    listener = None
+    if loop is not None:
+        _install_task_factory(loop)
+        listener = loop.create_task(_listen(native, receive, False))
+    try:
+        try:
+            result = await run(native, index, params)
+        except Exception as error:  # what the native server does with a handler that raises
+            result = internal_error("Exception in the request handler", error)
+        if result is not None:
+            native.respond(*result)
+        await native.flush()
+        if loop is not None and not (native.finished and not tasks):
+            await native.pump(send)  # an answer a task of the engine gives (a plain route, a stream)
+            await _settled(tasks)
+    except asyncio.CancelledError:
+        from astraapi.engine.dependencies import cancel_request_task
+
+        for task in tasks:
+            cancel_request_task(task)
         await _shielded(_settled(tasks))
         raise
     finally:
-        listener.cancel()
+        server_error_sink.reset(errors_token)
+        _request_tasks.reset(tasks_token)
+        if listener is not None:
+            listener.cancel()
+    held = native.held
     if errors:
+        if held is not None:
+            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
         raise errors[0]
+    if held is not None:  # an error answer without a recorded error: send it
+        await _Answer(held)(native.scope, receive, send)
     if native.aborted:
         raise RuntimeError("the response could not be completed")
+    if not native.finished and loop is None:
+        raise RuntimeError("the response could not be completed under this backend (an asyncio-only feature)")
 
 
 async def _settled(tasks: set[asyncio.Task[Any]]) -> None:
@@ -300,9 +401,106 @@ def _install_task_factory(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_task_factory(factory)
 
 
+# Set while the native server builds an app's replaced middleware stack (`instrumented_stack`): the
+# ASGI application the stack then wraps, in place of `ASGIEntry`.
+_native_inner: contextvars.ContextVar[Any] = contextvars.ContextVar("astraapi_native_inner", default=None)
+
+
+def serves_in_caller(app: Any, scope: dict[str, Any]) -> bool:
+    """Whether an HTTP request to `app` runs in the ASGI caller's task without needing asyncio: no ASGI
+    middleware class around the entry, nothing around the executor, and the route it matches is one of
+    the app's own routes or a mounted AstraAPI app's (not a foreign ASGI app)."""
+    if scope.get("type") != "http":
+        return False
+    stack = app.middleware_stack
+    if stack is None:
+        stack = app.middleware_stack = app.build_middleware_stack()
+    if stack.__class__ is not ASGIEntry and stack.__class__.__name__ == "ServerErrorMiddleware":
+        stack = getattr(stack, "app", None)  # Starlette's (anyio-based): it runs under trio too
+    if stack.__class__ is not ASGIEntry:
+        return False
+    serving = stack.serving()
+    if serving.in_caller is None:
+        return False
+    match = serving.trie.match(scope["method"], route_path(scope))
+    if match[0] != 0:
+        return True  # the router's 404 and 405 (and a redirect) are answered in the caller's task too
+    return serving.executor.runs_in_caller_anywhere(scope["method"], match[1], match[2])
+
+
 def build_middleware_stack(app: Any) -> Any:
     """The app as an ASGI callable (`app.middleware_stack`, which instrumentation may wrap or replace):
     `ASGIEntry`. The app's own middlewares, native and Python (function middleware, BaseHTTPMiddleware,
     pure ASGI classes), run inside it around the handler, in `user_middleware` order, exactly as on the
-    native server (`serve.with_middleware`), so both servers answer alike."""
-    return ASGIEntry(app)
+    native server (`serve.with_middleware`), so both servers answer alike.
+
+    Where Starlette is loaded, the entry is wrapped in Starlette's `ServerErrorMiddleware`, the outermost
+    layer of FastAPI's stack, which instrumentation checks for and rebuilds around its own middleware
+    (opentelemetry-instrumentation-fastapi). As in FastAPI, an unhandled error then leaves the entry
+    before any answer was sent (instrumentation in between records it on a request still open), and that
+    layer sends the answer: its handler, `held_error_answer`, sends the one the engine made (the app's
+    500 handler, the debug page, or the plain 500), which the entry left in the scope. With sentry-sdk's
+    Starlette/FastAPI integration enabled, the stack is inside sentry's ASGI middleware, as sentry's
+    patch of `Starlette.__call__` puts a FastAPI app (astraapi/_sentry_compat.py)."""
+    inner = _native_inner.get()
+    if inner is None:
+        inner = ASGIEntry(app)
+    errors = sys.modules.get("starlette.middleware.errors")
+    # Without that layer the entry sends an unhandled error's answer itself before raising the error again.
+    inner.sends_errors = errors is None
+    stack = inner if errors is None else errors.ServerErrorMiddleware(app=inner, handler=held_error_answer)
+    if "sentry_sdk" in sys.modules:
+        from astraapi import _sentry_compat
+
+        enabled = _sentry_compat.integration()
+        if enabled is not None:
+            stack = _sentry_compat.wrap(stack, enabled)
+    return stack
+
+
+ERROR_ANSWER = "astraapi.error_answer"  # the scope key of an unhandled error's answer, held for the layer outside
+_PLAIN_500 = (500, [(b"content-length", b"21"), (b"content-type", b"text/plain; charset=utf-8")],
+              b"Internal Server Error")
+
+
+async def held_error_answer(request: Any, error: BaseException) -> Any:
+    """Starlette ServerErrorMiddleware's handler in the app's stack: the answer the engine made for `error`
+    (left in the scope by the entry), as an ASGI response; Starlette's plain 500 for an error raised
+    elsewhere (by a middleware of the stack)."""
+    return _Answer(request.scope.pop(ERROR_ANSWER, None) or _PLAIN_500)
+
+
+class _Answer:
+    __slots__ = ("answer",)
+
+    def __init__(self, answer: tuple) -> None:
+        self.answer = answer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from astraapi.middleware.chain import json_head
+
+        status, headers, body = self.answer
+        await send({"type": "http.response.start", "status": status,
+                    "headers": json_head(body) if headers is None else list(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+
+def instrumented_stack(handler: Any, app: Any) -> Any:
+    """The native server's handler for an app whose `build_middleware_stack` was replaced: the stack it
+    builds, as a pure ASGI layer (astraapi.asgi.bridge) around `handler` (the app's handler with its own
+    middlewares), the stack's innermost application being the native handler in place of `ASGIEntry`.
+    Only such apps pay for ASGI messages."""
+    from astraapi.asgi.bridge import AsgiLayer
+    from astraapi.middleware.chain import ServerErrors
+
+    def build(endpoint: Any) -> Any:
+        token = _native_inner.set(endpoint)
+        try:
+            return app.build_middleware_stack()
+        finally:
+            _native_inner.reset(token)
+
+    layer = AsgiLayer(handler, build, (), {}, app, ServerErrors(app))
+    method = app.build_middleware_stack
+    layer.name = f"the app's middleware stack ({getattr(method, '__qualname__', method)})"
+    return layer

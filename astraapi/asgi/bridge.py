@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from astraapi.engine.responses import error_logger
+from astraapi.engine.responses import error_logger, report_server_error
 from astraapi.middleware.chain import (
     INTERNAL_ERROR,
     Run,
@@ -69,15 +69,19 @@ class AsgiRun(Run):
         if not self.body_taken:
             self.body_taken = True
             return {"type": "http.request", "body": self.native.body, "more_body": False}
-        if not self.complete:
-            if self._finished is None:
-                self._finished = asyncio.get_running_loop().create_future()
-            await self._finished
+        if self._finished is None:
+            self._finished = asyncio.get_running_loop().create_future()
+        await self._finished
         return {"type": "http.disconnect"}
 
     def _done(self) -> None:
         self.complete = True
-        if self._finished is not None and not self._finished.done():
+        self._gone()
+
+    def _gone(self) -> None:
+        if self._finished is None:
+            self._finished = asyncio.get_running_loop().create_future()
+        if not self._finished.done():
             self._finished.set_result(None)
 
     async def send(self, message: Any) -> None:
@@ -116,6 +120,9 @@ class AsgiRun(Run):
             waiter = asyncio.get_running_loop().create_future()
             native.on_drain(lambda: waiter.done() or waiter.set_result(None))
             await waiter
+        if not native.connected:
+            self._gone()  # the client left: `receive` gives http.disconnect now, as uvicorn's does
+            return
         if not more:
             self._done()
             native.end()
@@ -156,6 +163,11 @@ class AsgiLayer:
         try:
             await self.middleware(scope, run.receive, run.send)
         except Exception as error:
+            if run.complete:  # answered below (ServerErrorMiddleware's answer) and raised again, as Starlette's
+                if not (run.captured and error is run.captured[0]):
+                    error_logger.error("Exception in %s after its response (%s)", self.name, run.label, exc_info=error)
+                report_server_error(error)
+                return run.result
             if run.status is not None and run.streaming:
                 error_logger.error("Exception in %s after its response started (%s)", self.name, run.label,
                                    exc_info=error)
@@ -187,6 +199,10 @@ class AsgiEndpoint:
         self.errors = errors
         self.trie = trie  # for the route a 405 matched on its path
         self._records: list | None = None
+        # True: an unhandled error's answer (ServerErrorMiddleware's) is sent before the error is raised, as
+        # ASGIEntry does without Starlette; False: raised only, the layer outside answers it
+        # (chain.ServerErrors, or the Starlette ServerErrorMiddleware of asgi.app.build_middleware_stack).
+        self.sends_errors = False
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         run = scope.get(_RUN)
@@ -248,6 +264,13 @@ class AsgiEndpoint:
         if error is not None:
             run.captured.extend(captured)
             run.error_answer = head[1:]
+            if self.sends_errors:  # the innermost app of a whole stack without ServerErrorMiddleware
+                _, status, headers, body = head
+                await send({"type": "http.response.start", "status": status,
+                            "headers": json_head(body) if headers is None else list(headers)})
+                await send({"type": "http.response.body", "body": body})
+            else:  # for the ServerErrorMiddleware of the app's stack, if any (asgi.app.held_error_answer)
+                scope["astraapi.error_answer"] = head[1:]
             raise error
         if head[0] == "whole":
             _, status, headers, body = head
@@ -340,3 +363,34 @@ class AsgiMount:
             error_logger.error("ASGI callable returned without completing response (%s)", self.label)
             return INTERNAL_ERROR
         return None
+
+
+async def run_response_app(native: Any, response_app: Any, label: str) -> bool:
+    """Send a response that is an ASGI application (engine.streaming.ASGIAppResponse: a Starlette
+    Response subclass with its own `__call__`) on the request: the request's scope, a `receive` that
+    gives `http.disconnect` once the response is complete or the client left, its messages as the
+    answer. True when it completed, False when the client left first. Raises what the app raised
+    (after its head went out the connection is closed)."""
+    from astraapi.asgi.scope import http_scope
+
+    run = AsgiRun(native, -1, (), {})
+    run.eager = False
+    run.body_taken = True  # the endpoint had the body; what the response reads is the disconnect
+    scope = getattr(native, "asgi_scope", None) or getattr(native, "scope", None)
+    scope = dict(scope) if scope is not None else http_scope(native)
+    try:
+        await response_app(scope, run.receive, run.send)
+    except BaseException:
+        if run.streaming:  # its head went out: no error answer can follow
+            native.abort()
+        raise
+    if not run.complete:
+        if not native.connected:
+            return False
+        if run.streaming:
+            error_logger.error("%s returned without completing its response (%s)", type(response_app).__qualname__,
+                               label)
+            native.abort()
+            return False
+        raise RuntimeError(f"{type(response_app).__qualname__} returned without completing its response")
+    return True

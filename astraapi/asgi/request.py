@@ -20,6 +20,8 @@ import os
 from collections import deque
 from typing import Any, Callable
 
+from astraapi.engine.responses import ServerErrorHeaders
+
 HIGH_WATER = 256 * 1024
 _DEFAULT_JSON = b"application/json"
 _FILE_CHUNK = 64 * 1024
@@ -34,7 +36,8 @@ class ASGIRequest:
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
-                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started")
+                 "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "hold_errors", "held",
+                 "in_caller", "asgi_send")
 
     def __init__(self, scope: dict[str, Any], body: bytes) -> None:
         self.scope = scope
@@ -61,12 +64,21 @@ class ASGIRequest:
         self._drain: list[Callable[[], Any]] = []
         self._status = 0
         self._started = False
+        self.hold_errors = False  # keep ServerErrorMiddleware's answer in `held` (astraapi.asgi.app)
+        self.held: tuple | None = None
+        self.in_caller = False  # served in the ASGI call's task: the engine flushes what it answers
+        self.asgi_send: Any = None
 
     # ------------------------------------------------------------------ the handler contract
 
     def respond(self, status: int, headers: Any, body: bytes) -> bool:
         if self.responded or self._finished:
             return False
+        if self.hold_errors and isinstance(headers, ServerErrorHeaders):
+            self.responded = self._finished = True
+            self.held = (int(status), list(headers), bytes(body))
+            self._kick()
+            return self.connected
         if headers is None:
             headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _DEFAULT_JSON)]
         self.responded = True
@@ -178,6 +190,25 @@ class ASGIRequest:
             finally:
                 self._wake = None
 
+    async def flush(self) -> None:
+        """Send what is queued now, in the caller's task (a request served in the ASGI call's task:
+        Executor.run_in_caller): no task beside it, no event-loop primitive, so any anyio backend runs it."""
+        send = self.asgi_send
+        while self._out and self.connected and not self._aborted:
+            item = self._out.popleft()
+            try:
+                if isinstance(item, _FileBody):
+                    await item.send(send, None)
+                else:
+                    await send(item)
+                    if item["type"] == "http.response.body":
+                        self._pending -= len(item["body"])
+            except OSError:  # ASGI 2.4: the server reports a client that left
+                self.disconnected()
+                return
+        if not self._out and self._drain:
+            self._run_drain()
+
     def _queue(self, item: Any) -> None:
         self._out.append(item)
 
@@ -216,7 +247,7 @@ class _FileBody:
         self.tail = tail
 
     async def send(self, send: Any, loop: asyncio.AbstractEventLoop) -> None:
-        from astraapi.concurrency import sync_pool
+        from astraapi.concurrency import run_in_threadpool  # the sync pool on asyncio, anyio's threads under trio
 
         try:
             for before, offset, length in self.segments:
@@ -224,8 +255,7 @@ class _FileBody:
                     await send({"type": "http.response.body", "body": bytes(before), "more_body": True})
                 end = offset + length
                 while offset < end:
-                    piece = await loop.run_in_executor(sync_pool(), os.pread, self.fd, min(_FILE_CHUNK, end - offset),
-                                                       offset)
+                    piece = await run_in_threadpool(os.pread, self.fd, min(_FILE_CHUNK, end - offset), offset)
                     if not piece:
                         raise RuntimeError("the file is shorter than its size when the response started")
                     offset += len(piece)

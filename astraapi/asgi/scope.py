@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from astraapi.requests import root_path_of
+
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 WEBSOCKET_ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
@@ -97,7 +99,7 @@ def http_scope(native: Any, app: Any = None, *, state: dict | None = None, root_
         "client": tuple(client) if client else None,
         "scheme": scheme,
         "method": native.method,
-        "root_path": root_path or getattr(app, "root_path", "") or "",
+        "root_path": root_path or root_path_of(native, app),
         "path": native.path,
         "raw_path": native.raw_path,
         "query_string": native.query_string,
@@ -141,3 +143,25 @@ def route_scope(app: Any, records: list[Any], route_index: int, path_params: tup
     endpoint = getattr(record, "endpoint", None) or getattr(record, "app", None)
     return {"endpoint": endpoint, "path_params": dict(zip(names, path_params)), "route": record,
             "router": getattr(app, "router", None)}
+
+
+def add_matched_route(scope: dict[str, Any], app: Any) -> None:
+    """Add what Starlette's router adds for the route that matches `scope` (`route`, `endpoint`,
+    `path_params`...), found as Starlette's router finds it: the first route whose `matches(scope)` is
+    FULL. For a scope built after routing (`request.scope`); the path parameters already there stay."""
+    routes = getattr(app, "routes", None)
+    if not routes:
+        return
+    for route in routes:
+        matches = getattr(route, "matches", None)
+        if matches is None:
+            continue
+        match, child = matches(scope)
+        if match.value == 2:  # Match.FULL (AstraAPI's or Starlette's enum)
+            given = scope.get("path_params")
+            scope.update(child)
+            scope["route"] = route
+            if given:
+                scope["path_params"] = given
+            return
+

@@ -1,7 +1,8 @@
 """The commonly used helpers of `fastapi.dependencies.utils`: reading a callable's typed
-signature, telling how a callable runs, and `get_dependant` (FastAPI's `Dependant` for a callable,
-built from AstraAPI's own route analysis). FastAPI's request solver (`solve_dependencies`,
-`request_params_to_args`, ...) has no counterpart here: AstraAPI analyses dependencies into the App IR,
+signature, telling how a callable runs, `get_dependant` (FastAPI's `Dependant` for a callable,
+built from AstraAPI's own route analysis), and `request_params_to_args` / `request_body_to_args`
+(one location's values validated with the engine's own parameter plans). FastAPI's whole-request
+solver (`solve_dependencies`) has no counterpart here: AstraAPI analyses dependencies into the App IR,
 see astraapi.introspection, and solves them in astraapi.engine.dependencies."""
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import re
 import typing
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ForwardRef
 
 from pydantic.fields import FieldInfo
 
+from astraapi._compat.shared import lenient_issubclass as lenient_issubclass
 from astraapi.background import BackgroundTasks as BackgroundTasks
 from astraapi.background import StarletteBackgroundTasks as StarletteBackgroundTasks
 from astraapi.concurrency import run_in_threadpool as run_in_threadpool
@@ -61,8 +63,13 @@ def evaluate_forwardref(annotation: Any, globalns: dict[str, Any], localns: dict
 
 
 def get_typed_annotation(annotation: Any, globalns: dict[str, Any]) -> Any:
-    """An annotation with string/forward references resolved against the callable's module."""
-    return evaluate_forwardref(annotation, globalns, globalns)
+    """An annotation with string/forward references resolved against the callable's module (the
+    string "None" gives None, as FastAPI's)."""
+    if isinstance(annotation, str):
+        annotation = evaluate_forwardref(ForwardRef(annotation), globalns, globalns)
+        if annotation is type(None):
+            return None
+    return annotation
 
 
 def _globals(call: Callable[..., Any]) -> dict[str, Any]:
@@ -112,10 +119,6 @@ def is_async_gen_callable(call: Callable[..., Any]) -> bool:
 def is_gen_callable(call: Callable[..., Any]) -> bool:
     target = _unwrapped(call)
     return inspect.isgeneratorfunction(target) or inspect.isgeneratorfunction(_dunder_call(target))
-
-
-def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, class_or_tuple)
 
 
 def value_is_sequence(value: Any) -> bool:
@@ -234,7 +237,9 @@ def _dependant_from_analysis(node: Any, path: str, own_scopes: list[str] | None,
     for param in node.params:
         location = param.ir.location
         if location in by_location:
-            by_location[location].append(ModelField(field_info=_marker_field_info(param), name=param.ir.name))
+            model_field = ModelField(field_info=_marker_field_info(param), name=param.ir.name)
+            model_field._astra_param = param  # type: ignore[attr-defined]  # the analysis the engine plans from
+            by_location[location].append(model_field)
         else:
             setattr(dependant, _special_attribute(location, param.annotation), param.ir.name)
     current = list(parent_scopes or []) + list(own_scopes or [])
@@ -293,6 +298,140 @@ def _special_attribute(location: str, annotation: Any) -> str:
     return "http_connection_param_name"
 
 
+def _field_analysis(field: Any) -> Any:
+    """The route analysis of one `ModelField` of a `Dependant` (kept by get_dependant; for a field built
+    some other way, analysed here from its FieldInfo, as a parameter declared with that marker)."""
+    analysis = getattr(field, "_astra_param", None)
+    if analysis is not None:
+        return analysis
+    from astraapi import params
+    from astraapi.introspection.analyzer import _Analyzer
+
+    info = field.field_info
+    if not isinstance(info, (params.Param, params.Body)):
+        raise AstraAPIError(f"field {field.name!r}: its FieldInfo must be a Param or Body marker, not "
+                            f"{type(info).__name__}")
+    problems = _Problems(field.name)
+    in_ = getattr(info, "in_", None)
+    path_names = {field.name} if in_ is not None and in_.value == "path" else set()
+    analysis = _Analyzer()._param(field.name, info.annotation, info, path_names, problems)  # noqa: SLF001
+    if analysis is None:
+        raise AstraAPIError(f"field {field.name!r}: " + "; ".join(problems.messages))
+    field._astra_param = analysis
+    return analysis
+
+
+def _plan(analysis: Any, loc: tuple[Any, ...] | None = None) -> Any:
+    from astraapi.engine.params import ParamPlan
+
+    param = analysis.ir
+    return ParamPlan(param, analysis.adapter, analysis.field_info, loc or (param.location, param.alias),
+                     analysis.group)
+
+
+def _received_pairs(received: Any) -> list[tuple[Any, Any]]:
+    """Every (key, value) of a mapping, repeated keys kept (MultiDict, QueryParams, FormData, Headers)."""
+    if hasattr(received, "multi_items"):
+        return list(received.multi_items())
+    return list(received.items())
+
+
+def _received_inputs(location: str, received: Any) -> Any:
+    """The engine's view of one location's received values (RequestInputs over them)."""
+    from astraapi.engine.params import RequestInputs
+
+    class Received:
+        __slots__ = ("headers", "query_string")
+
+    native = Received()
+    native.query_string = b""
+    if location == "header":
+        raw = getattr(received, "raw", None)
+        if raw is None:
+            raw = [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in _received_pairs(received)]
+        native.headers = [(k.lower(), v) for k, v in raw]
+    else:
+        native.headers = []
+    inputs = RequestInputs(native)
+    if location == "query":
+        inputs._query_items = _received_pairs(received)  # noqa: SLF001
+    elif location == "cookie":
+        inputs._cookies = dict(received)  # noqa: SLF001
+    return inputs
+
+
+def request_params_to_args(fields: Sequence[Any], received_params: Any) -> tuple[dict[str, Any], list[Any]]:
+    """FastAPI's validation of one location's parameters (a Dependant's `query_params`, `header_params`,
+    `cookie_params` or `path_params`) against the values received there (QueryParams or any mapping,
+    Headers, a cookie dict, the path parameters): (values by parameter name, errors). The same plans
+    the engine serves requests with, so keys, aliases, parameter models and errors are the served ones."""
+    from astraapi.engine.body import MISSING
+
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    inputs: dict[str, Any] = {}
+    for field in fields:
+        analysis = _field_analysis(field)
+        location = analysis.ir.location
+        plan = _plan(analysis)
+        if location == "path":
+            raw = received_params.get(analysis.ir.alias, MISSING) if hasattr(received_params, "get") else MISSING
+        else:
+            if location not in inputs:
+                inputs[location] = _received_inputs(location, received_params)
+            raw = plan.read(inputs[location])
+        plan.apply(raw, values, errors)
+    return values, errors
+
+
+async def request_body_to_args(body_fields: list[Any], received_body: Any,
+                               embed_body_fields: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """FastAPI's validation of the body parameters against a parsed body: a JSON value (MISSING/None for
+    none) or a form (FormData). (values by parameter name, errors), as the engine serves them."""
+    from astraapi.engine.body import MISSING
+    from astraapi.engine.dependencies import _FormReader
+    from astraapi.engine.form import form_value
+    from astraapi.engine.params import ChosenValue, apply_json_body
+
+    if not body_fields:
+        raise AstraAPIError("request_body_to_args() should be called with fields")
+    analyses = [_field_analysis(field) for field in body_fields]
+    values: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    is_form = hasattr(received_body, "getlist") and hasattr(received_body, "multi_items")
+    embedded = embed_body_fields or len(analyses) > 1 or bool(analyses[0].ir.embed)
+    if not is_form:
+        plans = tuple(_plan(a, ("body", a.ir.alias) if embedded else ("body",)) for a in analyses)
+        apply_json_body(MISSING if received_body is None else received_body, plans, embedded, values, errors)
+        return values, errors
+    for analysis in analyses:
+        # as the engine reads a form (engine/dependencies.py): form models from the whole form,
+        # other fields from the first of their keys with a value
+        plan = _plan(analysis, ("body",) if analysis.form_models else ("body", analysis.ir.alias))
+        if analysis.ir.is_form:
+            raw = _FormReader(analysis).read(received_body)
+        else:
+            raw = form_value(received_body, analysis.ir.alias, plan.is_sequence)
+        if analysis.reads_file_bytes and raw is not MISSING:
+            chosen = raw if isinstance(raw, ChosenValue) else None
+            value = chosen.value if chosen is not None else raw
+            value = [await _file_bytes(item) for item in value] if isinstance(value, list) \
+                else await _file_bytes(value)
+            if chosen is not None:
+                chosen.value = value
+            else:
+                raw = value
+        plan.apply(raw, values, errors)
+    return values, errors
+
+
+async def _file_bytes(item: Any) -> Any:
+    """An upload's content (its position kept), any other value as it is."""
+    from astraapi.engine.form import read_file_bytes
+
+    return await read_file_bytes(item) if hasattr(item, "seek") and hasattr(item, "file") else item
+
+
 def get_parameterless_sub_dependant(*, depends: Any, path: str) -> Any:
     """The `Dependant` of a `dependencies=[Depends(...)]` entry (its value is not passed anywhere)."""
     from astraapi.params import Security
@@ -343,6 +482,8 @@ __all__: Sequence[str] = [
     "get_parameterless_sub_dependant",
     "multipart_incorrect_install_error",
     "multipart_not_installed_error",
+    "request_body_to_args",
+    "request_params_to_args",
     "field_annotation_is_scalar",
     "field_annotation_is_scalar_sequence",
     "field_annotation_is_sequence",

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.engine.dependencies import RequestContext
-from astraapi.engine.responses import ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error
+from astraapi.engine.responses import (
+    ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error, report_server_error,
+)
 from astraapi.engine.streaming import Stream, is_streamed, send_streamed
 from astraapi.exceptions import StarletteHTTPException
 from astraapi.responses import Response
@@ -24,20 +26,6 @@ if TYPE_CHECKING:
     from astraapi.engine.route_plan import RoutePlan
 
 EAGER_TASKS = sys.version_info >= (3, 12)
-
-CONTENT_TOO_LARGE: ResponseTuple = (
-    413, [(b"content-length", b"17"), (b"content-type", b"text/plain; charset=utf-8")], b"Content Too Large")
-
-
-def declared_length(native: Any) -> int:
-    for name, value in native.headers:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return -1
-    return -1
-
 
 async def close_stream(stream: Stream) -> None:
     iterator = getattr(stream.response, "body_iterator", None)
@@ -142,6 +130,7 @@ def start_stream(native: Any, stream: Stream, plan: RoutePlan) -> None:
                 send_answer(native, internal_error(f"Exception in {plan.label}", error), plan)
             else:
                 error_logger.error("Exception while streaming the response of %s", plan.label, exc_info=error)
+                report_server_error(error)  # a test client raises it, as on the general path
             return
         del complete  # a client that went away still gets the background work run, as in Starlette
         if stream.background is not None:
@@ -198,10 +187,6 @@ def start_background(background: Any, plan: RoutePlan) -> None:
 def report_crash(plan: RoutePlan, task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         error_logger.error("Unexpected error while serving %s", plan.label, exc_info=task.exception())
-
-
-def over_declared_limit(native: Any, limit: int | None) -> bool:
-    return limit is not None and declared_length(native) > limit
 
 
 def report_unmatched_crash(task: asyncio.Future[None]) -> None:

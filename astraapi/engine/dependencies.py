@@ -26,17 +26,25 @@ import contextvars
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
+from astraapi import _starlette_compat as starlette_compat
 from astraapi.background import BackgroundTasks
-from astraapi.concurrency import run_in_threadpool
-from astraapi.introspection.dependencies import form_model_type
+from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
-from astraapi.engine.form import form_value
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.form import field_value, form_value, read_whole_form
+from astraapi.engine.params import (
+    ChosenValue,
+    ParamPlan,
+    RequestInputs,
+    apply_json_body,
+    path_plan,
+    request_path_params,
+)
 from astraapi.exceptions import AstraAPIError
 from astraapi.requests import Request
 from astraapi.responses import Response
@@ -80,15 +88,16 @@ class NodePlan:
                 specials.append((param.location, param.name))
                 continue
             if param.location == "path":
-                position = path_names.index(param.alias if param.alias in path_names else param.name)
                 plan = ParamPlan(param, live.adapter, live.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[path_names[position]], str), plan))
+                path_plans.append(path_plan(path_names, convertors, plan, param.alias))
             elif param.location == "body":
-                model = form_model_type(live.annotation) if param.is_form else None
-                loc = ("body", param.alias) if param.embed and model is None else ("body",)
+                whole = bool(live.form_models)
+                # a form field is located under its key even where the route's body is not embedded
+                # (a dependency override can add one)
+                loc = ("body", param.alias) if (param.embed or param.is_form) and not whole else ("body",)
                 body_plans.append(ParamPlan(param, live.adapter, live.field_info, loc))
                 body_aliases.append(param.alias)
-                form_models.append(None if model is None else _FormModel(model, live.annotation))
+                form_models.append(_FormReader(live) if param.is_form else None)
                 file_bytes.append(live.reads_file_bytes)
             else:
                 plan = ParamPlan(param, live.adapter, live.field_info, (param.location, param.alias), live.group)
@@ -104,7 +113,7 @@ class NodePlan:
 
     def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(ctx.path_params[position]), values, errors)
+            plan.apply(convert(ctx.path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = ctx.inputs()
             for plan in self.input_plans:
@@ -116,54 +125,40 @@ class NodePlan:
 
     def _solve_body(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         if ctx.form is not None:
-            for alias, plan, model, as_bytes in zip(self.body_aliases, self.body_plans, self.form_models,
-                                                    self.file_bytes):
-                raw = form_value(ctx.form, alias, plan.is_sequence) if model is None else model.extract(ctx.form)
+            for alias, plan, reader, as_bytes in zip(self.body_aliases, self.body_plans, self.form_models,
+                                                     self.file_bytes):
+                raw = form_value(ctx.form, alias, plan.is_sequence) if reader is None else reader.read(ctx.form)
                 if as_bytes and raw is not MISSING:
-                    raw = ctx.file_contents(raw)
+                    if isinstance(raw, ChosenValue):
+                        raw.value = ctx.file_contents(raw.value)
+                    else:
+                        raw = ctx.file_contents(raw)
                 plan.apply(raw, values, errors)
             return
-        apply_json_body(ctx.body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+        apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
 
 
-class _FormModel:
-    """A `Form()` parameter whose type is a pydantic model: its fields are read from the whole form."""
+class _FormReader:
+    """How a Form() parameter's raw value is read from the form (astraapi/introspection/forms.py):
+    from the whole form for a model or a union of models, else from the first of its keys with a
+    value (errors located under that key when it has several)."""
 
-    __slots__ = ("fields", "names", "optional", "open_extra")
+    __slots__ = ("models", "optional", "field")
 
-    def __init__(self, model: Any, annotation: Any) -> None:
+    def __init__(self, live: Any) -> None:
         from typing import get_args
 
-        from astraapi.introspection.annotations import is_sequence, strip_annotated
+        self.models = live.form_models
+        self.optional = type(None) in get_args(live.field_info.annotation)
+        self.field = live.form_field
 
-        fields = []
-        names = set()
-        for name, info in model.model_fields.items():
-            alias = info.validation_alias if isinstance(info.validation_alias, str) else (info.alias or name)
-            fields.append((alias, is_sequence(info.annotation)))
-            names.add(alias)
-        self.fields = tuple(fields)
-        self.names = frozenset(names)
-        self.optional = type(None) in get_args(strip_annotated(annotation))
-        self.open_extra = model.model_config.get("extra") in ("allow", "forbid")
-
-    def extract(self, form: Any) -> Any:
-        """FastAPI's value for the model: its fields' non-empty values, then every other key."""
-        keys = [key for key, _ in form.multi_items()]
-        if self.optional and not (self.names.intersection(keys) or (self.open_extra and keys)):
-            return MISSING
-        value: dict[str, Any] = {}
-        for alias, is_sequence in self.fields:
-            raw = form_value(form, alias, is_sequence)
-            if raw is not MISSING:
-                value[alias] = raw
-        grouped: dict[str, list[Any]] = {}
-        for key, item in form.multi_items():
-            if key not in self.names:
-                grouped.setdefault(key, []).append(item)
-        for key, items in grouped.items():
-            value[key] = items[0] if len(items) == 1 else items
-        return value
+    def read(self, form: Any) -> Any:
+        if self.models:
+            return read_whole_form(self.models, self.optional, form)
+        key, value = field_value(form, self.field)
+        if value is MISSING or len(self.field.aliases) == 1:
+            return value
+        return ChosenValue(value, key)
 
 
 class RequestContext:
@@ -171,7 +166,8 @@ class RequestContext:
     the exit stacks, the temporary Response, the BackgroundTasks, the Request object."""
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
-                 "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path")
+                 "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -189,7 +185,14 @@ class RequestContext:
         self.background: BackgroundTasks | None = None
         self._inputs: RequestInputs | None = None
         self._request: Request | None = None
-        self.overrides: dict[Any, Any] = getattr(app, "dependency_overrides", None) or {}
+        self.body_limit: int | None = None  # the route's max_body_size (astraapi.engine.body_limit)
+        # The app's own dict, read at each dependency: an override an earlier dependency installs applies at once.
+        overrides = getattr(app, "dependency_overrides", None)
+        self.overrides: dict[Any, Any] = overrides if overrides is not None else {}
+        self.gate: CleanupGate | None = None
+        self.request_exits = False  # a `yield` dependency's exit code runs after the response
+        self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
+        self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
 
     @staticmethod
     def file_contents(raw: Any) -> Any:
@@ -220,6 +223,8 @@ class RequestContext:
             path_params = request_path_params(self.route_path, self.path_names, self.path_params)
             self._request = Request(self.native, path_params, app=self.app,
                                     state=getattr(router, "lifespan_state", None))
+            if self.body_limit is not None:
+                self._request._body_limit = self.body_limit
             if self.form is not None:
                 self._request._form = self.form  # parsed once, with the route's form_limits (as FastAPI caches it)
             telemetry = sys.modules.get("astraapi.telemetry._api")  # loaded only when an app records telemetry
@@ -231,7 +236,7 @@ class RequestContext:
 
     def temporary_response(self) -> Response:
         if self.response is None:
-            response = Response()
+            response = starlette_compat.temporary_response_class()()
             del response.headers["content-length"]
             response.status_code = None  # type: ignore[assignment]  # "not set", as FastAPI marks it
             self.response = response
@@ -272,7 +277,7 @@ def _exit_threads() -> Any:
 
 class _ThreadedContext:
     """A sync context manager entered and exited in threads, as FastAPI does for `def`
-    dependencies with `yield`."""
+    dependencies with `yield` (without anyio; with it, `concurrency.contextmanager_in_threadpool`)."""
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager
@@ -285,6 +290,123 @@ class _ThreadedContext:
         context = contextvars.copy_context()
         call = functools.partial(context.run, self._manager.__exit__, exc_type, exc, tb)
         return bool(await loop.run_in_executor(_exit_threads(), call))
+
+
+def _threaded(manager: Any) -> Any:
+    """A `def` dependency's context manager, entered and exited in worker threads: anyio's when anyio
+    is installed (FastAPI's `contextmanager_in_threadpool`: the exit needs no thread capacity, and
+    `anyio.from_thread` works in both), else the engine's."""
+    from astraapi.concurrency import _anyio, contextmanager_in_threadpool
+
+    if _anyio() is not None:
+        return contextmanager_in_threadpool(manager)
+    return _ThreadedContext(manager)
+
+
+class CleanupGate:
+    """Holds back the cancellation of a request's task while exit code of its `yield` dependencies
+    runs, as FastAPI shields that code from cancellation: the cancellation is delivered when the
+    exit that was running ends (raised there, so the dependencies still to exit see it)."""
+
+    __slots__ = ("task", "depth", "pending")
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.depth = 0
+        self.pending = False
+
+
+_gates: weakref.WeakKeyDictionary[Any, CleanupGate] = weakref.WeakKeyDictionary()
+
+
+def cancel_request_task(task: Any) -> None:
+    """Cancel the engine's task for a request (the ASGI call was cancelled): at once, or, while a
+    `yield` dependency's exit code runs, once it has finished."""
+    gate = _gates.get(task)
+    if gate is not None and gate.depth:
+        gate.pending = True
+        return
+    task.cancel()
+
+
+class _GuardedExit:
+    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate`."""
+
+    __slots__ = ("manager", "gate")
+
+    def __init__(self, manager: Any, gate: CleanupGate) -> None:
+        self.manager = manager
+        self.gate = gate
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        gate = self.gate
+        gate.depth += 1
+        try:
+            return await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            gate.depth -= 1
+            if gate.depth == 0 and gate.pending:
+                gate.pending = False
+                gate.task.cancel()
+                await asyncio.sleep(0)  # raises the held-back cancellation here
+
+
+class _ShieldedExit:
+    """An `async def` dependency with `yield`, run in the ASGI call's task: its exit code runs shielded
+    from the caller's cancellation (the request's cleanup scope, entered on the request stack before
+    the first such dependency, so scopes the dependency opens itself still exit first), and a
+    cancellation that arrived meanwhile is raised right after it, as FastAPI runs them."""
+
+    __slots__ = ("manager", "scope", "anyio")
+
+    def __init__(self, manager: Any, scope: Any, anyio: Any) -> None:
+        self.manager = manager
+        self.scope = scope
+        self.anyio = anyio
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
+        scope = self.scope
+        before = scope.shield
+        scope.shield = True
+        try:
+            suppressed = await self.manager.__aexit__(exc_type, exc, tb)
+        finally:
+            scope.shield = before
+        if exc_type is None or suppressed:  # nothing goes on up: the held-back cancellation, if any, does
+            await self.anyio.lowlevel.checkpoint_if_cancelled()
+        return suppressed
+
+
+def _in_caller_cleanup(ctx: RequestContext, manager: Any) -> Any:
+    from astraapi.concurrency import _anyio
+
+    anyio = _anyio()
+    if anyio is None:
+        return manager
+    import anyio.lowlevel  # noqa: F401
+
+    if ctx.cleanup_scope is None:
+        assert ctx.request_stack is not None
+        ctx.cleanup_scope = ctx.request_stack.enter_context(anyio.CancelScope())
+    return _ShieldedExit(manager, ctx.cleanup_scope, anyio)
+
+
+def _gate(ctx: RequestContext) -> CleanupGate | None:
+    if ctx.in_caller:  # cancellation comes from the caller's own scopes (see _ShieldedExit)
+        return None
+    gate = ctx.gate
+    if gate is None:
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        gate = ctx.gate = _gates[task] = CleanupGate(task)
+    return gate
 
 
 @contextlib.asynccontextmanager
@@ -356,21 +478,30 @@ class Solver:
         if kind in ("generator", "async_generator"):
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
+                if ctx.in_caller:
+                    manager = _in_caller_cleanup(ctx, manager)
             else:
-                manager = _ThreadedContext(contextlib.contextmanager(call)(**arguments))
+                manager = _threaded(contextlib.contextmanager(call)(**arguments))
+            gate = _gate(ctx)
+            if gate is not None:
+                manager = _GuardedExit(manager, gate)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
-            stack = ctx.function_stack if declared.scope == "function" else ctx.request_stack
+            if declared.scope == "function":
+                stack = ctx.function_stack
+            else:
+                stack = ctx.request_stack
+                ctx.request_exits = True
             assert stack is not None
             return await stack.enter_async_context(manager)
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
         async with use.concurrency.semaphore():
             if kind == "coroutine":
                 return await call(**arguments)
-            return await run_in_threadpool(call, **arguments)
+            return await run_user_sync(call, **arguments)
 
 
 class _Problems:

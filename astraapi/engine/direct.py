@@ -58,6 +58,10 @@ def direct_refusal(plan: Any, *, inline_sync: bool) -> str | None:
     conditions, Python middleware and the default exception handlers, are the executor's.)"""
     if plan.websocket:
         return "a WebSocket route"
+    if plan.route_class is not None:
+        from astraapi.engine.route_class import refusal
+
+        return refusal(plan.route_class)
     if plan.stream is not None:
         return "a streaming endpoint"
     if plan.body_is_form:

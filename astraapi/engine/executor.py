@@ -26,6 +26,7 @@ code of `yield` dependencies (see `_run_full`).
 from __future__ import annotations
 
 import asyncio
+import json
 import contextvars
 import functools
 import inspect
@@ -38,14 +39,13 @@ from astraapi.introspection.app import analyze_app, analyze_route
 from astraapi.introspection.records import RouteAnalysis
 from astraapi.ir.nodes import AppIR, RouteIR
 from astraapi.engine.body import MISSING, BodyError, read_body
+from astraapi.engine.body_limit import CONTENT_TOO_LARGE, check_read, over_declared, read_above, refusal
 from astraapi.engine.errors import validation_error_tuple
 from astraapi.engine.form import read_form
 from astraapi.engine.answering import (
-    CONTENT_TOO_LARGE,
     awaited_direct,
     close_stream,
     failed_answer,
-    over_declared_limit,
     rendered_answer,
     report_crash,
     report_unmatched_crash,
@@ -61,6 +61,7 @@ from astraapi.engine.answering import (
 from astraapi.engine.dependencies import RequestContext, Solver
 from astraapi.engine.handlers import ExceptionDispatcher
 from astraapi.engine.inline import continue_in_task, resume_coroutine
+from astraapi.engine.route_class import BodyOverride, as_response, build_handler, route_class_name, serving_context
 from astraapi.engine.route_plan import CompiledDecoder, RoutePlan
 from astraapi.engine.streaming import Stream, generator_response, send_streamed
 from astraapi.exceptions import AstraAPIError, HTTPException, RequestValidationError
@@ -83,7 +84,7 @@ from astraapi.engine.serialize import CompiledSerializer, ResponsePlan, make_def
 from astraapi.engine.websocket import start_websocket
 from astraapi.concurrency import sync_pool
 from astraapi.requests import Request
-from astraapi.routing import Default
+from astraapi.datastructures import DefaultPlaceholder
 
 def _native_dumps() -> Callable[[Any], bytes] | None:
     try:
@@ -91,6 +92,21 @@ def _native_dumps() -> Callable[[Any], bytes] | None:
     except ImportError:
         return None
     return getattr(_runtime, "dumps", None)
+
+
+_NOT_AWAITED = (
+    "Response not awaited. There's a high chance that the application code is raising an exception and a "
+    "dependency with yield has a block with a bare except, or a block with except Exception, and is not "
+    "raising the exception again. Read more about it in the docs: "
+    "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class Executor:
@@ -103,8 +119,12 @@ class Executor:
         compiled_encoders: Mapping[int, CompiledSerializer] | None = None,
         *,
         lazy: bool = False,
+        wrap_handler: Callable[[Any, AppIR, Any], Any] | None = None,
     ) -> None:
         self.app = app
+        # The serving layer's `with_middleware`: a mounted AstraAPI app's handler goes inside its own
+        # middlewares (engine/mounts.py). None: an executor outside a server (tests, tools).
+        self.wrap_handler = wrap_handler
         self.ir = ir
         self._default_dumps = make_default_dumps(_native_dumps())
         self._compiled_serializers = compiled_serializers or {}
@@ -131,11 +151,13 @@ class Executor:
         # The router's 404 and 405 are FastAPI's HTTPException(404/405) raised inside the exception
         # layer: with a handler of the app's for them, the server passes them here (Server.route_unmatched);
         # without, it answers them natively with the default handler's bytes.
-        self.routes_unmatched = self.dispatcher.answers_router_errors()
+        # So does an app with a body limit: its limiter replaces them when the declared length is over it.
+        self.routes_unmatched = self.dispatcher.answers_router_errors() or self.max_body_size is not None
         # astraapi.telemetry._api when serving records telemetry (server.serve.prepare sets it): every
         # route then takes the general path, where the operation spans are. None: no cost at all.
         self.telemetry: Any = None
         self._direct_sink: Callable[..., None] | None = None
+        self._route_handlers: dict[int, Any] = {}  # custom route classes' handlers, built on first use
 
     # ------------------------------------------------------------------ the direct call (engine/direct.py)
 
@@ -181,7 +203,7 @@ class Executor:
             if live.ir.mount != route.mount or live.ir.path != route.path:
                 raise AstraAPIError(f"IR route {route.index} is a {route.mount} mount at {route.path}, but the "
                                     f"app's route {route.index} is not; rebuild the IR")
-            return MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            return MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
         if live.ir.endpoint != route.endpoint or live.ir.path != route.path:
             raise AstraAPIError(
                 f"IR route {route.index} is {route.endpoint} at {route.path}, but the app's route "
@@ -190,9 +212,13 @@ class Executor:
         return self._make_plan(route, live, compiled=True)
 
     def _make_plan(self, route: RouteIR, live: RouteAnalysis, compiled: bool) -> RoutePlan:
-        response_class = None if live.route.response_class is Default else live.route.response_class
+        response_class = None if isinstance(live.route.response_class, DefaultPlaceholder) else live.route.response_class
+        # as FastAPI reports it: the method(s) and the path, behind the app's root path (a mount's path)
+        mount_path = (getattr(self.app, "root_path", "") or "").rstrip("/")
         endpoint_ctx = {"file": live.source_file, "line": live.source_line,
-                        "function": getattr(live.route.endpoint, "__name__", route.name)}
+                        "function": getattr(live.route.endpoint, "__name__", route.name),
+                        "path": f"{'WS' if route.methods == ('WEBSOCKET',) else '/'.join(route.methods)} "
+                                f"{mount_path}{route.path}"}
         response = ResponsePlan(
             route,
             live.response_adapter if route.response_model is not None else None,
@@ -225,7 +251,7 @@ class Executor:
             )
             route = live.ir
         if route.mount is not None and route.mount != "frontend-guarded":
-            mount = MountPlan(route, live.route, self.app)  # type: ignore[arg-type]
+            mount = MountPlan(route, live.route, self.app, self.ir.max_body_size, self.wrap_handler)  # type: ignore[arg-type]
             self._plans[route_index] = mount
             return mount
         plan = self._make_plan(route, live, compiled)
@@ -240,6 +266,8 @@ class Executor:
             plan = self._plans[route_index]
         except IndexError:
             if route_index == REDIRECT_ROUTE:  # the router's RedirectResponse, as the server writes it
+                if over_declared(request, self.max_body_size):
+                    return CONTENT_TOO_LARGE  # the app's body limiter replaces it
                 return 307, [(b"content-length", b"0"), (b"location", path_params[0].encode("latin-1"))], b""
             if route_index not in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE):
                 raise
@@ -279,22 +307,72 @@ class Executor:
 
     # ------------------------------------------------------------------ the general path
 
-    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+    def runs_in_caller_anywhere(self, method: str, route_index: int, path_params: tuple[str, ...]) -> bool:
+        """Whether `run_in_caller` serves this route without asyncio (under trio): an HTTP route of this
+        app, or of a mounted AstraAPI app without middleware of its own."""
+        plan = self._plans[route_index] if 0 <= route_index < len(self._plans) else None
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception:
+                return False
+        if plan.__class__ is MountPlan:
+            return plan.runs_in_caller_anywhere(method, path_params)
+        return plan.__class__ is RoutePlan and not plan.websocket
+
+    async def run_in_caller(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
+        """The ASGI entry's way in when nothing wraps the executor: the general path (and the router's 404
+        and 405) runs in the ASGI call's own task, as FastAPI runs a request in it, so the caller's
+        cancellation and cancel scopes reach dependencies and the endpoint as they do under FastAPI, and
+        any backend anyio runs serves it (trio included: then every route takes the general path). The
+        answer is sent as it is made (`request.flush()`). Returns what `handle` returns for the rest
+        (plain routes on asyncio, mounts, WebSockets, a trailing-slash redirect)."""
+        on_asyncio = _on_asyncio()
+        if route_index in (NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE) and route_index >= len(self._plans):
+            await self._run_unmatched(request, route_index, path_params)
+            await request.flush()
+            return None
+        if not 0 <= route_index < len(self._plans):
+            return self.handle(request, route_index, path_params)
+        plan = self._plans[route_index]
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception as error:
+                return internal_error(f"Exception while analysing route {route_index} on its first request", error)
+        if plan.__class__ is MountPlan:
+            return await plan.run_in_caller(request, path_params, self.dispatcher)
+        if plan.__class__ is not RoutePlan or plan.websocket or (
+                on_asyncio and plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None
+                and self.telemetry is None):
+            return self.handle(request, route_index, path_params)
+        await self._run_full(plan, request, path_params, in_caller=True)
+        return None
+
+    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...], in_caller: bool = False) -> None:
         answered = [False]
 
         def on_send() -> None:
             answered[0] = True
 
+        telemetry = self.telemetry
+        if telemetry is not None:
+            telemetry._task_started()  # the request's data stays until this task ends (background tasks)
         try:
-            await self._run_request(plan, native, path_params, on_send)
+            await self._run_request(plan, native, path_params, on_send, in_caller)
         except BaseException as error:  # a bug here must still answer the client, then surface
+            if in_caller and not isinstance(error, Exception):
+                raise  # the ASGI call was cancelled (or is exiting): nothing more is sent, as under FastAPI
             if not answered[0]:
                 send_answer(native, internal_error(f"Unexpected error while serving {plan.label}", error), plan)
             if not isinstance(error, Exception):
                 raise
+        finally:
+            if telemetry is not None:
+                telemetry._task_ended()
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
-                           on_send: Callable[[], None]) -> None:
+                           on_send: Callable[[], None], in_caller: bool = False) -> None:
         """One request, as FastAPI's request_response + get_request_handler run it.
 
         The request exit stack encloses the function exit stack, which encloses solving the
@@ -303,7 +381,12 @@ class Executor:
         request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
         their `yield`), then the exception handlers answer. An exception raised after the
         response was sent is only logged."""
+        if plan.max_body_size is not None and read_above(native, plan.max_body_size):
+            on_send()
+            send_answer(native, refusal(self.app), plan)
+            return
         ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
+        ctx.in_caller = in_caller
         sent = False
         swallowed = True
         try:
@@ -312,13 +395,16 @@ class Executor:
                 produced = None
                 async with AsyncExitStack() as function_stack:
                     ctx.function_stack = function_stack
-                    produced = await self._produce(plan, ctx)
+                    if plan.route_class is None:
+                        produced = await self._produce(plan, ctx)
+                    else:
+                        produced = await self._produce_through_route_class(plan, ctx)
                 if produced is None:
                     raise AstraAPIError(
                         f"{plan.label}: no response was produced (a dependency with yield and scope "
                         f'"function" caught the exception and did not raise it again)')
                 response, background = produced
-                if over_declared_limit(native, plan.max_body_size):
+                if over_declared(native, plan.max_body_size):
                     # Starlette's limiter replaces any answer once it starts when the declared length is over.
                     if isinstance(response, Stream):
                         await close_stream(response)
@@ -332,7 +418,16 @@ class Executor:
                         raise
                 else:
                     send_answer(native, response, plan)
+                    if in_caller:
+                        await native.flush()
                 sent = True
+                if background is not None or ctx.request_exits:
+                    # Below a Python middleware, the work after the answer starts once the middleware has
+                    # taken it (call_next returned), as Starlette's streams hand it over: the middleware
+                    # sees the response before background tasks and request-scoped exit code run.
+                    handed_over = getattr(native, "handed_over", None)
+                    if handed_over is not None:
+                        await handed_over()
                 if background is not None:
                     await background()
                 swallowed = False
@@ -342,7 +437,7 @@ class Executor:
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
-            if over_declared_limit(native, plan.max_body_size):
+            if over_declared(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
@@ -360,16 +455,18 @@ class Executor:
                     return
             else:
                 send_answer(native, response, plan)
+                if in_caller:
+                    await native.flush()
             if background is not None:
                 try:
                     await background()
                 except Exception as bg_error:
                     error_logger.error("Exception in a background task of %s", plan.label, exc_info=bg_error)
             return
-        if swallowed:  # an exception vanished in a yield dependency's exit code (FastAPI's FastAPIError)
-            error_logger.error(
-                "Response not awaited for %s: a dependency with yield caught the exception and did not raise "
-                "it again (see FastAPI's docs on dependencies with yield and except)", plan.label)
+        if swallowed:  # an exception vanished in a yield dependency's exit code: FastAPI's FastAPIError
+            error = AstraAPIError(_NOT_AWAITED)
+            error_logger.error("%s (%s)", _NOT_AWAITED, plan.label)
+            report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
             if not sent:
                 on_send()
                 send_answer(native, INTERNAL_SERVER_ERROR, plan)
@@ -398,7 +495,7 @@ class Executor:
 
     async def _answer_unmatched(self, native: Any, error: Exception, request: Request, label: str) -> None:
         response, background = await self.dispatcher.outcome(error, request, label)
-        if over_declared_limit(native, self.max_body_size):
+        if over_declared(native, self.max_body_size):
             if isinstance(response, Stream):
                 await close_stream(response)
             response, background = CONTENT_TOO_LARGE, None
@@ -413,12 +510,40 @@ class Executor:
             except Exception as bg_error:
                 error_logger.error("Exception in a background task of %s", label, exc_info=bg_error)
 
+    async def _produce_through_route_class(self, plan: RoutePlan, ctx: RequestContext) -> tuple[Any, Any]:
+        """A custom route class's route (engine/route_class.py): its handler answers `ctx.request()`."""
+        handler = self._route_handlers.get(plan.ir.index)
+        if handler is None:
+            handler = self._route_handlers[plan.ir.index] = build_handler(self, plan, plan.route_class)
+        token = serving_context.set(ctx)
+        try:
+            response = await handler(ctx.request())
+        finally:
+            serving_context.reset(token)
+        answer = response_answer(response, ctx)
+        if answer is None:
+            raise AstraAPIError(f"{plan.label}: the handler of route class {route_class_name(plan.route_class)} "
+                                f"returned {type(response).__name__}, not a Response")
+        return answer
+
+    async def produce_for_route_class(self, plan: RoutePlan, ctx: RequestContext, request: Request) -> Any:
+        """`APIRoute.get_route_handler()`'s handler: the route run for `request` (its body, its object as
+        the Request parameter), answered as a Response."""
+        ctx._request = request
+        if plan.has_body:
+            body = await request.body()
+            if body is not ctx.native.body:
+                ctx.native = BodyOverride(ctx.native, body)
+                ctx._inputs = None
+        answer, background = await self._produce(plan, ctx)
+        return as_response(answer, background)
+
     async def _produce(self, plan: RoutePlan, ctx: RequestContext) -> tuple[ResponseTuple, Any]:
         native = ctx.native
         limit = plan.max_body_size
-        if plan.has_body and limit is not None and len(native.body) > limit:
-            raise HTTPException(413, "Content Too Large")  # Starlette's RequestBodyLimitMiddleware, as FastAPI raises it
+        ctx.body_limit = limit
         if plan.has_body:
+            check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 if ctx.request_stack is not None:
@@ -428,10 +553,18 @@ class Executor:
                     ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
                 except BodyError as error:
                     if error.error is not None:
-                        raise RequestValidationError([error.error], body=native.body,
+                        # FastAPI's exc.body here: the document json.loads failed on (the JSONDecodeError's doc)
+                        cause = error.__cause__
+                        doc = cause.doc if isinstance(cause, json.JSONDecodeError) else native.body
+                        if self.telemetry is not None:
+                            ctx.request()  # the request's data has the request
+                            self.telemetry._validation_failed([error.error], doc, has_body=True)
+                        raise RequestValidationError([error.error], body=doc,
                                                      endpoint_ctx=plan.endpoint_ctx) from error
                     raise HTTPException(400, "There was an error parsing the body") from error
         telemetry = self.telemetry
+        if telemetry is not None:
+            ctx.request()  # the request's data has the request from the start (background tasks see it too)
         if telemetry is None:
             values, errors = await self.solver.solve(plan.root, ctx)
         else:
@@ -453,9 +586,9 @@ class Executor:
         elif self.inline_sync:
             raw = plan.endpoint(**values)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            raw = await run_in_threadpool(plan.endpoint, **values)
+            raw = await run_user_sync(plan.endpoint, **values)
         answered = response_answer(raw, ctx)
         if answered is not None:
             return answered
@@ -464,9 +597,9 @@ class Executor:
         if plan.is_async or self.inline_sync:
             response = plan.response.render(raw, status)
         else:
-            from astraapi.concurrency import run_in_threadpool
+            from astraapi.concurrency import run_user_sync
 
-            response = await run_in_threadpool(plan.response.render, raw, status)
+            response = await run_user_sync(plan.response.render, raw, status)
         return with_temporary_headers(response, temporary), ctx.background
 
     def _produce_stream(self, plan: RoutePlan, ctx: RequestContext, values: dict[str, Any]) -> tuple[Any, Any]:

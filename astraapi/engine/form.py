@@ -233,3 +233,90 @@ async def read_file_bytes(file: UploadFile) -> bytes:
         return await file.read()
     finally:
         await file.seek(position)
+
+
+# --------------------------------------------------------------------------- reading fields from a form
+
+
+def field_value(form: FormData, field: Any) -> tuple[str, Any]:
+    """(key, raw value) of a FormField: its first key with a non-empty value, else (its first key,
+    MISSING). An empty string or empty file input counts as absent."""
+    from astraapi.engine.body import MISSING
+
+    for key in field.aliases:
+        value = form_value(form, key, field.is_sequence)
+        if value is not MISSING:
+            return key, value
+    return field.aliases[0], MISSING
+
+
+def upload_contents(raw: Any) -> Any:
+    """A File() bytes value: each upload's content, its position kept (it may be shared)."""
+
+    def content(item: Any) -> Any:
+        if not isinstance(item, UploadFile):
+            return item
+        position = item.file.tell()
+        try:
+            return item.file.read()
+        finally:
+            item.file.seek(position)
+
+    return [content(item) for item in raw] if isinstance(raw, list) else content(raw)
+
+
+def _items(fields: Any, form: FormData, read_files: bool = True) -> dict[str, Any]:
+    """FastAPI's reading of a form for a set of fields: each field's value under the key it was
+    found at, then every key no field tried (its value, or its values when repeated), for the
+    model's `extra` policy. A field's later choices, untried once one matched, stay extras."""
+    from astraapi.engine.body import MISSING
+
+    values: dict[str, Any] = {}
+    tried: set[str] = set()
+    for field in fields:
+        for key in field.aliases:
+            tried.add(key)
+            value = form_value(form, key, field.is_sequence)
+            if value is not MISSING:
+                if read_files and field.reads_file_bytes:
+                    value = upload_contents(value)
+                values[key] = value
+                break
+    grouped: dict[str, list[Any]] = {}
+    for key, item in form.multi_items():
+        if key not in tried:
+            grouped.setdefault(key, []).append(item)
+    for key, items in grouped.items():
+        values[key] = items[0] if len(items) == 1 else items
+    return values
+
+
+def _supplied(form_model: Any, form: FormData) -> bool:
+    """Whether the form carries the model: one of its keys, or (extra allow/forbid) any key."""
+    return any(key in form_model.names for key in form.keys()) or (form_model.extra_policy and len(form) > 0)
+
+
+def read_whole_form(models: tuple[Any, ...], optional: bool, form: FormData) -> Any:
+    """The value a form-model parameter validates: MISSING for an optional one no model of which
+    was sent; a model's fields (plus the other keys) for one model; for a union, every key with
+    its value(s) as sent, each member normalizing it on its own (`normalize_branch`)."""
+    from astraapi.engine.body import MISSING
+
+    if optional and not any(_supplied(m, form) for m in models):
+        return MISSING
+    return _items(models[0].fields if len(models) == 1 else (), form)
+
+
+def normalize_branch(value: Any, form_model: Any) -> Any:
+    """One union member's view of the form values: read again for its fields alone (repeated
+    values split back into entries). None and empty lists cannot come from a form, only from a
+    validator before this one: they are kept as given."""
+    if not isinstance(value, dict):
+        return value
+    form = FormData([(key, item) for key, items in value.items()
+                     for item in (items if isinstance(items, list) else [items])])
+    normalized = _items(form_model.fields, form, read_files=False)
+    for key, item in value.items():
+        if item is None or (isinstance(item, list) and not item):
+            normalized[key] = item
+    return normalized

@@ -51,6 +51,15 @@ def request_path_params(route_path: str, names: tuple[str, ...], values: tuple[s
     return {name: convert(value) for name, convert, value in zip(names, convertors, values)}
 
 
+def path_plan(path_names: tuple[str, ...], convertors: dict[str, str], plan: ParamPlan,
+              key: str) -> tuple[int, Callable[[str], Any], ParamPlan]:
+    """(position among the path's values, its convertor, plan); position -1 when the route's path has no
+    `{key}`: FastAPI reads path parameters by key only, so the value is missing (a 422)."""
+    if key not in path_names:
+        return -1, str, plan
+    return path_names.index(key), PATH_CONVERTORS.get(convertors[key], str), plan
+
+
 class RequestInputs:
     """The parts of one request parameters read, parsed on first use."""
 
@@ -94,7 +103,7 @@ class ParamPlan:
 
     __slots__ = (
         "name", "loc", "required", "default", "default_factory", "copy_default", "validate_default", "validate", "read",
-        "is_sequence",
+        "is_sequence", "body_keys",
     )
 
     def __init__(self, param: ParamIR, adapter: TypeAdapter[Any], field_info: FieldInfo, loc: tuple[Any, ...],
@@ -109,6 +118,8 @@ class ParamPlan:
         self.validate = adapter.validate_python
         self.read: Callable[[RequestInputs], Any] = _reader(param)
         self.is_sequence = param.is_sequence
+        # body parameters read from the body object: the keys to try, in order (AliasChoices), else the alias
+        self.body_keys = param.alias_choices or (param.alias,)
         if param.alias_choices:  # AliasChoices: the first key present (errors name it), else the first
             self.read = _choices_reader(param)
         if group is not None:  # a parameter model: errors are located under the location alone
@@ -282,20 +293,27 @@ def _group_reader(location: str, group: Any) -> Callable[[RequestInputs], Any]:
     return read_group
 
 
-def apply_json_body(body: Any, plans: tuple[ParamPlan, ...], aliases: tuple[str, ...], embedded: bool,
+def apply_json_body(body: Any, plans: tuple[ParamPlan, ...], embedded: bool,
                     values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
     """Validate the body parameters against the parsed JSON body (MISSING when absent), as
-    FastAPI does: the whole body for a single parameter, else each under its alias."""
+    FastAPI does: the whole body for a single parameter, else each under its alias (or the
+    first of its AliasChoices keys the body has: a null value counts as present)."""
     if not embedded:
         plans[0].apply(body, values, errors)
         return
     readable = body is not MISSING and not isinstance(body, bytes)
-    for alias, plan in zip(aliases, plans):
+    for plan in plans:
         raw = MISSING
         if readable:
-            try:
-                raw = body.get(alias, MISSING)
-            except AttributeError:  # the body is not an object
+            if not isinstance(body, dict):  # the body is not an object
                 errors.append(missing_error(plan.loc))
                 continue
+            keys = plan.body_keys
+            if len(keys) == 1:
+                raw = body.get(keys[0], MISSING)
+            else:
+                for key in keys:
+                    if key in body:
+                        raw = ChosenValue(body[key], key)
+                        break
         plan.apply(raw, values, errors)

@@ -16,7 +16,8 @@ from typing import Any
 from astraapi.engine.body import MISSING, read_body
 from astraapi.engine.dependencies import NodePlan
 from astraapi.engine.inline import never_suspends
-from astraapi.engine.params import PATH_CONVERTORS, ParamPlan, RequestInputs, apply_json_body, request_path_params
+from astraapi.engine.params import ParamPlan, RequestInputs, apply_json_body, path_plan, request_path_params
+from astraapi.engine.route_class import overrides_handler
 from astraapi.engine.serialize import ResponsePlan
 from astraapi.exceptions import AstraAPIError
 from astraapi.introspection.annotations import path_param_names
@@ -52,7 +53,7 @@ class RoutePlan:
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
                  "decoder_reads_body", "decoder_reads_headers", "decoder_copied_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
-                 "form_limits", "inline_async", "websocket")
+                 "form_limits", "inline_async", "websocket", "route_class")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -64,7 +65,9 @@ class RoutePlan:
         self.inline_async = self.is_async and never_suspends(self.endpoint)
         self.response = response
         self.label = f"{live.ir.endpoint} ({'/'.join(route.methods)} {route.path})"
-        self.endpoint_ctx = dict(response.endpoint_ctx, path=f"{'/'.join(route.methods)} {route.path}")
+        # A route class overriding get_route_handler (engine/route_class.py): its handler runs on the general path.
+        self.route_class = live.route if overrides_handler(live.route) else None
+        self.endpoint_ctx = response.endpoint_ctx
         dependant = live.dependant
         assert dependant is not None
         self.root = NodePlan(dependant, route.path, route.body_embedded)
@@ -74,7 +77,7 @@ class RoutePlan:
         self.stream = live.stream  # a generator endpoint: "jsonl" or "raw" (engine/streaming.py)
         self.stream_item_adapter = live.stream_item_adapter
         self.response_class = live.route.response_class
-        if self.stream is not None:
+        if self.stream is not None or self.route_class is not None:
             self.simple = False
         self.body_is_form = route.body_is_form
         live_params = {p.ir.name: p for p in live.params}
@@ -96,9 +99,8 @@ class RoutePlan:
             if current is None or current.adapter is None or current.field_info is None:
                 raise AstraAPIError(f"{self.label}: the IR's parameter {param.name!r} is not in the app's endpoint")
             if param.location == "path":
-                position = self.path_names.index(param.alias if param.alias in self.path_names else param.name)
                 plan = ParamPlan(param, current.adapter, current.field_info, ("path", param.alias))
-                path_plans.append((position, PATH_CONVERTORS.get(convertors[self.path_names[position]], str), plan))
+                path_plans.append(path_plan(self.path_names, convertors, plan, param.alias))
             elif param.location == "body":
                 loc = ("body", param.alias) if param.embed else ("body",)
                 body_plans.append(ParamPlan(param, current.adapter, current.field_info, loc))
@@ -174,13 +176,13 @@ class RoutePlan:
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for position, convert, plan in self.path_plans:
-            plan.apply(convert(path_params[position]), values, errors)
+            plan.apply(convert(path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
             inputs = RequestInputs(request)
             for plan in self.input_plans:
                 plan.apply(plan.read(inputs), values, errors)
         if self.body_plans:
-            apply_json_body(body, self.body_plans, self.body_aliases, self.body_embedded, values, errors)
+            apply_json_body(body, self.body_plans, self.body_embedded, values, errors)
         if self.request_param is not None:
             values[self.request_param] = self._request_object(request, path_params)
         return values, errors

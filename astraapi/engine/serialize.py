@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from astraapi import _starlette_compat as starlette_compat
+from astraapi.introspection.incex import incex_from_json
 from astraapi.ir.nodes import RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.engine.errors import located_errors
@@ -76,6 +77,11 @@ class ResponsePlan:
             "exclude_defaults": route.response_model_exclude_defaults,
             "exclude_none": route.response_model_exclude_none,
         }
+        # response_model_include / _exclude: given to pydantic only when declared (as FastAPI does).
+        if route.response_model_include_json is not None:
+            self.dump_options["include"] = incex_from_json(route.response_model_include_json)
+        if route.response_model_exclude_json is not None:
+            self.dump_options["exclude"] = incex_from_json(route.response_model_exclude_json)
         self.compiled = compiled
         self.default_dumps = default_dumps
         self.endpoint_ctx = endpoint_ctx

@@ -29,6 +29,23 @@ class Stream:
         self.background = background
 
 
+class ASGIAppResponse(StreamingResponse):
+    """A response that is an ASGI application: it sends its own messages (a Starlette Response subclass
+    that overrides `__call__`, such as sse-starlette's EventSourceResponse). It is streamed by running
+    `app(scope, receive, send)` on the request (astraapi.asgi.bridge.run_response_app); the app runs its
+    own background work, as Starlette's responses do."""
+
+    def __init__(self, app: Any, status_code: int = 200) -> None:
+        self.app = app
+        self.status_code = status_code
+        self.background = None
+        self.raw_headers = []
+
+    async def chunks(self) -> Any:  # pragma: no cover - sent by run_response_app, never iterated
+        raise RuntimeError("an ASGI application response is run, not iterated")
+        yield b""
+
+
 def is_streamed(response: Any) -> bool:
     return isinstance(response, (StreamingResponse, FileResponse))
 
@@ -42,6 +59,19 @@ async def _drained(native: Any) -> None:
 
     native.on_drain(wake)
     await future
+
+
+async def _checkpoint() -> None:
+    """A cancellation point between the items of a generator endpoint (FastAPI's `anyio.sleep(0)`), on
+    asyncio or, in the ASGI call's task, on another anyio backend."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        import anyio
+
+        await anyio.sleep(0)
+        return
+    await asyncio.sleep(0)
 
 
 async def _close(iterator: Any) -> None:
@@ -59,16 +89,26 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
     head is already out, so no error response can follow)."""
     if isinstance(response, FileResponse):
         return await send_file(native, response)
+    if isinstance(response, ASGIAppResponse):
+        from astraapi.asgi.bridge import run_response_app
+
+        return await run_response_app(native, response.app, label)
     if not native.start_response(response.status_code, response.raw_headers):
         if isinstance(response, StreamingResponse):
             await _close(response.body_iterator)
         return False
     chunks = response.chunks()  # type: ignore[attr-defined]
     complete = True
+    # An ASGI request served in the ASGI call's task has no pump beside it: each piece goes out as it comes.
+    flush = native.flush if getattr(native, "in_caller", False) else None
     try:
+        if flush is not None:
+            await flush()  # the head
         if chunks is not None:
             async for chunk in chunks:
                 if native.send(chunk):
+                    if flush is not None:
+                        await flush()
                     continue
                 if native.connected:
                     await _drained(native)
@@ -85,7 +125,10 @@ async def send_streamed(native: Any, response: Response, label: str) -> bool:
             await _close(response.body_iterator)
     if not complete:
         return False
-    return bool(native.end())
+    ended = bool(native.end())
+    if flush is not None:
+        await flush()
+    return ended
 
 
 async def send_file(native: Any, response: FileResponse) -> bool:
@@ -105,8 +148,12 @@ async def send_file(native: Any, response: FileResponse) -> bool:
         return plan, os.open(response.path, os.O_RDONLY | os.O_CLOEXEC)
 
     plan, fd = await run_in_threadpool(stat_and_open)
+    flush = native.flush if getattr(native, "in_caller", False) else None  # as in send_streamed
     if isinstance(plan, Response):  # Starlette's 400 / 416 answer
-        return bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+        answered = bool(native.respond(plan.status_code, plan.raw_headers, plan.body))
+        if flush is not None:
+            await flush()
+        return answered
     try:
         if not native.start_response(plan.status_code, plan.raw_headers):
             return False
@@ -117,7 +164,10 @@ async def send_file(native: Any, response: FileResponse) -> bool:
             else:
                 state = native.send_file(fd, plan.segments, plan.tail)
                 if state == 0:
-                    await _drained(native)
+                    if flush is not None:
+                        await flush()
+                    else:
+                        await _drained(native)
                 elif state < 0:
                     return False
     finally:
@@ -125,7 +175,10 @@ async def send_file(native: Any, response: FileResponse) -> bool:
             os.close(fd)  # the server sends from its own duplicate
     if not native.connected:
         return False
-    return bool(native.end())
+    ended = bool(native.end())
+    if flush is not None:
+        await flush()
+    return ended
 
 
 def _through_python(native: Any) -> bool:
@@ -183,7 +236,7 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
             async def passthrough() -> Any:
                 async for chunk in endpoint_result:
                     yield chunk
-                    await asyncio.sleep(0)
+                    await _checkpoint()
             content = passthrough()
         response = response_class(content=content, **args)
         response.raw_headers.extend(extra_headers)
@@ -213,7 +266,7 @@ def generator_response(endpoint_result: Any, *, mode: str, is_async: bool, item_
         async def lines() -> Any:
             async for item in endpoint_result:
                 yield serialize(item)
-                await asyncio.sleep(0)
+                await _checkpoint()
         body: Any = lines()
     else:
         def sync_lines() -> Any:
@@ -234,11 +287,11 @@ class _Failed:
 
 async def _sse_events(generator: Any, is_async: bool, serialize_data: Any) -> Any:
     """FastAPI's SSE stream: each item becomes one event; a `: ping` comment whenever the
-    generator stays idle for astraapi.sse._PING_INTERVAL seconds. The generator runs in its own
+    generator stays idle for astraapi.routing._PING_INTERVAL seconds. The generator runs in its own
     task (sync ones step in the thread pool), so the keep-alive timer never interrupts it."""
     import json
 
-    from astraapi import sse
+    from astraapi import routing, sse
     from astraapi.concurrency import iterate_in_threadpool
     from astraapi.encoders import jsonable_encoder
 
@@ -273,7 +326,7 @@ async def _sse_events(generator: Any, is_async: bool, serialize_data: Any) -> An
     try:
         while True:
             try:
-                chunk = await asyncio.wait_for(queue.get(), sse._PING_INTERVAL)
+                chunk = await asyncio.wait_for(queue.get(), routing._PING_INTERVAL)
             except asyncio.TimeoutError:
                 yield sse.KEEPALIVE_COMMENT
                 continue

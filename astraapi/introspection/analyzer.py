@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import inspect
 import os
 import typing
@@ -21,18 +22,22 @@ from astraapi import params
 from astraapi.exceptions import DeclarationError
 from astraapi.ir.nodes import DependencyIR, ParamIR, RouteIR, SourceLoc, TypeRef
 from astraapi.responses import JSONResponse, Response
-from astraapi.routing import APIRoute, Default, FrontendRoute, Mount
+from astraapi.datastructures import DefaultPlaceholder
+from astraapi.introspection.incex import IncExError, incex_json
+from astraapi.routing import APIRoute, FrontendRoute, Mount
 from astraapi.introspection.annotations import (
     _constraints,
-    _is_async_callable,
     _is_complex,
     _is_generator_callable,
     _is_scalar_sequence,
+    is_sequence as is_sequence_annotation,
     _json_or_none,
     _lenient_issubclass,
     _qualified,
     _stream_item_type,
+    is_sequence as annotation_is_sequence,
     strip_annotated,
+    endpoint_is_async,
     endpoint_ref,
     path_param_names,
     source_path,
@@ -52,10 +57,10 @@ from astraapi.introspection.dependencies import (
     _unwrap_call,
     form_model_type,
 )
+from astraapi.introspection.forms import FormField, is_json_field, union_annotation, whole_form_models
 from astraapi.introspection.models import _model_ir
 from astraapi.introspection.source_lines import class_line
 from astraapi.introspection.params import (
-    _VAR_PARAM,
     _group_field_ir,
     _is_bytes_annotation,
     _is_upload_file_annotation,
@@ -157,7 +162,8 @@ class _Analyzer:
                 guarded = APIRoute(path=path, endpoint=guarded_endpoint(app, path.endswith("{path:path}")),
                                    methods=("GET", "HEAD"),
                                    name=record.name or "", decl_file=record.decl_file, decl_line=record.decl_line,
-                                   include_in_schema=False, dependencies=record.dependencies)
+                                   include_in_schema=False, dependencies=record.dependencies,
+                                   max_body_size=record.max_body_size)
                 analysis = self._route(index + len(out), guarded)
                 if analysis is not None:
                     out.append(dataclasses.replace(analysis, ir=dataclasses.replace(analysis.ir,
@@ -177,6 +183,8 @@ class _Analyzer:
                 include_in_schema=False,
                 tags=(),
                 mount=kind,
+                max_body_size=record.max_body_size,
+                form_limits=self.form_limits(record),  # what a mounted app inherits
             )
             out.append(RouteAnalysis(route=record, ir=ir, params=(), response_annotation=None, response_adapter=None,
                                      source_file=os.path.abspath(record.decl_file), source_line=record.decl_line))
@@ -191,7 +199,7 @@ class _Analyzer:
         is_generator = _is_generator_callable(endpoint)
         try:
             signature = inspect.signature(endpoint)
-            hints = typing.get_type_hints(endpoint, include_extras=True)
+            hints = typing.get_type_hints(_annotated_function(endpoint), include_extras=True)
         except (NameError, TypeError, ValueError) as error:
             problems.add(f"cannot read the endpoint's signature or annotations: {error}")
             return None
@@ -201,14 +209,11 @@ class _Analyzer:
         seen_names: set[str] = set()
         entries: list[tuple[str, Any, Any]] = []
         for name, parameter in signature.parameters.items():
-            if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-                problems.add(f"parameter {name!r}: *args and **kwargs parameters are not supported")
-                continue
-            if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
-                problems.add(f"parameter {name!r}: positional-only parameters are not supported")
-                continue
             seen_names.add(name)
-            entries.append((name, hints.get(name, parameter.annotation), parameter.default))
+            annotation = hints.get(name, parameter.annotation)
+            if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
+                annotation = annotation.__value__  # a PEP 695 alias (`type X = Annotated[...]`) declares what it names
+            entries.append((name, annotation, parameter.default))
         route_deps: list[DependantAnalysis] = []
         for depends in getattr(route, "dependencies", ()):
             if not isinstance(depends, params.Depends) or not callable(depends.dependency):
@@ -220,15 +225,7 @@ class _Analyzer:
         param_analyses, own_deps = self._dependant_params(entries, set(path_names), problems, (), 0)
         dependant = DependantAnalysis(call=endpoint, name=None, params=tuple(param_analyses),
                                       dependencies=tuple(route_deps + own_deps),
-                                      kind="coroutine" if _is_async_callable(endpoint) else "function")
-        read_anywhere = {p.ir.name for node in dependant.walk() for p in node.params if p.ir.location == "path"}
-        for name in path_names:
-            if name not in seen_names and name not in read_anywhere:
-                problems.add(
-                    f"path parameter {{{name}}} has no matching endpoint or dependency parameter "
-                    f"(the endpoint's parameters are: {', '.join(signature.parameters) or 'none'})"
-                )
-
+                                      kind="coroutine" if endpoint_is_async(endpoint) else "function")
         body_params = [p for node in dependant.walk() for p in node.params if p.ir.location == "body"]
         body_embedded = _should_embed(body_params)
         body_is_form = _body_is_form(body_params, body_embedded)
@@ -250,7 +247,7 @@ class _Analyzer:
             stream = "jsonl" if response_class_is_default else "raw"
             if _lenient_issubclass(response_class, EventSourceResponse):
                 stream = "sse"
-            if route.response_model is Default:
+            if isinstance(route.response_model, DefaultPlaceholder):
                 item_type = _stream_item_type(hints.get("return"))
                 if item_type is not None:
                     response_annotation = None
@@ -282,6 +279,12 @@ class _Analyzer:
         except (OSError, TypeError):
             source_file, source_line = route.decl_file, route.decl_line
 
+        include_json = exclude_json = None
+        try:
+            include_json = incex_json(route.response_model_include, "response_model_include")
+            exclude_json = incex_json(route.response_model_exclude, "response_model_exclude")
+        except IncExError as exc:
+            problems.add(str(exc))
         if problems.count:
             return None
         ir = RouteIR(
@@ -291,7 +294,7 @@ class _Analyzer:
             name=route.name,
             endpoint=endpoint_ref(endpoint),
             source=SourceLoc(source_path(route.decl_file), route.decl_line),
-            is_async=_is_async_callable(endpoint),
+            is_async=endpoint_is_async(endpoint),
             params=tuple(p.ir for p in param_analyses),
             response_model=response_ref,
             status_code=route.status_code,
@@ -304,6 +307,8 @@ class _Analyzer:
             response_model_exclude_unset=route.response_model_exclude_unset,
             response_model_exclude_defaults=route.response_model_exclude_defaults,
             response_model_exclude_none=route.response_model_exclude_none,
+            response_model_include_json=include_json,
+            response_model_exclude_json=exclude_json,
             body_embedded=body_embedded,
             dependencies=tuple(d.ir for d in dependant.dependencies if d.ir is not None),
             body_is_form=body_is_form,
@@ -395,10 +400,6 @@ class _Analyzer:
         shell = DependantAnalysis(call=call, name=name, params=(), dependencies=(), kind=kind,
                                   computed_scope=computed_scope)
         sub_problems = _PrefixedProblems(problems, f"dependency {label}: ")
-        for entry_name, _, entry_default in entries:
-            if entry_default is _VAR_PARAM:
-                sub_problems.add(f"parameter {entry_name!r}: *args and **kwargs parameters are not supported")
-        entries = [e for e in entries if e[2] is not _VAR_PARAM]
         found, deps = self._dependant_params(entries, path_names, sub_problems, current_scopes, depth, owner=shell)
         if problems.count != before:
             return None
@@ -443,14 +444,14 @@ class _Analyzer:
         self, route: APIRoute, hints: dict[str, Any], problems: _RouteProblems
     ) -> tuple[Any, type[Response], bool]:
         response_class = route.response_class
-        is_default = response_class is Default
+        is_default = isinstance(response_class, DefaultPlaceholder)
         if is_default:
             response_class = JSONResponse
         elif not _lenient_issubclass(response_class, Response) and not starlette_compat.is_response_class(response_class):
             problems.add(f"response_class {response_class!r} is not an astraapi.responses.Response subclass")
             response_class = JSONResponse
         annotation = route.response_model
-        if annotation is Default:
+        if isinstance(annotation, DefaultPlaceholder):
             annotation = hints.get("return")
             returned = strip_annotated(annotation)
             if _lenient_issubclass(returned, Response) or starlette_compat.is_response_class(returned):
@@ -527,41 +528,22 @@ class _Analyzer:
         elif isinstance(marker, params.Body):
             location = "body"
         else:
-            location = marker.in_.value
+            declared_in = getattr(marker, "in_", None)  # a bare Param() is a query parameter, as in FastAPI
+            location = declared_in.value if declared_in is not None else "query"
 
         if is_path and location != "path":
-            problems.add(f"parameter {name!r} is in the path, it cannot be a {type(marker).__name__} parameter")
-            return None
-        if location == "path" and not is_path:
-            problems.add(f"parameter {name!r} is declared with Path() but the path has no {{{name}}}")
+            problems.add(f"Cannot use `{type(marker).__name__}` for path param {name!r}")
             return None
         if is_path:
             field_info = copy.copy(field_info)
             field_info.default = PydanticUndefined  # path parameters are always required
             field_info.default_factory = None
 
-        if marker is not None and marker.alias:
-            alias = marker.alias
-        elif location == "header" and getattr(marker, "convert_underscores", True):
-            alias = name.replace("_", "-")
-        else:
-            alias = name
-        validation_alias = marker.validation_alias if marker is not None else None
-        alias_choices: tuple[str, ...] = ()
-        if validation_alias is not None:
-            choices = getattr(validation_alias, "choices", None)
-            if choices is not None and all(isinstance(c, str) for c in choices) and location != "body":
-                alias_choices = tuple(choices)  # AliasChoices: literal names, the first present wins
-                alias = alias_choices[0]
-            elif not isinstance(validation_alias, str):
-                problems.add(f"parameter {name!r}: AliasPath (and AliasChoices on body parameters) are not "
-                             "supported yet")
-                return None
-            else:
-                alias = validation_alias
-
+        alias, alias_choices = _request_key(name, location, field_info, marker, path_names)
+        # A pydantic Json[...] value is one text, whatever its type (FastAPI reads it as a single value).
+        is_json = is_json_field(field_info)
         group: ParamGroup | None = None
-        if isinstance(marker, (params.Query, params.Header, params.Cookie)):
+        if isinstance(marker, (params.Query, params.Header, params.Cookie)) and not is_json:
             model = _param_model_type(type_annotation)
             if model is not None:
                 group = _param_group(name, model, model is not type_annotation, location, marker, problems)
@@ -570,7 +552,11 @@ class _Analyzer:
 
         is_sequence = False
         is_form = isinstance(marker, params.Form)
-        if is_form:
+        form_models = whole_form_models(marker, field_info) if is_form else ()
+        if len(form_models) > 1:  # a union of models: each member reads the form on its own
+            field_info = copy.copy(field_info)
+            field_info.annotation = union_annotation(field_info.annotation, form_models)
+        if is_form and not form_models and not is_json:
             if _is_complex(type_annotation) and not _is_scalar_sequence(type_annotation) \
                     and form_model_type(type_annotation) is None:
                 problems.add(f"form parameter {name!r}: only scalar values, lists of scalars and a pydantic model "
@@ -580,15 +566,19 @@ class _Analyzer:
         if location == "path" and _is_complex(type_annotation):
             problems.add(f"path parameter {name!r} must be a scalar type, not {type_text(type_annotation)}")
             return None
-        if location in ("query", "header", "cookie") and group is None and _is_complex(type_annotation):
-            if location != "cookie" and _is_scalar_sequence(type_annotation):
+        if location in ("query", "header", "cookie") and group is None and not is_json \
+                and _is_complex(type_annotation):
+            # As FastAPI: a query parameter must be a scalar or a list of scalars (refused at declaration);
+            # a header of a sequence type collects every occurrence; other types read one value (and a
+            # value that is not valid for the type is a 422, as in FastAPI).
+            if location == "query":
+                if not _is_scalar_sequence(type_annotation):
+                    problems.add(f"Query parameter {name!r} must be one of the supported types "
+                                 f"(a scalar type or a list of scalars, not {type_text(type_annotation)})")
+                    return None
                 is_sequence = True
-            else:
-                problems.add(
-                    f"{location} parameter {name!r} must be a scalar type or a list of scalars, "
-                    f"not {type_text(type_annotation)}"
-                )
-                return None
+            elif location == "header":
+                is_sequence = is_sequence_annotation(type_annotation)
 
         try:
             adapter = _param_adapter(field_info)
@@ -612,13 +602,47 @@ class _Analyzer:
             alias_choices=alias_choices,
             fields=() if group is None else tuple(_group_field_ir(f, location, group.optional and not required)
                                                   for f in group.fields),
+            form_models=tuple(self.mapper.ref(m.model).model or "" for m in form_models),
         )
         return ParamAnalysis(ir=ir, annotation=annotation, field_info=field_info, adapter=adapter,
                              reads_file_bytes=isinstance(marker, params.File) and _is_bytes_annotation(type_annotation),
-                             group=group)
+                             group=group, form_models=form_models,
+                             form_field=FormField(name, alias_choices or (alias,), annotation_is_sequence(
+                                 field_info.annotation) and not is_json)
+                             if is_form and not form_models else None)
+
+
+def _request_key(name: str, location: str, field_info: FieldInfo, marker: Any,
+                 path_names: set[str]) -> tuple[str, tuple[str, ...]]:
+    """The key a parameter is read under, and its AliasChoices keys (tried in order), as FastAPI reads
+    them: the merged field's string `validation_alias`, else its `alias` (a Field() beside the marker
+    in `Annotated` counts; a header's name converts underscores when neither is given), else the name.
+    AliasChoices of plain names are tried in order (a path parameter takes the first one the route's
+    path has); an AliasPath, or choices holding one, is not a request key: the alias is read."""
+    if not field_info.alias and location == "header" and getattr(marker, "convert_underscores", True):
+        alias = name.replace("_", "-")
+    else:
+        alias = field_info.alias or name
+    validation_alias = field_info.validation_alias
+    if isinstance(validation_alias, str) and validation_alias:
+        return validation_alias, ()
+    choices = getattr(validation_alias, "choices", None)
+    if choices is None or not all(isinstance(choice, str) for choice in choices):
+        return alias, ()
+    if location == "path":
+        chosen = next((choice for choice in choices if choice in path_names), None)
+        return (chosen, ()) if chosen is not None else (alias, ())
+    return choices[0], tuple(choices)
 
 
 def analyze_dependency(call: Any, **options: Any) -> DependantAnalysis | None:
     """One dependency's analysis outside a route's (a dependency override, analysed when first
     used); `options` as `_Analyzer.dependant_for` takes them. None: problems were reported."""
     return _Analyzer().dependant_for(call, **options)
+
+
+def _annotated_function(endpoint: Any) -> Any:
+    """Where an endpoint's annotations are: a functools.partial's (nested) function, as FastAPI reads them."""
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return endpoint

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from astraapi._compat.shared import lenient_issubclass as _lenient_issubclass
 from astraapi.encoders import jsonable_encoder
 from astraapi.introspection.module_names import module_of
 from astraapi.routing import PATH_PARAM
@@ -52,12 +53,24 @@ def endpoint_ref(endpoint: Any) -> str:
     return f"{module}:{qualname}"
 
 
-def _is_async_callable(call: Any) -> bool:
+def endpoint_is_async(call: Any) -> bool:
+    """Whether calling `call` gives a coroutine, as FastAPI decides it: through partials, through
+    `functools.wraps` wrappers (a plain `def` wrapper around an `async def` endpoint returns its
+    coroutine), and through an instance's `__call__`; a class is a plain call."""
+    import asyncio  # asyncio's check knows the legacy `_is_coroutine` marker, as FastAPI's on 3.11/3.12
+
     while isinstance(call, functools.partial):
         call = call.func
-    return inspect.iscoroutinefunction(call) or (
-        not inspect.isroutine(call) and inspect.iscoroutinefunction(getattr(call, "__call__", None))
-    )
+    unwrapped = inspect.unwrap(call)
+    for form in (call, unwrapped):
+        if inspect.isroutine(form) and asyncio.iscoroutinefunction(form):
+            return True
+    if inspect.isclass(unwrapped) or inspect.isroutine(call):
+        return False
+    dunder = getattr(call, "__call__", None)
+    if dunder is None:
+        return False
+    return any(asyncio.iscoroutinefunction(form) for form in (dunder, inspect.unwrap(dunder)))
 
 
 def _is_generator_callable(call: Any) -> bool:
@@ -97,10 +110,6 @@ def _sorted_sets(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _sorted_sets(item) for key, item in value.items()}
     return value
-
-
-def _lenient_issubclass(obj: Any, classes: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, classes)
 
 
 def strip_annotated(annotation: Any) -> Any:

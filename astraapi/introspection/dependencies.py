@@ -18,7 +18,6 @@ from astraapi.encoders import jsonable_encoder
 from astraapi.requests import HTTPConnection
 from astraapi.responses import Response
 from astraapi.introspection.annotations import _UNION_ORIGINS, _lenient_issubclass, strip_annotated
-from astraapi.introspection.params import _VAR_PARAM
 from astraapi.introspection.records import DependantAnalysis, ParamAnalysis
 
 class _PrefixedProblems:
@@ -111,6 +110,48 @@ def _dependency_kind(call: Any) -> str:
     return "function"
 
 
+def check_dependency_scopes(endpoint: Any, dependencies: Any) -> None:
+    """FastAPI's declaration-time rule: a `yield` dependency whose scope is "request" cannot depend on
+    one declared with scope "function" (its exit code would run after the other's). Raises
+    DependencyScopeError, as FastAPI raises it from the route decorator."""
+    from astraapi.exceptions import DependencyScopeError
+
+    seen: set[tuple[int, Any]] = set()
+
+    def markers(call: Any) -> list[params.Depends]:
+        try:
+            entries = _signature_entries(call)
+        except (TypeError, ValueError):  # no signature: the route analysis reports it
+            return []
+        found = []
+        for _, annotation, default in entries:
+            depends = _depends_marker(annotation, default)
+            if depends is not None:
+                if depends.dependency is None:
+                    depends = depends._with_dependency(strip_annotated(annotation))
+                found.append(depends)
+        return found
+
+    def walk(depends: params.Depends) -> None:
+        call = depends.dependency
+        if call is None or (id(call), depends.scope) in seen:
+            return
+        seen.add((id(call), depends.scope))
+        subs = markers(call)
+        if _dependency_kind(call) in ("generator", "async_generator") and depends.scope in (None, "request"):
+            for sub in subs:
+                if sub.scope == "function":
+                    name = getattr(call, "__name__", "<unnamed_callable>")
+                    raise DependencyScopeError(
+                        f'The dependency "{name}" has a scope of "request", it cannot depend on dependencies '
+                        'with scope "function".')
+        for sub in subs:
+            walk(sub)
+
+    for depends in [*(d for d in dependencies or () if isinstance(d, params.Depends)), *markers(endpoint)]:
+        walk(depends)
+
+
 def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
     """(name, annotation, default) for each parameter, string annotations evaluated."""
     try:
@@ -119,9 +160,8 @@ def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
         signature = inspect.signature(call)
     entries = []
     for name, parameter in signature.parameters.items():
-        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            entries.append((name, None, _VAR_PARAM))
-            continue
+        # As FastAPI: every parameter counts by its name, `*args`, `**kwargs` and positional-only ones
+        # too (query parameters unless annotated otherwise; their values are passed by keyword).
         annotation = parameter.annotation
         if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
             annotation = annotation.__value__
@@ -155,9 +195,13 @@ def _should_embed(body_params: list[ParamAnalysis]) -> bool:
     if len({p.ir.name for p in body_params}) > 1:
         return True
     first = body_params[0]
+    # dependencies can give the same name to different form models
+    if first.form_models and any(not p.form_models or p.field_info.annotation is not first.field_info.annotation
+                                 for p in body_params[1:]):
+        return True
     if any(p.ir.embed for p in body_params):
         return True
-    return first.ir.is_form and form_model_type(first.annotation) is None
+    return first.ir.is_form and not first.form_models
 
 
 def _body_is_form(body_params: list[ParamAnalysis], embedded: bool) -> bool:

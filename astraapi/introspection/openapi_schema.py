@@ -43,9 +43,11 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticUndefined, core_schema
 
 from astraapi import _starlette_compat as starlette_compat
+from astraapi.introspection.form_schema import needs_form_body_model
 from astraapi.ir.nodes import ResponseIR
 from astraapi.openapi.constants import REF_TEMPLATE
-from astraapi.routing import APIRoute, Default, path_format
+from astraapi.datastructures import DefaultPlaceholder
+from astraapi.routing import APIRoute, path_format
 
 # The pydantic Field attributes that carry over from a parameter's FieldInfo to the schema.
 _FIELD_ATTRIBUTES = (
@@ -162,6 +164,28 @@ def body_field(route_unique_id: str, body_params: Sequence[tuple[str, str, Field
     return SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required, media_type
 
 
+def form_body_field(route_unique_id: str, params: Sequence[Any], embedded: bool,
+                    markers: Sequence[tuple[bool, str | None]]) -> tuple[SchemaField, bool, str]:
+    """The request body of a form with form-model parameters, as one `Body_` model
+    (astraapi/introspection/form_schema.py): (field, required, media type)."""
+    from astraapi.introspection.form_schema import form_body_model
+
+    model = form_body_model(route_unique_id, list(params))
+    if not embedded:  # an optional form model alone: the body model, under the parameter's marker
+        first = params[0]
+        info = copy.copy(first.field_info)
+        info.annotation = model
+        info.metadata = []
+        info.discriminator = None
+        return (SchemaField(first.ir.alias, model, info.title, "validation", _field_adapter(model, info)),
+                info.is_required(), markers[0][1] or "application/json")
+    required = any(p.field_info.is_required() for p in params)
+    wrapper = FieldInfo(annotation=model, alias="body") if required else FieldInfo(
+        annotation=model, alias="body", default=None)
+    return (SchemaField("body", model, None, "validation", _field_adapter(model, wrapper)), required,
+            embedded_media_type(markers))
+
+
 def embedded_media_type(markers: Sequence[tuple[bool, str | None]]) -> str:
     """The media type of a combined body, as FastAPI picks it: a form when any part is a Form()
     (multipart when one of them is), else the parts' common media type, else the class default.
@@ -270,8 +294,8 @@ class RouteOpenAPI:
 
 
 def unique_id_function(route: APIRoute, app_function: Any) -> Callable[[APIRoute], str]:
-    for candidate in (getattr(route, "generate_unique_id_function", Default), app_function):
-        if candidate is not Default and candidate is not None:
+    for candidate in (getattr(route, "generate_unique_id_function", None), app_function):
+        if candidate is not None and not isinstance(candidate, DefaultPlaceholder):
             return candidate
     return generate_unique_id
 
@@ -341,7 +365,7 @@ def _examples(marker: Any) -> tuple[str | None, str | None]:
 def _response_class(route: APIRoute) -> Any:
     from astraapi.responses import JSONResponse
 
-    return JSONResponse if route.response_class is Default else route.response_class
+    return JSONResponse if isinstance(route.response_class, DefaultPlaceholder) else route.response_class
 
 
 def _class_status_code(cls: Any) -> str:
@@ -419,7 +443,7 @@ _VALUE_LOCATIONS = ("path", "query", "header", "cookie", "body")
 
 
 def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool = True,
-                 generate_unique_id_function: Any = Default) -> tuple[tuple[Any, ...], str]:
+                 generate_unique_id_function: Any = None) -> tuple[tuple[Any, ...], str]:
     """The routes' IR with the OpenAPI fields filled in, and the component schemas as JSON.
 
     `routes`: the `RouteAnalysis` objects of introspection (live objects plus IR).
@@ -444,10 +468,15 @@ def with_openapi(routes: Sequence[Any], *, separate_input_output_schemas: bool =
             if document is not None and param.field_info is not None:
                 document(plan, param, body_params)
         if body_params:
-            markers = [(p.ir.is_form, p.ir.media_type) for p in _tree_params(analysis)
-                       if p.ir.location == "body" and p.field_info is not None]
-            plan.body, plan.body_required, plan.body_media_type = body_field(
-                plan.unique_id, body_params, analysis.ir.body_embedded, markers)
+            body_analyses = [p for p in _tree_params(analysis) if p.ir.location == "body" and p.field_info is not None]
+            markers = [(p.ir.is_form, p.ir.media_type) for p in body_analyses]
+            if any(p.form_models for p in body_analyses) and needs_form_body_model(body_analyses,
+                                                                                  analysis.ir.body_embedded):
+                plan.body, plan.body_required, plan.body_media_type = form_body_field(
+                    plan.unique_id, body_analyses, analysis.ir.body_embedded, markers)
+            else:
+                plan.body, plan.body_required, plan.body_media_type = body_field(
+                    plan.unique_id, body_params, analysis.ir.body_embedded, markers)
             body_fields.append(plan.body)
         if analysis.response_annotation is not None:
             plan.response = response_field("Response_" + plan.unique_id, analysis.response_annotation)
@@ -555,7 +584,7 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     from astraapi.introspection.app import analyze_records
 
     separate = getattr(app, "separate_input_output_schemas", True)
-    unique_id = getattr(app.router, "generate_unique_id_function", Default)
+    unique_id = getattr(app.router, "generate_unique_id_function", None)
     webhook_router = getattr(app, "webhooks", None)
     webhook_records = list(getattr(webhook_router, "routes", []) or [])
     key = (id(analysis), separate, unique_id, tuple(id(r) for r in webhook_records), openapi_settings(app))

@@ -18,9 +18,6 @@ from astraapi.introspection.annotations import (
 from astraapi.introspection.records import GroupField, ParamGroup
 from astraapi.introspection.types import _TypeMapper
 
-_VAR_PARAM: Any = object()
-
-
 def _param_model_type(annotation: Any) -> type[BaseModel] | None:
     """The model of a parameter model declaration: `Model` or `Model | None` (FastAPI's rule)."""
     if get_origin(annotation) in _UNION_ORIGINS:
@@ -39,16 +36,15 @@ def _param_group(name: str, model: type[BaseModel], optional: bool, location: st
     for field_name, info in model.model_fields.items():
         validation_alias = info.validation_alias
         choices = getattr(validation_alias, "choices", None)
-        if validation_alias is not None and not isinstance(validation_alias, str) and not (
-                choices is not None and all(isinstance(choice, str) for choice in choices)):
-            problems.add(f"parameter {name!r}: field {field_name!r} of {model.__name__} uses AliasPath, "
-                         "not supported in parameter models yet")
-            return None
+        if choices is not None and not all(isinstance(choice, str) for choice in choices):
+            choices = None  # choices holding an AliasPath: the field's alias is read, as for an AliasPath
         convert = location == "header" and getattr(info, "convert_underscores", default_convert)
         if choices is not None:  # AliasChoices: literal names (headers too), the first present wins
             aliases = [(choice, choice) for choice in choices]
         else:
-            alias = validation_alias or info.alias or field_name
+            # an AliasPath is resolved by the model from the location's other keys (the extras)
+            alias = (validation_alias if isinstance(validation_alias, str) and validation_alias
+                     else None) or info.alias or field_name
             request_key = alias.replace("_", "-") if convert and alias == field_name else alias
             aliases = [(alias, request_key)]
         if config.get("validate_by_alias") is False or by_name:

@@ -26,6 +26,10 @@ class ParamAnalysis:
     adapter: TypeAdapter[Any] | None  # validates one value of this parameter
     reads_file_bytes: bool = False  # a File() parameter typed bytes (or a list of bytes): the upload's content
     group: ParamGroup | None = None  # a parameter model (Query/Header/Cookie typed with a pydantic model)
+    # Form(): the models read from the whole form (a model, an optional one, a union of models), or
+    # else where the value is read (`form_field`); astraapi/introspection/forms.py
+    form_models: tuple[Any, ...] = ()
+    form_field: Any = None
 
 
 @dataclasses.dataclass(frozen=True)

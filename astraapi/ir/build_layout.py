@@ -48,24 +48,39 @@ def file_digests(build_dir: Path, names: list[str]) -> dict[str, str]:
     return {name: sha256_file(build_dir / name) for name in names}
 
 
-def verify_build(ir: AppIR, build_dir: Path) -> dict:
-    """The manifest of a build that matches `ir`; StaleBuildError saying what to run otherwise."""
-    build_dir = Path(build_dir)
-    abi_version = runtime_abi_version()
-    rebuild = f"run `astraapi build {ir.app_ref or '<module:app>'}`"
+def rebuild_hint(app_ref: str | None) -> str:
+    return f"run `astraapi build {app_ref or '<module:app>'}`"
+
+
+def runtime_manifest(build_dir: Path, rebuild: str) -> dict:
+    """The manifest of the build in `build_dir` when this runtime can load it (it exists and targets
+    this ABI); StaleBuildError saying what to run otherwise."""
     manifest = read_manifest(build_dir)
     if not manifest:
         raise StaleBuildError(f"no compiled build in {build_dir}/: {rebuild} first")
+    abi_version = runtime_abi_version()
     if manifest.get("abi_version") != abi_version:
         raise StaleBuildError(
             f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
             f"this AstraAPI has ABI {abi_version}: {rebuild}"
         )
+    return manifest
+
+
+def require_module(build_dir: Path, manifest: dict, rebuild: str) -> None:
+    if not (build_dir / manifest["module"]).is_file():
+        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
+
+
+def verify_build(ir: AppIR, build_dir: Path) -> dict:
+    """The manifest of a build that matches `ir`; StaleBuildError saying what to run otherwise."""
+    build_dir = Path(build_dir)
+    rebuild = rebuild_hint(ir.app_ref)
+    manifest = runtime_manifest(build_dir, rebuild)
     if manifest.get("ir_hash") != ir.ir_hash():
         raise StaleBuildError(
             f"the build in {build_dir}/ is stale: it was made for IR hash {manifest.get('ir_hash')}, "
             f"the app now has IR hash {ir.ir_hash()}: {rebuild}"
         )
-    if not (build_dir / manifest["module"]).is_file():
-        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
+    require_module(build_dir, manifest, rebuild)
     return manifest

@@ -132,6 +132,9 @@ class ParamIR:
     fields: tuple[ParamIR, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
     # `validation_alias=AliasChoices(...)`: the request keys to try in order (`alias` is the first).
     alias_choices: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
+    # A Form() parameter read from the whole form: the model keys (one: a model or an optional one;
+    # several: a union of models, each member reading the form on its own).
+    form_models: tuple[str, ...] = dataclasses.field(default=(), metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,10 @@ class RouteIR:
     response_model_exclude_unset: bool = False
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
+    # response_model_include / _exclude (pydantic's IncEx) as canonical JSON: a list of [key, value]
+    # pairs sorted by key, value `true` (the whole field) or the nested pairs (introspection/incex.py).
+    response_model_include_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
+    response_model_exclude_json: str | None = dataclasses.field(default=None, metadata={"omit_default": True})
     body_embedded: bool = False  # more than one body parameter, or Body(embed=True)
     # OpenAPI (computed in introspection; *_json fields are JSON text in the document's key order)
     description: str = ""  # the declared description, else the endpoint's docstring
@@ -476,7 +483,7 @@ _NESTED.update(
         FieldIR: {"type": _one(TypeRef), "constraints": _pairs},
         ModelIR: {"source": _one(SourceLoc), "fields": _many(FieldIR), "fallback_reasons": _strings,
                   "validation_fallback_reasons": _strings, "decode_fallback_reasons": _strings},
-        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings,
+        ParamIR: {"type": _one(TypeRef), "constraints": _pairs, "alias_choices": _strings, "form_models": _strings,
                   "fields": lambda items: tuple(_from_plain(ParamIR, item) for item in items)},
         ResponseIR: {},
         DependencyIR: {

@@ -138,7 +138,7 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
             bits |= LOW_PRIORITY
         if route.mount in ("static", "app", "asgi", "frontend"):
             bits |= ANY_METHOD
-        if route.mount == "asgi":  # a mounted ASGI app answers WebSocket handshakes too
+        if route.mount in ("asgi", "app"):  # a mounted app answers WebSocket handshakes too
             bits |= METHOD_BITS["WEBSOCKET"]
         routes.append((bits, ", ".join(route.methods), param_count))
 

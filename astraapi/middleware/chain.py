@@ -40,6 +40,7 @@ from astraapi.engine.responses import (
     report_server_error,
     server_error_sink,
 )
+from astraapi.engine.body_limit import is_content_too_large, refusal
 from astraapi.responses import Response, StreamingResponse
 
 Handler = Callable[[Any, int, tuple], Any]
@@ -163,11 +164,17 @@ async def send_later(run: Run, later: Later) -> None:
 
 def answer_of(response: Any) -> Any:
     """What a middleware's returned Response becomes: a response tuple, or a Later."""
+    from astraapi import _starlette_compat as starlette_compat
     from astraapi.engine.streaming import is_streamed
 
-    if response.__class__ is CallNextResponse and response._iterator is None and response._body is not None:
+    if isinstance(response, CallNextResponse) and response._iterator is None and response._body is not None:
         answer = (response.status_code, response.raw_headers, response._body)
-    elif is_streamed(response):
+        background = response.background
+        return answer if background is None else Later(answer, background)
+    if (starlette_compat.FOREIGN_RESPONSES and not isinstance(response, Response)
+            and isinstance(response, starlette_compat.FOREIGN_RESPONSES)):
+        response = starlette_compat.adopt_response(response)  # Starlette's, as a middleware library returns
+    if is_streamed(response):
         return Later(response, response.background)
     elif isinstance(response, Response):
         answer = from_response(response)
@@ -196,6 +203,8 @@ class InnerRequest(BodyThroughPython):
         self._chunks: deque = deque()
         self._ended = False
         self._failed = False
+        self._taken = False
+        self._taken_waiter: asyncio.Future | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._native, name)
@@ -256,11 +265,25 @@ class InnerRequest(BodyThroughPython):
 
     async def answer(self) -> tuple:
         """The head of the answer, once the handler below gave it."""
-        while self._head is None:
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-            self._waiter = None
+        try:
+            while self._head is None:
+                self._waiter = asyncio.get_running_loop().create_future()
+                await self._waiter
+                self._waiter = None
+        finally:  # taken, or never will be (the layer above was cancelled): the handler below goes on
+            self._taken = True
+            taken = self._taken_waiter
+            if taken is not None and not taken.done():
+                taken.set_result(None)
         return self._head
+
+    async def handed_over(self) -> None:
+        """Returns once the layer above has taken the head of the answer (`answer` returned it)."""
+        if self._taken:
+            return
+        if self._taken_waiter is None:
+            self._taken_waiter = asyncio.get_running_loop().create_future()
+        await self._taken_waiter
 
     async def chunks(self) -> Any:
         """A streamed answer's body, piece by piece, as the handler below sends it."""
@@ -349,6 +372,25 @@ class CallNextResponse(StreamingResponse):
         self._iterator = value
 
 
+_call_next_classes: dict[type, type] = {}
+
+
+def call_next_class() -> type:
+    """CallNextResponse; with Starlette loaded, one that is also Starlette's StreamingResponse, as FastAPI's
+    call_next answer is (middleware libraries check `isinstance(response, starlette.responses.Response)`
+    before writing headers into it: slowapi). AstraAPI's attributes and methods come first."""
+    import sys
+
+    theirs = sys.modules.get("starlette.responses")
+    if theirs is None:
+        return CallNextResponse
+    base = theirs.StreamingResponse
+    cls = _call_next_classes.get(base)
+    if cls is None:
+        cls = _call_next_classes[base] = type("CallNextResponse", (CallNextResponse, base), {"__module__": __name__})
+    return cls
+
+
 async def _once(body: bytes) -> Any:
     yield body
 
@@ -364,6 +406,7 @@ class DispatchLayer:
         self.errors = errors
         self.streams = streams  # call_next's whole answers go out as a stream (see stack.python_stack)
 
+    body_limit: int | None = None  # the app's max_body_size: reading the body here is limited by it
     websocket_routes: frozenset = frozenset()  # route indexes a WebSocket handshake may reach
     websocket_mounts: frozenset = frozenset()  # ... among routes that also take HTTP (ASGI mounts)
 
@@ -395,11 +438,13 @@ class _DispatchRun(Run):
         layer = self.layer
         self.request = InnerRequest(self.native, state_dict_of(self.native, layer.app))
         request = Request(self.request, {}, app=layer.app)
+        if layer.body_limit is not None:
+            request._body_limit = layer.body_limit  # the app's max_body_size (astraapi.engine.body_limit)
         try:
             response = await layer.dispatch(request, self.call_next)
             if response is None:
                 raise RuntimeError("No response returned.")
-            if layer.streams and response.__class__ is CallNextResponse:
+            if layer.streams and isinstance(response, CallNextResponse):
                 return Later(response, response.background)
             return answer_of(response)
         except Exception as error:
@@ -414,10 +459,11 @@ class _DispatchRun(Run):
         if error is not None:
             self.error_answer = head[1:]
             raise error
+        cls = call_next_class()
         if head[0] == "whole":
             _, status, headers, body = head
-            return CallNextResponse(status, json_head(body) if headers is None else list(headers), body, None)
-        return CallNextResponse(head[1], head[2], None, inner)
+            return cls(status, json_head(body) if headers is None else list(headers), body, None)
+        return cls(head[1], head[2], None, inner)
 
 
 class ServerErrors:
@@ -427,8 +473,11 @@ class ServerErrors:
         from astraapi.engine.handlers import ExceptionDispatcher
 
         self.dispatcher = ExceptionDispatcher(app)
+        self.app = app
 
     async def answer(self, error: BaseException, request: Any, label: str, captured: list, error_answer: Any) -> Any:
+        if is_content_too_large(error):
+            return refusal(self.app)  # the body limiter outside the middlewares answers its own error
         if error_answer is not None and captured and error is captured[0]:
             report_server_error(error)  # answered below already (logged there): the same answer
             return tuple(error_answer)

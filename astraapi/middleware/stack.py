@@ -33,10 +33,21 @@ def has_python_middleware(app: Any) -> bool:
 
 
 def describe(app: Any) -> list[str]:
-    """What `astraapi inspect` says about each Python middleware, outermost first."""
+    """What `astraapi inspect` says about each Python middleware, outermost first: the app's own stack
+    when the native server serves it (a replaced `build_middleware_stack`, sentry-sdk's middleware:
+    astraapi.asgi.app.instrumented_stack), then `user_middleware`'s Python entries."""
     from astraapi.middleware.base import is_dispatch_middleware
+    from astraapi.server.serve import _replaced_stack, _sentry_active
 
     out = []
+    if _sentry_active():
+        out.append("sentry-sdk's SentryAsgiMiddleware, its Starlette/FastAPI integration being enabled (ASGI)")
+    if _replaced_stack(app):
+        func = getattr(app.build_middleware_stack, "__func__", app.build_middleware_stack)
+        code = getattr(func, "__code__", None)  # functools.wraps copies names: the code has the real ones
+        name = (f"{getattr(func, '__globals__', {}).get('__name__', '?')}.{code.co_qualname}"
+                if code is not None else repr(func))
+        out.append(f"the app's middleware stack, build_middleware_stack replaced by {name} (ASGI)")
     for entry in python_middleware(app):
         if is_dispatch_middleware(entry.cls):
             func = entry.kwargs.get("dispatch")
@@ -68,6 +79,7 @@ def python_stack(handler: Any, ir: Any, app: Any, native_layer: Callable[[Any, s
             streams = any(native_kind(outer.cls) == "gzip" or not (native_kind(outer.cls) or is_dispatch_middleware(outer.cls))
                           for outer in entries[:position])
             handler = DispatchLayer(handler, instance.dispatch_func, app, errors, streams)
+            handler.body_limit = ir.max_body_size
             handler.websocket_routes = frozenset(r.index for r in ir.routes if r.methods == ("WEBSOCKET",))
             handler.websocket_mounts = frozenset(r.index for r in ir.routes if r.mount == "asgi")
         else:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+from astraapi.datastructures import DefaultPlaceholder as DefaultPlaceholder
 from astraapi.ir.nodes import AppIR, DependencyIR, ParamIR, RouteIR
 from astraapi.encoders import jsonable_encoder
 from astraapi.exceptions import AstraAPIError, FastAPIDeprecationWarning
@@ -415,9 +416,12 @@ def get_openapi(
     separate_input_output_schemas: bool = True,
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """FastAPI's `get_openapi`: the document for `routes` (e.g. `app.routes`), with these settings."""
-    routes = list(routes)
-    ir_routes, schemas = routes_ir([*routes, *(webhooks or [])],
+    """FastAPI's `get_openapi`: the document for `routes` (e.g. `app.routes`, or RouteContexts), with these settings."""
+    from astraapi.routing import RouteContext
+
+    routes = [route.route if isinstance(route, RouteContext) else route for route in routes]
+    webhooks = [route.route if isinstance(route, RouteContext) else route for route in webhooks or ()]
+    ir_routes, schemas = routes_ir([*routes, *webhooks],
                                    separate_input_output_schemas=separate_input_output_schemas)
     return openapi_document(
         title=title, version=version, routes=ir_routes[:len(routes)], schemas=schemas,

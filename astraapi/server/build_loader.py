@@ -12,7 +12,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from astraapi.ir.build_layout import IR_FILE, StaleBuildError, read_manifest, verify_build
+from astraapi.ir.build_layout import (
+    IR_FILE,
+    StaleBuildError,
+    read_manifest,
+    rebuild_hint,
+    require_module,
+    runtime_manifest,
+    verify_build,
+)
 from astraapi.ir.nodes import AppIR
 
 logger = logging.getLogger("astraapi.server")
@@ -36,19 +44,10 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
     from astraapi import _runtime
     from astraapi.introspection import fingerprint
 
-    abi_version = _runtime.ABI_VERSION
-
     build_dir = Path(build_dir)
-    manifest = read_manifest(build_dir)
-    ref = app_ref or manifest.get("app_ref")
-    rebuild = f"run `astraapi build {ref or '<module:app>'}`"
-    if not manifest:
-        raise StaleBuildError(f"no compiled build in {build_dir}/: {rebuild} first")
-    if manifest.get("abi_version") != abi_version:
-        raise StaleBuildError(
-            f"the build in {build_dir}/ targets runtime ABI {manifest.get('abi_version')}, "
-            f"this AstraAPI has ABI {abi_version}: {rebuild}"
-        )
+    ref = app_ref or read_manifest(build_dir).get("app_ref")
+    rebuild = rebuild_hint(ref)
+    manifest = runtime_manifest(build_dir, rebuild)
     changed = (fingerprint.differences(app, manifest["fingerprint"]) if "fingerprint" in manifest
                else ["the build has no fingerprint (made by an older AstraAPI)"])
     analysed = None
@@ -66,8 +65,7 @@ def load_startup(app: Any, build_dir: Path, app_ref: str | None = None) -> Start
             "the app; %s to start from the build again", "; ".join(changed), build_dir, rebuild,
         )
     ir = analysed or _serving_ir(build_dir, manifest, rebuild)
-    if not (build_dir / manifest["module"]).is_file():
-        raise StaleBuildError(f"the build in {build_dir}/ has no {manifest['module']}: {rebuild}")
+    require_module(build_dir, manifest, rebuild)
     module = _runtime.load_app_module(str(build_dir / manifest["module"]), manifest["ir_hash"])
     openapi = manifest.get("openapi")
     return StartupBuild(ir=ir, loaded=_entry_points(module, manifest),

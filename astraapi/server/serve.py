@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import http
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         from astraapi.ir.trie import build_trie_tables
 
         ir = build_ir(app, app_ref=app_ref, openapi=False)
-        executor = Executor(app, ir)
+        executor = Executor(app, ir, wrap_handler=with_middleware)
         tables = build_trie_tables(ir)
         make_trie = tables.to_runtime
     else:
@@ -42,7 +43,8 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         startup = load_startup(app, Path(build_dir or DEFAULT_BUILD_DIR), app_ref)
         ir, loaded = startup.ir, startup.loaded
         executor = Executor(app, ir, compiled_serializers=loaded.serializers, compiled_decoders=loaded.decoders,
-                            compiled_encoders=loaded.encoders, lazy=not startup.analysed)
+                            compiled_encoders=loaded.encoders, lazy=not startup.analysed,
+                            wrap_handler=with_middleware)
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
@@ -55,15 +57,22 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
     return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
                        config=config or ServerConfig(), lifespan=app.router,
                        route_unmatched=executor.routes_unmatched or every,
-                       route_redirects=every,
+                       route_redirects=every or executor.max_body_size is not None,
                        on_server=executor.attach_server if direct else None)
 
 
-def app_handler(executor: Any, ir: Any, app: Any) -> Any:
-    """The handler both servers call (the native one, and the ASGI entry): the executor inside the app's
-    middlewares, and inside the telemetry layer when OpenTelemetry is configured (astraapi.telemetry:
-    then every request is answered by the engine)."""
+def app_handler(executor: Any, ir: Any, app: Any, *, native: bool = True) -> Any:
+    """The handler both servers call (the native one, and the ASGI entry, `native=False`): the executor
+    inside the app's middlewares, and inside the telemetry layer when OpenTelemetry is configured
+    (astraapi.telemetry: then every request is answered by the engine). On the native server, an app
+    whose `build_middleware_stack` was replaced (opentelemetry-instrumentation-fastapi does so), or whose
+    stack holds sentry's middleware (astraapi/_sentry_compat.py), is served through the stack it builds
+    (astraapi.asgi.app.instrumented_stack), as an ASGI server would serve it."""
     handler = with_middleware(executor.handle, ir, app)
+    if native and app is not None and (_replaced_stack(app) or _sentry_active()):
+        from astraapi.asgi.app import instrumented_stack
+
+        handler = instrumented_stack(handler, app)
     if _observed(app):
         from astraapi.telemetry._server import telemetry_handler
 
@@ -72,10 +81,29 @@ def app_handler(executor: Any, ir: Any, app: Any) -> Any:
     return handler
 
 
+def _replaced_stack(app: Any) -> bool:
+    """Whether `app.build_middleware_stack` is not AstraAPI's own: replaced on the app (instrumentation),
+    or overridden by a subclass."""
+    from astraapi.applications import AstraAPI
+
+    method = getattr(app, "build_middleware_stack", None)
+    return getattr(method, "__func__", None) is not AstraAPI.build_middleware_stack
+
+
+def _sentry_active() -> bool:
+    """sentry-sdk's Starlette/FastAPI integration is enabled: the app's stack holds sentry's middleware."""
+    if "sentry_sdk" not in sys.modules:
+        return False
+    from astraapi import _sentry_compat
+
+    return _sentry_compat.integration() is not None
+
+
 def _observed(app: Any) -> bool:
     """Whether the app's telemetry records anything (checked once, at start-up): only when the app gave
     `telemetry=` providers or the process has imported OpenTelemetry, so serving costs nothing otherwise."""
-    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules:
+    if getattr(app, "_telemetry_settings", None) is None and "opentelemetry" not in sys.modules \
+            and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() != "true":
         return False
     from astraapi.telemetry._server import telemetry_active
 

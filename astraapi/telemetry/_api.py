@@ -88,6 +88,8 @@ class _RequestTelemetry:
     _exceptions: list[BaseException] = field(default_factory=list, repr=False)
     _finish: Any = field(default=None, repr=False)  # ends the span and the metrics (set by the server)
     _validation_reported: bool = field(default=False, repr=False)
+    _route_prefix: str = field(default="", repr=False)  # the mount paths matched so far
+    _in_task: bool = field(default=False, repr=False)  # the engine's task for the request runs (see _task_started)
 
 
 _KEY: Any = None
@@ -190,10 +192,42 @@ def _run_sync_endpoint(function: Callable[..., Any], arguments: dict[str, Any]) 
         return function(**arguments)
 
 
+def _mount_matched(mount_path: str, route_path: str | None) -> None:
+    """A mounted app matched one of its routes: the request's `http.route` (and span name) is the mount
+    path, then the route's path (`route_path`; None: the route is itself a mount, whose app goes on)."""
+    record = _current()
+    if record is None or record.route is not None:
+        return
+    record._route_prefix += mount_path
+    if route_path is None:
+        return
+    route = record.route = record._route_prefix + route_path
+    if record.span is not None:
+        record.span.set_attribute("http.route", route)
+        record.span.update_name(f"{record.span_method} {route}")
+
+
 def _body_read(body: Any) -> None:
     data = get_telemetry_data()
     if data is not None:
         data.body = body
+
+
+def _task_started() -> None:
+    """The engine's task for the request started: the request's data stays until `_task_ended` (its
+    background tasks run after the response, and the span, ended; they still see the data)."""
+    record = _current()
+    if record is not None:
+        record._in_task = True
+
+
+def _task_ended() -> None:
+    record = _current()
+    if record is not None:
+        record._in_task = False
+        if record._finish is None or record._finish.finished:
+            record.data = None
+            record._exceptions.clear()
 
 
 def _connection_started(websocket: Any) -> None:
@@ -224,7 +258,8 @@ def _operation(*, name: str, function: Callable[..., Any] | None = None) -> Any:
     """A `fastapi.<name>` span around one step of the request (dependencies, endpoint, serialization,
     background_task) when operation spans are on; otherwise a shared no-op context manager."""
     record = _current()
-    if record is None or record.tracer is None:
+    if record is None or record.tracer is None or getattr(function, "__astraapi_plain_route__", False):
+        # (the docs routes are plain Starlette routes under FastAPI: no operation spans)
         return _NO_OPERATION
     return _traced_operation(record, name, function)
 

@@ -109,8 +109,9 @@ def _configure_from_environment(config: dict[str, Any]) -> None:
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
         except ImportError as error:
             raise FastAPIError(
-                "automatic OpenTelemetry export needs opentelemetry-sdk and opentelemetry-exporter-otlp-proto-http; "
-                "install them, configure providers yourself, or pass telemetry={'auto_configure': False}") from error
+                "automatic OpenTelemetry export needs astraapi[opentelemetry] (opentelemetry-sdk and "
+                "opentelemetry-exporter-otlp-proto-http): install the extra, configure providers yourself, or pass "
+                "telemetry={'auto_configure': False} to FastAPI()") from error
 
         def component_for(signal: str, endpoint: str) -> Any:
             if signal == "TRACES":
@@ -182,3 +183,32 @@ async def shutdown() -> None:
         from astraapi.background import run_in_threadpool
 
         await run_in_threadpool(_flush)
+
+
+_FLUSHED_BEFORE = frozenset({"lifespan.shutdown.complete", "lifespan.shutdown.failed", "lifespan.startup.failed"})
+
+
+async def lifespan(*, config: Any, app: Any, scope: Any, receive: Any, send: Any) -> None:
+    """An ASGI app's lifespan with FastAPI's telemetry set-up around it (FastAPI's internal of this name):
+    export configured from the environment when `lifespan.startup` arrives (a failure is a warning), and
+    what AstraAPI created flushed, off the event loop, before the app's shutdown (or failed start-up) is
+    reported. `config` is the app's resolved settings (`app._telemetry`)."""
+
+    async def observed_receive() -> Any:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                _configure_from_environment(config)
+            except Exception as error:  # optional telemetry must not prevent start-up: said as a warning
+                logger.warning("FastAPI automatic telemetry configuration failed: %s", error)
+        return message
+
+    async def observed_send(message: Any) -> None:
+        if message["type"] in _FLUSHED_BEFORE and _owned:
+            from astraapi.background import run_in_threadpool
+
+            await run_in_threadpool(_flush)
+        await send(message)
+
+    await app(scope, observed_receive, observed_send)
+

@@ -8,7 +8,9 @@ the handler runs (tasks and threads it starts inherit it); it ends when the answ
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from time import perf_counter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -23,6 +25,7 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
 SENSITIVE_QUERY_PARAMETERS = frozenset({"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig",
                                         "X-Goog-Signature"})
 NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+_PATH_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*):[a-zA-Z_][a-zA-Z0-9_]*}")
 
 
 def provider_active(explicit: Any, get_global: Any, noop: type) -> bool:
@@ -37,8 +40,10 @@ def telemetry_active(app: Any) -> bool:
     import sys
 
     config = app_config(app)
-    if config is None:
+    if config is None or contrib_instrumented(app):
         return False
+    if config["auto_configure"] and (config["tracing"] or config["metrics"] or config["logs"]):
+        return True  # export is set up from the environment at start-up, after this decision
     explicit = any(config[name] is not None for name in ("tracer_provider", "meter_provider", "logger_provider"))
     if not explicit and "opentelemetry" not in sys.modules:
         return False
@@ -52,6 +57,37 @@ def telemetry_active(app: Any) -> bool:
         or (config["logs"] and provider_active(config["logger_provider"], _logs.get_logger_provider,
                                                _logs.NoOpLoggerProvider))
     )
+
+
+def _is_contrib_middleware(cls: Any) -> bool:
+    return getattr(cls, "__module__", None) == "opentelemetry.instrumentation.asgi" \
+        and getattr(cls, "__name__", None) == "OpenTelemetryMiddleware"
+
+
+def contrib_instrumented(app: Any) -> bool:
+    """The app is traced by opentelemetry-instrumentation-fastapi (its ASGI middleware is in the app's stack):
+    AstraAPI's own telemetry then stays off, as FastAPI's does, so requests are not traced twice. Read from
+    the app's middleware (an `add_middleware(OpenTelemetryMiddleware)`, or the stack `instrument_app`
+    patches in), not from contrib's flag alone, which is also set when its patch did not take."""
+    if any(_is_contrib_middleware(getattr(entry, "cls", None)) for entry in getattr(app, "user_middleware", ())):
+        return True
+    if not getattr(app, "_is_instrumented_by_opentelemetry", False) or "build_middleware_stack" not in vars(app):
+        return False
+    stack, seen = app.middleware_stack, set()
+    if stack is None:
+        try:
+            stack = app.build_middleware_stack()
+        except Exception as error:  # contrib's patch could not build its stack: it does not trace this app
+            logging.getLogger("fastapi").warning("opentelemetry-instrumentation-fastapi's middleware stack "
+                                                 "could not be built (%s): FastAPI telemetry stays on", error)
+            return False
+        app.middleware_stack = stack  # built once, as the app's ASGI entry would build it
+    while stack is not None and id(stack) not in seen:
+        seen.add(id(stack))
+        if _is_contrib_middleware(type(stack)):
+            return True
+        stack = getattr(stack, "app", None)
+    return False
 
 
 def app_config(app: Any) -> dict[str, Any] | None:
@@ -100,7 +136,8 @@ def _server_attributes(request: Any, headers: list[tuple[bytes, bytes]], scheme:
         if port is None:
             port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
     else:
-        server = getattr(request, "server", None)
+        scope = getattr(request, "scope", None)  # an ASGI request (astraapi.asgi.request) carries its scope
+        server = scope.get("server") if isinstance(scope, dict) else getattr(request, "server", None)
         address, port = server if server else (None, None)
     if address is None:
         return {}
@@ -118,8 +155,11 @@ def _redacted_query(query: str) -> str:
 class ServerTelemetry:
     """One app's telemetry: its settings, and the tracer and instruments (re-made when a provider changes)."""
 
-    def __init__(self, app: Any, routes: list[str | None]) -> None:
+    def __init__(self, app: Any, routes: list[str | None], ir: Any = None) -> None:
         from astraapi import __version__
+
+        self.ir = ir
+        self._trie: Any = None
 
         self.config = app_config(app)
         self.routes = routes
@@ -152,9 +192,23 @@ class ServerTelemetry:
             self._tracer_provider = provider
         return self._tracer
 
-    def route_for(self, route_index: int) -> str | None:
+    def route_for(self, route_index: int, request: Any) -> str | None:
+        """The request's route template: its route's; for the router's 405 the route whose path matched,
+        for its trailing-slash redirect the route redirected to (found again here: these are rare)."""
         if 0 <= route_index < len(self.routes):
             return self.routes[route_index]
+        if route_index not in (METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE) or self.ir is None:
+            return None
+        if self._trie is None:
+            from astraapi.ir.trie import build_trie_tables
+
+            self._trie = build_trie_tables(self.ir).to_runtime()
+        path = request.path
+        if route_index == REDIRECT_ROUTE:
+            path = path[:-1] if path.endswith("/") else path + "/"
+        match = self._trie.match(request.method, path)
+        if match[0] in (0, 1):
+            return self.route_for(match[1], request)
         return None
 
     def handle(self, handler: Any, request: Any, route_index: int, path_params: tuple) -> Any:
@@ -219,7 +273,7 @@ class ServerTelemetry:
             logger=_logs.get_logger("fastapi", self.version, config["logger_provider"], schema_url=SCHEMA_URL)
             if logging else None, websocket=is_websocket,
         )
-        route = self.route_for(route_index)
+        route = self.route_for(route_index, request)
         if route is not None:
             record.route = route
             if span is not None:
@@ -285,8 +339,10 @@ class _Finisher:
             attributes["http.route"] = record.route
         if record.status_code is not None and not self.is_websocket:
             attributes["http.response.status_code"] = record.status_code
-        failed = error is not None or (not self.is_websocket and (record.status_code is None
-                                                                  or record.status_code >= 500))
+        # A WebSocket session failed with an error (an unhandled one reported before the handshake's 500
+        # answer ends the span counts too); an HTTP request with a 5xx answer or none.
+        failed = error is not None or (bool(record._exceptions) if self.is_websocket else (
+            record.status_code is None or record.status_code >= 500))
         if failed:
             failure = error or (record._exceptions[-1] if record._exceptions else None)
             attributes["error.type"] = _exception_type(failure) if failure else str(
@@ -304,8 +360,9 @@ class _Finisher:
             self.active.add(-1, self.active_attributes)
         if span is not None:
             span.end()
-        record.data = None
-        record._exceptions.clear()
+        if not record._in_task:  # else the engine's task clears them when it ends (_task_ended)
+            record.data = None
+            record._exceptions.clear()
 
 
 class _Observed:
@@ -352,8 +409,12 @@ class _Observed:
 
 def telemetry_handler(handler: Any, app: Any, ir: Any) -> Any:
     """`handler` with the app's telemetry around each request (see the module docstring)."""
-    routes = [route.path if route.mount is None else None for route in ir.routes]
-    telemetry = ServerTelemetry(app, routes)
+    # A route's template; a mounted app's own route names the request (astraapi.engine.mounts); static files
+    # and frontends are named by their path, convertors left out as Starlette's path_format does.
+    routes = [route.path if route.mount is None else
+              _PATH_CONVERTOR.sub(r"{\1}", route.path) if route.mount in ("static", "frontend", "frontend-guarded")
+              else None for route in ir.routes]
+    telemetry = ServerTelemetry(app, routes, ir)
 
     def handle(request: Any, route_index: int, path_params: tuple) -> Any:
         return telemetry.handle(handler, request, route_index, path_params)

@@ -114,6 +114,58 @@ def test_websocket_session_span(server):
     assert {"fastapi.dependencies", "fastapi.endpoint"} <= {s["name"] for s in seen["spans"]}
 
 
+def test_router_answers_are_named_with_their_route(server):
+    """The router's 405 and trailing-slash redirect carry the template of the route that matched."""
+    response, seen = recorded(server, "POST", "/items/7")
+    assert response.status_code == 405
+    span = server_span(seen)
+    assert span["name"] == "POST /items/{item_id}"
+    assert span["attributes"]["http.route"] == "/items/{item_id}"
+    response, seen = recorded(server, "GET", "/items/7/", follow_redirects=False)
+    assert response.status_code == 307
+    assert server_span(seen)["attributes"]["http.route"] == "/items/{item_id}"
+
+
+def test_docs_routes_have_no_operation_spans(server):
+    response, seen = recorded(server, "GET", "/openapi.json")
+    assert response.status_code == 200
+    assert [span["name"] for span in seen["spans"]] == ["GET /openapi.json"]
+
+
+def test_mounted_app_routes(server):
+    response, seen = recorded(server, "GET", "/tenants/acme/items/3/")
+    assert response.json() == {"tenant_item": 3}
+    span = server_span(seen)
+    assert span["name"] == "GET /tenants/{tenant}/items/{item_id}/"
+    assert span["attributes"]["url.path"] == "/tenants/acme/items/3/"
+    duration = [p for p in seen["points"] if p["name"] == "http.server.request.duration"]
+    assert not any("acme" in repr(p["attributes"]) for p in duration)
+    response, seen = recorded(server, "GET", "/tenants/acme/items/3", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/tenants/acme/items/3/")
+    assert server_span(seen)["attributes"]["http.route"] == "/tenants/{tenant}/items/{item_id}/"
+
+
+def test_mounted_app_websocket(server):
+    import time
+
+    from support.ws_raw import RawWS
+
+    httpx.delete(server.base_url + "/_telemetry")
+    with RawWS(server.port, "/tenants/acme/rooms/9") as ws:
+        assert ws.status == 101, ws.head
+        assert ws.read_frame()[2] == b"room 9"
+        assert ws.read_close()[0] == 1000
+    for _ in range(50):  # the session's task ends just after the close frame
+        seen = httpx.get(server.base_url + "/_telemetry").json()
+        if any(span["kind"] == "SERVER" for span in seen["spans"]):
+            break
+        time.sleep(0.02)
+    assert server_span(seen)["name"] == "WS /tenants/{tenant}/rooms/{room}"
+    with RawWS(server.port, "/tenants/acme/nowhere") as ws:  # the mounted app's router refuses it
+        assert ws.status == 403
+
+
 def test_off_without_providers():
     """Without telemetry= providers and without OpenTelemetry imported, serving does not wrap the handler."""
     import sys

@@ -3,12 +3,15 @@ HEAD answer (not for other methods, which go straight to the files)."""
 
 import os
 
-from astraapi import APIRouter, Depends, FastAPI, Header, HTTPException
+from astraapi import APIRouter, Depends, FastAPI, Header, HTTPException, Response
 
 
-def check_token(x_token: str | None = Header(default=None)):
+def check_token(response: Response, x_token: str | None = Header(default=None)):
     if x_token != "secret":
         raise HTTPException(status_code=401, detail="token required")
+    # what a dependency sets on its Response goes with the frontend's file too
+    response.headers["x-frontend-dependency"] = "applied"
+    response.set_cookie("frontend", "dependency")
 
 
 app = FastAPI(dependencies=[Depends(check_token)])

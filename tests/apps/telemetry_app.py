@@ -63,6 +63,24 @@ async def echo(websocket: WebSocket, room: int):
     await websocket.close()
 
 
+tenant = FastAPI()  # mounted: its routes are named with the mount path (FastAPI's http.route)
+
+
+@tenant.get("/items/{item_id}/")
+def tenant_item(item_id: int):
+    return {"tenant_item": item_id}
+
+
+@tenant.websocket("/rooms/{room}")
+async def tenant_room(websocket: WebSocket, room: int):
+    await websocket.accept()
+    await websocket.send_text(f"room {room}")
+    await websocket.close()
+
+
+app.mount("/tenants/{tenant}", tenant)
+
+
 @app.get("/_telemetry")
 def read_telemetry():
     metrics = reader.get_metrics_data()

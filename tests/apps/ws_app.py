@@ -167,3 +167,17 @@ async def until_disconnect(websocket: WebSocket):
     await websocket.accept()
     while True:  # FastAPI's tutorial: receive_text raises WebSocketDisconnect when the client leaves
         await websocket.send_text(await websocket.receive_text())
+
+
+# A mounted application's WebSocket routes (the mount path has a parameter of its own).
+tenant = FastAPI()
+
+
+@tenant.websocket("/room/{room}")
+async def tenant_room(websocket: WebSocket, room: int):
+    await websocket.accept()
+    await websocket.send_text(f"room {room} of {websocket.url.path}")
+    await websocket.close()
+
+
+app.mount("/m/{tenant}", tenant)

@@ -45,6 +45,14 @@ def test_the_front_half_imports_neither_the_compiler_nor_serving_at_module_level
     assert sorted(reaches) == []
 
 
+def test_the_engine_never_imports_serving_even_lazily():
+    """The engine serves both servers (the native one and the ASGI entry): what it needs of serving
+    (a mounted app's middlewares) is handed to it (Executor(wrap_handler=...))."""
+    reaches = {(name, target) for name, path in import_graph.modules().items() if _within(name, ("astraapi.engine",))
+               for target in import_graph.every_import(path) if _within(target, ("astraapi.server",))}
+    assert sorted(reaches) == []
+
+
 def test_the_module_level_import_graph_has_no_cycle():
     edges = import_graph.graph()
     assert "astraapi.introspection.app" in edges["astraapi.engine.executor"]  # the graph is read

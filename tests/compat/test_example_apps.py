@@ -55,12 +55,16 @@ APPS = {
     "compat_callbacks_app": None,
     "compat_jsonl_app": None,
     "compat_limits_app": None,
+    "compat_body_limits_app": None,
     "compat_debug_app": None,
     "compat_direct_app": None,
     "compat_starlette_app": None,
     "compat_starlette_handlers_app": None,
     "compat_starlette_routes_app": None,
     "compat_middleware_app": None,
+    "compat_route_classes_app": None,
+    "compat_ecosystem_app": None,
+    "compat_forms_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process

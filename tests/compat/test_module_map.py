@@ -33,7 +33,6 @@ _OPENAPI = ("FastAPI's OpenAPI internals over ModelField/Dependant: AstraAPI bui
             "(astraapi.openapi.utils.openapi_from_ir, get_openapi)")
 _WEBSOCKETS = ("FastAPI's ASGI wrappers around WebSocket endpoints: AstraAPI runs them in "
                "astraapi.engine.websocket")
-_DEFAULT = "FastAPI's DefaultPlaceholder: AstraAPI marks defaults with the astraapi.routing.Default sentinel"
 _TELEMETRY = "FastAPI's telemetry and body-size-limit hooks"
 
 # module -> {name: why astraapi does not have it}. A module mapped to a string is missing as a whole.
@@ -44,21 +43,18 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
     ".encoders": {"PyExtraColor": "pydantic-extra-types' Color, only when that package is installed"},
     ".datastructures": {
         "StarletteUploadFile": "Starlette's UploadFile class: AstraAPI has one UploadFile (astraapi.datastructures)",
-        "Default": _DEFAULT, "DefaultPlaceholder": _DEFAULT, "DefaultType": _DEFAULT,
     },
     ".routing": {
         **{name: _ASGI for name in (
             "AppType", "BaseRoute", "Match", "Middleware", "URLPath", "compile_path",
-            "get_route_path", "request_response", "wrap_app_handling_exceptions", "RouteContext",
-            "iter_route_contexts", "get_value_or_default", "StaticFiles")},
+            "get_route_path", "request_response", "wrap_app_handling_exceptions", "StaticFiles")},
         **{name: _SOLVER for name in (
-            "SolvedDependency", "create_model_field", "get_request_handler", "run_endpoint_function",
+            "SolvedDependency", "create_model_field", "run_endpoint_function",
             "serialize_response", "solve_dependencies", "EndpointContext")},
         **{name: _WEBSOCKETS for name in ("get_websocket_app", "websocket_session")},
         **{name: _STREAMING for name in (
             "EventSourceResponse", "ServerSentEvent", "StreamingResponse", "format_sse_event",
             "get_stream_item_type", "KEEPALIVE_COMMENT")},
-        "DefaultPlaceholder": _DEFAULT,
         **{name: _TELEMETRY for name in (
             "MAX_BODY_SIZE_SCOPE_KEY", "get_body_limit_error", "get_body_size_limit", "wrap_app_with_body_limit")},
     },
@@ -68,15 +64,13 @@ DOCUMENTED_EXCEPTIONS: dict[str, dict[str, str] | str] = {
             "get_flat_models_from_fields", "get_flat_params", "get_model_name_map",
             "get_openapi_operation_metadata", "get_openapi_operation_request_body", "get_openapi_path",
             "get_schema_from_model_field")},
-        "DefaultPlaceholder": _DEFAULT,
     },
     ".dependencies.utils": {
         **{name: _SOLVER for name in (
             "Dependant", "ModelField", "ParamDetails", "SolvedDependency", "add_non_field_param_to_dependency",
             "add_param_to_fields", "analyze_param", "copy_field_info", "create_body_model", "create_model_field",
             "get_cached_model_fields", "get_missing_field_error",
-            "get_validation_alias", "is_scalar_field", "request_body_to_args",
-            "request_params_to_args", "serialize_sequence_value", "solve_dependencies",
+            "get_validation_alias", "is_scalar_field", "serialize_sequence_value", "solve_dependencies",
             "ImmutableMultiDict")},
         **{name: _FILES for name in (
             "UploadFile", "is_bytes_or_nonable_bytes_annotation",

@@ -26,7 +26,11 @@ def _app(tmp_path, source: str):
 
 
 def test_problems_inside_dependencies(tmp_path):
+    # `Later` is defined after the routes: the decorator cannot resolve the endpoints' annotations yet and
+    # leaves every check (FastAPI's refusals included) to the analysis at start-up, which names the dependency.
     app = _app(tmp_path, """
+        from __future__ import annotations
+
         from astraapi import Depends, FastAPI, Query
 
         app = FastAPI()
@@ -41,18 +45,20 @@ def test_problems_inside_dependencies(tmp_path):
             return q
 
         @app.get("/scope")
-        def scope(v: int = Depends(request_scoped)):
+        def scope(v: Later = Depends(request_scoped)):
             return v
 
         @app.get("/query")
-        def query(v: dict = Depends(bad_query)):
+        def query(v: Later = Depends(bad_query)):
             return v
+
+        Later = int
     """)
     with pytest.raises(DeclarationError) as caught:
         build_ir(app)
     text = str(caught.value)
     assert 'has a scope of "request", it cannot depend on dependencies with scope "function"' in text
-    assert "GET /query" in text and "dependency deps_decl_app:bad_query: query parameter 'q'" in text
+    assert "GET /query" in text and "dependency deps_decl_app:bad_query: Query parameter 'q'" in text
     assert "deps_decl_app.py:" in text
 
 

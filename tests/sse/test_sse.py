@@ -115,7 +115,10 @@ def test_keepalive_ping_while_idle(monkeypatch):
     (The in-process server of a TestClient, read over a raw socket, so the test sees each piece.)"""
     import socket
 
-    monkeypatch.setattr(sse, "_PING_INTERVAL", 0.05)
+    import astraapi.routing
+
+    # the interval the engine reads is routing's, as FastAPI's router reads fastapi.routing._PING_INTERVAL
+    monkeypatch.setattr(astraapi.routing, "_PING_INTERVAL", 0.05)
     module = _load("astraapi_sse_app_ping", fastapi=False)
     with TestClient(module.app) as client:
         port = client._server_for_request().port

@@ -91,6 +91,14 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"server {self.app_ref} ({self.mode}) did not start:\n" + "".join(self.output))
 
+    def wait_for_output(self, text: str, timeout: float = 15.0) -> str:
+        """The server's output so far, once it contains `text` (a log line is read by another thread,
+        and may arrive after the response that caused it); the output as it is after `timeout` otherwise."""
+        deadline = time.monotonic() + timeout
+        while text not in "".join(self.output) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return "".join(self.output)
+
     def _read_output(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:

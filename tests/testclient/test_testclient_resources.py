@@ -75,3 +75,45 @@ def test_no_resource_warning_under_filterwarnings_error(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
     assert "ResourceWarning" not in run.stdout + run.stderr
+
+
+def test_a_release_from_another_thread_never_waits_for_the_lock():
+    """A client's finalizer can run from the GC on a server thread that is starting while the lock's
+    holder (`_acquire`) waits for it: the release is handed over instead of waiting (a deadlock, seen
+    as a 30 s timeout in FastAPI's suite), and applied by the next holder of the lock."""
+    import threading
+
+    from astraapi import testclient
+
+    other = FastAPI()
+
+    @other.get("/")
+    def other_root():
+        return {"b": 2}
+
+    client = TestClient(other)
+    assert client.get("/").json() == {"b": 2}
+    server = client._connection.server
+    assert testclient._servers.get(other) is server
+    held, done = threading.Event(), threading.Event()
+
+    def holder():  # holds the lock as _acquire does while a server starts
+        with testclient._lock:
+            held.set()
+            done.wait(timeout=60)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(timeout=60)
+        closer = threading.Thread(target=client.close)
+        closer.start()
+        closer.join(timeout=60)
+        assert not closer.is_alive()  # it did not wait for the lock
+        assert testclient._servers.get(other) is server  # not released yet: handed over
+    finally:
+        done.set()
+        thread.join()
+    with TestClient(app) as again:  # the next holder of the lock applies the release
+        assert again.get("/").json() == {"a": 1}
+    assert testclient._servers.get(other) is None

@@ -53,6 +53,8 @@ SCENARIOS = [
     ("/r/ws", [("receive_text",)], {}),
     ("/r/added", [("receive_text",), ("receive_text",)], {}),
     ("/nowhere", [("receive_text",)], {}),
+    ("/m/acme/room/7", [("receive_text",), ("receive_text",)], {}),
+    ("/m/acme/nowhere", [("receive_text",)], {}),
 ]
 
 

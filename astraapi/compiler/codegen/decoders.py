@@ -224,6 +224,8 @@ def _plan_body(route: RouteIR, param: ParamIR, bodies: BodyDecoderPlanner | None
         raise Unsupported(f"{label}: no body decoder planner")
     if route.body_is_form or param.is_form:
         raise Unsupported(f"{label}: form bodies are decoded on the generic path")
+    if param.alias_choices and route.body_embedded:
+        raise Unsupported(f"{label}: AliasChoices body keys are read on the generic path")
     embedded = route.body_embedded
     if not embedded and (param.embed or sum(p.location == "body" for p in route.params) != 1):
         raise Unsupported(f"{label}: several body parameters without body_embedded")

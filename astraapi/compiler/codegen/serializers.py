@@ -236,6 +236,8 @@ class SerializerPlanner(ModelPlanner[ModelPlan]):
             raise Unsupported("no response model (the response is encoded generically)")
         if not route.response_class_is_default:
             raise Unsupported(f"response_class {route.response_class} renders the response itself")
+        if route.response_model_include_json is not None or route.response_model_exclude_json is not None:
+            raise Unsupported("response_model_include/response_model_exclude: pydantic chooses the fields")
         if DumpOptions.of(route) != self._options:
             raise Unsupported("the route's response_model_* options need another planner")
         helpers: list[HelperFn] = []
