@@ -328,6 +328,11 @@ def _print_summary(ref: str, report, seconds: float) -> None:
           f"{len(report.model_fallbacks)} on the generic path; {report.body_decoders} with a body decoder")
     print(f"  output: {report.generated_size / 1024:.0f} KiB of C++ in {report.generated_files} files, "
           f"module {report.module_size / 1024:.0f} KiB; stages: {stages}")
+    if report.route_indexes:
+        from astraapi.compiler.coverage import coverage
+
+        share = coverage(report.route_indexes, report.route_fallbacks, report.decoder_fallbacks or {})
+        print(f"  {share.lines()[0]}")
     _print_fallback_summary(report.route_labels, report.route_fallbacks, report.model_fallbacks)
     _print_decoder_summary(report.decoder_labels, report.decoder_fallbacks or {})
 
@@ -540,6 +545,11 @@ def _inspect(args) -> int:
                 print(f"\n--- {model.key} body decoder: generic path: {emitted.body_decoder_fallbacks[model.key]}")
     if not args.route and not args.model:
         _print_fallbacks(ir, emitted.route_fallbacks, emitted.model_fallbacks)
+        from astraapi.compiler.coverage import coverage
+
+        share = coverage([route.index for route in ir.routes], emitted.route_fallbacks, emitted.decoder_fallbacks)
+        for line in share.lines():
+            print(f"  {line}")
     return 0
 
 

@@ -15,7 +15,8 @@ REQUIREMENTS = HERE / "peers.txt"
 STATUS = VENV / "bench-status.json"
 # The import that proves each requirement usable, keyed by the package name the targets use.
 IMPORTS = {"fastapi": "fastapi", "uvicorn": "uvicorn, uvloop, httptools", "blacksheep": "blacksheep",
-           "socketify": "socketify", "robyn": "robyn"}
+           "socketify": "socketify", "robyn": "robyn",
+           "email-validator": "email_validator"}
 
 
 def python() -> Path:

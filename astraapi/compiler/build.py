@@ -73,6 +73,7 @@ class BuildReport:
     # "GET /path" of the routes with parameters but no request decoder (the summary groups them by reason)
     decoder_labels: dict[int, str] = field(default_factory=dict)
     cached: bool = False  # nothing to do: the declarations' fingerprint and the build's files are unchanged
+    route_indexes: tuple[int, ...] = ()  # every route's index (for the compiled share)
 
 
 def _progress_none(stage: str, detail: str) -> None:
@@ -235,6 +236,7 @@ def build(
         model_count=len(ir.models),
         route_labels={int(index): label for index, label in manifest["summary"]["route_labels"].items()},
         decoder_labels={int(index): label for index, label in manifest["summary"]["decoder_labels"].items()},
+        route_indexes=tuple(route.index for route in ir.routes),
     )
 
 
@@ -297,6 +299,7 @@ def cached_build(app: Any, app_ref: str, options: BuildOptions) -> tuple[BuildRe
         model_count=summary["models"],
         route_labels={int(index): label for index, label in summary["route_labels"].items()},
         decoder_labels={int(index): label for index, label in summary.get("decoder_labels", {}).items()},
+        route_indexes=tuple(range(summary["routes"])),
         cached=True,
     ), ""
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import ipaddress
 import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
 
+import pydantic.networks as _networks
+import pydantic_core
 from pydantic import BaseModel
+from pydantic.networks import EmailStr
+from pydantic.types import SecretBytes, SecretStr
 
 from astraapi.ir.nodes import TypeRef
 from astraapi.introspection.annotations import (
@@ -32,7 +37,13 @@ class _TypeMapper:
         int: "int", float: "float", str: "str", bool: "bool", type(None): "none", None: "none",
         Any: "any", datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
         datetime.timedelta: "timedelta", uuid.UUID: "uuid", decimal.Decimal: "decimal", bytes: "bytes",
+        # A validated EmailStr is a plain str (validating one needs email-validator: pydantic's job).
+        EmailStr: "email",
+        SecretStr: "secret_str", SecretBytes: "secret_bytes", ipaddress.IPv4Address: "ipv4",
+        pydantic_core.Url: "url", pydantic_core.MultiHostUrl: "url",
     }
+    # pydantic's URL classes (HttpUrl, AnyUrl, ...): instances hold a pydantic_core Url whose text is their JSON.
+    _URL_BASES: tuple[type, ...] = tuple(c for c in (getattr(_networks, "_BaseUrl", None),) if isinstance(c, type))
     # Containers validated into another class than their kind's own (TypeRef.form).
     _FORMS: dict[Any, str] = {frozenset: "frozenset", deque: "deque"}
     _CONTAINERS: dict[Any, str] = {
@@ -73,6 +84,8 @@ class _TypeMapper:
                 elif origin is not None:  # tuple[X], tuple[X, Y], tuple[()]: a fixed length
                     form = "fixed"
             return TypeRef(kind=container, args=tuple(self.ref(a) for a in args), text=text, form=form)
+        if self._URL_BASES and _lenient_issubclass(annotation, self._URL_BASES):
+            return TypeRef(kind="url", text=text)
         if _lenient_issubclass(annotation, BaseModel):
             key = _qualified(annotation)
             if key not in self.models:

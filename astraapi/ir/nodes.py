@@ -25,7 +25,8 @@ TYPE_KINDS = frozenset(
     {
         "int", "float", "str", "bool", "none", "any", "list", "set", "tuple", "dict",
         "optional", "union", "model", "enum", "literal", "datetime", "date", "time", "timedelta",
-        "uuid", "decimal", "bytes", "other",
+        "uuid", "decimal", "bytes", "email", "secret_str", "secret_bytes", "ipv4", "url",
+        "other",
     }
 )
 

@@ -7,14 +7,25 @@ With BENCH_GZIP=1 the app installs GZipMiddleware when the framework has one; th
 serves the gzip route (/report) from such a second process, so the middleware's per-request
 cost does not weigh on the other routes. Without it, /report answers uncompressed and the bench
 marks that route n/a for the target. BENCH_MIDDLEWARE (below) likewise makes the middleware variants.
+
+The routes at the end are shaped like a production app's (issue 14): an OAuth2 bearer token resolved to
+a user through an async `yield` "session" dependency, a pagination dependency class, list responses of
+models with UUIDs, e-mail addresses, enums and time-zone-aware datetimes, and a 201 create with a body
+model and BackgroundTasks.
 """
 
 import os
+from collections import deque
 from typing import Optional
 
 from astraapi import FastAPI
+from astraapi import BackgroundTasks, Depends, HTTPException, Query
+from astraapi.security import OAuth2PasswordBearer
 
-from bench.apps.models import CATALOG, REPORT, Catalog, Item, ItemIn
+from bench.apps.models import (
+    CATALOG, NEW_ORDER_ID, ORDERS, REPORT, TOKEN, USER, Catalog, Item, ItemIn, OrderIn, OrderOut, OrderStatus,
+    UserOut,
+)
 
 app = FastAPI()
 
@@ -77,3 +88,70 @@ async def catalog():
 @app.get("/report")
 async def report():
     return REPORT
+
+
+# --- Real-app routes -----------------------------------------------------------------------
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+class Session:
+    """Stands in for a database session: opened and closed per request by a `yield` dependency."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self):
+        self.closed = False
+
+    def user_for_token(self, token):
+        return USER if token == TOKEN else None
+
+    def close(self):
+        self.closed = True
+
+
+async def get_session():
+    session = Session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+async def current_user(token: str = Depends(oauth2_scheme), session: Session = Depends(get_session)):
+    user = session.user_for_token(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Could not validate credentials",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+class Pagination:
+    def __init__(self, offset: int = 0, limit: int = Query(20, ge=1, le=100)):
+        self.offset = offset
+        self.limit = limit
+
+
+AUDIT = deque(maxlen=1000)
+
+
+def audit(event: str, order_id) -> None:
+    AUDIT.append((event, order_id))
+
+
+@app.get("/users/me", response_model=UserOut)
+async def read_me(user: dict = Depends(current_user)):
+    return user
+
+
+@app.get("/orders", response_model=list[OrderOut])
+async def list_orders(page: Pagination = Depends(), user: dict = Depends(current_user)):
+    return ORDERS[page.offset:page.offset + page.limit]
+
+
+@app.post("/orders", response_model=OrderOut, status_code=201)
+async def create_order(order: OrderIn, background_tasks: BackgroundTasks, user: dict = Depends(current_user)):
+    background_tasks.add_task(audit, "created", NEW_ORDER_ID)
+    return {"id": NEW_ORDER_ID, "customer_email": user["email"], "product_id": order.product_id,
+            "quantity": order.quantity, "total": 19.99 * order.quantity, "status": OrderStatus.pending,
+            "created_at": USER["created_at"], "note": order.note}

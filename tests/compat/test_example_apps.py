@@ -44,6 +44,7 @@ APPS = {
     "compat_shop_app": None,
     "compat_blog_app": None,
     "compat_types_app": None,
+    "compat_real_types_app": None,
     "compat_lifespan_app": None,
     "compat_deps_app": None,
     "compat_routers_app": None,

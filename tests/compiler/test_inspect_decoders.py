@@ -1,6 +1,8 @@
 """`astraapi inspect` shows the generated body decoder of a model, and why a model or a
 route has none."""
 
+import re
+
 from support.paths import REPO_DIR
 from support.servers import run_cli
 
@@ -49,6 +51,7 @@ def test_build_summary_groups_request_decoder_reasons(tmp_path):
                    cwd=REPO_DIR / "tests" / "apps")
     assert done.returncode == 0, done.stderr
     assert "4 with a compiled request decoder" in done.stdout
+    assert re.search(r"^  fully compiled: \d+ of \d+ routes \(\d+%\); response serializer: ", done.stdout, re.M)
     assert ("request decoder on the generic path: 1 route, constraint pattern is checked on the generic path "
             "(only plain patterns, on which pydantic's Rust regex and Python's re agree, are checked natively): "
             "GET /pattern-digits (code)") in done.stdout

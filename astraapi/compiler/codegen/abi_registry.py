@@ -18,9 +18,18 @@ SCALAR_SERIALIZERS = {
     "bool": "astra_ser_bool",
     "none": "astra_ser_none",
     "any": "astra_ser_any",
+    # out_typed: objects of exactly these classes (a validated instance holds them).
+    "uuid": "astra_ser_uuid",
+    "datetime": "astra_ser_datetime",
+    "date": "astra_ser_date",
+    "time": "astra_ser_time",
+    "secret_str": "astra_ser_secret_str",
+    "secret_bytes": "astra_ser_secret_bytes",
+    "ipv4": "astra_ser_ipv4",
+    "url": "astra_ser_url",
 }
 # Value kinds astra_ser_any writes exactly as pydantic does (JSON-native values).
-JSON_NATIVE_KINDS = frozenset(SCALAR_SERIALIZERS) - {"any"}
+JSON_NATIVE_KINDS = frozenset({"int", "float", "str", "bool", "none"})
 
 # TypeRef kind -> inline test in gen_support.h of the canonical text form a body decoder accepts
 # (the string is then passed to the type's constructor, which agrees with pydantic on that form).

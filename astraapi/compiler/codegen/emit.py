@@ -309,6 +309,8 @@ def _render_helper(env: jinja2.Environment, helper: HelperFn) -> str:
             "inner_call": helper.inner_call,
             "type_text": cpp.comment_text(helper.type_text),
             "checks": list(helper.checks),
+            "target_literal": cpp.string_literal(helper.target),
+            "target_len": cpp.byte_length(helper.target),
         }
     )
 

@@ -34,6 +34,7 @@ class HelperFn:
     inner_call: str
     type_text: str
     checks: tuple[str, ...] = ()  # check_*: C conditions on `value` (int64/double) or `n` (length)
+    target: str = ""  # enum: the class ("module.QualName"), resolved on first use
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,14 @@ class SerializerPlanner(ModelPlanner[ModelPlan]):
         kind = ref.kind
         if kind in SCALAR_SERIALIZERS:
             return SCALAR_SERIALIZERS[kind]
+        if kind == "email":
+            if self._encode:  # a raw str is not validated as an e-mail address here
+                raise Unsupported(f"{type_text(ref)}: e-mail addresses are validated by pydantic")
+            return SCALAR_SERIALIZERS["str"]  # a validated EmailStr is a plain str
+        if kind == "enum":
+            if not ref.enum_key or "<locals>" in ref.enum_key:
+                raise Unsupported(f"{type_text(ref)}: an enum class defined inside a function is written by pydantic")
+            return self._helper("enum", ref, "", helpers, target=ref.enum_key)
         if kind == "model":
             if ref.model is None:
                 raise Unsupported(f"{type_text(ref)}: model reference without a key")
@@ -269,11 +278,13 @@ class SerializerPlanner(ModelPlanner[ModelPlan]):
         raise Unsupported(f"{type_text(ref)}: type kind {kind!r} has no specialized serializer yet")
 
     @staticmethod
-    def _helper(kind: str, ref: TypeRef, inner_call: str, helpers: list[HelperFn]) -> str:
-        digest = hashlib.sha256(json.dumps([kind, inner_call]).encode()).hexdigest()[:10]
+    def _helper(kind: str, ref: TypeRef, inner_call: str, helpers: list[HelperFn], *, target: str = "") -> str:
+        parts = [kind, inner_call] + ([target] if target else [])  # (the other helpers keep their names)
+        digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:10]
         name = f"ser_{kind}_{digest}"
         if all(helper.name != name for helper in helpers):
-            helpers.append(HelperFn(name=name, kind=kind, inner_call=inner_call, type_text=type_text(ref)))
+            helpers.append(HelperFn(name=name, kind=kind, inner_call=inner_call, type_text=type_text(ref),
+                                    target=target))
         return name
 
 

@@ -237,7 +237,27 @@ typedef struct astra_services {
      * undecodable query string). */
     int (*param_values)(astra_decode_ctx *ctx, int location, const char *key, size_t key_len, astra_str *out,
                         size_t max);
+
+    /* --- Typed values (generated serializers): pydantic-core's dump_json text of a value of exactly
+     * that type, or -1 (another type, or a value whose text pydantic writes otherwise: a tzinfo
+     * other than datetime.timezone, an offset with seconds, a time with a tzinfo). */
+    int (*out_typed)(astra_out *out, astra_obj value, int kind); /* enum astra_typed_kind */
+    /* A member of enum class `cls` (exactly that class): its value, as out_any writes it. */
+    int (*out_enum)(astra_out *out, astra_obj value, astra_obj cls);
 } astra_services;
+
+/* What out_typed writes: uuid.UUID ("8-4-4-4-12" lower-case hex), datetime.datetime
+ * ("YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]"), datetime.date, datetime.time (naive), pydantic's secrets. */
+enum astra_typed_kind {
+    ASTRA_TYPED_UUID = 1,
+    ASTRA_TYPED_DATETIME = 2,
+    ASTRA_TYPED_DATE = 3,
+    ASTRA_TYPED_TIME = 4,
+    ASTRA_TYPED_SECRET_STR = 5,  /* pydantic.SecretStr: "**********", or "" when empty (pydantic's mask) */
+    ASTRA_TYPED_SECRET_BYTES = 6, /* pydantic.SecretBytes: the same */
+    ASTRA_TYPED_IPV4 = 7,         /* ipaddress.IPv4Address: "192.0.2.1" */
+    ASTRA_TYPED_URL = 8           /* pydantic's URL classes (HttpUrl, AnyUrl, ...): the URL's text */
+};
 
 enum astra_param_location { ASTRA_PARAM_QUERY = 0, ASTRA_PARAM_HEADER = 1, ASTRA_PARAM_COOKIE = 2 };
 

@@ -48,6 +48,39 @@ static inline int astra_ser_any(const astra_services *S, astra_out *o, astra_obj
     return S->out_any(o, v, ASTRA_FLOAT_PYDANTIC);
 }
 
+/* Typed values (out_typed): uuid.UUID, datetime, date, time objects of exactly that class. */
+static inline int astra_ser_uuid(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_UUID);
+}
+
+static inline int astra_ser_datetime(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_DATETIME);
+}
+
+static inline int astra_ser_date(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_DATE);
+}
+
+static inline int astra_ser_time(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_TIME);
+}
+
+static inline int astra_ser_secret_str(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_SECRET_STR);
+}
+
+static inline int astra_ser_secret_bytes(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_SECRET_BYTES);
+}
+
+static inline int astra_ser_ipv4(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_IPV4);
+}
+
+static inline int astra_ser_url(const astra_services *S, astra_out *o, astra_obj v) {
+    return S->out_typed(o, v, ASTRA_TYPED_URL);
+}
+
 /* ---- request decoding: the canonical spellings only; anything else returns 0 and the
  * generated decoder declines (pydantic, on the generic path, accepts more and decides). */
 

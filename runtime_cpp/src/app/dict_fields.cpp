@@ -42,7 +42,27 @@ int dict_fields(PyObject* d, PyObject* const* keys, std::size_t n, PyObject** va
 #endif
     if (i == n) return 0;
     for (; i < n; ++i) values[i] = PyDict_GetItemWithError(d, keys[i]);  // borrowed
-    return PyErr_Occurred() ? -1 : 0;
+    return PyErr_Occurred() ? -1 : 1;
+}
+
+int keys_in_order(PyObject* d, PyObject* const* keys, std::size_t n) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    std::size_t next = 0;  // the field keys seen so far are keys[0 .. next)
+    while (PyDict_Next(d, &pos, &key, &value)) {
+        for (std::size_t j = 0; j < n; ++j) {
+            int same = key == keys[j];
+            if (!same && PyUnicode_Check(key)) {
+                same = PyUnicode_Compare(key, keys[j]) == 0;
+                if (PyErr_Occurred()) return -1;
+            }
+            if (!same) continue;
+            if (j < next) return 0;  // a field key after a later one
+            next = j + 1;
+            break;
+        }
+    }
+    return 1;
 }
 
 }  // namespace astra

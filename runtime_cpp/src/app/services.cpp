@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "json/float_format.h"
+#include "json/typed.h"
 #include "json/writer.h"
 
 namespace astra {
@@ -262,6 +263,14 @@ int svc_out_any(astra_out* out, astra_obj value, int float_style) {
     return json::write_any(out, py(value), float_style);
 }
 
+int svc_out_typed(astra_out* out, astra_obj value, int kind) {
+    return out && value ? json::write_typed(out, py(value), kind) : -1;
+}
+
+int svc_out_enum(astra_out* out, astra_obj value, astra_obj cls) {
+    return out && value && cls ? json::write_enum(out, py(value), py(cls)) : -1;
+}
+
 int fields_from_dict(PyObject* d, const astra_obj* keys, size_t n, astra_obj* values) {
     return dict_fields(d, reinterpret_cast<PyObject* const*>(keys), n, reinterpret_cast<PyObject**>(values));
 }
@@ -274,9 +283,11 @@ int svc_model_fields(astra_obj model, const astra_obj* keys, size_t n, astra_obj
     int rc = -1;
     if (PyDict_Check(d)) {
         rc = fields_from_dict(d, keys, n, values);
-        for (size_t i = 0; i < n && rc == 0; ++i) {
+        for (size_t i = 0; i < n && rc >= 0; ++i) {
             if (!values[i]) rc = -1;
         }
+        // Not found in field order: pydantic writes them in the dict's order, so decline unless it is the same.
+        if (rc == 1) rc = keys_in_order(d, reinterpret_cast<PyObject* const*>(keys), n) == 1 ? 0 : -1;
     } else {
         PyErr_SetString(PyExc_TypeError, "model_fields: __dict__ is not a dict");
     }
@@ -286,7 +297,7 @@ int svc_model_fields(astra_obj model, const astra_obj* keys, size_t n, astra_obj
 
 int svc_dict_fields(astra_obj dict, const astra_obj* keys, size_t n, astra_obj* values) {
     if (!dict || !keys || !values || !PyDict_CheckExact(py(dict))) return -1;
-    return fields_from_dict(py(dict), keys, n, values);
+    return fields_from_dict(py(dict), keys, n, values) < 0 ? -1 : 0;  // validation reads a dict in any order
 }
 
 int svc_seq_items(astra_obj seq, astra_obj const** items, size_t* count) {
@@ -363,6 +374,8 @@ const astra_services kServices = {
     svc_float_value,
     svc_str_length,
     decode::param_values,
+    svc_out_typed,
+    svc_out_enum,
 };
 
 }  // namespace
