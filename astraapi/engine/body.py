@@ -51,5 +51,5 @@ def read_body(body: bytes, headers: list[tuple[bytes, bytes]], strict_content_ty
         return json.loads(body)
     except json.JSONDecodeError as error:
         raise BodyError(json_invalid_error(error.pos, error.msg)) from error
-    except (ValueError, RecursionError) as error:  # undecodable bytes, nesting too deep
+    except Exception as error:  # undecodable bytes, nesting too deep, anything else: FastAPI's 400
         raise BodyError(None) from error

@@ -123,3 +123,17 @@ def test_scalar_body(pair, content):
 def test_body_with_path_and_query(pair, url):
     pair.check("PUT", url, headers=JSON, content=body(VALID))
     pair.check("PUT", url, headers=JSON, content=body({"price": "x"}))
+
+
+def test_any_error_while_parsing_the_body_is_fastapis_400(monkeypatch):
+    """FastAPI answers 400 "There was an error parsing the body" for any exception the JSON parsing raises
+    (its own tests patch json.loads to raise a bare Exception); only a JSONDecodeError is a 422."""
+    from astraapi.engine import body as body_module
+
+    def failing(_: bytes) -> None:
+        raise Exception("parser failure")
+
+    monkeypatch.setattr(body_module.json, "loads", failing)
+    with pytest.raises(body_module.BodyError) as caught:
+        body_module.read_body(b'{"a": 1}', [(b"content-type", b"application/json")])
+    assert caught.value.error is None
