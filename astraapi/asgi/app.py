@@ -272,6 +272,12 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
     finally:
         if listener is not None:
             listener.cancel()
+    await _finish(native, errors, receive, send)
+
+
+async def _finish(native: Any, errors: list[BaseException], receive: Any, send: Any) -> None:
+    """After the engine's work for a request: raise its server error (its held error answer left for the
+    ServerErrorMiddleware outside), or send a held answer no error was recorded for."""
     held = getattr(native, "held", None)
     if errors:
         if held is not None:
@@ -327,15 +333,7 @@ async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str,
         _request_tasks.reset(tasks_token)
         if listener is not None:
             listener.cancel()
-    held = native.held
-    if errors:
-        if held is not None:
-            native.scope[ERROR_ANSWER] = held  # sent by the ServerErrorMiddleware outside (held_error_answer)
-        raise errors[0]
-    if held is not None:  # an error answer without a recorded error: send it
-        await _Answer(held)(native.scope, receive, send)
-    if native.aborted:
-        raise RuntimeError("the response could not be completed")
+    await _finish(native, errors, receive, send)
     if not native.finished and loop is None:
         raise RuntimeError("the response could not be completed under this backend (an asyncio-only feature)")
 
