@@ -387,16 +387,22 @@ def openapi_from_ir(ir: AppIR) -> dict[str, Any]:
     )
 
 
-def routes_ir(routes: Sequence[Any], *, separate_input_output_schemas: bool = True) -> tuple[tuple[RouteIR, ...], dict[str, Any]]:
-    """Introspect route records (e.g. `app.routes`) into IR routes with their OpenAPI fields,
-    and the component schemas they share."""
+def routes_ir(routes: Sequence[Any], webhooks: Sequence[Any] = (), *,
+              separate_input_output_schemas: bool = True) -> tuple[tuple[RouteIR, ...], tuple[RouteIR, ...], dict[str, Any]]:
+    """Introspect route records (e.g. `app.routes`) and webhook records into IR routes with their
+    OpenAPI fields, and the component schemas they share."""
     from astraapi.introspection.app import analyze_records
     from astraapi.introspection.openapi_schema import with_openapi
 
-    analysis = analyze_records(routes)
-    endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts document nothing
-    ir_routes, schemas_json = with_openapi(endpoints, separate_input_output_schemas=separate_input_output_schemas)
-    return ir_routes, json.loads(schemas_json)
+    def endpoints(records: Sequence[Any]) -> list[Any]:  # mounts document nothing
+        return [route for route in analyze_records(records).routes if route.ir.mount is None]
+
+    route_endpoints = endpoints(routes)
+    webhook_endpoints = endpoints(webhooks) if webhooks else []
+    ir_routes, schemas_json = with_openapi([*route_endpoints, *webhook_endpoints],
+                                           separate_input_output_schemas=separate_input_output_schemas)
+    split = len(route_endpoints)
+    return tuple(ir_routes[:split]), tuple(ir_routes[split:]), json.loads(schemas_json)
 
 
 def get_openapi(
@@ -421,12 +427,12 @@ def get_openapi(
 
     routes = [route.route if isinstance(route, RouteContext) else route for route in routes]
     webhooks = [route.route if isinstance(route, RouteContext) else route for route in webhooks or ()]
-    ir_routes, schemas = routes_ir([*routes, *webhooks],
-                                   separate_input_output_schemas=separate_input_output_schemas)
+    ir_routes, ir_webhooks, schemas = routes_ir(routes, webhooks,
+                                                separate_input_output_schemas=separate_input_output_schemas)
     return openapi_document(
-        title=title, version=version, routes=ir_routes[:len(routes)], schemas=schemas,
+        title=title, version=version, routes=ir_routes, schemas=schemas,
         openapi_version=openapi_version, summary=summary, description=description,
-        webhooks=ir_routes[len(routes):],
+        webhooks=ir_webhooks,
         tags=tags, servers=servers, terms_of_service=terms_of_service, contact=contact,
         license_info=license_info, external_docs=external_docs,
     )

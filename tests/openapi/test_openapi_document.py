@@ -67,6 +67,18 @@ def test_get_openapi_matches_fastapi(load_pair, name):
     assert dumps(actual) == dumps(expected)
 
 
+def test_get_openapi_with_webhooks_and_a_mount_matches_fastapi(load_pair):
+    from fastapi.openapi.utils import get_openapi as fastapi_get_openapi
+
+    from astraapi.openapi.utils import get_openapi
+
+    reference, ours = load_pair("webhooks_app")
+    expected = fastapi_get_openapi(title="T", version="1", routes=reference.routes, webhooks=reference.webhooks.routes)
+    actual = get_openapi(title="T", version="1", routes=ours.routes, webhooks=ours.webhooks.routes)
+    assert sorted(actual["paths"]) == ["/plans", "/users/"] and list(actual["webhooks"]) == ["new-subscription"]
+    assert dumps(actual) == dumps(expected)
+
+
 def test_docs_routes_come_first_and_stay_out_of_the_schema(load_pair):
     reference, ours = load_pair("hello")
     assert [r.path for r in ours.routes][:4] == ["/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"]
