@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -89,16 +89,38 @@ class QueryParams(Mapping[str, str]):
 
 
 class Headers(Mapping[str, str]):
-    """Case-insensitive header view over raw (name, value) byte pairs; `get` returns the first value."""
+    """Case-insensitive header view over raw (name, value) byte pairs; `get` returns the first value.
+
+    Built as Starlette's is: from a mapping (`Headers({"x-a": "1"})`), `raw=` byte pairs, or
+    `scope=` (the scope's header list, shared). A list of byte pairs given positionally is taken as `raw`."""
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: list[tuple[bytes, bytes]] | None = None) -> None:
+    def __init__(self, headers: Mapping[str, str] | list[tuple[bytes, bytes]] | None = None,
+                 raw: list[tuple[bytes, bytes]] | None = None, scope: MutableMapping[str, Any] | None = None) -> None:
+        if headers is not None and not isinstance(headers, Mapping):
+            headers, raw = None, headers  # our own positional raw list
+        if sum(source is not None for source in (headers, raw, scope)) > 1:
+            raise TypeError("Headers takes one of headers=, raw= or scope=")
+        if headers is not None:
+            raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+        elif scope is not None:
+            raw = scope["headers"] = list(scope["headers"])  # a tuple or another iterable in the scope
         self._raw = raw if raw is not None else []
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
         return self._raw
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        """Every name, repeated names included (Starlette's multidict view)."""
+        return [k.decode("latin-1") for k, _ in self._raw]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        return [v.decode("latin-1") for _, v in self._raw]
+
+    def mutablecopy(self) -> "MutableHeaders":
+        return MutableHeaders(raw=self._raw[:])
 
     def getlist(self, key: str) -> list[str]:
         name = key.lower().encode("latin-1")
@@ -118,7 +140,7 @@ class Headers(Mapping[str, str]):
         return any(k == name for k, _ in self._raw)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(k.decode("latin-1") for k, _ in self._raw))
+        return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -126,8 +148,16 @@ class Headers(Mapping[str, str]):
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
         return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw]
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and sorted(self._raw) == sorted(other._raw)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.items()!r})"
+        as_dict = dict(self.items())
+        if len(as_dict) == len(self):
+            return f"{type(self).__name__}({as_dict!r})"
+        return f"{type(self).__name__}(raw={self._raw!r})"
 
 
 class MutableHeaders(Headers):
