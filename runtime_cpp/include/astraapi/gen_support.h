@@ -215,18 +215,22 @@ static inline int astra_is_iso_naive_datetime(astra_str s) {
     return s.len == 19 || (s.data[19] == '.' && astra_all_digits(s, 20, s.len));
 }
 
+/* +HH:MM or -HH:MM (six characters at `o`; hours 00-23, minutes 00-59). */
+static inline int astra_is_utc_offset(const char *o) {
+    astra_str offset = {o, 6};
+    if ((o[0] != '+' && o[0] != '-') || o[3] != ':') return 0;
+    if (!astra_all_digits(offset, 1, 3) || !astra_all_digits(offset, 4, 6)) return 0;
+    return (o[1] - '0') * 10 + (o[2] - '0') <= 23 && (o[4] - '0') * 10 + (o[5] - '0') <= 59;
+}
+
 /* A naive datetime (above), optionally followed by Z or +HH:MM / -HH:MM (hours 00-23, minutes 00-59). */
 static inline int astra_is_iso_datetime(astra_str s) {
     if (s.len > 0 && s.data[s.len - 1] == 'Z') {
         astra_str naive = {s.data, s.len - 1};
         return astra_is_iso_naive_datetime(naive);
     }
-    if (s.len >= 25 && (s.data[s.len - 6] == '+' || s.data[s.len - 6] == '-') && s.data[s.len - 3] == ':') {
+    if (s.len >= 25 && astra_is_utc_offset(s.data + s.len - 6)) {
         astra_str naive = {s.data, s.len - 6};
-        const char *o = s.data + s.len - 5;
-        astra_str offset = {o, 5};
-        if (!astra_all_digits(offset, 0, 2) || !astra_all_digits(offset, 3, 5)) return 0;
-        if ((o[0] - '0') * 10 + (o[1] - '0') > 23 || (o[3] - '0') * 10 + (o[4] - '0') > 59) return 0;
         return astra_is_iso_naive_datetime(naive);
     }
     return astra_is_iso_naive_datetime(s);
@@ -238,11 +242,7 @@ static inline int astra_is_iso_time(astra_str s) {
     size_t end = s.len;
     if (end > 0 && s.data[end - 1] == 'Z') {
         end -= 1;
-    } else if (end >= 14 && (s.data[end - 6] == '+' || s.data[end - 6] == '-') && s.data[end - 3] == ':') {
-        const char *o = s.data + end - 5;
-        astra_str offset = {o, 5};
-        if (!astra_all_digits(offset, 0, 2) || !astra_all_digits(offset, 3, 5)) return 0;
-        if ((o[0] - '0') * 10 + (o[1] - '0') > 23 || (o[3] - '0') * 10 + (o[4] - '0') > 59) return 0;
+    } else if (end >= 14 && astra_is_utc_offset(s.data + end - 6)) {
         end -= 6;
     }
     if (end < 8 || end == 9 || end > 15 || s.data[2] != ':' || s.data[5] != ':') return 0;
