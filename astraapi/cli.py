@@ -14,6 +14,18 @@ from astraapi._version import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `astraapi` command, `python -m astraapi`: runs `cli_main`, as FastAPI's `fastapi.cli.main` runs the
+    command line it finds (a missing one is an error that says so, not a silent no-op)."""
+    if not cli_main:
+        message = ("To use the fastapi command, please install AstraAPI with its command line "
+                   "(astraapi.cli.cli_main is not available)")
+        print(message)
+        raise RuntimeError(message)
+    return cli_main(argv)
+
+
+def cli_main(argv: list[str] | None = None) -> int:
+    """The command line itself (FastAPI's name for the one `main` runs)."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
