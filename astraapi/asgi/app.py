@@ -6,7 +6,7 @@ from the IR) and Python (function middleware, BaseHTTPMiddleware, pure ASGI clas
 handler in `user_middleware` order, as on the native server (`serve.with_middleware`); a pure ASGI
 middleware starts from the server's scope. `ASGIEntry` serves the three scope types:
 
-- `http`: reads the body from `receive`, matches `route_path(scope)` with the app's route trie
+- `http`: matches `route_path(scope)` with the app's route trie
   (the runtime's matcher, on the same tables the native server reads), sets Starlette's
   `scope["route"]`, `["endpoint"]`, `["path_params"]`, `["router"]`, then calls the same handler
   the native server calls (`Executor.handle` inside `serve.with_middleware`) with an
@@ -16,9 +16,15 @@ middleware starts from the server's scope. `ASGIEntry` serves the three scope ty
   request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
   exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
   it for the server to log, and `httpx.ASGITransport` raises it in tests).
+  The body is read from `receive` before the handler for routes that need it first (body parameters,
+  mounts) and under Python middleware; otherwise when the code asks for it (`ASGIRequest.load_body`), as
+  Starlette reads it: a request whose body nothing reads makes no `receive` call. A listener for the
+  client's `http.disconnect` starts once the body was read whole, or when a response starts streaming.
   When nothing wraps the executor, a request on the general path runs in the ASGI call's own task
   instead (`_serve_in_caller`, `Executor.run_in_caller`), as FastAPI runs it, on asyncio or trio.
-- `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
+- `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`); the client's
+  `websocket.connect` is read when the route accepts (dependencies run before, a refused handshake reads
+  nothing), as Starlette's `accept()` reads it.
 - `lifespan`: `astraapi.asgi.lifespan`.
 
 The executor, trie and handler are built on the first call (dynamic mode: the app's IR, without
