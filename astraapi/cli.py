@@ -198,7 +198,16 @@ def _load(ref: str):
     return app, ref, make_ir
 
 
+def _check_path(ref: str) -> None:
+    """An app given as a file (`main.py`, `src/main.py:api`) that does not exist: a usage error now (FastAPI's
+    command says the same), not a reloading server waiting for it to appear."""
+    target = ref.rsplit(":", 1)[0] if ref.count(":") and not ref.endswith(".py") else ref
+    if (target.endswith(".py") or os.sep in target) and not Path(target).exists():
+        raise _UserError(f"Path does not exist {target}")
+
+
 def _dev(args) -> int:
+    _check_path(args.app)
     config = _config(args)
     if args.workers != 1 and args.reload:
         raise _UserError("--workers needs --no-reload (reload runs one worker)")

@@ -20,3 +20,11 @@ def test_main_without_cli_main_is_an_error():
     with patch.object(astraapi.cli, "cli_main", None):
         with pytest.raises(RuntimeError, match="To use the fastapi command, please install"):
             astraapi.cli.main([])
+
+
+def test_dev_with_a_missing_file_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert astraapi.cli.main(["dev", "non_existent_file.py"]) == 2
+    assert "Path does not exist non_existent_file.py" in capsys.readouterr().err
+    assert astraapi.cli.main(["dev", "src/missing.py:api"]) == 2
+    assert "Path does not exist src/missing.py" in capsys.readouterr().err
