@@ -52,6 +52,7 @@ def check_route(endpoint: Any, path: str, decl_file: str, decl_line: int, *, res
     for model in models:
         if model is not None:
             _check_not_v1(model, site)
+            _check_response_model(model, site)
 
 
 def _check_not_v1(annotation: Any, site: str) -> None:
@@ -60,6 +61,60 @@ def _check_not_v1(annotation: Any, site: str) -> None:
             "pydantic.v1 models are no longer supported by FastAPI."
             f" Please update the response model {annotation!r}. ({site})"
         )
+
+
+# Classes of these modules are types pydantic knows (or typing's constructs): no need to ask it.
+_KNOWN_MODULES = frozenset({"builtins", "datetime", "decimal", "uuid", "pathlib", "ipaddress", "enum", "typing",
+                            "typing_extensions", "collections", "collections.abc", "re", "fractions", "types"})
+_KNOWN_PACKAGES = ("pydantic", "pydantic_core", "annotated_types", "pydantic_extra_types")
+
+
+def _check_response_model(annotation: Any, site: str) -> None:
+    """A response model pydantic cannot make a schema for (an arbitrary class, a Response in a union): FastAPI
+    refuses it when the route is declared. Only a class this walk does not recognise is put to pydantic (so
+    declaring a route with ordinary types does not import it)."""
+    if _unknown_class(annotation, 0) is None:
+        return
+    from pydantic import TypeAdapter
+    from pydantic.errors import PydanticSchemaGenerationError
+
+    try:
+        TypeAdapter(annotation)
+    except PydanticSchemaGenerationError as error:
+        from astraapi.exceptions import FastAPIError
+
+        raise FastAPIError(
+            f"The response model {annotation!r} is not a valid Pydantic field type ({site}). If it comes from the "
+            "return annotation and is not meant as the response model, declare the route with the parameter "
+            "response_model=None.") from error
+
+
+def _unknown_class(annotation: Any, depth: int) -> type | None:
+    """The first class in `annotation` that pydantic may not know, else None."""
+    if depth > _MAX_DEPTH:
+        return None
+    annotation = _strip(annotation)
+    origin = get_origin(annotation)
+    if origin is not None:
+        if origin is typing.Literal:
+            return None
+        for arg in get_args(annotation):
+            found = _unknown_class(arg, depth + 1)
+            if found is not None:
+                return found
+        return _unknown_class(origin, depth + 1) if isinstance(origin, type) else None
+    if not isinstance(annotation, type) or annotation is type(None):
+        return None  # Any, None, a TypeVar, a forward reference: the start-up analysis decides
+    module = getattr(annotation, "__module__", "") or ""
+    if module in _KNOWN_MODULES or module.split(".")[0] in _KNOWN_PACKAGES:
+        return None
+    import enum
+
+    if (issubclass(annotation, (enum.Enum, str, int, float, bytes, tuple, list, dict, set, frozenset))
+            or dataclasses.is_dataclass(annotation) or typing.is_typeddict(annotation)
+            or hasattr(annotation, "__get_pydantic_core_schema__") or hasattr(annotation, "__pydantic_core_schema__")):
+        return None
+    return annotation
 
 
 def _params() -> Any:
@@ -79,7 +134,11 @@ def _return_annotation(endpoint: Any) -> Any:
     annotation = hints.get("return") if hints is not None else None
     from astraapi.responses import Response
 
-    if isinstance(_strip(annotation), type) and issubclass(_strip(annotation), Response):
+    responses = (Response,)
+    starlette = sys.modules.get("starlette.responses")  # a Starlette Response subclass is a response class too
+    if starlette is not None:
+        responses += (starlette.Response,)
+    if isinstance(_strip(annotation), type) and issubclass(_strip(annotation), responses):
         return None
     return annotation
 

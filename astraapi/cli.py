@@ -14,6 +14,18 @@ from astraapi._version import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `astraapi` command, `python -m astraapi`: runs `cli_main`, as FastAPI's `fastapi.cli.main` runs the
+    command line it finds (a missing one is an error that says so, not a silent no-op)."""
+    if not cli_main:
+        message = ("To use the fastapi command, please install AstraAPI with its command line "
+                   "(astraapi.cli.cli_main is not available)")
+        print(message)
+        raise RuntimeError(message)
+    return cli_main(argv)
+
+
+def cli_main(argv: list[str] | None = None) -> int:
+    """The command line itself (FastAPI's name for the one `main` runs)."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -186,7 +198,16 @@ def _load(ref: str):
     return app, ref, make_ir
 
 
+def _check_path(ref: str) -> None:
+    """An app given as a file (`main.py`, `src/main.py:api`) that does not exist: a usage error now (FastAPI's
+    command says the same), not a reloading server waiting for it to appear."""
+    target = ref.rsplit(":", 1)[0] if ref.count(":") and not ref.endswith(".py") else ref
+    if (target.endswith(".py") or os.sep in target) and not Path(target).exists():
+        raise _UserError(f"Path does not exist {target}")
+
+
 def _dev(args) -> int:
+    _check_path(args.app)
     config = _config(args)
     if args.workers != 1 and args.reload:
         raise _UserError("--workers needs --no-reload (reload runs one worker)")

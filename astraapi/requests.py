@@ -241,6 +241,13 @@ class Request(HTTPConnection):
             mark_consumed(native)
         return native.body
 
+    async def _loaded(self) -> bytes:
+        """`_read` once the body is there: under an ASGI server a request's body is read when first asked
+        for (astraapi.asgi.request.ASGIRequest.load_body)."""
+        if getattr(self._native, "body_pending", False):
+            await self._native.load_body()
+        return self._read()
+
     async def body(self) -> bytes:
         receive = self._receive
         if receive is not None:  # made as Request(scope, receive) from an ASGI receive: read it once
@@ -254,7 +261,7 @@ class Request(HTTPConnection):
                 if not message.get("more_body", False):
                     break
             self._native.body = b"".join(chunks)
-        body = self._read()
+        body = await self._loaded()
         self._body_read = True
         return body
 
@@ -267,12 +274,15 @@ class Request(HTTPConnection):
     async def stream(self) -> Any:
         """The body in pieces, as Starlette's `request.stream()` yields them (the server has read the whole
         body: after `body()`, the body then b""; before, the body when not empty, then b"")."""
-        body = self._read()
+        body = await self._loaded()
         if body or getattr(self, "_body_read", False):
             yield body
         yield b""
 
     async def is_disconnected(self) -> bool:
+        listen = getattr(self._native, "start_listening", None)
+        if listen is not None:  # under an ASGI server: the disconnect listener, if not started yet
+            listen(reading=True)
         return not getattr(self._native, "connected", True)
 
     def form(self, *, max_files: int | float = 1000, max_fields: int | float = 1000,
@@ -284,7 +294,7 @@ class Request(HTTPConnection):
 
     async def json(self) -> Any:
         if self._json is None:
-            self._json = json.loads(self._read())
+            self._json = json.loads(await self._loaded())
         return self._json
 
 
@@ -311,9 +321,11 @@ class _FormReader:
         return self._coroutine().__await__()
 
     async def _coroutine(self) -> Any:
+        await self._request._loaded()
         return self._read()
 
     async def __aenter__(self) -> Any:
+        await self._request._loaded()
         self._form = self._read()
         return self._form
 
@@ -334,4 +346,6 @@ class _Receive:
         if self._sent:
             return {"type": "http.disconnect"}
         self._sent = True
+        if getattr(self.native, "body_pending", False):
+            await self.native.load_body()
         return {"type": "http.request", "body": self.native.body, "more_body": False}

@@ -331,6 +331,21 @@ def _merge_lifespans(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -
     return merged
 
 
+def _mounted_router_app(router: APIRouter, parent: Any) -> Any:
+    """`mount(path, router)`: a Starlette Router is an ASGI app, and FastAPI mounts an APIRouter as one. It is
+    served as an AstraAPI app over the router's own route list (routes added to the router later are served
+    too), without OpenAPI or docs pages, with the exception handlers of the app it is mounted in (Starlette's
+    route wrapper reads the handlers of the app's ExceptionMiddleware from the scope)."""
+    from astraapi.applications import AstraAPI
+
+    app = AstraAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=router.redirect_slashes)
+    app.router.routes = router.routes
+    app.router.frontends = router.frontends
+    if parent is not None:
+        app.exception_handlers = parent.exception_handlers
+    return app
+
+
 class APIRouter:
     def __init__(
         self,
@@ -533,6 +548,8 @@ class APIRouter:
         decl_file, decl_line = declaration_site()
         if path != "" and not path.startswith("/"):
             raise AssertionError("Routed paths must start with '/'")
+        if isinstance(app, APIRouter):
+            app = _mounted_router_app(app, getattr(self, "_app", None))
         if not isinstance(app, (StaticFiles, AstraAPI)) and not callable(app):
             raise TypeError(f"{decl_file}:{decl_line}: app.mount({path!r}, {type(app).__name__}): not an ASGI "
                             "application (async app(scope, receive, send)), a StaticFiles or an AstraAPI app")

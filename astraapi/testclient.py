@@ -341,6 +341,20 @@ async def _settle_websockets() -> None:
         await asyncio.wait(sessions, timeout=2.0)
 
 
+_OWS = " \t"
+
+
+def _wire_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
+    """The request's headers as the server receives them: each value without the whitespace around it (HTTP
+    excludes it from the field value, RFC 9110 5.5; the client library refuses to send it). For an https
+    base_url, the scheme goes to the server as a trusted proxy gives it (X-Forwarded-Proto from 127.0.0.1:
+    `request.url`, redirects and HTTPSRedirect see https), the connection itself being plain HTTP."""
+    headers = [(name, value.strip(_OWS.encode())) for name, value in request.headers.raw]
+    if request.url.scheme == "https" and not any(name.lower() == b"x-forwarded-proto" for name, _ in headers):
+        headers.append((b"x-forwarded-proto", b"https"))
+    return headers
+
+
 class _Transport(httpx.BaseTransport):
     """Sends each request to the app's server, keeping the URL's host in the Host header."""
 
@@ -352,7 +366,8 @@ class _Transport(httpx.BaseTransport):
         server = connection.server_for_request()
         forwarded = httpx.Request(request.method, request.url.copy_with(scheme="http", host="127.0.0.1",
                                                                         port=server.port),
-                                  headers=request.headers, stream=request.stream, extensions=request.extensions)
+                                  headers=_wire_headers(request), stream=request.stream,
+                                  extensions=request.extensions)
         del server.errors[:]
         before = server.run(_bind(server, connection.root_path))
         response = None

@@ -6,7 +6,7 @@ from the IR) and Python (function middleware, BaseHTTPMiddleware, pure ASGI clas
 handler in `user_middleware` order, as on the native server (`serve.with_middleware`); a pure ASGI
 middleware starts from the server's scope. `ASGIEntry` serves the three scope types:
 
-- `http`: reads the body from `receive`, matches `route_path(scope)` with the app's route trie
+- `http`: matches `route_path(scope)` with the app's route trie
   (the runtime's matcher, on the same tables the native server reads), sets Starlette's
   `scope["route"]`, `["endpoint"]`, `["path_params"]`, `["router"]`, then calls the same handler
   the native server calls (`Executor.handle` inside `serve.with_middleware`) with an
@@ -16,9 +16,15 @@ middleware starts from the server's scope. `ASGIEntry` serves the three scope ty
   request (background tasks, `yield` dependencies' exit code) is done, as Starlette's does; an
   exception that became a 500 is raised again then (Starlette's ServerErrorMiddleware re-raises
   it for the server to log, and `httpx.ASGITransport` raises it in tests).
+  The body is read from `receive` before the handler for routes that need it first (body parameters,
+  mounts) and under Python middleware; otherwise when the code asks for it (`ASGIRequest.load_body`), as
+  Starlette reads it: a request whose body nothing reads makes no `receive` call. A listener for the
+  client's `http.disconnect` starts once the body was read whole, or when a response starts streaming.
   When nothing wraps the executor, a request on the general path runs in the ASGI call's own task
   instead (`_serve_in_caller`, `Executor.run_in_caller`), as FastAPI runs it, on asyncio or trio.
-- `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`).
+- `websocket`: the same WebSocket engine over ASGI messages (`ASGIWebSocketRequest`); the client's
+  `websocket.connect` is read when the route accepts (dependencies run before, a refused handshake reads
+  nothing), as Starlette's `accept()` reads it.
 - `lifespan`: `astraapi.asgi.lifespan`.
 
 The executor, trie and handler are built on the first call (dynamic mode: the app's IR, without
@@ -39,7 +45,7 @@ import os
 import sys
 from typing import Any
 
-from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest
+from astraapi.asgi.request import ASGIRequest, ASGIWebSocketRequest, ClientGone, read_body
 from astraapi.asgi.scope import redirect_location, route_path
 
 _ENGINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "engine") + os.sep
@@ -161,10 +167,14 @@ class ASGIEntry:
         match = serving.trie.match(scope["method"], path)
         kind = match[0]
         limit = serving.read_limit(match[1] if kind == 0 else None)
-        body = await _read_body(receive, limit)
-        if body is None:
-            return  # the client left before it finished sending the body
-        native = ASGIRequest(scope, body)
+        if serving.python_middleware or (kind == 0 and serving.executor.reads_body_first(match[1])):
+            body, whole = await read_body(receive, limit)
+            if body is None:
+                return  # the client left before it finished sending the body
+            native = ASGIRequest(scope, body)
+            native.body_whole = whole
+        else:  # read when asked (Request.body()), as Starlette reads it: FastAPI calls `receive` for no other
+            native = ASGIRequest(scope, b"", receive, limit)
         if kind == 0:
             index, params = match[1], match[2]
             serving.route_scope(scope, index, params)
@@ -180,16 +190,13 @@ class ASGIEntry:
         if serving.in_caller is not None:
             await _serve_in_caller(serving.in_caller, native, index, params, receive, send)
             return
-        # (a body read only in part, past the limit: receive() would go on reading it)
-        await _serve(serving.handler, native, index, params, receive, send,
-                     listen=limit is None or len(body) <= limit)
+        await _serve(serving.handler, native, index, params, receive, send)
 
     # ------------------------------------------------------------------ websocket
 
     async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
+        # The client's websocket.connect is read when the engine accepts (ASGIWebSocketRequest), as Starlette
+        # reads it in accept(): dependencies run before, and a handshake refused reads nothing.
         serving = self.serving()
         if "router" not in scope and serving.router is not None:
             scope["router"] = serving.router
@@ -199,35 +206,12 @@ class ASGIEntry:
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
             return
         serving.route_scope(scope, match[1], match[2])
-        native = ASGIWebSocketRequest(scope)
+        native = ASGIWebSocketRequest(scope, receive)
         await _serve(serving.handler, native, match[1], match[2], receive, send, websocket=True)
 
 
-async def _read_body(receive: Any, limit: int | None) -> bytes | None:
-    """The request body, read as Starlette's limiter reads it: the messages stop being read once more
-    than `limit` bytes came (the engine then answers 413 without the rest: astraapi.engine.body_limit).
-    None when the client disconnected first. Every request is read (a request without a body is one
-    empty message), as an ASGI server may send a body without announcing it (`httpx.ASGITransport`)."""
-    chunks = []
-    total = 0
-    stop = float("inf") if limit is None else limit
-    while total <= stop:
-        message = await receive()
-        kind = message["type"]
-        if kind == "http.request":
-            data = message.get("body", b"")
-            if data:
-                chunks.append(data)
-                total += len(data)
-            if not message.get("more_body", False):
-                break
-        elif kind == "http.disconnect":
-            return None
-    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
-
-
 async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...], receive: Any, send: Any, *,
-                 websocket: bool = False, listen: bool = True) -> None:
+                 websocket: bool = False) -> None:
     """Call the handler in a context of the request's own (its task set and error sink), send
     what it answers, wait for the engine's work for the request, then raise a server error."""
     from astraapi.engine.responses import internal_error, server_error_sink
@@ -245,10 +229,11 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
         except Exception as error:  # what the native server does with a handler that raises
             return internal_error("Exception in the request handler", error)
 
+    native.listen_with = lambda: loop.create_task(_listen(native, receive, websocket))
+    native.start_listening()
     result = contextvars.copy_context().run(start)
     if result is not None:
         native.respond(*result)
-    listener = loop.create_task(_listen(native, receive, websocket)) if listen else None
     try:
         await native.pump(send)
         await _settled(tasks)
@@ -270,8 +255,7 @@ async def _serve(handler: Any, native: Any, index: int, params: tuple[str, ...],
             raise errors[0]
         raise
     finally:
-        if listener is not None:
-            listener.cancel()
+        native.stop_listening()
     await _finish(native, errors, receive, send)
 
 
@@ -306,10 +290,10 @@ async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str,
     native.asgi_send = send
     tasks_token = _request_tasks.set(tasks)
     errors_token = server_error_sink.set(errors)
-    listener = None
     if loop is not None:
         _install_task_factory(loop)
-        listener = loop.create_task(_listen(native, receive, False))
+        native.listen_with = lambda: loop.create_task(_listen(native, receive, False))
+        native.start_listening()
     try:
         try:
             result = await run(native, index, params)
@@ -331,8 +315,7 @@ async def _serve_in_caller(run: Any, native: Any, index: int, params: tuple[str,
     finally:
         server_error_sink.reset(errors_token)
         _request_tasks.reset(tasks_token)
-        if listener is not None:
-            listener.cancel()
+        native.stop_listening()
     await _finish(native, errors, receive, send)
     if not native.finished and loop is None:
         raise RuntimeError("the response could not be completed under this backend (an asyncio-only feature)")
@@ -366,12 +349,20 @@ async def _shielded(awaitable: Any) -> None:
 
 
 async def _listen(native: Any, receive: Any, websocket: bool) -> None:
-    """Read what the client sends while the engine answers: WebSocket messages, or an HTTP client's
-    disconnect."""
+    """Read what the client sends while the engine answers: WebSocket messages (once the handshake is
+    accepted), or an HTTP client's disconnect (once the whole body was read: first the body, when the
+    response started before anything read it)."""
     if websocket:
         while True:
             if not native.received(await receive()):
                 return
+    if native.body_pending:
+        try:
+            await native.load_body()
+        except ClientGone:
+            return
+        if not native.body_whole:
+            return  # stopped past the limit: receive() would go on reading the body
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

@@ -34,12 +34,15 @@ class ClientGone(Exception):
 class ASGIRequest:
     """One HTTP request of an ASGI `http` scope, as the engine sees a native request."""
 
-    __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
+    __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "_body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
                  "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "hold_errors", "held",
-                 "in_caller", "asgi_send")
+                 "in_caller", "asgi_send", "_receive", "_limit", "_loading", "_lost", "body_whole", "listen_with",
+                 "_listener", "_sending")
 
-    def __init__(self, scope: dict[str, Any], body: bytes) -> None:
+    def __init__(self, scope: dict[str, Any], body: bytes, receive: Any = None, limit: int | None = None) -> None:
+        """`body`: the body read before the handler runs; or, with `receive`, read when something asks for it
+        (`load_body`), as Starlette reads it: no `receive` call for a request nothing reads the body of."""
         self.scope = scope
         self.method: str = scope["method"]
         self.path: str = scope["path"]
@@ -47,7 +50,15 @@ class ASGIRequest:
         self.raw_path: bytes = raw_path if raw_path is not None else self.path.encode("utf-8")
         self.query_string: bytes = scope.get("query_string", b"")
         self.headers: list[tuple[bytes, bytes]] = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
-        self.body = body
+        self._body = body
+        self._receive = receive
+        self._limit = limit
+        self._loading: asyncio.Event | None = None
+        self._lost = False
+        self.body_whole = receive is None  # the whole body was read (not stopped past the limit)
+        self.listen_with: Callable[[], Any] | None = None  # starts the disconnect listener (astraapi.asgi.app)
+        self._listener: Any = None
+        self._sending = False  # a message is being sent (by `pump` or `flush`: one sender at a time keeps the order)
         client = scope.get("client")
         self.client = tuple(client) if client else None
         self.http_version: str = scope.get("http_version", "1.1")
@@ -68,6 +79,64 @@ class ASGIRequest:
         self.held: tuple | None = None
         self.in_caller = False  # served in the ASGI call's task: the engine flushes what it answers
         self.asgi_send: Any = None
+
+    # ------------------------------------------------------------------ the body
+
+    @property
+    def body(self) -> bytes:
+        if self._receive is not None:
+            raise RuntimeError("the request body is read on demand under ASGI and was not read yet: "
+                               "`await native.load_body()` before reading `native.body` (astraapi.asgi.request)")
+        return self._body
+
+    @body.setter
+    def body(self, value: bytes) -> None:
+        self._body = value
+        self._receive = None
+
+    @property
+    def body_pending(self) -> bool:
+        return self._receive is not None
+
+    async def load_body(self) -> None:
+        """Read the body from `receive` now (once; a second reader waits for the first), stopping once more
+        than the limit came as Starlette's limiter does (the engine then answers 413 from its length).
+        Raises ClientGone when the client disconnected first. Then the disconnect listener may start."""
+        receive = self._receive
+        if receive is None:
+            if self._lost:
+                raise ClientGone("the client disconnected before it sent the whole request body")
+            return
+        if self._loading is not None:
+            await self._loading.wait()
+            await self.load_body()
+            return
+        self._loading = asyncio.Event()
+        try:
+            body, whole = await read_body(receive, self._limit)
+        finally:
+            self._loading.set()
+        self._receive = None
+        if body is None:
+            self._lost = True
+            self._body = b""
+            self.disconnected()
+            raise ClientGone("the client disconnected before it sent the whole request body")
+        self._body = body
+        self.body_whole = whole
+        self.start_listening()
+
+    def start_listening(self, *, reading: bool = False) -> None:
+        """Start the disconnect listener (once), if the ASGI call gave one: once the body was read whole; with
+        `reading`, also before it was read (a streamed answer, `is_disconnected()`: the listener reads it first)."""
+        if self._listener is None and self.listen_with is not None and (
+                self.body_whole or (reading and self._receive is not None)):
+            self._listener = self.listen_with()
+
+    def stop_listening(self) -> None:
+        listener, self._listener = self._listener, False
+        if listener:
+            listener.cancel()
 
     # ------------------------------------------------------------------ the handler contract
 
@@ -96,6 +165,7 @@ class ASGIRequest:
         self._status = int(status)
         self._queue({"type": "http.response.start", "status": int(status), "headers": list(headers)})
         self._kick()
+        self.start_listening(reading=True)  # a stream stops when the client leaves
         return self.connected
 
     def send(self, chunk: bytes) -> bool:
@@ -168,8 +238,9 @@ class ASGIRequest:
         client left."""
         loop = asyncio.get_running_loop()
         while True:
-            while self._out and self.connected and not self._aborted:
+            while self._out and self.connected and not self._aborted and not self._sending:
                 item = self._out.popleft()
+                self._sending = True
                 try:
                     if isinstance(item, _FileBody):
                         await item.send(send, loop)
@@ -180,6 +251,8 @@ class ASGIRequest:
                 except OSError:  # ASGI 2.4: the server reports a client that left
                     self.disconnected()
                     break
+                finally:
+                    self._sending = False
                 if not self._out:
                     self._run_drain()
             if self._aborted or not self.connected or (self._finished and not self._out):
@@ -192,20 +265,28 @@ class ASGIRequest:
 
     async def flush(self) -> None:
         """Send what is queued now, in the caller's task (a request served in the ASGI call's task:
-        Executor.run_in_caller): no task beside it, no event-loop primitive, so any anyio backend runs it."""
+        Executor.run_in_caller): no task beside it, no event-loop primitive, so any anyio backend runs it.
+        While `pump` is sending (an engine task answers while the ASGI call pumps), it sends this too."""
+        if self._sending:
+            return
         send = self.asgi_send
-        while self._out and self.connected and not self._aborted:
-            item = self._out.popleft()
-            try:
-                if isinstance(item, _FileBody):
-                    await item.send(send, None)
-                else:
-                    await send(item)
-                    if item["type"] == "http.response.body":
-                        self._pending -= len(item["body"])
-            except OSError:  # ASGI 2.4: the server reports a client that left
-                self.disconnected()
-                return
+        self._sending = True
+        try:
+            while self._out and self.connected and not self._aborted:
+                item = self._out.popleft()
+                try:
+                    if isinstance(item, _FileBody):
+                        await item.send(send, None)
+                    else:
+                        await send(item)
+                        if item["type"] == "http.response.body":
+                            self._pending -= len(item["body"])
+                except OSError:  # ASGI 2.4: the server reports a client that left
+                    self.disconnected()
+                    return
+        finally:
+            self._sending = False
+            self._kick()  # a pump waiting meanwhile: what came since, or the end of the answer
         if not self._out and self._drain:
             self._run_drain()
 
@@ -234,6 +315,30 @@ class ASGIRequest:
         loop = asyncio.get_running_loop()
         for callback in callbacks:
             loop.call_soon(callback)
+
+
+async def read_body(receive: Any, limit: int | None) -> tuple[bytes | None, bool]:
+    """The request body and whether all of it came, read as Starlette's limiter reads it: the messages stop
+    being read once more than `limit` bytes came (the engine then answers 413 without the rest:
+    astraapi.engine.body_limit). (None, False) when the client disconnected first."""
+    chunks = []
+    total = 0
+    stop = float("inf") if limit is None else limit
+    whole = False
+    while total <= stop:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            data = message.get("body", b"")
+            if data:
+                chunks.append(data)
+                total += len(data)
+            if not message.get("more_body", False):
+                whole = True
+                break
+        elif kind == "http.disconnect":
+            return None, False
+    return (b"".join(chunks) if len(chunks) != 1 else chunks[0]), whole
 
 
 class _FileBody:
@@ -278,9 +383,12 @@ class ASGIWebSocketRequest:
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
                  "http_version", "scheme", "root_path", "responded", "connected", "accepted", "closed",
-                 "aborted", "_outbox", "_wake", "_inbox", "_on_message", "_drain", "_done", "_denial_supported")
+                 "aborted", "_outbox", "_wake", "_inbox", "_on_message", "_drain", "_done", "_denial_supported",
+                 "_connect", "listen_with", "_listener")
 
-    def __init__(self, scope: dict[str, Any]) -> None:
+    def __init__(self, scope: dict[str, Any], receive: Any = None) -> None:
+        """`receive`: the connection's, read for the client's `websocket.connect` when the engine accepts
+        (as Starlette's `accept()` reads it: a handshake denied or failed reads nothing)."""
         self.scope = scope
         self.method = "GET"
         self.path: str = scope["path"]
@@ -306,6 +414,9 @@ class ASGIWebSocketRequest:
         self._drain: list[Callable[[], Any]] = []
         self._done = False
         self._denial_supported = "websocket.http.response" in (scope.get("extensions") or {})
+        self._connect = receive
+        self.listen_with: Callable[[], Any] | None = None  # reads the client's messages (astraapi.asgi.app)
+        self._listener: Any = None
 
     # ------------------------------------------------------------------ the engine's side
 
@@ -418,16 +529,47 @@ class ASGIWebSocketRequest:
             return False
         return True
 
+    def start_listening(self) -> None:
+        """Start reading the client's messages (once), after the handshake was accepted."""
+        if self._listener is None and self.listen_with is not None and self.accepted and self._connect is None:
+            self._listener = self.listen_with()
+
+    def stop_listening(self) -> None:
+        listener, self._listener = self._listener, False
+        if listener:
+            listener.cancel()
+
+    async def _handshake(self) -> bool:
+        """Before the accept goes out: the client's `websocket.connect`; False when it left instead."""
+        receive, self._connect = self._connect, None
+        if receive is None:
+            return True
+        message = await receive()
+        kind = message["type"]
+        if kind == "websocket.connect":
+            return True
+        if kind != "websocket.disconnect":
+            raise RuntimeError(f'Expected ASGI message "websocket.connect", but got {kind!r}')
+        self.received(message)  # the engine reads the close
+        self.connected = False
+        self._outbox.clear()
+        return False
+
     async def pump(self, send: Any) -> None:
         loop = asyncio.get_running_loop()
         while True:
             while self._outbox:
                 message = self._outbox.popleft()
+                accepting = message["type"] == "websocket.accept"
+                if accepting and not await self._handshake():
+                    continue
                 try:
                     await send(message)
                 except OSError:
                     self.connected = False
                     self._outbox.clear()
+                if accepting:
+                    self.start_listening()
                 if not self._outbox and self._drain:
                     callbacks, self._drain = self._drain, []
                     for callback in callbacks:

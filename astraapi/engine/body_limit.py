@@ -1,9 +1,9 @@
 """Request body limits (`max_body_size=` on the app, a router, `include_router`, a route), as FastAPI
 0.165 applies them with Starlette's RequestBodyLimitMiddleware.
 
-The server has the whole body before the engine runs (the native server reads it, the ASGI entry reads
-it up to the limit that can still matter: astraapi.asgi.app); what FastAPI decides while it streams the
-body in is decided here from its length, with the same answers:
+The server has the whole body before the engine reads it (the native server reads it first, the ASGI entry
+up to the limit that can still matter, when it is asked for: astraapi.asgi.app); what FastAPI decides
+while it streams the body in is decided here from its length, with the same answers:
 
 - Reading the body (body parameters, `request.body()`, `.stream()`, `.json()`, `.form()`) when it is
   longer than the limit in force, or its content-length says so, raises `ContentTooLarge` (an

@@ -313,6 +313,18 @@ class Executor:
             return plan.runs_in_caller_anywhere(method, path_params)
         return plan.__class__ is RoutePlan and not plan.websocket
 
+    def reads_body_first(self, route_index: int) -> bool:
+        """Whether serving this route reads the request body before its endpoint runs (body parameters, a
+        mount): the ASGI entry reads it first then. Other routes read it when asked (`await request.body()`),
+        as FastAPI reads it only for a body parameter."""
+        plan = self._plans[route_index] if 0 <= route_index < len(self._plans) else None
+        if plan is None:
+            try:
+                plan = self._first_request_plan(route_index)
+            except Exception:  # noqa: BLE001 - reported when the request is handled
+                return True
+        return plan.__class__ is not RoutePlan or plan.has_body
+
     async def run_in_caller(self, request: Any, route_index: int, path_params: tuple[str, ...]) -> ResponseTuple | None:
         """The ASGI entry's way in when nothing wraps the executor: the general path (and the router's 404
         and 405) runs in the ASGI call's own task, as FastAPI runs a request in it, so the caller's

@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 
 from tempfile import SpooledTemporaryFile
 
+from astraapi._starlette_compat import upload_file_class
 from astraapi.datastructures import FormData, Headers, UploadFile
 from astraapi.exceptions import HTTPException
 
@@ -165,8 +166,9 @@ def _parse_parts(body: bytes, delimiter: bytes, charset: str, items: list[tuple[
             files.append(temporary)
             temporary.write(data)
             temporary.seek(0)
-            upload = UploadFile(temporary, size=len(data), filename=_decode(filename.encode("latin-1"), charset),
-                                headers=Headers(part_headers))
+            upload = upload_file_class(UploadFile)(temporary, size=len(data),
+                                                   filename=_decode(filename.encode("latin-1"), charset),
+                                                   headers=Headers(part_headers))
             items.append((field_name, upload))
         else:
             field_count += 1

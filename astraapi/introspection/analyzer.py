@@ -491,6 +491,11 @@ class _Analyzer:
                 problems.add(f"parameter {name!r}: use Query(), Path(), Header(), Cookie() or Body(), not Field()")
                 return None
             marker = default
+            if get_origin(annotation) is Annotated and not any(
+                    isinstance(m, FieldInfo) for m in get_args(annotation)[1:]):
+                # As FastAPI reads `x: Annotated[T, ...] = Body()`: the marker's field on T, without the other
+                # metadata of the Annotated (a Discriminator there is not applied, nor documented).
+                annotation = get_args(annotation)[0]
         elif default is not empty and _looks_like_foreign_marker(default):
             problems.add(
                 f"parameter {name!r}: {type(default).__module__}.{type(default).__qualname__} is not supported "

@@ -219,3 +219,79 @@ def test_a_request_scoped_yield_dependency_on_a_function_scoped_one_is_refused_a
     @app.get("/fine")
     def fine(value: Annotated[int, Depends(outer, scope="function")]):
         return value
+
+
+class _NotAModel:
+    pass
+
+
+@pytest.mark.parametrize("declare", [
+    lambda app: app.get("/", response_model=_NotAModel),
+    lambda app: app.get("/", response_model=list[_NotAModel]),
+    lambda app: app.get("/", responses={"500": {"model": _NotAModel}}),
+    lambda app: app.get("/", responses={"500": {"model": dict[str, _NotAModel]}}),
+])
+def test_a_response_model_pydantic_cannot_describe_is_refused_at_the_decorator(declare):
+    from astraapi.exceptions import FastAPIError
+
+    app = FastAPI()
+    with pytest.raises(FastAPIError, match="not a valid Pydantic field type") as caught:
+        @declare(app)
+        def read():
+            return None
+    assert f"{__file__}:" in str(caught.value)  # the line of the app.get(...) call (the lambda above)
+
+
+def test_a_response_in_a_union_return_annotation_is_refused_but_a_response_class_alone_is_not():
+    from astraapi.exceptions import FastAPIError
+    from astraapi.responses import JSONResponse, Response
+
+    app = FastAPI()
+    with pytest.raises(FastAPIError, match="response_model=None"):
+        @app.get("/")
+        def maybe() -> Response | None:
+            return None
+
+    @app.get("/plain")
+    def plain() -> JSONResponse:
+        return JSONResponse({})
+
+    @app.get("/opt-out", response_model=None)
+    def opt_out() -> Response | None:
+        return None
+
+
+def test_ordinary_response_models_are_accepted_without_importing_pydantic():
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent("""
+        import dataclasses, datetime, decimal, enum, sys, uuid
+        from typing import Literal, Optional, TypedDict
+        from astraapi import FastAPI
+
+        class Color(enum.Enum):
+            red = "red"
+
+        @dataclasses.dataclass
+        class Point:
+            x: int
+
+        class Movie(TypedDict):
+            title: str
+
+        app = FastAPI()
+
+        @app.get("/a")
+        def a() -> dict[str, list[Optional[datetime.datetime]]]: ...
+
+        @app.get("/b", response_model=tuple[uuid.UUID, decimal.Decimal, Color, Literal["x"]])
+        def b(): ...
+
+        @app.get("/c")
+        def c() -> list[Point | Movie]: ...
+
+        assert "pydantic" not in sys.modules, "declaring ordinary response models imported pydantic"
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -9,7 +9,8 @@ from pathlib import Path
 APPS = Path(__file__).resolve().parent / "apps"
 APP_NAMES = ("hello", "params_app", "models_app", "metadata_app", "router_app", "settings_app", "edge_app",
              "rootpath_app", "webhooks_app", "types_app", "custom_app", "security_scopes_app",
-             "security_basic_app", "security_apikey_app", "deps_tree_app", "form_login_app", "deps_edge_app")
+             "security_basic_app", "security_apikey_app", "deps_tree_app", "form_login_app", "deps_edge_app",
+             "annotated_default_app")
 
 
 def write_app(name: str, framework: str, directory: Path) -> Path:
