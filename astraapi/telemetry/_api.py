@@ -121,9 +121,26 @@ def get_telemetry_data(context: Any = None) -> TelemetryData | None:
     return record.data if record is not None else None
 
 
+# AstraAPI's classes that stand for FastAPI's (public import paths mirror FastAPI's) keep FastAPI's name in
+# `error.type`, so dashboards and alerts keyed on a FastAPI app's errors go on working after the move
+# (docs/compat-differences.md). Only these: AstraAPI's own classes are named as they are.
+_FASTAPI_NAMES = {
+    **{("astraapi.exceptions", name): f"fastapi.exceptions.{name}" for name in (
+        "HTTPException", "WebSocketException", "DependencyScopeError", "ValidationException",
+        "RequestValidationError", "WebSocketRequestValidationError", "ResponseValidationError",
+        "PydanticV1NotSupportedError")},
+    ("astraapi.exceptions", "AstraAPIError"): "fastapi.exceptions.FastAPIError",
+    ("astraapi.exceptions", "StarletteHTTPException"): "starlette.exceptions.HTTPException",
+    ("astraapi.websockets", "WebSocketDisconnect"): "starlette.websockets.WebSocketDisconnect",
+}
+
+
 def _exception_type(error: BaseException) -> str:
     cls = type(error)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    name = _FASTAPI_NAMES.get((cls.__module__, cls.__qualname__))
+    return name if name is not None else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _normal_websocket_disconnect(error: BaseException) -> bool:
