@@ -48,6 +48,7 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
+    warn_unreceivable_methods(ir)
     handler = app_handler(executor, ir, app)
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # A Python middleware sees every request, as under Starlette (404s, 405s and redirects included).
@@ -59,6 +60,24 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
                        route_unmatched=executor.routes_unmatched or every,
                        route_redirects=every or executor.max_body_size is not None,
                        on_server=executor.attach_server if direct else None)
+
+
+def warn_unreceivable_methods(ir: Any) -> None:
+    """A route declaring a method the server's HTTP parser refuses (llhttp answers a method it does not know
+    with 400, as uvicorn with httptools does: `CUSTOM`; `QUERY`, `PROPFIND` and the other registered ones
+    are served) cannot be reached on the native server: said at start-up, once per route, instead of the
+    route going silently unserved. Under an ASGI server that accepts the method (h11) it is served."""
+    from astraapi import _runtime
+
+    known = frozenset(_runtime.HTTP_METHODS) | {"WEBSOCKET"}
+    for route in ir.routes:
+        refused = [method for method in route.methods if method not in known]
+        if refused:
+            logger.warning("%s:%s: route %r (%s) declares %s, which the native server's HTTP parser refuses "
+                           "(a 400 answer, as uvicorn with httptools gives): the route answers %s only under "
+                           "an ASGI server that accepts %s", route.source.file, route.source.line, route.name,
+                           route.path, ", ".join(refused), "it" if len(refused) == 1 else "them",
+                           "it" if len(refused) == 1 else "them")
 
 
 def app_handler(executor: Any, ir: Any, app: Any, *, native: bool = True) -> Any:
