@@ -490,8 +490,8 @@ class TestClient(httpx.Client):
             raise _denial(status, headers, body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
-    def _raise_server_error(self, server: _AppServer) -> None:
-        if server.errors and self.raise_server_exceptions:
+    def _raise_server_error(self, server: _AppServer, *, always: bool = False) -> None:
+        if server.errors and (always or self.raise_server_exceptions):
             error = server.errors[0]
             del server.errors[:]
             raise error
@@ -667,8 +667,10 @@ class WebSocketTestSession:
             self._raise_server_error()
 
     def _raise_server_error(self) -> None:
+        # the endpoint's error is raised in the test whatever `raise_server_exceptions` says, as Starlette's
+        # session raises its application's
         if self._client is not None and self._server is not None:
-            self._client._raise_server_error(self._server)
+            self._client._raise_server_error(self._server, always=True)
 
     # -- sending
 

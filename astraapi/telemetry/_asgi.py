@@ -95,8 +95,7 @@ class NativeTelemetry(Signals):
         finally:
             if span_context is not None:
                 span_context.__exit__(None, None, None)
-            record.data = None
-            record._exceptions.clear()
+            record._close()
             otel_context.detach(token)
             scope.pop("fastapi.telemetry", None)
             if parent_token is not None:

@@ -404,8 +404,7 @@ class _Finisher:
         if span is not None:
             span.end()
         if not record._in_task:  # else the engine's task clears them when it ends (_task_ended)
-            record.data = None
-            record._exceptions.clear()
+            record._close()
 
 
 class _Observed:

@@ -257,3 +257,31 @@ def test_auto_configure_problems_warn_without_stopping_startup(monkeypatch, capl
     assert started == [True]
     assert "automatic telemetry configuration failed" in caplog.text
     assert "OTEL_TRACES_EXPORTER=otlp or none" in caplog.text
+
+
+def test_an_error_the_stack_raises_again_is_logged_once():
+    """An app served through the stack it builds (its `build_middleware_stack` replaced, as instrumentation
+    does) raises the endpoint's error again after the engine answered it: one exception log record."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    exported = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
+    app = FastAPI(telemetry={"tracer_provider": TracerProvider(), "logger_provider": provider})
+    built = app.build_middleware_stack
+    app.build_middleware_stack = lambda: built()
+
+    @app.get("/fail")
+    def fail():
+        raise ValueError("endpoint failed")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/fail").status_code == 500
+    (record,) = exported.get_finished_logs()
+    assert record.log_record.event_name == "http.server.request.exception"
+    assert isinstance(record.log_record.exception, ValueError)
