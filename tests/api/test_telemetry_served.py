@@ -285,3 +285,12 @@ def test_an_error_the_stack_raises_again_is_logged_once():
     (record,) = exported.get_finished_logs()
     assert record.log_record.event_name == "http.server.request.exception"
     assert isinstance(record.log_record.exception, ValueError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_providers_configured_by_the_lifespan(start_server, mode):
+    """Global providers the lifespan's startup sets are seen: the server decides after the startup."""
+    server = start_server("telemetry_lifespan_app:app", mode, cwd=APPS_DIR)
+    assert httpx.get(server.base_url + "/items/3").json() == {"item_id": 3}
+    assert httpx.get(server.base_url + "/nowhere").status_code == 404
+    assert httpx.get(server.base_url + "/_spans").json() == ["GET /items/{item_id}", "GET"]
