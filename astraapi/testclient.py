@@ -26,7 +26,8 @@ removed from the responses the client returns (FastAPI's in-process client has n
 server's own thread and loop (asyncio), so `backend="trio"` is ignored, but each request is read in a copy
 of the test's context (context variables set in the test reach the app, as in FastAPI's client).
 `TestClient(asgi_app)` with any ASGI callable serves it mounted at the root of a host app. With
-`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent.
+`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent; a
+WebSocket endpoint's error is raised when its session ends whatever that setting says, as Starlette's is.
 Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
