@@ -12,6 +12,7 @@ _Handler = Callable[[Request, int, tuple[str, ...]], Any]
 
 ABI_VERSION: int
 NATIVE_DEPS: dict[str, str]
+HTTP_METHODS: tuple[str, ...]  # the request methods the server's parser (llhttp) accepts
 # The shared constants as the module was compiled with them (astraapi/_runtime_contract.py),
 # flattened: "NOT_FOUND_ROUTE", "METHOD_BITS.GET", "SERVER_DEFAULTS.idle_timeout", ...
 CONTRACT: dict[str, int | float | bool | str]

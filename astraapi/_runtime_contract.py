@@ -41,6 +41,9 @@ METHOD_BITS = {
     "CONNECT": 1 << 8,
     "WEBSOCKET": 1 << 9,  # the pseudo-method of a WebSocket route (APIWebSocketRoute)
 }
+# Any other method (an extension method: QUERY, PROPFIND, ...): a route declaring one has this bit, and a
+# request with one matches that route only when the route's Allow value names it (router.cpp).
+EXTENSION_METHOD = 1 << 10
 ANY_METHOD = 1 << 30  # a mount: every method, including ones without a bit
 LOW_PRIORITY = 1 << 31  # a frontend route: matched only when nothing else matched
 

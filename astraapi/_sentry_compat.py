@@ -10,9 +10,12 @@ call), `astraapi.asgi.app.build_middleware_stack` wraps the stack in the same mi
 settings that patch uses, and the native server serves requests through that stack
 (`asgi.app.instrumented_stack`). Nothing is imported or paid by apps in a process without Sentry.
 
-What sentry's other patches do and this does not (docs/compat-differences.md): a handled
-`HTTPException` with a status in `failed_request_status_codes` is not captured (only unhandled errors
-are), request cookies and bodies are not attached to events, and no span per middleware is recorded.
+An exception one of the app's handlers answers (HTTPException, a registered class) whose `status_code`
+is in the integration's `failed_request_status_codes` (500-599 by default) is captured as a handled
+event, as sentry's patch of Starlette's ExceptionMiddleware does (`handled_error`, called by the engine
+only while sentry-sdk is loaded). What sentry's other patches do and this does not
+(docs/compat-differences.md): request cookies and bodies are not attached to events, and no span per
+middleware is recorded.
 """
 
 from __future__ import annotations
@@ -62,6 +65,24 @@ def _one_event_per_error(event: dict, hint: dict) -> dict | None:
     if mechanism and mechanism.get("type") == "starlette" and getattr(error, _SEEN, False):
         return None
     return event
+
+
+def handled_error(error: BaseException) -> None:
+    """One of the app's exception handlers answers `error`: a handled event when its `status_code` is in
+    the Starlette integration's `failed_request_status_codes`."""
+    sentry = sys.modules.get("sentry_sdk")
+    if sentry is None:
+        return
+    client = sentry.get_client()
+    integration = client.get_integration("starlette") if client.is_active() else None
+    status = getattr(error, "status_code", None)
+    if integration is None or not isinstance(status, int) or status not in integration.failed_request_status_codes:
+        return
+    from sentry_sdk.utils import event_from_exception
+
+    event, hint = event_from_exception(error, client_options=client.options,
+                                       mechanism={"type": "starlette", "handled": True})
+    sentry.capture_event(event, hint=hint)
 
 
 def wrap(stack: Any, enabled: Any) -> Any:

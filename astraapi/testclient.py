@@ -26,7 +26,8 @@ removed from the responses the client returns (FastAPI's in-process client has n
 server's own thread and loop (asyncio), so `backend="trio"` is ignored, but each request is read in a copy
 of the test's context (context variables set in the test reach the app, as in FastAPI's client).
 `TestClient(asgi_app)` with any ASGI callable serves it mounted at the root of a host app. With
-`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent.
+`raise_server_exceptions=False`, an app that fails after its answer started gives what was sent; a
+WebSocket endpoint's error is raised when its session ends whatever that setting says, as Starlette's is.
 Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
@@ -505,8 +506,8 @@ class TestClient(httpx.Client):
             raise _denial(status, headers, body)
         return WebSocketTestSession(self, server, sock, reader, headers)
 
-    def _raise_server_error(self, server: _AppServer) -> None:
-        if server.errors and self.raise_server_exceptions:
+    def _raise_server_error(self, server: _AppServer, *, always: bool = False) -> None:
+        if server.errors and (always or self.raise_server_exceptions):
             error = server.errors[0]
             del server.errors[:]
             raise error
@@ -682,8 +683,10 @@ class WebSocketTestSession:
             self._raise_server_error()
 
     def _raise_server_error(self) -> None:
+        # the endpoint's error is raised in the test whatever `raise_server_exceptions` says, as Starlette's
+        # session raises its application's
         if self._client is not None and self._server is not None:
-            self._client._raise_server_error(self._server)
+            self._client._raise_server_error(self._server, always=True)
 
     # -- sending
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.engine.dependencies import RequestContext
 from astraapi.engine.responses import (
-    ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error, report_server_error,
+    ResponseTuple, error_logger, from_response, http_exception_tuple, internal_error, report_handled_error,
+    report_server_error,
 )
 from astraapi.engine.streaming import Stream, is_streamed, send_streamed
 from astraapi.exceptions import StarletteHTTPException
@@ -92,6 +93,7 @@ def rendered_answer(plan: RoutePlan, raw: Any) -> Any:
 
 def failed_answer(plan: RoutePlan, error: BaseException) -> ResponseTuple:
     if isinstance(error, StarletteHTTPException) or starlette_compat.is_http_exception(error):
+        report_handled_error(error)
         return http_exception_tuple(error.status_code, error.detail, error.headers)
     if isinstance(error, asyncio.CancelledError):  # what a task would report for it
         return internal_error(f"{plan.label} was cancelled before it answered", error)

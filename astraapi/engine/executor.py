@@ -438,6 +438,12 @@ class Executor:
                 swallowed = False
         except Exception as error:
             if sent:
+                if self.dispatcher.lookup(error) is not None:
+                    # one the app's exception handlers answer, once the answer went out: Starlette's
+                    # exception layer raises this in its place (what servers, test clients and telemetry see)
+                    handled = RuntimeError("Caught handled exception, but response already started.")
+                    handled.__cause__ = error
+                    error = handled
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return

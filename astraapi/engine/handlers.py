@@ -21,6 +21,7 @@ from astraapi.engine.responses import (
     error_logger,
     from_response,
     http_exception_tuple,
+    report_handled_error,
     report_server_error,
     server_error_answer,
 )
@@ -87,6 +88,7 @@ class ExceptionDispatcher:
     async def outcome(self, error: BaseException, request: Any, label: str) -> Outcome:
         handler = self.lookup(error)
         if handler is not None:
+            report_handled_error(error)
             try:
                 if handler is self._http_default:
                     return http_exception_tuple(error.status_code, error.detail, error.headers), None  # type: ignore[attr-defined]

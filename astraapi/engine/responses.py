@@ -26,6 +26,15 @@ server_error_sink: ContextVar[list[BaseException] | None] = ContextVar("astraapi
 the error path only."""
 
 
+def report_handled_error(error: BaseException) -> None:
+    """One of the app's exception handlers (a default one included) answers `error`: sentry-sdk's
+    Starlette integration, when loaded, captures it if its status is one it reports (astraapi._sentry_compat)."""
+    if "sentry_sdk" in sys.modules:
+        from astraapi._sentry_compat import handled_error
+
+        handled_error(error)
+
+
 def report_server_error(error: BaseException) -> None:
     sink = server_error_sink.get()
     if sink is not None:

@@ -14,7 +14,7 @@ from astraapi.ir.nodes import AppIR, RouteIR
 
 # Parameter kinds, method bits, and the flags beside them (a mount takes every method; a frontend
 # is low priority): astraapi/_runtime_contract.py, shared with the runtime (trie.h).
-from astraapi._runtime_contract import ANY_METHOD, LOW_PRIORITY, METHOD_BITS, PARAM_KINDS  # noqa: F401
+from astraapi._runtime_contract import ANY_METHOD, EXTENSION_METHOD, LOW_PRIORITY, METHOD_BITS, PARAM_KINDS  # noqa: F401
 
 PARAM_PATH = PARAM_KINDS["path"]
 
@@ -71,7 +71,9 @@ def parse_route_path(route: RouteIR) -> list[PathSegment]:
 def method_bits(methods: tuple[str, ...]) -> int:
     bits = 0
     for method in methods:
-        bits |= METHOD_BITS.get(method.upper(), 0)
+        # an extension method (QUERY, PROPFIND, ...): the router compares the request's method with the
+        # route's Allow value
+        bits |= METHOD_BITS.get(method.upper(), EXTENSION_METHOD)
     return bits
 
 

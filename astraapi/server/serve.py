@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import http
 import logging
 import os
@@ -48,17 +50,55 @@ def prepare(app, *, mode: str, host: str, port: int, app_ref: str | None = None,
         if startup.openapi_path is not None:
             app.use_built_openapi(startup.openapi_path)
         make_trie = lambda: loaded.module.trie  # noqa: E731 - the module owns its tables
+    warn_unreceivable_methods(ir)
     handler = app_handler(executor, ir, app)
     direct = handler == executor.handle  # no Python middleware in between: the server may call endpoints
     # A Python middleware sees every request, as under Starlette (404s, 405s and redirects included).
     every = sees_every_request(ir) or not direct
     # CORS answers preflights and marks the router's 404/405 for any path: the server then hands
     # requests no route answers to the handler (Executor._run_unmatched) instead of answering them.
-    return ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
-                       config=config or ServerConfig(), lifespan=app.router,
-                       route_unmatched=executor.routes_unmatched or every,
-                       route_redirects=every or executor.max_body_size is not None,
-                       on_server=executor.attach_server if direct else None)
+    target = ServeTarget(handler=handler, make_trie=make_trie, host=host, port=port, mode=mode,
+                         config=config or ServerConfig(), lifespan=app.router,
+                         route_unmatched=executor.routes_unmatched or every,
+                         route_redirects=every or executor.max_body_size is not None,
+                         on_server=executor.attach_server if direct else None)
+    if executor.telemetry is None:
+        target = dataclasses.replace(target, after_startup=functools.partial(
+            observe_after_startup, target, executor, ir, app))
+    return target
+
+
+def observe_after_startup(target: ServeTarget, executor: Any, ir: Any, app: Any) -> ServeTarget:
+    """The app's lifespan startup may configure OpenTelemetry (global providers, `logfire.configure()`):
+    once it ran, the telemetry decision of `app_handler` is taken again, once, on the server that is
+    about to start, so such an app is observed from its first request, as under FastAPI. Nothing is
+    imported when OpenTelemetry was not (`_observed`)."""
+    if not _observed(app):
+        return target
+    from astraapi.telemetry._server import telemetry_handler
+
+    executor.telemetry = sys.modules["astraapi.telemetry._api"]
+    # what app_handler gives with telemetry: every request through the handler, no direct calls
+    return dataclasses.replace(target, handler=telemetry_handler(target.handler, app, ir), route_unmatched=True,
+                               route_redirects=True, on_server=None, after_startup=None)
+
+
+def warn_unreceivable_methods(ir: Any) -> None:
+    """A route declaring a method the server's HTTP parser refuses (llhttp answers a method it does not know
+    with 400, as uvicorn with httptools does: `CUSTOM`; `QUERY`, `PROPFIND` and the other registered ones
+    are served) cannot be reached on the native server: said at start-up, once per route, instead of the
+    route going silently unserved. Under an ASGI server that accepts the method (h11) it is served."""
+    from astraapi import _runtime
+
+    known = frozenset(_runtime.HTTP_METHODS) | {"WEBSOCKET"}
+    for route in ir.routes:
+        refused = [method for method in route.methods if method not in known]
+        if refused:
+            logger.warning("%s:%s: route %r (%s) declares %s, which the native server's HTTP parser refuses "
+                           "(a 400 answer, as uvicorn with httptools gives): the route answers %s only under "
+                           "an ASGI server that accepts %s", route.source.file, route.source.line, route.name,
+                           route.path, ", ".join(refused), "it" if len(refused) == 1 else "them",
+                           "it" if len(refused) == 1 else "them")
 
 
 def app_handler(executor: Any, ir: Any, app: Any, *, native: bool = True) -> Any:

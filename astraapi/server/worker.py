@@ -43,6 +43,9 @@ class ServeTarget:
     # Called with the native server once it exists: lets the executor register the routes the
     # server calls directly (engine/direct.py). None when Python middleware wraps the handler.
     on_server: Callable[[object], None] | None = None
+    # Called once the lifespan's startup ran, before the server starts: the target to serve then (the
+    # startup may have configured OpenTelemetry: server/serve.py, observe_after_startup).
+    after_startup: Callable[[], ServeTarget] | None = None
 
 
 def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
@@ -59,6 +62,8 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
             logger.exception("Application startup failed. Exiting.")
             loop.close()
             raise SystemExit(3) from None
+    if target.after_startup is not None:
+        target = target.after_startup()
     server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
                              **config.server_kwargs())
     server.route_unmatched = target.route_unmatched

@@ -90,6 +90,14 @@ class _RequestTelemetry:
     _validation_reported: bool = field(default=False, repr=False)
     _route_prefix: str = field(default="", repr=False)  # the mount paths matched so far
     _in_task: bool = field(default=False, repr=False)  # the engine's task for the request runs (see _task_started)
+    # the request is over (answered, and its task ended): its data is cleared, and an exception reported
+    # after this (one the app's stack raises again once the engine answered it) was seen already
+    _closed: bool = field(default=False, repr=False)
+
+    def _close(self) -> None:
+        self.data = None
+        self._exceptions.clear()
+        self._closed = True
 
 
 _KEY: Any = None
@@ -121,9 +129,26 @@ def get_telemetry_data(context: Any = None) -> TelemetryData | None:
     return record.data if record is not None else None
 
 
+# AstraAPI's classes that stand for FastAPI's (public import paths mirror FastAPI's) keep FastAPI's name in
+# `error.type`, so dashboards and alerts keyed on a FastAPI app's errors go on working after the move
+# (docs/compat-differences.md). Only these: AstraAPI's own classes are named as they are.
+_FASTAPI_NAMES = {
+    **{("astraapi.exceptions", name): f"fastapi.exceptions.{name}" for name in (
+        "HTTPException", "WebSocketException", "DependencyScopeError", "ValidationException",
+        "RequestValidationError", "WebSocketRequestValidationError", "ResponseValidationError",
+        "PydanticV1NotSupportedError")},
+    ("astraapi.exceptions", "AstraAPIError"): "fastapi.exceptions.FastAPIError",
+    ("astraapi.exceptions", "StarletteHTTPException"): "starlette.exceptions.HTTPException",
+    ("astraapi.websockets", "WebSocketDisconnect"): "starlette.websockets.WebSocketDisconnect",
+}
+
+
 def _exception_type(error: BaseException) -> str:
     cls = type(error)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    name = _FASTAPI_NAMES.get((cls.__module__, cls.__qualname__))
+    return name if name is not None else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _normal_websocket_disconnect(error: BaseException) -> bool:
@@ -166,7 +191,7 @@ def _validation_failed(errors: Sequence[Any], body: Any = None, has_body: bool =
 def _exception(error: BaseException, *, record: _RequestTelemetry | None = None) -> None:
     """An unhandled exception of the request: remembered (for `error.type`) and logged once, as ERROR."""
     record = record if record is not None else _current()
-    if record is None:
+    if record is None or record._closed:
         return
     websocket = record.websocket
     if websocket and _normal_websocket_disconnect(error):
@@ -226,8 +251,7 @@ def _task_ended() -> None:
     if record is not None:
         record._in_task = False
         if record._finish is None or record._finish.finished:
-            record.data = None
-            record._exceptions.clear()
+            record._close()
 
 
 def _connection_started(websocket: Any) -> None:

@@ -123,7 +123,15 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
     return None
 
 
-def _server_attributes(request: Any, headers: list[tuple[bytes, bytes]], scheme: str) -> dict[str, Any]:
+def _name_route(record: _RequestTelemetry, route: str) -> None:
+    record.route = route
+    if record.span is not None:
+        record.span.set_attribute("http.route", route)
+        record.span.update_name(f"{record.span_method} {route}")
+
+
+def _server_attributes(server: Any, headers: list[tuple[bytes, bytes]], scheme: str) -> dict[str, Any]:
+    """`server.address` and `server.port`: from the Host header, else the server's (host, port)."""
     authority = _header(headers, b"host")
     if authority is not None:
         try:
@@ -136,8 +144,6 @@ def _server_attributes(request: Any, headers: list[tuple[bytes, bytes]], scheme:
         if port is None:
             port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
     else:
-        scope = getattr(request, "scope", None)  # an ASGI request (astraapi.asgi.request) carries its scope
-        server = scope.get("server") if isinstance(scope, dict) else getattr(request, "server", None)
         address, port = server if server else (None, None)
     if address is None:
         return {}
@@ -152,17 +158,14 @@ def _redacted_query(query: str) -> str:
                       for key, value in parse_qsl(query, keep_blank_values=True)])
 
 
-class ServerTelemetry:
-    """One app's telemetry: its settings, and the tracer and instruments (re-made when a provider changes)."""
+class Signals:
+    """One telemetry layer's settings, and the tracer and instruments it records with (re-made when a
+    provider changes). The server's layer (`ServerTelemetry`) and the ASGI one (`_asgi.NativeTelemetry`)."""
 
-    def __init__(self, app: Any, routes: list[str | None], ir: Any = None) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         from astraapi import __version__
 
-        self.ir = ir
-        self._trie: Any = None
-
-        self.config = app_config(app)
-        self.routes = routes
+        self.config = config
         self.version = __version__
         known = os.getenv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS", "").strip()
         self.known_methods = frozenset(m.strip() for m in known.split(",") if m.strip()) if known else HTTP_METHODS
@@ -192,6 +195,80 @@ class ServerTelemetry:
             self._tracer_provider = provider
         return self._tracer
 
+    def signals(self, is_websocket: bool) -> tuple[bool, bool, bool]:
+        """Which signals this request records (tracing, metering, logging): on in the settings, with a
+        provider that records."""
+        from opentelemetry import _logs, metrics, trace
+
+        config = self.config
+        tracing = config["tracing"] and provider_active(config["tracer_provider"], trace.get_tracer_provider,
+                                                        trace.NoOpTracerProvider)
+        metering = config["metrics"] and not is_websocket and provider_active(
+            config["meter_provider"], metrics.get_meter_provider, metrics.NoOpMeterProvider)
+        logging = config["logs"] and provider_active(config["logger_provider"], _logs.get_logger_provider,
+                                                     _logs.NoOpLoggerProvider)
+        return bool(tracing), bool(metering), bool(logging)
+
+    def start(self, *, method: str, path: str, query: bytes | str, scheme: str, http_version: str | None,
+              headers: list[tuple[bytes, bytes]], server: Any, is_websocket: bool, signals: tuple[bool, bool, bool],
+              ) -> tuple[_RequestTelemetry, _Finisher, Any]:
+        """The request's record and span (started, not current) and its finisher; also the token of the
+        propagated context attached (detach it when the request is done), or None."""
+        from opentelemetry import _logs, propagate, trace
+        from opentelemetry import context as otel_context
+
+        config = self.config
+        tracing, metering, logging = signals
+        known = method if method in self.known_methods else "_OTHER"
+        span_method = "WS" if is_websocket else ("HTTP" if known == "_OTHER" else known)
+        if is_websocket:
+            scheme = "wss" if scheme == "https" else ("ws" if scheme == "http" else scheme)
+        attributes: dict[str, Any] = {"url.scheme": scheme}
+        if is_websocket:
+            attributes["network.protocol.name"] = "websocket"
+        else:
+            attributes["http.request.method"] = known
+            if http_version:
+                attributes["network.protocol.version"] = http_version
+        active_attributes = {k: v for k, v in attributes.items() if k != "network.protocol.version"}
+        duration, active = self.instruments() if metering else (None, None)
+        if active is not None:
+            active.add(1, active_attributes)
+        started = perf_counter()
+        span = tracer = parent_token = None
+        if tracing:
+            parent = propagate.extract(headers, getter=self.getter)
+            parent_token = otel_context.attach(parent)
+            tracer = self.tracer(config["tracer_provider"] or trace.get_tracer_provider())
+            span_attributes = {**attributes, **_server_attributes(server, headers, scheme)}
+            if not is_websocket:
+                span_attributes["url.path"] = path
+                if query:
+                    span_attributes["url.query"] = _redacted_query(
+                        query.decode("latin-1") if isinstance(query, bytes) else query)
+                if method != known:
+                    span_attributes["http.request.method_original"] = method
+            span = tracer.start_span(span_method, context=parent, kind=trace.SpanKind.SERVER,
+                                     attributes=span_attributes)
+        record = _RequestTelemetry(
+            span=span, span_method=span_method, tracer=tracer if config["operation_spans"] else None,
+            logger=_logs.get_logger("fastapi", self.version, config["logger_provider"], schema_url=SCHEMA_URL)
+            if logging else None, websocket=is_websocket,
+        )
+        finish = _Finisher(record, attributes, active_attributes, duration, active, started, is_websocket)
+        record._finish = finish
+        return record, finish, parent_token
+
+
+class ServerTelemetry(Signals):
+    """One app's telemetry on the server: its settings and its routes' templates."""
+
+    def __init__(self, app: Any, routes: list[str | None], ir: Any = None) -> None:
+        super().__init__(app_config(app))
+        self.ir = ir
+        self._trie: Any = None
+        self.routes = routes
+
     def route_for(self, route_index: int, request: Any) -> str | None:
         """The request's route template: its route's; for the router's 405 the route whose path matched,
         for its trailing-slash redirect the route redirected to (found again here: these are rare)."""
@@ -212,75 +289,41 @@ class ServerTelemetry:
         return None
 
     def handle(self, handler: Any, request: Any, route_index: int, path_params: tuple) -> Any:
-        from opentelemetry import _logs, metrics, propagate, trace
         from opentelemetry import context as otel_context
+        from opentelemetry import trace
 
         config = self.config
         headers = list(request.headers)
         scheme = getattr(request, "scheme", "http") or "http"
         upgrade = _header(headers, b"upgrade")
         is_websocket = upgrade is not None and "websocket" in upgrade.lower()
+        scope = getattr(request, "scope", None)  # an ASGI request (astraapi.asgi.request) carries its scope
+        if isinstance(scope, dict) and "fastapi.telemetry" in scope:
+            # an ASGI telemetry layer outside the app (telemetry._asgi) observes this request: the app
+            # only names its route
+            outer = scope["fastapi.telemetry"]
+            route = self.route_for(route_index, request)
+            if isinstance(outer, _RequestTelemetry) and outer.route is None and route is not None:
+                _name_route(outer, outer._route_prefix + route)
+            return handler(request, route_index, path_params)
         if config["exclude"] is not None and config["exclude"](self._scope(request, headers, scheme, is_websocket)):
             token = otel_context.attach(otel_context.set_value(request_key(), None))
             try:
                 return handler(request, route_index, path_params)
             finally:
                 otel_context.detach(token)
-        tracing = config["tracing"] and provider_active(config["tracer_provider"], trace.get_tracer_provider,
-                                                        trace.NoOpTracerProvider)
-        metering = config["metrics"] and not is_websocket and provider_active(
-            config["meter_provider"], metrics.get_meter_provider, metrics.NoOpMeterProvider)
-        logging = config["logs"] and provider_active(config["logger_provider"], _logs.get_logger_provider,
-                                                     _logs.NoOpLoggerProvider)
-        if not (tracing or metering or logging):
+        signals = self.signals(is_websocket)
+        if not any(signals):
             return handler(request, route_index, path_params)
-        original_method = request.method
-        method = original_method if original_method in self.known_methods else "_OTHER"
-        span_method = "WS" if is_websocket else ("HTTP" if method == "_OTHER" else method)
-        if is_websocket:
-            scheme = "wss" if scheme == "https" else ("ws" if scheme == "http" else scheme)
-        attributes: dict[str, Any] = {"url.scheme": scheme}
-        if is_websocket:
-            attributes["network.protocol.name"] = "websocket"
-        else:
-            attributes["http.request.method"] = method
-            version = getattr(request, "http_version", None)
-            if version:
-                attributes["network.protocol.version"] = version
-        active_attributes = {k: v for k, v in attributes.items() if k != "network.protocol.version"}
-        duration, active = self.instruments() if metering else (None, None)
-        if active is not None:
-            active.add(1, active_attributes)
-        started = perf_counter()
-        span = tracer = parent_token = None
-        if tracing:
-            parent = propagate.extract(headers, getter=self.getter)
-            parent_token = otel_context.attach(parent)
-            tracer = self.tracer(config["tracer_provider"] or trace.get_tracer_provider())
-            span_attributes = {**attributes, **_server_attributes(request, headers, scheme)}
-            if not is_websocket:
-                span_attributes["url.path"] = request.path
-                query = request.query_string
-                if query:
-                    span_attributes["url.query"] = _redacted_query(
-                        query.decode("latin-1") if isinstance(query, bytes) else query)
-                if original_method != method:
-                    span_attributes["http.request.method_original"] = original_method
-            span = tracer.start_span(span_method, context=parent, kind=trace.SpanKind.SERVER,
-                                     attributes=span_attributes)
-        record = _RequestTelemetry(
-            span=span, span_method=span_method, tracer=tracer if config["operation_spans"] else None,
-            logger=_logs.get_logger("fastapi", self.version, config["logger_provider"], schema_url=SCHEMA_URL)
-            if logging else None, websocket=is_websocket,
-        )
+        server = scope.get("server") if isinstance(scope, dict) else getattr(request, "server", None)
+        record, finish, parent_token = self.start(
+            method=request.method, path=request.path, query=request.query_string, scheme=scheme,
+            http_version=getattr(request, "http_version", None), headers=headers, server=server,
+            is_websocket=is_websocket, signals=signals)
         route = self.route_for(route_index, request)
         if route is not None:
-            record.route = route
-            if span is not None:
-                span.set_attribute("http.route", route)
-                span.update_name(f"{span_method} {route}")
-        finish = _Finisher(record, attributes, active_attributes, duration, active, started, is_websocket)
-        record._finish = finish
+            _name_route(record, route)
+        span = record.span
         observed = _Observed(request, record, finish)
         token = otel_context.attach(otel_context.set_value(request_key(), record))
         span_context = trace.use_span(span, end_on_exit=False, record_exception=False,
@@ -361,8 +404,7 @@ class _Finisher:
         if span is not None:
             span.end()
         if not record._in_task:  # else the engine's task clears them when it ends (_task_ended)
-            record.data = None
-            record._exceptions.clear()
+            record._close()
 
 
 class _Observed:

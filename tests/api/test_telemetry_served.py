@@ -126,6 +126,48 @@ def test_router_answers_are_named_with_their_route(server):
     assert server_span(seen)["attributes"]["http.route"] == "/items/{item_id}"
 
 
+def test_extension_methods_are_routed_and_named(server):
+    """QUERY and PROPFIND (methods llhttp parses without a method bit of their own) reach the route that
+    declares them; another parsed method on its path is the route's 405, named `HTTP` with `_OTHER`."""
+    response, seen = recorded(server, "QUERY", "/search/books")
+    assert response.status_code == 200 and response.json() == {"method": "QUERY", "kind": "books"}
+    span = server_span(seen)
+    assert span["name"] == "QUERY /search/{kind}"
+    assert span["attributes"]["http.request.method"] == "QUERY"
+    assert "http.request.method_original" not in span["attributes"]
+    response, seen = recorded(server, "PROPFIND", "/search/books")
+    assert response.json() == {"method": "PROPFIND", "kind": "books"}
+    span = server_span(seen)
+    assert span["name"] == "HTTP /search/{kind}"  # not one of the semantic conventions' known methods
+    assert span["attributes"]["http.request.method"] == "_OTHER"
+    assert span["attributes"]["http.request.method_original"] == "PROPFIND"
+    response, seen = recorded(server, "COPY", "/search/books")
+    assert response.status_code == 405 and response.headers["allow"] == "QUERY, PROPFIND"
+    assert server_span(seen)["attributes"]["http.request.method_original"] == "COPY"
+    assert httpx.request("QUERY", server.base_url + "/items/1").status_code == 405
+    assert httpx.request("GET", server.base_url + "/search/books").status_code == 405
+
+
+def test_handled_exception_after_the_answer(server):
+    """An HTTPException a background task raises once the answer went out is Starlette's RuntimeError
+    from it (as under FastAPI), and `error.type` keeps FastAPI's class name."""
+    import time
+
+    httpx.delete(server.base_url + "/_telemetry")
+    assert httpx.get(server.base_url + "/late-failure").json() == "sent"
+    for _ in range(50):  # the background task runs just after the answer
+        seen = httpx.get(server.base_url + "/_telemetry").json()
+        if seen["logs"]:
+            break
+        time.sleep(0.02)
+    (task,) = [span for span in seen["spans"] if span["name"] == "fastapi.background_task"]
+    assert task["status"] == "ERROR"
+    assert task["attributes"]["error.type"] == "fastapi.exceptions.HTTPException"
+    assert server_span(seen)["status"] == "UNSET"
+    (log,) = seen["logs"]
+    assert log["exception"] == ["builtins.RuntimeError", "astraapi.exceptions.HTTPException"]
+
+
 def test_docs_routes_have_no_operation_spans(server):
     response, seen = recorded(server, "GET", "/openapi.json")
     assert response.status_code == 200
@@ -215,3 +257,40 @@ def test_auto_configure_problems_warn_without_stopping_startup(monkeypatch, capl
     assert started == [True]
     assert "automatic telemetry configuration failed" in caplog.text
     assert "OTEL_TRACES_EXPORTER=otlp or none" in caplog.text
+
+
+def test_an_error_the_stack_raises_again_is_logged_once():
+    """An app served through the stack it builds (its `build_middleware_stack` replaced, as instrumentation
+    does) raises the endpoint's error again after the engine answered it: one exception log record."""
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    exported = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exported))
+    app = FastAPI(telemetry={"tracer_provider": TracerProvider(), "logger_provider": provider})
+    built = app.build_middleware_stack
+    app.build_middleware_stack = lambda: built()
+
+    @app.get("/fail")
+    def fail():
+        raise ValueError("endpoint failed")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/fail").status_code == 500
+    (record,) = exported.get_finished_logs()
+    assert record.log_record.event_name == "http.server.request.exception"
+    assert isinstance(record.log_record.exception, ValueError)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_providers_configured_by_the_lifespan(start_server, mode):
+    """Global providers the lifespan's startup sets are seen: the server decides after the startup."""
+    server = start_server("telemetry_lifespan_app:app", mode, cwd=APPS_DIR)
+    assert httpx.get(server.base_url + "/items/3").json() == {"item_id": 3}
+    assert httpx.get(server.base_url + "/nowhere").status_code == 404
+    assert httpx.get(server.base_url + "/_spans").json() == ["GET /items/{item_id}", "GET"]

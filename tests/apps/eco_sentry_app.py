@@ -6,7 +6,7 @@ modes) and by uvicorn. tests/ecosystem/test_ecosystem_packages.py."""
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
-from astraapi import FastAPI
+from astraapi import FastAPI, HTTPException
 
 sent: list[dict] = []
 
@@ -32,6 +32,11 @@ async def read_item(item_id: int):
 @app.get("/boom/{kind}")
 def boom(kind: str):
     raise ValueError(f"boom {kind}")
+
+
+@app.get("/unavailable/{status}")
+def unavailable(status: int):
+    raise HTTPException(status, "unavailable")  # answered by the default handler; 5xx ones are reported
 
 
 @app.get("/sentry-events")

@@ -79,3 +79,8 @@ def multi():
 @app.get("/ünï/{name}")
 def unicode_route(name: str):
     return name
+
+
+@app.api_route("/search/{kind}", methods=["QUERY"])  # an extension method (no method bit of its own)
+def search(kind: str):
+    return {"query": kind}

@@ -63,6 +63,20 @@ async def echo(websocket: WebSocket, room: int):
     await websocket.close()
 
 
+@app.api_route("/search/{kind}", methods=["QUERY", "PROPFIND"])  # extension methods the server parses
+async def search(kind: str, request: Request):
+    return {"method": request.method, "kind": kind}
+
+
+@app.get("/late-failure")
+async def late_failure(tasks: BackgroundTasks):
+    def fail():
+        raise HTTPException(503, "after the answer")
+
+    tasks.add_task(fail)
+    return "sent"
+
+
 tenant = FastAPI()  # mounted: its routes are named with the mount path (FastAPI's http.route)
 
 
@@ -81,6 +95,15 @@ async def tenant_room(websocket: WebSocket, room: int):
 app.mount("/tenants/{tenant}", tenant)
 
 
+def exception_chain(error):
+    """The classes of a log record's exception and of its causes, outermost first."""
+    chain = []
+    while error is not None:
+        chain.append(f"{type(error).__module__}.{type(error).__qualname__}")
+        error = error.__cause__
+    return chain
+
+
 @app.get("/_telemetry")
 def read_telemetry():
     metrics = reader.get_metrics_data()
@@ -97,7 +120,9 @@ def read_telemetry():
                   for span in spans.get_finished_spans()],
         "points": points,
         "logs": [{"event": data.log_record.event_name, "severity": data.log_record.severity_text,
-                  "attributes": dict(data.log_record.attributes or {})} for data in logs.get_finished_logs()],
+                  "attributes": {name: value for name, value in (data.log_record.attributes or {}).items()
+                                 if not name.startswith("exception.")},
+                  "exception": exception_chain(data.log_record.exception)} for data in logs.get_finished_logs()],
     }
 
 

@@ -29,6 +29,7 @@ ROUTING_REQUESTS = [
     ("GET", "/", {}), ("GET", "/items", {}), ("POST", "/items", {}), ("GET", "/items/7", {}),
     ("GET", "/items/special", {}), ("DELETE", "/items", {}), ("GET", "/items/", {}), ("GET", "/nowhere", {}),
     ("HEAD", "/nowhere", {}), ("PUT", "/", {}), ("GET", "/openapi.json", {}),
+    ("QUERY", "/search/books", {}), ("PROPFIND", "/search/books", {}), ("GET", "/search/books", {}),
 ]
 UPLOADS_REQUESTS = [
     ("POST", "/upload", {"files": {"file": ("a.txt", b"hello", "text/plain")}, "data": {"note": "n"}}),

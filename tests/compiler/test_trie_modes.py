@@ -16,7 +16,7 @@ from astraapi.ir.trie import build_trie_tables  # noqa: E402
 
 SEGMENTS = ["", "items", "special", "users", "me", "orders", "7", "files", "a", "b.txt", "numbers",
             "42", "4.5", "x1", "ids", "12345678-1234-1234-1234-123456789abc", "slash", "multi", "ünï"]
-METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "BREW"]
+METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "BREW", "QUERY", "PROPFIND"]
 
 
 def candidate_paths():

@@ -183,6 +183,21 @@ def test_sentry_integration_records_transactions_and_errors(sentry):
     ]
 
 
+def test_sentry_reports_handled_server_errors(sentry):
+    """An HTTPException with a status in the integration's failed_request_status_codes (5xx) is a handled
+    event, as sentry's patch of Starlette's ExceptionMiddleware reports it; a 404 is not."""
+    get(sentry, "/sentry-events")
+    assert get(sentry, "/unavailable/404").status_code == 404
+    assert get(sentry, "/unavailable/503").status_code == 503
+    events = sorted(_sentry_events(sentry), key=lambda e: (e["type"], e["url"]))
+    url = sentry.base_url
+    assert [(e["type"], e["exception"], e["mechanism"], e["url"]) for e in events] == [
+        ("event", "HTTPException", {"type": "starlette", "handled": True}, f"{url}/unavailable/503"),
+        ("transaction", None, None, f"{url}/unavailable/404"),
+        ("transaction", None, None, f"{url}/unavailable/503"),
+    ]
+
+
 # ------------------------------------------------------------------ a2wsgi
 
 def test_a_mounted_wsgi_app_gets_its_environ_and_body(wsgi):

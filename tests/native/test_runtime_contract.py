@@ -49,6 +49,7 @@ def test_public_trie_header_agrees():
     bits = {name[len("ASTRA_M_"):]: value(v) for name, v in enums.items() if name.startswith("ASTRA_M_")}
     assert bits.pop("ANY") == contract.ANY_METHOD
     assert bits.pop("LOW") == contract.LOW_PRIORITY
+    assert bits.pop("OTHER") == contract.EXTENSION_METHOD
     assert bits == contract.METHOD_BITS
 
 

@@ -37,6 +37,21 @@ def test_unknown_method_is_partial(trie_of):
     assert t.match("get", "/a") == (1, 0)  # methods are case-sensitive
 
 
+def test_extension_methods_match_by_name(trie_of):
+    """A method without a bit of its own (QUERY, PROPFIND, a custom one) matches a route whose methods
+    name it, and is partial (405) on a route that declares only other extension methods."""
+    t = trie_of([(("QUERY",), "/a"), (("PROPFIND", "CUSTOM"), "/a"), (("GET",), "/a"), (("COPY",), "/b/{x}")])
+    assert t.match("QUERY", "/a") == (0, 0, ())
+    assert t.match("PROPFIND", "/a") == (0, 1, ())
+    assert t.match("CUSTOM", "/a") == (0, 1, ())
+    assert t.match("GET", "/a") == (0, 2, ())
+    assert t.match("LOCK", "/a") == (1, 0)
+    assert t.match("CUST", "/a") == (1, 0)  # a prefix of a declared name is not that name
+    assert t.match("COPY", "/b/1") == (0, 3, ("1",))
+    assert t.match("QUERY", "/b/1") == (1, 3)
+    assert t.match("GET", "/b/1") == (1, 3)
+
+
 @pytest.mark.parametrize("kind,ok,bad", [
     ("str", ["a", "a b", "1.5", "é"], [""]),
     ("int", ["0", "123", "007"], ["", "-1", "1.0", "a", "1a"]),

@@ -13,6 +13,7 @@ from astraapi import _runtime
 
 METHOD_BITS = {"GET": 1, "HEAD": 2, "POST": 4, "PUT": 8, "DELETE": 16, "PATCH": 32, "OPTIONS": 64,
                "TRACE": 128, "CONNECT": 256}
+EXTENSION_METHOD = 1 << 10  # any other method (QUERY, PROPFIND, ...): the route's Allow value names it
 PARAM_KINDS = {"str": 0, "int": 1, "float": 2, "uuid": 3, "path": 4}
 NO_ROUTE = 0xFFFFFFFF
 DATE_RE = re.compile(rb"date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -38,7 +39,7 @@ def build_tables(routes, redirect_slashes=True):
                 nodes.append({"static": {}, "params": {}, "routes": []})
             node = table[key]
         nodes[node]["routes"].append(index)
-        route_rows.append((sum(METHOD_BITS[x] for x in methods), ", ".join(methods), count))
+        route_rows.append((sum({METHOD_BITS.get(x, EXTENSION_METHOD) for x in methods}), ", ".join(methods), count))
 
     def seg_key(s):
         return (len(s.encode()), s.encode())

@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from astraapi import BackgroundTasks, Depends  # annotations of an endpoint declared in a test below
+from astraapi import BackgroundTasks, Depends, WebSocket  # annotations of endpoints declared in tests below
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -223,3 +223,24 @@ def test_the_client_stays_usable_after_its_with_block():
         assert client.get("/").status_code == 200
     client.close()
 
+
+
+@pytest.mark.parametrize("raise_server_exceptions", [True, False])
+def test_websocket_endpoint_errors_are_raised_in_the_test(raise_server_exceptions):
+    """A WebSocket endpoint's exception is raised when the session ends, whatever
+    `raise_server_exceptions` says (Starlette's session raises its application's error)."""
+    from astraapi import FastAPI
+    from astraapi.testclient import TestClient
+
+    app = FastAPI()
+
+    @app.websocket("/ws")
+    async def failing(websocket: WebSocket):
+        await websocket.accept()
+        raise ValueError("websocket failed")
+
+    client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
+    with pytest.raises(ValueError, match="websocket failed"):
+        with client.websocket_connect("/ws"):
+            pass
+    client.close()

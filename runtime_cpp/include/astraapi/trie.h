@@ -43,6 +43,9 @@ enum astra_method_bit {
     ASTRA_M_CONNECT = 1u << 8,
     /* A WebSocket route: matched only by WebSocket upgrade requests, and they match only these. */
     ASTRA_M_WEBSOCKET = 1u << 9,
+    /* Any other method (QUERY, PROPFIND, ...: an extension method): a route declaring one has this bit,
+       and an extension-method request matches it only when the route's Allow value names the method. */
+    ASTRA_M_OTHER = 1u << 10,
     /* Not methods: flags of a route that is a mount (StaticFiles, app.frontend). */
     ASTRA_M_ANY = 1u << 30, /* every method, including ones without a bit */
     ASTRA_M_LOW = 1u << 31  /* low priority: matched only when no other route matched, partially

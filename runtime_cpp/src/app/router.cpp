@@ -16,7 +16,8 @@ static_assert(ASTRA_M_GET == astra::contract::kMethodGet && ASTRA_M_HEAD == astr
               ASTRA_M_DELETE == astra::contract::kMethodDelete && ASTRA_M_PATCH == astra::contract::kMethodPatch &&
               ASTRA_M_OPTIONS == astra::contract::kMethodOptions && ASTRA_M_TRACE == astra::contract::kMethodTrace &&
               ASTRA_M_CONNECT == astra::contract::kMethodConnect &&
-              ASTRA_M_WEBSOCKET == astra::contract::kMethodWebsocket && ASTRA_M_ANY == astra::contract::kAnyMethod &&
+              ASTRA_M_WEBSOCKET == astra::contract::kMethodWebsocket &&
+              ASTRA_M_OTHER == astra::contract::kExtensionMethod && ASTRA_M_ANY == astra::contract::kAnyMethod &&
               ASTRA_M_LOW == astra::contract::kLowPriority);
 
 namespace astra {
@@ -81,9 +82,25 @@ inline int edge_cmp(const astra_trie_edge& e, std::string_view s) {
     return std::memcmp(e.segment, s.data(), s.size());
 }
 
+// Whether a route's Allow value ("GET, QUERY") names `method` (an extension method's request).
+bool allow_names(const astra_trie_route& r, std::string_view method) {
+    std::string_view allow(r.allow ? r.allow : "", r.allow_len);
+    while (!allow.empty()) {
+        size_t comma = allow.find(',');
+        std::string_view item = allow.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item == method) return true;
+        if (comma == std::string_view::npos) break;
+        allow.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
 struct Walker {
     const astra_trie_table& t;
     uint32_t bits;
+    std::string_view method;  // the request's method when `bits` is ASTRA_M_OTHER
     const std::string_view* segs;
     size_t nsegs;
     std::vector<std::string_view>& params;
@@ -104,7 +121,8 @@ struct Walker {
                 if (((methods & ASTRA_M_LOW) != 0) != low) continue;
                 // A mount takes every HTTP method; WebSocket upgrades reach WebSocket routes only
                 // (a mounted sub-application's WebSocket routes are not served: docs/websockets.md).
-                if ((methods & bits) || ((methods & ASTRA_M_ANY) && !(bits & ASTRA_M_WEBSOCKET))) {
+                if (((methods & bits) && !(bits & ASTRA_M_OTHER && !allow_names(t.routes[r], method))) ||
+                    ((methods & ASTRA_M_ANY) && !(bits & ASTRA_M_WEBSOCKET))) {
                     best_full = r;
                     if (want_params) best_params.assign(params.begin(), params.end());
                     break;
@@ -160,24 +178,26 @@ uint32_t Trie::method_bit(std::string_view m) {
         case 3:
             if (m == "GET") return ASTRA_M_GET;
             if (m == "PUT") return ASTRA_M_PUT;
-            return 0;
+            break;
         case 4:
             if (m == "POST") return ASTRA_M_POST;
             if (m == "HEAD") return ASTRA_M_HEAD;
-            return 0;
+            break;
         case 5:
             if (m == "PATCH") return ASTRA_M_PATCH;
             if (m == "TRACE") return ASTRA_M_TRACE;
-            return 0;
+            break;
         case 6:
-            return m == "DELETE" ? ASTRA_M_DELETE : 0;
+            if (m == "DELETE") return ASTRA_M_DELETE;
+            break;
         case 7:
             if (m == "OPTIONS") return ASTRA_M_OPTIONS;
             if (m == "CONNECT") return ASTRA_M_CONNECT;
-            return 0;
+            break;
         default:
-            return 0;
+            break;
     }
+    return m.empty() ? 0 : ASTRA_M_OTHER;
 }
 
 void Trie::validate(const astra_trie_table& t) {
@@ -283,8 +303,8 @@ void Trie::note_low_routes() {
         if (table_.routes[r].methods & ASTRA_M_LOW) has_low_ = true;
 }
 
-bool Trie::walk(uint32_t bits, std::string_view path, MatchScratch& s, uint32_t& best_full,
-                uint32_t& best_partial, bool low) const {
+bool Trie::walk(uint32_t bits, std::string_view method, std::string_view path, MatchScratch& s,
+                uint32_t& best_full, uint32_t& best_partial, bool low) const {
     best_full = best_partial = kNone;
     if (path.empty() || path[0] != '/') return false;
     s.segments.clear();
@@ -299,17 +319,17 @@ bool Trie::walk(uint32_t bits, std::string_view path, MatchScratch& s, uint32_t&
         start = slash + 1;
     }
     s.params.clear();
-    Walker w{table_, bits, s.segments.data(), s.segments.size(), s.params, s.best_params, kNone, kNone, true, low};
+    Walker w{table_, bits, method, s.segments.data(), s.segments.size(), s.params, s.best_params, kNone, kNone, true, low};
     w.dfs(0, 0);
     best_full = w.best_full;
     best_partial = w.best_partial;
     return true;
 }
 
-MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s) const {
+MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s, std::string_view method) const {
     MatchResult res;
     uint32_t full, partial;
-    walk(bits, path, s, full, partial, false);
+    walk(bits, method, path, s, full, partial, false);
     if (full != kNone) {
         res.kind = MatchKind::Found;
         res.route = full;
@@ -337,7 +357,7 @@ MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s) c
         // Any route whose path matches (full or partial): no method bits means every
         // path match is at least partial.
         uint32_t f2, p2;
-        walk(0, alt, s, f2, p2, false);
+        walk(0, {}, alt, s, f2, p2, false);
         if (f2 != kNone || p2 != kNone) {
             res.kind = MatchKind::Redirect;
             res.redirect_path = alt;
@@ -345,7 +365,7 @@ MatchResult Trie::match(uint32_t bits, std::string_view path, MatchScratch& s) c
         }
     }
     if (has_low_) {
-        walk(bits, path, s, full, partial, true);
+        walk(bits, method, path, s, full, partial, true);
         if (full != kNone) {
             res.kind = MatchKind::Found;
             res.route = full;

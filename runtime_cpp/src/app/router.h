@@ -64,13 +64,16 @@ public:
     // handle). Validated like from_tables; throws std::invalid_argument.
     static std::shared_ptr<Trie> borrow(const astra_trie_table* table, std::shared_ptr<void> owner);
 
-    // `method_bits`: one astra_method_bit (0 for a method no route can have).
-    MatchResult match(uint32_t method_bits, std::string_view path, MatchScratch& scratch) const;
+    // `method_bits`: one astra_method_bit (0 for a method no route can have); `method`: the request's
+    // method, read only when `method_bits` is ASTRA_M_OTHER (an extension method such as QUERY).
+    MatchResult match(uint32_t method_bits, std::string_view path, MatchScratch& scratch,
+                      std::string_view method = {}) const;
 
     const astra_trie_table& table() const { return table_; }
     uint32_t route_count() const { return table_.route_count; }
 
-    // "GET" -> ASTRA_M_GET ...; 0 for anything else (case-sensitive, as HTTP methods are).
+    // "GET" -> ASTRA_M_GET ...; ASTRA_M_OTHER for any other method, 0 for none (case-sensitive, as HTTP
+    // methods are).
     static uint32_t method_bit(std::string_view method);
 
     struct Storage;  // owning copies (from_tables)
@@ -78,8 +81,8 @@ public:
 private:
     Trie() = default;
     static void validate(const astra_trie_table& t);
-    bool walk(uint32_t method_bits, std::string_view path, MatchScratch& s, uint32_t& best_full,
-              uint32_t& best_partial, bool low) const;
+    bool walk(uint32_t method_bits, std::string_view method, std::string_view path, MatchScratch& s,
+              uint32_t& best_full, uint32_t& best_partial, bool low) const;
     void note_low_routes();
 
     astra_trie_table table_{};

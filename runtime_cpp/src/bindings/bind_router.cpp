@@ -88,7 +88,7 @@ void bind_router(py::module_& m) {
             "match",
             [](const Trie& self, const std::string& method, const std::string& path) -> py::tuple {
                 MatchScratch s;
-                MatchResult r = self.match(Trie::method_bit(method), path, s);
+                MatchResult r = self.match(Trie::method_bit(method), path, s, method);
                 switch (r.kind) {
                     case MatchKind::Found: {
                         py::tuple params(r.param_count);

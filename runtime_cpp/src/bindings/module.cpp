@@ -4,6 +4,8 @@
 #include "astraapi_contract.h"  // generated from astraapi/_runtime_contract.py
 #include "bindings/bindings.h"
 
+#include <llhttp.h>
+
 namespace py = pybind11;
 
 PYBIND11_MODULE(_runtime, m) {
@@ -16,6 +18,13 @@ PYBIND11_MODULE(_runtime, m) {
     deps["libdeflate"] = ASTRAAPI_LIBDEFLATE_VERSION;
     deps["libdeflate_origin"] = ASTRAAPI_LIBDEFLATE_ORIGIN;
     m.attr("NATIVE_DEPS") = deps;
+    // The request methods the server's parser (llhttp) accepts; it answers any other with 400, as
+    // uvicorn with httptools does (server/serve.py warns about routes declaring one).
+    py::list methods;
+#define ASTRA_HTTP_METHOD(NUM, NAME, STRING) methods.append(#STRING);
+    HTTP_METHOD_MAP(ASTRA_HTTP_METHOD)
+#undef ASTRA_HTTP_METHOD
+    m.attr("HTTP_METHODS") = py::tuple(methods);
 
     // The shared constants as this module was compiled with them (flattened: "METHOD_BITS.GET"),
     // for the test that checks both sides agree (tests/native/test_runtime_contract.py).

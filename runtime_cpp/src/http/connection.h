@@ -50,7 +50,7 @@ inline uint32_t method_bit(uint8_t m) {
         case HTTP_OPTIONS: return ASTRA_M_OPTIONS;
         case HTTP_TRACE: return ASTRA_M_TRACE;
         case HTTP_CONNECT: return ASTRA_M_CONNECT;
-        default: return 0;
+        default: return ASTRA_M_OTHER;  // another method llhttp knows (QUERY, PROPFIND, ...)
     }
 }
 

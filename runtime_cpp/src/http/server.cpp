@@ -464,7 +464,8 @@ void Server::dispatch(Conn& c) {
         }
     }
     if (opt_.gzip) gzip_negotiate_request(c);
-    MatchResult m = trie_->match(method_bit(r.method), r.path(), scratch_);
+    uint32_t bit = method_bit(r.method);
+    MatchResult m = trie_->match(bit, r.path(), scratch_, bit == ASTRA_M_OTHER ? r.method_name() : std::string_view{});
     switch (m.kind) {
         case MatchKind::Found: {
             if (!dispatcher_) {
