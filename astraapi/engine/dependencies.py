@@ -36,6 +36,7 @@ from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
+from astraapi.engine.inline import TO_TASK, call_never_suspends
 from astraapi.engine.form import field_value, form_value, read_whole_form, upload_contents
 from astraapi.engine.params import (
     ChosenValue,
@@ -57,7 +58,7 @@ class NodePlan:
 
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
-                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes")
+                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.introspection.annotations import endpoint_ref, path_param_names
@@ -71,6 +72,8 @@ class NodePlan:
         self.cache_key = node.cache_key
         self.concurrency = node.concurrency
         self.effective_scopes = list(node.effective_scopes)
+        # Its call runs without a task (a request driven inline keeps going inline: Executor._drive_inline).
+        self.inline = node.concurrency is None and call_never_suspends(node.call, node.kind)
         self.label = node.ir.call if node.ir is not None else endpoint_ref(node.call)
         self.body_embedded = body_embedded
         path_names = tuple(name for name, _ in path_param_names(path))
@@ -167,7 +170,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope")
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope", "inline")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -193,6 +196,19 @@ class RequestContext:
         self.request_exits = False  # a `yield` dependency's exit code runs after the response
         self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
         self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
+        # Driven inline, without a task yet (Executor._drive_inline): `await TO_TASK` before code that needs one.
+        self.inline = False
+
+    def stack(self, scope: str | None) -> AsyncExitStack:
+        """The exit stack of `yield` dependencies of that scope ("function", else the request's), made on
+        first use: a request without `yield` dependencies has none (Executor._run_request unwinds them)."""
+        if scope == "function":
+            if self.function_stack is None:
+                self.function_stack = AsyncExitStack()
+            return self.function_stack
+        if self.request_stack is None:
+            self.request_stack = AsyncExitStack()
+        return self.request_stack
 
     def inputs(self) -> RequestInputs:
         if self._inputs is None:
@@ -312,19 +328,22 @@ def cancel_request_task(task: Any) -> None:
 
 
 class _GuardedExit:
-    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate`."""
+    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate` (the gate
+    of the task the exit runs in: a request entered inline may have moved to a task since)."""
 
-    __slots__ = ("manager", "gate")
+    __slots__ = ("manager", "ctx")
 
-    def __init__(self, manager: Any, gate: CleanupGate) -> None:
+    def __init__(self, manager: Any, ctx: RequestContext) -> None:
         self.manager = manager
-        self.gate = gate
+        self.ctx = ctx
 
     async def __aenter__(self) -> Any:
         return await self.manager.__aenter__()
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
-        gate = self.gate
+        gate = _gate(self.ctx)
+        if gate is None:  # no task: exit code that cannot suspend, nothing can cancel it
+            return await self.manager.__aexit__(exc_type, exc, tb)
         gate.depth += 1
         try:
             return await self.manager.__aexit__(exc_type, exc, tb)
@@ -374,8 +393,7 @@ def _in_caller_cleanup(ctx: RequestContext, manager: Any) -> Any:
     import anyio.lowlevel  # noqa: F401
 
     if ctx.cleanup_scope is None:
-        assert ctx.request_stack is not None
-        ctx.cleanup_scope = ctx.request_stack.enter_context(anyio.CancelScope())
+        ctx.cleanup_scope = ctx.stack("request").enter_context(anyio.CancelScope())
     return _ShieldedExit(manager, ctx.cleanup_scope, anyio)
 
 
@@ -457,6 +475,8 @@ class Solver:
     async def _call(self, use: NodePlan, declared: NodePlan, arguments: dict[str, Any], ctx: RequestContext) -> Any:
         call = use.call
         kind = use.kind
+        if ctx.inline and not use.inline:
+            await TO_TASK  # threads, a coroutine that can suspend, a semaphore: from here on in a task
         if kind in ("generator", "async_generator"):
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
@@ -464,18 +484,13 @@ class Solver:
                     manager = _in_caller_cleanup(ctx, manager)
             else:
                 manager = _threaded(contextlib.contextmanager(call)(**arguments))
-            gate = _gate(ctx)
-            if gate is not None:
-                manager = _GuardedExit(manager, gate)
+            if not ctx.in_caller:
+                manager = _GuardedExit(manager, ctx)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
-            if declared.scope == "function":
-                stack = ctx.function_stack
-            else:
-                stack = ctx.request_stack
+            if declared.scope != "function":
                 ctx.request_exits = True
-            assert stack is not None
-            return await stack.enter_async_context(manager)
+            return await ctx.stack(declared.scope).enter_async_context(manager)
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)

@@ -53,7 +53,7 @@ class RoutePlan:
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
                  "decoder_reads_body", "decoder_reads_headers", "decoder_copied_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
-                 "form_limits", "inline_async", "websocket", "route_class")
+                 "form_limits", "inline_async", "websocket", "route_class", "drive_inline")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -80,6 +80,9 @@ class RoutePlan:
         if self.stream is not None or self.route_class is not None:
             self.simple = False
         self.body_is_form = route.body_is_form
+        # The general path may start without a task (Executor._drive_inline): not for a custom route
+        # class's handler, a form (its files close after the answer) or a generator endpoint.
+        self.drive_inline = self.route_class is None and not self.body_is_form and self.stream is None
         live_params = {p.ir.name: p for p in live.params}
         self.path_names = tuple(name for name, _ in path_param_names(route.path))
         convertors = dict(path_param_names(route.path))
