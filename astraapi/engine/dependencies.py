@@ -58,7 +58,8 @@ class NodePlan:
 
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
-                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline")
+                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline",
+                 "reader")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.introspection.annotations import endpoint_ref, path_param_names
@@ -74,6 +75,8 @@ class NodePlan:
         self.effective_scopes = list(node.effective_scopes)
         # Its call runs without a task (a request driven inline keeps going inline: Executor._drive_inline).
         self.inline = node.concurrency is None and call_never_suspends(node.call, node.kind)
+        # A security scheme of astraapi.security: its value read straight from the request's inputs.
+        self.reader = scheme_reader(node.call) if node.concurrency is None else None
         self.label = node.ir.call if node.ir is not None else endpoint_ref(node.call)
         self.body_embedded = body_embedded
         path_names = tuple(name for name, _ in path_param_names(path))
@@ -139,6 +142,29 @@ class NodePlan:
                 plan.apply(raw, values, errors)
             return
         apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
+
+
+def scheme_reader(call: Any) -> Callable[[RequestInputs], Any] | None:
+    """For a security scheme whose `__call__` is astraapi.security's own: a function of the request's
+    inputs giving what that `__call__` gives (its value, or the HTTPException it raises), reading the
+    header, query parameter or cookie from the raw request, as `Request.headers` / `.query_params` /
+    `.cookies` would (the first header, the last query value, the cookie header parsed). None otherwise."""
+    security = sys.modules.get("astraapi.security.base")
+    if security is None or not isinstance(call, security.SecurityBase):
+        return None
+    method = getattr(type(call), "__call__", None)
+    if not getattr(method, "__module__", "").startswith("astraapi.security."):
+        return None  # a subclass's own __call__: called as any dependency
+    location, name = call._source()
+    answer = call._answer
+    if location == "header":
+        key = name.lower().encode("latin-1")
+        return lambda inputs: answer(inputs.header(key))
+    if location == "query":
+        return lambda inputs: answer(inputs.query().get(name))
+    if location == "cookie":
+        return lambda inputs: answer(inputs.cookies().get(name))
+    return None
 
 
 class _FormReader:
@@ -456,6 +482,14 @@ class Solver:
                 replacement = overrides.get(sub.call, sub.call)
                 if replacement is not sub.call:
                     use = self._override(sub, replacement, ctx.route_path)
+            if use.reader is not None:  # a security scheme, read from the request (no Request object)
+                key = sub.cache_key
+                solved = ctx.cache[key] if sub.use_cache and key in ctx.cache else use.reader(ctx.inputs())
+                if sub.name is not None:
+                    values[sub.name] = solved
+                if key not in ctx.cache:
+                    ctx.cache[key] = solved
+                continue
             sub_values, sub_errors = await self.solve(use, ctx)
             if sub_errors:
                 errors.extend(sub_errors)
