@@ -30,6 +30,7 @@ import json
 import contextvars
 import functools
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -240,6 +241,10 @@ class Executor:
             endpoint_ctx,
         )
         response.compiled_encoder = self._compiled_encoders.get(route.index) if compiled else None
+        if response.adapter is not None and "pydantic.networks" in sys.modules:
+            from astraapi.engine.email_cache import install
+
+            install(response.adapter)  # EmailStr fields: a table of validated addresses (engine/email_cache.py)
         plan = RoutePlan(route, live, response, self.app)
         plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
                                     else self.ir.strict_content_type)
