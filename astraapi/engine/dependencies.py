@@ -367,7 +367,7 @@ class _GuardedExit:
         return await self.manager.__aenter__()
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
-        gate = _gate(self.ctx)
+        gate = None if self.ctx.inline else _gate(self.ctx)
         if gate is None:  # no task: exit code that cannot suspend, nothing can cancel it
             return await self.manager.__aexit__(exc_type, exc, tb)
         gate.depth += 1

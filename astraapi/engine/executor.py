@@ -462,8 +462,11 @@ class Executor:
                     if in_caller:
                         await native.flush()
                 sent = True
-                if ctx.inline and (background is not None or ctx.request_exits):
-                    await TO_TASK  # after the answer: background work, exit code (kept in order)
+                if ctx.inline and (background is not None or (
+                        ctx.request_exits and getattr(native, "handed_over", None) is not None)):
+                    # after the answer: background work, or a Python middleware to wait for. (Exit code
+                    # of yield dependencies entered while inline cannot suspend: it runs here.)
+                    await TO_TASK
                 if background is not None or ctx.request_exits:
                     # Below a Python middleware, the work after the answer starts once the middleware has
                     # taken it (call_next returned), as Starlette's streams hand it over: the middleware
