@@ -36,7 +36,7 @@ from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
-from astraapi.engine.inline import TO_TASK, call_never_suspends
+from astraapi.engine.inline import TO_TASK, call_never_suspends, plain_sync_call
 from astraapi.engine.form import field_value, form_value, read_whole_form, upload_contents
 from astraapi.engine.params import (
     ChosenValue,
@@ -59,7 +59,7 @@ class NodePlan:
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
                  "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline",
-                 "reader")
+                 "reader", "plain_sync")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.introspection.annotations import endpoint_ref, path_param_names
@@ -74,7 +74,9 @@ class NodePlan:
         self.concurrency = node.concurrency
         self.effective_scopes = list(node.effective_scopes)
         # Its call runs without a task (a request driven inline keeps going inline: Executor._drive_inline).
-        self.inline = node.concurrency is None and call_never_suspends(node.call, node.kind)
+        # A `def` whose call runs nothing but its own plain code: called on the loop (inline.plain_sync_call).
+        self.plain_sync = node.kind == "function" and node.concurrency is None and plain_sync_call(node.call)
+        self.inline = node.concurrency is None and (self.plain_sync or call_never_suspends(node.call, node.kind))
         # A security scheme of astraapi.security: its value read straight from the request's inputs.
         self.reader = scheme_reader(node.call) if node.concurrency is None else None
         self.label = node.ir.call if node.ir is not None else endpoint_ref(node.call)
@@ -528,6 +530,8 @@ class Solver:
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)
+            if use.plain_sync:
+                return call(**arguments)
             return await run_user_sync(call, **arguments)
         async with use.concurrency.semaphore():
             if kind == "coroutine":

@@ -67,6 +67,44 @@ def call_never_suspends(call: Any, kind: str) -> bool:
     return False
 
 
+# Code that calls nothing: it cannot block, and nothing in it can tell which thread it runs in.
+_PLAIN = frozenset({"RESUME", "NOP", "CACHE", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "LOAD_GLOBAL",
+                    "LOAD_DEREF", "COPY_FREE_VARS", "RETURN_VALUE", "RETURN_CONST", "POP_TOP", "BUILD_TUPLE",
+                    "STORE_ATTR"})
+
+
+def _plain_code(code: types.CodeType, cls: type | None) -> bool:
+    previous = None
+    for instruction in dis.get_instructions(code):
+        name = instruction.opname
+        if name not in _PLAIN:
+            return False
+        if name == "STORE_ATTR":
+            # only `self.name = value` in a class's __init__, onto an instance attribute or a slot (no property)
+            if cls is None or previous is None or previous.opname != "LOAD_FAST" or previous.arg != 0:
+                return False
+            present = type(inspect.getattr_static(cls, instruction.argval, None))
+            if present is not types.MemberDescriptorType and (hasattr(present, "__set__")
+                                                             or hasattr(present, "__delete__")):
+                return False  # a property or another data descriptor: its code would run
+        previous = instruction
+    return True
+
+
+def plain_sync_call(call: Any) -> bool:
+    """Whether calling `def` dependency `call` runs no Python code but its own, which calls nothing: a
+    function, or a class built by `type` and `object.__new__` whose `__init__` only sets attributes of
+    `self` (a pagination class). FastAPI runs such a call in a worker thread; it cannot block and cannot
+    tell the difference, so the engine calls it on the loop."""
+    if isinstance(call, types.FunctionType):
+        return not inspect.isgeneratorfunction(call) and _plain_code(call.__code__, None)
+    if (isinstance(call, type) and type(call) is type and call.__new__ is object.__new__
+            and call.__setattr__ is object.__setattr__):
+        init = call.__init__
+        return isinstance(init, types.FunctionType) and _plain_code(init.__code__, call)
+    return False
+
+
 class _ToTask:
     """`await TO_TASK` where a request driven inline (no task yet: `Executor._drive_inline`) must go on
     in a task: before code that needs one (worker threads through anyio, a coroutine that can suspend,

@@ -136,3 +136,64 @@ def test_the_general_path_moves_to_a_task_where_it_must(server):
         assert client.get("/deps/thread").json() == {"dep": False, "thread": True, "endpoint": True}
         # an endpoint that can suspend gets its task before it starts (asyncio.timeout needs one)
         assert client.get("/deps/timeout").json() == {"dep": False, "endpoint": True}
+
+
+class _Paging:
+    def __init__(self, offset: int = 0, limit: int = 10):
+        self.offset = offset
+        self.limit = limit
+
+
+class _Slotted:
+    __slots__ = ("a",)
+
+    def __init__(self, a: int = 1):
+        self.a = a
+
+
+class _Property:
+    def __init__(self, a: int = 1):
+        self.a = a
+
+    @property
+    def a(self):
+        return 1
+
+    @a.setter
+    def a(self, value):
+        raise AssertionError("runs code")
+
+
+class _Calls:
+    def __init__(self, a: int = 1):
+        self.a = str(a)
+
+
+def _returns(q: str = ""):
+    return q
+
+
+def _reads_global():
+    return _Paging
+
+
+def _thread():
+    import threading
+
+    return threading.current_thread()
+
+
+def _sets_other(x: object):
+    x.y = 1
+
+
+@pytest.mark.parametrize("call, expected", [
+    (_Paging, True), (_Slotted, True), (_returns, True), (_reads_global, True),
+    (_Property, False), (_Calls, False), (_thread, False), (_sets_other, False), (dict, False),
+    (functools.partial(_returns), False),
+])
+def test_plain_sync_calls(call, expected):
+    """`def` dependencies that call nothing (and cannot tell which thread runs them) run on the loop."""
+    from astraapi.engine.inline import plain_sync_call
+
+    assert plain_sync_call(call) is expected
