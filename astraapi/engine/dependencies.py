@@ -59,7 +59,8 @@ class NodePlan:
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
                  "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline",
-                 "reader", "plain_sync")
+                 "reader", "plain_sync",
+                 "decoded_keys", "decoded_defaults", "decoded_copies", "decoded_body")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.introspection.annotations import endpoint_ref, path_param_names
@@ -118,8 +119,35 @@ class NodePlan:
         self.file_bytes = tuple(file_bytes)
         self.specials = tuple(specials)
         self.dependencies = tuple(NodePlan(sub, path, body_embedded) for sub in node.dependencies)
+        # Set by RoutePlan.bind_decoder when the build's request decoder decodes this node's parameters:
+        # (key in the decoded values, argument name), the defaults it leaves to the engine (shared, or
+        # lists copied per request), and whether the body parameters are decoded too.
+        self.decoded_keys: tuple[tuple[str, str], ...] | None = None
+        self.decoded_defaults: dict[str, Any] = {}
+        self.decoded_copies: tuple[tuple[str, list[Any]], ...] = ()
+        self.decoded_body = False
+
+    def walk(self) -> Any:
+        """This node, then each dependency's subtree: the numbering of ir.nodes.dependency_nodes."""
+        yield self
+        for sub in self.dependencies:
+            yield from sub.walk()
 
     def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+        decoded = ctx.decoded
+        if decoded is not None and self.decoded_keys is not None:  # the build's decoder read them
+            values.update(self.decoded_defaults)
+            for key, name in self.decoded_keys:
+                if key in decoded:
+                    values[name] = decoded[key]
+            for name, default in self.decoded_copies:
+                if name not in values:
+                    values[name] = list(default)
+            if self.body_plans and not self.decoded_body:
+                self._solve_body(ctx, values, errors)
+            for location, name in self.specials:
+                values[name] = ctx.special(location, self)
+            return
         for position, convert, plan in self.path_plans:
             plan.apply(convert(ctx.path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
@@ -198,7 +226,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope", "inline")
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope", "inline", "decoded")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -226,6 +254,8 @@ class RequestContext:
         self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
         # Driven inline, without a task yet (Executor._drive_inline): `await TO_TASK` before code that needs one.
         self.inline = False
+        # The build's request decoder's values for the route's dependency tree (RoutePlan.decode_tree), or None.
+        self.decoded: dict[str, Any] | None = None
 
     def stack(self, scope: str | None) -> AsyncExitStack:
         """The exit stack of `yield` dependencies of that scope ("function", else the request's), made on

@@ -594,6 +594,9 @@ class Executor:
         ctx.body_limit = limit
         if plan.has_body:
             check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
+        if plan.decoder is not None and plan.root.decoded_keys is not None and self.telemetry is None:
+            ctx.decoded = plan.decode_tree(native, ctx.path_params)  # None: declined, validated below
+        if plan.has_body and ctx.decoded is None:
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
                 ctx.stack("request").push_async_callback(ctx.form.close)  # uploaded files, after the response
