@@ -36,6 +36,7 @@ from astraapi.background import BackgroundTasks
 from astraapi.concurrency import run_in_threadpool, run_user_sync
 from astraapi.introspection.records import DependantAnalysis
 from astraapi.engine.body import MISSING
+from astraapi.engine.inline import TO_TASK, call_never_suspends, plain_sync_call
 from astraapi.engine.form import field_value, form_value, read_whole_form, upload_contents
 from astraapi.engine.params import (
     ChosenValue,
@@ -57,7 +58,9 @@ class NodePlan:
 
     __slots__ = ("node", "call", "name", "kind", "use_cache", "scope", "cache_key", "concurrency",
                  "path_plans", "input_plans", "body_plans", "body_aliases", "body_embedded", "specials",
-                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes")
+                 "effective_scopes", "dependencies", "label", "form_models", "file_bytes", "inline",
+                 "reader", "plain_sync",
+                 "decoded_keys", "decoded_defaults", "decoded_copies", "decoded_body")
 
     def __init__(self, node: DependantAnalysis, path: str, body_embedded: bool) -> None:
         from astraapi.introspection.annotations import endpoint_ref, path_param_names
@@ -71,6 +74,12 @@ class NodePlan:
         self.cache_key = node.cache_key
         self.concurrency = node.concurrency
         self.effective_scopes = list(node.effective_scopes)
+        # Its call runs without a task (a request driven inline keeps going inline: Executor._drive_inline).
+        # A `def` whose call runs nothing but its own plain code: called on the loop (inline.plain_sync_call).
+        self.plain_sync = node.kind == "function" and node.concurrency is None and plain_sync_call(node.call)
+        self.inline = node.concurrency is None and (self.plain_sync or call_never_suspends(node.call, node.kind))
+        # A security scheme of astraapi.security: its value read straight from the request's inputs.
+        self.reader = scheme_reader(node.call) if node.concurrency is None else None
         self.label = node.ir.call if node.ir is not None else endpoint_ref(node.call)
         self.body_embedded = body_embedded
         path_names = tuple(name for name, _ in path_param_names(path))
@@ -110,8 +119,35 @@ class NodePlan:
         self.file_bytes = tuple(file_bytes)
         self.specials = tuple(specials)
         self.dependencies = tuple(NodePlan(sub, path, body_embedded) for sub in node.dependencies)
+        # Set by RoutePlan.bind_decoder when the build's request decoder decodes this node's parameters:
+        # (key in the decoded values, argument name), the defaults it leaves to the engine (shared, or
+        # lists copied per request), and whether the body parameters are decoded too.
+        self.decoded_keys: tuple[tuple[str, str], ...] | None = None
+        self.decoded_defaults: dict[str, Any] = {}
+        self.decoded_copies: tuple[tuple[str, list[Any]], ...] = ()
+        self.decoded_body = False
+
+    def walk(self) -> Any:
+        """This node, then each dependency's subtree: the numbering of ir.nodes.dependency_nodes."""
+        yield self
+        for sub in self.dependencies:
+            yield from sub.walk()
 
     def solve_own(self, ctx: RequestContext, values: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+        decoded = ctx.decoded
+        if decoded is not None and self.decoded_keys is not None:  # the build's decoder read them
+            values.update(self.decoded_defaults)
+            for key, name in self.decoded_keys:
+                if key in decoded:
+                    values[name] = decoded[key]
+            for name, default in self.decoded_copies:
+                if name not in values:
+                    values[name] = list(default)
+            if self.body_plans and not self.decoded_body:
+                self._solve_body(ctx, values, errors)
+            for location, name in self.specials:
+                values[name] = ctx.special(location, self)
+            return
         for position, convert, plan in self.path_plans:
             plan.apply(convert(ctx.path_params[position]) if position >= 0 else MISSING, values, errors)
         if self.input_plans:
@@ -136,6 +172,29 @@ class NodePlan:
                 plan.apply(raw, values, errors)
             return
         apply_json_body(ctx.body, self.body_plans, self.body_embedded, values, errors)
+
+
+def scheme_reader(call: Any) -> Callable[[RequestInputs], Any] | None:
+    """For a security scheme whose `__call__` is astraapi.security's own: a function of the request's
+    inputs giving what that `__call__` gives (its value, or the HTTPException it raises), reading the
+    header, query parameter or cookie from the raw request, as `Request.headers` / `.query_params` /
+    `.cookies` would (the first header, the last query value, the cookie header parsed). None otherwise."""
+    security = sys.modules.get("astraapi.security.base")
+    if security is None or not isinstance(call, security.SecurityBase):
+        return None
+    method = getattr(type(call), "__call__", None)
+    if not getattr(method, "__module__", "").startswith("astraapi.security."):
+        return None  # a subclass's own __call__: called as any dependency
+    location, name = call._source()
+    answer = call._answer
+    if location == "header":
+        key = name.lower().encode("latin-1")
+        return lambda inputs: answer(inputs.header(key))
+    if location == "query":
+        return lambda inputs: answer(inputs.query().get(name))
+    if location == "cookie":
+        return lambda inputs: answer(inputs.cookies().get(name))
+    return None
 
 
 class _FormReader:
@@ -167,7 +226,7 @@ class RequestContext:
 
     __slots__ = ("native", "path_params", "path_names", "app", "body", "form", "cache", "request_stack",
                  "function_stack", "response", "background", "_inputs", "_request", "overrides", "route_path",
-                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope")
+                 "body_limit", "gate", "request_exits", "in_caller", "cleanup_scope", "inline", "decoded")
 
     def __init__(self, native: Any, path_params: tuple[str, ...], path_names: tuple[str, ...], app: Any,
                  route_path: str) -> None:
@@ -193,6 +252,21 @@ class RequestContext:
         self.request_exits = False  # a `yield` dependency's exit code runs after the response
         self.in_caller = False  # run in the ASGI call's task (Executor.run_in_caller)
         self.cleanup_scope: Any = None  # that task's anyio scope around yield dependencies' exit code
+        # Driven inline, without a task yet (Executor._drive_inline): `await TO_TASK` before code that needs one.
+        self.inline = False
+        # The build's request decoder's values for the route's dependency tree (RoutePlan.decode_tree), or None.
+        self.decoded: dict[str, Any] | None = None
+
+    def stack(self, scope: str | None) -> AsyncExitStack:
+        """The exit stack of `yield` dependencies of that scope ("function", else the request's), made on
+        first use: a request without `yield` dependencies has none (Executor._run_request unwinds them)."""
+        if scope == "function":
+            if self.function_stack is None:
+                self.function_stack = AsyncExitStack()
+            return self.function_stack
+        if self.request_stack is None:
+            self.request_stack = AsyncExitStack()
+        return self.request_stack
 
     def inputs(self) -> RequestInputs:
         if self._inputs is None:
@@ -312,19 +386,22 @@ def cancel_request_task(task: Any) -> None:
 
 
 class _GuardedExit:
-    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate`."""
+    """A `yield` dependency's context manager whose exit runs to its end under `CleanupGate` (the gate
+    of the task the exit runs in: a request entered inline may have moved to a task since)."""
 
-    __slots__ = ("manager", "gate")
+    __slots__ = ("manager", "ctx")
 
-    def __init__(self, manager: Any, gate: CleanupGate) -> None:
+    def __init__(self, manager: Any, ctx: RequestContext) -> None:
         self.manager = manager
-        self.gate = gate
+        self.ctx = ctx
 
     async def __aenter__(self) -> Any:
         return await self.manager.__aenter__()
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Any:
-        gate = self.gate
+        gate = None if self.ctx.inline else _gate(self.ctx)
+        if gate is None:  # no task: exit code that cannot suspend, nothing can cancel it
+            return await self.manager.__aexit__(exc_type, exc, tb)
         gate.depth += 1
         try:
             return await self.manager.__aexit__(exc_type, exc, tb)
@@ -374,8 +451,7 @@ def _in_caller_cleanup(ctx: RequestContext, manager: Any) -> Any:
     import anyio.lowlevel  # noqa: F401
 
     if ctx.cleanup_scope is None:
-        assert ctx.request_stack is not None
-        ctx.cleanup_scope = ctx.request_stack.enter_context(anyio.CancelScope())
+        ctx.cleanup_scope = ctx.stack("request").enter_context(anyio.CancelScope())
     return _ShieldedExit(manager, ctx.cleanup_scope, anyio)
 
 
@@ -438,6 +514,14 @@ class Solver:
                 replacement = overrides.get(sub.call, sub.call)
                 if replacement is not sub.call:
                     use = self._override(sub, replacement, ctx.route_path)
+            if use.reader is not None:  # a security scheme, read from the request (no Request object)
+                key = sub.cache_key
+                solved = ctx.cache[key] if sub.use_cache and key in ctx.cache else use.reader(ctx.inputs())
+                if sub.name is not None:
+                    values[sub.name] = solved
+                if key not in ctx.cache:
+                    ctx.cache[key] = solved
+                continue
             sub_values, sub_errors = await self.solve(use, ctx)
             if sub_errors:
                 errors.extend(sub_errors)
@@ -457,6 +541,8 @@ class Solver:
     async def _call(self, use: NodePlan, declared: NodePlan, arguments: dict[str, Any], ctx: RequestContext) -> Any:
         call = use.call
         kind = use.kind
+        if ctx.inline and not use.inline:
+            await TO_TASK  # threads, a coroutine that can suspend, a semaphore: from here on in a task
         if kind in ("generator", "async_generator"):
             if kind == "async_generator":
                 manager: Any = contextlib.asynccontextmanager(call)(**arguments)
@@ -464,21 +550,18 @@ class Solver:
                     manager = _in_caller_cleanup(ctx, manager)
             else:
                 manager = _threaded(contextlib.contextmanager(call)(**arguments))
-            gate = _gate(ctx)
-            if gate is not None:
-                manager = _GuardedExit(manager, gate)
+            if not ctx.in_caller:
+                manager = _GuardedExit(manager, ctx)
             if use.concurrency is not None:
                 manager = _limited(manager, use.concurrency.semaphore())
-            if declared.scope == "function":
-                stack = ctx.function_stack
-            else:
-                stack = ctx.request_stack
+            if declared.scope != "function":
                 ctx.request_exits = True
-            assert stack is not None
-            return await stack.enter_async_context(manager)
+            return await ctx.stack(declared.scope).enter_async_context(manager)
         if use.concurrency is None:
             if kind == "coroutine":
                 return await call(**arguments)
+            if use.plain_sync:
+                return call(**arguments)
             return await run_user_sync(call, **arguments)
         async with use.concurrency.semaphore():
             if kind == "coroutine":

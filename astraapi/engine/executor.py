@@ -30,8 +30,8 @@ import json
 import contextvars
 import functools
 import inspect
+import sys
 from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
 from typing import Any
 
 from astraapi import _starlette_compat as starlette_compat
@@ -61,7 +61,7 @@ from astraapi.engine.answering import (
 )
 from astraapi.engine.dependencies import RequestContext, Solver
 from astraapi.engine.handlers import ExceptionDispatcher
-from astraapi.engine.inline import continue_in_task, resume_coroutine
+from astraapi.engine.inline import TO_TASK, continue_in_task, resume_coroutine
 from astraapi.engine.route_class import BodyOverride, as_response, build_handler, route_class_name, serving_context
 from astraapi.engine.route_plan import CompiledDecoder, RoutePlan
 from astraapi.engine.streaming import Stream, generator_response, send_streamed
@@ -100,6 +100,26 @@ _NOT_AWAITED = (
     "dependency with yield has a block with a bare except, or a block with except Exception, and is not "
     "raising the exception again. Read more about it in the docs: "
     "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#dependencies-with-yield-and-except")
+
+
+class _Unwind:
+    """`async with _Unwind(ctx, scope)`: on the way out, unwinds the request's exit stack of that scope
+    (`RequestContext.stack`) as `async with AsyncExitStack()` would, when a `yield` dependency made one."""
+
+    __slots__ = ("ctx", "scope")
+
+    def __init__(self, ctx: RequestContext, scope: str) -> None:
+        self.ctx = ctx
+        self.scope = scope
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        stack = self.ctx.function_stack if self.scope == "function" else self.ctx.request_stack
+        if stack is None:
+            return False
+        return bool(await stack.__aexit__(exc_type, exc, tb))
 
 
 class Executor:
@@ -221,6 +241,10 @@ class Executor:
             endpoint_ctx,
         )
         response.compiled_encoder = self._compiled_encoders.get(route.index) if compiled else None
+        if response.adapter is not None and "pydantic.networks" in sys.modules:
+            from astraapi.engine.email_cache import install
+
+            install(response.adapter)  # EmailStr fields: a table of validated addresses (engine/email_cache.py)
         plan = RoutePlan(route, live, response, self.app)
         plan.strict_content_type = (route.strict_content_type if route.strict_content_type is not None
                                     else self.ir.strict_content_type)
@@ -279,6 +303,8 @@ class Executor:
             return None
         if not (plan.simple and self.dispatcher.only_defaults and plan.max_body_size is None) \
                 or self.telemetry is not None:
+            if plan.drive_inline and self.telemetry is None:
+                return self._drive_inline(plan, request, path_params)
             task = asyncio.get_running_loop().create_task(self._run_full(plan, request, path_params))
             task.add_done_callback(functools.partial(report_crash, plan))
             return None
@@ -354,7 +380,26 @@ class Executor:
         await self._run_full(plan, request, path_params, in_caller=True)
         return None
 
-    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...], in_caller: bool = False) -> None:
+    def _drive_inline(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...]) -> None:
+        """The general path without a task: `_run_full` driven by hand in a copy of the context, as a
+        task would run it. A request whose dependencies, endpoint and answer never suspend is answered
+        before this returns (through `native.respond`); one that reaches code needing a task (`await
+        TO_TASK`) or a coroutine that suspended goes on in a task from there (engine/inline.py)."""
+        ctx = RequestContext(native, path_params, plan.path_names, self.app, plan.ir.path)
+        ctx.inline = True
+        coro = self._run_full(plan, native, path_params, ctx=ctx)
+        context = contextvars.copy_context()
+        try:
+            pending = context.run(coro.send, None)
+        except StopIteration:
+            return None
+        ctx.inline = False
+        task = continue_in_task(asyncio.get_running_loop(), coro, pending, context)
+        task.add_done_callback(functools.partial(report_crash, plan))
+        return None
+
+    async def _run_full(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...], in_caller: bool = False,
+                        ctx: RequestContext | None = None) -> None:
         answered = [False]
 
         def on_send() -> None:
@@ -364,7 +409,7 @@ class Executor:
         if telemetry is not None:
             telemetry._task_started()  # the request's data stays until this task ends (background tasks)
         try:
-            await self._run_request(plan, native, path_params, on_send, in_caller)
+            await self._run_request(plan, native, path_params, on_send, in_caller, ctx)
         except BaseException as error:  # a bug here must still answer the client, then surface
             if in_caller and not isinstance(error, Exception):
                 raise  # the ASGI call was cancelled (or is exiting): nothing more is sent, as under FastAPI
@@ -377,7 +422,8 @@ class Executor:
                 telemetry._task_ended()
 
     async def _run_request(self, plan: RoutePlan, native: Any, path_params: tuple[str, ...],
-                           on_send: Callable[[], None], in_caller: bool = False) -> None:
+                           on_send: Callable[[], None], in_caller: bool = False,
+                           ctx: RequestContext | None = None) -> None:
         """One request, as FastAPI's request_response + get_request_handler run it.
 
         The request exit stack encloses the function exit stack, which encloses solving the
@@ -385,21 +431,21 @@ class Executor:
         `yield` dependencies exit, the response is sent, background tasks run, then
         request-scoped ones exit. With one: both stacks unwind with it (dependencies see it at
         their `yield`), then the exception handlers answer. An exception raised after the
-        response was sent is only logged."""
+        response was sent is only logged. (The stacks are made when a `yield` dependency is first
+        entered: `RequestContext.stack`; `_Unwind` unwinds them as `async with` would.)"""
         if plan.max_body_size is not None and read_above(native, plan.max_body_size):
             on_send()
             send_answer(native, refusal(self.app), plan)
             return
-        ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
+        if ctx is None:
+            ctx = RequestContext(native, path_params, plan.root_path_names(), self.app, plan.ir.path)
         ctx.in_caller = in_caller
         sent = False
         swallowed = True
         try:
-            async with AsyncExitStack() as request_stack:
-                ctx.request_stack = request_stack
+            async with _Unwind(ctx, "request"):
                 produced = None
-                async with AsyncExitStack() as function_stack:
-                    ctx.function_stack = function_stack
+                async with _Unwind(ctx, "function"):
                     if plan.route_class is None:
                         produced = await self._produce(plan, ctx)
                     else:
@@ -416,6 +462,8 @@ class Executor:
                     response, background = CONTENT_TOO_LARGE, None
                 on_send()
                 if isinstance(response, Stream):
+                    if ctx.inline:
+                        await TO_TASK
                     try:
                         await send_streamed(native, response.response, plan.label)
                     except Exception:
@@ -426,6 +474,11 @@ class Executor:
                     if in_caller:
                         await native.flush()
                 sent = True
+                if ctx.inline and (background is not None or (
+                        ctx.request_exits and getattr(native, "handed_over", None) is not None)):
+                    # after the answer: background work, or a Python middleware to wait for. (Exit code
+                    # of yield dependencies entered while inline cannot suspend: it runs here.)
+                    await TO_TASK
                 if background is not None or ctx.request_exits:
                     # Below a Python middleware, the work after the answer starts once the middleware has
                     # taken it (call_next returned), as Starlette's streams hand it over: the middleware
@@ -447,12 +500,16 @@ class Executor:
                 error_logger.error("Exception after the response of %s was sent", plan.label, exc_info=error)
                 report_server_error(error)  # a test client raises it, as FastAPI's in-process one does
                 return
+            if ctx.inline and not self.dispatcher.only_defaults:
+                await TO_TASK  # the app's exception handlers
             (response, background) = await self.dispatcher.outcome(error, ctx.request(), plan.label)
             if over_declared(native, plan.max_body_size):
                 if isinstance(response, Stream):
                     await close_stream(response)
                 response, background = CONTENT_TOO_LARGE, None
             on_send()
+            if ctx.inline and (background is not None or isinstance(response, Stream)):
+                await TO_TASK
             if isinstance(response, Stream):
                 try:
                     await send_streamed(native, response.response, plan.label)
@@ -555,10 +612,12 @@ class Executor:
         ctx.body_limit = limit
         if plan.has_body:
             check_read(native, limit)  # Starlette's limiter, as FastAPI reads the body
+        if plan.decoder is not None and plan.root.decoded_keys is not None and self.telemetry is None:
+            ctx.decoded = plan.decode_tree(native, ctx.path_params)  # None: declined, validated below
+        if plan.has_body and ctx.decoded is None:
             if plan.body_is_form:
                 ctx.form = read_form(native.body, native.headers, plan.form_limits)
-                if ctx.request_stack is not None:
-                    ctx.request_stack.push_async_callback(ctx.form.close)  # uploaded files, after the response
+                ctx.stack("request").push_async_callback(ctx.form.close)  # uploaded files, after the response
             else:
                 try:
                     ctx.body = read_body(native.body, native.headers, plan.strict_content_type)
@@ -592,6 +651,8 @@ class Executor:
             return await self._produce_observed(plan, ctx, values, telemetry)
         if plan.stream is not None:
             return self._produce_stream(plan, ctx, values)
+        if ctx.inline and not (plan.inline_async or (self.inline_sync and not plan.is_async)):
+            await TO_TASK  # an endpoint that can suspend, or a def one in a worker thread
         if plan.is_async:
             raw = await plan.endpoint(**values)
         elif self.inline_sync:

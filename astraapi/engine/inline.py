@@ -39,6 +39,88 @@ def _code_can_suspend(code: types.CodeType) -> bool:
     return any(isinstance(const, types.CodeType) and _code_can_suspend(const) for const in code.co_consts)
 
 
+# An async generator's own `yield` (ASYNC_GEN_WRAP + YIELD_VALUE on 3.11) hands a value to its
+# consumer (asynccontextmanager), not control to the loop: only these opcodes can suspend it.
+_GEN_SUSPENDING = _SUSPENDING - {"YIELD_VALUE", "ASYNC_GEN_WRAP"}
+
+
+def _asyncgen_code_can_suspend(code: types.CodeType) -> bool:
+    if any(instruction.opname in _GEN_SUSPENDING for instruction in dis.get_instructions(code)):
+        return True
+    return any(isinstance(const, types.CodeType) and _code_can_suspend(const) for const in code.co_consts)
+
+
+def call_never_suspends(call: Any, kind: str) -> bool:
+    """Whether calling dependency `call` (ir.DEPENDENCY_KINDS `kind`) never gives control back to the
+    loop: an `async def` function, or an instance whose class's `async def __call__` is, with no
+    suspension point; an async generator function whose body has none (its `yield` aside). Anything
+    else (sync callables, which run in worker threads, partials, decorated callables) is False."""
+    if kind == "coroutine":
+        if isinstance(call, types.FunctionType):
+            return never_suspends(call)
+        method = getattr(type(call), "__call__", None)
+        return (not isinstance(call, type) and isinstance(method, types.FunctionType)
+                and inspect.iscoroutinefunction(method) and not _code_can_suspend(method.__code__))
+    if kind == "async_generator":
+        return (isinstance(call, types.FunctionType) and inspect.isasyncgenfunction(call)
+                and not _asyncgen_code_can_suspend(call.__code__))
+    return False
+
+
+# Code that calls nothing: it cannot block, and nothing in it can tell which thread it runs in.
+_PLAIN = frozenset({"RESUME", "NOP", "CACHE", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "LOAD_GLOBAL",
+                    "LOAD_DEREF", "COPY_FREE_VARS", "RETURN_VALUE", "RETURN_CONST", "POP_TOP", "BUILD_TUPLE",
+                    "STORE_ATTR"})
+
+
+def _plain_code(code: types.CodeType, cls: type | None) -> bool:
+    previous = None
+    for instruction in dis.get_instructions(code):
+        name = instruction.opname
+        if name not in _PLAIN:
+            return False
+        if name == "STORE_ATTR":
+            # only `self.name = value` in a class's __init__, onto an instance attribute or a slot (no property)
+            if cls is None or previous is None or previous.opname != "LOAD_FAST" or previous.arg != 0:
+                return False
+            present = type(inspect.getattr_static(cls, instruction.argval, None))
+            if present is not types.MemberDescriptorType and (hasattr(present, "__set__")
+                                                             or hasattr(present, "__delete__")):
+                return False  # a property or another data descriptor: its code would run
+        previous = instruction
+    return True
+
+
+def plain_sync_call(call: Any) -> bool:
+    """Whether calling `def` dependency `call` runs no Python code but its own, which calls nothing: a
+    function, or a class built by `type` and `object.__new__` whose `__init__` only sets attributes of
+    `self` (a pagination class). FastAPI runs such a call in a worker thread; it cannot block and cannot
+    tell the difference, so the engine calls it on the loop."""
+    if isinstance(call, types.FunctionType):
+        return not inspect.isgeneratorfunction(call) and _plain_code(call.__code__, None)
+    if (isinstance(call, type) and type(call) is type and call.__new__ is object.__new__
+            and call.__setattr__ is object.__setattr__):
+        init = call.__init__
+        return isinstance(init, types.FunctionType) and _plain_code(init.__code__, call)
+    return False
+
+
+class _ToTask:
+    """`await TO_TASK` where a request driven inline (no task yet: `Executor._drive_inline`) must go on
+    in a task: before code that needs one (worker threads through anyio, a coroutine that can suspend,
+    user exception handlers, background work). The driver sees `MOVE_TO_TASK` yielded and continues
+    the coroutine in a task; nothing else ever sees it."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        yield MOVE_TO_TASK
+
+
+MOVE_TO_TASK: Any = object()
+TO_TASK = _ToTask()
+
+
 def never_suspends(endpoint: Any) -> bool:
     """True when `endpoint` is a plain `async def` function whose body has no suspension point.
 
@@ -51,7 +133,13 @@ def never_suspends(endpoint: Any) -> bool:
 
 @types.coroutine
 def resume_coroutine(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
-    """Drive `coro`, already started and waiting on `pending`, to its end inside a task."""
+    """Drive `coro`, already started and waiting on `pending`, to its end inside a task (`pending`
+    MOVE_TO_TASK: it asked for a task, resume it at once)."""
+    if pending is MOVE_TO_TASK:
+        try:
+            pending = coro.send(None)
+        except StopIteration as stop:
+            return stop.value
     while True:
         try:
             value = yield pending

@@ -22,7 +22,7 @@ from astraapi.engine.serialize import ResponsePlan
 from astraapi.exceptions import AstraAPIError
 from astraapi.introspection.annotations import path_param_names
 from astraapi.introspection.records import RouteAnalysis
-from astraapi.ir.nodes import RouteIR
+from astraapi.ir.nodes import RouteIR, dependency_key, dependency_nodes
 from astraapi.requests import Request
 
 _LOCATION_ORDER = {"query": 0, "header": 1, "cookie": 2}
@@ -45,6 +45,35 @@ def _unchanged_by_deepcopy(value: Any) -> bool:
         return False
 
 
+def _shape(node: Any) -> tuple[Any, ...]:
+    """What numbers a dependency node the same way in the analysis and in the IR (the IR's copy also
+    carries what OpenAPI added: schemas, call ids)."""
+    return (node.call, node.name, node.kind, len(node.dependencies),
+            tuple((param.name, param.location, param.alias, param.type) for param in node.params))
+
+
+def _shared_defaults(plans: list[ParamPlan]) -> tuple[dict[str, Any], tuple[tuple[str, list[Any]], ...]] | None:
+    """The defaults a decoder leaves to the engine for `plans` (path, query, header, cookie ones): shared
+    values, and lists of scalars copied per request (as FastAPI's deep copy gives them); None when one
+    needs more (a factory, validation of the default, a mutable value) or a plan reads anything else."""
+    defaults = {}
+    copied = []
+    for plan in plans:
+        if plan.loc[0] not in ("path", "query", "header", "cookie"):
+            return None
+        if plan.required:
+            continue
+        if plan.default_factory is not None or plan.validate_default:
+            return None
+        if plan.copy_default and not _unchanged_by_deepcopy(plan.default):
+            if type(plan.default) is not list or not all(type(v) in _SCALARS for v in plan.default):
+                return None
+            copied.append((plan.name, plan.default))
+            continue
+        defaults[plan.name] = plan.default
+    return defaults, tuple(copied)
+
+
 class RoutePlan:
     """Everything one route does per request, prepared once."""
 
@@ -53,7 +82,7 @@ class RoutePlan:
                  "has_body", "body_is_form", "endpoint_ctx", "app", "decoder", "decoder_defaults",
                  "decoder_reads_body", "decoder_reads_headers", "decoder_copied_defaults", "stream",
                  "stream_item_adapter", "response_class", "strict_content_type", "max_body_size",
-                 "form_limits", "inline_async", "websocket", "route_class")
+                 "form_limits", "inline_async", "websocket", "route_class", "drive_inline")
 
     def __init__(self, route: RouteIR, live: RouteAnalysis, response: ResponsePlan, app: Any = None) -> None:
         self.ir = route
@@ -80,6 +109,9 @@ class RoutePlan:
         if self.stream is not None or self.route_class is not None:
             self.simple = False
         self.body_is_form = route.body_is_form
+        # The general path may start without a task (Executor._drive_inline): not for a custom route
+        # class's handler, a form (its files close after the answer) or a generator endpoint.
+        self.drive_inline = self.route_class is None and not self.body_is_form and self.stream is None
         live_params = {p.ir.name: p for p in live.params}
         self.path_names = tuple(name for name, _ in path_param_names(route.path))
         convertors = dict(path_param_names(route.path))
@@ -126,29 +158,69 @@ class RoutePlan:
         """Use a compiled decoder for this route's path, query, header and cookie parameters,
         when the defaults it leaves to the engine are plain values (no factories or validation;
         a list of immutable values is copied per request, as FastAPI's deep copy gives it)."""
-        plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
-        if (decoder is None or not self.simple or self.body_is_form
-                or any(plan.loc[0] not in ("path", "query", "header", "cookie") for plan in plans)):
+        if decoder is None or self.body_is_form:
             return
-        defaults = {}
-        copied = []
-        for plan in plans:
-            if plan.required:
-                continue
-            if plan.default_factory is not None or plan.validate_default:
-                return
-            if plan.copy_default and not _unchanged_by_deepcopy(plan.default):
-                if type(plan.default) is not list or not all(type(v) in _SCALARS for v in plan.default):
-                    return
-                copied.append((plan.name, plan.default))
-                continue
-            defaults[plan.name] = plan.default
+        if not self.simple:
+            self._bind_tree_decoder(decoder)
+            return
+        plans = [plan for _, _, plan in self.path_plans] + list(self.input_plans)
+        shared = _shared_defaults(plans)
+        if shared is None:
+            return
         self.decoder = decoder
-        self.decoder_defaults = defaults
-        self.decoder_copied_defaults = tuple(copied)
+        self.decoder_defaults, self.decoder_copied_defaults = shared
+        # the same values for the general path (an app with exception handlers of its own)
+        root = self.root
+        root.decoded_keys = tuple((plan.name, plan.name) for plan in [*plans, *root.body_plans])
+        root.decoded_defaults, root.decoded_copies = shared
+        root.decoded_body = bool(self.body_plans)
         self.decoder_reads_body = bool(self.body_plans)  # the build decodes this route's JSON body
         self.decoder_reads_headers = self.decoder_reads_body or any(
             plan.loc[0] in ("header", "cookie") for plan in plans)
+
+    def _bind_tree_decoder(self, decoder: CompiledDecoder) -> None:
+        """A route with dependencies (or Response/BackgroundTasks parameters): the build's decoder gives
+        every node's path, query, header and cookie parameters (a dependency's under
+        `ir.nodes.dependency_key`), and the endpoint's JSON body; the general path hands each node its
+        own (NodePlan.solve_own) when the decoder accepts the request (`decode_tree`)."""
+        if self.stream is not None or self.route_class is not None:
+            return
+        nodes = list(self.root.walk())
+        declared = dependency_nodes(self.ir)
+        if len(nodes) != len(declared) + 1 or any(_shape(node.node.ir) != _shape(ir)
+                                                   for node, ir in zip(nodes[1:], declared)):
+            return  # the analysis is not the IR's tree: solved as it is, without the decoder
+        bound = []
+        reads_headers = False
+        for number, node in enumerate(nodes):
+            if number and node.body_plans:
+                return
+            plans = [plan for _, _, plan in node.path_plans] + list(node.input_plans)
+            shared = _shared_defaults(plans)
+            if shared is None:
+                return
+            keys = tuple((plan.name if number == 0 else dependency_key(number, plan.name), plan.name)
+                         for plan in [*plans, *node.body_plans])  # (body plans: the endpoint's only)
+            reads_headers = reads_headers or any(plan.loc[0] in ("header", "cookie") for plan in plans)
+            bound.append((node, keys, shared))
+        for node, keys, (defaults, copied) in bound:
+            node.decoded_keys = keys
+            node.decoded_defaults = defaults
+            node.decoded_copies = copied
+        self.root.decoded_body = bool(self.root.body_plans)
+        self.decoder = decoder
+        self.decoder_reads_body = bool(self.root.body_plans)
+        self.decoder_reads_headers = self.decoder_reads_body or reads_headers
+
+    def decode_tree(self, request: Any, path_params: tuple[str, ...]) -> dict[str, Any] | None:
+        """The bound decoder's values for a route with dependencies, or None (declined, or none bound)."""
+        decoder = self.decoder
+        if decoder is None:
+            return None
+        if self.decoder_reads_headers:
+            return decoder(request.query_string, path_params,
+                           request.body if self.decoder_reads_body else None, request.headers)
+        return decoder(request.query_string, path_params)
 
     def root_path_names(self) -> tuple[str, ...]:
         return self.path_names

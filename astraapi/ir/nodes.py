@@ -402,6 +402,27 @@ class AppIR:
         raise KeyError(key)
 
 
+def dependency_nodes(route: RouteIR) -> list[DependencyIR]:
+    """The route's dependency nodes depth-first, each before its own dependencies: node 1, 2, ... (the
+    endpoint is node 0). A compiled request decoder returns dependency parameters under
+    `dependency_key(node, name)`; the engine numbers its plans the same way."""
+    nodes: list[DependencyIR] = []
+
+    def visit(node: DependencyIR) -> None:
+        nodes.append(node)
+        for sub in node.dependencies:
+            visit(sub)
+
+    for top in route.dependencies:
+        visit(top)
+    return nodes
+
+
+def dependency_key(node: int, name: str) -> str:
+    """The key of parameter `name` of dependency node `node` (>= 1) among a route's decoded values."""
+    return f"{node}.{name}"
+
+
 def _to_plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
         return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)

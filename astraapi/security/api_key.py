@@ -23,6 +23,12 @@ class APIKeyBase(SecurityBase):
         return HTTPException(status_code=HTTP_401_UNAUTHORIZED, detail="Not authenticated",
                              headers={"WWW-Authenticate": "APIKey"})
 
+    def _source(self) -> tuple[str, str]:
+        return (self.model.in_.value, self.model.name)
+
+    def _answer(self, api_key: str | None) -> str | None:
+        return self.check_api_key(api_key)
+
     def check_api_key(self, api_key: str | None) -> str | None:
         if api_key:
             return api_key

@@ -48,7 +48,9 @@ class HTTPBase(SecurityBase):
         return None
 
     async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("Authorization")
+        return self._answer(request.headers.get("Authorization"))  # type: ignore[return-value]
+
+    def _answer(self, authorization: str | None) -> HTTPAuthorizationCredentials | None:
         scheme, credentials = get_authorization_scheme_param(authorization)
         if not (authorization and scheme and credentials):
             return self._reject()
@@ -66,8 +68,7 @@ class HTTPBasic(HTTPBase):
     def make_authenticate_headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": f'Basic realm="{self.realm}"' if self.realm else "Basic"}
 
-    async def __call__(self, request: HTTPConnection) -> HTTPBasicCredentials | None:  # type: ignore[override]
-        authorization = request.headers.get("Authorization")
+    def _answer(self, authorization: str | None) -> HTTPBasicCredentials | None:  # type: ignore[override]
         scheme, param = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "basic":
             return self._reject()
@@ -85,8 +86,7 @@ class HTTPBasic(HTTPBase):
 class _SchemeChecked(HTTPBase):
     _expected = ""
 
-    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("Authorization")
+    def _answer(self, authorization: str | None) -> HTTPAuthorizationCredentials | None:
         scheme, credentials = get_authorization_scheme_param(authorization)
         if not (authorization and scheme and credentials) or scheme.lower() != self._expected:
             return self._reject()

@@ -68,15 +68,16 @@ class OAuth2(SecurityBase):
         return None
 
     async def __call__(self, request: HTTPConnection) -> str | None:
-        authorization = request.headers.get("Authorization")
+        return self._answer(request.headers.get("Authorization"))  # type: ignore[return-value]
+
+    def _answer(self, authorization: str | None) -> str | None:
         if not authorization:
             return self._reject()
         return authorization
 
 
 class _BearerToken(OAuth2):
-    async def __call__(self, request: HTTPConnection) -> str | None:
-        authorization = request.headers.get("Authorization")
+    def _answer(self, authorization: str | None) -> str | None:
         scheme, token = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "bearer":
             return self._reject()

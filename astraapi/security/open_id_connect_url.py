@@ -21,7 +21,9 @@ class OpenIdConnect(SecurityBase):
                              headers={"WWW-Authenticate": "Bearer"})
 
     async def __call__(self, request: HTTPConnection) -> str | None:
-        authorization = request.headers.get("Authorization")
+        return self._answer(request.headers.get("Authorization"))
+
+    def _answer(self, authorization: str | None) -> str | None:
         if authorization:
             return authorization
         if self.auto_error:

@@ -48,6 +48,7 @@ APPS = {
     "compat_real_types_app": None,
     "compat_lifespan_app": None,
     "compat_deps_app": None,
+    "compat_deps_tree_app": None,
     "compat_routers_app": None,
     "compat_params_app": None,
     "compat_request_params_app": None,

@@ -117,3 +117,83 @@ def test_errors_of_inline_endpoints_answer_as_fastapi(server):
         crash = client.get("/crashes")
         assert (crash.status_code, crash.content) == (500, b"Internal Server Error")
         assert client.get("/inline/after").json() == {"before": "unset", "task": False}
+
+
+def test_dependencies_that_cannot_suspend_run_without_a_task(server):
+    """The general path is driven inline (Executor._drive_inline): a yield dependency, a security scheme
+    and an endpoint without a suspension point run with no task, each request in its own context."""
+    with httpx.Client(base_url=server.base_url) as client:
+        for _ in range(2):
+            answer = client.get("/deps/inline", headers={"authorization": "Bearer abc"}).json()
+            assert answer == {"dep": False, "endpoint": False, "before": "unset", "token": "abc"}
+
+
+def test_the_general_path_moves_to_a_task_where_it_must(server):
+    with httpx.Client(base_url=server.base_url) as client:
+        # a dependency that awaits: the request goes on in a task from there (the endpoint too)
+        assert client.get("/deps/awaits").json() == {"dep": False, "awaited": True, "endpoint": True}
+        # a def dependency runs in a worker thread, reached from a task
+        assert client.get("/deps/thread").json() == {"dep": False, "thread": True, "endpoint": True}
+        # an endpoint that can suspend gets its task before it starts (asyncio.timeout needs one)
+        assert client.get("/deps/timeout").json() == {"dep": False, "endpoint": True}
+
+
+class _Paging:
+    def __init__(self, offset: int = 0, limit: int = 10):
+        self.offset = offset
+        self.limit = limit
+
+
+class _Slotted:
+    __slots__ = ("a",)
+
+    def __init__(self, a: int = 1):
+        self.a = a
+
+
+class _Property:
+    def __init__(self, a: int = 1):
+        self.a = a
+
+    @property
+    def a(self):
+        return 1
+
+    @a.setter
+    def a(self, value):
+        raise AssertionError("runs code")
+
+
+class _Calls:
+    def __init__(self, a: int = 1):
+        self.a = str(a)
+
+
+def _returns(q: str = ""):
+    return q
+
+
+def _reads_global():
+    return _Paging
+
+
+def _thread():
+    import threading
+
+    return threading.current_thread()
+
+
+def _sets_other(x: object):
+    x.y = 1
+
+
+@pytest.mark.parametrize("call, expected", [
+    (_Paging, True), (_Slotted, True), (_returns, True), (_reads_global, True),
+    (_Property, False), (_Calls, False), (_thread, False), (_sets_other, False), (dict, False),
+    (functools.partial(_returns), False),
+])
+def test_plain_sync_calls(call, expected):
+    """`def` dependencies that call nothing (and cannot tell which thread runs them) run on the loop."""
+    from astraapi.engine.inline import plain_sync_call
+
+    assert plain_sync_call(call) is expected

@@ -22,7 +22,7 @@ from astraapi.compiler.codegen import cpp
 from astraapi.compiler.codegen.abi_registry import PARAM_LOCATIONS, TEXT_FORM_CHECKS
 from astraapi.compiler.codegen.body_decoders import BodyDecoderPlanner
 from astraapi.compiler.codegen.common import INT64_LIMIT, LENGTH, NUMERIC, Unsupported, number_literal, plain_pattern
-from astraapi.ir.nodes import ParamIR, RouteIR, TypeRef
+from astraapi.ir.nodes import ParamIR, RouteIR, TypeRef, dependency_key, dependency_nodes
 from astraapi.ir.trie import PARAM_KINDS, parse_route_path
 
 SCALAR_KINDS = ("int", "float", "str", "bool")
@@ -80,9 +80,11 @@ class DecoderPlan:
     converters: tuple[TextConverter, ...] = ()
 
 
+# Parameters the engine fills itself (the request, the temporary response, background tasks, scopes).
+SPECIAL_LOCATIONS = ("request", "response", "background_tasks", "security_scopes")
+
+
 def plan_decoder(route: RouteIR, bodies: BodyDecoderPlanner | None = None) -> DecoderPlan:
-    if getattr(route, "dependencies", ()):
-        raise Unsupported("dependencies are solved on the generic path")
     segments = [segment for segment in parse_route_path(route) if segment.literal is None]
     path_names = [segment.param_name for segment in segments]
     convertor_names = {number: name for name, number in PARAM_KINDS.items()}
@@ -90,12 +92,21 @@ def plan_decoder(route: RouteIR, bodies: BodyDecoderPlanner | None = None) -> De
     params = []
     converters: list[TextConverter] = []
     for param in route.params:
-        if param.location == "request":
-            continue  # the engine passes the Request object itself
+        if param.location in SPECIAL_LOCATIONS:
+            continue  # the engine passes the Request object (and the rest) itself
         if param.location == "body":
             params.append(_plan_body(route, param, bodies))
             continue
         params.append(_plan_param(param, path_names, convertors, converters))
+    # Each dependency's own path, query, header and cookie parameters, under dependency_key names.
+    for number, node in enumerate(dependency_nodes(route), start=1):
+        for param in node.params:
+            if param.location in SPECIAL_LOCATIONS:
+                continue
+            if param.location == "body":
+                raise Unsupported("a dependency's body parameters are validated on the generic path")
+            decoded = _plan_param(param, path_names, convertors, converters)
+            params.append(dataclasses.replace(decoded, name=dependency_key(number, param.name)))
     if not params:
         raise Unsupported("no parameters to decode")
     return DecoderPlan(route=route, function=f"decode_route_{route.index}", params=tuple(params),
