@@ -117,8 +117,9 @@ def respond_later(request: Any, plan: RoutePlan, task: asyncio.Future[ResponseTu
     status, headers, body = result.response if isinstance(result, After) else result
     try:
         request.respond(status, headers, body)
-    except Exception as error:
+    except Exception as error:  # e.g. a header name HTTP forbids: the server answered 500 instead
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
+        report_server_error(error)  # a test client raises it, as uvicorn reports it
     if isinstance(result, After):
         start_background(result.background, plan)
 
@@ -202,6 +203,7 @@ def send_answer(native: Any, response: ResponseTuple, plan: RoutePlan) -> None:
         native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", plan.label, exc_info=error)
+        report_server_error(error)
 
 
 def response_answer(raw: Any, ctx: RequestContext) -> tuple[Any, Any] | None:

@@ -24,7 +24,7 @@ from astraapi.concurrency import run_in_threadpool
 from astraapi.ir.nodes import RouteIR
 from astraapi.engine.body_limit import CONTENT_TOO_LARGE, mark_mounted, over_declared
 from astraapi.engine.handlers import ExceptionDispatcher
-from astraapi.engine.responses import error_logger, from_response
+from astraapi.engine.responses import error_logger, from_response, report_server_error
 from astraapi.engine.streaming import is_streamed, send_streamed
 from astraapi import _starlette_compat as starlette_compat
 from astraapi.exceptions import StarletteHTTPException as HTTPException
@@ -192,6 +192,7 @@ def _respond(native: Any, status: int, headers: Any, body: bytes, label: str) ->
         native.respond(status, headers, body)
     except Exception as error:
         error_logger.error("Could not send the response of %s", label, exc_info=error)
+        report_server_error(error)
 
 
 async def _close_response(response: Any) -> None:
