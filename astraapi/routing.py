@@ -7,27 +7,41 @@ problem together.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from astraapi._routing.lifespan import _auto_telemetry, _lifespan_context, _merge_lifespans
+from astraapi._routing.paths import NoMatchFound, _param_text, takes_path_params, url_path_for  # noqa: F401
+from astraapi._routing.records import (  # noqa: F401 (re-exported)
+    PATH_PARAM,
+    WEBSOCKET_METHOD,
+    APIRoute,
+    APIWebSocketRoute,
+    FrontendRoute,
+    Mount,
+    _enum_tags,
+    _first_limit,
+    _methods,
+    _tag_text,
+    declaration_site,
+    generate_unique_id,
+    path_format,
+    validate_form_limits,
+    validate_max_body_size,
+)
 from astraapi.datastructures import Default, DefaultPlaceholder, get_value_or_default
 from astraapi.responses import JSONResponse
 
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
-
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.introspection.openapi_schema import generate_unique_id as generate
-
-    return generate(route)
+# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
+# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
+_PING_INTERVAL: float = 15.0
 
 
 def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
@@ -41,294 +55,6 @@ def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
 
 
 _own_get_request_handler = get_request_handler
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def declaration_site() -> tuple[str, int]:
-    """The file and line of the nearest caller outside the astraapi package."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
-            return filename, frame.f_lineno
-        frame = frame.f_back
-    return "<unknown>", 0
-
-
-@dataclass(frozen=True)
-class APIRoute:
-    """One declared route: what the decorator was given, nothing derived from the endpoint."""
-
-    path: str
-    endpoint: Callable[..., Any]
-    # Given to FastAPI's constructor (`APIRoute(path, endpoint, methods=[...], ...)`, a route appended to
-    # `router.routes`), these may be left out: GET, the endpoint's name, the caller's file and line.
-    methods: tuple[str, ...] = None  # type: ignore[assignment]
-    name: str = None  # type: ignore[assignment]
-    decl_file: str = None  # type: ignore[assignment]
-    decl_line: int = 0
-    response_model: Any = field(default_factory=lambda: Default(None))  # Default(None): from the return annotation
-    status_code: int | None = None
-    tags: tuple[str, ...] = ()
-    summary: str | None = None
-    description: str | None = None
-    response_description: str = "Successful Response"
-    deprecated: bool | None = None
-    operation_id: str | None = None
-    response_class: Any = field(default_factory=lambda: Default(JSONResponse))
-    include_in_schema: bool = True
-    response_model_include: Any = None  # FastAPI's IncEx: a set, list or dict of fields (as pydantic takes it)
-    response_model_exclude: Any = None
-    response_model_by_alias: bool = True
-    response_model_exclude_unset: bool = False
-    response_model_exclude_defaults: bool = False
-    response_model_exclude_none: bool = False
-    responses: dict[Any, Any] = field(default_factory=dict)
-    openapi_extra: dict[str, Any] | None = None
-    # Default(generate_unique_id): the app's (FastAPI's generate_unique_id)
-    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
-    # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
-    # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
-    enum_tags: frozenset[str] = frozenset()
-    # Depends()/Security() markers whose values are discarded: app, router, include and
-    # path-operation `dependencies=[...]`, outermost first.
-    dependencies: tuple[Any, ...] = ()
-    # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
-    callbacks: tuple[Any, ...] = ()
-    # A Starlette-style route (`router.add_route` / `@router.route`, Starlette's `Route` in `routes=`): the
-    # endpoint takes the request and returns a Response; no dependencies (not even an including router's),
-    # never in OpenAPI, as FastAPI serves Starlette's routes.
-    takes_request: bool = False
-    # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
-    # None: the app's `max_body_size` applies.
-    max_body_size: int | None = None
-    # strict_content_type= on the route, else its router's, else the including routers'; None: the app's.
-    strict_content_type: bool | None = None
-    # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
-    # first, then the route's own; the app's come before them.
-    form_limits: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.methods is None or not isinstance(self.methods, tuple):
-            object.__setattr__(self, "methods", _methods(self.methods))
-        if self.name is None:
-            object.__setattr__(self, "name", getattr(self.endpoint, "__name__", type(self.endpoint).__name__))
-        if self.decl_file is None:
-            decl_file, decl_line = declaration_site()
-            object.__setattr__(self, "decl_file", decl_file)
-            object.__setattr__(self, "decl_line", decl_line)
-        validate_max_body_size(self.max_body_size)
-        object.__setattr__(self, "form_limits", validate_form_limits(self.form_limits))
-
-    @property
-    def path_format(self) -> str:
-        """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
-        return path_format(self.path)
-
-    def get_route_handler(self) -> Callable[[Any], Any]:
-        """FastAPI's hook: the function serving this route, `await handler(request)` -> Response. A
-        subclass may override it to wrap what `super().get_route_handler()` returns (a custom Request
-        class, timing, error handling); such a route runs on the general path (engine/route_class.py).
-        AstraAPI calls it when it serves the route, once per route."""
-        from astraapi.engine.route_class import building_dependant
-
-        # Looked up in the module on each call, so that an integration replacing it wraps every route.
-        return get_request_handler(
-            dependant=building_dependant(self), body_field=None, status_code=self.status_code,
-            response_class=self.response_class, response_field=None,
-            response_model_include=self.response_model_include, response_model_exclude=self.response_model_exclude,
-            response_model_by_alias=self.response_model_by_alias,
-            response_model_exclude_unset=self.response_model_exclude_unset,
-            response_model_exclude_defaults=self.response_model_exclude_defaults,
-            response_model_exclude_none=self.response_model_exclude_none,
-            dependency_overrides_provider=None, embed_body_fields=False,
-            strict_content_type=self.strict_content_type, form_limits=self.form_limits)
-
-    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
-        """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""
-        from astraapi.asgi.matching import route_matches
-
-        return route_matches(self, scope, websocket=self.methods == (WEBSOCKET_METHOD,))
-
-
-@dataclass(frozen=True)
-class Mount:
-    """`app.mount(path, app, name=...)`: every request whose path is `path` + "/..." goes to
-    `app` (a StaticFiles or an AstraAPI application), whatever its method, in declaration order
-    with the routes (as Starlette's Mount). A path without the trailing part is redirected to
-    `path + "/"`."""
-
-    path: str  # without a trailing "/"; router and include prefixes applied
-    app: Any
-    name: str | None
-    decl_file: str
-    decl_line: int
-    include_in_schema: bool = False
-    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
-    max_body_size: int | None = None
-
-    @property
-    def route_path(self) -> str:
-        """The path the router matches: the mount path, then the rest of the request path."""
-        return self.path + "/{path:path}"
-
-    @property
-    def path_format(self) -> str:
-        return path_format(self.path + "/{path}")
-
-    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
-        """Starlette's `Mount.matches(scope)`."""
-        from astraapi.asgi.matching import mount_matches
-
-        return mount_matches(self, scope)
-
-
-@dataclass(frozen=True)
-class FrontendRoute:
-    """`app.frontend(path, directory=...)`: a built single-page app, served at low priority
-    (FastAPI 0.165): consulted only when no route, mount or trailing-slash redirect matched.
-    `path` is the prefix ("/" or "/app"); `app` its frontend StaticFiles."""
-
-    path: str
-    app: Any
-    decl_file: str
-    decl_line: int
-    name: str | None = None
-    include_in_schema: bool = False
-    # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
-    # serving a frontend file (GET and HEAD; other methods go straight to the files).
-    dependencies: tuple[Any, ...] = ()
-    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
-    max_body_size: int | None = None
-
-    @property
-    def specificity(self) -> int:
-        return 0 if self.path == "/" else len(self.path)
-
-    def route_paths(self) -> tuple[str, ...]:
-        """The paths the router matches: the prefix itself (unless "/") and what is below it."""
-        if self.path == "/":
-            return ("/{path:path}",)
-        return (self.path, self.path + "/{path:path}")
-
-
-@dataclass(frozen=True)
-class APIWebSocketRoute(APIRoute):
-    """A WebSocket route (FastAPI's `APIWebSocketRoute`): its one method is the pseudo-method
-    "WEBSOCKET", which only WebSocket upgrade requests match; never in OpenAPI."""
-
-
-WEBSOCKET_METHOD = "WEBSOCKET"
-
-# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
-# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
-_PING_INTERVAL: float = 15.0
-
-
-# `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
-# The one pattern for it: introspection, OpenAPI and url_path_for read paths with it.
-PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-
-
-def path_format(path: str) -> str:
-    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
-    return PATH_PARAM.sub(r"{\1}", path)
-
-
-class NoMatchFound(Exception):
-    """`url_path_for` / `url_for` found no route with that name and those parameters (Starlette's)."""
-
-    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
-        params = ", ".join(list(path_params.keys()))
-        super().__init__(f'No route exists for name "{name}" and params "{params}".')
-
-
-def _param_text(convertor: str, value: Any) -> str:
-    """A path parameter written back into a path, as Starlette's convertors' `to_string` do."""
-    if convertor == "int":
-        value = int(value)
-        if value < 0:
-            raise ValueError("Negative integers are not supported")
-        return str(value)
-    if convertor == "float":
-        value = float(value)
-        if value < 0.0 or value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("Negative floats, NaN and infinity are not supported")
-        return ("%0.20f" % value).rstrip("0").rstrip(".")
-    text = str(value)
-    if convertor == "str" and "/" in text:
-        raise ValueError("May not contain path separators")
-    if convertor == "str" and not text:
-        raise ValueError("Must not be empty")
-    return text
-
-
-def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
-    return frozenset(_tag_text(t) for t in tags if isinstance(t, Enum) and not isinstance(t, str))
-
-
-def _tag_text(tag: str | Enum) -> str:
-    return tag.value if isinstance(tag, Enum) else tag
-
-
-def _methods(methods: Sequence[str] | None) -> tuple[str, ...]:
-    if methods is None:
-        return ("GET",)
-    if isinstance(methods, str):
-        raise TypeError("methods must be a list of method names, not a string")
-    return tuple(dict.fromkeys(m.upper() for m in methods))
-
-
-class _DefaultLifespan:
-    """Without a `lifespan`, the router's on_startup/on_shutdown handlers are the lifespan."""
-
-    def __init__(self, router: APIRouter) -> None:
-        self._router = router
-
-    def __call__(self, app: Any) -> _DefaultLifespan:
-        return self
-
-    async def __aenter__(self) -> None:
-        await self._router._startup()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._router._shutdown()
-
-
-class _SyncLifespan:
-    def __init__(self, manager: Any) -> None:
-        self._manager = manager
-
-    async def __aenter__(self) -> Any:
-        return self._manager.__enter__()
-
-    async def __aexit__(self, *exc_info: Any) -> Any:
-        return self._manager.__exit__(*exc_info)
-
-
-def _lifespan_context(router: APIRouter, lifespan: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    if lifespan is None:
-        return _DefaultLifespan(router)
-    if inspect.isasyncgenfunction(lifespan):
-        return contextlib.asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        manager = contextlib.contextmanager(lifespan)
-        return lambda app: _SyncLifespan(manager(app))
-    return lifespan
-
-
-def _merge_lifespans(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """An included router's lifespan runs inside its parent's; their states are merged."""
-    @contextlib.asynccontextmanager
-    async def merged(app: Any) -> Any:
-        async with outer(app) as outer_state:
-            async with inner(app) as inner_state:
-                if outer_state is None and inner_state is None:
-                    yield None
-                else:
-                    yield {**(inner_state or {}), **(outer_state or {})}
-    return merged
 
 
 class APIRouter:
@@ -777,31 +503,6 @@ class APIRouter:
                 await runtime.shutdown()
 
 
-def _auto_telemetry(app: Any) -> bool:
-    """`telemetry={"auto_configure": True}`, or FASTAPI_OTEL_AUTO_CONFIGURE=true without a setting."""
-    settings = getattr(app, "_telemetry_settings", None)
-    if settings is not None:
-        return bool(settings["auto_configure"])
-    return hasattr(app, "_telemetry_settings") and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
-
-
-def validate_max_body_size(max_body_size: int | None) -> None:
-    if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
-                                      or max_body_size < 0):
-        raise ValueError("max_body_size must be a non-negative integer or None")
-
-
-def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
-    """FastAPI 0.165's form_limits (astraapi._form_limits): max_fields, max_files and max_part_size."""
-    from astraapi._form_limits import _validate_form_limits
-
-    return dict(_validate_form_limits(limits))
-
-
-def _first_limit(*limits: int | None) -> int | None:
-    return next((limit for limit in limits if limit is not None), None)
-
-
 def _normalize_frontend_path(path: str) -> str:
     if not path:
         raise AssertionError("A frontend path cannot be empty")
@@ -860,35 +561,6 @@ def iter_route_contexts(routes: Sequence[Any]) -> Any:
     `get_openapi(routes=...)` takes them."""
     for route in routes:
         yield route if isinstance(route, RouteContext) else RouteContext(route)
-
-
-def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
-    for route in routes:
-        if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
-            # a sub-application's routes: "mount_name:route_name", or the route's own name when
-            # the mount has none (Starlette's Mount.url_path_for)
-            if route.name is None or name.startswith(route.name + ":"):
-                child = name if route.name is None else name[len(route.name) + 1:]
-                try:
-                    return route.path + route.app.router.url_path_for(child, **path_params)
-                except NoMatchFound:
-                    pass
-        if route.name != name:
-            continue
-        params = dict(path_params)
-        if isinstance(route, Mount):
-            if "path" not in params:
-                continue
-            params["path"] = str(params["path"]).lstrip("/")
-            template = route.route_path
-        else:
-            template = route.path
-        names = [m.group(1) for m in PATH_PARAM.finditer(template)]
-        if set(names) != set(params):
-            continue
-        # each value written as its convertor writes it back (Starlette's to_string)
-        return PATH_PARAM.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
-    raise NoMatchFound(name, path_params)
 
 
 # FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
@@ -957,14 +629,3 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_REEXPORTS))
 
 
-def takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
-    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
-    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
-    import inspect
-    import re
-
-    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
-    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
-    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
-    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    function.__annotations__ = {first: first_type, **{name: Any for name in names}}
