@@ -11,10 +11,20 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from astraapi._routing.include import (  # noqa: F401 (re-exported)
+    IncludeContext,
+    RouteContext,
+    _IncludedRouter,
+    _iter_included_route_candidates,
+    _restore_fastapi_scope_key,
+    flat_records,
+    iter_route_contexts,
+    join_frontend_paths as _join_frontend_paths,
+)
 from astraapi._routing.lifespan import _auto_telemetry, _lifespan_context, _merge_lifespans
 from astraapi._routing.paths import NoMatchFound, _param_text, takes_path_params, url_path_for  # noqa: F401
 from astraapi._routing.records import (  # noqa: F401 (re-exported)
@@ -111,6 +121,7 @@ class APIRouter:
         self.lifespan_state: dict[str, Any] | None = None  # what the lifespan yielded, per worker
         self._app: Any = None  # the application that owns this router, passed to the lifespan
         self._running: Any = None
+        self._routes_version = 0  # counts changes of `routes` made through this router's methods
         for route in routes or ():
             self.add_route_record(route)
 
@@ -201,6 +212,7 @@ class APIRouter:
                 form_limits=own_form_limits,
             )
         )
+        self._mark_routes_changed()
 
     def add_route_record(self, route: Any) -> None:
         """A route given as an object (`routes=[...]`): AstraAPI's records as they are, Starlette's
@@ -211,6 +223,7 @@ class APIRouter:
             starlette_compat.add_route(self, route)
         elif isinstance(route, (APIRoute, Mount)):
             self.routes.append(route)
+            self._mark_routes_changed()
         else:
             raise TypeError(f"routes=[...]: {route!r} is not a route (an APIRoute, or Starlette's Route, "
                             "WebSocketRoute or Mount)")
@@ -264,6 +277,7 @@ class APIRouter:
                             "application (async app(scope, receive, send)), a StaticFiles or an AstraAPI app")
         self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
                                  decl_file=decl_file, decl_line=decl_line))
+        self._mark_routes_changed()
 
     def frontend(self, path: str, *, directory: str | os.PathLike[str],
                  fallback: str | None = "auto", check_dir: bool | str = "auto") -> None:
@@ -279,6 +293,7 @@ class APIRouter:
         self.frontends.append(FrontendRoute(path=_join_frontend_paths(self.prefix, normalized), app=app,
                                             decl_file=decl_file, decl_line=decl_line,
                                             dependencies=tuple(self.dependencies)))
+        self._mark_routes_changed()
 
     def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
                   name: str | None = None, include_in_schema: bool = True, *,
@@ -323,10 +338,25 @@ class APIRouter:
 
         return decorator
 
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
+        """Starlette's `route.matches` for a router in a route list: FastAPI's APIRouter is matched only
+        through an inclusion (`_IncludedRouter`); on its own it answers Match.NONE."""
+        from astraapi.asgi.matching import match_enum
+
+        return match_enum().NONE, {}
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        """Starlette's `router.handle(scope, receive, send)`: serve a request with this router's routes
+        outside an app (through an app of their own, rebuilt when they change)."""
+        from astraapi._routing.include import serving_app
+
+        app = serving_app(self, flat_records(self.routes), redirect_slashes=self.redirect_slashes)
+        await app(scope, receive, send)
+
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route or mount called `name` with these path parameters (Starlette's
         url_path_for; a mount takes `path`). NoMatchFound when none fits."""
-        return url_path_for(self.routes, name, path_params)
+        return url_path_for(flat_records(self.routes), name, path_params)
 
     # ------------------------------------------------------------------ WebSockets
 
@@ -356,6 +386,7 @@ class APIRouter:
                 dependencies=(*self.dependencies, *(dependencies or ())),
             )
         )
+        self._mark_routes_changed()
 
     def websocket(
         self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None
@@ -390,62 +421,60 @@ class APIRouter:
         if router is self:
             raise AssertionError("Cannot include the same APIRouter instance into itself. "
                                  "Did you mean to include a different router?")
+        if router._contains_router(self):
+            raise AssertionError("Cannot include an APIRouter instance that already includes this router. "
+                                 "Did you mean to include a different router?")
         validate_max_body_size(max_body_size)
-        if not prefix:
-            for route in router.routes:
-                if isinstance(route, APIRoute) and not route.path:
-                    from astraapi.exceptions import FastAPIError
-
-                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
-        # The include's limits, overridden by the included router's own (FastAPI's include context).
-        include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
-        # FastAPI's include context: the included router's limit, else the include's, else this router's.
-        include_limit = _first_limit(router.max_body_size, max_body_size, self.max_body_size)
-        extra_callbacks = (*self.callbacks, *(callbacks or ()))
-        extra_dependencies = (*self.dependencies, *(dependencies or ()))
-        extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
-        for frontend in router.frontends:
-            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
-                                          dependencies=(*extra_dependencies, *frontend.dependencies),
-                                          max_body_size=_first_limit(frontend.max_body_size, include_limit)))
-        for route in router.routes:
-            if isinstance(route, Mount):
-                self.routes.append(replace(route, path=self.prefix + prefix + route.path,
-                                           max_body_size=_first_limit(route.max_body_size, include_limit)))
-                continue
-            # FastAPI's order: the route's, the included router's default, the include's, this router's.
-            response_class = get_value_or_default(route.response_class, router.default_response_class,
-                                                  default_response_class, self.default_response_class)
-            self.routes.append(
-                replace(
-                    route,
-                    path=self.prefix + prefix + route.path,
-                    tags=extra_tags + route.tags,
-                    enum_tags=route.enum_tags | _enum_tags([*self.tags, *(tags or [])]),
-                    response_class=response_class,
-                    include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
-                    responses={**self.responses, **(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated or self.deprecated,
-                    generate_unique_id_function=get_value_or_default(
-                        route.generate_unique_id_function, router.generate_unique_id_function,
-                        generate_unique_id_function, self.generate_unique_id_function,
-                    ),
-                    dependencies=() if route.takes_request else (*extra_dependencies, *route.dependencies),
-                    callbacks=(*extra_callbacks, *route.callbacks),
-                    max_body_size=_first_limit(route.max_body_size, include_limit),
-                    strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
-                                                     self.strict_content_type),
-                    form_limits={**include_form_limits, **route.form_limits},
-                )
-            )
+        else:
+            for route in flat_records(router.routes):
+                if isinstance(route, APIRoute) and not route.path:
+                    from astraapi.exceptions import FastAPIError
+
+                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
+        # The router stays live: its routes (and routes added to it later) are served through the inclusion.
+        context = IncludeContext.for_include(
+            self, router, prefix=prefix, tags=tags, dependencies=dependencies,
+            default_response_class=default_response_class, responses=responses, callbacks=callbacks,
+            deprecated=deprecated, include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function, max_body_size=max_body_size,
+            form_limits=form_limits)
+        self.routes.append(_IncludedRouter(router, context))
+        self._mark_routes_changed()
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    def _mark_routes_changed(self) -> None:
+        self._routes_version += 1
+
+    def _get_routes_version(self, seen: set[int] | None = None) -> int:
+        """A number that changes whenever this router's routes, or those of a router it includes, change."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return self._routes_version
+        seen.add(id(self))
+        version = self._routes_version
+        for route in self.routes:
+            if isinstance(route, _IncludedRouter):
+                version += route.original_router._get_routes_version(seen)
+        return version
+
+    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
+        """Whether `router` is included in this router, directly or further down."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return False
+        seen.add(id(self))
+        for route in self.routes:
+            if isinstance(route, _IncludedRouter) and (
+                    route.original_router is router or route.original_router._contains_router(router, seen)):
+                return True
+        return False
 
     # ------------------------------------------------------------------ lifespan
 
@@ -511,60 +540,6 @@ def _normalize_frontend_path(path: str) -> str:
     return path if path == "/" else path.rstrip("/")
 
 
-def _join_frontend_paths(prefix: str, path: str) -> str:
-    if not prefix:
-        return path
-    return prefix if path == "/" else prefix + path
-
-
-@dataclass(frozen=True)
-class RouteContext:
-    """FastAPI 0.165's view of a route as served (`iter_route_contexts(app.routes)`): its effective path,
-    name, methods and endpoint, any other attribute read from the route. AstraAPI's included routes are
-    copies carrying the include's prefix and settings, so `route` and `original_route` are that copy
-    (docs/compat-differences.md)."""
-
-    route: Any
-
-    @property
-    def original_route(self) -> Any:
-        return self.route
-
-    @property
-    def path(self) -> str | None:
-        return getattr(self.route, "path", None)
-
-    @property
-    def path_format(self) -> str | None:
-        return getattr(self.route, "path_format", None)
-
-    @property
-    def name(self) -> str | None:
-        return getattr(self.route, "name", None)
-
-    @property
-    def methods(self) -> set[str] | None:
-        if isinstance(self.route, APIWebSocketRoute) or not isinstance(self.route, APIRoute):
-            return None
-        return set(self.route.methods)
-
-    @property
-    def endpoint(self) -> Callable[..., Any] | None:
-        return getattr(self.route, "endpoint", None)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.route, name)
-
-
-def iter_route_contexts(routes: Sequence[Any]) -> Any:
-    """FastAPI 0.165's `iter_route_contexts`: a RouteContext for each route (given contexts as they are);
-    `get_openapi(routes=...)` takes them."""
-    for route in routes:
-        yield route if isinstance(route, RouteContext) else RouteContext(route)
-
-
-# FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
-# that declaring routes does not import the encoders, pydantic's models or the thread pool.
 _REEXPORTS = {
     "is_async_callable": "astraapi.background",
     "run_in_threadpool": "astraapi.background",

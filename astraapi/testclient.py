@@ -148,7 +148,10 @@ _lock = threading.RLock()  # re-entrant: a client's finalizer may run from the G
 
 def _routes_key(app: Any) -> tuple[int, ...]:
     routes = getattr(app, "routes", None)
-    return tuple(id(route) for route in routes) if routes is not None else ()
+    router = getattr(app, "router", None)
+    # the versions count changes of included routers (their routes are served live, FastAPI 0.165)
+    version = router._get_routes_version() if hasattr(router, "_get_routes_version") else 0
+    return (*(id(route) for route in routes), version) if routes is not None else ()
 
 
 def _asgi_host(asgi: Any) -> Any:

@@ -13,7 +13,15 @@ class NoMatchFound(Exception):
 
     def __init__(self, name: str, path_params: dict[str, Any]) -> None:
         params = ", ".join(list(path_params.keys()))
-        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+        # Exception's own __init__: with Starlette loaded, the class raised also derives from its NoMatchFound
+        Exception.__init__(self, f'No route exists for name "{name}" and params "{params}".')
+
+
+def no_match(name: str, path_params: dict[str, Any]) -> NoMatchFound:
+    """The NoMatchFound to raise: also Starlette's while it is loaded (code written against Starlette catches it)."""
+    from astraapi._starlette_compat import raised_class
+
+    return raised_class(NoMatchFound, "starlette.routing", "NoMatchFound")(name, path_params)  # type: ignore[return-value]
 
 
 def _param_text(convertor: str, value: Any) -> str:
@@ -38,8 +46,10 @@ def _param_text(convertor: str, value: Any) -> str:
 
 
 def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
+    from astraapi.routing import APIRouter
+
     for route in routes:
-        if isinstance(route, Mount) and hasattr(getattr(route.app, "router", None), "url_path_for"):
+        if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
             # a sub-application's routes: "mount_name:route_name", or the route's own name when
             # the mount has none (Starlette's Mount.url_path_for)
             if route.name is None or name.startswith(route.name + ":"):
@@ -63,7 +73,7 @@ def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) 
             continue
         # each value written as its convertor writes it back (Starlette's to_string)
         return PATH_PARAM.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
-    raise NoMatchFound(name, path_params)
+    raise no_match(name, path_params)
 
 
 
@@ -79,3 +89,32 @@ def takes_path_params(function: Any, path: str, first: str, first_type: type) ->
     parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
     function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     function.__annotations__ = {first: first_type, **{name: Any for name in names}}
+
+
+class _Convertor:
+    """A path convertor as Starlette's (`convert` the matched text, `to_string` a value), when Starlette's
+    own are not imported."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def convert(self, value: str) -> Any:
+        from astraapi.asgi.matching import _CONVERT
+
+        return _CONVERT[self.kind](value)
+
+    def to_string(self, value: Any) -> str:
+        return _param_text(self.kind, value)
+
+
+def param_convertors(path: str) -> dict[str, Any]:
+    """The convertors of `path`'s parameters by name: Starlette's when it is imported, else equivalents."""
+    import sys
+
+    starlette_convertors = sys.modules.get("starlette.convertors")
+    convertors = {}
+    for match in PATH_PARAM.finditer(path):
+        kind = match.group(2) or "str"
+        known = getattr(starlette_convertors, "CONVERTOR_TYPES", {}).get(kind)
+        convertors[match.group(1)] = known if known is not None else _Convertor(kind)
+    return convertors

@@ -135,6 +135,42 @@ class APIRoute:
 
         return route_matches(self, scope, websocket=self.methods == (WEBSOCKET_METHOD,))
 
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        """Starlette's `route.handle(scope, receive, send)`, for code that drives a route outside an app
+        (astraapi/_routing/include.py, `handle_route`)."""
+        from astraapi._routing.include import handle_route
+
+        await handle_route(self, scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """Starlette's `route.url_path_for`: this route's path with these parameters (NoMatchFound if
+        the name or the parameters differ)."""
+        from astraapi._routing.paths import url_path_for
+
+        return url_path_for([self], name, path_params)
+
+    @property
+    def param_convertors(self) -> dict[str, Any]:
+        """Starlette's convertors of the path parameters, by name."""
+        from astraapi._routing.paths import param_convertors
+
+        return param_convertors(self.path)
+
+    @property
+    def original_route(self) -> Any:
+        """The route as declared (an included route's effective record gives the route it was made from)."""
+        from astraapi._routing.include import original_route
+
+        return original_route(self)
+
+    @property
+    def dependency_overrides_provider(self) -> Any:
+        """Where dependency overrides are read (FastAPI's): an included route's, its inclusion's parent's."""
+        from astraapi._routing.include import include_context_of
+
+        context = include_context_of(self)
+        return context.dependency_overrides_provider if context is not None else None
+
 
 @dataclass(frozen=True)
 class Mount:
@@ -201,6 +237,11 @@ class FrontendRoute:
 class APIWebSocketRoute(APIRoute):
     """A WebSocket route (FastAPI's `APIWebSocketRoute`): its one method is the pseudo-method
     "WEBSOCKET", which only WebSocket upgrade requests match; never in OpenAPI."""
+
+    def __post_init__(self) -> None:
+        if self.methods is None:  # built as FastAPI's APIWebSocketRoute(path, endpoint, name=...)
+            object.__setattr__(self, "methods", (WEBSOCKET_METHOD,))
+        super().__post_init__()
 
 
 WEBSOCKET_METHOD = "WEBSOCKET"

@@ -417,10 +417,11 @@ def get_openapi(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """FastAPI's `get_openapi`: the document for `routes` (e.g. `app.routes`, or RouteContexts), with these settings."""
-    from astraapi.routing import RouteContext
+    from astraapi._routing.include import flat_records
 
-    routes = [route.route if isinstance(route, RouteContext) else route for route in routes]
-    webhooks = [route.route if isinstance(route, RouteContext) else route for route in webhooks or ()]
+    # RouteContexts and inclusions: the routes as served (an included route with the inclusion's prefix, ...)
+    routes = flat_records(routes)
+    webhooks = flat_records(webhooks or ())
     ir_routes, schemas = routes_ir([*routes, *webhooks],
                                    separate_input_output_schemas=separate_input_output_schemas)
     return openapi_document(
