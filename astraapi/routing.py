@@ -90,8 +90,15 @@ class APIRouter:
         routes: Sequence[Any] | None = None,
         route_class: type[APIRoute] = APIRoute,
         dependency_overrides_provider: Any = None,
+        default: Callable[..., Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        if default is not None and not callable(default):
+            raise TypeError(f"default={default!r}: not an ASGI application (async app(scope, receive, send))")
+        # Starlette's Router(default=...): the ASGI app for requests no route matches. Kept for code that
+        # reads it; an included router's routes are served through the app's router, whose 404 answers
+        # what no route matches (as FastAPI's include serves them).
+        self.default = default
         self.form_limits = validate_form_limits(form_limits)
         if prefix:
             if not prefix.startswith("/"):
@@ -122,6 +129,8 @@ class APIRouter:
         self._app: Any = None  # the application that owns this router, passed to the lifespan
         self._running: Any = None
         self._routes_version = 0  # counts changes of `routes` made through this router's methods
+        self._includes: list[_IncludedRouter] = []
+        self._includes_key: Any = None
         for route in routes or ():
             self.add_route_record(route)
 
@@ -459,10 +468,18 @@ class APIRouter:
             return self._routes_version
         seen.add(id(self))
         version = self._routes_version
-        for route in self.routes:
-            if isinstance(route, _IncludedRouter):
-                version += route.original_router._get_routes_version(seen)
+        for route in self._included_routers():
+            version += route.original_router._get_routes_version(seen)
         return version
+
+    def _included_routers(self) -> list[_IncludedRouter]:
+        """The inclusions among `routes` (read per request by the routes key: kept until the list changes)."""
+        routes = self.routes
+        key = (id(routes), len(routes), id(routes[-1]) if routes else None)
+        if self._includes_key != key:
+            self._includes = [route for route in routes if isinstance(route, _IncludedRouter)]
+            self._includes_key = key
+        return self._includes
 
     def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
         """Whether `router` is included in this router, directly or further down."""
@@ -470,9 +487,8 @@ class APIRouter:
         if id(self) in seen:
             return False
         seen.add(id(self))
-        for route in self.routes:
-            if isinstance(route, _IncludedRouter) and (
-                    route.original_router is router or route.original_router._contains_router(router, seen)):
+        for route in self._included_routers():
+            if route.original_router is router or route.original_router._contains_router(router, seen):
                 return True
         return False
 
