@@ -20,7 +20,9 @@ from astraapi._routing.include import (  # noqa: F401 (re-exported)
     RouteContext,
     _IncludedRouter,
     _iter_included_route_candidates,
+    _natively_served,
     _restore_fastapi_scope_key,
+    check_not_served,
     flat_records,
     iter_route_contexts,
     join_frontend_paths as _join_frontend_paths,
@@ -460,6 +462,8 @@ class APIRouter:
 
     def _mark_routes_changed(self) -> None:
         self._routes_version += 1
+        if _natively_served:
+            check_not_served(self)
 
     def _get_routes_version(self, seen: set[int] | None = None) -> int:
         """A number that changes whenever this router's routes, or those of a router it includes, change."""

@@ -18,6 +18,7 @@ client and the ASGI entry rebuild then).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,6 +54,29 @@ def _restore_fastapi_scope_key(scope: dict[str, Any], key: str, previous: Any) -
         fastapi_scope.pop(key, None)
     else:
         fastapi_scope[key] = previous
+
+
+# The routers of the apps this process serves on the native server (serve_worker): their routes were
+# routed into the server's trie when it started, so a route added to them (or to a router they include)
+# afterwards cannot be served there; `check_not_served` says so where the route is added.
+_natively_served: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def serving_natively(router: Any) -> None:
+    """Note that `router`'s app is about to be served by the native server of this process."""
+    _natively_served.add(router)
+
+
+def check_not_served(router: Any) -> None:
+    """Refuse a change of `router`'s routes once an app that serves them runs on the native server
+    (FastAPI would serve the new route; the server's routes are fixed when it starts)."""
+    for served in list(_natively_served):
+        if served is router or served._contains_router(router):
+            raise RuntimeError(
+                "a route was added after the server started: AstraAPI's server routes what the app (and the "
+                "routers it includes) declared when it started, so it would not be served. Declare routes "
+                "before the server starts (at import time); the ASGI entry (`await app(scope, receive, send)`) "
+                "and the TestClient serve routes added later")
 
 
 def join_frontend_paths(prefix: str, path: str) -> str:

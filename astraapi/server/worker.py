@@ -53,6 +53,10 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
     _raise_open_file_limit(config.max_connections)
     loop = new_event_loop()
     if target.lifespan is not None:
+        from astraapi._routing.include import serving_natively
+
+        # The trie holds the routes the app declared when it was prepared: later additions are refused.
+        serving_natively(target.lifespan)
         try:
             loop.run_until_complete(target.lifespan.startup())
         except BaseException:
