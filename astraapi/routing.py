@@ -121,6 +121,9 @@ class APIRouter:
         self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[Any] = []  # APIRoute and Mount records, in declaration order
         self.frontends: list[FrontendRoute] = []  # app.frontend(...): low priority, after every route
+        # FastAPI 0.165's other low-priority routes (APIRoute or Starlette Route objects a library appends),
+        # matched before the frontends when no route, mount or redirect did
+        self._low_priority_routes: list[Any] = []
         self.callbacks: list[Any] = list(callbacks or [])
         self.max_body_size = max_body_size
         self.dependencies: list[Any] = list(dependencies or [])

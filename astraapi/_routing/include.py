@@ -282,7 +282,13 @@ class _IncludedRouter:
             version = self.original_router._get_routes_version()
             if version == self._effective_low_priority_routes_version:
                 return self._effective_low_priority_routes
-            routes = [self.include_context.effective(frontend) for frontend in self.original_router.frontends]
+            routes = []
+            for record in own_low_priority_routes(self.original_router):
+                effective = self.include_context.effective(record)
+                if effective is not None:
+                    object.__setattr__(effective, "_low_priority", True)
+                    routes.append(effective)
+            routes += [self.include_context.effective(frontend) for frontend in self.original_router.frontends]
             for route in self.original_router.routes:
                 if isinstance(route, _IncludedRouter):
                     routes.extend(self._nested(route).effective_low_priority_routes())
@@ -394,9 +400,46 @@ def flat_records(routes: Sequence[Any]) -> list[Any]:
     return flat
 
 
+def is_low_priority(record: Any) -> bool:
+    """Whether a route record is served at low priority (from a router's `_low_priority_routes`)."""
+    return bool(getattr(record, "__dict__", {}).get("_low_priority", False))
+
+
+def own_low_priority_routes(router: Any) -> list[Any]:
+    """The records of `router._low_priority_routes` (FastAPI 0.165's list of routes matched only when no
+    other route did): AstraAPI's records as they are, Starlette's routes adapted (once per route)."""
+    given = getattr(router, "_low_priority_routes", None)
+    if not given:
+        return []
+    from astraapi import _starlette_compat as starlette_compat
+
+    adapted: dict[int, tuple[Any, Any]] = router.__dict__.setdefault("_low_priority_adapted", {})
+    records = []
+    for route in given:
+        if isinstance(route, FrontendRoute):
+            continue  # router.frontends serves them
+        known = adapted.get(id(route))
+        if known is None or known[0] is not route:
+            if isinstance(route, APIRoute):
+                record = replace(route, include_in_schema=False)  # FastAPI documents app.routes only
+            elif starlette_compat.is_foreign_route(route):
+                from astraapi.routing import APIRouter
+
+                scratch = APIRouter()
+                starlette_compat.add_route(scratch, route)
+                record = scratch.routes[-1]
+            else:
+                raise TypeError(f"_low_priority_routes: {route!r} is not a route (an APIRoute, or Starlette's Route)")
+            object.__setattr__(record, "_low_priority", True)
+            known = adapted[id(route)] = (route, record)
+        records.append(known[1])
+    return records
+
+
 def low_priority_records(router: Any) -> list[Any]:
-    """A router's frontends and those of the routers it includes (effective records)."""
-    records = list(getattr(router, "frontends", None) or ())
+    """What a router serves at low priority, in order: its `_low_priority_routes`, its frontends, then
+    those of the routers it includes (effective records)."""
+    records = [*own_low_priority_routes(router), *(getattr(router, "frontends", None) or ())]
     for route in getattr(router, "routes", ()):
         if isinstance(route, _IncludedRouter):
             records.extend(route.effective_low_priority_routes())

@@ -40,8 +40,10 @@ def served_records(app: Any) -> list[Any]:
     the frontends (low priority), the most specific prefix first."""
     from astraapi._routing.include import flat_records, low_priority_records
 
-    frontends = low_priority_records(getattr(app, "router", None))
-    return [*flat_records(app.routes), *sorted(frontends, key=lambda frontend: -frontend.specificity)]
+    low = low_priority_records(getattr(app, "router", None))
+    frontends = [record for record in low if isinstance(record, FrontendRoute)]
+    return [*flat_records(app.routes), *(record for record in low if not isinstance(record, FrontendRoute)),
+            *sorted(frontends, key=lambda frontend: -frontend.specificity)]
 
 
 def analyze_route(app: Any, index: int) -> RouteAnalysis:

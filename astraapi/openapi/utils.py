@@ -394,7 +394,7 @@ def routes_ir(routes: Sequence[Any], *, separate_input_output_schemas: bool = Tr
     from astraapi.introspection.openapi_schema import with_openapi
 
     analysis = analyze_records(routes)
-    endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts document nothing
+    endpoints = [route for route in analysis.routes if route.ir.mount is None and not route.ir.low_priority]  # mounts document nothing
     ir_routes, schemas_json = with_openapi(endpoints, separate_input_output_schemas=separate_input_output_schemas)
     return ir_routes, json.loads(schemas_json)
 

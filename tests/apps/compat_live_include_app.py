@@ -2,12 +2,13 @@
 included into its parent after the parent was included, one router included twice under different
 prefixes, the inclusion's settings (tags, dependencies, responses, default response class) applied to
 routes declared later, url_path_for through inclusions, and the effective route an endpoint sees in
-`request.scope["fastapi"]`, for the example-app set."""
+`request.scope["fastapi"]`, and low-priority routes, for the example-app set."""
 
 from typing import Annotated
 
 from astraapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from astraapi.responses import PlainTextResponse
+from astraapi.routing import APIRoute
 
 
 def token(x_token: Annotated[str, Header()] = ""):
@@ -62,6 +63,21 @@ def read_late():
     return ["late"]
 
 
+def low_text(name: str):
+    return f"low {name}"
+
+
+def low_json(name: str):
+    return {"low": name}
+
+
+# Low-priority routes (FastAPI 0.165's `_low_priority_routes`): answered only when no other route matched.
+texts._low_priority_routes.append(APIRoute("/{name}", low_text, methods=["GET"]))
+texts._mark_routes_changed()
+app.router._low_priority_routes.append(APIRoute("/where/{name}/{more}", low_json, methods=["GET"]))
+app.router._mark_routes_changed()
+
+
 @app.get("/where/{name}")
 def where(name: str):
     return {"path": app.url_path_for("ping", name=name), "late": app.url_path_for("read_late")}
@@ -77,6 +93,8 @@ REQUESTS = [
     ("GET", "/v1/ping/a", {}),
     ("GET", "/v2/ping/b", {}),
     ("GET", "/texts/hello", {}),
+    ("GET", "/texts/other", {}),
+    ("GET", "/where/a/b", {}),
     ("GET", "/api/late/", {}),
     ("GET", "/api/late", {}),
     ("GET", "/where/c", {}),
