@@ -309,6 +309,16 @@ class APIRouter:
                                             dependencies=tuple(self.dependencies)))
         self._mark_routes_changed()
 
+    @property
+    def _frontend_routes(self) -> Any:
+        """FastAPI 0.165's group of this router's frontends (None before `frontend()`): `routes` are their
+        records, each `app` the frontend's files."""
+        if not self.frontends:
+            return None
+        from astraapi._routing.include import FrontendRouteGroup
+
+        return FrontendRouteGroup(tuple(self.frontends), tuple(self.dependencies))
+
     def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
                   name: str | None = None, include_in_schema: bool = True, *,
                   _site: tuple[str, int] | None = None) -> None:

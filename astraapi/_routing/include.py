@@ -373,16 +373,17 @@ async def handle_route(route: Any, scope: dict[str, Any], receive: Callable[...,
     await serving_app(record, [record])(scope, receive, send)
 
 
-def serving_app(owner: Any, routes: list[Any], **settings: Any) -> Any:
+def serving_app(owner: Any, routes: list[Any], *, frontends: Sequence[Any] = (), **settings: Any) -> Any:
     """An app serving `routes` alone, for a route or router driven through ASGI outside an app (kept on
     `owner` while its routes stay the same)."""
     from astraapi.applications import AstraAPI
 
-    key = [id(route) for route in routes]
+    key = [id(route) for route in (*routes, *frontends)]
     cached = getattr(owner, "__dict__", {}).get("_serving_app")
     if cached is not None and cached[0] == key:
         return cached[1]
     app = AstraAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=routes, **settings)
+    app.router.frontends.extend(frontends)
     object.__setattr__(owner, "_serving_app", (key, app))
     return app
 
@@ -398,6 +399,52 @@ def flat_records(routes: Sequence[Any]) -> list[Any]:
         else:
             flat.append(route)
     return flat
+
+
+@dataclass(frozen=True)
+class FrontendRouteGroup:
+    """A router's frontends as FastAPI 0.165 groups them (`router._frontend_routes`)."""
+
+    routes: tuple[Any, ...]
+    dependencies: tuple[Any, ...] = ()
+
+    def matches(self, scope: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return self.matches_with_prefix(scope, "")
+
+    def matches_with_prefix(self, scope: dict[str, Any], prefix: str) -> tuple[Any, dict[str, Any]]:
+        """The most specific of its frontends that matches (FULL), else Match.NONE."""
+        from astraapi.asgi.matching import match_enum
+
+        for route in sorted(self.routes, key=lambda route: -route.specificity):
+            match, child_scope = route.matches_with_prefix(scope, prefix)
+            if match.value == 2:
+                return match, child_scope
+        return match_enum().NONE, {}
+
+    async def handle(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        """Serve a request with these frontends outside an app (an app of their own); a path none of
+        them covers raises FastAPI's 404 HTTPException."""
+        if self.matches(scope)[0].value != 2:
+            from astraapi._starlette_compat import raised_class
+            from astraapi.exceptions import HTTPException
+
+            raise raised_class(HTTPException, "starlette.exceptions", "HTTPException")(404)
+        given: list[bool] = []
+
+        async def no_body() -> dict[str, Any]:
+            # The files answer without reading a body (FastAPI's frontend never reads one): the app gets an
+            # empty one at once, then the connection's own messages.
+            if not given:
+                given.append(True)
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return await receive()
+
+        await serving_app(self, [], frontends=self.routes)(scope, no_body, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        from astraapi._routing.paths import no_match
+
+        raise no_match(name, path_params)
 
 
 def is_low_priority(record: Any) -> bool:

@@ -226,6 +226,35 @@ class FrontendRoute:
     def specificity(self) -> int:
         return 0 if self.path == "/" else len(self.path)
 
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
+        """Starlette's `route.matches(scope)`: FULL for a request path at or below the frontend's prefix
+        (any method: the files answer), the path below it as `scope["fastapi"]["frontend_path"]`."""
+        return self.matches_with_prefix(scope, "")
+
+    def matches_with_prefix(self, scope: Any, prefix: str) -> tuple[Any, dict[str, Any]]:
+        """`matches`, the frontend seen under an inclusion's `prefix`."""
+        from astraapi.asgi.matching import match_enum
+        from astraapi.asgi.scope import route_path
+
+        enum = match_enum()
+        if scope.get("type") != "http":
+            return enum.NONE, {}
+        base = prefix + ("" if self.path == "/" else self.path)
+        path = route_path(scope)
+        if path == base:
+            rest = ""
+        elif path.startswith(base + "/"):
+            rest = path[len(base) + 1:]
+        else:
+            return enum.NONE, {}
+        return enum.FULL, {"fastapi": {"frontend_path": rest, "frontend_specificity": len(base)}}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        """A frontend has no name to build a path from (FastAPI's): always NoMatchFound."""
+        from astraapi._routing.paths import no_match
+
+        raise no_match(name, path_params)
+
     def route_paths(self) -> tuple[str, ...]:
         """The paths the router matches: the prefix itself (unless "/") and what is below it."""
         if self.path == "/":
