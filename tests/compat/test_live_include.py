@@ -198,3 +198,54 @@ def test_a_dependency_signature_given_with_string_annotations_is_evaluated_in_it
     app = FastAPI()
     app.include_router(router, prefix="/graphql")
     assert TestClient(app).get("/graphql/").json() == [1, True]
+
+
+def test_low_priority_routes_of_an_included_router_answer_after_every_route():
+    def fallback(name: str):
+        return {"low": name}
+
+    router = APIRouter()
+
+    @router.get("/items/{item_id}")
+    def item(item_id: int):
+        return {"item": item_id}
+
+    router._low_priority_routes.append(APIRoute("/{name}", fallback, methods=["GET"]))
+    router._mark_routes_changed()
+    app = FastAPI()
+    app.include_router(router, prefix="/api")
+    client = TestClient(app)
+    assert client.get("/api/items/3").json() == {"item": 3}
+    assert client.get("/api/other").json() == {"low": "other"}
+    assert "/api/{name}" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_the_frontend_route_group_outside_an_app(tmp_path):
+    import asyncio
+
+    from astraapi.exceptions import HTTPException
+
+    (tmp_path / "index.html").write_text("shell")
+    app = FastAPI()
+    app.frontend("/app", directory=tmp_path)
+    group = app.router._frontend_routes
+    assert group.routes[0].app is app.router.frontends[0].app
+    match, child = group.matches_with_prefix({"type": "http", "path": "/p/app/x", "method": "GET"}, "/p")
+    assert match.value == 2 and child["fastapi"]["frontend_path"] == "x"
+    assert group.matches({"type": "websocket", "path": "/app"})[0].value == 0
+    messages = []
+
+    async def receive():
+        await asyncio.sleep(3600)  # the files answer without reading a body
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": "/app/",
+             "root_path": "", "query_string": b"", "headers": [(b"accept", b"text/html")],
+             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    asyncio.run(asyncio.wait_for(group.handle(scope, receive, send), 30))
+    assert messages[0]["status"] == 200 and b"".join(m.get("body", b"") for m in messages[1:]) == b"shell"
+    with pytest.raises(HTTPException) as raised:
+        asyncio.run(group.handle({"type": "http", "path": "/missing", "method": "GET"}, receive, send))
+    assert raised.value.status_code == 404
