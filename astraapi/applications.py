@@ -331,7 +331,15 @@ class AstraAPI:
 
     @property
     def routes(self) -> list[APIRoute]:
-        return self.router.routes
+        """The routes the app serves. `app.router.routes` holds an included router as FastAPI 0.165 does (an
+        `_IncludedRouter`); here its routes are listed as served (each an effective record: full path, the
+        inclusion's settings), as instrumentation libraries read `app.routes` (`route.matches(scope)`, then
+        `route.path`), also with FastAPI's own `iter_route_contexts`. Without inclusions, the router's list."""
+        if not self.router._included_routers():
+            return self.router.routes
+        from astraapi._routing.include import flat_records
+
+        return flat_records(self.router.routes)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         return self.router.url_path_for(name, **path_params)

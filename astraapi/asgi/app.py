@@ -120,8 +120,8 @@ class _Serving:
 def routes_key(app: Any) -> tuple[Any, ...]:
     """Read per request, so cheap: the route list's identity and length and its last route (routes are
     appended; replacing one in the middle of the list after the first request is not noticed)."""
-    routes = app.routes
     router = getattr(app, "router", None)
+    routes = router.routes if hasattr(router, "routes") else app.routes
     frontends = getattr(router, "frontends", None) or ()
     version = router._get_routes_version() if hasattr(router, "_get_routes_version") else 0
     return (id(routes), len(routes), id(routes[-1]) if routes else None, len(frontends), version)
