@@ -95,13 +95,14 @@ class _AppServer:
 
     def _run(self, target: Any) -> None:
         from astraapi.server.event_loop import new_event_loop
+        from astraapi.server.worker import native_server
 
         server_error_sink.set(self.errors)  # inherited by every task the loop runs for this server
         handshake_close_sink.set(self.handshake_closes)
         try:
             loop = new_event_loop()
             asyncio.set_event_loop(loop)
-            server = _native_server(target)
+            server = native_server(target)
         except BaseException as error:  # reported to the thread that waits for the server
             self._startup_error = error
             self._ready.set()
@@ -123,12 +124,13 @@ class _AppServer:
         which FastAPI serves live) without leaving the lifespan: a new native server on the same loop
         replaces the old one; the lifespan and its state (kept on the app's router) stay."""
         from astraapi.server.serve import prepare
+        from astraapi.server.worker import native_server
 
         target = prepare(self.served, mode="dynamic", host="127.0.0.1", port=0)
 
         async def swap() -> None:
             assert self.loop is not None
-            server = _native_server(target)
+            server = native_server(target)
             old, self._native = self._native, server
             self.loop.remove_reader(old.fileno())
             old.close()
@@ -157,18 +159,6 @@ class _AppServer:
             self.loop.call_soon_threadsafe(self.loop.stop)
             if threading.current_thread() is not self._thread:  # a finalizer may run on the server's thread
                 self._thread.join(timeout=10)
-
-
-def _native_server(target: Any) -> Any:
-    from astraapi import _runtime
-
-    server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port,
-                             **target.config.server_kwargs())
-    server.route_unmatched = target.route_unmatched
-    server.route_redirects = target.route_redirects
-    if target.on_server is not None:
-        target.on_server(server)
-    return server
 
 
 _servers: weakref.WeakKeyDictionary[Any, _AppServer] = weakref.WeakKeyDictionary()

@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from astraapi.server.config import ServerConfig
 from astraapi.server.event_loop import loop_name, new_event_loop
@@ -45,10 +45,21 @@ class ServeTarget:
     on_server: Callable[[object], None] | None = None
 
 
-def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
-    """Serve until SIGINT/SIGTERM (then drain, see above); returns when the server has closed."""
+def native_server(target: ServeTarget, **options: Any) -> Any:
+    """The native server for `target`, set up as the target says (also the TestClient's)."""
     from astraapi import _runtime
 
+    server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, **options,
+                             **target.config.server_kwargs())
+    server.route_unmatched = target.route_unmatched
+    server.route_redirects = target.route_redirects
+    if target.on_server is not None:
+        target.on_server(server)
+    return server
+
+
+def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
+    """Serve until SIGINT/SIGTERM (then drain, see above); returns when the server has closed."""
     config = target.config
     _raise_open_file_limit(config.max_connections)
     loop = new_event_loop()
@@ -63,12 +74,7 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
             logger.exception("Application startup failed. Exiting.")
             loop.close()
             raise SystemExit(3) from None
-    server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
-                             **config.server_kwargs())
-    server.route_unmatched = target.route_unmatched
-    server.route_redirects = target.route_redirects
-    if target.on_server is not None:
-        target.on_server(server)
+    server = native_server(target, reuse_port=reuse_port)
     draining = False
     deadline = 0.0
 
