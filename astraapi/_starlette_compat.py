@@ -287,9 +287,11 @@ def add_route(router: Any, route: Any, prefix: str = "") -> None:
     elif isinstance(route, theirs.Route):
         methods = sorted(route.methods or ("GET", "HEAD"), key=lambda method: (method != "GET", method))
         router.add_route(prefix + route.path, endpoint, methods=methods, name=route.name, _site=site)
+        object.__setattr__(router.routes[-1], "_foreign", route)  # the route as given (RouteContext.route)
         return
     else:
         raise NotImplementedError(f"starlette.routing.{kind} is not supported in routes=[...] (Route, "
                                   "WebSocketRoute and Mount are)")
     # FastAPI serves Starlette's routes as they are: the router's dependencies do not run on them.
     router.routes[-1] = dataclasses.replace(router.routes[-1], dependencies=())
+    object.__setattr__(router.routes[-1], "_foreign", route)

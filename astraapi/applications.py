@@ -180,7 +180,7 @@ class AstraAPI:
     def openapi(self) -> dict[str, Any]:
         """The app's OpenAPI document, made from its IR on first use and kept in `openapi_schema`
         (assign that attribute, or replace this method, to serve another document)."""
-        key = tuple(id(route) for route in [*self.routes, *self.webhooks.routes])
+        key = self._routes_identity()
         if not self.openapi_schema or self._openapi_routes_key != key:
             if self._built_openapi is not None and self._built_openapi[1] == key:
                 import json
@@ -197,7 +197,13 @@ class AstraAPI:
     def use_built_openapi(self, path: Any) -> None:
         """Compiled mode: `openapi()` reads the document `astraapi build` made (the build was
         checked against the app), as long as the routes stay those the build saw."""
-        self._built_openapi = (path, tuple(id(route) for route in [*self.routes, *self.webhooks.routes]))
+        self._built_openapi = (path, self._routes_identity())
+
+    def _routes_identity(self) -> tuple[int, ...]:
+        """The routes the document describes (an included router's as served now: they are live)."""
+        from astraapi._routing.include import flat_records
+
+        return tuple(id(route) for route in [*flat_records(self.routes), *self.webhooks.routes])
 
     def setup(self) -> None:
         """Declare the OpenAPI document and docs routes (first in `routes`, not in the schema, as
@@ -325,7 +331,15 @@ class AstraAPI:
 
     @property
     def routes(self) -> list[APIRoute]:
-        return self.router.routes
+        """The routes the app serves. `app.router.routes` holds an included router as FastAPI 0.165 does (an
+        `_IncludedRouter`); here its routes are listed as served (each an effective record: full path, the
+        inclusion's settings), as instrumentation libraries read `app.routes` (`route.matches(scope)`, then
+        `route.path`), also with FastAPI's own `iter_route_contexts`. Without inclusions, the router's list."""
+        if not self.router._included_routers():
+            return self.router.routes
+        from astraapi._routing.include import flat_records
+
+        return flat_records(self.router.routes)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         return self.router.url_path_for(name, **path_params)

@@ -7,27 +7,53 @@ problem together.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from astraapi._routing.include import (  # noqa: F401 (re-exported)
+    IncludeContext,
+    RouteContext,
+    _IncludedRouter,
+    _iter_included_route_candidates,
+    _natively_served,
+    _restore_fastapi_scope_key,
+    check_not_served,
+    flat_records,
+    iter_route_contexts,
+    join_frontend_paths as _join_frontend_paths,
+)
+from astraapi._routing.lifespan import _auto_telemetry, _lifespan_context, _merge_lifespans
+from astraapi._routing.paths import NoMatchFound, _param_text, takes_path_params, url_path_for  # noqa: F401
+from astraapi._routing.records import (  # noqa: F401 (re-exported)
+    PATH_PARAM,
+    WEBSOCKET_METHOD,
+    APIRoute,
+    APIWebSocketRoute,
+    FrontendRoute,
+    Mount,
+    _enum_tags,
+    _first_limit,
+    _methods,
+    _tag_text,
+    declaration_site,
+    generate_unique_id,
+    path_format,
+    validate_form_limits,
+    validate_max_body_size,
+)
 from astraapi.datastructures import Default, DefaultPlaceholder, get_value_or_default
 from astraapi.responses import JSONResponse
 
 DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
-
-def generate_unique_id(route: APIRoute) -> str:
-    """FastAPI's default operation id for a route (its name, path and first method)."""
-    from astraapi.introspection.openapi_schema import generate_unique_id as generate
-
-    return generate(route)
+# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
+# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
+_PING_INTERVAL: float = 15.0
 
 
 def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
@@ -41,294 +67,6 @@ def get_request_handler(dependant: Any, **options: Any) -> Callable[[Any], Any]:
 
 
 _own_get_request_handler = get_request_handler
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def declaration_site() -> tuple[str, int]:
-    """The file and line of the nearest caller outside the astraapi package."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
-            return filename, frame.f_lineno
-        frame = frame.f_back
-    return "<unknown>", 0
-
-
-@dataclass(frozen=True)
-class APIRoute:
-    """One declared route: what the decorator was given, nothing derived from the endpoint."""
-
-    path: str
-    endpoint: Callable[..., Any]
-    # Given to FastAPI's constructor (`APIRoute(path, endpoint, methods=[...], ...)`, a route appended to
-    # `router.routes`), these may be left out: GET, the endpoint's name, the caller's file and line.
-    methods: tuple[str, ...] = None  # type: ignore[assignment]
-    name: str = None  # type: ignore[assignment]
-    decl_file: str = None  # type: ignore[assignment]
-    decl_line: int = 0
-    response_model: Any = field(default_factory=lambda: Default(None))  # Default(None): from the return annotation
-    status_code: int | None = None
-    tags: tuple[str, ...] = ()
-    summary: str | None = None
-    description: str | None = None
-    response_description: str = "Successful Response"
-    deprecated: bool | None = None
-    operation_id: str | None = None
-    response_class: Any = field(default_factory=lambda: Default(JSONResponse))
-    include_in_schema: bool = True
-    response_model_include: Any = None  # FastAPI's IncEx: a set, list or dict of fields (as pydantic takes it)
-    response_model_exclude: Any = None
-    response_model_by_alias: bool = True
-    response_model_exclude_unset: bool = False
-    response_model_exclude_defaults: bool = False
-    response_model_exclude_none: bool = False
-    responses: dict[Any, Any] = field(default_factory=dict)
-    openapi_extra: dict[str, Any] | None = None
-    # Default(generate_unique_id): the app's (FastAPI's generate_unique_id)
-    generate_unique_id_function: Any = field(default_factory=lambda: Default(generate_unique_id))
-    # Tags given as members of an Enum that is not a str Enum (FastAPI's documented `class Tags(Enum)`):
-    # FastAPI's OpenAPI model rejects them, which changes how their operations are written.
-    enum_tags: frozenset[str] = frozenset()
-    # Depends()/Security() markers whose values are discarded: app, router, include and
-    # path-operation `dependencies=[...]`, outermost first.
-    dependencies: tuple[Any, ...] = ()
-    # OpenAPI callbacks: routes (of an APIRouter, never served) documented under the operation's "callbacks".
-    callbacks: tuple[Any, ...] = ()
-    # A Starlette-style route (`router.add_route` / `@router.route`, Starlette's `Route` in `routes=`): the
-    # endpoint takes the request and returns a Response; no dependencies (not even an including router's),
-    # never in OpenAPI, as FastAPI serves Starlette's routes.
-    takes_request: bool = False
-    # FastAPI 0.165's per-route request body limit (route, else its router's, else the include's);
-    # None: the app's `max_body_size` applies.
-    max_body_size: int | None = None
-    # strict_content_type= on the route, else its router's, else the including routers'; None: the app's.
-    strict_content_type: bool | None = None
-    # FastAPI 0.165's form_limits (max_fields, max_files, max_part_size) of the including routers, outermost
-    # first, then the route's own; the app's come before them.
-    form_limits: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.methods is None or not isinstance(self.methods, tuple):
-            object.__setattr__(self, "methods", _methods(self.methods))
-        if self.name is None:
-            object.__setattr__(self, "name", getattr(self.endpoint, "__name__", type(self.endpoint).__name__))
-        if self.decl_file is None:
-            decl_file, decl_line = declaration_site()
-            object.__setattr__(self, "decl_file", decl_file)
-            object.__setattr__(self, "decl_line", decl_line)
-        validate_max_body_size(self.max_body_size)
-        object.__setattr__(self, "form_limits", validate_form_limits(self.form_limits))
-
-    @property
-    def path_format(self) -> str:
-        """The path with `{name:convertor}` shown as `{name}` (what OpenAPI and operation ids use)."""
-        return path_format(self.path)
-
-    def get_route_handler(self) -> Callable[[Any], Any]:
-        """FastAPI's hook: the function serving this route, `await handler(request)` -> Response. A
-        subclass may override it to wrap what `super().get_route_handler()` returns (a custom Request
-        class, timing, error handling); such a route runs on the general path (engine/route_class.py).
-        AstraAPI calls it when it serves the route, once per route."""
-        from astraapi.engine.route_class import building_dependant
-
-        # Looked up in the module on each call, so that an integration replacing it wraps every route.
-        return get_request_handler(
-            dependant=building_dependant(self), body_field=None, status_code=self.status_code,
-            response_class=self.response_class, response_field=None,
-            response_model_include=self.response_model_include, response_model_exclude=self.response_model_exclude,
-            response_model_by_alias=self.response_model_by_alias,
-            response_model_exclude_unset=self.response_model_exclude_unset,
-            response_model_exclude_defaults=self.response_model_exclude_defaults,
-            response_model_exclude_none=self.response_model_exclude_none,
-            dependency_overrides_provider=None, embed_body_fields=False,
-            strict_content_type=self.strict_content_type, form_limits=self.form_limits)
-
-    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
-        """Starlette's `route.matches(scope)`: (Match.FULL/PARTIAL/NONE, child scope)."""
-        from astraapi.asgi.matching import route_matches
-
-        return route_matches(self, scope, websocket=self.methods == (WEBSOCKET_METHOD,))
-
-
-@dataclass(frozen=True)
-class Mount:
-    """`app.mount(path, app, name=...)`: every request whose path is `path` + "/..." goes to
-    `app` (a StaticFiles or an AstraAPI application), whatever its method, in declaration order
-    with the routes (as Starlette's Mount). A path without the trailing part is redirected to
-    `path + "/"`."""
-
-    path: str  # without a trailing "/"; router and include prefixes applied
-    app: Any
-    name: str | None
-    decl_file: str
-    decl_line: int
-    include_in_schema: bool = False
-    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
-    max_body_size: int | None = None
-
-    @property
-    def route_path(self) -> str:
-        """The path the router matches: the mount path, then the rest of the request path."""
-        return self.path + "/{path:path}"
-
-    @property
-    def path_format(self) -> str:
-        return path_format(self.path + "/{path}")
-
-    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
-        """Starlette's `Mount.matches(scope)`."""
-        from astraapi.asgi.matching import mount_matches
-
-        return mount_matches(self, scope)
-
-
-@dataclass(frozen=True)
-class FrontendRoute:
-    """`app.frontend(path, directory=...)`: a built single-page app, served at low priority
-    (FastAPI 0.165): consulted only when no route, mount or trailing-slash redirect matched.
-    `path` is the prefix ("/" or "/app"); `app` its frontend StaticFiles."""
-
-    path: str
-    app: Any
-    decl_file: str
-    decl_line: int
-    name: str | None = None
-    include_in_schema: bool = False
-    # The router's (and including routers') `dependencies=[...]`: FastAPI runs them before
-    # serving a frontend file (GET and HEAD; other methods go straight to the files).
-    dependencies: tuple[Any, ...] = ()
-    # The body limit of the includes it came through (FastAPI's include context); None: the app's.
-    max_body_size: int | None = None
-
-    @property
-    def specificity(self) -> int:
-        return 0 if self.path == "/" else len(self.path)
-
-    def route_paths(self) -> tuple[str, ...]:
-        """The paths the router matches: the prefix itself (unless "/") and what is below it."""
-        if self.path == "/":
-            return ("/{path:path}",)
-        return (self.path, self.path + "/{path:path}")
-
-
-@dataclass(frozen=True)
-class APIWebSocketRoute(APIRoute):
-    """A WebSocket route (FastAPI's `APIWebSocketRoute`): its one method is the pseudo-method
-    "WEBSOCKET", which only WebSocket upgrade requests match; never in OpenAPI."""
-
-
-WEBSOCKET_METHOD = "WEBSOCKET"
-
-# Seconds an SSE stream may stay idle before a `: ping` keep-alive comment (FastAPI keeps this one in its
-# routing module, beside astraapi.sse's copy; the engine reads this one, so patching it takes effect).
-_PING_INTERVAL: float = 15.0
-
-
-# `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
-# The one pattern for it: introspection, OpenAPI and url_path_for read paths with it.
-PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-
-
-def path_format(path: str) -> str:
-    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
-    return PATH_PARAM.sub(r"{\1}", path)
-
-
-class NoMatchFound(Exception):
-    """`url_path_for` / `url_for` found no route with that name and those parameters (Starlette's)."""
-
-    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
-        params = ", ".join(list(path_params.keys()))
-        super().__init__(f'No route exists for name "{name}" and params "{params}".')
-
-
-def _param_text(convertor: str, value: Any) -> str:
-    """A path parameter written back into a path, as Starlette's convertors' `to_string` do."""
-    if convertor == "int":
-        value = int(value)
-        if value < 0:
-            raise ValueError("Negative integers are not supported")
-        return str(value)
-    if convertor == "float":
-        value = float(value)
-        if value < 0.0 or value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("Negative floats, NaN and infinity are not supported")
-        return ("%0.20f" % value).rstrip("0").rstrip(".")
-    text = str(value)
-    if convertor == "str" and "/" in text:
-        raise ValueError("May not contain path separators")
-    if convertor == "str" and not text:
-        raise ValueError("Must not be empty")
-    return text
-
-
-def _enum_tags(tags: Sequence[Any]) -> frozenset[str]:
-    return frozenset(_tag_text(t) for t in tags if isinstance(t, Enum) and not isinstance(t, str))
-
-
-def _tag_text(tag: str | Enum) -> str:
-    return tag.value if isinstance(tag, Enum) else tag
-
-
-def _methods(methods: Sequence[str] | None) -> tuple[str, ...]:
-    if methods is None:
-        return ("GET",)
-    if isinstance(methods, str):
-        raise TypeError("methods must be a list of method names, not a string")
-    return tuple(dict.fromkeys(m.upper() for m in methods))
-
-
-class _DefaultLifespan:
-    """Without a `lifespan`, the router's on_startup/on_shutdown handlers are the lifespan."""
-
-    def __init__(self, router: APIRouter) -> None:
-        self._router = router
-
-    def __call__(self, app: Any) -> _DefaultLifespan:
-        return self
-
-    async def __aenter__(self) -> None:
-        await self._router._startup()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._router._shutdown()
-
-
-class _SyncLifespan:
-    def __init__(self, manager: Any) -> None:
-        self._manager = manager
-
-    async def __aenter__(self) -> Any:
-        return self._manager.__enter__()
-
-    async def __aexit__(self, *exc_info: Any) -> Any:
-        return self._manager.__exit__(*exc_info)
-
-
-def _lifespan_context(router: APIRouter, lifespan: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    if lifespan is None:
-        return _DefaultLifespan(router)
-    if inspect.isasyncgenfunction(lifespan):
-        return contextlib.asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        manager = contextlib.contextmanager(lifespan)
-        return lambda app: _SyncLifespan(manager(app))
-    return lifespan
-
-
-def _merge_lifespans(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """An included router's lifespan runs inside its parent's; their states are merged."""
-    @contextlib.asynccontextmanager
-    async def merged(app: Any) -> Any:
-        async with outer(app) as outer_state:
-            async with inner(app) as inner_state:
-                if outer_state is None and inner_state is None:
-                    yield None
-                else:
-                    yield {**(inner_state or {}), **(outer_state or {})}
-    return merged
 
 
 def _mounted_router_app(router: APIRouter, parent: Any) -> Any:
@@ -369,8 +107,15 @@ class APIRouter:
         routes: Sequence[Any] | None = None,
         route_class: type[APIRoute] = APIRoute,
         dependency_overrides_provider: Any = None,
+        default: Callable[..., Any] | None = None,
     ) -> None:
         validate_max_body_size(max_body_size)
+        if default is not None and not callable(default):
+            raise TypeError(f"default={default!r}: not an ASGI application (async app(scope, receive, send))")
+        # Starlette's Router(default=...): the ASGI app for requests no route matches. Kept for code that
+        # reads it; an included router's routes are served through the app's router, whose 404 answers
+        # what no route matches (as FastAPI's include serves them).
+        self.default = default
         self.form_limits = validate_form_limits(form_limits)
         if prefix:
             if not prefix.startswith("/"):
@@ -391,6 +136,9 @@ class APIRouter:
         self.generate_unique_id_function = generate_unique_id_function
         self.routes: list[Any] = []  # APIRoute and Mount records, in declaration order
         self.frontends: list[FrontendRoute] = []  # app.frontend(...): low priority, after every route
+        # FastAPI 0.165's other low-priority routes (APIRoute or Starlette Route objects a library appends),
+        # matched before the frontends when no route, mount or redirect did
+        self._low_priority_routes: list[Any] = []
         self.callbacks: list[Any] = list(callbacks or [])
         self.max_body_size = max_body_size
         self.dependencies: list[Any] = list(dependencies or [])
@@ -400,6 +148,9 @@ class APIRouter:
         self.lifespan_state: dict[str, Any] | None = None  # what the lifespan yielded, per worker
         self._app: Any = None  # the application that owns this router, passed to the lifespan
         self._running: Any = None
+        self._routes_version = 0  # counts changes of `routes` made through this router's methods
+        self._includes: list[_IncludedRouter] = []
+        self._includes_key: Any = None
         for route in routes or ():
             self.add_route_record(route)
 
@@ -490,6 +241,7 @@ class APIRouter:
                 form_limits=own_form_limits,
             )
         )
+        self._mark_routes_changed()
 
     def add_route_record(self, route: Any) -> None:
         """A route given as an object (`routes=[...]`): AstraAPI's records as they are, Starlette's
@@ -500,6 +252,7 @@ class APIRouter:
             starlette_compat.add_route(self, route)
         elif isinstance(route, (APIRoute, Mount)):
             self.routes.append(route)
+            self._mark_routes_changed()
         else:
             raise TypeError(f"routes=[...]: {route!r} is not a route (an APIRoute, or Starlette's Route, "
                             "WebSocketRoute or Mount)")
@@ -555,6 +308,7 @@ class APIRouter:
                             "application (async app(scope, receive, send)), a StaticFiles or an AstraAPI app")
         self.routes.append(Mount(path=(self.prefix + path).rstrip("/"), app=app, name=name,
                                  decl_file=decl_file, decl_line=decl_line))
+        self._mark_routes_changed()
 
     def frontend(self, path: str, *, directory: str | os.PathLike[str],
                  fallback: str | None = "auto", check_dir: bool | str = "auto") -> None:
@@ -570,6 +324,17 @@ class APIRouter:
         self.frontends.append(FrontendRoute(path=_join_frontend_paths(self.prefix, normalized), app=app,
                                             decl_file=decl_file, decl_line=decl_line,
                                             dependencies=tuple(self.dependencies)))
+        self._mark_routes_changed()
+
+    @property
+    def _frontend_routes(self) -> Any:
+        """FastAPI 0.165's group of this router's frontends (None before `frontend()`): `routes` are their
+        records, each `app` the frontend's files."""
+        if not self.frontends:
+            return None
+        from astraapi._routing.include import FrontendRouteGroup
+
+        return FrontendRouteGroup(tuple(self.frontends), tuple(self.dependencies))
 
     def add_route(self, path: str, endpoint: Callable[..., Any], methods: Sequence[str] | None = None,
                   name: str | None = None, include_in_schema: bool = True, *,
@@ -614,10 +379,25 @@ class APIRouter:
 
         return decorator
 
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
+        """Starlette's `route.matches` for a router in a route list: FastAPI's APIRouter is matched only
+        through an inclusion (`_IncludedRouter`); on its own it answers Match.NONE."""
+        from astraapi.asgi.matching import match_enum
+
+        return match_enum().NONE, {}
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        """Starlette's `router.handle(scope, receive, send)`: serve a request with this router's routes
+        outside an app (through an app of their own, rebuilt when they change)."""
+        from astraapi._routing.include import serving_app
+
+        app = serving_app(self, flat_records(self.routes), redirect_slashes=self.redirect_slashes)
+        await app(scope, receive, send)
+
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         """The path of the route or mount called `name` with these path parameters (Starlette's
         url_path_for; a mount takes `path`). NoMatchFound when none fits."""
-        return url_path_for(self.routes, name, path_params)
+        return url_path_for(flat_records(self.routes), name, path_params)
 
     # ------------------------------------------------------------------ WebSockets
 
@@ -647,6 +427,7 @@ class APIRouter:
                 dependencies=(*self.dependencies, *(dependencies or ())),
             )
         )
+        self._mark_routes_changed()
 
     def websocket(
         self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None
@@ -681,62 +462,69 @@ class APIRouter:
         if router is self:
             raise AssertionError("Cannot include the same APIRouter instance into itself. "
                                  "Did you mean to include a different router?")
+        if router._contains_router(self):
+            raise AssertionError("Cannot include an APIRouter instance that already includes this router. "
+                                 "Did you mean to include a different router?")
         validate_max_body_size(max_body_size)
-        if not prefix:
-            for route in router.routes:
-                if isinstance(route, APIRoute) and not route.path:
-                    from astraapi.exceptions import FastAPIError
-
-                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
-        # The include's limits, overridden by the included router's own (FastAPI's include context).
-        include_form_limits = {**validate_form_limits(form_limits), **router.form_limits}
         if prefix:
             if not prefix.startswith("/"):
                 raise ValueError("A path prefix must start with '/'")
             if prefix.endswith("/"):
                 raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
-        # FastAPI's include context: the included router's limit, else the include's, else this router's.
-        include_limit = _first_limit(router.max_body_size, max_body_size, self.max_body_size)
-        extra_callbacks = (*self.callbacks, *(callbacks or ()))
-        extra_dependencies = (*self.dependencies, *(dependencies or ()))
-        extra_tags = tuple(_tag_text(t) for t in [*self.tags, *(tags or [])])  # the including router's first
-        for frontend in router.frontends:
-            self.frontends.append(replace(frontend, path=_join_frontend_paths(self.prefix + prefix, frontend.path),
-                                          dependencies=(*extra_dependencies, *frontend.dependencies),
-                                          max_body_size=_first_limit(frontend.max_body_size, include_limit)))
-        for route in router.routes:
-            if isinstance(route, Mount):
-                self.routes.append(replace(route, path=self.prefix + prefix + route.path,
-                                           max_body_size=_first_limit(route.max_body_size, include_limit)))
-                continue
-            # FastAPI's order: the route's, the included router's default, the include's, this router's.
-            response_class = get_value_or_default(route.response_class, router.default_response_class,
-                                                  default_response_class, self.default_response_class)
-            self.routes.append(
-                replace(
-                    route,
-                    path=self.prefix + prefix + route.path,
-                    tags=extra_tags + route.tags,
-                    enum_tags=route.enum_tags | _enum_tags([*self.tags, *(tags or [])]),
-                    response_class=response_class,
-                    include_in_schema=route.include_in_schema and include_in_schema and self.include_in_schema,
-                    responses={**self.responses, **(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated or self.deprecated,
-                    generate_unique_id_function=get_value_or_default(
-                        route.generate_unique_id_function, router.generate_unique_id_function,
-                        generate_unique_id_function, self.generate_unique_id_function,
-                    ),
-                    dependencies=() if route.takes_request else (*extra_dependencies, *route.dependencies),
-                    callbacks=(*extra_callbacks, *route.callbacks),
-                    max_body_size=_first_limit(route.max_body_size, include_limit),
-                    strict_content_type=_first_limit(route.strict_content_type, router.strict_content_type,
-                                                     self.strict_content_type),
-                    form_limits={**include_form_limits, **route.form_limits},
-                )
-            )
+        else:
+            for route in flat_records(router.routes):
+                if isinstance(route, APIRoute) and not route.path:
+                    from astraapi.exceptions import FastAPIError
+
+                    raise FastAPIError(f"Prefix and path cannot be both empty (path operation: {route.name})")
+        # The router stays live: its routes (and routes added to it later) are served through the inclusion.
+        context = IncludeContext.for_include(
+            self, router, prefix=prefix, tags=tags, dependencies=dependencies,
+            default_response_class=default_response_class, responses=responses, callbacks=callbacks,
+            deprecated=deprecated, include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function, max_body_size=max_body_size,
+            form_limits=form_limits)
+        self.routes.append(_IncludedRouter(router, context))
+        self._mark_routes_changed()
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self.lifespan_context = _merge_lifespans(self.lifespan_context, router.lifespan_context)
+
+    def _mark_routes_changed(self) -> None:
+        self._routes_version += 1
+        if _natively_served:
+            check_not_served(self)
+
+    def _get_routes_version(self, seen: set[int] | None = None) -> int:
+        """A number that changes whenever this router's routes, or those of a router it includes, change."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return self._routes_version
+        seen.add(id(self))
+        version = self._routes_version
+        for route in self._included_routers():
+            version += route.original_router._get_routes_version(seen)
+        return version
+
+    def _included_routers(self) -> list[_IncludedRouter]:
+        """The inclusions among `routes` (read per request by the routes key: kept until the list changes)."""
+        routes = self.routes
+        key = (id(routes), len(routes), id(routes[-1]) if routes else None)
+        if self._includes_key != key:
+            self._includes = [route for route in routes if isinstance(route, _IncludedRouter)]
+            self._includes_key = key
+        return self._includes
+
+    def _contains_router(self, router: APIRouter, seen: set[int] | None = None) -> bool:
+        """Whether `router` is included in this router, directly or further down."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return False
+        seen.add(id(self))
+        for route in self._included_routers():
+            if route.original_router is router or route.original_router._contains_router(router, seen):
+                return True
+        return False
 
     # ------------------------------------------------------------------ lifespan
 
@@ -794,31 +582,6 @@ class APIRouter:
                 await runtime.shutdown()
 
 
-def _auto_telemetry(app: Any) -> bool:
-    """`telemetry={"auto_configure": True}`, or FASTAPI_OTEL_AUTO_CONFIGURE=true without a setting."""
-    settings = getattr(app, "_telemetry_settings", None)
-    if settings is not None:
-        return bool(settings["auto_configure"])
-    return hasattr(app, "_telemetry_settings") and os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
-
-
-def validate_max_body_size(max_body_size: int | None) -> None:
-    if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
-                                      or max_body_size < 0):
-        raise ValueError("max_body_size must be a non-negative integer or None")
-
-
-def validate_form_limits(limits: dict[str, int] | None) -> dict[str, int]:
-    """FastAPI 0.165's form_limits (astraapi._form_limits): max_fields, max_files and max_part_size."""
-    from astraapi._form_limits import _validate_form_limits
-
-    return dict(_validate_form_limits(limits))
-
-
-def _first_limit(*limits: int | None) -> int | None:
-    return next((limit for limit in limits if limit is not None), None)
-
-
 def _normalize_frontend_path(path: str) -> str:
     if not path:
         raise AssertionError("A frontend path cannot be empty")
@@ -827,89 +590,6 @@ def _normalize_frontend_path(path: str) -> str:
     return path if path == "/" else path.rstrip("/")
 
 
-def _join_frontend_paths(prefix: str, path: str) -> str:
-    if not prefix:
-        return path
-    return prefix if path == "/" else prefix + path
-
-
-@dataclass(frozen=True)
-class RouteContext:
-    """FastAPI 0.165's view of a route as served (`iter_route_contexts(app.routes)`): its effective path,
-    name, methods and endpoint, any other attribute read from the route. AstraAPI's included routes are
-    copies carrying the include's prefix and settings, so `route` and `original_route` are that copy
-    (docs/compat-differences.md)."""
-
-    route: Any
-
-    @property
-    def original_route(self) -> Any:
-        return self.route
-
-    @property
-    def path(self) -> str | None:
-        return getattr(self.route, "path", None)
-
-    @property
-    def path_format(self) -> str | None:
-        return getattr(self.route, "path_format", None)
-
-    @property
-    def name(self) -> str | None:
-        return getattr(self.route, "name", None)
-
-    @property
-    def methods(self) -> set[str] | None:
-        if isinstance(self.route, APIWebSocketRoute) or not isinstance(self.route, APIRoute):
-            return None
-        return set(self.route.methods)
-
-    @property
-    def endpoint(self) -> Callable[..., Any] | None:
-        return getattr(self.route, "endpoint", None)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.route, name)
-
-
-def iter_route_contexts(routes: Sequence[Any]) -> Any:
-    """FastAPI 0.165's `iter_route_contexts`: a RouteContext for each route (given contexts as they are);
-    `get_openapi(routes=...)` takes them."""
-    for route in routes:
-        yield route if isinstance(route, RouteContext) else RouteContext(route)
-
-
-def url_path_for(routes: Sequence[Any], name: str, path_params: dict[str, Any]) -> str:
-    for route in routes:
-        if isinstance(route, Mount) and isinstance(getattr(route.app, "router", None), APIRouter):
-            # a sub-application's routes: "mount_name:route_name", or the route's own name when
-            # the mount has none (Starlette's Mount.url_path_for)
-            if route.name is None or name.startswith(route.name + ":"):
-                child = name if route.name is None else name[len(route.name) + 1:]
-                try:
-                    return route.path + route.app.router.url_path_for(child, **path_params)
-                except NoMatchFound:
-                    pass
-        if route.name != name:
-            continue
-        params = dict(path_params)
-        if isinstance(route, Mount):
-            if "path" not in params:
-                continue
-            params["path"] = str(params["path"]).lstrip("/")
-            template = route.route_path
-        else:
-            template = route.path
-        names = [m.group(1) for m in PATH_PARAM.finditer(template)]
-        if set(names) != set(params):
-            continue
-        # each value written as its convertor writes it back (Starlette's to_string)
-        return PATH_PARAM.sub(lambda m: _param_text(m.group(2) or "str", params[m.group(1)]), template)
-    raise NoMatchFound(name, path_params)
-
-
-# FastAPI's `fastapi.routing` also exposes these names; they are imported on first use, so
-# that declaring routes does not import the encoders, pydantic's models or the thread pool.
 _REEXPORTS = {
     "is_async_callable": "astraapi.background",
     "run_in_threadpool": "astraapi.background",
@@ -974,14 +654,3 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_REEXPORTS))
 
 
-def takes_path_params(function: Any, path: str, first: str, first_type: type) -> None:
-    """Declare `function`'s parameters: `first` (the connection), then the path's parameters, taken as
-    the path convertors give them (Starlette's endpoint reads them from `request.path_params`)."""
-    import inspect
-    import re
-
-    names = re.findall(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_][a-zA-Z0-9_]*)?}", path)
-    parameters = [inspect.Parameter(first, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=first_type)]
-    parameters += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any) for name in names]
-    function.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    function.__annotations__ = {first: first_type, **{name: Any for name in names}}

@@ -95,20 +95,15 @@ class _AppServer:
             raise self._startup_error
 
     def _run(self, target: Any) -> None:
-        from astraapi import _runtime
         from astraapi.server.event_loop import new_event_loop
+        from astraapi.server.worker import native_server
 
         server_error_sink.set(self.errors)  # inherited by every task the loop runs for this server
         handshake_close_sink.set(self.handshake_closes)
         try:
             loop = new_event_loop()
             asyncio.set_event_loop(loop)
-            server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port,
-                                     **target.config.server_kwargs())
-            server.route_unmatched = target.route_unmatched
-            server.route_redirects = target.route_redirects
-            if target.on_server is not None:
-                target.on_server(server)
+            server = native_server(target)
         except BaseException as error:  # reported to the thread that waits for the server
             self._startup_error = error
             self._ready.set()
@@ -120,10 +115,34 @@ class _AppServer:
             self._ready.set()
             loop.run_forever()
         finally:
-            loop.remove_reader(server.fileno())
-            server.close()
+            loop.remove_reader(self._native.fileno())
+            self._native.close()
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    def reload(self) -> None:
+        """Serve the routes the app declares now (a route added since, to the app or to an included router,
+        which FastAPI serves live) without leaving the lifespan: a new native server on the same loop
+        replaces the old one; the lifespan and its state (kept on the app's router) stay."""
+        from astraapi.server.serve import prepare
+        from astraapi.server.worker import native_server
+
+        target = prepare(self.served, mode="dynamic", host="127.0.0.1", port=0)
+
+        async def swap() -> None:
+            assert self.loop is not None
+            server = native_server(target)
+            old, self._native = self._native, server
+            self.loop.remove_reader(old.fileno())
+            old.close()
+            # the reader runs in the context it is added from: the one _run gives the server's tasks
+            server_error_sink.set(self.errors)
+            handshake_close_sink.set(self.handshake_closes)
+            self.loop.add_reader(server.fileno(), server.poll)
+            self.port = server.port
+
+        self.run(swap())
+        self.routes_key = _routes_key(self.app)
 
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the server's loop and wait for its result."""
@@ -149,7 +168,10 @@ _lock = threading.RLock()  # re-entrant: a client's finalizer may run from the G
 
 def _routes_key(app: Any) -> tuple[int, ...]:
     routes = getattr(app, "routes", None)
-    return tuple(id(route) for route in routes) if routes is not None else ()
+    router = getattr(app, "router", None)
+    # the versions count changes of included routers (their routes are served live, FastAPI 0.165)
+    version = router._get_routes_version() if hasattr(router, "_get_routes_version") else 0
+    return (*(id(route) for route in routes), version) if routes is not None else ()
 
 
 def _asgi_host(asgi: Any) -> Any:
@@ -275,9 +297,12 @@ class _Connection:
     def server_for_request(self) -> _AppServer:
         if self.server is None:
             self.server = _acquire(self.app)
-        elif self.server.routes_key != _routes_key(self.app) and not self.in_lifespan:
-            _release(self.server)
-            self.server = _acquire(self.app)
+        elif self.server.routes_key != _routes_key(self.app):
+            if self.server.lifespan_users:  # inside the lifespan: the same loop serves the new routes
+                self.server.reload()
+            else:
+                _release(self.server)
+                self.server = _acquire(self.app)
         return self.server
 
     def close(self) -> None:

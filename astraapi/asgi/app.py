@@ -109,6 +109,9 @@ class _Serving:
         """What Starlette's router puts into the scope once a route matched."""
         record = self.records[index]
         scope["route"] = record
+        from astraapi._routing.include import update_scope
+
+        update_scope(scope, {}, record)
         endpoint = getattr(record, "endpoint", None)
         scope["endpoint"] = endpoint if endpoint is not None else getattr(record, "app", None)
         path_params: dict[str, Any] = {}
@@ -123,9 +126,11 @@ class _Serving:
 def routes_key(app: Any) -> tuple[Any, ...]:
     """Read per request, so cheap: the route list's identity and length and its last route (routes are
     appended; replacing one in the middle of the list after the first request is not noticed)."""
-    routes = app.routes
-    frontends = getattr(getattr(app, "router", None), "frontends", None) or ()
-    return (id(routes), len(routes), id(routes[-1]) if routes else None, len(frontends))
+    router = getattr(app, "router", None)
+    routes = router.routes if hasattr(router, "routes") else app.routes
+    frontends = getattr(router, "frontends", None) or ()
+    version = router._get_routes_version() if hasattr(router, "_get_routes_version") else 0
+    return (id(routes), len(routes), id(routes[-1]) if routes else None, len(frontends), version)
 
 
 class ASGIEntry:

@@ -141,8 +141,10 @@ def route_scope(app: Any, records: list[Any], route_index: int, path_params: tup
     if hasattr(record, "route_path"):  # a mount: Starlette's Mount keeps its own parameters, not the rest
         names = names[:-1]
     endpoint = getattr(record, "endpoint", None) or getattr(record, "app", None)
+    from astraapi._routing.include import scope_keys
+
     return {"endpoint": endpoint, "path_params": dict(zip(names, path_params)), "route": record,
-            "router": getattr(app, "router", None)}
+            "router": getattr(app, "router", None), **scope_keys(record)}
 
 
 def add_matched_route(scope: dict[str, Any], app: Any) -> None:
@@ -152,14 +154,16 @@ def add_matched_route(scope: dict[str, Any], app: Any) -> None:
     routes = getattr(app, "routes", None)
     if not routes:
         return
-    for route in routes:
+    from astraapi._routing.include import flat_records, update_scope
+
+    for route in flat_records(routes):  # an included router's routes as served (their effective records)
         matches = getattr(route, "matches", None)
         if matches is None:
             continue
         match, child = matches(scope)
         if match.value == 2:  # Match.FULL (AstraAPI's or Starlette's enum)
             given = scope.get("path_params")
-            scope.update(child)
+            update_scope(scope, child, route)
             scope["route"] = route
             if given:
                 scope["path_params"] = given

@@ -59,9 +59,13 @@ def refusal(record: Any) -> str:
 def build_handler(executor: Any, plan: Any, record: Any) -> Callable[[Any], Any]:
     """The user's handler for `plan`'s route: `record.get_route_handler()`, whose `super()` call
     gets the original handler of this executor's plan."""
+    from astraapi._routing.include import declared_route
+
     token = _building.set((executor, plan))
     try:
-        handler = record.get_route_handler()
+        # An included route's handler is built by the route as declared (its class's override, its state),
+        # for this inclusion's plan.
+        handler = declared_route(record).get_route_handler()
     finally:
         _building.reset(token)
     if not callable(handler):

@@ -25,6 +25,7 @@ from astraapi.responses import JSONResponse, Response
 from astraapi.datastructures import DefaultPlaceholder
 from astraapi.introspection.incex import IncExError, incex_json
 from astraapi.routing import APIRoute, FrontendRoute, Mount
+from astraapi._routing.include import is_low_priority
 from astraapi.introspection.annotations import (
     _constraints,
     _is_complex,
@@ -315,6 +316,7 @@ class _Analyzer:
             max_body_size=route.max_body_size,
             strict_content_type=route.strict_content_type,
             form_limits=self.form_limits(route),
+            low_priority=is_low_priority(route),
         )
         return RouteAnalysis(
             route=route,

@@ -29,15 +29,21 @@ def analyze_app(app: Any) -> AppAnalysis:
 
 def analyze_records(records: Iterable[Any]) -> AppAnalysis:
     """Analyse route records that an app does not serve (webhooks, callbacks, a router's routes
-    documented by `get_openapi`), uncached."""
-    return _Analyzer().run(list(records))
+    documented by `get_openapi`), uncached; inclusions as their routes are served."""
+    from astraapi._routing.include import flat_records
+
+    return _Analyzer().run(flat_records(list(records)))
 
 
 def served_records(app: Any) -> list[Any]:
     """What the app serves, in router precedence: routes and mounts in declaration order, then
     the frontends (low priority), the most specific prefix first."""
-    frontends = getattr(getattr(app, "router", None), "frontends", None) or []
-    return [*app.routes, *sorted(frontends, key=lambda frontend: -frontend.specificity)]
+    from astraapi._routing.include import flat_records, low_priority_records
+
+    low = low_priority_records(getattr(app, "router", None))
+    frontends = [record for record in low if isinstance(record, FrontendRoute)]
+    return [*flat_records(app.routes), *(record for record in low if not isinstance(record, FrontendRoute)),
+            *sorted(frontends, key=lambda frontend: -frontend.specificity)]
 
 
 def analyze_route(app: Any, index: int) -> RouteAnalysis:

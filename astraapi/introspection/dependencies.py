@@ -158,15 +158,29 @@ def _signature_entries(call: Any) -> list[tuple[str, Any, Any]]:
         signature = inspect.signature(call, eval_str=True)
     except NameError:
         signature = inspect.signature(call)
+    globalns = getattr(inspect.unwrap(call), "__globals__", None) or {}
     entries = []
     for name, parameter in signature.parameters.items():
         # As FastAPI: every parameter counts by its name, `*args`, `**kwargs` and positional-only ones
         # too (query parameters unless annotated otherwise; their values are passed by keyword).
         annotation = parameter.annotation
+        if isinstance(annotation, str):  # a `__signature__` given with string annotations (eval_str skips it)
+            annotation = _evaluated(annotation, globalns)
         if hasattr(annotation, "__value__") and type(annotation).__name__ == "TypeAliasType":
             annotation = annotation.__value__
         entries.append((name, annotation, parameter.default))
     return entries
+
+
+def _evaluated(annotation: str, globalns: dict[str, Any]) -> Any:
+    """A string annotation evaluated in the function's module, as FastAPI's get_typed_signature does
+    (left as it is when it names something that module does not have)."""
+    import typing
+
+    try:
+        return typing._eval_type(typing.ForwardRef(annotation), globalns, globalns)  # type: ignore[attr-defined]
+    except NameError:
+        return annotation
 
 
 def _scheme_json(scheme: Any) -> str | None:

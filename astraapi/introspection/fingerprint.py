@@ -146,8 +146,10 @@ def _versions() -> dict[str, str]:
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:
+    from astraapi._routing.include import flat_records
+
     result = []
-    for route in app.routes:
+    for route in flat_records(app.routes):
         methods = getattr(route, "methods", None) or (type(route).__name__,)  # other kinds of route
         label = f"{'/'.join(methods)} {getattr(route, 'path', '?')} ({getattr(route, 'name', '?')})"
         result.append((label, _digest(_describe_route(route))))

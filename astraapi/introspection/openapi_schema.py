@@ -594,7 +594,7 @@ def app_openapi_parts(app: Any, analysis: Any) -> tuple[tuple[Any, ...], dict[st
     fields: dict[str, Any] = {"openapi_settings_json": key[-1]}
     try:
         webhooks = analyze_records(webhook_records).routes if webhook_records else ()
-        endpoints = [route for route in analysis.routes if route.ir.mount is None]  # mounts: nothing to document
+        endpoints = [route for route in analysis.routes if route.ir.mount is None and not route.ir.low_priority]  # mounts: nothing to document
         # `callbacks=` routes (APIRoute records of a router, documented under their operation).
         callback_owners = [(route.ir.index, record) for route in endpoints
                            for record in route.route.callbacks if isinstance(record, APIRoute)]

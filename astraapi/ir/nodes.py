@@ -254,6 +254,9 @@ class RouteIR:
     # GET/HEAD route when its router has dependencies: an ordinary endpoint route, low priority).
     # None: an ordinary route.
     mount: str | None = None
+    # An ordinary route of a router's low-priority list (FastAPI 0.165's `_low_priority_routes`): matched,
+    # as frontends are, only when no other route, mount or redirect did.
+    low_priority: bool = dataclasses.field(default=False, metadata={"omit_default": True})
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def build_trie_tables(ir: AppIR) -> TrieTables:
         build_nodes[node].routes.append(route.index)
         param_count = sum(1 for segment in segments if segment.literal is None)
         bits = method_bits(route.methods)
-        if route.mount in ("frontend", "frontend-guarded"):
+        if route.low_priority or route.mount in ("frontend", "frontend-guarded"):
             bits |= LOW_PRIORITY
         if route.mount in ("static", "app", "asgi", "frontend"):
             bits |= ANY_METHOD

@@ -395,7 +395,8 @@ def routes_ir(routes: Sequence[Any], webhooks: Sequence[Any] = (), *,
     from astraapi.introspection.openapi_schema import with_openapi
 
     def endpoints(records: Sequence[Any]) -> list[Any]:  # mounts document nothing
-        return [route for route in analyze_records(records).routes if route.ir.mount is None]
+        return [route for route in analyze_records(records).routes if route.ir.mount is None
+                and not route.ir.low_priority]
 
     route_endpoints = endpoints(routes)
     webhook_endpoints = endpoints(webhooks) if webhooks else []
@@ -423,10 +424,11 @@ def get_openapi(
     external_docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """FastAPI's `get_openapi`: the document for `routes` (e.g. `app.routes`, or RouteContexts), with these settings."""
-    from astraapi.routing import RouteContext
+    from astraapi._routing.include import flat_records
 
-    routes = [route.route if isinstance(route, RouteContext) else route for route in routes]
-    webhooks = [route.route if isinstance(route, RouteContext) else route for route in webhooks or ()]
+    # RouteContexts and inclusions: the routes as served (an included route with the inclusion's prefix, ...)
+    routes = flat_records(routes)
+    webhooks = flat_records(webhooks or ())
     ir_routes, ir_webhooks, schemas = routes_ir(routes, webhooks,
                                                 separate_input_output_schemas=separate_input_output_schemas)
     return openapi_document(

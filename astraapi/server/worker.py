@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from astraapi.server.config import ServerConfig
 from astraapi.server.event_loop import loop_name, new_event_loop
@@ -48,14 +48,29 @@ class ServeTarget:
     after_startup: Callable[[], ServeTarget] | None = None
 
 
-def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
-    """Serve until SIGINT/SIGTERM (then drain, see above); returns when the server has closed."""
+def native_server(target: ServeTarget, **options: Any) -> Any:
+    """The native server for `target`, set up as the target says (also the TestClient's)."""
     from astraapi import _runtime
 
+    server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, **options,
+                             **target.config.server_kwargs())
+    server.route_unmatched = target.route_unmatched
+    server.route_redirects = target.route_redirects
+    if target.on_server is not None:
+        target.on_server(server)
+    return server
+
+
+def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True) -> None:
+    """Serve until SIGINT/SIGTERM (then drain, see above); returns when the server has closed."""
     config = target.config
     _raise_open_file_limit(config.max_connections)
     loop = new_event_loop()
     if target.lifespan is not None:
+        from astraapi._routing.include import serving_natively
+
+        # The trie holds the routes the app declared when it was prepared: later additions are refused.
+        serving_natively(target.lifespan)
         try:
             loop.run_until_complete(target.lifespan.startup())
         except BaseException:
@@ -64,12 +79,7 @@ def serve_worker(target: ServeTarget, *, reuse_port: bool, announce: bool = True
             raise SystemExit(3) from None
     if target.after_startup is not None:
         target = target.after_startup()
-    server = _runtime.Server(target.handler, target.make_trie(), target.host, target.port, reuse_port=reuse_port,
-                             **config.server_kwargs())
-    server.route_unmatched = target.route_unmatched
-    server.route_redirects = target.route_redirects
-    if target.on_server is not None:
-        target.on_server(server)
+    server = native_server(target, reuse_port=reuse_port)
     draining = False
     deadline = 0.0
 

@@ -67,6 +67,7 @@ APPS = {
     "compat_route_classes_app": None,
     "compat_ecosystem_app": None,
     "compat_forms_app": None,
+    "compat_live_include_app": None,
 }
 
 # The framing header a server adds to a streamed answer (uvicorn sends the same); FastAPI's in-process

@@ -10,7 +10,7 @@ from astraapi.datastructures import Default, DefaultPlaceholder, get_value_or_de
 from astraapi.exceptions import FastAPIError
 from astraapi.introspection.incex import IncExError, incex_from_json, incex_json
 from astraapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from astraapi.routing import APIRoute
+from astraapi.routing import APIRoute, iter_route_contexts
 
 
 def test_default_placeholder_has_fastapis_shape():
@@ -50,11 +50,12 @@ def test_routes_hold_fastapis_placeholders_and_chosen_classes():
 
     app.include_router(router)
     app.include_router(plain, default_response_class=PlainTextResponse)
-    classes = {route.path: route.response_class for route in app.routes if route.path in ("/a", "/b", "/c", "/d")}
+    served = list(iter_route_contexts(app.routes))  # FastAPI 0.165: an inclusion is one entry of app.routes
+    classes = {route.path: route.response_class for route in served if route.path in ("/a", "/b", "/c", "/d")}
     assert classes["/a"] == Default(JSONResponse) and isinstance(classes["/a"], DefaultPlaceholder)
     assert (classes["/b"], classes["/c"], classes["/d"]) == (HTMLResponse, PlainTextResponse, PlainTextResponse)
-    assert isinstance(app.routes[-1].generate_unique_id_function, DefaultPlaceholder)
-    assert isinstance(app.routes[-1].response_model, DefaultPlaceholder)
+    assert isinstance(served[-1].generate_unique_id_function, DefaultPlaceholder)
+    assert isinstance(served[-1].response_model, DefaultPlaceholder)
 
 
 def test_include_router_refusals():
@@ -109,7 +110,9 @@ def test_route_class_is_the_class_of_the_records():
 
     app = FastAPI()
     app.include_router(router, prefix="/p")
-    assert type(router.routes[0]) is Custom and type(app.routes[-1]) is Custom
+    served = list(iter_route_contexts(app.routes))[-1]
+    assert type(router.routes[0]) is Custom and served.original_route is router.routes[0]
+    assert type(served._effective_route) is Custom and served.path == "/p/x"
     with pytest.raises(TypeError, match="not a subclass"):
         APIRouter(route_class=dict).add_api_route("/y", x)
 

@@ -1,0 +1,1 @@
+"""The parts of `astraapi.routing`, by concern (that module re-exports their public names)."""
