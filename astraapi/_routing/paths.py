@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from astraapi._routing.records import PATH_PARAM, Mount
+from astraapi._routing.records import Mount
+from astraapi.ir.path_template import PATH_PARAM
 
 
 class NoMatchFound(Exception):

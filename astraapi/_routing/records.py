@@ -5,7 +5,6 @@ mount (`Mount`), a frontend (`FrontendRoute`), and the helpers that build and ch
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 from astraapi.datastructures import Default
+from astraapi.ir.path_template import path_format
 from astraapi.responses import JSONResponse
 
 
@@ -275,15 +275,6 @@ class APIWebSocketRoute(APIRoute):
 
 WEBSOCKET_METHOD = "WEBSOCKET"
 
-# `{name}` / `{name:convertor}` in a path template: group 1 the name, group 2 the convertor (None: str).
-# The one pattern for it: introspection, OpenAPI and url_path_for read paths with it.
-PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-
-
-
-def path_format(path: str) -> str:
-    """The path as OpenAPI shows it: `{name:convertor}` -> `{name}`."""
-    return PATH_PARAM.sub(r"{\1}", path)
 
 
 

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from astraapi.asgi.scope import route_path
+from astraapi.ir.path_template import PATH_PARAM
 
 
 class Match(enum.Enum):
@@ -26,7 +27,6 @@ class Match(enum.Enum):
 _REGEX = {"str": "[^/]+", "path": ".*", "int": "[0-9]+", "float": r"[0-9]+(\.[0-9]+)?",
           "uuid": "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"}
 _CONVERT = {"str": str, "path": str, "int": int, "float": float, "uuid": uuid.UUID}
-_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 _compiled: dict[str, tuple[re.Pattern[str], dict[str, Any]]] = {}
 
 
@@ -40,8 +40,8 @@ def compile_path(path: str) -> tuple[re.Pattern[str], dict[str, Any]]:
     found = _compiled.get(path)
     if found is None:
         regex, index, convertors = "^", 0, {}
-        for param in _PARAM.finditer(path):
-            name, kind = param.group(1), (param.group(2) or ":str")[1:]
+        for param in PATH_PARAM.finditer(path):
+            name, kind = param.group(1), param.group(2) or "str"
             regex += re.escape(path[index:param.start()]) + f"(?P<{name}>{_REGEX[kind]})"
             convertors[name] = _CONVERT[kind]
             index = param.end()

@@ -7,18 +7,16 @@ interprets them, so the two modes route identically by construction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from astraapi.ir.nodes import AppIR, RouteIR
 
 # Parameter kinds, method bits, and the flags beside them (a mount takes every method; a frontend
 # is low priority): astraapi/_runtime_contract.py, shared with the runtime (trie.h).
+from astraapi.ir.path_template import PATH_PARAM
 from astraapi._runtime_contract import ANY_METHOD, EXTENSION_METHOD, LOW_PRIORITY, METHOD_BITS, PARAM_KINDS  # noqa: F401
 
 PARAM_PATH = PARAM_KINDS["path"]
-
-_PARAM_SEGMENT = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}$")
 
 
 class RoutePathError(ValueError):
@@ -43,7 +41,7 @@ def parse_route_path(route: RouteIR) -> list[PathSegment]:
     segments: list[PathSegment] = []
     parts = split_path(route.path)
     for position, part in enumerate(parts):
-        match = _PARAM_SEGMENT.match(part)
+        match = PATH_PARAM.fullmatch(part)
         if match is None:
             if "{" in part or "}" in part:
                 raise RoutePathError(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from time import perf_counter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from astraapi.ir.path_template import path_format
 from astraapi.telemetry._api import (
     HTTP_METHODS, _exception, _exception_type, _RequestTelemetry, _unconfigured, request_key,
 )
@@ -25,7 +25,6 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
 SENSITIVE_QUERY_PARAMETERS = frozenset({"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig",
                                         "X-Goog-Signature"})
 NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
-_PATH_CONVERTOR = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*):[a-zA-Z_][a-zA-Z0-9_]*}")
 
 
 def provider_active(explicit: Any, get_global: Any, noop: type) -> bool:
@@ -454,7 +453,7 @@ def telemetry_handler(handler: Any, app: Any, ir: Any) -> Any:
     # A route's template; a mounted app's own route names the request (astraapi.engine.mounts); static files
     # and frontends are named by their path, convertors left out as Starlette's path_format does.
     routes = [route.path if route.mount is None else
-              _PATH_CONVERTOR.sub(r"{\1}", route.path) if route.mount in ("static", "frontend", "frontend-guarded")
+              path_format(route.path) if route.mount in ("static", "frontend", "frontend-guarded")
               else None for route in ir.routes]
     telemetry = ServerTelemetry(app, routes, ir)
 
