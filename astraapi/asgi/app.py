@@ -160,6 +160,12 @@ class ASGIEntry:
         path = route_path(scope)
         match = serving.trie.match(scope["method"], path)
         kind = match[0]
+        if "fastapi.telemetry" in scope and kind in (0, 1):  # a telemetry layer outside (telemetry._asgi)
+            route = serving.executor.ir.routes[match[1]]
+            if route.mount is None:
+                from astraapi.telemetry._api import _outer_route
+
+                _outer_route(scope, route.path)
         limit = serving.read_limit(match[1] if kind == 0 else None)
         body = await _read_body(receive, limit)
         if body is None:
