@@ -27,7 +27,9 @@ server's own thread and loop (asyncio), so `backend="trio"` is ignored, but each
 of the test's context (context variables set in the test reach the app, as in FastAPI's client).
 `TestClient(asgi_app)` with any ASGI callable serves it mounted at the root of a host app. With
 `raise_server_exceptions=False`, an app that fails after its answer started gives what was sent; a
-WebSocket endpoint's error is raised when its session ends whatever that setting says, as Starlette's is.
+WebSocket endpoint's error is raised when the test leaves its session whatever that setting says, as
+Starlette's is (before that, with False, the session reads the dropped connection: `WebSocketDisconnect`
+1006).
 Needs httpx (an optional dependency, as in FastAPI).
 
 `websocket_connect(path, subprotocols=..., headers=...)` opens a real WebSocket to the server (RFC
@@ -705,13 +707,13 @@ class WebSocketTestSession:
             # the session's task records how the endpoint ended (its WebSocketDisconnect, say): let it finish
             self._server.run(_settle_websockets())
         if args[0] is None:
-            self._raise_server_error()
+            # leaving the session raises the endpoint's error whatever `raise_server_exceptions` says, as
+            # Starlette's session raises its application's
+            self._raise_server_error(always=True)
 
-    def _raise_server_error(self) -> None:
-        # the endpoint's error is raised in the test whatever `raise_server_exceptions` says, as Starlette's
-        # session raises its application's
+    def _raise_server_error(self, *, always: bool = False) -> None:
         if self._client is not None and self._server is not None:
-            self._client._raise_server_error(self._server, always=True)
+            self._client._raise_server_error(self._server, always=always)
 
     # -- sending
 

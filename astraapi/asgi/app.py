@@ -171,6 +171,12 @@ class ASGIEntry:
         path = route_path(scope)
         match = serving.trie.match(scope["method"], path)
         kind = match[0]
+        if "fastapi.telemetry" in scope and kind in (0, 1):  # a telemetry layer outside (telemetry._asgi)
+            route = serving.executor.ir.routes[match[1]]
+            if route.mount is None:
+                from astraapi.telemetry._api import _outer_route
+
+                _outer_route(scope, route.path)
         limit = serving.read_limit(match[1] if kind == 0 else None)
         if serving.python_middleware or (kind == 0 and serving.executor.reads_body_first(match[1])):
             body, whole = await read_body(receive, limit)

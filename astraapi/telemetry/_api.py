@@ -217,6 +217,22 @@ def _run_sync_endpoint(function: Callable[..., Any], arguments: dict[str, Any]) 
         return function(**arguments)
 
 
+def _name_route(record: _RequestTelemetry, route: str) -> None:
+    """The request's `http.route`, and its span's name (`METHOD /route`)."""
+    record.route = route
+    if record.span is not None:
+        record.span.set_attribute("http.route", route)
+        record.span.update_name(f"{record.span_method} {route}")
+
+
+def _outer_route(scope: dict[str, Any], route_path: str) -> None:
+    """An ASGI telemetry layer outside the app (telemetry._asgi; the scope's `"fastapi.telemetry"`)
+    observes this request: the app names the route it matched (after the mount path the layer saw)."""
+    record = scope.get("fastapi.telemetry")
+    if isinstance(record, _RequestTelemetry) and record.route is None:
+        _name_route(record, record._route_prefix + route_path)
+
+
 def _mount_matched(mount_path: str, route_path: str | None) -> None:
     """A mounted app matched one of its routes: the request's `http.route` (and span name) is the mount
     path, then the route's path (`route_path`; None: the route is itself a mount, whose app goes on)."""
@@ -226,10 +242,7 @@ def _mount_matched(mount_path: str, route_path: str | None) -> None:
     record._route_prefix += mount_path
     if route_path is None:
         return
-    route = record.route = record._route_prefix + route_path
-    if record.span is not None:
-        record.span.set_attribute("http.route", route)
-        record.span.update_name(f"{record.span_method} {route}")
+    _name_route(record, record._route_prefix + route_path)
 
 
 def _body_read(body: Any) -> None:

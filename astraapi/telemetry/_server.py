@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from astraapi.ir.path_template import path_format
 from astraapi.telemetry._api import (
-    HTTP_METHODS, _exception, _exception_type, _RequestTelemetry, _unconfigured, request_key,
+    HTTP_METHODS, _exception, _exception_type, _name_route, _outer_route, _RequestTelemetry, _unconfigured,
+    request_key,
 )
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
@@ -120,13 +121,6 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
         if header.lower() == name:
             return value.decode("latin-1")
     return None
-
-
-def _name_route(record: _RequestTelemetry, route: str) -> None:
-    record.route = route
-    if record.span is not None:
-        record.span.set_attribute("http.route", route)
-        record.span.update_name(f"{record.span_method} {route}")
 
 
 def _server_attributes(server: Any, headers: list[tuple[bytes, bytes]], scheme: str) -> dict[str, Any]:
@@ -300,10 +294,9 @@ class ServerTelemetry(Signals):
         if isinstance(scope, dict) and "fastapi.telemetry" in scope:
             # an ASGI telemetry layer outside the app (telemetry._asgi) observes this request: the app
             # only names its route
-            outer = scope["fastapi.telemetry"]
             route = self.route_for(route_index, request)
-            if isinstance(outer, _RequestTelemetry) and outer.route is None and route is not None:
-                _name_route(outer, outer._route_prefix + route)
+            if route is not None:
+                _outer_route(scope, route)
             return handler(request, route_index, path_params)
         if config["exclude"] is not None and config["exclude"](self._scope(request, headers, scheme, is_websocket)):
             token = otel_context.attach(otel_context.set_value(request_key(), None))

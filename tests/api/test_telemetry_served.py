@@ -294,3 +294,76 @@ def test_providers_configured_by_the_lifespan(start_server, mode):
     assert httpx.get(server.base_url + "/items/3").json() == {"item_id": 3}
     assert httpx.get(server.base_url + "/nowhere").status_code == 404
     assert httpx.get(server.base_url + "/_spans").json() == ["GET /items/{item_id}", "GET"]
+
+
+def test_the_asgi_layer_observes_asgi_applications():
+    """telemetry._asgi.NativeTelemetry (FastAPI's shape) around ASGI applications: the span ends with the
+    complete answer (the last trailers when announced) or as an error; an AstraAPI app inside it leaves
+    the span to it and names the route."""
+    import asyncio
+
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from astraapi import FastAPI
+    from astraapi.telemetry._asgi import NativeTelemetry
+
+    exported = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exported))
+    reader = InMemoryMetricReader()
+    settings = {"tracer_provider": tracer_provider, "meter_provider": MeterProvider(metric_readers=[reader]),
+                "operation_spans": False}
+    layer = NativeTelemetry(FastAPI(telemetry=settings)._telemetry)
+    assert layer.enabled()
+    ended_early = []
+
+    async def with_trailers(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [], "trailers": True})
+        await send({"type": "http.response.body", "body": b"ok"})
+        ended_early.append(bool(exported.get_finished_spans()))
+        await send({"type": "http.response.trailers", "headers": []})
+
+    async def incomplete(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def run(app, scope):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        await layer(app=app, scope=scope, receive=receive, send=send)
+        return sent
+
+    def scope(path):
+        return {"type": "http", "method": "GET", "scheme": "http", "path": path, "query_string": b"",
+                "headers": [(b"host", b"example.org")], "http_version": "1.1", "root_path": ""}
+
+    asyncio.run(run(with_trailers, scope("/trailers")))
+    asyncio.run(run(incomplete, scope("/incomplete")))
+    first, second = exported.get_finished_spans()
+    assert ended_early == [False]
+    assert (first.name, first.status.status_code.name, first.attributes["http.response.status_code"]) == \
+        ("GET", "UNSET", 200)
+    assert second.status.status_code.name == "ERROR"
+    assert second.attributes["error.type"] == "RuntimeError"
+    exported.clear()
+
+    app = FastAPI()  # served inside the layer: one span, named with the app's route
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int):
+        return {"item_id": item_id}
+
+    sent = asyncio.run(run(app, scope("/items/5")))
+    assert sent[-1]["body"] == b'{"item_id":5}'
+    (span,) = exported.get_finished_spans()
+    assert span.name == "GET /items/{item_id}" and span.attributes["http.route"] == "/items/{item_id}"
+    assert span.attributes["server.address"] == "example.org"
