@@ -67,6 +67,7 @@ def table_step(original: Any) -> Any:
         return original(value)
 
     validate_email.__doc__ = original.__doc__
+    validate_email.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(validate_email, _INSTALLED_ATTR, known)
     return validate_email
 

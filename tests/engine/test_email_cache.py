@@ -46,6 +46,8 @@ def test_install_only_for_an_email_field(monkeypatch):
         email: EmailStr
 
     original = pydantic.networks.validate_email
+    while hasattr(original, "__wrapped__"):  # an app served in this process may have installed the table
+        original = original.__wrapped__
     monkeypatch.setattr(pydantic.networks, "validate_email", original)
     assert email_cache.install(TypeAdapter(list[Plain])) is False
     assert pydantic.networks.validate_email is original
