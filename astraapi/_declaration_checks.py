@@ -124,7 +124,7 @@ def _params() -> Any:
 
 
 def _path_names(path: str) -> list[str]:
-    from astraapi.ir.path_template import PATH_PARAM
+    from astraapi._path_template import PATH_PARAM
 
     return [match.group(1) for match in PATH_PARAM.finditer(path)]
 

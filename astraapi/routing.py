@@ -29,7 +29,7 @@ from astraapi._routing.include import (  # noqa: F401 (re-exported)
 )
 from astraapi._routing.lifespan import _auto_telemetry, _lifespan_context, _merge_lifespans
 from astraapi._routing.paths import NoMatchFound, _param_text, takes_path_params, url_path_for  # noqa: F401
-from astraapi.ir.path_template import PATH_PARAM  # noqa: F401 (re-exported)
+from astraapi._path_template import PATH_PARAM  # noqa: F401 (re-exported)
 from astraapi._routing.records import (  # noqa: F401 (re-exported)
     WEBSOCKET_METHOD,
     APIRoute,

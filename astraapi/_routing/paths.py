@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from astraapi._routing.records import Mount
-from astraapi.ir.path_template import PATH_PARAM
+from astraapi._path_template import PATH_PARAM
 
 
 class NoMatchFound(Exception):

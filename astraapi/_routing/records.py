@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from astraapi.datastructures import Default
-from astraapi.ir.path_template import path_format
+from astraapi._path_template import path_format
 from astraapi.responses import JSONResponse
 
 

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from astraapi.asgi.scope import route_path
-from astraapi.ir.path_template import PATH_PARAM
+from astraapi._path_template import PATH_PARAM
 
 
 class Match(enum.Enum):

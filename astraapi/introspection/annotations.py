@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 from astraapi._compat.shared import lenient_issubclass as _lenient_issubclass
 from astraapi.encoders import jsonable_encoder
 from astraapi.introspection.module_names import module_of
-from astraapi.ir.path_template import PATH_PARAM
+from astraapi._path_template import PATH_PARAM
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _SEQUENCE_TYPES: tuple[type, ...] = (list, tuple, set, frozenset, deque, Sequence)

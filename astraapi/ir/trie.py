@@ -13,7 +13,7 @@ from astraapi.ir.nodes import AppIR, RouteIR
 
 # Parameter kinds, method bits, and the flags beside them (a mount takes every method; a frontend
 # is low priority): astraapi/_runtime_contract.py, shared with the runtime (trie.h).
-from astraapi.ir.path_template import PATH_PARAM
+from astraapi._path_template import PATH_PARAM
 from astraapi._runtime_contract import ANY_METHOD, EXTENSION_METHOD, LOW_PRIORITY, METHOD_BITS, PARAM_KINDS  # noqa: F401
 
 PARAM_PATH = PARAM_KINDS["path"]

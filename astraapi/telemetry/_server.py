@@ -14,7 +14,7 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from astraapi.ir.path_template import path_format
+from astraapi._path_template import path_format
 from astraapi.telemetry._api import (
     HTTP_METHODS, _exception, _exception_type, _name_route, _outer_route, _RequestTelemetry, _unconfigured,
     request_key,

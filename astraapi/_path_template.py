@@ -1,5 +1,6 @@
 """Route path templates: `{name}` and `{name:convertor}` (Starlette's syntax), the one pattern every
-layer reads them with (routing, introspection, the trie, the ASGI matcher, OpenAPI, telemetry)."""
+layer reads them with (routing, introspection, the trie, the ASGI matcher, OpenAPI, telemetry).
+No astraapi imports: declaring routes reads it (docs/internals.md "Import cost")."""
 
 import re
 
