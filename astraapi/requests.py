@@ -188,16 +188,19 @@ class HTTPConnection:
 
     @property
     def base_url(self) -> URL:
-        """The app's root as Starlette gives it: scheme, host, the app's root_path and "/"."""
-        root = root_path_of(self._native, self.app)
+        """The app's root as Starlette gives it: scheme, host, the app's root_path and "/" (under an ASGI
+        server, the scope's `app_root_path` when a mount set it: the root of the outermost app)."""
+        scope = getattr(self._native, "scope", None)
+        root = scope["app_root_path"] if scope is not None and "app_root_path" in scope \
+            else root_path_of(self._native, self.app)
         return URL(root if root.endswith("/") else root + "/", "", getattr(self._native, "scheme", "http"),
                    self.headers.get("host", ""))
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route named `name` (Starlette's `request.url_for`)."""
         path = self.app.url_path_for(name, **path_params)
-        base = self.base_url
-        return URL(base.path.rstrip("/") + path, "", base.scheme, base.netloc)
+        root = root_path_of(self._native, self.app)  # this app's root: a mounted app's routes are below its mount
+        return URL(root.rstrip("/") + path, "", getattr(self._native, "scheme", "http"), self.headers.get("host", ""))
 
     @property
     def query_params(self) -> QueryParams:

@@ -35,10 +35,15 @@ class ASGIRequest:
     """One HTTP request of an ASGI `http` scope, as the engine sees a native request."""
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "_body", "client",
-                 "http_version", "scheme", "root_path", "responded", "connected", "_out", "_pending",
+                 "http_version", "scheme", "responded", "connected", "_out", "_pending",
                  "_wake", "_kicked", "_finished", "_aborted", "_drain", "_status", "_started", "hold_errors", "held",
                  "in_caller", "asgi_send", "_receive", "_limit", "_loading", "_lost", "body_whole", "listen_with",
                  "_listener", "_sending")
+
+    @property
+    def root_path(self) -> str:
+        """The scope's (a mount the request is below updates the scope, as Starlette's router does)."""
+        return self.scope.get("root_path", "")
 
     def __init__(self, scope: dict[str, Any], body: bytes, receive: Any = None, limit: int | None = None) -> None:
         """`body`: the body read before the handler runs; or, with `receive`, read when something asks for it
@@ -63,7 +68,6 @@ class ASGIRequest:
         self.client = tuple(client) if client else None
         self.http_version: str = scope.get("http_version", "1.1")
         self.scheme: str = scope.get("scheme", "http")
-        self.root_path: str = scope.get("root_path", "")
         self.responded = False
         self.connected = True
         self._out: deque[Any] = deque()
@@ -382,9 +386,14 @@ class ASGIWebSocketRequest:
     answered without accepting."""
 
     __slots__ = ("scope", "method", "path", "raw_path", "query_string", "headers", "body", "client",
-                 "http_version", "scheme", "root_path", "responded", "connected", "accepted", "closed",
+                 "http_version", "scheme", "responded", "connected", "accepted", "closed",
                  "aborted", "_outbox", "_wake", "_inbox", "_on_message", "_drain", "_done", "_denial_supported",
                  "_connect", "listen_with", "_listener")
+
+    @property
+    def root_path(self) -> str:
+        """The scope's (a mount the request is below updates the scope, as Starlette's router does)."""
+        return self.scope.get("root_path", "")
 
     def __init__(self, scope: dict[str, Any], receive: Any = None) -> None:
         """`receive`: the connection's, read for the client's `websocket.connect` when the engine accepts
@@ -401,7 +410,6 @@ class ASGIWebSocketRequest:
         self.client = tuple(client) if client else None
         self.http_version: str = scope.get("http_version", "1.1")
         self.scheme: str = scope.get("scheme", "ws")
-        self.root_path: str = scope.get("root_path", "")
         self.responded = False
         self.connected = True
         self.accepted = False

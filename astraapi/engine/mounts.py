@@ -100,8 +100,21 @@ class MountPlan:
             sub_path = "/" + (path_params[-1] if path_params else "")
             match = self.sub_trie.match(native.method, sub_path)
             if match[0] == 0:
+                self._enter(native, sub_path)
                 return await self.sub.run_in_caller(native, match[1], match[2])
         return self.handle(native, path_params, dispatcher)
+
+    def _enter(self, native: Any, sub_path: str) -> None:
+        """A request under an ASGI server carries its scope's `root_path`; below this mount it is the path
+        the mount matched, as Starlette's Mount gives it (the native server's requests take it from the
+        mounted app's `root_path`, set to the mount path above)."""
+        scope = getattr(native, "scope", None)  # only an ASGI server's requests have one
+        if scope is not None:
+            root = scope.get("root_path", "")
+            path = native.path
+            # updated in place (the request's root_path reads it), as Starlette's router updates the scope
+            scope.setdefault("app_root_path", root)
+            scope["root_path"] = path[:len(path) - len(sub_path)] if path.endswith(sub_path) else root + self.record.path
 
     def _sub_answer(self, native: Any, _index: int, path_params: tuple[str, ...]) -> Any:
         """The mounted app's answer for the request, inside the sub-app's middlewares."""
@@ -111,11 +124,13 @@ class MountPlan:
             match = self.sub_ws_trie.match("GET", sub_path) if self.sub_ws_trie is not None else (3,)
             if match[0] == 0:
                 self._matched(match[1])
+                self._enter(native, sub_path)
                 return self.sub.handle(native, match[1], match[2])
             return 403, _REFUSED_HANDSHAKE, b""
         match = self.sub_trie.match(native.method, sub_path)
         if match[0] == 0:
             self._matched(match[1])
+            self._enter(native, sub_path)
             return self.sub.handle(native, match[1], match[2])
         if match[0] == 2:
             redirected = self.sub_trie.match(native.method, match[1])
