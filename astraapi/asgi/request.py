@@ -246,17 +246,11 @@ class ASGIRequest:
                 item = self._out.popleft()
                 self._sending = True
                 try:
-                    if isinstance(item, _FileBody):
-                        await item.send(send, loop)
-                    else:
-                        await send(item)
-                        if item["type"] == "http.response.body":
-                            self._pending -= len(item["body"])
-                except OSError:  # ASGI 2.4: the server reports a client that left
-                    self.disconnected()
-                    break
+                    sent = await self._send_item(send, item, loop)
                 finally:
                     self._sending = False
+                if not sent:
+                    break
                 if not self._out:
                     self._run_drain()
             if self._aborted or not self.connected or (self._finished and not self._out):
@@ -277,22 +271,27 @@ class ASGIRequest:
         self._sending = True
         try:
             while self._out and self.connected and not self._aborted:
-                item = self._out.popleft()
-                try:
-                    if isinstance(item, _FileBody):
-                        await item.send(send, None)
-                    else:
-                        await send(item)
-                        if item["type"] == "http.response.body":
-                            self._pending -= len(item["body"])
-                except OSError:  # ASGI 2.4: the server reports a client that left
-                    self.disconnected()
+                if not await self._send_item(send, self._out.popleft(), None):
                     return
         finally:
             self._sending = False
             self._kick()  # a pump waiting meanwhile: what came since, or the end of the answer
         if not self._out and self._drain:
             self._run_drain()
+
+    async def _send_item(self, send: Any, item: Any, loop: Any) -> bool:
+        """One queued message (or file body) to the ASGI `send`; False when the client left."""
+        try:
+            if isinstance(item, _FileBody):
+                await item.send(send, loop)
+            else:
+                await send(item)
+                if item["type"] == "http.response.body":
+                    self._pending -= len(item["body"])
+        except OSError:  # ASGI 2.4: the server reports a client that left
+            self.disconnected()
+            return False
+        return True
 
     def _queue(self, item: Any) -> None:
         self._out.append(item)
