@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from astraapi.telemetry._api import _exception, _normal_websocket_disconnect, request_key
-from astraapi.telemetry._server import Signals
+from astraapi.telemetry._server import Signals, span_in_context
 
 
 class NativeTelemetry(Signals):
@@ -29,7 +29,6 @@ class NativeTelemetry(Signals):
         """Run `app` on one ASGI connection, observed. `legacy_otel`: opentelemetry-instrumentation-asgi's
         middleware already traces it (nothing is recorded twice, so nothing is recorded here)."""
         from opentelemetry import context as otel_context
-        from opentelemetry import trace
 
         config = self.config
         if config["exclude"] is not None and config["exclude"](scope):
@@ -74,8 +73,7 @@ class NativeTelemetry(Signals):
             return message
 
         span = record.span
-        span_context = trace.use_span(span, end_on_exit=False, record_exception=False,
-                                      set_status_on_exception=False) if span is not None else None
+        span_context = span_in_context(span)
         try:
             if span_context is not None:
                 span_context.__enter__()

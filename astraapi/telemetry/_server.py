@@ -283,7 +283,6 @@ class ServerTelemetry(Signals):
 
     def handle(self, handler: Any, request: Any, route_index: int, path_params: tuple) -> Any:
         from opentelemetry import context as otel_context
-        from opentelemetry import trace
 
         config = self.config
         headers = list(request.headers)
@@ -318,8 +317,7 @@ class ServerTelemetry(Signals):
         span = record.span
         observed = _Observed(request, record, finish)
         token = otel_context.attach(otel_context.set_value(request_key(), record))
-        span_context = trace.use_span(span, end_on_exit=False, record_exception=False,
-                                      set_status_on_exception=False) if span is not None else None
+        span_context = span_in_context(span)
         try:
             if span_context is not None:
                 span_context.__enter__()
@@ -397,6 +395,15 @@ class _Finisher:
             span.end()
         if not record._in_task:  # else the engine's task clears them when it ends (_task_ended)
             record._close()
+
+
+def span_in_context(span: Any) -> Any:
+    """A context manager making `span` current while the app runs (ended by the record, not by leaving it);
+    None without a span."""
+    from opentelemetry import trace
+
+    return trace.use_span(span, end_on_exit=False, record_exception=False,
+                          set_status_on_exception=False) if span is not None else None
 
 
 class _Observed:
