@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE
 from astraapi.engine.responses import error_logger, report_server_error
 from astraapi.middleware.chain import (
     INTERNAL_ERROR,
@@ -254,7 +255,7 @@ class AsgiEndpoint:
         from astraapi.asgi.scope import route_scope
 
         index, params = run.route_index, run.path_params
-        if index == 0xFFFFFFFE and self.trie is not None:  # a 405: the route whose path matched
+        if index == METHOD_NOT_ALLOWED_ROUTE and self.trie is not None:  # a 405: the route whose path matched
             found = self.trie.match(params[0].split(",")[0].strip(), run.native.path)
             index, params = (found[1], found[2]) if found[0] == 0 else (-1, ())
         scope.update(route_scope(self.app, self._records, index, params))

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from astraapi._path_template import path_format
+from astraapi._runtime_contract import METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE
 from astraapi.telemetry._api import (
     HTTP_METHODS, _exception, _exception_type, _name_route, _outer_route, _RequestTelemetry, _unconfigured,
     request_key,
@@ -25,7 +26,6 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
 # the query parameters the HTTP semantic conventions say to redact
 SENSITIVE_QUERY_PARAMETERS = frozenset({"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig",
                                         "X-Goog-Signature"})
-NOT_FOUND_ROUTE, METHOD_NOT_ALLOWED_ROUTE, REDIRECT_ROUTE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 
 
 def provider_active(explicit: Any, get_global: Any, noop: type) -> bool:
