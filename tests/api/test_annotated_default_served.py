@@ -1,6 +1,6 @@
 """`x: Annotated[T, metadata] = Query()/Body()` is read as FastAPI reads it (the metadata of the Annotated left
 out, a constraint or a Discriminator inside `Annotated[..., Query()]` kept), served in both modes. The document
-side is in tests/openapi (annotated_default_app)."""
+side is tests/openapi (annotated_default_app, loaded from this app)."""
 
 from __future__ import annotations
 

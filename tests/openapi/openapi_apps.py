@@ -1,4 +1,5 @@
-"""Loading the OpenAPI test apps: each is written once under apps/, importing from `FRAMEWORK`."""
+"""Loading the OpenAPI test apps: each is written once, under apps/ importing from `FRAMEWORK`, or under
+tests/apps/ importing from astraapi (an app the served tests use too)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ APP_NAMES = ("hello", "params_app", "models_app", "metadata_app", "router_app", 
              "annotated_default_app")
 
 
+SERVED_APPS = APPS.parent.parent / "apps"  # tests/apps: apps the served tests run too, importing astraapi
+
+
 def write_app(name: str, framework: str, directory: Path) -> Path:
     path = directory / f"oa_{name}_{framework}.py"
     if not path.exists():
-        path.write_text((APPS / f"{name}.py").read_text().replace("FRAMEWORK", framework))
+        own = APPS / f"{name}.py"
+        source = (own.read_text().replace("FRAMEWORK", framework) if own.exists()
+                  else (SERVED_APPS / f"{name}.py").read_text().replace("from astraapi ", f"from {framework} "))
+        path.write_text(source)
     return path
 
 
