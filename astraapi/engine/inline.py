@@ -68,9 +68,22 @@ def call_never_suspends(call: Any, kind: str) -> bool:
 
 
 # Code that calls nothing: it cannot block, and nothing in it can tell which thread it runs in.
-_PLAIN = frozenset({"RESUME", "NOP", "CACHE", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "LOAD_GLOBAL",
-                    "LOAD_DEREF", "COPY_FREE_VARS", "RETURN_VALUE", "RETURN_CONST", "POP_TOP", "BUILD_TUPLE",
-                    "STORE_ATTR"})
+_PLAIN = frozenset({"RESUME", "NOP", "CACHE", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_CONST", "STORE_FAST",
+                    "LOAD_GLOBAL", "LOAD_DEREF", "COPY_FREE_VARS", "RETURN_VALUE", "RETURN_CONST", "POP_TOP",
+                    "BUILD_TUPLE", "STORE_ATTR",
+                    # 3.13's pairs of the above (the arg holds two local indices, 4 bits each)
+                    "LOAD_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST"})
+
+
+def _loads_self_last(instruction: dis.Instruction | None) -> bool:
+    """Whether `instruction` leaves local 0 (`self`) on top of the stack, the owner STORE_ATTR reads."""
+    if instruction is None:
+        return False
+    if instruction.opname in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+        return instruction.arg == 0
+    if instruction.opname in ("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST"):
+        return instruction.arg & 0xF == 0
+    return False
 
 
 def _plain_code(code: types.CodeType, cls: type | None) -> bool:
@@ -81,7 +94,7 @@ def _plain_code(code: types.CodeType, cls: type | None) -> bool:
             return False
         if name == "STORE_ATTR":
             # only `self.name = value` in a class's __init__, onto an instance attribute or a slot (no property)
-            if cls is None or previous is None or previous.opname != "LOAD_FAST" or previous.arg != 0:
+            if cls is None or not _loads_self_last(previous):
                 return False
             present = type(inspect.getattr_static(cls, instruction.argval, None))
             if present is not types.MemberDescriptorType and (hasattr(present, "__set__")
